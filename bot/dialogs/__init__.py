@@ -1,0 +1,1 @@
+"""Conversation state machines (transitions), free of Telegram: events in, replies out."""

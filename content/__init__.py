@@ -1,0 +1,1 @@
+"""Content: exercise catalog, program builder, patient-facing texts. Knows nothing of chat."""

@@ -1,0 +1,56 @@
+"""Data that crosses into and out of reasoning/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Case:
+    """What is known about one patient.
+
+    observed:     reasoning atoms that hold, e.g. {"forward_bend.hip_flexion=insufficient"}
+                  (normal ratings are atoms too: they speak against causes that predict otherwise)
+    confidence:   atom -> 0..1, scales the cost of leaving the atom unexplained
+    not_assessed: observation names with no usable photo (neither for nor against)
+    facts:        interview facts that are true (vocabulary facts)
+    false_facts:  interview facts known to be false (asked, answered no)
+    """
+
+    observed: frozenset[str]
+    facts: frozenset[str]
+    false_facts: frozenset[str] = frozenset()
+    not_assessed: frozenset[str] = frozenset()
+    confidence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One set of causes that explains the case.
+
+    cost:          MaxSAT cost (lower is better)
+    plausibility:  normalised over the reported explanations (sums to 1), from exp(-cost)
+    explains:      observed atoms and facts the causes account for
+    unexplained:   observed atoms left unexplained (paid for)
+    against:       observed atoms or facts that speak against these causes
+    evidence:      cause -> the atoms/facts supporting it
+    """
+
+    causes: tuple[str, ...]
+    cost: float
+    plausibility: float
+    explains: tuple[str, ...]
+    unexplained: tuple[str, ...]
+    against: tuple[str, ...]
+    evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The engine's answer: ranked explanations, or a referral."""
+
+    explanations: tuple[Explanation, ...]
+    referral: str | None  # None, or "emergency" | "urgent" | "routine" | "unexplained"
+    referral_reasons: tuple[str, ...] = ()
+    solve_ms: float = 0.0
+    solver: str = "rc2"
