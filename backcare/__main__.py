@@ -1,0 +1,7 @@
+"""`python -m backcare` is the `backcare` command."""
+
+import sys
+
+from backcare.cli import main
+
+sys.exit(main())

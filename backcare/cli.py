@@ -1,0 +1,237 @@
+"""The `backcare` command: demo, analyze, chat, bot, check.
+
+    backcare demo                      the whole pipeline on the shipped sample photos
+    backcare analyze --photos DIR --answers FILE [--out DIR]
+    backcare chat                      the patient conversation in this terminal
+    backcare bot                       the Telegram bot (token in BACKCARE_TELEGRAM_TOKEN)
+    backcare check                     validate every data file an admin may edit
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from backcare import logs
+from backcare.paths import INTERVIEW, SAMPLES
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
+# A folder of photos is small; anything bigger than this is not a phone photo.
+MAX_FILE_BYTES = 40 * 1024 * 1024
+
+log = logging.getLogger("backcare")
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    path: Path
+    step: str | None  # from the file name, e.g. "forward_bend.jpg" or "forward_bend-2.png"
+
+
+def step_from_name(name: str, steps: list[str]) -> str | None:
+    """The capture step a file name starts with; the longest match wins (side_bend_left > ...)."""
+    stem = Path(name).stem.lower().replace("-", "_").replace(" ", "_")
+    matches = [s for s in steps if stem == s or stem.startswith(s + "_") or stem.startswith(s)]
+    return max(matches, key=len) if matches else None
+
+
+def list_photos(folder: Path, steps: list[str]) -> list[PhotoFile]:
+    if not folder.is_dir():
+        raise SystemExit(f"backcare: {folder} is not a folder")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    return [PhotoFile(p, step_from_name(p.name, steps)) for p in files]
+
+
+def _progress(done: int, total: int, label: str, status: str) -> None:
+    print(f"  [{done}/{total}] {label}: {status}", file=sys.stderr, flush=True)
+
+
+def analyse_folder(pipeline, folder: Path, workers: int, language: str):
+    """Analyse every file of a folder; returns PhotoResults, one per file, in file order."""
+    from backcare.render import reason_text, step_name
+
+    vocab = pipeline.vocab
+    files = list_photos(folder, list(vocab.movements))
+    print(f"backcare: analysing {len(files)} file(s) in {folder} ...", file=sys.stderr, flush=True)
+    results: dict[Path, object] = {}
+
+    def one(photo: PhotoFile):
+        size = photo.path.stat().st_size
+        data = b"" if size > MAX_FILE_BYTES else photo.path.read_bytes()
+        return pipeline.analyse_file(data, photo.path.name, photo.step, too_large=size > MAX_FILE_BYTES)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(one, f): f for f in files}
+        for done, future in enumerate(as_completed(futures), start=1):
+            photo = futures[future]
+            result = future.result()
+            results[photo.path] = result
+            status = (f"accepted as {step_name(result.step, language)}" if result.accepted
+                      else f"not used: {reason_text(result.reason or '', result.detail, language)}")
+            _progress(done, len(files), photo.path.name, status)
+    return [results[f.path] for f in files]
+
+
+def write_outputs(report, out: Path) -> dict[str, Path]:
+    from backcare import render
+
+    out.mkdir(parents=True, exist_ok=True)
+    images: dict[str, str] = {}
+    for photo in report.photos:
+        if photo.accepted and photo.annotated_jpeg:
+            name = f"{photo.step}.annotated.jpg"
+            (out / name).write_bytes(photo.annotated_jpeg)
+            images[photo.step] = name
+    paths = {
+        "json": out / "report.json",
+        "markdown": out / "report.md",
+        "html": out / "report.html",
+    }
+    paths["json"].write_text(render.to_json(report), encoding="utf-8")
+    paths["markdown"].write_text(render.to_markdown(report, images), encoding="utf-8")
+    paths["html"].write_text(render.to_html(report, images), encoding="utf-8")
+    return paths
+
+
+def run_analysis(photos: Path, answers: Path, out: Path, language: str, workers: int) -> int:
+    from backcare import render
+    from backcare.interview import AnswersError, derive, load_answers, load_interview
+    from backcare.pipeline import Pipeline
+    from backcare.yamlfile import DataFileError
+
+    try:
+        interview = load_interview(INTERVIEW)
+        result = derive(interview, load_answers(answers, interview))
+    except (DataFileError, AnswersError) as exc:
+        print(f"backcare: {exc}", file=sys.stderr)
+        return 2
+    with Pipeline.create(workers=workers) as pipeline:
+        photo_results = analyse_folder(pipeline, photos, workers, language)
+        report = pipeline.report_sync(result, photo_results, language)
+    print(render.to_text(report))
+    paths = write_outputs(report, out)
+    print(f"backcare: wrote {', '.join(str(p) for p in paths.values())} and the annotated pictures to {out}",
+          file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    return run_analysis(SAMPLES / "photos", SAMPLES / "answers.yaml", Path(args.out), args.lang, args.workers)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    return run_analysis(Path(args.photos), Path(args.answers), Path(args.out), args.lang, args.workers)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from backcare.console import run_console
+    from backcare.interview import InterviewRegistry
+    from backcare.pipeline import Pipeline
+    from bot.dialogs.engine import Dialogs
+
+    with Pipeline.create(workers=1) as pipeline:
+        dialogs = Dialogs(services=pipeline, interviews=InterviewRegistry(INTERVIEW))
+        run_console(dialogs, state_path=Path(args.state) if args.state else None)
+    return 0
+
+
+def cmd_bot(args: argparse.Namespace) -> int:
+    from bot.app import run
+    from bot.config import BotConfig
+
+    try:
+        config = BotConfig.from_env()
+    except ValueError as exc:
+        print(f"backcare: {exc}", file=sys.stderr)
+        return 2
+    run(config)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate the data files admins edit; prints every problem with file and line."""
+    from backcare.interview import load_interview
+    from backcare.vocabulary import vocabulary
+    from backcare.yamlfile import DataFileError
+    from content.catalog import load_catalog
+    from reasoning.knowledge import load_knowledge_base
+
+    checks = [("vocabulary", vocabulary), ("interview", lambda: load_interview(INTERVIEW)),
+              ("knowledge base", load_knowledge_base), ("exercise catalog", load_catalog)]
+    failed = 0
+    for name, loader in checks:
+        try:
+            loader()
+            print(f"ok      {name}")
+        except DataFileError as exc:
+            failed += 1
+            print(f"FAILED  {name}\n{exc}")
+    return 1 if failed else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="backcare",
+        description="Self-care assistant for chronic non-specific low back pain: interview, "
+                    "movement photos, probable causes, exercise program.",
+        epilog="Not a diagnosis. Red flags (e.g. numbness in the saddle area, new bladder or bowel "
+               "problems) need a doctor now.")
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: $BACKCARE_LOG_LEVEL or WARNING)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser, out_default: str) -> None:
+        sp.add_argument("--out", default=out_default, help=f"output folder (default: {out_default})")
+        sp.add_argument("--lang", default="en", choices=["en", "ja"], help="report language (default: en)")
+        sp.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="photo-analysis worker processes (default: up to 2)")
+
+    demo = sub.add_parser("demo", help="run the whole pipeline on the sample photos shipped in samples/",
+                          description="Analyse samples/photos with the sample answers in samples/answers.yaml; "
+                                      "print the report and write report.json, report.md, report.html and "
+                                      "annotated pictures to the output folder.")
+    common(demo, "out/demo")
+    demo.set_defaults(func=cmd_demo)
+
+    analyze = sub.add_parser("analyze", help="analyse a folder of photos with an answers file",
+                             description="Each photo's file name starts with its capture step "
+                                         "(standing_side, standing_back, forward_bend, backward_bend, "
+                                         "rotation_left, rotation_right, side_bend_left, side_bend_right); "
+                                         "other pictures are placed by the movement they show. "
+                                         "Answers: a YAML or JSON mapping of interview question ids to answers "
+                                         "(see samples/answers.yaml).")
+    analyze.add_argument("--photos", required=True, help="folder of photos")
+    analyze.add_argument("--answers", required=True, help="YAML or JSON file of interview answers")
+    common(analyze, "out/analysis")
+    analyze.set_defaults(func=cmd_analyze)
+
+    chat = sub.add_parser("chat", help="the patient conversation in this terminal (no Telegram needed)",
+                          description="Runs the same dialogs as the bot. Choose buttons by number; "
+                                      "send a photo by typing its file path.")
+    chat.add_argument("--state", default=None, help="save the conversation here after every step (resume later)")
+    chat.set_defaults(func=cmd_chat)
+
+    bot = sub.add_parser("bot", help="run the Telegram bot (needs BACKCARE_TELEGRAM_TOKEN)",
+                         description="Polling by default; BACKCARE_MODE=webhook for a webhook. "
+                                     "See README.md, Configuration.")
+    bot.set_defaults(func=cmd_bot)
+
+    check = sub.add_parser("check", help="validate interview.yaml, the knowledge base and the exercise catalog")
+    check.set_defaults(func=cmd_check)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logs.setup(args.log_level or os.environ.get("BACKCARE_LOG_LEVEL") or "WARNING")
+    if not getattr(args, "func", None):
+        parser().print_help()
+        return 0
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
