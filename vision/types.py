@@ -154,3 +154,11 @@ class PhotoAnalysis:
     movement: MovementGuess
     quality: dict[str, float]  # brightness, sharpness, person_height_frac, ...
     warnings: tuple[str, ...] = ()  # soft issues that lowered confidence
+
+
+@dataclass(frozen=True)
+class AnalysedPhoto:
+    """What vision hands back for an accepted photo: the analysis and, when asked, the annotated JPEG."""
+
+    analysis: PhotoAnalysis
+    annotated_jpeg: bytes | None = None
