@@ -1,0 +1,67 @@
+"""Crash-safe file writes: a crash mid-write leaves the previous file whole.
+
+Write to a temporary file in the same folder, fsync it, ``os.replace`` it over
+the target (atomic on POSIX), then fsync the folder so the rename itself is
+durable. Files are created owner-only (0600): they hold health data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+TEMP_SUFFIX = ".tmp"
+
+
+def ensure_private_dir(folder: Path) -> None:
+    """Create ``folder`` (and parents) owner-only; tighten it if it is ours and looser."""
+    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    mode = folder.stat().st_mode & 0o777
+    if mode & 0o077 and folder.stat().st_uid == os.getuid():
+        os.chmod(folder, mode & ~0o077)
+
+
+def fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    fsync_dir(path.parent)
+
+
+def remove_stale_temps(path: Path) -> list[Path]:
+    """Delete temporary files a crash left beside ``path`` (they may hold personal data)."""
+    removed = []
+    for tmp in Path(path).parent.glob(f".{Path(path).name}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def private_file_mode(path: Path) -> None:
+    """Make an existing file owner-only (a file copied in by hand may be world-readable)."""
+    if path.exists() and path.stat().st_mode & 0o077:
+        os.chmod(path, FILE_MODE)
