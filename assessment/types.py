@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SEXES = ("female", "male")
+NOT_ASSESSED = "not_assessed"
+DIRECTIONS = ("better", "worse", "same", "new", "lost")
 
 
 @dataclass(frozen=True)
