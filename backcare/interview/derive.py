@@ -1,0 +1,119 @@
+"""From answers to what the rest of the pipeline needs: facts, scores, red flags, profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from backcare.interview.conditions import evaluate
+from backcare.interview.model import Interview, RedFlagRule
+from backcare.interview.scoring import compute_scores
+from backcare.vocabulary import URGENCIES
+
+try:  # the assessment engineer is adding Profile to assessment/types.py
+    from assessment.types import Profile
+except ImportError:  # pragma: no cover - until it lands
+    @dataclass(frozen=True)
+    class Profile:  # type: ignore[no-redef]
+        age: int | None
+        sex: str | None
+
+PROFILE_SEXES = ("female", "male")
+
+
+@dataclass(frozen=True)
+class InterviewResult:
+    """What the interview established.
+
+    facts:       vocabulary facts that hold
+    false_facts: vocabulary facts known not to hold (asked, answered otherwise)
+    scores:      e.g. {"startback_total": 5.0, "startback_psych": 2.0, "bmi": 24.1, "pain": 6.0}
+    red_flags:   red-flag fact -> urgency ("emergency" | "urgent" | "routine")
+    profile:     age and sex for the reference ranges of assessment/
+    version:     the interview's content hash (``Interview.digest``)
+    red_flag_rules: ids of the red-flag rules that fired, for their messages
+    """
+
+    facts: frozenset[str]
+    false_facts: frozenset[str]
+    scores: dict[str, float]
+    red_flags: dict[str, str]
+    profile: Profile
+    version: str = ""
+    red_flag_rules: tuple[str, ...] = field(default=())
+
+    @property
+    def urgency(self) -> str | None:
+        """The most urgent red flag, or None."""
+        return most_urgent(self.red_flags.values())
+
+    def to_dict(self) -> dict:
+        return {
+            "facts": sorted(self.facts), "false_facts": sorted(self.false_facts),
+            "scores": dict(self.scores), "red_flags": dict(self.red_flags),
+            "profile": {"age": self.profile.age, "sex": self.profile.sex},
+            "version": self.version, "red_flag_rules": list(self.red_flag_rules),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "InterviewResult":
+        profile = data.get("profile") or {}
+        return cls(
+            facts=frozenset(data.get("facts", ())), false_facts=frozenset(data.get("false_facts", ())),
+            scores={k: float(v) for k, v in (data.get("scores") or {}).items()},
+            red_flags=dict(data.get("red_flags") or {}),
+            profile=Profile(age=profile.get("age"), sex=profile.get("sex")),
+            version=data.get("version", ""), red_flag_rules=tuple(data.get("red_flag_rules", ())),
+        )
+
+
+def most_urgent(urgencies) -> str | None:
+    ranked = [u for u in URGENCIES if u in set(urgencies)]
+    return ranked[0] if ranked else None
+
+
+def red_flags_now(interview: Interview, answers: Mapping[str, Any],
+                  scores: Mapping[str, float] | None = None) -> list[RedFlagRule]:
+    """The red-flag rules that surely hold on the answers so far (the dialog stops on any)."""
+    if scores is None:
+        scores = compute_scores(interview, answers)
+    return [rule for rule in interview.red_flags if evaluate(rule.when, answers, scores) is True]
+
+
+def profile_of(interview: Interview, answers: Mapping[str, Any]) -> Profile:
+    age = answers.get(interview.profile_age) if interview.profile_age else None
+    sex = answers.get(interview.profile_sex) if interview.profile_sex else None
+    return Profile(age=int(age) if age is not None else None,
+                   sex=sex if sex in PROFILE_SEXES else None)
+
+
+def derive(interview: Interview, answers: Mapping[str, Any]) -> InterviewResult:
+    """Facts (true and false), scores, red flags and profile from validated answers."""
+    scores = compute_scores(interview, answers)
+    facts: set[str] = set()
+    false_facts: set[str] = set()
+    for name, rule in interview.facts.items():
+        value = evaluate(rule.when, answers, scores)
+        if value is True:
+            facts.add(name)
+        elif value is False:
+            false_facts.add(name)
+    red_flags: dict[str, str] = {}
+    fired: list[str] = []
+    outcome: dict[str, list[bool | None]] = {}
+    for rule in interview.red_flags:
+        value = evaluate(rule.when, answers, scores)
+        outcome.setdefault(rule.fact, []).append(value)
+        if value is True:
+            fired.append(rule.id)
+            red_flags[rule.fact] = most_urgent([red_flags.get(rule.fact, rule.urgency), rule.urgency]) or rule.urgency
+    for fact, values in outcome.items():
+        if any(v is True for v in values):
+            facts.add(fact)
+        elif all(v is False for v in values):
+            false_facts.add(fact)
+    return InterviewResult(
+        facts=frozenset(facts), false_facts=frozenset(false_facts), scores=scores,
+        red_flags=red_flags, profile=profile_of(interview, answers),
+        version=interview.digest, red_flag_rules=tuple(fired),
+    )
