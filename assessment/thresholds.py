@@ -238,11 +238,13 @@ def _errors(entry: Any, check: Checker, field: str) -> dict[str, float] | None:
     raw = check.need(entry, "error", field, (int, float, dict))
     if raw is None:
         return None
-    raw = {"default": raw} if not isinstance(raw, dict) else raw
+    scalar = not isinstance(raw, dict)
+    raw = {"default": raw} if scalar else raw
     out: dict[str, float] = {}
     for method, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            check.problem(raw, method, f"{field}.error.{method}", "must be a number > 0")
+            where, key = (entry, "error") if scalar else (raw, method)
+            check.problem(where, key, f"{field}.error.{method}", "must be a number > 0")
         else:
             out[str(method)] = float(value)
     if "default" not in out:

@@ -9,6 +9,7 @@ patient can be told.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -69,10 +70,9 @@ def _fetch(term: Term, steps: Steps, unit: str | None) -> tuple[float, Measureme
     m = steps[term.step].get(term.name)
     if m is None:
         return "not_measured"
-    try:
-        value = float(m.value)
-    except (TypeError, ValueError):
-        return "unusable"
+    if isinstance(m.value, bool) or not isinstance(m.value, numbers.Real):
+        return "unusable"  # numpy scalars are Real; strings and None are not
+    value = float(m.value)
     if not math.isfinite(value):
         return "unusable"
     converted = _convert(value, getattr(m, "unit", ""), unit)

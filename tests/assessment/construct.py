@@ -1,0 +1,76 @@
+"""Builders for constructed measurements: the inverse of a rule's value spec.
+
+``measurements_for(rule, v)`` gives per-step Measurements whose derived value is
+``v``; ``probes(rule, band)`` lists values just inside, on and just outside every
+threshold of a band, with the rating each must get. Both read thresholds.yaml, so
+a changed threshold is still covered.
+"""
+
+from __future__ import annotations
+
+from assessment.thresholds import Band, Rule
+from assessment.types import Profile
+from vision.types import Measurement
+
+CONF = 0.9
+
+
+def m(name: str, value: float, confidence: float = CONF, unit: str = "deg", method: str = "test") -> Measurement:
+    return Measurement(name=name, value=value, unit=unit, confidence=confidence, method=method)
+
+
+def _put(out: dict, term, value: float, confidence: float, unit: str) -> None:
+    # value is the term's signed contribution; the measurement carries value / sign
+    out.setdefault(term.step, {})[term.name] = m(term.name, value * term.sign, confidence, unit)
+
+
+def measurements_for(rule: Rule, v: float, confidence: float = CONF) -> dict[str, dict[str, Measurement]]:
+    """Measurements of every step the rule reads, built so the derived value is ``v``."""
+    spec, out = rule.value, {}
+    if spec.op in ("measure", "mean"):
+        for term in spec.terms:
+            _put(out, term, v, confidence, rule.unit)
+    elif spec.op == "difference":
+        base = 20.0
+        first, second = spec.terms
+        _put(out, first, base + v, confidence, rule.unit)
+        _put(out, second, base, confidence, rule.unit)
+    elif spec.op == "share":
+        total = max(100.0, 2 * spec.min_total)
+        for part, rest in spec.pairs:
+            _put(out, part, v * total, confidence, "deg")
+            _put(out, rest, (1 - v) * total, confidence, "deg")
+    else:  # pragma: no cover - a new operation needs a builder
+        raise NotImplementedError(spec.op)
+    return out
+
+
+def profile_for(rule: Rule, band: Band) -> Profile:
+    """A profile whose reference range is ``band`` (Profile() for the catch-all band)."""
+    if band is rule.bands[-1]:
+        return Profile()
+    age = None
+    if band.age is not None:
+        start, end = band.age
+        age = start if start is not None else end - 1
+    profile = Profile(age=age, sex=band.sex)
+    assert rule.band_for(profile) is band, f"{rule.name}: no profile reaches band {band}"
+    return profile
+
+
+def probes(rule: Rule, band: Band) -> list[tuple[str, float, str]]:
+    """(label, value, expected rating) around each threshold where the rating changes."""
+    tol = rule.error_for("test")
+    eps = tol * 0.05
+    lo, hi = band.low - tol, band.high + tol
+    out = []
+    if rule.below != "normal":
+        out += [("just below the low threshold", lo - eps, rule.below),
+                ("just above the low threshold", lo + eps, "normal"),
+                ("on the published low, inside the tolerance", band.low, "normal")]
+    if rule.above != "normal":
+        out += [("just above the high threshold", hi + eps, rule.above),
+                ("just below the high threshold", hi - eps, "normal"),
+                ("on the published high, inside the tolerance", band.high, "normal")]
+    out.append(("mid-range", (band.low + band.high) / 2, "normal"))
+    return out
