@@ -11,6 +11,8 @@ class Dose:
     reps: int | None          # repetitions per set, or None when held
     hold_s: int | None        # seconds held per repetition, or None
     days_per_week: int
+    minutes: int | None = None  # for activities timed in minutes (walking), else None
+    per_side: bool = False      # reps/holds are done on each side
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class Prescription:
     progression: dict[str, str]    # language -> how to make it harder when easy
     regression: dict[str, str]     # language -> how to make it easier when it hurts
     stop_if: dict[str, str]        # language -> safety note: what stops it
+    causes: tuple[str, ...] = ()   # vocabulary causes this exercise addresses (from the catalog)
+    chosen_for: str | None = None  # the cause it was chosen for in this program
+    category: str = ""             # relaxation | mobility | control | stretch | strength | activity
+    dose_text: dict[str, str] = field(default_factory=dict)  # language -> dose in words
 
 
 @dataclass(frozen=True)
