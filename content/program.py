@@ -26,6 +26,9 @@ MAX_EXERCISES = 6
 # program that gets done beats a long one that is dropped.
 MAX_GENTLE = 4
 HIGH_RISK = "startback_high"
+# Causes of a lower-ranked explanation count only if it is at least this plausible
+# relative to the best one: a program should not be spent on long shots.
+MIN_RELATIVE_PLAUSIBILITY = 0.2
 
 
 class ProgramError(ValueError):
@@ -101,7 +104,10 @@ def _ranked_causes(diagnosis: Diagnosis) -> tuple[list[str], list[str], dict[str
     top: list[str] = []
     rest: list[str] = []
     evidence: dict[str, tuple[str, ...]] = {}
+    best = diagnosis.explanations[0].plausibility if diagnosis.explanations else 0.0
     for rank, explanation in enumerate(diagnosis.explanations):
+        if rank and best > 0 and explanation.plausibility < MIN_RELATIVE_PLAUSIBILITY * best:
+            continue
         for cause in explanation.causes:
             if cause == REFERRAL_CAUSE:
                 continue

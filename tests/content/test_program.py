@@ -197,6 +197,15 @@ def test_causes_of_the_best_explanation_come_first_then_the_next():
     assert program.causes == ("thoracic_stiffness", "hip_flexor_shortness", "lateral_imbalance", "deconditioning")
 
 
+def test_long_shot_explanations_do_not_get_exercises():
+    dx = diagnosis(explanation(["thoracic_stiffness"], plausibility=0.75),
+                   explanation(["lateral_imbalance"], cost=2.0, plausibility=0.2),
+                   explanation(["deconditioning"], cost=5.0, plausibility=0.05))
+    program = build_program(dx, [], frozenset(), {"pain": 2})
+    assert program.causes == ("thoracic_stiffness", "lateral_imbalance")
+    assert "deconditioning" not in {p.chosen_for for p in program.exercises}
+
+
 def test_exercises_run_mobility_and_control_first_load_later():
     dx = diagnosis(explanation(["deconditioning", "thoracic_stiffness", "motor_control_deficit", "hamstring_shortness"]))
     program = build_program(dx, [], frozenset(), {"pain": 2})
