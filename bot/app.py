@@ -1,0 +1,219 @@
+"""The bot application: wiring, start, graceful stop.
+
+``build_application(config, dialogs, storage, ...)`` returns a
+``telegram.ext.Application`` (no PTB Updater: updates come through our durable
+``Intake``) with a :class:`BotRuntime` in ``app.bot_data["backcare"]``.
+``BotRunner`` starts and stops it in polling or webhook mode; ``run(config)``
+is what ``backcare bot`` calls: it builds the pipeline, the dialogs and the
+storage, runs until SIGINT/SIGTERM and stops gracefully: no new updates are
+taken, every update taken is handled and saved, pending replies are sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import BotCommand
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from backcare.logs import pseudonym
+from backcare.storage import Storage, utc_now
+from bot.admin import Admin
+from bot.config import BotConfig
+from bot.conversation import Clock, Conversation
+from bot.db import Db
+from bot.handlers import Handlers
+from bot.intake import ALLOWED_UPDATES, Intake
+from bot.outbox import Outbox
+from bot.privacy import Chart, Privacy
+from bot.reminders import Scheduler
+from bot.texts import MENU, Texts, load_texts
+from bot.webhook import WebhookServer
+
+log = logging.getLogger(__name__)
+
+RETRY_PENDING_EVERY = 30.0   # seconds between attempts to send replies that got stuck
+DB_FILE = "backcare.json"
+
+
+@dataclass
+class BotRuntime:
+    config: BotConfig
+    storage: Storage
+    db: Db
+    texts: Texts
+    outbox: Outbox
+    scheduler: Scheduler
+    conversation: Conversation
+    handlers: Handlers
+    intake: Intake
+
+
+def build_application(config: BotConfig, dialogs: Any, storage: Storage, *,
+                      interviews: Any | None = None, clock: Clock = utc_now,
+                      chart: Chart | None = None, texts: Texts | None = None,
+                      rate_limiter: Any | None = None, poll_timeout: int | None = None,
+                      retry_delays: tuple[float, ...] | None = None) -> Application:
+    """The Application with every handler; nothing runs until a BotRunner starts it."""
+    builder = (ApplicationBuilder().token(config.token)
+               .updater(None)
+               .concurrent_updates(True)
+               .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3)))
+    if config.api_base_url:
+        builder = builder.base_url(config.api_base_url)
+    if config.api_file_url:
+        builder = builder.base_file_url(config.api_file_url)
+    app = builder.build()
+
+    texts = texts or load_texts()
+    db = Db(storage)
+    outbox = Outbox(app.bot, db, texts, **({"retry_delays": retry_delays} if retry_delays else {}))
+    conversation_ref: list[Conversation] = []
+
+    async def fire(user_id: int) -> None:
+        await conversation_ref[0].fire_reminder(user_id)
+
+    scheduler = Scheduler(app.job_queue, fire)
+    conversation = Conversation(dialogs, db, outbox, texts, scheduler, clock=clock)
+    conversation_ref.append(conversation)
+    admin = Admin(conversation, texts, config.admin_ids, interviews)
+    privacy = Privacy(conversation, texts, chart)
+    handlers = Handlers(conversation, config, texts, admin, privacy)
+    handlers.register(app)
+    intake = Intake(app, db, **({"poll_timeout": poll_timeout} if poll_timeout else {}))
+    app.add_error_handler(_log_error)
+    app.bot_data["backcare"] = BotRuntime(config, storage, db, texts, outbox, scheduler,
+                                          conversation, handlers, intake)
+    return app
+
+
+async def _log_error(update: object, context: Any) -> None:
+    user = getattr(getattr(update, "effective_user", None), "id", None)
+    log.error("unhandled error for %s", pseudonym(user) if user else "-", exc_info=context.error)
+
+
+class BotRunner:
+    """Start and stop an Application built by :func:`build_application`."""
+
+    def __init__(self, app: Application) -> None:
+        self.app = app
+        self.rt: BotRuntime = app.bot_data["backcare"]
+        self.webhook: WebhookServer | None = None
+        self._poller: asyncio.Task | None = None
+        self._stopping = False
+
+    async def start(self) -> None:
+        app, rt = self.app, self.rt
+        await app.initialize()
+        await app.start()
+        await self._set_commands()
+        # what the last run left: reminders into the JobQueue, replies, unhandled updates
+        moved = rt.scheduler.restore(await rt.db(rt.storage.reminders), rt.conversation.clock())
+        for reminder in moved:
+            await rt.db(rt.storage.put_reminder, reminder)
+        app.job_queue.run_repeating(self._retry_pending, interval=RETRY_PENDING_EVERY,
+                                    first=RETRY_PENDING_EVERY, name="outbox-retry")
+        await rt.conversation.flush_all()
+        await rt.intake.replay()
+        if rt.config.mode == "webhook":
+            self.webhook = WebhookServer(rt.intake, rt.config.webhook_path, rt.config.webhook_secret,
+                                         rt.config.webhook_listen, rt.config.webhook_port)
+            await self.webhook.start()
+            await app.bot.set_webhook(rt.config.webhook_url, secret_token=rt.config.webhook_secret,
+                                      allowed_updates=list(ALLOWED_UPDATES), max_connections=40)
+        else:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            self._poller = asyncio.create_task(rt.intake.poll(), name="backcare-polling")
+        log.info("bot running (%s)", rt.config.mode)
+
+    async def _retry_pending(self, context: Any) -> None:
+        if not self._stopping:
+            await self.rt.conversation.flush_all()
+
+    async def _set_commands(self) -> None:
+        texts = self.rt.texts
+        try:
+            for language in ("en", "ja"):
+                commands = [BotCommand(c, texts.get(f"menu_{c}", language)) for c in MENU]
+                await self.app.bot.set_my_commands(
+                    commands, language_code=None if language == "en" else language)
+        except TelegramError as exc:
+            log.warning("could not set the command menu: %s", exc)
+
+    async def stop(self) -> None:
+        """Graceful: take no more updates, finish every one taken, send what is pending."""
+        self._stopping = True
+        rt = self.rt
+        if self.webhook is not None:
+            await self.webhook.stop()
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            await rt.intake.confirm()
+        await self.app.stop()                  # handles every queued update, waits for jobs
+        await rt.conversation.wait_idle()      # and for turns started by a timer
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(rt.conversation.flush_all(), timeout=10)
+        await self.app.shutdown()
+        rt.db.close()
+        log.info("bot stopped")
+
+
+async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
+    """Run the real bot (pipeline, dialogs, TinyDB storage) until ``stop`` is set."""
+    from backcare.interview import InterviewRegistry
+    from backcare.paths import INTERVIEW
+    from backcare.pipeline import Pipeline
+    from backcare.storage import TinyDBStorage
+    from bot.dialogs.engine import Dialogs
+
+    storage = TinyDBStorage(config.data_dir / DB_FILE)
+    try:
+        with Pipeline.create(workers=workers or config.workers) as pipeline:
+            interviews = InterviewRegistry(INTERVIEW)
+            dialogs = Dialogs(services=pipeline, interviews=interviews)
+            app = build_application(config, dialogs, storage, interviews=interviews,
+                                    chart=_default_chart())
+            runner = BotRunner(app)
+            await runner.start()
+            try:
+                await stop.wait()
+            finally:
+                await runner.stop()
+    finally:
+        storage.close()
+
+
+def _default_chart() -> Chart | None:
+    try:
+        from backcare.progress import chart_png  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return chart_png
+
+
+def run(config: BotConfig) -> None:
+    """``backcare bot``: run until SIGINT or SIGTERM, then stop gracefully."""
+    from backcare import logs
+
+    logs.setup()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(sig, stop.set)
+        await serve(config, stop)
+
+    asyncio.run(main())
+
+
+__all__ = ["BotRunner", "BotRuntime", "build_application", "run", "serve"]

@@ -1,0 +1,298 @@
+"""One turn per update: the user's lock, the dialogs, one atomic save, then sending.
+
+A turn loads what it needs, lets the dialogs answer, and saves the new dialog
+state, the adapter's session (last update handled, live buttons), the replies
+(outbox), the reminder and the inbox acknowledgement in ONE storage
+transaction. Only then are the replies sent. So a crash loses either the whole
+turn (the update is still in the inbox and is handled again) or nothing (the
+replies go out from the outbox after the restart), and an update delivered
+twice is recognised by its id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable
+
+from telegram import Bot
+from telegram.constants import ParseMode
+
+from backcare.logs import pseudonym
+from backcare.storage import Reminder, StorageError, UserProfile, utc_now
+from backcare.storage.records import iso
+from bot.db import Db
+from bot.dialogs.events import Event, Reply
+from bot.locks import UserLocks
+from bot.outbox import Outbox
+from bot.reminders import ReminderChange, Scheduler, change_for, next_due, timer_kind
+from bot.render import Rendered, escape, new_token, render
+from bot.texts import Texts, pick_language
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Turn:
+    """What one update (or timer) does; collected, then saved in one transaction."""
+
+    user_id: int
+    chat_id: int
+    update_id: int | None
+    client_language: str | None
+    session: dict
+    state: dict | None = None
+    state_loaded: bool = False
+    state_changed: bool = False
+    payloads: list[dict] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    keyboards: dict[str, dict] | None = None      # None: this turn did not ask the dialogs
+    erase: bool = False
+    assessments: list[dict] = field(default_factory=list)
+    checkins: list[dict] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return pick_language((self.state or {}).get("language"), self.session.get("language"),
+                             self.client_language)
+
+    def add(self, rendered: Rendered) -> None:
+        self.payloads += rendered.payloads
+        self.blobs.update(rendered.blobs)
+
+    def blob_prefix(self) -> str:
+        # the user id first, so an erase can drop the user's pictures from memory
+        return f"{self.user_id}-{uuid.uuid4().hex[:12]}"
+
+
+class Conversation:
+    def __init__(self, dialogs: Any, db: Db, outbox: Outbox, texts: Texts, scheduler: Scheduler,
+                 *, clock: Clock = utc_now) -> None:
+        self.dialogs = dialogs
+        self.db = db
+        self.storage = db.storage
+        self.outbox = outbox
+        self.texts = texts
+        self.scheduler = scheduler
+        self.clock = clock
+        self.locks = UserLocks()
+        self._active = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.turns = 0
+
+    @property
+    def bot(self) -> Bot:
+        return self.outbox.bot
+
+    # -- the turn ---------------------------------------------------------------------------
+    async def run(self, user_id: int, chat_id: int, update_id: int | None,
+                  client_language: str | None, work: Callable[[Turn], Awaitable[None]]) -> None:
+        """Run ``work`` as the user's next turn, then save and send what it produced."""
+        self._enter()
+        try:
+            async with self.locks.hold(user_id):
+                await self._run_locked(user_id, chat_id, update_id, client_language, work)
+        finally:
+            self._leave()
+
+    async def _run_locked(self, user_id: int, chat_id: int, update_id: int | None,
+                          client_language: str | None,
+                          work: Callable[[Turn], Awaitable[None]]) -> None:
+        await self.outbox.flush(user_id)  # whatever an earlier turn or run left unsent goes first
+        session = await self.db(self.storage.get_session, user_id)
+        if update_id is not None and update_id <= session.get("last_update_id", -1):
+            log.info("update %s for %s seen before: skipped", update_id, pseudonym(user_id))
+            await self.db(self.storage.inbox_done, update_id)
+            return
+        turn = Turn(user_id, chat_id, update_id, client_language, session)
+        try:
+            await work(turn)
+        except Exception:  # noqa: BLE001 - the patient gets an apology, the log the traceback
+            log.exception("turn of %s failed", pseudonym(user_id))
+            # nothing of the failed turn is kept; its state only picks the apology's language
+            turn = Turn(user_id, chat_id, update_id, client_language, session, state=turn.state)
+            self.say(turn, self.texts.get("error", turn.language))
+        await self.finish(turn)
+
+    async def finish(self, turn: Turn) -> None:
+        try:
+            change = await self.db(self._save, turn, self.clock())
+        except StorageError:
+            log.exception("turn of %s not saved", pseudonym(turn.user_id))
+            await self.say_now(turn.chat_id, self.texts.get("not_saved", turn.language))
+            return
+        self.turns += 1
+        if turn.erase:
+            self.scheduler.unschedule(turn.user_id)
+            self.outbox.forget_user(turn.user_id)
+        else:
+            self.scheduler.apply(turn.user_id, change)
+        self.outbox.blobs.update(turn.blobs)
+        await self.outbox.flush(turn.user_id)
+
+    def _save(self, turn: Turn, now: datetime) -> ReminderChange:
+        """Everything the turn changed, in one transaction (runs in a storage thread)."""
+        s = self.storage
+        payloads = [{**p, "lang": turn.language} for p in turn.payloads]
+        if turn.erase:
+            s.delete_user(turn.user_id)
+            with s.transaction():
+                s.enqueue(turn.user_id, turn.chat_id, payloads)
+                if turn.update_id is not None:
+                    s.inbox_done(turn.update_id)
+            return ReminderChange(remove=True)
+        with s.transaction():
+            change = ReminderChange()
+            if turn.state_changed:
+                s.put_state(turn.user_id, turn.state or {})
+                change = self._reminder_change(turn, s.get_reminder(turn.user_id), now)
+                if change.put is not None:
+                    s.put_reminder(change.put)
+                elif change.remove:
+                    s.remove_reminder(turn.user_id)
+                self._sync_profile(turn, now)
+            session = dict(turn.session)
+            if turn.update_id is not None:
+                session["last_update_id"] = turn.update_id
+            if turn.keyboards is not None:
+                session["keyboards"] = turn.keyboards
+            session["language"] = turn.language
+            s.put_session(turn.user_id, session)
+            for summary in turn.assessments:
+                s.add_assessment(turn.user_id, summary)
+            for entry in turn.checkins:
+                s.add_checkin(turn.user_id, entry)
+            s.enqueue(turn.user_id, turn.chat_id, payloads)
+            if turn.update_id is not None:
+                s.inbox_done(turn.update_id)
+        return change
+
+    def _reminder_change(self, turn: Turn, stored: Reminder | None, now: datetime) -> ReminderChange:
+        try:
+            return change_for(turn.user_id, turn.chat_id, turn.state, stored, now)
+        except Exception:  # noqa: BLE001 - a plan the scheduler cannot read must not block the turn
+            log.exception("reminder plan of %s unusable; reminder removed", pseudonym(turn.user_id))
+            return ReminderChange(remove=stored is not None)
+
+    def _sync_profile(self, turn: Turn, now: datetime) -> None:
+        state = turn.state or {}
+        stored = self.storage.get_user(turn.user_id)
+        plan = state.get("reminders") if isinstance(state.get("reminders"), dict) else {}
+        consents = state.get("consents") if isinstance(state.get("consents"), dict) else {}
+        profile = UserProfile(
+            user_id=turn.user_id,
+            language=turn.language,
+            tz=plan.get("tz") or state.get("tz") or (stored.tz if stored else None),
+            consents={str(k): bool(v) for k, v in consents.items()},
+            created=stored.created if stored else iso(now),
+        )
+        if profile != stored:
+            self.storage.put_user(profile)
+
+    # -- what turns call --------------------------------------------------------------------
+    async def dialog(self, turn: Turn, event: Event, edit_message_id: int | None = None) -> list[Reply]:
+        """Hand ``event`` to the dialogs with the user's state; queue their replies."""
+        if not turn.state_loaded:
+            turn.state = await self.db(self.storage.get_state, turn.user_id)
+            turn.state_loaded = True
+        new_state, replies = await self.dialogs.handle(turn.state, event)
+        self._collect(turn, replies)
+        turn.state, turn.state_changed = new_state, True
+        rendered = render(replies, blob_prefix=turn.blob_prefix(), edit_message_id=edit_message_id)
+        turn.add(rendered)
+        turn.keyboards = {**(turn.keyboards or {}), **rendered.keyboards}
+        return replies
+
+    @staticmethod
+    def _collect(turn: Turn, replies: list[Reply]) -> None:
+        """Report summaries and check-ins the dialogs hand over in ``Reply.meta``."""
+        for reply in replies:
+            if isinstance(reply.meta.get("assessment"), dict):
+                turn.assessments.append(reply.meta["assessment"])
+            if isinstance(reply.meta.get("checkin"), dict):
+                turn.checkins.append(reply.meta["checkin"])
+
+    def say(self, turn: Turn, text: str, choices: list[tuple[str, str]] = (),
+            files: tuple[tuple[str, bytes], ...] = ()) -> str | None:
+        """Queue the adapter's own message; returns the keyboard token when it has buttons."""
+        from bot.dialogs.events import Choice
+
+        token = new_token()
+        rendered = render([Reply(text=text, choices=tuple(Choice(l, v) for l, v in choices),
+                                 files=files)],
+                          blob_prefix=turn.blob_prefix(), token=lambda: token)
+        turn.add(rendered)
+        return token if choices else None
+
+    async def say_now(self, chat_id: int, text: str) -> None:
+        """Best effort, outside the outbox (for when saving itself failed)."""
+        try:
+            await self.bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+        except Exception:  # noqa: BLE001
+            log.warning("could not tell a user that their message was not saved")
+
+    # -- timers -------------------------------------------------------------------------------
+    async def fire_reminder(self, user_id: int) -> None:
+        """A reminder's time came: save the next due time first, then let the dialogs speak."""
+        self._enter()
+        try:
+            async with self.locks.hold(user_id):
+                reminder = await self.db(self.storage.get_reminder, user_id)
+                if reminder is None:
+                    return
+                now = self.clock()
+                if (reminder.next_due - now).total_seconds() > 1:
+                    self.scheduler.schedule(user_id, reminder.next_due)  # early wake-up
+                    return
+                kind = timer_kind(reminder.plan, reminder.next_due)
+                upcoming = next_due(reminder.plan, now)
+                await self.db(self.storage.put_reminder,
+                              Reminder(user_id, reminder.chat_id, reminder.plan, upcoming))
+                self.scheduler.schedule(user_id, upcoming)
+                await self.outbox.flush(user_id)
+                session = await self.db(self.storage.get_session, user_id)
+                turn = Turn(user_id, reminder.chat_id, None, None, session)
+                try:
+                    await self.dialog(turn, Event(kind="timer", data=kind))
+                except Exception:  # noqa: BLE001
+                    log.exception("reminder of %s failed", pseudonym(user_id))
+                    return
+                log.info("%s sent to %s", kind, pseudonym(user_id))
+                await self.finish(turn)
+        finally:
+            self._leave()
+
+    async def flush_all(self) -> int:
+        """Send what is pending for every user not busy right now; returns users still pending."""
+        pending = await self.db(self.storage.pending)
+        left = 0
+        for user_id in sorted({item.user_id for item in pending}):
+            if self.locks.busy(user_id):
+                continue
+            async with self.locks.hold(user_id):
+                if not await self.outbox.flush(user_id):
+                    left += 1
+        return left
+
+    # -- idleness (graceful stop, tests) --------------------------------------------------------
+    def _enter(self) -> None:
+        self._active += 1
+        self._idle.clear()
+
+    def _leave(self) -> None:
+        self._active -= 1
+        if self._active == 0:
+            self._idle.set()
+
+    @property
+    def active(self) -> int:
+        return self._active
+
+    async def wait_idle(self) -> None:
+        await self._idle.wait()

@@ -1,0 +1,269 @@
+"""Updates in: which kind of turn each update is, and the event it becomes.
+
+One PTB handler takes every update so that each one, whatever it is, ends as a
+turn that acknowledges it in the inbox. Commands the adapter owns (/delete,
+/export, admin commands for admins) are handled here; everything else becomes
+a dialog ``Event``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import AsyncIterator
+
+from telegram import CallbackQuery, Message, Update
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from backcare.logs import pseudonym
+from bot.admin import Admin
+from bot.config import BotConfig
+from bot.conversation import Conversation, Turn
+from bot.dialogs.events import Event
+from bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
+from bot.privacy import Privacy
+from bot.render import escape, parse_callback
+from bot.texts import Texts
+
+log = logging.getLogger(__name__)
+
+ACTION_EVERY = 4.5        # Telegram shows a chat action for about 5 s
+ALBUM_MEMORY = 300.0      # seconds an album's progress message is remembered
+
+
+class Handlers:
+    def __init__(self, conversation: Conversation, config: BotConfig, texts: Texts,
+                 admin: Admin, privacy: Privacy) -> None:
+        self.conv = conversation
+        self.config = config
+        self.texts = texts
+        self.admin = admin
+        self.privacy = privacy
+        self._albums: dict[tuple[int, str], dict] = {}
+
+    def register(self, app: Application) -> None:
+        app.add_handler(TypeHandler(Update, self.route))
+
+    # -- routing ------------------------------------------------------------------------------
+    async def route(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is None or chat is None or user.is_bot or chat.type != ChatType.PRIVATE:
+            await self._ignore(update)
+            return
+        if update.callback_query is not None:
+            await self._callback(update, update.callback_query)
+            return
+        message = update.message
+        if message is None:  # edits, reactions, member updates: nothing to answer
+            await self._ignore(update)
+            return
+        if message.text and message.text.startswith("/"):
+            await self._command(update, message)
+        elif message.text is not None:
+            event = Event(kind="text", text=message.text, language=user.language_code)
+            await self._dialog_turn(update, event)
+        elif message.photo or message.document:
+            await self._photo(update, message)
+        else:
+            await self._run(update, lambda turn: self._say(turn, "unsupported"))
+
+    async def _ignore(self, update: Update) -> None:
+        await self.conv.db(self.conv.storage.inbox_done, update.update_id)
+
+    async def _run(self, update: Update, work) -> None:
+        user = update.effective_user
+        await self.conv.run(user.id, update.effective_chat.id, update.update_id,
+                            user.language_code, work)
+
+    async def _dialog_turn(self, update: Update, event: Event) -> None:
+        async def work(turn: Turn) -> None:
+            await self.conv.dialog(turn, event)
+        await self._run(update, work)
+
+    def _say(self, turn: Turn, key: str, **values: object) -> None:
+        self.conv.say(turn, self.texts.get(key, turn.language, **values))
+
+    # -- commands -----------------------------------------------------------------------------
+    async def _command(self, update: Update, message: Message) -> None:
+        head, _, rest = message.text[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        args = rest.strip() or None
+        user = update.effective_user
+        if name == "start":
+            await self._dialog_turn(update, Event(kind="start", text=args,
+                                                  language=user.language_code))
+        elif name == "delete":
+            await self._run(update, self._turn(self.privacy.ask_delete))
+        elif name == "export":
+            async def export(turn: Turn) -> None:
+                async with self.acting(turn.chat_id, ChatAction.UPLOAD_DOCUMENT):
+                    await self.privacy.export(turn)
+            await self._run(update, export)
+        elif self.admin.allowed(user.id, name):
+            await self._run(update, lambda turn: self.admin.handle(turn, name))
+        else:
+            # /admin_* from anyone else lands here too: the dialogs' answer to any unknown command
+            await self._dialog_turn(update, Event(kind="command", text=name, data=args,
+                                                  language=user.language_code))
+
+    @staticmethod
+    def _turn(fn):
+        async def work(turn: Turn) -> None:
+            fn(turn)
+        return work
+
+    # -- buttons ------------------------------------------------------------------------------
+    async def _callback(self, update: Update, query: CallbackQuery) -> None:
+        parsed = parse_callback(query.data)
+        user_id = update.effective_user.id
+        # Answer at once (the button's spinner), judged on the session as it is now;
+        # the turn below decides again under the user's lock.
+        session = await self.conv.db(self.conv.storage.get_session, user_id)
+        live = parsed is not None and self._button(session, *parsed) is not None
+        await self._answer(query, None if live else self.texts.get(
+            "button_expired", session.get("language") or update.effective_user.language_code))
+        if not live:
+            log.info("stale or unknown button from %s", pseudonym(user_id))
+            await self._ignore(update)
+            return
+        message_id = query.message.message_id if query.message else None
+        question = getattr(query.message, "text", None) or ""
+
+        async def work(turn: Turn) -> None:
+            button = self._button(turn.session, *parsed)
+            if button is None:
+                return
+            owner, value, multi, label = button
+            if owner == "delete":
+                self.privacy.answer_delete(turn, parsed[1], message_id)
+                return
+            event = Event(kind="choice", data=value, language=update.effective_user.language_code)
+            replies = await self.conv.dialog(turn, event,
+                                             edit_message_id=message_id if multi else None)
+            if message_id is None or not question:
+                return
+            if not multi:
+                # show the answer under the question and take its buttons away
+                turn.payloads.append({"kind": "edit", "message_id": message_id, "markup": None,
+                                      "text": f"{escape(question)}\n\n✓ {escape(label)}"})
+            elif not (replies and replies[0].multi):
+                # the multi-select is over: its buttons go
+                turn.payloads.append({"kind": "edit", "message_id": message_id, "markup": None,
+                                      "text": escape(question)})
+        await self._run(update, work)
+
+    @staticmethod
+    def _button(session: dict, token: str, index: int) -> tuple[str, str, bool, str] | None:
+        """(owner, value, multi, label) of a live button, or None for stale or forged data."""
+        if token == session.get("confirm_delete") and index in (0, 1):
+            return ("delete", "", False, "")
+        entry = session.get("keyboards", {}).get(token)
+        if entry is None or not 0 <= index < len(entry["values"]):
+            return None
+        labels = entry.get("labels") or []
+        label = labels[index] if index < len(labels) else ""
+        return ("dialog", entry["values"][index], bool(entry.get("multi")), label)
+
+    async def _answer(self, query: CallbackQuery, text: str | None) -> None:
+        try:
+            await query.answer(text=text)
+        except TelegramError as exc:  # too late or network: the button just spins a while
+            log.info("callback answer failed: %s", exc)
+
+    # -- photos -------------------------------------------------------------------------------
+    async def _photo(self, update: Update, message: Message) -> None:
+        user = update.effective_user
+        picked = pick_photo(message, self.config.max_photo_bytes)
+
+        async def work(turn: Turn) -> None:
+            if isinstance(picked, Refusal):
+                self._say(turn, picked.key, **picked.values)
+                return
+            progress = await self._progress_start(turn, picked)
+            async with self.acting(turn.chat_id, ChatAction.UPLOAD_PHOTO):
+                try:
+                    data = await download(self.conv.bot, picked, self.config.max_photo_bytes)
+                except DownloadRefused as exc:
+                    self._say(turn, exc.refusal.key, **exc.refusal.values)
+                    await self._progress_end(turn, picked, progress, ok=False)
+                    return
+                await self.conv.dialog(turn, Event(kind="photo", photo=data, filename=picked.filename,
+                                                   language=user.language_code))
+                await self._keep_photo(turn, picked, data)
+            await self._progress_end(turn, picked, progress, ok=True)
+        await self._run(update, work)
+
+    async def _keep_photo(self, turn: Turn, picked: PhotoRef, data: bytes) -> None:
+        """Only with the service configured to offer it AND the patient's consent."""
+        consents = (turn.state or {}).get("consents") or {}
+        if self.config.keep_photos and consents.get("keep_photos") is True:
+            name = f"{int(time.time())}-{picked.filename}"
+            await self.conv.db(self.conv.storage.save_photo, turn.user_id, name, data)
+
+    async def _progress_start(self, turn: Turn, picked: PhotoRef) -> int | None:
+        """A progress message (one per album, edited as its photos go through)."""
+        self._forget_old_albums()
+        key = (turn.user_id, picked.media_group_id) if picked.media_group_id else None
+        album = self._albums.get(key) if key else None
+        lang = turn.language
+        bot = self.conv.bot
+        try:
+            if album is not None:
+                album["n"] += 1
+                await bot.edit_message_text(escape(self.texts.get("analysing_album", lang, n=album["n"])),
+                                            chat_id=turn.chat_id, message_id=album["message_id"],
+                                            parse_mode=ParseMode.HTML)
+                return album["message_id"]
+            text = self.texts.get("analysing_album", lang, n=1) if key else self.texts.get("analysing", lang)
+            sent = await bot.send_message(turn.chat_id, escape(text), parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.info("progress message failed: %s", exc)
+            return None
+        if key:
+            self._albums[key] = {"message_id": sent.message_id, "n": 1, "t": time.monotonic(),
+                                 "done": 0}
+        return sent.message_id
+
+    async def _progress_end(self, turn: Turn, picked: PhotoRef, message_id: int | None, ok: bool) -> None:
+        if message_id is None:
+            return
+        lang = turn.language
+        album = self._albums.get((turn.user_id, picked.media_group_id)) if picked.media_group_id else None
+        if album is not None:
+            album["done"] += 1 if ok else 0
+            text = self.texts.get("analysed_album", lang, n=album["done"]) if album["done"] > 1 \
+                else self.texts.get("analysed", lang)
+        else:
+            text = self.texts.get("analysed", lang)
+        try:
+            await self.conv.bot.edit_message_text(escape(text), chat_id=turn.chat_id,
+                                                  message_id=message_id, parse_mode=ParseMode.HTML)
+        except TelegramError as exc:
+            log.info("progress edit failed: %s", exc)
+
+    def _forget_old_albums(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, v in self._albums.items() if now - v["t"] > ALBUM_MEMORY]:
+            del self._albums[key]
+
+    @contextlib.asynccontextmanager
+    async def acting(self, chat_id: int, action: str) -> AsyncIterator[None]:
+        """Keep "uploading photo…" (or another action) showing while the work runs."""
+        async def keep() -> None:
+            while True:
+                try:
+                    await self.conv.bot.send_chat_action(chat_id, action)
+                except TelegramError:
+                    pass
+                await asyncio.sleep(ACTION_EVERY)
+        task = asyncio.create_task(keep())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

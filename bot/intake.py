@@ -1,0 +1,126 @@
+"""Updates in, durably: saved to the inbox before Telegram is told we have them.
+
+Polling: an update is confirmed to Telegram (by the next getUpdates offset)
+only after it is in the inbox; webhook: the 200 answer comes after the inbox
+write, otherwise Telegram delivers again. The inbox entry goes in the same
+transaction as the turn that handles it, so after a crash every update that
+was not fully handled is handled again at start (``replay``), and a turn
+already saved is recognised by its update id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Sequence
+
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.db import Db
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "callback_query")
+POLL_TIMEOUT = 30                 # seconds of long polling
+BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+
+
+def user_of(raw: dict) -> int | None:
+    for kind in ("message", "edited_message", "callback_query"):
+        sender = (raw.get(kind) or {}).get("from") or {}
+        if "id" in sender:
+            return int(sender["id"])
+    return None
+
+
+class Intake:
+    def __init__(self, app: Application, db: Db, poll_timeout: int = POLL_TIMEOUT) -> None:
+        self.app = app
+        self.db = db
+        self.poll_timeout = poll_timeout
+        self.offset = 0
+        self.received = 0
+
+    def _store(self, raws: Sequence[dict]) -> list[dict]:
+        storage = self.db.storage
+        with storage.transaction():
+            return [raw for raw in raws
+                    if storage.inbox_add(int(raw["update_id"]), user_of(raw), raw)]
+
+    def _parse(self, raws: Sequence[dict]) -> list[tuple[dict, Update]]:
+        parsed = []
+        for raw in raws:
+            try:
+                parsed.append((raw, Update.de_json(raw, self.app.bot)))
+            except Exception:  # noqa: BLE001 - one unreadable update must not block the rest
+                log.exception("unreadable update %s dropped", raw.get("update_id"))
+        return parsed
+
+    async def accept(self, raws: Sequence[dict]) -> int:
+        """Save the updates, then queue them for handling. Returns how many were new."""
+        parsed = self._parse(raws)
+        fresh = await self.db(self._store, [raw for raw, _ in parsed])
+        fresh_ids = {raw["update_id"] for raw in fresh}
+        for raw, update in parsed:
+            if raw["update_id"] in fresh_ids:
+                await self.app.update_queue.put(update)
+        self.received += len(fresh)
+        return len(fresh)
+
+    async def replay(self) -> int:
+        """Queue what a previous run saved but did not finish handling."""
+        pending = await self.db(self.db.storage.inbox_pending)
+        for _, update in self._parse(pending):
+            await self.app.update_queue.put(update)
+        if pending:
+            log.info("handling %d update(s) saved before the last stop", len(pending))
+        return len(pending)
+
+    async def poll(self) -> None:
+        """Long-poll getUpdates until cancelled."""
+        bot = self.app.bot
+        failures = 0
+        while True:
+            try:
+                updates = await bot.get_updates(offset=self.offset, timeout=self.poll_timeout,
+                                                allowed_updates=list(ALLOWED_UPDATES))
+                failures = 0
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except InvalidToken:
+                log.critical("Telegram refuses the bot token: stopping polling")
+                raise
+            except Conflict as exc:
+                # another instance polls, or a webhook is set: wait rather than fight
+                log.error("getUpdates conflict: %s", exc.message)
+                await asyncio.sleep(BACKOFF[-1])
+                continue
+            except (NetworkError, TelegramError) as exc:
+                delay = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                failures += 1
+                log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            if not updates:
+                continue
+            # Saved before the offset moves on: shielded so a stop cannot cut it in half.
+            await asyncio.shield(self.accept([u.to_dict() for u in updates]))
+            self.offset = updates[-1].update_id + 1
+
+    async def confirm(self) -> None:
+        """Tell Telegram what is saved (the offset), without waiting for more."""
+        if not self.offset:
+            return
+        try:
+            await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1,
+                                           allowed_updates=list(ALLOWED_UPDATES))
+        except TelegramError as exc:
+            log.warning("could not confirm the last updates (they come again and are "
+                        "recognised): %s", exc)
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

@@ -1,0 +1,163 @@
+"""Sending what the dialogs said: saved first, sent in order, removed once Telegram has it.
+
+A turn's replies are stored in the outbox in the same transaction as the new
+dialog state, so a crash either loses both or keeps both; after a restart the
+pending replies are sent before anything else for that user. An item is removed
+right after Telegram accepted it, so at most the one message in flight at a
+crash can be sent twice. Network errors and 5xx are retried with back-off;
+429 waits retry_after; errors that retrying cannot fix (the user blocked the
+bot, a message Telegram refuses) drop the item with a log line instead of
+blocking the user's queue forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from backcare.logs import pseudonym
+from backcare.storage import OutboxItem, StorageError
+from bot.db import Db
+from bot.render import escape
+from bot.texts import Texts
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)   # seconds between attempts after a network error or 5xx
+MAX_RETRY_AFTER = 60.0                 # longer 429 waits leave the item for the next flush
+
+
+class Outbox:
+    def __init__(self, bot: Bot, db: Db, texts: Texts,
+                 retry_delays: tuple[float, ...] = RETRY_DELAYS,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.bot = bot
+        self.db = db
+        self.texts = texts
+        self.retry_delays = retry_delays
+        self.sleep = sleep
+        self.blobs: dict[str, bytes] = {}   # picture and file bytes by key: memory only
+        self.sent_count = 0
+
+    # -- public ---------------------------------------------------------------------------
+    async def flush(self, user_id: int) -> bool:
+        """Send the user's pending replies in order. False if one is still stuck (kept)."""
+        items = await self.db(self.db.storage.pending, user_id)
+        for item in items:
+            if not await self._deliver(item):
+                return False
+        return True
+
+    def forget_user(self, user_id: int) -> None:
+        """Drop the in-memory pictures of a user whose data was erased."""
+        prefix = f"{user_id}-"
+        for key in [k for k in self.blobs if k.startswith(prefix)]:
+            del self.blobs[key]
+
+    # -- delivery -------------------------------------------------------------------------
+    async def _deliver(self, item: OutboxItem) -> bool:
+        delays = iter(self.retry_delays)
+        while True:
+            try:
+                await self._send(item)
+                break
+            except RetryAfter as exc:
+                wait = exc.retry_after if isinstance(exc.retry_after, (int, float)) \
+                    else exc.retry_after.total_seconds()
+                if wait > MAX_RETRY_AFTER:
+                    return await self._stuck(item, exc)
+                await self.sleep(wait + 0.1)
+            except Forbidden as exc:  # blocked by the user, or the account is gone
+                log.warning("dropping a reply to %s: %s", pseudonym(item.user_id), exc.message)
+                break
+            except BadRequest as exc:
+                if "not modified" in exc.message:
+                    break
+                if item.payload["kind"] == "edit" and "not found" in exc.message:
+                    item = OutboxItem(item.id, item.user_id, item.chat_id,
+                                      {**item.payload, "kind": "text"}, item.created, item.attempts)
+                    continue
+                log.error("Telegram refused a %s reply to %s: %s", item.payload["kind"],
+                          pseudonym(item.user_id), exc.message)
+                break
+            except NetworkError as exc:  # includes TimedOut and 5xx
+                delay = next(delays, None)
+                if delay is None:
+                    return await self._stuck(item, exc)
+                log.info("network error sending to %s (%s); retrying in %.1fs",
+                         pseudonym(item.user_id), exc.message, delay)
+                await self.sleep(delay)
+            except TelegramError as exc:
+                log.error("dropping a reply to %s: %r", pseudonym(item.user_id), exc)
+                break
+        await self.db(self.db.storage.mark_sent, item.id)
+        self.sent_count += 1
+        for key in _blob_keys(item.payload):
+            self.blobs.pop(key, None)
+        return True
+
+    async def _stuck(self, item: OutboxItem, exc: Exception) -> bool:
+        log.warning("reply to %s kept for later: %r", pseudonym(item.user_id), exc)
+        try:
+            await self.db(self.db.storage.note_attempt, item.id)
+        except StorageError:
+            log.exception("could not count a send attempt")
+        return False
+
+    async def _send(self, item: OutboxItem) -> None:
+        p, chat = item.payload, item.chat_id
+        kind = p["kind"]
+        markup = InlineKeyboardMarkup.de_json(p["markup"], self.bot) if p.get("markup") else None
+        if kind == "text":
+            await self.bot.send_message(chat, p["text"], parse_mode=ParseMode.HTML,
+                                        reply_markup=markup,
+                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+        elif kind == "edit":
+            await self.bot.edit_message_text(p["text"], chat_id=chat, message_id=p["message_id"],
+                                             parse_mode=ParseMode.HTML, reply_markup=markup,
+                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
+        elif kind == "photo":
+            data = self.blobs.get(p["blob"])
+            if data is None:
+                await self._lost(item, p.get("caption", ""))
+            else:
+                await self.bot.send_photo(chat, data, caption=p.get("caption") or None,
+                                          parse_mode=ParseMode.HTML)
+        elif kind == "album":
+            present = [(self.blobs[i["blob"]], i["caption"]) for i in p["items"] if i["blob"] in self.blobs]
+            if len(present) < len(p["items"]):
+                await self._lost(item, "")
+            if len(present) == 1:
+                await self.bot.send_photo(chat, present[0][0], caption=present[0][1] or None,
+                                          parse_mode=ParseMode.HTML)
+            elif present:
+                await self.bot.send_media_group(chat, [
+                    InputMediaPhoto(data, caption=caption or None, parse_mode=ParseMode.HTML)
+                    for data, caption in present])
+        elif kind == "document":
+            data = self.blobs.get(p["blob"])
+            if data is None:
+                await self._lost(item, "")
+            else:
+                await self.bot.send_document(chat, InputFile(data, filename=p["filename"]),
+                                             caption=p.get("caption") or None,
+                                             parse_mode=ParseMode.HTML)
+        else:
+            raise BadRequest(f"unknown outbox payload kind {kind!r}")
+
+    async def _lost(self, item: OutboxItem, caption_html: str) -> None:
+        """Pictures are not kept across a restart: say so instead of failing silently."""
+        note = escape(self.texts.get("picture_lost", item.payload.get("lang")))
+        text = f"{caption_html}\n{note}" if caption_html else note
+        await self.bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+
+
+def _blob_keys(payload: dict) -> list[str]:
+    if "blob" in payload:
+        return [payload["blob"]]
+    return [i["blob"] for i in payload.get("items", [])]
