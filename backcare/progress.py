@@ -1,6 +1,6 @@
 """Progress: the data of a patient's check-ins, a chart a phone can show, a summary for a clinician.
 
-The chart is drawn with matplotlib's Agg canvas on a Figure object (no pyplot: no
+The chart is drawn on matplotlib's Agg canvas with a Figure object (no pyplot: no
 global state, safe in the bot's worker threads). Japanese labels need a CJK font;
 without one the chart falls back to English labels rather than drawing empty boxes.
 """
@@ -14,18 +14,16 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 import matplotlib
+from matplotlib import dates as mdates
+from matplotlib import font_manager
+# The Agg canvas is used directly: no pyplot, no global backend switch, no display needed.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # no display in a server; must precede any pyplot import elsewhere
-
-from matplotlib import dates as mdates  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from backcare.checkin import CheckIn, CheckinError, classify, when  # noqa: E402
-from backcare.vocabulary import LANGUAGES  # noqa: E402
-from content.followup import Followup, default_followup  # noqa: E402
-from content.texts import Texts, default_texts  # noqa: E402
+from backcare.checkin import CheckIn, CheckinError, classify, when
+from backcare.vocabulary import LANGUAGES
+from content.followup import Followup, default_followup
+from content.texts import Texts, default_texts
 
 # Fonts that cover Japanese, most common first (Linux packages, macOS, Windows).
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "Source Han Sans JP", "IPAexGothic", "IPAGothic",
