@@ -48,6 +48,19 @@ class CheckIn:
             if flag not in known:
                 raise CheckinError("bad_red_flag", f"unknown red flag {flag!r}")
 
+    def to_dict(self) -> dict:
+        return {"at": self.at, "pain": self.pain, "done_days": self.done_days,
+                "planned_days": self.planned_days, "red_flags": list(self.red_flags)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "CheckIn":
+        """From a stored record (extra keys ignored). Raises CheckinError when unusable."""
+        try:
+            return cls(at=data["at"], pain=data["pain"], done_days=data["done_days"],
+                       planned_days=data["planned_days"], red_flags=tuple(data.get("red_flags") or ()))
+        except (KeyError, TypeError) as exc:
+            raise CheckinError("bad_record", f"not a check-in: {data!r}") from exc
+
     @property
     def adherence(self) -> float | None:
         """Share of planned days done, in percent (capped at 100), or None when none were planned."""

@@ -177,3 +177,11 @@ def test_adherence_is_capped_and_undefined_without_a_plan():
 def test_bad_baseline_is_a_clear_error():
     with pytest.raises(CheckinError):
         evaluate(12, [], week(1, 5))
+
+
+def test_checkin_round_trips_through_a_stored_record():
+    checkin = week(2, 6, done=3, flags=["red_flag_fever"])
+    assert CheckIn.from_dict(checkin.to_dict() | {"note": "extra keys are ignored"}) == checkin
+    with pytest.raises(CheckinError) as info:
+        CheckIn.from_dict({"at": "2025-03-10", "pain": 5})
+    assert info.value.reason == "bad_record"
