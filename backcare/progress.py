@@ -76,9 +76,22 @@ def progress_data(baseline_pain: int | None, checkins: Sequence[CheckIn],
     )
 
 
+def _register_bundled_font() -> None:
+    """IPAexGothic ships inside the matplotlib-fontja wheel: Japanese charts need no system font."""
+    try:
+        import matplotlib_fontja  # noqa: F401  (the package only carries the font file)
+    except ImportError:
+        return
+    from pathlib import Path
+
+    for path in (Path(matplotlib_fontja.__file__).parent / "fonts").glob("*.ttf"):
+        font_manager.fontManager.addfont(str(path))
+
+
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The name of an installed font that covers Japanese, or None."""
+    _register_bundled_font()
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
