@@ -34,6 +34,10 @@ class Explanation:
     unexplained:   observed atoms left unexplained (paid for)
     against:       observed atoms or facts that speak against these causes
     evidence:      cause -> the atoms/facts supporting it
+    counter_evidence: cause -> the atoms/facts speaking against it ("not:<fact>" for a fact
+                   answered no)
+    not_assessed:  atoms these causes would explain whose observation had no usable photo
+                   (worth checking; they count neither for nor against)
     """
 
     causes: tuple[str, ...]
@@ -43,14 +47,24 @@ class Explanation:
     unexplained: tuple[str, ...]
     against: tuple[str, ...]
     evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    counter_evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    not_assessed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """The engine's answer: ranked explanations, or a referral."""
+    """The engine's answer: ranked explanations, or a referral.
+
+    referral_reasons: vocabulary names: the red-flag facts (most urgent first); for
+                   "unexplained", "refer_clinician" then the abnormal atoms left unexplained;
+                   for a "routine" referral the knowledge base concluded, the facts behind it
+    solver:        "rc2", "milp", "rc2+milp" (RC2 ran out of budget part-way) or "none"
+    complete:      False when the time budget ended before top_k explanations were proven
+    """
 
     explanations: tuple[Explanation, ...]
     referral: str | None  # None, or "emergency" | "urgent" | "routine" | "unexplained"
     referral_reasons: tuple[str, ...] = ()
     solve_ms: float = 0.0
     solver: str = "rc2"
+    complete: bool = True

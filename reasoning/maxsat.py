@@ -1,0 +1,104 @@
+"""Best-first enumeration of explanations with PySAT's RC2, under a deadline.
+
+RC2 runs with the settings that were fast on clinical and random bases here
+(adapt: detect at-most-one groups of soft clauses; exhaust: core exhaustion;
+minz: core minimisation). RC2 has no time limit of its own, so every SAT call it
+makes goes through :meth:`_TimedRC2._call_oracle`, which refuses to start after the
+deadline, and a timer interrupts a call still running at the deadline.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from pysat.examples.rc2 import RC2
+from pysat.formula import WCNF
+
+from reasoning.encoding import Instance
+
+RC2_SETTINGS = dict(solver="g3", adapt=True, exhaust=True, minz=True)
+# Core minimisation costs up to |core| extra SAT calls per core: on instances with
+# hundreds of soft clauses (the 100x generated base) it made RC2 ~8x slower
+# (bench/reasoning.py prints both); on random bases of 100-200 soft clauses it
+# helped some and hurt others. Kept where instances are clinical-sized.
+MINZ_MAX_SOFT = 200
+
+
+@dataclass(frozen=True)
+class Solution:
+    causes: frozenset[str]
+    claimed: frozenset[str]
+    cost: int  # units, including the instance's constant
+
+
+class BudgetExceeded(Exception):
+    """The solver ran out of its time budget."""
+
+
+class _TimedRC2(RC2):
+    def __init__(self, formula: WCNF, deadline: float, **settings):
+        self.deadline = deadline
+        self.timed_out = False
+        super().__init__(formula, **settings)
+
+    def time_out(self) -> None:
+        self.timed_out = True
+        self.oracle.interrupt()
+
+    def _call_oracle(self, assumptions=[], expect_interrupt=False):  # noqa: B006 (RC2's signature)
+        if self.timed_out or time.perf_counter() >= self.deadline:
+            raise BudgetExceeded
+        result = self.oracle.solve_limited(assumptions=assumptions, expect_interrupt=True)
+        if result is None and self.timed_out:
+            raise BudgetExceeded
+        return result
+
+
+def formula(inst: Instance) -> WCNF:
+    wcnf = WCNF()
+    # Assigning the lists directly: WCNF.append checks each clause in Python.
+    wcnf.hard = [list(c) for c in inst.hard]
+    wcnf.soft = [list(c) for c in inst.soft]
+    wcnf.wght = list(inst.weights)
+    wcnf.topw = sum(inst.weights) + 1
+    wcnf.nv = inst.nvars
+    return wcnf
+
+
+def enumerate_rc2(inst: Instance, k: int, deadline: float, found: list[Solution]) -> bool:
+    """Append the next best distinct cause sets to ``found`` until it holds ``k``.
+
+    Sets already in ``found`` are blocked first. Returns True when done (``k``
+    found or no other set exists), False when the deadline came first.
+    """
+    if time.perf_counter() >= deadline:
+        return False
+    settings = dict(RC2_SETTINGS, minz=RC2_SETTINGS["minz"] and len(inst.soft) <= MINZ_MAX_SOFT)
+    solver = _TimedRC2(formula(inst), deadline, **settings)
+    timer = threading.Timer(max(0.0, deadline - time.perf_counter()), solver.time_out)
+    timer.daemon = True
+    timer.start()
+    try:
+        if found and not inst.cause_var:
+            return True
+        for sol in found:
+            solver.add_clause(inst.blocking_clause(sol.causes))
+        while len(found) < k:
+            model = solver.compute(expect_interrupt=True)
+            if model is None:
+                if solver.timed_out:
+                    return False
+                return True  # every distinct set of causes has been listed
+            causes, claimed = inst.decode({v for v in model if v > 0})
+            found.append(Solution(causes, claimed, solver.cost + inst.constant))
+            if not inst.cause_var:
+                return True  # no cause can be concluded: the empty set was the only one
+            solver.add_clause(inst.blocking_clause(causes))
+        return True
+    except BudgetExceeded:
+        return False
+    finally:
+        timer.cancel()
+        solver.delete()
