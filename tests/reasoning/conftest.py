@@ -46,3 +46,8 @@ def patient(ratings: Mapping[str, str] = {}, facts: Iterable[str] = (), false_fa
 @pytest.fixture
 def make_patient():
     return patient
+
+
+@pytest.fixture
+def make_observation():
+    return observation
