@@ -131,8 +131,11 @@ class Conversation:
         if turn.erase:
             self.scheduler.unschedule(turn.user_id)
             self.outbox.forget_user(turn.user_id)
-        else:
-            self.scheduler.apply(turn.user_id, change)
+            self.outbox.blobs.update(turn.blobs)
+            await self.outbox.send_transient(turn.user_id, turn.chat_id,
+                                             [{**p, "lang": turn.language} for p in turn.payloads])
+            return
+        self.scheduler.apply(turn.user_id, change)
         self.outbox.blobs.update(turn.blobs)
         await self.outbox.flush(turn.user_id)
 
@@ -141,11 +144,10 @@ class Conversation:
         s = self.storage
         payloads = [{**p, "lang": turn.language} for p in turn.payloads]
         if turn.erase:
+            # the confirmation is sent without being saved: nothing of the user stays behind
             s.delete_user(turn.user_id)
-            with s.transaction():
-                s.enqueue(turn.user_id, turn.chat_id, payloads)
-                if turn.update_id is not None:
-                    s.inbox_done(turn.update_id)
+            if turn.update_id is not None:
+                s.inbox_done(turn.update_id)
             return ReminderChange(remove=True)
         with s.transaction():
             change = ReminderChange()

@@ -69,7 +69,7 @@ class Handlers:
         elif message.photo or message.document:
             await self._photo(update, message)
         else:
-            await self._run(update, lambda turn: self._say(turn, "unsupported"))
+            await self._run(update, self._turn(lambda turn: self._say(turn, "unsupported")))
 
     async def _ignore(self, update: Update) -> None:
         await self.conv.db(self.conv.storage.inbox_done, update.update_id)
@@ -253,17 +253,23 @@ class Handlers:
     @contextlib.asynccontextmanager
     async def acting(self, chat_id: int, action: str) -> AsyncIterator[None]:
         """Keep "uploading photo…" (or another action) showing while the work runs."""
+        done = asyncio.Event()
+
         async def keep() -> None:
             while True:
                 try:
                     await self.conv.bot.send_chat_action(chat_id, action)
                 except TelegramError:
                     pass
-                await asyncio.sleep(ACTION_EVERY)
+                try:
+                    await asyncio.wait_for(done.wait(), ACTION_EVERY)
+                    return
+                except asyncio.TimeoutError:
+                    continue
+        # the first action goes out alongside the work, never in front of it
         task = asyncio.create_task(keep())
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            done.set()
+            await task

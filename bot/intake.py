@@ -19,6 +19,7 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 
 from bot.db import Db
+from bot.outbox import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ class Intake:
                                                 allowed_updates=list(ALLOWED_UPDATES))
                 failures = 0
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(retry_seconds(exc))
                 continue
             except InvalidToken:
                 log.critical("Telegram refuses the bot token: stopping polling")
@@ -120,7 +121,3 @@ class Intake:
         except TelegramError as exc:
             log.warning("could not confirm the last updates (they come again and are "
                         "recognised): %s", exc)
-
-
-def _seconds(value: object) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)

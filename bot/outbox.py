@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from typing import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, LinkPreviewOptions
@@ -53,6 +54,13 @@ class Outbox:
                 return False
         return True
 
+    async def send_transient(self, user_id: int, chat_id: int, payloads: list[dict]) -> None:
+        """Send without saving (after an erase nothing about the user may be written)."""
+        for n, payload in enumerate(payloads):
+            item = OutboxItem(id=-1 - n, user_id=user_id, chat_id=chat_id, payload=payload,
+                              created="", attempts=0)
+            await self._deliver(item, durable=False)
+
     def forget_user(self, user_id: int) -> None:
         """Drop the in-memory pictures of a user whose data was erased."""
         prefix = f"{user_id}-"
@@ -60,17 +68,16 @@ class Outbox:
             del self.blobs[key]
 
     # -- delivery -------------------------------------------------------------------------
-    async def _deliver(self, item: OutboxItem) -> bool:
+    async def _deliver(self, item: OutboxItem, durable: bool = True) -> bool:
         delays = iter(self.retry_delays)
         while True:
             try:
                 await self._send(item)
                 break
             except RetryAfter as exc:
-                wait = exc.retry_after if isinstance(exc.retry_after, (int, float)) \
-                    else exc.retry_after.total_seconds()
+                wait = retry_seconds(exc)
                 if wait > MAX_RETRY_AFTER:
-                    return await self._stuck(item, exc)
+                    return await self._stuck(item, exc) if durable else False
                 await self.sleep(wait + 0.1)
             except Forbidden as exc:  # blocked by the user, or the account is gone
                 log.warning("dropping a reply to %s: %s", pseudonym(item.user_id), exc.message)
@@ -88,14 +95,15 @@ class Outbox:
             except NetworkError as exc:  # includes TimedOut and 5xx
                 delay = next(delays, None)
                 if delay is None:
-                    return await self._stuck(item, exc)
+                    return await self._stuck(item, exc) if durable else False
                 log.info("network error sending to %s (%s); retrying in %.1fs",
                          pseudonym(item.user_id), exc.message, delay)
                 await self.sleep(delay)
             except TelegramError as exc:
                 log.error("dropping a reply to %s: %r", pseudonym(item.user_id), exc)
                 break
-        await self.db(self.db.storage.mark_sent, item.id)
+        if durable:
+            await self.db(self.db.storage.mark_sent, item.id)
         self.sent_count += 1
         for key in _blob_keys(item.payload):
             self.blobs.pop(key, None)
@@ -155,6 +163,14 @@ class Outbox:
         note = escape(self.texts.get("picture_lost", item.payload.get("lang")))
         text = f"{caption_html}\n{note}" if caption_html else note
         await self.bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter's wait in seconds (PTB is moving it from int to timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 def _blob_keys(payload: dict) -> list[str]:

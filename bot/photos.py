@@ -49,11 +49,12 @@ def pick_photo(message: Message, max_bytes: int) -> PhotoRef | Refusal:
     """The file to analyse in ``message``, or why there is none (pure)."""
     group = message.media_group_id
     if message.photo:
-        # Telegram offers several renditions; the largest that fits the cap.
-        fitting = [p for p in message.photo if (p.file_size or 0) <= max_bytes]
-        usable = [p for p in fitting if p.width >= MIN_PHOTO_WIDTH] or fitting[-1:]
+        # Telegram offers several renditions: the largest that fits the cap, but never a
+        # thumbnail in place of a photo too large to take (unless the photo is that small).
+        renditions = [p for p in message.photo if p.width >= MIN_PHOTO_WIDTH] or list(message.photo)
+        usable = [p for p in renditions if (p.file_size or 0) <= max_bytes]
         if not usable:
-            largest = message.photo[-1]
+            largest = max(renditions, key=lambda p: p.file_size or 0)
             return too_large(largest.file_size or 0, max_bytes)
         best = max(usable, key=lambda p: p.width * p.height)
         return PhotoRef(best.file_id, best.file_size, f"photo-{message.message_id}.jpg", group)

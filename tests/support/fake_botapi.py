@@ -143,6 +143,7 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task | None = None
         self._client: ClientSession | None = None
+        self._closing = False
 
     # -- lifecycle -------------------------------------------------------------------
     async def start(self) -> "FakeBotApi":
@@ -157,6 +158,9 @@ class FakeBotApi:
         return self
 
     async def close(self) -> None:
+        self._closing = True
+        async with self._changed:
+            self._changed.notify_all()   # long polls return at once
         if self._webhook_task:
             self._webhook_task.cancel()
         if self._client:
@@ -194,6 +198,13 @@ class FakeBotApi:
         if self.webhook:
             self._start_webhook_delivery()
         return update
+
+    def redeliver(self, update: dict) -> None:
+        """Offer an update again, as Telegram does when it is not sure it was received."""
+        self._updates.append(dict(update))
+        self._notify()
+        if self.webhook:
+            self._start_webhook_delivery()
 
     def send_text(self, user: FakeUser, text: str) -> dict:
         content: dict[str, Any] = {"text": text}
@@ -396,7 +407,7 @@ class FakeBotApi:
         deadline = time.monotonic() + timeout
         while True:
             ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
-            if ready or time.monotonic() >= deadline:
+            if ready or time.monotonic() >= deadline or self._closing:
                 return ready
             async with self._changed:
                 try:

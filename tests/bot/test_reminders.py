@@ -1,0 +1,85 @@
+"""Reminders follow the dialog's plan, live in storage, are restored at start and fire once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from backcare.storage import Reminder
+from bot.reminders import ReminderChange, change_for, timer_kind
+from tests.support.echo_dialogs import PLAN
+
+NOW = datetime(2030, 3, 4, 12, 0, tzinfo=timezone.utc)   # a Monday
+
+
+def test_a_new_active_plan_gets_its_next_due_time():
+    change = change_for(1, 10, {"reminders": PLAN}, None, NOW)
+    assert change.put == Reminder(1, 10, PLAN, datetime(2030, 3, 5, 8, 0, tzinfo=timezone.utc))
+
+
+def test_an_unchanged_plan_keeps_its_due_time_and_an_inactive_one_is_removed():
+    stored = Reminder(1, 10, PLAN, NOW + timedelta(hours=3))
+    assert change_for(1, 10, {"reminders": dict(PLAN)}, stored, NOW) == ReminderChange()
+    assert change_for(1, 10, {"reminders": {**PLAN, "active": False}}, stored, NOW).remove
+    assert change_for(1, 10, {}, stored, NOW).remove
+    assert change_for(1, 10, {}, None, NOW).nothing
+
+
+def test_a_changed_time_is_rescheduled():
+    stored = Reminder(1, 10, PLAN, NOW + timedelta(hours=20))
+    change = change_for(1, 10, {"reminders": {**PLAN, "time": "18:30"}}, stored, NOW)
+    assert change.put.next_due == datetime(2030, 3, 4, 18, 30, tzinfo=timezone.utc)
+
+
+def test_the_check_in_day_is_named_in_the_timer_event():
+    assert timer_kind(PLAN, NOW) == "reminder"
+    assert timer_kind({**PLAN, "checkin": "2030-03-04"}, NOW) == "checkin"
+    assert timer_kind({**PLAN, "checkin": "2030-03-11"}, NOW) == "reminder"
+
+
+async def test_reminders_are_stored_scheduled_and_stopped(bot, storage):
+    alice = bot.api.user(1001)
+    bot.api.send_text(alice, "/remind")
+    await bot.settle()
+    stored = storage.get_reminder(alice.id)
+    assert stored.plan == PLAN and stored.next_due > datetime.now(timezone.utc)
+    assert bot.runtime.scheduler.scheduled(alice.id) == stored.next_due
+    bot.api.send_text(alice, "/stop")
+    await bot.settle()
+    assert storage.get_reminder(alice.id) is None
+    assert bot.runtime.scheduler.scheduled(alice.id) is None
+
+
+async def _due_soon(bot, storage, user_id, when):
+    stored = storage.get_reminder(user_id)
+    storage.put_reminder(Reminder(user_id, stored.chat_id, stored.plan, when))
+
+
+async def test_a_reminder_restored_at_start_fires_and_moves_on(bot, storage, dialogs):
+    alice = bot.api.user(1001)
+    bot.api.send_text(alice, "/remind")
+    await bot.settle()
+    await bot.stop()
+    await _due_soon(bot, storage, alice.id, datetime.now(timezone.utc) + timedelta(seconds=0.5))
+    await bot.start()
+    message = await bot.api.wait_for_message(alice.id, where=lambda m: "exercises" in m.plain,
+                                             timeout=5)
+    assert message.plain == "Time for your exercises (reminder)."
+    await bot.settle()
+    assert dialogs.events[-1][1].kind == "timer" and dialogs.events[-1][1].data == "reminder"
+    upcoming = storage.get_reminder(alice.id).next_due
+    assert upcoming > datetime.now(timezone.utc)
+    assert bot.runtime.scheduler.scheduled(alice.id) == upcoming
+
+
+async def test_reminders_missed_while_down_fire_once(bot, storage, dialogs):
+    alice = bot.api.user(1001)
+    bot.api.send_text(alice, "/remind")
+    await bot.settle()
+    await bot.stop()
+    await _due_soon(bot, storage, alice.id, datetime.now(timezone.utc) - timedelta(days=3))
+    await bot.start()
+    await bot.api.wait_for_message(alice.id, where=lambda m: "exercises" in m.plain, timeout=5)
+    await bot.settle()
+    timers = [e for _, e in dialogs.events if e.kind == "timer"]
+    assert len(timers) == 1
+    assert storage.get_reminder(alice.id).next_due > datetime.now(timezone.utc)
