@@ -19,11 +19,12 @@ from pysat.formula import WCNF
 from reasoning.encoding import Instance
 
 RC2_SETTINGS = dict(solver="g3", adapt=True, exhaust=True, minz=True)
-# Core minimisation costs up to |core| extra SAT calls per core: on instances with
-# hundreds of soft clauses (the 100x generated base) it made RC2 ~8x slower
-# (bench/reasoning.py prints both); on random bases of 100-200 soft clauses it
-# helped some and hurt others. Kept where instances are clinical-sized.
-MINZ_MAX_SOFT = 200
+# Core minimisation (minz) spends up to |core| extra SAT calls per core. On this
+# encoding it was slower at every size measured (bench/reasoning.py: ~1.5x on
+# clinical cases, 2.5-4x at 10x-30x, ~9x at 100x) but it avoided one slow tail
+# on a random base, and the tuned settings are the ones validated on clinical
+# bases: kept for clinical-sized instances, dropped above this many soft clauses.
+MINZ_MAX_SOFT = 100
 
 
 @dataclass(frozen=True)
