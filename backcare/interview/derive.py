@@ -5,20 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from assessment.types import SEXES, Profile
 from backcare.interview.conditions import evaluate
 from backcare.interview.model import Interview, RedFlagRule
 from backcare.interview.scoring import compute_scores
 from backcare.vocabulary import URGENCIES
-
-try:  # the assessment engineer is adding Profile to assessment/types.py
-    from assessment.types import Profile
-except ImportError:  # pragma: no cover - until it lands
-    @dataclass(frozen=True)
-    class Profile:  # type: ignore[no-redef]
-        age: int | None
-        sex: str | None
-
-PROFILE_SEXES = ("female", "male")
 
 
 @dataclass(frozen=True)
@@ -83,8 +74,10 @@ def red_flags_now(interview: Interview, answers: Mapping[str, Any],
 def profile_of(interview: Interview, answers: Mapping[str, Any]) -> Profile:
     age = answers.get(interview.profile_age) if interview.profile_age else None
     sex = answers.get(interview.profile_sex) if interview.profile_sex else None
+    if isinstance(age, bool) or not isinstance(age, (int, float)) or not 0 <= age <= 130:
+        age = None  # validated answers never get here; a raw mapping might
     return Profile(age=int(age) if age is not None else None,
-                   sex=sex if sex in PROFILE_SEXES else None)
+                   sex=sex if sex in SEXES else None)
 
 
 def derive(interview: Interview, answers: Mapping[str, Any]) -> InterviewResult:

@@ -1,0 +1,154 @@
+"""Photo capture, one movement at a time in vocabulary order, then the analysis.
+
+State (``data["photos"]``): index (the capture step asked now), results
+(step -> PhotoResult.to_dict() of the latest photo), skipped (steps left out
+because they hurt) and tries (step -> photos sent). Photo bytes are never in the
+state; annotated pictures stay in memory only (Dialogs.pictures).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from backcare.interview import InterviewResult
+from backcare.report import PhotoResult
+from backcare.vocabulary import vocabulary
+from bot.dialogs.conversation import Conversation
+from bot.dialogs.events import Event, Image
+from bot.dialogs.interviewing import back_interview
+from bot.dialogs.results import summarise
+from vision.errors import Reason
+
+log = logging.getLogger(__name__)
+
+SKIP, RETRY = "ph:skip", "an:retry"
+# After this many refused photos of one step, the skip button is offered with a nudge.
+TRIES_BEFORE_NUDGE = 3
+
+
+def steps() -> list[str]:
+    return list(vocabulary().movements)
+
+
+def state(conv: Conversation) -> dict:
+    return conv.data.setdefault("photos", {"index": 0, "results": {}, "skipped": [], "tries": {}})
+
+
+def step_name(conv: Conversation, step: str) -> str:
+    return conv.text_of(vocabulary().movements[step].text)
+
+
+def prompt_photos(conv: Conversation, note: str | None = None) -> None:
+    st = state(conv)
+    all_steps = steps()
+    step = all_steps[st["index"]]
+    if st["index"] == 0 and not st["results"] and not st["skipped"] and note is None:
+        conv.say(conv.t("photo.intro", n=len(all_steps)))
+    lines = [note] if note else []
+    lines.append(conv.t("photo.step_title", n=st["index"] + 1, total=len(all_steps), name=step_name(conv, step)))
+    lines.append(conv.t(f"photo.steps.{step}"))
+    buttons = [conv.button("photo.skip", SKIP)]
+    if st["tries"].get(step, 0) >= TRIES_BEFORE_NUDGE:
+        lines.append(conv.t("photo.many_tries"))
+    buttons.append(conv.button("photo.back" if st["index"] else "common.back", "cmd:back"))
+    conv.say("\n\n".join(lines), choices=buttons, expects="photo", step=step)
+
+
+async def on_photos(conv: Conversation, event: Event) -> None:
+    st = state(conv)
+    step = steps()[st["index"]]
+    if event.kind == "choice" and event.data == SKIP:
+        if step not in st["skipped"]:
+            st["skipped"].append(step)
+        st["results"].pop(step, None)
+        advance(conv, note=conv.t("photo.skipped"))
+        return
+    if event.kind != "photo" or not event.photo:
+        prompt_photos(conv, note=conv.t("photo.send_a_photo"))
+        return
+    st["tries"][step] = st["tries"].get(step, 0) + 1
+    result = await analyse(conv, event, step)
+    st["results"][step] = result.to_dict()
+    if result.accepted:
+        if step in st["skipped"]:
+            st["skipped"].remove(step)
+        if result.annotated_jpeg:
+            conv.dialogs.pictures.put(conv.data["session"], step, result.annotated_jpeg)
+            conv.say("", images=[Image(result.annotated_jpeg, conv.t("photo.accepted", name=step_name(conv, step)))])
+            advance(conv)
+        else:
+            advance(conv, note=conv.t("photo.accepted", name=step_name(conv, step)))
+        return
+    reason = result.reason if result.reason in {r.value for r in Reason} else Reason.WORKER_FAILED.value
+    detail = refusal_detail(conv, reason, result.detail)
+    prompt_photos(conv, note=conv.t("photo.refused") + "\n" + conv.t(f"photo.reasons.{reason}", detail=detail))
+
+
+def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:
+    """Plain words for the detail: a movement name for wrong_movement, else as given."""
+    if reason == Reason.WRONG_MOVEMENT.value:
+        key = f"photo.movements.{detail}"
+        return conv.t(key) if conv.dialogs.texts.has(key) else conv.t("photo.another_movement")
+    return detail or ""
+
+
+async def analyse(conv: Conversation, event: Event, step: str) -> PhotoResult:
+    try:
+        return await conv.dialogs.services.analyse_photo(event.photo, step, event.filename)
+    except Exception:  # the pipeline failed on this photo: the user may simply send another
+        log.exception("photo analysis failed for step %s", step)
+        return PhotoResult(step=step, source=event.filename or step, accepted=False,
+                           reason=Reason.WORKER_FAILED.value)
+
+
+def advance(conv: Conversation, note: str | None = None) -> None:
+    st = state(conv)
+    st["index"] += 1
+    if st["index"] >= len(steps()):
+        st["index"] = len(steps()) - 1
+        if note:
+            conv.say(note)
+        conv.go("captured_all")
+    else:
+        prompt_photos(conv, note=note)
+
+
+def back_photos(conv: Conversation) -> bool:
+    """Retake the previous photo; from the first one, back to the last interview question."""
+    st = state(conv)
+    if st["index"] > 0:
+        st["index"] -= 1
+        prompt_photos(conv, note=conv.t("photo.retake", name=step_name(conv, steps()[st["index"]])))
+        return True
+    if conv.data.get("interview", {}).get("history"):
+        back_interview(conv)
+        conv.go("back")
+        return True
+    return False
+
+
+# -- analysis --------------------------------------------------------------------------
+def prompt_analysis(conv: Conversation) -> None:
+    conv.say(conv.t("analysis.working"))
+
+
+async def run_analysis(conv: Conversation) -> None:
+    st = state(conv)
+    photos = [PhotoResult.from_dict(d) for d in st["results"].values()]
+    result = InterviewResult.from_dict(conv.data["result"])
+    try:
+        report = await conv.dialogs.services.build_report(result, photos, conv.lang)
+    except Exception:
+        log.exception("building the report failed")
+        conv.say(conv.t("analysis.failed"), choices=[conv.button("analysis.retry", RETRY)], expects="choice")
+        return
+    conv.data["report"] = summarise(report)
+    conv.go("reported")
+
+
+async def on_analysis(conv: Conversation, event: Event) -> None:
+    if event.kind == "choice" and event.data == RETRY:
+        prompt_analysis(conv)
+        await run_analysis(conv)
+    else:
+        conv.say(conv.t("analysis.waiting"), choices=[conv.button("analysis.retry", RETRY)], expects="choice")

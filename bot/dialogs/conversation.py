@@ -1,0 +1,96 @@
+"""One user's conversation during one handle() call: the model the shared state machine drives.
+
+The model is light on purpose: the JSON state dict is the whole truth, so a
+Conversation is built around it for each event and thrown away afterwards.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable
+
+from backcare.interview import Interview
+from backcare.interview.flow import walk
+from backcare.interview.answers import AnswerError, validate_answer
+from bot.dialogs.events import Choice, Image, Reply
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.dialogs.engine import Dialogs
+
+
+class Conversation:
+    def __init__(self, dialogs: "Dialogs", data: dict, now: datetime):
+        self.dialogs = dialogs
+        self.data = data
+        self.now = now
+        self.replies: list[Reply] = []
+        self.entered: list[str] = []  # states entered during this call (for their follow-up work)
+
+    # the machine reads and writes the current state through this attribute
+    @property
+    def step(self) -> str:
+        return self.data["step"]
+
+    @step.setter
+    def step(self, value: str) -> None:
+        self.data["step"] = value
+
+    @property
+    def lang(self) -> str:
+        return self.data["language"]
+
+    # -- words and replies ----------------------------------------------------
+    def t(self, key: str, /, **params: Any) -> str:
+        return self.dialogs.texts.get(key, self.lang, **params)
+
+    def text_of(self, text: dict[str, str] | None) -> str:
+        """A {language: text} mapping from a data file, in the user's language."""
+        if not text:
+            return ""
+        return text.get(self.lang) or next(iter(text.values()))
+
+    def button(self, key: str, value: str, /, **params: Any) -> Choice:
+        return Choice(self.t(key, **params), value)
+
+    def say(self, text: str, choices: Iterable[Choice] = (), expects: str | None = None,
+            images: Iterable[Image] = (), links: Iterable[tuple[str, str]] = (), multi: bool = False,
+            **meta: Any) -> None:
+        self.replies.append(Reply(text=text, choices=tuple(choices), expects=expects, images=tuple(images),
+                                  links=tuple(links), multi=multi, meta=dict(meta)))
+
+    def go(self, trigger: str) -> None:
+        """Fire a machine trigger (bound by transitions onto this model)."""
+        self.trigger(trigger)  # type: ignore[attr-defined]  # added by Machine.add_model
+
+    def can(self, trigger: str) -> bool:
+        return bool(self.may_trigger(trigger))  # type: ignore[attr-defined]
+
+    # -- the interview this user is on ------------------------------------------
+    @property
+    def interview(self) -> Interview:
+        """The version the user started on; moves the answers onto the live one when it is gone."""
+        st = self.data["interview"]
+        registry = self.dialogs.interviews
+        found = registry.get(st.get("digest"))
+        if found is not None:
+            return found
+        live = registry.current
+        migrate(st, live)
+        self.say(self.t("interview.updated"))
+        return live
+
+
+def migrate(st: dict, interview: Interview) -> None:
+    """Keep the answers that still fit ``interview`` and replay them to find where to go on."""
+    kept: dict[str, Any] = {}
+    for qid in st.get("history", []):
+        question = interview.questions.get(qid)
+        if question is None or qid not in st.get("answers", {}):
+            continue
+        try:
+            kept[qid] = validate_answer(question, st["answers"][qid])
+        except AnswerError:
+            continue
+    path, current = walk(interview, kept)
+    st.update(digest=interview.digest, version=interview.version, answers={q: kept[q] for q in path},
+              history=path, current=current, pending=[])

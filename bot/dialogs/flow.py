@@ -1,0 +1,106 @@
+"""The conversation's state machine as data: steps (prompt, input, back) and transitions.
+
+One ``transitions`` Machine is built once and serves every user: for each
+event the engine adds a light model built around the user's JSON state
+(``add_model(conv, initial=state["step"])``), fires triggers, and removes it.
+Entering a state sends its prompt; a step's ``auto`` work (the analysis) runs
+right after it is entered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from transitions import Machine, State
+
+from bot.dialogs import capture, checkin, interviewing, onboarding, reminders, results
+from bot.dialogs.conversation import Conversation
+from bot.dialogs.events import Event
+
+Prompt = Callable[[Conversation], None]
+Handler = Callable[[Conversation, Event], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    prompt: Prompt
+    handle: Handler
+    # back: True = done, False = impossible here, None = use the machine's "back" transition
+    back: Callable[[Conversation], bool | None] | None = None
+    resume: Prompt | None = None          # a shorter prompt for /start, /status, a language change
+    auto: Callable[[Conversation], Awaitable[None]] | None = None
+    timers: bool = False                  # scheduled reminders and check-ins act in this step
+
+
+STEPS: tuple[Step, ...] = (
+    Step("consent", onboarding.prompt_consent, onboarding.on_consent, back=lambda conv: False),
+    Step("declined", onboarding.prompt_declined, onboarding.on_declined, back=lambda conv: False),
+    Step("photo_consent", onboarding.prompt_photo_consent, onboarding.on_photo_consent),
+    Step("interview", interviewing.prompt_interview, interviewing.on_interview, back=interviewing.back_interview),
+    Step("referred", interviewing.prompt_referred, interviewing.on_referred, back=interviewing.back_referred),
+    Step("photos", capture.prompt_photos, capture.on_photos, back=capture.back_photos),
+    Step("analysis", capture.prompt_analysis, capture.on_analysis, back=lambda conv: False, auto=capture.run_analysis),
+    Step("results", results.prompt_results, results.on_results, back=lambda conv: False,
+         resume=results.resume_results),
+    Step("reminder_days", reminders.prompt_days, reminders.on_days, back=lambda conv: False),
+    Step("reminder_time", reminders.prompt_time, reminders.on_time),
+    Step("reminder_zone", reminders.prompt_zone, reminders.on_zone),
+    Step("active", reminders.prompt_active, reminders.on_active, back=lambda conv: False, timers=True),
+    Step("checkin_pain", checkin.prompt_pain, checkin.on_pain, back=lambda conv: False),
+    Step("checkin_done", checkin.prompt_done, checkin.on_done),
+    Step("checkin_signs", checkin.prompt_gate, checkin.on_gate),
+    Step("checkin_flags", checkin.prompt_flags, checkin.on_flags, back=checkin.back_flags),
+)
+STEP: dict[str, Step] = {s.name: s for s in STEPS}
+
+AFTER_CONSENT = [s.name for s in STEPS if s.name not in ("consent", "declined")]
+CHECKIN = ["checkin_pain", "checkin_done", "checkin_signs", "checkin_flags"]
+
+TRANSITIONS: list[dict] = [
+    {"trigger": "agree", "source": "consent", "dest": "photo_consent"},
+    {"trigger": "decline", "source": "consent", "dest": "declined"},
+    {"trigger": "reconsider", "source": "declined", "dest": "consent"},
+    {"trigger": "photos_decided", "source": "photo_consent", "dest": "interview"},
+    {"trigger": "answered_all", "source": "interview", "dest": "photos"},
+    {"trigger": "red_flag", "source": ["interview", "checkin_flags"], "dest": "referred"},
+    {"trigger": "captured_all", "source": "photos", "dest": "analysis"},
+    {"trigger": "reported", "source": "analysis", "dest": "results"},
+    {"trigger": "plan_reminders", "source": ["results", "active"], "dest": "reminder_days"},
+    {"trigger": "days_chosen", "source": "reminder_days", "dest": "reminder_time"},
+    {"trigger": "time_chosen", "source": "reminder_time", "dest": "reminder_zone"},
+    {"trigger": "tz_chosen", "source": "reminder_zone", "dest": "active"},
+    {"trigger": "skip_reminders", "source": ["results", "reminder_days", "reminder_time", "reminder_zone"],
+     "dest": "active"},
+    {"trigger": "check_in", "source": "active", "dest": "checkin_pain"},
+    {"trigger": "pain_rated", "source": "checkin_pain", "dest": "checkin_done"},
+    {"trigger": "exercise_reported", "source": "checkin_done", "dest": "checkin_signs"},
+    {"trigger": "new_signs", "source": "checkin_signs", "dest": "checkin_flags"},
+    {"trigger": "checked_in", "source": ["checkin_signs", "checkin_flags"], "dest": "active"},
+    {"trigger": "restart", "source": AFTER_CONSENT, "dest": "interview"},
+    # one step back, where the step itself has nothing to go back to
+    {"trigger": "back", "source": "photo_consent", "dest": "consent"},
+    {"trigger": "back", "source": "interview", "dest": "photo_consent"},
+    {"trigger": "back", "source": "referred", "dest": "interview"},
+    {"trigger": "back", "source": "photos", "dest": "interview"},
+    {"trigger": "back", "source": "reminder_time", "dest": "reminder_days"},
+    {"trigger": "back", "source": "reminder_zone", "dest": "reminder_time"},
+    {"trigger": "back", "source": "checkin_done", "dest": "checkin_pain"},
+    {"trigger": "back", "source": "checkin_signs", "dest": "checkin_done"},
+    {"trigger": "back", "source": "checkin_flags", "dest": "checkin_signs"},
+]
+
+
+def _entered(event_data) -> None:
+    conv: Conversation = event_data.model
+    conv.entered.append(conv.step)
+    STEP[conv.step].prompt(conv)
+
+
+def build_machine() -> Machine:
+    """The one machine for every user (models are added per event, see the module doc)."""
+    return Machine(
+        model=None, states=[State(s.name, on_enter=[_entered]) for s in STEPS], transitions=TRANSITIONS,
+        initial=None, auto_transitions=False, send_event=True, model_attribute="step",
+    )

@@ -1,0 +1,287 @@
+"""The interview, one question at a time: buttons, typed answers, back, red-flag stop.
+
+State (``data["interview"]``): digest and version of the interview, answers
+(question id -> stored value), history (the answered questions in order: the
+way back), current (the question asked now, None when finished) and pending
+(a multiple choice being ticked).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backcare.interview import (
+    AnswerError, Interview, Question, derive, most_urgent, next_question, red_flags_now, remaining,
+    validate_answer,
+)
+from backcare.interview.answers import fmt_number
+from backcare.interview.model import MULTI_TYPES, RedFlagRule
+from bot.dialogs.conversation import Conversation
+from bot.dialogs.events import Choice, Event
+
+ANSWER, TOGGLE, DONE, SKIP = "a", "t", "d", "s"  # button data: "<kind>:<question>[:<option>]"
+
+
+def start_interview(conv: Conversation) -> None:
+    interview = conv.dialogs.interviews.current
+    conv.data["interview"] = {
+        "digest": interview.digest, "version": interview.version, "answers": {}, "history": [],
+        "current": next_question(interview, {}, None), "pending": [],
+        "started": conv.now.isoformat(timespec="seconds"),
+    }
+    for key in ("result", "referral", "photos", "report", "checkin"):
+        conv.data.pop(key, None)
+
+
+# -- rendering a question (shared with the check-in) --------------------------------
+def question_hint(conv: Conversation, q: Question) -> str:
+    if q.type == "number":
+        if not q.unit:
+            return conv.t("interview.hint_number_plain", min=fmt_number(q.min), max=fmt_number(q.max))
+        return conv.t("interview.hint_number", min=fmt_number(q.min), max=fmt_number(q.max),
+                      unit=conv.text_of(q.unit))
+    if q.type == "scale":
+        return conv.t("interview.hint_scale", min=fmt_number(q.min), max=fmt_number(q.max),
+                      min_label=conv.text_of(q.labels.get("min")) or fmt_number(q.min),
+                      max_label=conv.text_of(q.labels.get("max")) or fmt_number(q.max))
+    if q.type in MULTI_TYPES:
+        return conv.t("interview.hint_multi")
+    if q.type == "text":
+        return conv.t("interview.hint_text", max=q.max_length)
+    return ""
+
+
+def question_buttons(conv: Conversation, q: Question, prefix: str, pending: list[str]) -> list[Choice]:
+    """Answer buttons; ``prefix`` tells the interview ("a") from the check-in ("c")."""
+    tag = f"{prefix}{ANSWER}"
+    if q.type == "yes_no":
+        return [conv.button("common.yes_button", f"{tag}:{q.id}:yes"), conv.button("common.no_button", f"{tag}:{q.id}:no")]
+    if q.type == "scale":
+        return [Choice(str(n), f"{tag}:{q.id}:{n}") for n in range(int(q.min), int(q.max) + 1)]
+    if q.type == "single":
+        return [Choice(conv.text_of(o.text), f"{tag}:{q.id}:{o.id}") for o in q.options]
+    if q.type in MULTI_TYPES:
+        ticked = set(pending)
+        buttons = [Choice(("✓ " if o.id in ticked else "") + conv.text_of(o.text), f"{prefix}{TOGGLE}:{q.id}:{o.id}")
+                   for o in q.options]
+        return buttons + [conv.button("interview.done", f"{prefix}{DONE}:{q.id}")]
+    return []
+
+
+def expects_of(q: Question) -> str:
+    return {"number": "number", "scale": "number", "text": "text"}.get(q.type, "choice")
+
+
+def ask(conv: Conversation, note: str | None = None) -> None:
+    """Ask the current question (with the section's title when it starts one)."""
+    st = conv.data["interview"]
+    interview = conv.interview
+    qid = st["current"]
+    q = interview.questions[qid]
+    lines = [note] if note else []
+    history = st["history"]
+    section = interview.section_of(qid)
+    previous = interview.questions.get(history[-1]) if history else None
+    if previous is None or previous.section != section.id:
+        lines.append(conv.t("interview.section", title=conv.text_of(section.title)))
+        if section.intro:
+            lines.append(conv.text_of(section.intro))
+    number = len(history) + 1
+    total = len(history) + remaining(interview, st["answers"], qid)
+    lines.append(conv.t("interview.progress", n=number, total=total))
+    lines.append(conv.text_of(q.text))
+    hint = question_hint(conv, q)
+    if hint:
+        lines.append(hint)
+    buttons = question_buttons(conv, q, "", st["pending"])
+    if not q.required:
+        buttons.append(conv.button("interview.skip", f"{SKIP}:{qid}"))
+    if q.help:
+        buttons.append(conv.button("common.help", "cmd:help"))
+    if history:
+        buttons.append(conv.button("common.back", "cmd:back"))
+    conv.say("\n\n".join(lines), choices=buttons, expects=expects_of(q), multi=q.type in MULTI_TYPES,
+             question=qid)
+
+
+def prompt_interview(conv: Conversation) -> None:
+    st = conv.data["interview"]
+    if st.get("current") is None:  # finished (e.g. after moving to a new version): go on
+        finish(conv)
+        return
+    ask(conv)
+
+
+def resume_interview(conv: Conversation) -> None:
+    prompt_interview(conv)
+
+
+# -- answering -----------------------------------------------------------------------
+def parse_button(data: str | None) -> tuple[str, str, str | None] | None:
+    """("a"|"t"|"d"|"s", question, option) from button data, or None."""
+    parts = (data or "").split(":", 2)
+    if len(parts) < 2 or parts[0] not in (ANSWER, TOGGLE, DONE, SKIP):
+        return None
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else None
+
+
+def raw_answer(conv: Conversation, q: Question, event: Event) -> tuple[str, Any] | None:
+    """What the event says about question ``q``: ("answer", raw) | ("toggle", option) | ("stale", None)."""
+    if event.kind == "text":
+        return "answer", event.text or ""
+    if event.kind != "choice":
+        return None
+    parsed = parse_button(event.data)
+    if parsed is None:
+        return None
+    kind, qid, option = parsed
+    if qid != q.id:
+        return "stale", None
+    if kind == ANSWER:
+        return "answer", option
+    if kind == TOGGLE:
+        return "toggle", option
+    if kind == DONE:
+        return "answer", list(conv.data["interview"]["pending"]) if q.type in MULTI_TYPES else None
+    return "answer", None  # SKIP: validate_answer accepts None only for optional questions
+
+
+def toggle(pending: list[str], q: Question, option: str | None) -> list[str]:
+    """Tick or untick; an exclusive choice ("none of these") clears the others and vice versa."""
+    chosen = q.option(option or "")
+    if chosen is None:
+        return pending
+    if option in pending:
+        return [o for o in pending if o != option]
+    if chosen.exclusive:
+        return [option]
+    kept = [o for o in pending if not q.option(o).exclusive]
+    return [o for o in q.option_ids if o in kept or o == option]
+
+
+def error_text(conv: Conversation, q: Question, error: AnswerError) -> str:
+    params = dict(error.params)
+    params.setdefault("unit", conv.text_of(q.unit))
+    if "option" in params and q.option(params["option"]):
+        params["option"] = conv.text_of(q.option(params["option"]).text)
+    return conv.t(error.key, **params)
+
+
+async def on_interview(conv: Conversation, event: Event) -> None:
+    st = conv.data["interview"]
+    interview = conv.interview
+    if st.get("current") is None:
+        finish(conv)
+        return
+    q = interview.questions[st["current"]]
+    what = raw_answer(conv, q, event)
+    if what is None:
+        ask(conv, note=conv.t("interview.not_photo" if event.kind == "photo" else "interview.use_buttons"))
+        return
+    kind, raw = what
+    if kind == "stale":
+        ask(conv, note=conv.t("interview.stale"))
+        return
+    if kind == "toggle":
+        st["pending"] = toggle(st["pending"], q, raw)
+        ask(conv)
+        conv.replies[-1].meta["update"] = True  # drivers may edit the previous message instead
+        return
+    try:
+        value = validate_answer(q, raw)
+    except AnswerError as error:
+        ask(conv, note=error_text(conv, q, error))
+        return
+    record(conv, interview, q, value)
+
+
+def record(conv: Conversation, interview: Interview, q: Question, value: Any) -> None:
+    st = conv.data["interview"]
+    st["answers"][q.id] = value
+    st["history"].append(q.id)
+    st["pending"] = []
+    fired = red_flags_now(interview, st["answers"])
+    if fired:
+        refer(conv, fired, origin="interview")
+        return
+    st["current"] = next_question(interview, st["answers"], q.id)
+    if st["current"] is None:
+        finish(conv)
+    else:
+        ask(conv)
+
+
+def refer(conv: Conversation, rules: list[RedFlagRule], origin: str) -> None:
+    """Stop self-care: keep the messages (both languages) so a restart or an edit cannot lose them."""
+    conv.data["referral"] = {
+        "origin": origin, "urgency": most_urgent(r.urgency for r in rules),
+        "rules": [r.id for r in rules], "facts": sorted({r.fact for r in rules}),
+        "messages": [dict(r.message) for r in rules], "at": conv.now.isoformat(timespec="seconds"),
+    }
+    if conv.data.get("reminders"):
+        conv.data["reminders"]["active"] = False
+    conv.go("red_flag")
+
+
+def finish(conv: Conversation) -> None:
+    st = conv.data["interview"]
+    interview = conv.interview
+    result = derive(interview, st["answers"])
+    conv.data["result"] = result.to_dict()
+    st["finished"] = conv.now.isoformat(timespec="seconds")
+    conv.go("answered_all")
+
+
+def back_interview(conv: Conversation) -> bool | None:
+    """One question back; None at the first question (the machine's back transition leaves the interview)."""
+    st = conv.data["interview"]
+    if not st["history"]:
+        return None
+    previous = st["history"].pop()
+    st["answers"].pop(previous, None)
+    st["current"] = previous
+    st["pending"] = []
+    conv.data.pop("result", None)
+    if conv.step == "interview":
+        ask(conv, note=conv.t("interview.went_back"))
+    return True
+
+
+def question_help(conv: Conversation) -> str | None:
+    st = conv.data.get("interview") or {}
+    if conv.step != "interview" or not st.get("current"):
+        return None
+    q = conv.interview.questions.get(st["current"])
+    return conv.text_of(q.help) if q and q.help else None
+
+
+# -- the referral (red flag) -------------------------------------------------------------
+def prompt_referred(conv: Conversation) -> None:
+    referral = conv.data.get("referral") or {}
+    urgency = referral.get("urgency") or "routine"
+    lines = [conv.t(f"referral.{urgency}")]
+    lines += [conv.text_of(m) for m in referral.get("messages", [])]
+    lines.append(conv.t("referral.stop_exercises"))
+    buttons = []
+    if referral.get("origin") == "interview":
+        lines.append(conv.t("referral.mistake"))
+        buttons.append(conv.button("referral.mistake_button", "cmd:back"))
+    conv.say("\n\n".join(lines), choices=buttons, expects="choice" if buttons else None, urgency=urgency)
+
+
+async def on_referred(conv: Conversation, event: Event) -> None:
+    prompt_referred(conv)
+
+
+def back_referred(conv: Conversation) -> bool:
+    """Undo a mis-tapped red flag: back to the question that raised it (interview only)."""
+    referral = conv.data.get("referral") or {}
+    if referral.get("origin") != "interview" or not conv.can("back"):
+        return False
+    st = conv.data["interview"]
+    previous = st["history"].pop()
+    st["answers"].pop(previous, None)
+    st["current"] = previous
+    conv.data.pop("referral", None)
+    conv.go("back")
+    return True

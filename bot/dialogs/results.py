@@ -1,0 +1,173 @@
+"""Results: probable causes in plain words, the annotated pictures, the program, safety notes.
+
+The Report is summarised into the JSON state (``data["report"]``), texts in every
+language, so results can be shown again after a restart or a language change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from backcare.report import Report
+from backcare.vocabulary import vocabulary
+from bot.dialogs.conversation import Conversation
+from bot.dialogs.events import Event, Image
+
+MAX_FINDINGS = 6
+MAX_EXPLANATIONS = 3
+LIKELY = 0.5  # plausibility from which the top explanation is called "likely"
+
+
+def summarise(report: Report) -> dict:
+    """What the dialogs keep of a Report (JSON-safe; no pictures, no raw measurements)."""
+    findings = sorted((o for o in report.observations if o.rating in ("insufficient", "excessive")),
+                      key=lambda o: -o.confidence)[:MAX_FINDINGS]
+    program = None
+    if report.program is not None:
+        program = {
+            "exercises": [{
+                "id": p.exercise_id, "name": dict(p.name), "instructions": dict(p.instructions),
+                "dose": asdict(p.dose), "why": dict(p.why), "video_url": p.video_url,
+                "progression": dict(p.progression), "regression": dict(p.regression), "stop_if": dict(p.stop_if),
+            } for p in report.program.exercises],
+            "advice": {lang: list(items) for lang, items in report.program.advice.items()},
+            "if_worse": dict(report.program.if_worse),
+            "causes": list(report.program.causes),
+        }
+    return {
+        "created": report.created,
+        "referral": report.referral,
+        "referral_reasons": list(report.diagnosis.referral_reasons),
+        "explanations": [{"causes": list(e.causes), "plausibility": round(float(e.plausibility), 3)}
+                         for e in report.diagnosis.explanations[:MAX_EXPLANATIONS]],
+        "findings": [{"name": o.name, "rating": o.rating, "text": dict(o.explanation)} for o in findings],
+        "photos": {p.step: {"accepted": p.accepted, "reason": p.reason} for p in report.photos},
+        "scores": {k: float(v) for k, v in report.scores.items()},
+        "program": program,
+    }
+
+
+def cause_words(conv: Conversation, cause: str) -> str:
+    term = vocabulary().causes.get(cause)
+    return conv.text_of(term.text) if term else cause
+
+
+def reason_words(conv: Conversation, reason: str) -> str:
+    vocab = vocabulary()
+    term = vocab.facts.get(reason) or vocab.causes.get(reason)
+    return conv.text_of(term.text) if term else reason
+
+
+def dose_words(conv: Conversation, dose: dict) -> str:
+    if dose.get("reps"):
+        return conv.t("results.dose_reps", sets=dose["sets"], reps=dose["reps"], days=dose["days_per_week"])
+    return conv.t("results.dose_hold", sets=dose["sets"], hold=dose.get("hold_s") or 0, days=dose["days_per_week"])
+
+
+def render_causes(conv: Conversation, report: dict) -> None:
+    explanations = report["explanations"]
+    if not explanations:
+        conv.say(conv.t("results.no_causes"))
+        return
+    top = explanations[0]
+    head = conv.t("results.causes_likely" if top["plausibility"] >= LIKELY else "results.causes_possible")
+    lines = [head] + [f"• {cause_words(conv, c)}" for c in top["causes"]]
+    others = [e for e in explanations[1:] if e["causes"]]
+    if others:
+        lines.append(conv.t("results.alternatives"))
+        lines += [f"• {' + '.join(cause_words(conv, c) for c in e['causes'])} "
+                  f"({round(100 * e['plausibility'])}%)" for e in others]
+    lines.append(conv.t("results.not_a_diagnosis"))
+    conv.say("\n".join(lines))
+
+
+def render_findings(conv: Conversation, report: dict) -> None:
+    if report["findings"]:
+        conv.say("\n".join([conv.t("results.findings")] + [f"• {conv.text_of(f['text'])}" for f in report["findings"]]))
+    skipped = [s for s, p in report["photos"].items() if not p["accepted"]]
+    if not any(p["accepted"] for p in report["photos"].values()):
+        conv.say(conv.t("results.no_photos"))
+    elif skipped:
+        names = ", ".join(conv.text_of(vocabulary().movements[s].text) for s in skipped if s in vocabulary().movements)
+        conv.say(conv.t("results.some_photos_missing", steps=names))
+
+
+def render_pictures(conv: Conversation) -> None:
+    pictures = conv.dialogs.pictures.get(conv.data.get("session", ""))
+    if not pictures:
+        return
+    movements = vocabulary().movements
+    images = [Image(jpeg, conv.text_of(movements[step].text)) for step, jpeg in pictures.items() if step in movements]
+    conv.say(conv.t("results.pictures"), images=images)
+    if not (conv.data.get("consent") or {}).get("keep_photos"):
+        conv.dialogs.pictures.drop(conv.data["session"])  # shown once: keep the least
+
+
+def render_program(conv: Conversation, report: dict) -> None:
+    program = report.get("program")
+    if not program:
+        return
+    conv.say(conv.t("results.program", n=len(program["exercises"])))
+    for n, ex in enumerate(program["exercises"], start=1):
+        lines = [f"{n}. {conv.text_of(ex['name'])}", dose_words(conv, ex["dose"]), conv.text_of(ex["instructions"])]
+        for key, field in (("results.why", "why"), ("results.easier", "regression"),
+                           ("results.harder", "progression"), ("results.stop_if", "stop_if")):
+            if ex.get(field):
+                lines.append(conv.t(key, text=conv.text_of(ex[field])))
+        links = [(conv.t("results.video"), ex["video_url"])] if ex.get("video_url") else []
+        conv.say("\n".join(lines), links=links, exercise=ex["id"])
+    advice = program["advice"].get(conv.lang) or next(iter(program["advice"].values()), [])
+    lines = [conv.t("results.advice")] + [f"• {a}" for a in advice]
+    if program.get("if_worse"):
+        lines.append(conv.t("results.if_worse", text=conv.text_of(program["if_worse"])))
+    lines.append(conv.t("results.safety"))
+    conv.say("\n".join(lines))
+
+
+def render_referral(conv: Conversation, report: dict) -> None:
+    kind = report["referral"] if report["referral"] in ("emergency", "urgent", "routine") else "unexplained"
+    lines = [conv.t(f"referral.{kind}")]
+    lines += [f"• {reason_words(conv, r)}" for r in report["referral_reasons"]]
+    lines.append(conv.t("referral.stop_exercises"))
+    conv.say("\n\n".join(lines), urgency=kind)
+
+
+def offer_reminders(conv: Conversation) -> None:
+    conv.say(conv.t("results.reminders_offer"),
+             choices=[conv.button("results.reminders_yes", "rm:set"), conv.button("results.reminders_no", "rm:no")],
+             expects="choice")
+
+
+def prompt_results(conv: Conversation) -> None:
+    report = conv.data["report"]
+    if report["referral"]:
+        render_referral(conv, report)
+        render_pictures(conv)
+        conv.say(conv.t("results.after_referral"), choices=[conv.button("common.restart", "cmd:restart")],
+                 expects="choice")
+        return
+    render_causes(conv, report)
+    render_findings(conv, report)
+    render_pictures(conv)
+    render_program(conv, report)
+    offer_reminders(conv)
+
+
+def resume_results(conv: Conversation) -> None:
+    report = conv.data["report"]
+    if report["referral"]:
+        render_referral(conv, report)
+        return
+    offer_reminders(conv)
+
+
+async def on_results(conv: Conversation, event: Event) -> None:
+    report = conv.data["report"]
+    if report["referral"]:
+        resume_results(conv)
+    elif event.kind == "choice" and event.data == "rm:set":
+        conv.go("plan_reminders")
+    elif event.kind == "choice" and event.data == "rm:no":
+        conv.go("skip_reminders")
+    else:
+        offer_reminders(conv)
