@@ -42,11 +42,18 @@ class _TimedRC2(RC2):
     def __init__(self, formula: WCNF, deadline: float, **settings):
         self.deadline = deadline
         self.timed_out = False
+        self.lock = threading.Lock()  # the timer thread must not touch a deleted oracle
         super().__init__(formula, **settings)
 
     def time_out(self) -> None:
-        self.timed_out = True
-        self.oracle.interrupt()
+        with self.lock:
+            if self.oracle is not None:
+                self.timed_out = True
+                self.oracle.interrupt()
+
+    def close(self) -> None:
+        with self.lock:
+            self.delete()
 
     def _call_oracle(self, assumptions=[], expect_interrupt=False):  # noqa: B006 (RC2's signature)
         if self.timed_out or time.perf_counter() >= self.deadline:
@@ -102,4 +109,4 @@ def enumerate_rc2(inst: Instance, k: int, deadline: float, found: list[Solution]
         return False
     finally:
         timer.cancel()
-        solver.delete()
+        solver.close()

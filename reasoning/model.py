@@ -41,7 +41,8 @@ class Cause:
 
     cost:             cost of concluding it alone (no risk factors, no contributing cause)
     explains:         abnormal atoms and facts it accounts for (item -> sources)
-    against:          atoms / facts / "not:<fact>" that speak against it, each with a weight
+    against:          observation atoms (often the normal rating of what it explains) and
+                      "not:<fact>" (a symptom denied) that speak against it, each with a weight
     more_likely_with: facts that lower its cost when true (risk factors)
     less_likely_with: facts that raise its cost when true (protective factors)
     contributes_to:   causes it makes cheaper when both are concluded (a causal chain; no cycles)

@@ -28,10 +28,11 @@ class Case:
 class Explanation:
     """One set of causes that explains the case.
 
-    cost:          MaxSAT cost (lower is better)
+    cost:          MaxSAT cost (lower is better); causes=() is "none of the base's causes"
     plausibility:  normalised over the reported explanations (sums to 1), from exp(-cost)
     explains:      observed atoms and facts the causes account for
-    unexplained:   observed atoms left unexplained (paid for)
+    unexplained:   findings left unexplained (paid for): observed abnormal atoms, and true
+                   facts some cause could account for (symptoms, habits, red flags)
     against:       observed atoms or facts that speak against these causes
     evidence:      cause -> the atoms/facts supporting it
     counter_evidence: cause -> the atoms/facts speaking against it ("not:<fact>" for a fact

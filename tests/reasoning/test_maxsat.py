@@ -50,3 +50,18 @@ def test_a_deadline_reached_while_solving_stops_the_solver(kb):
     found: list[Solution] = []
     assert enumerate_rc2(inst, 50, time.perf_counter() + 0.002, found) is False
     assert len(found) < 50
+
+
+def test_a_sat_call_still_running_at_the_deadline_is_interrupted():
+    # ten pigeons in nine holes as hard clauses: one SAT call would run for minutes
+    from pysat.examples.genhard import PHP
+
+    from reasoning.encoding import Instance
+
+    php = PHP(9)
+    extra = php.nv + 1
+    inst = Instance(nvars=extra, hard=[list(c) for c in php.clauses], soft=[[extra]], weights=[1], constant=0,
+                    cause_var={"c": extra}, finding_var={})
+    start = time.perf_counter()
+    assert enumerate_rc2(inst, 1, start + 0.05, []) is False
+    assert time.perf_counter() - start < 5.0  # stopped, not run to the end
