@@ -3,13 +3,19 @@ its behaviour as a component (referrals, budget, bad input, reuse)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import random
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from backcare.vocabulary import vocabulary
 from reasoning import bruteforce
 from reasoning.abduction import Engine
 from reasoning.errors import CaseError
+from reasoning.generate import patient_case
 from reasoning.types import Case
 
 
@@ -324,3 +330,15 @@ def test_a_case_rating_one_observation_twice_is_refused(engine):
 def test_nonsense_arguments_are_refused(engine, make_patient, kwargs):
     with pytest.raises(ValueError):
         engine.diagnose(make_patient(), **kwargs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), flags=st.sets(st.sampled_from(sorted(vocabulary().red_flags())), min_size=1))
+def test_any_red_flag_on_any_patient_refers_at_the_highest_urgency(engine, kb, seed, flags):
+    case, _ = patient_case(random.Random(seed), kb, p_red_flag=0.0)
+    case = dataclasses.replace(case, facts=case.facts | flags, false_facts=case.false_facts - flags)
+    d = engine.diagnose(case)
+    urgencies = ("emergency", "urgent", "routine")
+    assert d.referral == min((kb.red_flags[f] for f in flags), key=urgencies.index)
+    assert set(d.referral_reasons) == flags
+    assert d.explanations and "refer_clinician" in d.explanations[0].causes
