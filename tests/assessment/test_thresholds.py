@@ -54,12 +54,32 @@ def test_band_selection_takes_the_first_matching_band():
     assert rule.band_for(Profile()).age is None
 
 
+# A small file of its own, so these tests do not break when the real ranges change.
+SMALL = """\
+settings:
+  min_confidence: 0.2
+  partial_confidence: 0.75
+observations:
+  standing.pelvic_tilt:
+    value: {measure: standing_side.pelvic_tilt}
+    unit: deg
+    error: 5
+    below: insufficient
+    above: excessive
+    source: Someone 2001
+    bands:
+      - {when: {sex: female}, low: 12, high: 32}
+      - {when: {age: [40, 60]}, low: 8, high: 28}
+      - {low: 10, high: 30}
+"""
+
+
 def _broken(tmp_path, old: str, new: str):
-    assert old in TEXT, old
-    text = TEXT.replace(old, new, 1)
+    assert old in SMALL, old
+    text = SMALL.replace(old, new, 1)
     path = tmp_path / "thresholds.yaml"
     path.write_text(text, encoding="utf-8")
-    line = text[: text.index(new)].count("\n") + 1 + new[: len(new) - len(new.lstrip("\n"))].count("\n")
+    line = text[: text.index(new)].count("\n") + 1
     with pytest.raises(DataFileError) as err:
         load_thresholds(path)
     return err.value.problems, line, str(path)
@@ -74,23 +94,26 @@ def _broken(tmp_path, old: str, new: str):
      "observations.standing.pelvic_tilt.value", "does not use that step"),
     ("{measure: standing_side.pelvic_tilt}", "{measure: standing_side.pelvic_tilt, mean: [standing_side.sway]}",
      "observations.standing.pelvic_tilt.value", "exactly one of"),
-    ("      - {low: 3, high: 23}", "      - {low: 23, high: 3}",
-     "observations.standing.pelvic_tilt.bands[0].high", "must be above low"),
-    ("      - {low: 3, high: 23}", "      - {when: {age: [40, null]}, low: 3, high: 23}",
-     "observations.standing.pelvic_tilt.bands[0]", "last band must have no condition"),
-    ("      - {when: {sex: female}, low: 22, high: 55}", "      - {when: {sex: woman}, low: 22, high: 55}",
-     "observations.standing.lumbar_lordosis.bands[1].when.sex", "must be one of"),
-    ("      - {when: {age: [40, 60]}, low: 22, high: 50}", "      - {when: {age: [60, 40]}, low: 22, high: 50}",
-     "observations.standing.thoracic_kyphosis.bands[1].when.age", "from < to"),
-    ("    below: insufficient\n    above: excessive\n    source: >-\n      Preece",
-     "    below: insufficent\n    above: excessive\n    source: >-\n      Preece",
+    ("{measure: standing_side.pelvic_tilt}", "{measure: standing_side.pelvic_tilt, min_total: 5}",
+     "observations.standing.pelvic_tilt.value.min_total", "only with share"),
+    ("      - {low: 10, high: 30}", "      - {low: 30, high: 10}",
+     "observations.standing.pelvic_tilt.bands[2].high", "must be above low"),
+    ("      - {low: 10, high: 30}", "      - {when: {age: [60, null]}, low: 10, high: 30}",
+     "observations.standing.pelvic_tilt.bands[2]", "last band must have no condition"),
+    ("{when: {sex: female}, low: 12", "{when: {sex: woman}, low: 12",
+     "observations.standing.pelvic_tilt.bands[0].when.sex", "must be one of"),
+    ("{when: {age: [40, 60]}", "{when: {age: [60, 40]}",
+     "observations.standing.pelvic_tilt.bands[1].when.age", "from < to"),
+    ("{when: {age: [40, 60]}", "{when: {height: [40, 60]}",
+     "observations.standing.pelvic_tilt.bands[1].when.height", "unknown condition"),
+    ("    below: insufficient", "    below: insufficent",
      "observations.standing.pelvic_tilt.below", "must be one of"),
-    ("    error: 5\n    below: insufficient\n    above: excessive\n    source: >-\n      Preece",
-     "    error: -5\n    below: insufficient\n    above: excessive\n    source: >-\n      Preece",
-     "observations.standing.pelvic_tilt.error.default", "> 0"),
-    ("    unit: deg\n    error: 5\n    below: insufficient\n    above: excessive\n    source: >-\n      Preece",
-     "    unit: degrees\n    error: 5\n    below: insufficient\n    above: excessive\n    source: >-\n      Preece",
-     "observations.standing.pelvic_tilt.unit", "must be one of"),
+    ("    above: excessive", "    above: insufficient",
+     "observations.standing.pelvic_tilt.above", "rate differently"),
+    ("    error: 5", "    error: -5", "observations.standing.pelvic_tilt.error.default", "> 0"),
+    ("    error: 5", "    error: {3d: 5}", "observations.standing.pelvic_tilt.error", "needs a default"),
+    ("    unit: deg", "    unit: degrees", "observations.standing.pelvic_tilt.unit", "must be one of"),
+    ("    source: Someone 2001", "    sauce: Someone 2001", "observations.standing.pelvic_tilt.sauce", "unknown key"),
     ("  min_confidence: 0.2", "  min_confidence: 2", "settings.min_confidence", "between 0 and 1"),
 ])
 def test_a_broken_rule_is_refused_naming_file_line_and_field(tmp_path, old, new, field, words):
@@ -100,6 +123,15 @@ def test_a_broken_rule_is_refused_naming_file_line_and_field(tmp_path, old, new,
     assert words in matching[0].message
     assert matching[0].file == path
     assert matching[0].line == line
+
+
+def test_the_small_file_is_only_refused_for_the_observations_it_lacks(tmp_path):
+    path = tmp_path / "thresholds.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    with pytest.raises(DataFileError) as err:
+        load_thresholds(path)
+    assert all(p.message.startswith("missing") for p in err.value.problems)
+    assert len(err.value.problems) == len(vocabulary().observations) - 1
 
 
 def test_a_missing_observation_is_reported(tmp_path):
@@ -134,11 +166,14 @@ def test_all_problems_are_reported_at_once(tmp_path):
 
 def test_a_per_method_error_is_used_for_that_method(tmp_path):
     path = tmp_path / "t.yaml"
-    path.write_text(TEXT.replace("    error: 4.5\n", "    error: {default: 4.5, 2d-oblique: 9}\n", 1),
-                    encoding="utf-8")
+    old = "{measure: forward_bend.trunk_inclination}\n    unit: deg\n    error:"
+    assert old in TEXT
+    start = TEXT.index(old) + len(old)
+    end = TEXT.index("\n", start)
+    path.write_text(TEXT[:start] + " {default: 4.5, 2d-oblique: 9}" + TEXT[end:], encoding="utf-8")
     rule = load_thresholds(path).rules["forward_bend.trunk_inclination"]
     assert rule.error_for("2d-oblique") == 9.0
-    assert rule.error_for("3d-world") == 4.5
+    assert rule.error_for("some-other-method") == 4.5
 
 
 def test_a_duplicate_key_is_refused_by_the_strict_loader(tmp_path):
