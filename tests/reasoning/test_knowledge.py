@@ -3,7 +3,6 @@ kind of mistake an admin can make is reported with file, line and entry."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from backcare.vocabulary import parse as parse_vocabulary
