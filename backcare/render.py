@@ -65,6 +65,8 @@ def atom_text(atom: str, language: str) -> str:
     """Plain words for an observation atom or an interview fact."""
     vocab = vocabulary()
     lang = _lang(language)
+    if atom.startswith("not:"):  # an interview fact the patient denied
+        return _t(lang, "denied", text=atom_text(atom[4:], lang))
     if "=" in atom:
         name, rating = atom.split("=", 1)
         term = vocab.observations.get(name)

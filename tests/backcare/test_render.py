@@ -23,7 +23,7 @@ def _report(referral=None, language="en", program=True):
     expl = Explanation(
         causes=("flexion_impairment",), cost=2.0, plausibility=0.7,
         explains=("forward_bend.hip_flexion=insufficient", "worse_bending"), unexplained=(),
-        against=("standing.lumbar_lordosis=normal",),
+        against=("standing.lumbar_lordosis=normal", "not:worse_sitting"),
         evidence={"flexion_impairment": ("forward_bend.hip_flexion=insufficient", "worse_bending")})
     prog = Program(
         exercises=(Prescription(
@@ -51,6 +51,7 @@ def test_text_report_names_the_cause_its_evidence_the_program_and_the_refused_ph
     assert "pain worse when bending forward" in text           # evidence in plain words
     assert "Hip hinge - 2 x 10, 5 days a week" in text
     assert "too dark" in text and "<script>.jpg" in text
+    assert "not the case: pain worse when sitting" in text  # a denied symptom in plain words
     assert "Backward bend: no photo" in text                    # missing steps are named
     assert "not a diagnosis" in text
 
