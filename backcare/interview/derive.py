@@ -59,7 +59,8 @@ class InterviewResult:
 
 
 def most_urgent(urgencies) -> str | None:
-    ranked = [u for u in URGENCIES if u in set(urgencies)]
+    given = set(urgencies)
+    ranked = [u for u in URGENCIES if u in given]
     return ranked[0] if ranked else None
 
 

@@ -84,12 +84,14 @@ def render_causes(conv: Conversation, report: dict) -> None:
 def render_findings(conv: Conversation, report: dict) -> None:
     if report["findings"]:
         conv.say("\n".join([conv.t("results.findings")] + [f"• {conv.text_of(f['text'])}" for f in report["findings"]]))
-    skipped = [s for s, p in report["photos"].items() if not p["accepted"]]
-    if not any(p["accepted"] for p in report["photos"].values()):
+    movements = vocabulary().movements
+    missing = [s for s in movements if not (report["photos"].get(s) or {}).get("accepted")]
+    if len(missing) == len(movements):
         conv.say(conv.t("results.no_photos"))
-    elif skipped:
-        names = ", ".join(conv.text_of(vocabulary().movements[s].text) for s in skipped if s in vocabulary().movements)
-        conv.say(conv.t("results.some_photos_missing", steps=names))
+    elif missing:
+        separator = conv.t("reminders.list_separator")
+        conv.say(conv.t("results.some_photos_missing", steps=separator.join(conv.text_of(movements[s].text)
+                                                                             for s in missing)))
 
 
 def render_pictures(conv: Conversation) -> None:

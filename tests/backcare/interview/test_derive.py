@@ -89,3 +89,11 @@ def test_a_result_survives_json(interview, healthy):
     result = derive(interview, dict(healthy, fever=True))
     again = InterviewResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again == result
+
+
+def test_most_urgent_ranks_emergency_first_from_any_iterable():
+    from backcare.interview import most_urgent
+
+    assert most_urgent(u for u in ["routine", "urgent"]) == "urgent"
+    assert most_urgent(["routine", "emergency", "urgent"]) == "emergency"
+    assert most_urgent([]) is None
