@@ -32,6 +32,7 @@ from bot.handlers import Handlers
 from bot.intake import ALLOWED_UPDATES, Intake
 from bot.outbox import Outbox
 from bot.privacy import Chart, Privacy
+from bot import retention
 from bot.reminders import Scheduler
 from bot.texts import MENU, Texts, load_texts
 from bot.webhook import WebhookServer
@@ -119,6 +120,8 @@ class BotRunner:
             await rt.db(rt.storage.put_reminder, reminder)
         app.job_queue.run_repeating(self._retry_pending, interval=RETRY_PENDING_EVERY,
                                     first=RETRY_PENDING_EVERY, name="outbox-retry")
+        app.job_queue.run_repeating(self._purge, interval=retention.EVERY, first=60.0,
+                                    name="retention")
         await rt.conversation.flush_all()
         await rt.intake.replay()
         if rt.config.mode == "webhook":
@@ -135,6 +138,13 @@ class BotRunner:
     async def _retry_pending(self, context: Any) -> None:
         if not self._stopping:
             await self.rt.conversation.flush_all()
+
+    async def _purge(self, context: Any) -> None:
+        rules = retention.Retention.of(self.rt.conversation.dialogs)
+        users, photos = await retention.purge(self.rt.conversation, rules,
+                                              self.rt.conversation.clock())
+        if users or photos:
+            log.info("retention: %d user(s) erased, %d photo(s) deleted", users, photos)
 
     async def _set_commands(self) -> None:
         texts = self.rt.texts

@@ -165,6 +165,7 @@ class Conversation:
             if turn.keyboards is not None:
                 session["keyboards"] = turn.keyboards
             session["language"] = turn.language
+            session["seen"] = iso(now)
             s.put_session(turn.user_id, session)
             for summary in turn.assessments:
                 s.add_assessment(turn.user_id, summary)
@@ -186,12 +187,13 @@ class Conversation:
         state = turn.state or {}
         stored = self.storage.get_user(turn.user_id)
         plan = state.get("reminders") if isinstance(state.get("reminders"), dict) else {}
-        consents = state.get("consents") if isinstance(state.get("consents"), dict) else {}
+        consent = state.get("consent") if isinstance(state.get("consent"), dict) else {}
+        consents = {k: v for k, v in consent.items() if isinstance(v, bool)}
         profile = UserProfile(
             user_id=turn.user_id,
             language=turn.language,
             tz=plan.get("tz") or state.get("tz") or (stored.tz if stored else None),
-            consents={str(k): bool(v) for k, v in consents.items()},
+            consents=consents,
             created=stored.created if stored else iso(now),
         )
         if profile != stored:
@@ -204,7 +206,7 @@ class Conversation:
             turn.state = await self.db(self.storage.get_state, turn.user_id)
             turn.state_loaded = True
         new_state, replies = await self.dialogs.handle(turn.state, event)
-        self._collect(turn, replies)
+        self._collect(turn, turn.state, new_state, replies)
         turn.state, turn.state_changed = new_state, True
         rendered = render(replies, blob_prefix=turn.blob_prefix(), edit_message_id=edit_message_id)
         turn.add(rendered)
@@ -212,8 +214,17 @@ class Conversation:
         return replies
 
     @staticmethod
-    def _collect(turn: Turn, replies: list[Reply]) -> None:
-        """Report summaries and check-ins the dialogs hand over in ``Reply.meta``."""
+    def _collect(turn: Turn, before: dict | None, after: dict, replies: list[Reply]) -> None:
+        """New report summaries and check-ins, kept apart from the dialog state (which a
+        /restart clears) so progress over several assessments is not lost."""
+        before = before or {}
+        report = after.get("report")
+        if isinstance(report, dict) and report and report != before.get("report"):
+            turn.assessments.append(report)
+        old = before.get("checkins") if isinstance(before.get("checkins"), list) else []
+        new = after.get("checkins") if isinstance(after.get("checkins"), list) else []
+        if len(new) > len(old) and new[:len(old)] == old:
+            turn.checkins += [c for c in new[len(old):] if isinstance(c, dict)]
         for reply in replies:
             if isinstance(reply.meta.get("assessment"), dict):
                 turn.assessments.append(reply.meta["assessment"])

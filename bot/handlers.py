@@ -26,7 +26,7 @@ from bot.conversation import Conversation, Turn
 from bot.dialogs.events import Event
 from bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
 from bot.privacy import Privacy
-from bot.render import escape, parse_callback
+from bot.render import escape, parse_callback, replaces_pressed
 from bot.texts import Texts
 
 log = logging.getLogger(__name__)
@@ -142,15 +142,14 @@ class Handlers:
                 self.privacy.answer_delete(turn, parsed[1], message_id)
                 return
             event = Event(kind="choice", data=value, language=update.effective_user.language_code)
-            replies = await self.conv.dialog(turn, event,
-                                             edit_message_id=message_id if multi else None)
-            if message_id is None or not question:
+            replies = await self.conv.dialog(turn, event, edit_message_id=message_id)
+            if message_id is None or not question or (replies and replaces_pressed(replies[0])):
                 return
             if not multi:
                 # show the answer under the question and take its buttons away
                 turn.payloads.append({"kind": "edit", "message_id": message_id, "markup": None,
                                       "text": f"{escape(question)}\n\n✓ {escape(label)}"})
-            elif not (replies and replies[0].multi):
+            else:
                 # the multi-select is over: its buttons go
                 turn.payloads.append({"kind": "edit", "message_id": message_id, "markup": None,
                                       "text": escape(question)})
@@ -199,8 +198,8 @@ class Handlers:
 
     async def _keep_photo(self, turn: Turn, picked: PhotoRef, data: bytes) -> None:
         """Only with the service configured to offer it AND the patient's consent."""
-        consents = (turn.state or {}).get("consents") or {}
-        if self.config.keep_photos and consents.get("keep_photos") is True:
+        consent = (turn.state or {}).get("consent") or {}
+        if self.config.keep_photos and consent.get("keep_photos") is True:
             name = f"{int(time.time())}-{picked.filename}"
             await self.conv.db(self.conv.storage.save_photo, turn.user_id, name, data)
 

@@ -107,8 +107,8 @@ def render(replies: Iterable[Reply], *, blob_prefix: str,
            token: Callable[[], str] = new_token, edit_message_id: int | None = None) -> Rendered:
     """Payloads for ``replies`` in sending order.
 
-    edit_message_id: the message whose button was just pressed; a multi-select reply
-    re-sent by the dialog (ticks updated) replaces that message instead of adding one.
+    edit_message_id: the message whose button was just pressed; a reply the dialog re-sends
+    with its ticks updated (multi-select, or ``meta["update"]``) replaces that message.
     """
     out = Rendered()
     blob_count = 0
@@ -136,8 +136,8 @@ def render(replies: Iterable[Reply], *, blob_prefix: str,
             if not text_payloads:
                 text_payloads = [{"kind": "text", "text": "⬇️", "markup": None}]
             text_payloads[-1]["markup"] = markup
-        if (n == 0 and edit_message_id is not None and reply.multi and len(text_payloads) == 1
-                and not reply.images and not reply.files):
+        if (n == 0 and edit_message_id is not None and replaces_pressed(reply)
+                and len(text_payloads) == 1 and not reply.images and not reply.files):
             text_payloads[0] = {"kind": "edit", "message_id": edit_message_id, **{
                 k: v for k, v in text_payloads[0].items() if k != "kind"}}
 
@@ -167,6 +167,11 @@ def render(replies: Iterable[Reply], *, blob_prefix: str,
         else:
             out.payloads += text_payloads + media
     return out
+
+
+def replaces_pressed(reply: Reply) -> bool:
+    """A reply the dialogs re-send with updated buttons (ticks): it edits the pressed message."""
+    return reply.multi or bool(reply.meta.get("update"))
 
 
 def _photo(key: str, caption: str) -> list[dict]:

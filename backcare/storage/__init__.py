@@ -9,10 +9,10 @@ atomic writes, rotating backups); ``MemoryStorage()`` serves tests and the conso
 from backcare.storage.base import Storage
 from backcare.storage.errors import StorageCorrupt, StorageError, StorageWriteFailed
 from backcare.storage.memory import MemoryStorage
-from backcare.storage.records import AuditEntry, OutboxItem, Reminder, UserProfile
+from backcare.storage.records import AuditEntry, OutboxItem, Reminder, UserProfile, utc_now
 from backcare.storage.tinyfile import TinyDBStorage
 
 __all__ = [
     "AuditEntry", "MemoryStorage", "OutboxItem", "Reminder", "Storage", "StorageCorrupt",
-    "StorageError", "StorageWriteFailed", "TinyDBStorage", "UserProfile",
+    "StorageError", "StorageWriteFailed", "TinyDBStorage", "UserProfile", "utc_now",
 ]

@@ -108,6 +108,9 @@ class Storage(ABC):
     @abstractmethod
     def load_photo(self, user_id: int, name: str) -> bytes: ...
 
+    @abstractmethod
+    def delete_photo(self, user_id: int, name: str) -> None: ...
+
     # -- privacy -------------------------------------------------------------------
     @abstractmethod
     def delete_user(self, user_id: int) -> None:

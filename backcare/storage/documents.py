@@ -361,6 +361,9 @@ class DocumentStorage(Storage):
     def load_photo(self, user_id: int, name: str) -> bytes:
         return self._photos.load(user_id, name)
 
+    def delete_photo(self, user_id: int, name: str) -> None:
+        self._photos.delete(user_id, name)
+
     # -- privacy and statistics ----------------------------------------------------------
     def _erase(self, user_id: int) -> None:
         for table in KEYED:

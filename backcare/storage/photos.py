@@ -36,6 +36,11 @@ class MemoryPhotos:
         except KeyError:
             raise StorageError(f"no photo {name!r} for this user") from None
 
+    def delete(self, user_id: int, name: str) -> None:
+        self._data.get(user_id, {}).pop(check_name(name), None)
+        if user_id in self._data and not self._data[user_id]:
+            del self._data[user_id]
+
     def delete_user(self, user_id: int) -> None:
         self._data.pop(user_id, None)
 
@@ -70,6 +75,12 @@ class FilePhotos:
             return path.read_bytes()
         except FileNotFoundError:
             raise StorageError(f"no photo {name!r} for this user") from None
+
+    def delete(self, user_id: int, name: str) -> None:
+        (self._user_dir(user_id) / check_name(name)).unlink(missing_ok=True)
+        folder = self._user_dir(user_id)
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
     def delete_user(self, user_id: int) -> None:
         shutil.rmtree(self._user_dir(user_id), ignore_errors=True)

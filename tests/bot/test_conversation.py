@@ -138,3 +138,24 @@ async def test_the_command_menu_is_set_in_both_languages(bot):
     assert set(menus) == {None, "ja"}
     assert {"start", "help", "delete", "export", "stop"} <= set(menus[None])
     assert not any(c.startswith("admin") for c in menus[None])
+
+
+async def test_reports_and_check_ins_are_kept_beside_the_dialog_state(storage):
+    class Reporting(EchoDialogs):
+        async def handle(self, state, event):
+            state, replies = await super().handle(state, event)
+            if event.text == "report":
+                state["report"] = {"causes": ["flexion_impairment"], "n": len(self.events)}
+            if event.text == "checkin":
+                state["checkins"] = state.get("checkins", []) + [{"at": "2030-01-01", "pain": 4}]
+            if event.text == "restart":
+                state.pop("report", None)
+            return state, replies
+
+    async with BotHarness(Reporting(), storage) as bot:
+        alice = bot.api.user(1001)
+        for command in ("/report", "/status", "/checkin", "/restart", "/report", "/checkin"):
+            bot.api.send_text(alice, command)
+        await bot.settle()
+    assert [a["n"] for a in storage.assessments(alice.id)] == [1, 5]
+    assert storage.checkins(alice.id) == [{"at": "2030-01-01", "pain": 4}] * 2

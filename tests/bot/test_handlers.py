@@ -99,7 +99,7 @@ async def test_photos_are_kept_only_when_offered_and_agreed(storage):
     class Consenting(EchoDialogs):
         async def handle(self, state, event):
             state, replies = await super().handle(state, event)
-            state["consents"] = {"keep_photos": True}
+            state["consent"] = {"data": True, "keep_photos": True}
             return state, replies
 
     async with BotHarness(Consenting(), storage, config={"keep_photos": True}) as bot:

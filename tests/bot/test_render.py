@@ -126,3 +126,9 @@ def test_a_multi_select_resent_by_the_dialog_edits_the_pressed_message():
 
 def test_empty_replies_send_nothing():
     assert render([Reply("")], blob_prefix="p", token=tokens()).payloads == []
+
+
+def test_a_reply_marked_update_also_edits_the_pressed_message():
+    reply = Reply("Which days?", choices=(Choice("✓ Mon", "day:0"),), meta={"update": True})
+    out = render([reply], blob_prefix="p", token=tokens(), edit_message_id=9)
+    assert out.payloads[0]["kind"] == "edit" and out.payloads[0]["message_id"] == 9

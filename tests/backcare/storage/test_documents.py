@@ -152,6 +152,15 @@ def test_export_holds_what_is_kept_about_the_user(store):
     assert store.load_photo(1, "forward_bend.jpg") == b"JPEG1"
 
 
+def test_a_single_photo_can_be_deleted(store):
+    store.save_photo(1, "a.jpg", b"a")
+    store.save_photo(1, "b.jpg", b"b")
+    store.delete_photo(1, "a.jpg")
+    assert store.photos(1) == ["b.jpg"]
+    store.delete_photo(1, "b.jpg")
+    assert store.photos(1) == [] and store.stats()["users_with_photos"] == 0
+
+
 def test_photo_names_cannot_escape_the_users_folder(store):
     for bad in ("../x.jpg", ".hidden", "a/b.jpg", ""):
         with pytest.raises(StorageError, match="bad photo name"):
