@@ -94,6 +94,9 @@ class BackShape:
     spine_deviation: float | None  # back views: largest sideways deviation, % of trunk length
     confidence: float  # 0..1: drops with loose clothing, hair, occlusion, mask noise
     notes: tuple[str, ...] = ()
+    # side views: the outline's tangent at the levels "S2", "junction", "T1", in degrees
+    # from the hip-to-shoulder line, + where the outline moves backwards going up
+    slopes: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,99 @@
+"""One photo, in-process: gates, pose, geometry, back shape, measurements, movement, picture.
+
+``analyse_image`` is what every worker process runs (vision.pool) and what tests
+call directly with a shared estimator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vision.annotate import annotate as draw
+from vision.back import back_midline, side_contour
+from vision.errors import PhotoRejected, Reason
+from vision.geometry import (PHONE_FOCAL_35MM, body_frame, default_focal, estimate_gravity, on_feet,
+                             reconstruct)
+from vision.measure import measure, raw_angles
+from vision.movement import classify
+from vision.quality import (LIMITS, Limits, check_distance, check_exposure_and_focus, check_framing,
+                            check_image_brightness, check_people, check_tilt, luma, sharpness)
+from vision.types import AnalysedPhoto, PhotoAnalysis, ViewKind
+from vision.view import estimate_view, off_side, scene_roll
+
+_KEY_POINTS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_knee", "right_knee")
+
+
+def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35mm: float | None = None,
+                  limits: Limits = LIMITS) -> AnalysedPhoto:
+    """Analyse one upright RGB uint8 photo with ``estimator`` (a vision.pose.PoseEstimator).
+
+    ``focal_35mm``: the lens's 35 mm-equivalent focal length when the file said
+    (EXIF); otherwise a phone's main camera is assumed. Raises ``PhotoRejected``
+    for photos that fail a quality gate; never for the movement shown (that is
+    reported in ``analysis.movement`` for the caller to compare).
+    """
+    rgb = _as_rgb(rgb)
+    gray = luma(rgb)
+    check_image_brightness(gray, limits)
+    pose = estimator.estimate(rgb)
+    lm = pose.landmarks
+    if lm is None:
+        check_people(pose.detections, None, limits)
+        if sharpness(gray) < limits.min_sharpness:
+            raise PhotoRejected(Reason.BLURRED, "too blurred to find a person")
+        raise PhotoRejected(Reason.NO_PERSON, "nobody found")
+    if float(np.mean([lm.vis(n) for n in _KEY_POINTS])) < 0.3:
+        raise PhotoRejected(Reason.NO_PERSON, "no clear body")
+    check_people(pose.detections, lm, limits)
+    quality = check_exposure_and_focus(gray, pose.mask, lm, limits)
+    quality.update(check_framing(lm, limits))
+
+    sk = reconstruct(lm, default_focal(lm.image_size, focal_35mm or PHONE_FOCAL_35MM))
+    room = scene_roll(rgb, pose.mask)
+    gravity = estimate_gravity(sk, lm, room)
+    frame = body_frame(sk, gravity, lm)
+    view = estimate_view(sk, frame, gravity)
+    check_tilt(view.roll_deg, gravity.source, limits)
+    check_distance(sk.distance, focal_35mm is not None, limits)
+
+    back = None
+    if pose.mask is not None:
+        if off_side(view.yaw_deg) <= 55:
+            back = side_contour(pose.mask, lm, sk, frame)
+        elif view.kind in (ViewKind.BACK, ViewKind.FRONT):
+            back = back_midline(pose.mask, lm, facing_camera=view.kind is ViewKind.FRONT)
+    angles = raw_angles(sk, frame, lm, view.yaw_deg)
+    image_quality = float(np.clip(min(quality["sharpness"] / (3 * limits.min_sharpness),
+                                      quality["brightness"] / (1.5 * limits.min_brightness)), 0.7, 1.0))
+    measurements = measure(angles, sk, frame, view, gravity, lm, back, image_quality)
+    standing = on_feet(lm)
+    movement = classify(angles, view, standing)
+    quality.update({"camera_distance_m": round(sk.distance, 2), "gravity_confidence": gravity.confidence,
+                    "image_quality": round(image_quality, 2)})
+    warnings = []
+    if pose.fallback:
+        warnings.append("person found only at a low detection threshold")
+    if frame.swapped:
+        warnings.append("left and right looked swapped and were corrected")
+    if gravity.source.endswith("level-camera"):
+        warnings.append("camera assumed level (no floor, legs or room lines to tell)")
+    if back is not None:
+        warnings.extend(back.notes)
+    analysis = PhotoAnalysis(landmarks=lm, view=view, back=back, measurements=measurements,
+                             movement=movement, quality=quality, warnings=tuple(warnings))
+    return AnalysedPhoto(analysis=analysis, annotated_jpeg=draw(rgb, analysis) if annotate else None)
+
+
+def _as_rgb(image: np.ndarray) -> np.ndarray:
+    """Accept what a caller might hand us, refuse what is not a picture."""
+    if not isinstance(image, np.ndarray) or image.ndim not in (2, 3) or image.size == 0:
+        raise PhotoRejected(Reason.NOT_IMAGE, "not an image array")
+    if image.dtype != np.uint8:
+        raise PhotoRejected(Reason.NOT_IMAGE, f"expected 8-bit pixels, got {image.dtype}")
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    elif image.shape[2] == 4:
+        image = image[..., :3]
+    elif image.shape[2] != 3:
+        raise PhotoRejected(Reason.NOT_IMAGE, f"{image.shape[2]} channels")
+    return np.ascontiguousarray(image)

@@ -1,0 +1,244 @@
+"""The shape of the back from the person's segmentation mask.
+
+Side views: the back's outline between the pelvis and the shoulders is traced
+on stations along the trunk, mapped into the body's sagittal plane (so a photo
+taken at an angle is unfolded), smoothed with a low-order polynomial, and read
+the way photogrammetric posture studies read a back contour: the tangent's
+inclination at the sacrum (S2), the thoracolumbar junction and the top of the
+thoracic spine (T1), the lumbar and thoracic angles between them, the
+curvature profile and its apex.
+
+Back views: the midline of the trunk's silhouette between shoulders and pelvis
+gives the sideways deviation of the spine line.
+
+Levels along the trunk (fractions of hip-to-shoulder landmark distance; the
+hip landmark sits at the greater trochanter, the shoulder at the acromion;
+Drillis & Contini segment heights): S2 ~0.15, thoracolumbar junction searched in
+0.35-0.70 (default 0.55), T1 ~0.95.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vision.geometry import BodyFrame, Skeleton
+from vision.types import BackShape, Landmarks
+
+T_S2, T_JUNCTION, T_T1 = 0.15, 0.55, 0.95
+_STATIONS = np.linspace(-0.05, 1.0, 43)
+_ARM_PARTS = ("shoulder", "elbow", "wrist", "index")
+MIN_SIDE_SPREAD = 0.55  # the back axis must show at least this share of its length in the image
+
+
+def side_contour(mask: np.ndarray, lm: Landmarks, sk: Skeleton, frame: BodyFrame) -> BackShape | None:
+    """Back outline of a side or oblique view, or None when the back cannot be seen."""
+    hip, shoulder = _mid(lm, "hip"), _mid(lm, "shoulder")
+    trunk_len = float(np.linalg.norm(shoulder - hip))
+    if trunk_len < 20:
+        return None
+    # local affine map sagittal plane (metres) -> image (pixels), at the hips
+    along3 = _unit(sk.at("shoulder_mid") - sk.at("hip_mid"))
+    # the back faces the trunk axis turned 90 deg backwards in the sagittal plane
+    # (upwards in a deep forward bend, not "backwards")
+    back3 = _unit(np.cross(along3 - (along3 @ frame.left) * frame.left, frame.left))
+    A = _project_dir(sk, along3)
+    B = _project_dir(sk, back3)
+    if np.linalg.norm(B) < MIN_SIDE_SPREAD * np.linalg.norm(A) or np.linalg.norm(A) < 1e-6:
+        return None  # the back points at or away from the camera: no outline to trace
+    axis = (shoulder - hip) / trunk_len
+    normal = np.array([-axis[1], axis[0]])
+    if normal @ B < 0:
+        normal = -normal
+    starts = hip[None, :] + _STATIONS[:, None] * (shoulder - hip)[None, :]
+    depth, hit_edge = _march(mask, starts, normal, max_len=0.7 * trunk_len)
+    points = starts + depth[:, None] * normal[None, :]
+    valid = np.isfinite(depth) & ~hit_edge
+    notes: list[str] = []
+    arm_near = _near_arms(points, lm, radius=0.14 * trunk_len, hip=hip, normal=normal, depth=depth)
+    if np.any(arm_near & valid):
+        notes.append("arm or hand against the back: those parts left out")
+    valid &= ~arm_near
+    if not (np.any(valid & (_STATIONS < 0.3)) and np.any(valid & (_STATIONS > 0.8))) or valid.mean() < 0.5:
+        return None
+    # into sagittal-plane coordinates: u along the trunk, v towards the back (metres)
+    M = np.column_stack([A, B])
+    uv = np.linalg.solve(M, (points - hip).T).T
+    scale = float(np.linalg.norm(sk.at("shoulder_mid") - sk.at("hip_mid")))  # trunk length, metres
+    u, v = uv[:, 0] / scale, uv[:, 1] / scale  # fractions of trunk length
+    coef, resid = _robust_polyfit(u[valid], v[valid], degree=4)
+    t = _STATIONS
+    d1 = np.polyval(np.polyder(coef, 1), t)
+    d2 = np.polyval(np.polyder(coef, 2), t)
+    curvature = -d2 / (1 + d1 ** 2) ** 1.5  # + where the back is convex (kyphotic)
+    junction = _junction(t, curvature)
+    phi = lambda x: math.degrees(math.atan(float(np.polyval(np.polyder(coef, 1), x))))  # noqa: E731
+    lumbar = phi(junction) - phi(T_S2)     # + lordotic (concave backwards), - when flexed
+    thoracic = phi(junction) - phi(T_T1)   # + kyphotic
+    # back to pixels for drawing, shoulders first
+    fitted = np.polyval(coef, t)
+    uv_fit = np.column_stack([t, fitted]) * scale
+    pix = hip[None, :] + uv_fit @ M.T
+    inside = (t >= 0.0) & (t <= 1.0)
+    pix, kappa = pix[inside][::-1], curvature[inside][::-1] / (trunk_len)
+    apex_i = int(np.argmax(np.abs(kappa)))
+    confidence = _confidence(valid, resid, np.linalg.norm(B) / np.linalg.norm(A), notes)
+    if resid > 0.02:
+        notes.append("uneven outline (loose clothing or hair?)")
+    slopes = {"S2": round(phi(T_S2), 1), "junction": round(phi(junction), 1), "T1": round(phi(T_T1), 1)}
+    return BackShape(points=pix, curvature=kappa, thoracic_angle=round(thoracic, 1),
+                     lumbar_angle=round(lumbar, 1), apex=(float(pix[apex_i, 0]), float(pix[apex_i, 1])),
+                     spine_deviation=None, confidence=round(confidence, 2), notes=tuple(notes),
+                     slopes=slopes)
+
+
+def back_midline(mask: np.ndarray, lm: Landmarks, *, facing_camera: bool) -> BackShape | None:
+    """Midline of the trunk's silhouette in a back (or front) view, and its sideways deviation."""
+    hip, shoulder = _mid(lm, "hip"), _mid(lm, "shoulder")
+    trunk_len = float(np.linalg.norm(shoulder - hip))
+    if trunk_len < 20:
+        return None
+    axis = (shoulder - hip) / trunk_len
+    normal = np.array([-axis[1], axis[0]])
+    stations = np.linspace(0.08, 0.92, 29)
+    starts = hip[None, :] + stations[:, None] * (shoulder - hip)[None, :]
+    right, edge_r = _march(mask, starts, normal, max_len=0.8 * trunk_len)
+    left, edge_l = _march(mask, starts, -normal, max_len=0.8 * trunk_len)
+    valid = np.isfinite(right) & np.isfinite(left) & ~edge_r & ~edge_l
+    pr = starts + right[:, None] * normal[None, :]
+    pl = starts - left[:, None] * normal[None, :]
+    near = _near_arms(pr, lm, radius=0.12 * trunk_len) | _near_arms(pl, lm, radius=0.12 * trunk_len)
+    notes: list[str] = []
+    if np.any(near & valid):
+        notes.append("arms against the trunk: those levels left out")
+    valid &= ~near
+    if valid.sum() < 8:
+        return None
+    offset = (right - left) / 2 / trunk_len  # midline's sideways offset from the landmark axis
+    s, o = stations[valid], offset[valid]
+    coef, resid = _robust_polyfit(s, o, degree=3)
+    smooth = np.polyval(coef, stations)
+    chord = smooth[0] + (smooth[-1] - smooth[0]) * (stations - stations[0]) / (stations[-1] - stations[0])
+    deviation = smooth - chord
+    k = int(np.argmax(np.abs(deviation)))
+    pix = starts + (smooth * trunk_len)[:, None] * normal[None, :]
+    d1 = np.polyval(np.polyder(coef, 1), stations)
+    d2 = np.polyval(np.polyder(coef, 2), stations)
+    curvature = d2 / (1 + d1 ** 2) ** 1.5 / trunk_len
+    confidence = _confidence(valid, resid, 1.0, notes) * (0.6 if facing_camera else 1.0)
+    if facing_camera:
+        notes.append("front view: the spine itself is not visible")
+    return BackShape(points=pix[::-1], curvature=curvature[::-1], thoracic_angle=None, lumbar_angle=None,
+                     apex=(float(pix[k, 0]), float(pix[k, 1])),
+                     spine_deviation=round(float(deviation[k]) * 100, 1),
+                     confidence=round(confidence, 2), notes=tuple(notes))
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _mid(lm: Landmarks, part: str) -> np.ndarray:
+    return (lm.px(f"left_{part}") + lm.px(f"right_{part}")) / 2
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-12 else v
+
+
+def _project_dir(sk: Skeleton, direction: np.ndarray, step: float = 0.1) -> np.ndarray:
+    """Pixels per metre of a step along ``direction`` (camera coords) at the hips."""
+    a = sk.origin
+    b = sk.origin + direction * step
+    pa = a[:2] / a[2] * sk.focal
+    pb = b[:2] / b[2] * sk.focal
+    return (pb - pa) / step
+
+
+def _march(mask: np.ndarray, starts: np.ndarray, direction: np.ndarray, max_len: float
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from each start along ``direction`` to the silhouette's edge (subpixel).
+
+    NaN where the start is outside the person; ``hit_edge`` where the person
+    runs on to the picture's border (the outline there is the frame, not the body).
+    """
+    h, w = mask.shape
+    steps = np.arange(0.0, max_len, 1.0)
+    xs = starts[:, 0:1] + steps[None, :] * direction[0]
+    ys = starts[:, 1:2] + steps[None, :] * direction[1]
+    outside_img = (xs < 0) | (ys < 0) | (xs > w - 1) | (ys > h - 1)
+    xi = np.clip(np.rint(xs).astype(int), 0, w - 1)
+    yi = np.clip(np.rint(ys).astype(int), 0, h - 1)
+    values = np.where(outside_img, 0.0, mask[yi, xi])
+    inside = values >= 0.5
+    depth = np.full(len(starts), np.nan)
+    hit_edge = np.zeros(len(starts), dtype=bool)
+    for i in range(len(starts)):
+        row = inside[i]
+        if not row[0]:
+            continue
+        out = np.flatnonzero(~row)
+        if len(out) == 0:
+            continue  # never left the person within reach: arm or another object
+        j = int(out[0])
+        hit_edge[i] = bool(outside_img[i, j])
+        a, b = values[i, j - 1], values[i, j]
+        frac = (a - 0.5) / (a - b) if a != b else 0.5
+        depth[i] = steps[j - 1] + frac
+    return depth, hit_edge
+
+
+def _near_arms(points: np.ndarray, lm: Landmarks, radius: float, hip: np.ndarray | None = None,
+               normal: np.ndarray | None = None, depth: np.ndarray | None = None) -> np.ndarray:
+    """Contour points lying on an arm or hand (which the mask cannot tell from the back)."""
+    near = np.zeros(len(points), dtype=bool)
+    for side in ("left", "right"):
+        chain = [lm.px(f"{side}_{p}") for p in _ARM_PARTS]
+        for a, b in zip(chain[:-1], chain[1:]):
+            for frac in np.linspace(0, 1, 6):
+                p = a + frac * (b - a)
+                if normal is not None and hip is not None and depth is not None:
+                    # an arm hanging beside the trunk lies near the axis, well inside the outline
+                    offset = (p - hip) @ normal
+                    reach = np.nanmedian(depth) if np.any(np.isfinite(depth)) else 0.0
+                    if offset < 0.45 * reach:
+                        continue
+                near |= np.linalg.norm(points - p[None, :], axis=1) < radius
+    return near
+
+
+def _robust_polyfit(x: np.ndarray, y: np.ndarray, degree: int) -> tuple[np.ndarray, float]:
+    """Least squares with two rounds of dropping outliers (mask blobs, stray pixels)."""
+    keep = np.ones(len(x), dtype=bool)
+    coef = np.polyfit(x, y, degree)
+    for _ in range(2):
+        resid = y - np.polyval(coef, x)
+        mad = float(np.median(np.abs(resid[keep] - np.median(resid[keep])))) + 1e-6
+        new_keep = np.abs(resid) < 3.5 * 1.4826 * mad + 0.004
+        if new_keep.sum() < degree + 3 or np.array_equal(new_keep, keep):
+            break
+        keep = new_keep
+        coef = np.polyfit(x[keep], y[keep], degree)
+    rms = float(np.sqrt(np.mean((y[keep] - np.polyval(coef, x[keep])) ** 2)))
+    return coef, rms
+
+
+def _junction(t: np.ndarray, curvature: np.ndarray) -> float:
+    """Thoracolumbar junction: where the curve turns from lordotic to kyphotic, near T12."""
+    window = (t >= 0.35) & (t <= 0.70)
+    tw, kw = t[window], curvature[window]
+    crossings = np.flatnonzero((kw[:-1] < 0) & (kw[1:] >= 0))
+    if len(crossings):
+        i = crossings[np.argmin(np.abs(tw[crossings] - T_JUNCTION))]
+        return float(tw[i] - kw[i] * (tw[i + 1] - tw[i]) / (kw[i + 1] - kw[i]))
+    return T_JUNCTION
+
+
+def _confidence(valid: np.ndarray, resid: float, spread: float, notes: list[str]) -> float:
+    conf = 0.9 * float(valid.mean())
+    conf *= float(np.clip(1.0 - (resid - 0.008) / 0.03, 0.3, 1.0))   # ragged outline
+    conf *= float(np.clip(spread, 0.0, 1.0))                          # seen at an angle
+    if notes:
+        conf *= 0.85
+    return float(np.clip(conf, 0.0, 1.0))

@@ -1,0 +1,398 @@
+"""From landmarks to a 3D skeleton in the camera's frame, gravity, and the body's own frame.
+
+Why not just MediaPipe's world landmarks: they are predicted from the picture,
+and their depth is the weak part (the synthetic study found trunk rotation
+reading ~21 deg low, i.e. depth differences squashed; errors grow with the
+camera's angle off the side view). Pixel landmarks are better in the image
+plane. So :func:`reconstruct` keeps the pixels, undoes the perspective with an
+assumed phone focal length, and takes each bone's depth from its foreshortening
+(a bone of known length that looks short must point at or away from the camera,
+Taylor 2000), using MediaPipe's depth only for the sign and where a bone lies
+almost in the image plane (where foreshortening says little).
+
+Camera coordinates follow MediaPipe: x right, y down, z away from the camera, metres.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision.types import INDEX, Landmarks
+
+PHONE_FOCAL_35MM = 26.0   # main camera of most phones, 35 mm equivalent
+_DIAGONAL_35MM = 43.27
+
+# Bones walked from the hips outwards: (parent, child). Depth is solved per bone.
+_TREE: tuple[tuple[str, str], ...] = (
+    ("hip_mid", "left_hip"), ("hip_mid", "right_hip"),
+    ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
+    ("left_ankle", "left_heel"), ("left_ankle", "left_foot_index"),
+    ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+    ("right_ankle", "right_heel"), ("right_ankle", "right_foot_index"),
+    ("hip_mid", "shoulder_mid"),  # the trunk, then the shoulder line (its depth shows rotation)
+    ("shoulder_mid", "left_shoulder"), ("shoulder_mid", "right_shoulder"),
+    ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+)
+# Long bones whose image length fixes the scale.
+_LIMBS = (("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("right_hip", "right_knee"),
+          ("right_knee", "right_ankle"), ("hip_mid", "shoulder_mid"), ("left_shoulder", "left_elbow"),
+          ("left_elbow", "left_wrist"), ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"))
+# Small parts take MediaPipe's depth offset from their parent as is.
+_LEAVES: dict[str, str] = {
+    "left_index": "left_wrist", "left_pinky": "left_wrist", "left_thumb": "left_wrist",
+    "right_index": "right_wrist", "right_pinky": "right_wrist", "right_thumb": "right_wrist",
+    "nose": "shoulder_mid", "left_eye_inner": "shoulder_mid", "left_eye": "shoulder_mid",
+    "left_eye_outer": "shoulder_mid", "right_eye_inner": "shoulder_mid", "right_eye": "shoulder_mid",
+    "right_eye_outer": "shoulder_mid", "left_ear": "shoulder_mid", "right_ear": "shoulder_mid",
+    "mouth_left": "shoulder_mid", "mouth_right": "shoulder_mid",
+}
+
+
+def default_focal(image_size: tuple[int, int], focal_35mm: float = PHONE_FOCAL_35MM) -> float:
+    """Focal length in pixels of a phone photo of this size (35 mm equivalents refer to the diagonal)."""
+    width, height = image_size
+    return focal_35mm / _DIAGONAL_35MM * math.hypot(width, height)
+
+
+@dataclass(frozen=True)
+class Skeleton:
+    """33 points in camera orientation, metres, origin between the hips."""
+
+    points: np.ndarray        # (33, 3)
+    origin: np.ndarray        # the hip centre in camera coordinates (the camera is at 0)
+    focal: float              # pixels
+    foreshortened: float      # share of the big bones whose depth came from foreshortening
+
+    @property
+    def distance(self) -> float:
+        """Camera to the hip centre, metres (scales with the assumed focal length)."""
+        return float(np.linalg.norm(self.origin))
+
+    def at(self, name: str) -> np.ndarray:
+        if name.endswith("_mid"):
+            part = name[:-4]
+            return (self.points[INDEX[f"left_{part}"]] + self.points[INDEX[f"right_{part}"]]) / 2
+        return self.points[INDEX[name]]
+
+
+def reconstruct(lm: Landmarks, focal: float | None = None) -> Skeleton:
+    """Fuse pixel landmarks (image plane, perspective undone) with MediaPipe's world depth."""
+    f = focal or default_focal(lm.image_size)
+    centre = np.array(lm.image_size, dtype=float) / 2
+    rays = np.column_stack([(lm.pixel - centre) / f, np.ones(len(lm.pixel))])
+    world = lm.world
+
+    def w(name: str) -> np.ndarray:
+        if name.endswith("_mid"):
+            return (world[INDEX[f"left_{name[:-4]}"]] + world[INDEX[f"right_{name[:-4]}"]]) / 2
+        return world[INDEX[name]]
+
+    def ray(name: str) -> np.ndarray:
+        if name.endswith("_mid"):
+            part = name[:-4]
+            return (rays[INDEX[f"left_{part}"]] + rays[INDEX[f"right_{part}"]]) / 2
+        return rays[INDEX[name]]
+
+    # Metres per pixel at the hips, from the bones' image-plane extents (weak perspective).
+    world_len = px_len = 0.0
+    for parent, child in _TREE[2:]:
+        world_len += float(np.linalg.norm((w(child) - w(parent))[:2]))
+        px_len += float(np.linalg.norm((ray(child) - ray(parent))[:2]))
+    distance = world_len / px_len if px_len > 1e-9 else 3.0  # Z = f * metres / pixels
+    distance = float(np.clip(distance, 0.3, 30.0))
+
+    # Rescale until the limbs lying flattest in the image have their full length:
+    # a bone can look shorter than it is (pointing at the camera), never longer.
+    for _ in range(4):
+        pos, depth, solved = _walk(distance, ray, w)
+        ratios = []
+        for parent, child in _LIMBS:
+            length = float(np.linalg.norm(w(child) - w(parent)))
+            flat = float(np.linalg.norm((pos[child] - pos[parent])[:2]))
+            if flat > 1e-6 and min(_vis(lm, parent), _vis(lm, child)) > 0.5:
+                ratios.append(length / flat)
+        if len(ratios) < 3:
+            break
+        distance = float(np.clip(distance * float(np.mean(sorted(ratios)[:3])), 0.3, 30.0))
+    pos, depth, solved = _walk(distance, ray, w)
+    for leaf, parent in _LEAVES.items():
+        z = depth[parent] + float(world[INDEX[leaf]][2] - w(parent)[2])
+        pos[leaf] = ray(leaf) * max(z, 0.05)
+    hip_mid = (pos["left_hip"] + pos["right_hip"]) / 2
+    points = np.array([pos[name] for name in INDEX]) - hip_mid
+    return Skeleton(points=points, origin=hip_mid, focal=f,
+                    foreshortened=solved / len(_TREE))
+
+
+def _vis(lm: Landmarks, name: str) -> float:
+    if name.endswith("_mid"):
+        return min(lm.vis(f"left_{name[:-4]}"), lm.vis(f"right_{name[:-4]}"))
+    return lm.vis(name)
+
+
+def _walk(distance: float, ray, w) -> tuple[dict, dict, int]:
+    """Place every bone of the tree, hips outwards, with the hip centre at ``distance``."""
+    depth: dict[str, float] = {"hip_mid": distance}
+    pos: dict[str, np.ndarray] = {"hip_mid": ray("hip_mid") * distance}
+    solved = 0
+    for parent, child in _TREE:
+        length = float(np.linalg.norm(w(child) - w(parent)))
+        if parent.endswith("_mid") and not child.endswith("_mid"):  # half of a left-right line
+            part = parent[:-4]
+            length = float(np.linalg.norm(w(f"left_{part}") - w(f"right_{part}"))) / 2
+        mp_dz = float(w(child)[2] - w(parent)[2])
+        across = parent.endswith("_mid") and not child.endswith("_mid")
+        dz, from_shape = _bone_depth(pos[parent], depth[parent], ray(child), length, mp_dz, across)
+        solved += from_shape
+        depth[child] = depth[parent] + dz
+        pos[child] = ray(child) * depth[child]
+    return pos, depth, solved
+
+
+def _bone_depth(parent: np.ndarray, parent_z: float, child_ray: np.ndarray, length: float,
+                mp_dz: float, across: bool = False) -> tuple[float, int]:
+    """Depth step from parent to child: from the bone's foreshortening where it is
+    clearly out of the image plane, else MediaPipe's own depth step.
+
+    ``across``: half of the hip or shoulder line. MediaPipe's widths there do not
+    match the pixels (its hips are ~30% wide for its shoulders on front views of
+    ../shared/data), so foreshortening is believed only when the line is seen
+    nearly end-on (side views), where it is unmistakable."""
+    # |child_ray * Z - parent| = length  ->  a Z^2 - 2 b Z + c = 0
+    a = float(child_ray @ child_ray)
+    b = float(child_ray @ parent)
+    c = float(parent @ parent) - length * length
+    disc = b * b - a * c
+    if length <= 1e-6 or disc <= 0:
+        return mp_dz, 0
+    roots = ((b - math.sqrt(disc)) / a - parent_z, (b + math.sqrt(disc)) / a - parent_z)
+    shape_dz = min(roots, key=lambda r: abs(r - mp_dz))  # MediaPipe decides near or far
+    if across:  # flat/length from 0.5 (no weight) to 0.3 (full): > 60-70 deg out of plane
+        flat = math.sqrt(max(0.0, 1.0 - (shape_dz / length) ** 2))
+        weight = float(np.clip((0.5 - flat) / 0.2, 0.0, 1.0))
+    else:  # trust foreshortening from ~10 deg out of plane (sin 0.17) fully from ~30 deg (sin 0.5)
+        weight = float(np.clip((abs(shape_dz) / length - 0.17) / 0.33, 0.0, 1.0))
+    # A small MediaPipe step with two far-apart roots is a sign question MediaPipe cannot settle.
+    if abs(mp_dz) < 0.25 * abs(shape_dz):
+        weight *= abs(mp_dz) / (0.25 * abs(shape_dz))
+    return weight * shape_dz + (1 - weight) * mp_dz, int(weight > 0.5)
+
+
+@dataclass(frozen=True)
+class Gravity:
+    """Which way is down, in camera coordinates, and how we know."""
+
+    down: np.ndarray
+    source: str        # "floor", "legs", "floor+legs", "level-camera"
+    confidence: float  # 0..1
+
+
+LEVEL_CAMERA = np.array([0.0, 1.0, 0.0])
+
+
+# How much to believe each witness of gravity (1 sigma).
+_FOOT_XY_M = 0.03         # a foot point's error in the image plane, metres
+_FOOT_DEPTH_M = 0.10      # ... in depth: MediaPipe's feet are its least certain points
+_LEG_LEAN_DEG = 6.0       # standing legs lean (sway)
+_BENT_LEG_LEAN_DEG = 15.0  # ... more in a bend, where the hips move back
+_BALANCE_M = 0.06         # centre of mass off the middle of the feet (sway, a held weight)
+_PITCH_PRIOR = (5.0, 15.0)  # phones are held about level or a little above: mean, sigma
+_ROLL_PRIOR = (0.0, 15.0)
+_PITCHES = np.arange(-35.0, 65.0, 1.0)
+_ROLLS = np.arange(-70.0, 71.0, 1.0)
+
+
+def gravity_vector(pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """Down in camera coordinates for a camera pitched down by ``pitch`` and rolled by ``roll``."""
+    p, r = math.radians(pitch_deg), math.radians(roll_deg)
+    return np.array([-math.sin(r) * math.cos(p), math.cos(r) * math.cos(p), math.sin(p)])
+
+
+def estimate_gravity(sk: Skeleton, lm: Landmarks,
+                     scene_roll: tuple[float, float] | None = None) -> Gravity:
+    """Gravity from the floor under the feet (heel and toe lines lie flat), from
+    standing legs and from the room's vertical lines (``scene_roll``: roll and its
+    sigma, degrees), balanced against how phones are usually held. People who are
+    not on their feet (lying, kneeling) say nothing about pitch: the camera is then
+    taken as level, rolled as the room says."""
+    if not on_feet(lm):
+        if scene_roll is not None:
+            return Gravity(gravity_vector(0.0, scene_roll[0]), "room+level-camera", 0.4)
+        return Gravity(gravity_vector(0.0, 0.0), "level-camera", 0.3)
+    pp, rr = np.meshgrid(np.radians(_PITCHES), np.radians(_ROLLS), indexing="ij")
+    g = np.stack([-np.sin(rr) * np.cos(pp), np.cos(rr) * np.cos(pp), np.sin(pp)], axis=-1)
+    cost = ((_PITCHES[:, None] - _PITCH_PRIOR[0]) / _PITCH_PRIOR[1]) ** 2 \
+        + ((_ROLLS[None, :] - _ROLL_PRIOR[0]) / _ROLL_PRIOR[1]) ** 2
+    info = {"floor": 0.0, "legs": 0.0, "balance": 0.0, "room": 0.0}
+    if scene_roll is not None:
+        cost = cost + ((_ROLLS[None, :] - scene_roll[0]) / scene_roll[1]) ** 2
+        info["room"] = 1 / math.radians(scene_roll[1])
+    feet = ("left_heel", "left_foot_index", "right_heel", "right_foot_index")
+    for i, a in enumerate(feet):
+        for b in feet[i + 1:]:
+            seen = min(lm.vis(a), lm.vis(b))
+            v = sk.at(b) - sk.at(a)
+            length = float(np.linalg.norm(v))
+            if seen < 0.5 or length < 0.05:
+                continue
+            sigma = math.hypot(_FOOT_XY_M, _FOOT_DEPTH_M * abs(v[2]) / length) / length
+            cost = cost + seen * ((g @ v) / length / sigma) ** 2
+            info["floor"] += seen / sigma
+    if _standing(sk, lm):
+        # balance: a person standing still keeps the centre of mass over the feet
+        support = np.mean([sk.at(n) for n in ("left_heel", "left_foot_index", "right_heel",
+                                              "right_foot_index", "left_ankle", "right_ankle")], axis=0)
+        above = centre_of_mass(sk) - support
+        height = float(np.linalg.norm(above))
+        sigma = math.degrees(math.atan2(_BALANCE_M, height))
+        off = np.degrees(np.arccos(np.clip(g @ (-above / height), -1, 1)))
+        cost = cost + (off / sigma) ** 2
+        info["balance"] = 1 / math.radians(sigma)
+    trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
+    lean = _LEG_LEAN_DEG if _angle(trunk, sk.at("hip_mid") - sk.at("knee_mid")) < 30 else _BENT_LEG_LEAN_DEG
+    for side in ("left", "right"):
+        if min(lm.vis(f"{side}_{p}") for p in ("hip", "knee", "ankle")) < 0.5 or knee_angle(sk, side) > 20:
+            continue
+        leg = _unit(sk.at(f"{side}_ankle") - sk.at(f"{side}_hip"))
+        off = np.degrees(np.arccos(np.clip(g @ leg, -1, 1)))
+        cost = cost + (off / lean) ** 2
+        info["legs"] += 1 / math.radians(lean)
+    sources = [name for name, value in info.items() if value > 0]
+    if not sources:
+        return Gravity(gravity_vector(_PITCH_PRIOR[0], 0.0), "level-camera", 0.3)
+    k = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    pitch, roll = float(_PITCHES[k[0]]), float(_ROLLS[k[1]])
+    strength = sum(info.values())  # ~ 1 / radian of uncertainty
+    confidence = float(np.clip(strength / 40.0, 0.35, 0.95))
+    return Gravity(gravity_vector(pitch, roll), "+".join(sources), round(confidence, 2))
+
+
+# Segment masses (fraction of body mass) and centres (fraction from the proximal end),
+# Dempster's data as tabulated by Winter (2009), Biomechanics and Motor Control of Human Movement.
+_SEGMENTS = (
+    ("shoulder_mid", "hip_mid", 0.497, 0.50),
+    ("left_shoulder", "left_elbow", 0.028, 0.436), ("right_shoulder", "right_elbow", 0.028, 0.436),
+    ("left_elbow", "left_wrist", 0.016, 0.430), ("right_elbow", "right_wrist", 0.016, 0.430),
+    ("left_wrist", "left_index", 0.006, 0.506), ("right_wrist", "right_index", 0.006, 0.506),
+    ("left_hip", "left_knee", 0.100, 0.433), ("right_hip", "right_knee", 0.100, 0.433),
+    ("left_knee", "left_ankle", 0.0465, 0.433), ("right_knee", "right_ankle", 0.0465, 0.433),
+    ("left_heel", "left_foot_index", 0.0145, 0.5), ("right_heel", "right_foot_index", 0.0145, 0.5),
+)
+_HEAD_MASS = 0.081
+
+
+def centre_of_mass(sk: Skeleton) -> np.ndarray:
+    """Whole-body centre of mass from the segment model (camera coordinates)."""
+    head = (sk.at("left_ear") + sk.at("right_ear")) / 2
+    total = _HEAD_MASS * head
+    for a, b, mass, frac in _SEGMENTS:
+        total = total + mass * (sk.at(a) + frac * (sk.at(b) - sk.at(a)))
+    return total
+
+
+def _standing(sk: Skeleton, lm: Landmarks) -> bool:
+    """On the feet with fairly straight legs (not seated, squatting or kneeling): only then
+    must the centre of mass be above the feet."""
+    if min(lm.vis(n) for n in ("left_ankle", "right_ankle", "left_knee", "right_knee")) < 0.5:
+        return False
+    legs = sum(float(np.linalg.norm(sk.at(f"{s}_hip") - sk.at(f"{s}_knee"))
+                     + np.linalg.norm(sk.at(f"{s}_knee") - sk.at(f"{s}_ankle"))) for s in ("left", "right")) / 2
+    return float(np.linalg.norm(sk.at("hip_mid") - sk.at("ankle_mid"))) > 0.8 * legs
+
+
+def on_feet(lm: Landmarks) -> bool:
+    """Standing or sitting with the feet on the floor: ankles visible, well below the hips."""
+    if min(lm.vis(n) for n in ("left_ankle", "right_ankle", "left_hip", "right_hip")) < 0.3:
+        return False
+    legs = lm.px("left_ankle") + lm.px("right_ankle") - lm.px("left_hip") - lm.px("right_hip")
+    return bool(legs[1] > 0 and math.degrees(math.atan2(abs(legs[0]), legs[1])) < 50)
+
+
+def knee_angle(sk: Skeleton, side: str) -> float:
+    """Knee flexion, 0 = straight."""
+    thigh = sk.at(f"{side}_hip") - sk.at(f"{side}_knee")
+    shank = sk.at(f"{side}_ankle") - sk.at(f"{side}_knee")
+    return 180.0 - _angle(thigh, shank)
+
+
+@dataclass(frozen=True)
+class BodyFrame:
+    """The body's own axes in camera coordinates: left (pelvis line), forward, up (against gravity)."""
+
+    left: np.ndarray
+    forward: np.ndarray
+    up: np.ndarray
+    swapped: bool = False  # MediaPipe's left and right looked swapped and were turned round
+
+    def sagittal(self, v: np.ndarray) -> float:
+        """Angle of v from up in the sagittal plane, + when its tip leans forward."""
+        return math.degrees(math.atan2(float(v @ self.forward), float(v @ self.up)))
+
+    def frontal(self, v: np.ndarray) -> float:
+        """Angle of v from up in the frontal plane, + when its tip leans to the person's left."""
+        return math.degrees(math.atan2(float(v @ self.left), float(v @ self.up)))
+
+    def heading(self, left_minus_right: np.ndarray) -> float:
+        """Turn of a left-minus-right line about the vertical, + when its left end moves back
+        (the front turning to the person's left)."""
+        return math.degrees(math.atan2(-float(left_minus_right @ self.forward),
+                                       float(left_minus_right @ self.left)))
+
+    def lateral(self, v: np.ndarray) -> float:
+        """Angle of v out of the sagittal plane, + towards the person's left. Unlike
+        ``frontal`` it stays meaningful when v is tipped forward (a bent trunk)."""
+        n = float(np.linalg.norm(v))
+        return math.degrees(math.asin(max(-1.0, min(1.0, float(v @ self.left) / max(n, 1e-12)))))
+
+    def level(self, left_minus_right: np.ndarray) -> float:
+        """Slope of a left-minus-right line from horizontal in the frontal plane, + left end higher."""
+        horizontal = math.hypot(float(left_minus_right @ self.left), float(left_minus_right @ self.forward))
+        return math.degrees(math.atan2(float(left_minus_right @ self.up), horizontal))
+
+
+def body_frame(sk: Skeleton, gravity: Gravity, lm: Landmarks) -> BodyFrame:
+    up = -gravity.down
+    across = sk.at("left_hip") - sk.at("right_hip")
+    if np.linalg.norm(across - (across @ up) * up) < 0.05:  # pelvis seen end-on from above/below
+        across = across + (sk.at("left_shoulder") - sk.at("right_shoulder"))
+    left = _unit(across - (across @ up) * up)
+    forward = np.cross(left, up)  # (left, forward, up) is a left-handed triple
+    swapped = _front_votes(sk, lm, forward) < 0
+    if swapped:
+        left, forward = -left, -forward
+    return BodyFrame(left=left, forward=_unit(forward), up=up, swapped=swapped)
+
+
+def _front_votes(sk: Skeleton, lm: Landmarks, forward: np.ndarray) -> float:
+    """How strongly the toes, face and knees agree that ``forward`` is the body's front.
+
+    MediaPipe sometimes swaps left and right (13% of back views in the synthetic
+    study), which would turn the body round; the feet and the face cannot.
+    """
+    votes = 0.0
+    for side in ("left", "right"):
+        foot = sk.at(f"{side}_foot_index") - sk.at(f"{side}_heel")
+        weight = min(lm.vis(f"{side}_foot_index"), lm.vis(f"{side}_heel"))
+        votes += weight * float(np.clip(foot @ forward / max(np.linalg.norm(foot), 1e-6), -1, 1))
+    face = sk.at("nose") - (sk.at("left_ear") + sk.at("right_ear")) / 2
+    votes += 0.7 * float(np.clip(face @ forward / max(np.linalg.norm(face), 1e-6), -1, 1))
+    return votes
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-12 else v
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    cos = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
+    return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
+
+
+def angle_between(a: np.ndarray, b: np.ndarray) -> float:
+    """Unsigned angle between two vectors, degrees."""
+    return _angle(a, b)

@@ -1,0 +1,50 @@
+"""Which movement a photo shows, so the bot can catch a wrong photo.
+
+Soft scores from the body-frame angles (vision.measure.raw_angles), turned into
+probabilities. Thresholds are where the movement clearly starts, not clinical
+norms: a forward bend tips the trunk past ~35 deg, a backward bend leans it back
+past ~12 deg (or extends it behind the thighs when lying prone), a side bend
+tilts it sideways past ~12 deg, a rotation turns the shoulders past ~20 deg
+from the pelvis.
+"""
+
+from __future__ import annotations
+
+import math
+
+from vision.measure import Angles
+from vision.types import Movement, MovementGuess, View
+from vision.view import off_side
+
+
+def _rise(x: float, at: float, width: float) -> float:
+    return 1.0 / (1.0 + math.exp(-(x - at) / width))
+
+
+def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
+    v = angles.values
+    incl, flex = v["trunk_inclination"], v["trunk_thigh_angle"]
+    lateral, rotation = abs(v["lateral_bend"]), abs(v["trunk_rotation"])
+    off = off_side(view.yaw_deg)
+    if on_feet:
+        forward = _rise(incl, 35, 6)
+        backward = max(_rise(-incl, 12, 4), _rise(-flex, 15, 5))
+    else:  # lying or kneeling: only the trunk against the thighs tells (chest lifted = extension)
+        forward = _rise(flex, 60, 8) * _rise(incl, 35, 6)
+        backward = _rise(-flex, 10, 4)
+    # sideways and twisting angles need a trunk that is not tipped over, and read best from the front
+    upright = _rise(45 - abs(incl), 0, 6)
+    side = _rise(lateral, 12, 3) * upright * (0.6 + 0.4 * off / 90)
+    twist = _rise(rotation, 22, 5) * upright * (0.5 + 0.5 * off / 90)
+    scores = {
+        Movement.FORWARD_BEND: forward,
+        Movement.BACKWARD_BEND: backward,
+        Movement.SIDE_BEND: side,
+        Movement.ROTATION: twist,
+    }
+    scores[Movement.STANDING] = max(0.0, 1.0 - max(scores.values())) * (1.0 if on_feet else 0.5)
+    total = sum(scores.values()) or 1.0
+    probs = {m.value: round(s / total, 3) for m, s in scores.items()}
+    best = max(scores, key=scores.get)
+    return MovementGuess(movement=best, confidence=round(probs[best.value] * (0.7 + 0.3 * view.confidence), 2),
+                         scores=probs)

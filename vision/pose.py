@@ -1,0 +1,141 @@
+"""MediaPipe BlazePose (full model, bundled in the wheel) behind a small, typed wrapper.
+
+One ``PoseEstimator`` holds one MediaPipe graph and is reused for every photo of
+a worker process (building it costs ~0.2 s; a call ~20-35 ms). The graph is
+MediaPipe's own ``pose_landmark_cpu`` with one extra output: every person the
+detector saw (``pose_detections``), not only the one it went on to track, so
+the quality gates can tell when a second person is in the picture without a
+second model run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision.types import Landmarks
+
+_GRAPH = "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb"
+_OUTPUTS = ["pose_landmarks", "pose_world_landmarks", "segmentation_mask", "pose_detections"]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One person found by BlazePose's detector (before landmarks).
+
+    score: detector confidence; centre and radius (pixels): the circle BlazePose
+    fits around the whole body (mid-hip centre, radius to the body's extent).
+    """
+
+    score: float
+    centre: tuple[float, float]
+    radius: float
+
+
+@dataclass(frozen=True)
+class PoseOutput:
+    """One photo's pose. ``landmarks`` is None when the detector found people
+    but the landmark model was not confident about any of them (or nobody was found)."""
+
+    landmarks: Landmarks | None
+    mask: np.ndarray | None  # (H, W) float32 0..1, person probability
+    detections: tuple[Detection, ...]  # every person the detector saw, best first
+    fallback: bool = False  # found only with the low detection threshold
+
+
+class PoseEstimator:
+    """BlazePose on still images: landmarks, world landmarks, mask and all detections.
+
+    ``fallback_confidence``: when nobody is found at ``min_detection_confidence``,
+    try once more at this lower threshold. Deep forward bends hide the face the
+    detector is anchored on; the synthetic study found that 0.1 recovers about
+    half of those misses with similar accuracy.
+    """
+
+    def __init__(self, min_detection_confidence: float = 0.5,
+                 fallback_confidence: float | None = 0.1,
+                 min_landmark_confidence: float = 0.5):
+        self._graphs = [_make_graph(min_detection_confidence, min_landmark_confidence)]
+        self._fallback_confidence = fallback_confidence
+        self._min_landmark_confidence = min_landmark_confidence
+
+    def estimate(self, rgb: np.ndarray) -> PoseOutput:
+        """Pose of the most prominent person in an RGB uint8 (H, W, 3) image (landmarks None if none)."""
+        if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+            raise ValueError(f"expected RGB uint8 (H, W, 3), got {rgb.dtype} {rgb.shape}")
+        rgb = np.ascontiguousarray(rgb)
+        out = _run(self._graphs[0], rgb)
+        if out.landmarks is None and self._fallback_confidence is not None:
+            if len(self._graphs) == 1:  # built on first need: most workers never need it
+                self._graphs.append(_make_graph(self._fallback_confidence, self._min_landmark_confidence))
+            second = _run(self._graphs[1], rgb)
+            if second.landmarks is not None:
+                return PoseOutput(second.landmarks, second.mask, second.detections, fallback=True)
+            if len(second.detections) > len(out.detections):
+                out = second
+        return out
+
+    def close(self) -> None:
+        for graph in self._graphs:
+            graph.close()
+        self._graphs = []
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _make_graph(detection: float, landmark: float):
+    from mediapipe.python.solution_base import SolutionBase
+
+    return SolutionBase(
+        binary_graph_path=_GRAPH,
+        side_inputs={
+            "model_complexity": 1,  # the full model: 0 and 2 are not in the wheel
+            "smooth_landmarks": False,
+            "enable_segmentation": True,
+            "smooth_segmentation": False,
+            "use_prev_landmarks": False,  # still images: detect every time
+        },
+        calculator_params={
+            "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": detection,
+            "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__ThresholdingCalculator.threshold":
+                landmark,
+        },
+        outputs=_OUTPUTS,
+    )
+
+
+def _run(graph, rgb: np.ndarray) -> PoseOutput:
+    result = graph.process({"image": rgb})
+    height, width = rgb.shape[:2]
+    detections = _detections(result.pose_detections, width, height)
+    if result.pose_landmarks is None or result.pose_world_landmarks is None:
+        return PoseOutput(None, None, detections)
+    norm = np.array([[p.x, p.y, p.z] for p in result.pose_landmarks.landmark], dtype=np.float64)
+    world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks.landmark], dtype=np.float64)
+    visibility = np.array([p.visibility for p in result.pose_landmarks.landmark], dtype=np.float64)
+    presence = np.array([p.presence for p in result.pose_landmarks.landmark], dtype=np.float64)
+    pixel = norm[:, :2] * np.array([width, height], dtype=np.float64)
+    landmarks = Landmarks(pixel=pixel, normalized=norm, world=world, visibility=visibility,
+                          presence=presence, image_size=(width, height))
+    mask = None
+    if result.segmentation_mask is not None:  # the packet's buffer is reused: copy it
+        mask = np.array(result.segmentation_mask, dtype=np.float32, copy=True)
+    return PoseOutput(landmarks, mask, detections)
+
+
+def _detections(protos, width: int, height: int) -> tuple[Detection, ...]:
+    found = []
+    for proto in protos or ():
+        points = proto.location_data.relative_keypoints
+        if len(points) < 2:
+            continue
+        # keypoint 0: mid-hip; keypoint 1: a point on the circle around the whole body
+        cx, cy = points[0].x * width, points[0].y * height
+        radius = float(np.hypot(points[1].x * width - cx, points[1].y * height - cy))
+        found.append(Detection(float(proto.score[0]) if proto.score else 0.0, (cx, cy), radius))
+    return tuple(sorted(found, key=lambda d: -d.score))
