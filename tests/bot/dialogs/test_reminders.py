@@ -1,0 +1,120 @@
+"""Reminder set-up: days, time and time zone, parsed forgivingly and validated."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.dialogs.reminders import ReminderError, parse_time, parse_zone
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("07:30", "07:30"), ("7:30", "07:30"), ("19:00", "19:00"), ("７：３０", "07:30"), ("19時", "19:00"),
+    ("7時30分", "07:30"), ("7h", "07:00"), ("8", "08:00"), (" 21:05 ", "21:05"),
+])
+def test_times_are_read_in_common_forms(raw, expected):
+    assert parse_time(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["24:00", "7:60", "seven", "", "7:3", "-1:00", "12:00:00"])
+def test_bad_times_are_refused(raw):
+    with pytest.raises(ReminderError) as caught:
+        parse_time(raw)
+    assert caught.value.key == "reminders.bad_time"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Asia/Tokyo", "Asia/Tokyo"), ("asia/tokyo", "Asia/Tokyo"), ("America/New York", "America/New_York"), ("UTC", "UTC"),
+])
+def test_time_zones_come_from_the_tz_database(raw, expected):
+    assert parse_zone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["Mars/Olympus", "../../etc/passwd", "", "Tokyo"])
+def test_unknown_time_zones_are_refused(raw):
+    with pytest.raises(ReminderError):
+        parse_zone(raw)
+
+
+@pytest.fixture
+async def at_results(chat, interview, healthy):
+    await chat.consent()
+    await chat.answer_all(interview, healthy)
+    await chat.all_photos()
+    assert chat.step == "results"
+    return chat
+
+
+async def test_set_up_with_typed_time_and_zone_and_mistakes_on_the_way(at_results):
+    chat = at_results
+    await chat.press("rm:set")
+    await chat.press("day:all")
+    await chat.press("day:done")
+    await chat.type("25:00")
+    assert chat.step == "reminder_time" and "couldn't read that time" in chat.text
+    await chat.type("06:45")
+    await chat.type("Atlantis/Capital")
+    assert chat.step == "reminder_zone" and "don't know that time zone" in chat.text
+    await chat.type("america/chicago")
+    assert chat.state["reminders"] == {"days": [0, 1, 2, 3, 4, 5, 6], "time": "06:45", "tz": "America/Chicago",
+                                       "active": True}
+    assert "Every day at 06:45 (America/Chicago)" in chat.text and "reminder_draft" not in chat.state
+
+
+async def test_at_least_one_day_is_needed(at_results):
+    chat = at_results
+    await chat.press("rm:set")
+    for day in range(5):
+        await chat.press(f"day:{day}")
+    await chat.press("day:done")
+    assert chat.step == "reminder_days" and "at least one day" in chat.text
+
+
+async def test_back_steps_through_the_set_up(at_results):
+    chat = at_results
+    await chat.press("rm:set")
+    await chat.press("day:weekdays")
+    await chat.press("day:done")
+    await chat.press("time:08:00")
+    await chat.press("cmd:back")
+    assert chat.step == "reminder_time"
+    await chat.press("cmd:back")
+    assert chat.step == "reminder_days" and chat.state["reminder_draft"]["days"] == [0, 1, 2, 3, 4]
+
+
+async def test_a_japanese_user_is_offered_tokyo_time(new_chat, interview, healthy):
+    chat = new_chat(language="ja")
+    await chat.consent()
+    await chat.answer_all(interview, healthy)
+    await chat.all_photos()
+    await chat.press("rm:set")
+    await chat.press("day:done")
+    await chat.press("time:20:00")
+    assert chat.replies[-1].choices[0].value == "tz:Asia/Tokyo"
+    await chat.press("tz:Asia/Tokyo")
+    assert "月・火・水・木・金 20:00（Asia/Tokyo）" in chat.text
+
+
+async def test_no_reminders_then_set_them_later(at_results):
+    chat = at_results
+    await chat.press("rm:no")
+    assert chat.step == "active" and "Reminders are off" in chat.text and "reminders" not in chat.state
+    assert await chat.timer("reminder") == []
+    await chat.command("status")
+    assert "program is running" in chat.text
+    await chat.press("rm:set")
+    await chat.press("day:done")
+    await chat.press("time:07:00")
+    await chat.press("tz:UTC")
+    assert chat.state["reminders"]["active"] is True
+    await chat.command("stop")
+    assert chat.state["reminders"]["active"] is False
+    assert await chat.timer("reminder") == []
+    await chat.command("stop")
+    assert "no reminders to stop" in chat.text
+
+
+async def test_the_program_can_be_shown_again_with_its_videos(at_results):
+    chat = at_results
+    await chat.press("rm:no")
+    await chat.press("act:program")
+    assert [url for r in chat.replies for _, url in r.links] == ["https://example.org/hinge", "https://example.org/stretch"]
