@@ -201,12 +201,10 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
         storage.close()
 
 
-def _default_chart() -> Chart | None:
-    try:
-        from backcare.progress import chart_png  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return chart_png
+def _default_chart() -> Chart:
+    from bot.progress_chart import chart_for_export
+
+    return chart_for_export
 
 
 def run(config: BotConfig) -> None:

@@ -263,7 +263,6 @@ class Conversation:
                 if (reminder.next_due - now).total_seconds() > 1:
                     self.scheduler.schedule(user_id, reminder.next_due)  # early wake-up
                     return
-                kind = timer_kind(reminder.plan, reminder.next_due)
                 upcoming = next_due(reminder.plan, now)
                 await self.db(self.storage.put_reminder,
                               Reminder(user_id, reminder.chat_id, reminder.plan, upcoming))
@@ -271,6 +270,9 @@ class Conversation:
                 await self.outbox.flush(user_id)
                 session = await self.db(self.storage.get_session, user_id)
                 turn = Turn(user_id, reminder.chat_id, None, None, session)
+                turn.state = await self.db(self.storage.get_state, user_id)
+                turn.state_loaded = True
+                kind = timer_kind(turn.state, reminder.next_due)
                 try:
                     await self.dialog(turn, Event(kind="timer", data=kind))
                 except Exception:  # noqa: BLE001

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Awaitable, Callable
 
 from telegram.ext import ContextTypes, JobQueue
@@ -43,13 +43,28 @@ def catch_up(due: datetime, now: datetime, plan: dict) -> tuple[bool, datetime]:
     return schedule.catch_up(due, now, schedule.ReminderPlan.from_dict(plan))
 
 
-def timer_kind(plan: dict, due: datetime) -> str:
-    """"checkin" when the plan says this firing is the check-in, else "reminder"."""
-    checkin = plan.get("checkin")
-    if isinstance(checkin, str) and checkin:
-        local = due.astimezone(schedule.zone(plan["tz"])).date().isoformat()
-        if local >= checkin:
-            return "checkin"
+def timer_kind(state: dict | None, due: datetime, every_days: int | None = None) -> str:
+    """"checkin" when a check-in is due (``checkin_every_days`` since the last check-in,
+    or since the report when there was none yet), else "reminder"."""
+    if every_days is None:
+        from content.followup import default_followup
+
+        every_days = default_followup().checkin_every_days
+    state = state or {}
+    checkins = state.get("checkins") if isinstance(state.get("checkins"), list) else []
+    stamps = [c.get("at") for c in checkins if isinstance(c, dict)]
+    stamps = [s for s in stamps if isinstance(s, str)] or [(state.get("report") or {}).get("created")]
+    since = None
+    for text in stamps:
+        try:
+            moment = datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            continue
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        since = moment if since is None or moment > since else since
+    # half a day of slack: a check-in is due on the day, whatever the reminder's hour
+    if since is not None and due - since >= timedelta(days=every_days) - timedelta(hours=12):
+        return "checkin"
     return "reminder"
 
 

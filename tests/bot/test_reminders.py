@@ -30,10 +30,16 @@ def test_a_changed_time_is_rescheduled():
     assert change.put.next_due == datetime(2030, 3, 4, 18, 30, tzinfo=timezone.utc)
 
 
-def test_the_check_in_day_is_named_in_the_timer_event():
-    assert timer_kind(PLAN, NOW) == "reminder"
-    assert timer_kind({**PLAN, "checkin": "2030-03-04"}, NOW) == "checkin"
-    assert timer_kind({**PLAN, "checkin": "2030-03-11"}, NOW) == "reminder"
+def test_a_check_in_is_due_a_week_after_the_last_one_or_the_report():
+    week_ago = (NOW - timedelta(days=7, hours=-3)).isoformat()   # 6 days 21 hours: same day
+    yesterday = (NOW - timedelta(days=1)).isoformat()
+    assert timer_kind({"report": {"created": week_ago}}, NOW, every_days=7) == "checkin"
+    assert timer_kind({"report": {"created": yesterday}}, NOW, every_days=7) == "reminder"
+    assert timer_kind({"report": {"created": week_ago}, "checkins": [{"at": yesterday}]},
+                      NOW, every_days=7) == "reminder"
+    assert timer_kind({"checkins": [{"at": "2030-02-20"}, {"at": week_ago}]}, NOW, 7) == "checkin"
+    assert timer_kind({}, NOW, 7) == "reminder"
+    assert timer_kind(None, NOW) == "reminder"
 
 
 async def test_reminders_are_stored_scheduled_and_stopped(bot, storage):

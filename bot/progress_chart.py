@@ -1,0 +1,51 @@
+"""The progress chart attached to /export, drawn from the check-ins the dialogs recorded."""
+
+from __future__ import annotations
+
+import logging
+
+from backcare.checkin import CheckIn, CheckinError
+from backcare.progress import chart_png, progress_data
+
+log = logging.getLogger(__name__)
+
+DONE_SHARE = {"all": 1.0, "some": 0.5, "none": 0.0}   # the dialogs' answer -> share of planned days
+
+
+def planned_days(state: dict) -> int:
+    """Exercise days per week: the reminder plan's days, else the program's dose, else 5."""
+    days = (state.get("reminders") or {}).get("days")
+    if isinstance(days, list) and days:
+        return len(days)
+    for exercise in (((state.get("report") or {}).get("program") or {}).get("exercises") or []):
+        per_week = (exercise.get("dose") or {}).get("days_per_week")
+        if isinstance(per_week, int) and per_week > 0:
+            return per_week
+    return 5
+
+
+def checkins_of(entries: list, planned: int) -> list[CheckIn]:
+    out = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("pain") is None:
+            continue
+        share = DONE_SHARE.get(entry.get("done"), 0.0)
+        try:
+            out.append(CheckIn(at=entry["at"], pain=int(entry["pain"]),
+                               done_days=round(share * planned), planned_days=planned))
+        except (CheckinError, KeyError, TypeError, ValueError):
+            log.info("a check-in without a usable date or pain left out of the chart")
+    return out
+
+
+def chart_for_export(export: dict) -> bytes | None:
+    """A PNG of pain and adherence over the check-ins, or None when there are none."""
+    state = export.get("dialog_state") or {}
+    entries = export.get("checkins") or state.get("checkins") or []
+    planned = planned_days(state)
+    checkins = checkins_of(entries, planned)
+    if not checkins:
+        return None
+    pain = ((state.get("report") or {}).get("scores") or {}).get("pain")
+    baseline = int(round(pain)) if isinstance(pain, (int, float)) and 0 <= pain <= 10 else None
+    return chart_png(progress_data(baseline, checkins), state.get("language") or "en")
