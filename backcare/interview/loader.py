@@ -19,7 +19,7 @@ from typing import Any
 
 from backcare.interview.conditions import OPS, AllOf, AnyOf, Compare, Condition, Not, both, questions_in
 from backcare.interview.model import (
-    CHOICE_TYPES, END, MULTI_TYPES, QUESTION_TYPES, Branch, FactRule, Interview, Option, Question,
+    CHOICE_TYPES, END, QUESTION_TYPES, Branch, FactRule, Interview, Option, Question,
     RedFlagRule, Score, Section, Text,
 )
 from backcare.vocabulary import LANGUAGES, URGENCIES, Vocabulary, vocabulary

@@ -13,7 +13,7 @@ from bot.dialogs.checkin_rule import evaluate_checkin
 from bot.dialogs.conversation import Conversation
 from bot.dialogs.events import Choice, Event
 from bot.dialogs.interviewing import (
-    ANSWER, DONE, TOGGLE, error_text, expects_of, parse_button, question_buttons, question_hint, refer, toggle,
+    DONE, TOGGLE, error_text, expects_of, parse_button, question_buttons, question_hint, refer, toggle,
 )
 
 PREFIX = "c"  # check-in answer buttons: "ca:<question>:<option>"

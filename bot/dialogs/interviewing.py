@@ -112,10 +112,6 @@ def prompt_interview(conv: Conversation) -> None:
     ask(conv)
 
 
-def resume_interview(conv: Conversation) -> None:
-    prompt_interview(conv)
-
-
 # -- answering -----------------------------------------------------------------------
 def parse_button(data: str | None) -> tuple[str, str, str | None] | None:
     """("a"|"t"|"d"|"s", question, option) from button data, or None."""

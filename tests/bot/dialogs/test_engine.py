@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 from backcare.vocabulary import vocabulary
+from bot.dialogs import flow
 from bot.dialogs.events import Event
 
 
@@ -89,6 +91,10 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     await chat.command("stop")
     assert chat.state["reminders"]["active"] is False and "Reminders are off" in chat.text
 
+    # every button fits Telegram's 64-byte callback data
+    values = {c.value for r in chat.log for c in r.choices}
+    assert len(values) > 100 and max(len(v.encode()) for v in values) <= 64
+
 
 async def test_the_language_defaults_from_the_client(new_chat):
     ja = new_chat(language="ja-JP")
@@ -169,14 +175,11 @@ async def test_an_unusable_state_starts_over_politely(dialogs):
 async def test_a_failure_inside_a_step_keeps_the_saved_state(chat, monkeypatch):
     await chat.consent()
     saved = json.loads(json.dumps(chat.state))
-    from bot.dialogs import flow
-
     async def broken(conv, event):
         conv.data["interview"]["answers"]["age"] = 99  # a half-done change that must not be saved
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(flow.STEP, "interview", flow.STEP["interview"].__class__(
-        **{**flow.STEP["interview"].__dict__, "handle": broken}))
+    monkeypatch.setitem(flow.STEP, "interview", dataclasses.replace(flow.STEP["interview"], handle=broken))
     state, replies = await chat.dialogs.handle(chat.state, Event("text", text="42"))
     assert state == saved and "something went wrong" in replies[0].text
 

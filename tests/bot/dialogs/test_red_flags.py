@@ -6,13 +6,14 @@ so a rule an admin adds is tested without touching this file.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from backcare.interview import load_interview
 from backcare.interview.conditions import AllOf, AnyOf, Compare, Condition
+from backcare.vocabulary import vocabulary
 from bot.dialogs.texts import default_texts
-
-from pathlib import Path
 
 INTERVIEW = load_interview(Path(__file__).resolve().parents[3] / "interview.yaml")
 RULES = {rule.id: rule for rule in INTERVIEW.red_flags}
@@ -96,8 +97,6 @@ def _compares(cond):
 
 
 def test_every_red_flag_fact_of_the_vocabulary_has_a_tested_rule():
-    from backcare.vocabulary import vocabulary
-
     assert {r.fact for r in RULES.values()} == set(vocabulary().red_flags())
 
 
