@@ -135,10 +135,14 @@ async def _run(dialogs, input: TextIO, output: TextIO, state_path: Path | None, 
     screen = Screen(output, picture_dir)
     state = load_state(state_path, output)
     first = Event("command", text="start") if state else Event("start", language=language)
+
+    async def show_now(replies: list[Reply]) -> None:  # "Analysing..." before the analysis runs
+        screen.show(replies)
+
     queue: list[Event] = [first]
     while True:
         while queue:
-            state, replies = await dialogs.handle(state, queue.pop(0))
+            state, replies = await dialogs.handle(state, queue.pop(0), early=show_now)
             if state_path is not None:
                 save_state(state_path, state)
             screen.show(replies)

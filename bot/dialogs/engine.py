@@ -15,7 +15,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from backcare.interview import InterviewRegistry
 from bot.dialogs import commands
@@ -83,7 +83,11 @@ class Dialogs:
         self.pictures = pictures or PictureCache()
         self.machine = build_machine()
 
-    async def handle(self, state: dict | None, event: Event) -> tuple[dict, list[Reply]]:
+    async def handle(self, state: dict | None, event: Event, *,
+                     early: Callable[[list[Reply]], Awaitable[None]] | None = None) -> tuple[dict, list[Reply]]:
+        """The new state and the replies. ``early``, when given, receives the replies so far before
+        slow follow-up work (the analysis) starts, so "Analysing..." shows at once; the returned
+        list then holds only the rest."""
         now = self.clock()
         data = _restore(state)
         fresh = data is None
@@ -100,6 +104,9 @@ class Dialogs:
             for name in dict.fromkeys(conv.entered):  # follow-up work of the steps entered (the analysis)
                 auto = STEP[name].auto
                 if auto is not None and conv.step == name:
+                    if early is not None and conv.replies:
+                        await early(list(conv.replies))
+                        conv.replies.clear()
                     await auto(conv)
         except Exception:
             log.exception("dialog step failed in %s on a %s event", data.get("step"), event.kind)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from backcare.vocabulary import vocabulary
+from bot.dialogs.events import Event
 from bot.dialogs.texts import default_texts
 from vision.errors import Reason
 
@@ -141,3 +142,20 @@ async def test_with_every_movement_skipped_the_program_rests_on_the_answers(at_p
         await chat.press("ph:skip")
     assert chat.step == "results" and services.report_calls[0][1] == []
     assert "based on your answers only" in chat.text
+
+
+async def test_the_progress_message_can_go_out_before_the_analysis_runs(at_photos, services):
+    chat = at_photos
+    for _ in STEPS[:-1]:
+        await chat.photo()
+    sent_early = []
+
+    async def early(replies):
+        assert services.report_calls == []  # the analysis has not started yet
+        sent_early.extend(replies)
+
+    state, replies = await chat.dialogs.handle(chat.state, Event("photo", photo=b"\xff\xd8", filename="x.jpg"),
+                                               early=early)
+    assert "Analysing" in sent_early[-1].text and sent_early[0].images
+    assert state["step"] == "results" and not any("Analysing" in r.text for r in replies)
+    assert "most likely keeps your back pain going" in replies[0].text
