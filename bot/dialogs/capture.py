@@ -85,10 +85,15 @@ async def on_photos(conv: Conversation, event: Event) -> None:
 
 
 def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:
-    """Plain words for the detail: a movement name for wrong_movement, else as given."""
+    """Plain words for the detail: the movement seen, the body parts cut off (vision names them in English)."""
+    texts = conv.dialogs.texts
     if reason == Reason.WRONG_MOVEMENT.value:
         key = f"photo.movements.{detail}"
-        return conv.t(key) if conv.dialogs.texts.has(key) else conv.t("photo.another_movement")
+        return conv.t(key) if texts.has(key) else conv.t("photo.another_movement")
+    if reason == Reason.CROPPED.value:
+        parts = [p.strip() for p in (detail or "").split(",") if p.strip()]
+        words = [conv.t(f"photo.parts.{p}") if texts.has(f"photo.parts.{p}") else p for p in parts]
+        return conv.t("reminders.list_separator").join(words)
     return detail or ""
 
 

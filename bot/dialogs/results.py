@@ -61,7 +61,9 @@ def reason_words(conv: Conversation, reason: str) -> str:
 def dose_words(conv: Conversation, dose: dict) -> str:
     if dose.get("reps"):
         return conv.t("results.dose_reps", sets=dose["sets"], reps=dose["reps"], days=dose["days_per_week"])
-    return conv.t("results.dose_hold", sets=dose["sets"], hold=dose.get("hold_s") or 0, days=dose["days_per_week"])
+    if dose.get("hold_s"):
+        return conv.t("results.dose_hold", sets=dose["sets"], hold=dose["hold_s"], days=dose["days_per_week"])
+    return conv.t("results.dose_days", days=dose["days_per_week"])  # e.g. walking: the instructions say how long
 
 
 def render_causes(conv: Conversation, report: dict) -> None:

@@ -159,3 +159,12 @@ async def test_the_progress_message_can_go_out_before_the_analysis_runs(at_photo
     assert "Analysing" in sent_early[-1].text and sent_early[0].images
     assert state["step"] == "results" and not any("Analysing" in r.text for r in replies)
     assert "most likely keeps your back pain going" in replies[0].text
+
+
+@pytest.mark.parametrize("language, expected", [("en", "(knees, feet)"), ("ja", "（膝・足先）")])
+async def test_the_parts_cut_off_are_named_in_the_users_language(new_chat, interview, healthy, language, expected):
+    chat = new_chat(language=language)
+    await chat.consent()
+    await chat.answer_all(interview, healthy)
+    await chat.photo(b"refuse:cropped:knees,feet")
+    assert expected in chat.text
