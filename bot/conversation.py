@@ -52,6 +52,7 @@ class Turn:
     payloads: list[dict] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
     keyboards: dict[str, dict] | None = None      # None: this turn did not ask the dialogs
+    tail: list[dict] = field(default_factory=list)  # sent after the replies (tidying up)
     erase: bool = False
     assessments: list[dict] = field(default_factory=list)
     checkins: list[dict] = field(default_factory=list)
@@ -134,6 +135,7 @@ class Conversation:
             self.outbox.blobs.update(turn.blobs)
             await self.outbox.send_transient(turn.user_id, turn.chat_id,
                                              [{**p, "lang": turn.language} for p in turn.payloads])
+            self.outbox.live_buttons.pop(turn.user_id, None)
             return
         self.scheduler.apply(turn.user_id, change)
         self.outbox.blobs.update(turn.blobs)
@@ -142,7 +144,7 @@ class Conversation:
     def _save(self, turn: Turn, now: datetime) -> ReminderChange:
         """Everything the turn changed, in one transaction (runs in a storage thread)."""
         s = self.storage
-        payloads = [{**p, "lang": turn.language} for p in turn.payloads]
+        payloads = [{**p, "lang": turn.language} for p in turn.payloads + turn.tail]
         if turn.erase:
             # the confirmation is sent without being saved: nothing of the user stays behind
             s.delete_user(turn.user_id)
@@ -210,6 +212,12 @@ class Conversation:
         turn.state, turn.state_changed = new_state, True
         rendered = render(replies, blob_prefix=turn.blob_prefix(), edit_message_id=edit_message_id)
         turn.add(rendered)
+        if turn.keyboards is None:
+            # the earlier answer buttons stop working now: take them off the screen too,
+            # after this turn's replies (they are what the patient waits for)
+            for message_id, keep in self.outbox.live_buttons.pop(turn.user_id, []):
+                if message_id != edit_message_id:
+                    turn.tail.append({"kind": "markup", "message_id": message_id, "markup": keep})
         turn.keyboards = {**(turn.keyboards or {}), **rendered.keyboards}
         return replies
 

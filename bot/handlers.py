@@ -24,6 +24,7 @@ from bot.admin import Admin
 from bot.config import BotConfig
 from bot.conversation import Conversation, Turn
 from bot.dialogs.events import Event
+from bot.outbox import links_only
 from bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
 from bot.privacy import Privacy
 from bot.render import escape, parse_callback, replaces_pressed
@@ -145,14 +146,19 @@ class Handlers:
             replies = await self.conv.dialog(turn, event, edit_message_id=message_id)
             if message_id is None or not question or (replies and replaces_pressed(replies[0])):
                 return
+            markup = query.message.reply_markup
+            keep = links_only(markup.to_dict()) if markup is not None else None
             if not multi:
-                # show the answer under the question and take its buttons away
-                turn.payloads.append({"kind": "edit", "message_id": message_id, "markup": None,
-                                      "text": f"{escape(question)}\n\n✓ {escape(label)}"})
+                # show the answer under the question and take its answer buttons away
+                text = f"{escape(question)}\n\n✓ {escape(label)}"
             else:
-                # the multi-select is over: its buttons go
-                turn.payloads.append({"kind": "edit", "message_id": message_id, "markup": None,
-                                      "text": escape(question)})
+                # the multi-select is over: its buttons go, the ticked answers stay in view
+                ticked = [b.text[1:].strip() for row in getattr(markup, "inline_keyboard", ())
+                          for b in row if b.text.startswith("✓") and b.callback_data]
+                text = f"{escape(question)}\n\n✓ {escape(', '.join(ticked))}" if ticked \
+                    else escape(question)
+            turn.tail.append({"kind": "edit", "message_id": message_id, "markup": keep,
+                              "text": text})
         await self._run(update, work)
 
     @staticmethod

@@ -44,6 +44,9 @@ class Outbox:
         self.sleep = sleep
         self.blobs: dict[str, bytes] = {}   # picture and file bytes by key: memory only
         self.sent_count = 0
+        # messages whose answer buttons are still on screen, per user (memory only: after a
+        # restart old buttons stay visible, and pressing them says they are no longer active)
+        self.live_buttons: dict[int, list[tuple[int, dict | None]]] = {}
 
     # -- public ---------------------------------------------------------------------------
     async def flush(self, user_id: int) -> bool:
@@ -122,9 +125,15 @@ class Outbox:
         kind = p["kind"]
         markup = InlineKeyboardMarkup.de_json(p["markup"], self.bot) if p.get("markup") else None
         if kind == "text":
-            await self.bot.send_message(chat, p["text"], parse_mode=ParseMode.HTML,
-                                        reply_markup=markup,
-                                        link_preview_options=LinkPreviewOptions(is_disabled=True))
+            sent = await self.bot.send_message(chat, p["text"], parse_mode=ParseMode.HTML,
+                                               reply_markup=markup,
+                                               link_preview_options=LinkPreviewOptions(is_disabled=True))
+            if p.get("markup") and _has_answer_buttons(p["markup"]):
+                self.live_buttons.setdefault(item.user_id, []).append(
+                    (sent.message_id, links_only(p["markup"])))
+        elif kind == "markup":
+            await self.bot.edit_message_reply_markup(chat_id=chat, message_id=p["message_id"],
+                                                     reply_markup=markup)
         elif kind == "edit":
             await self.bot.edit_message_text(p["text"], chat_id=chat, message_id=p["message_id"],
                                              parse_mode=ParseMode.HTML, reply_markup=markup,
@@ -163,6 +172,17 @@ class Outbox:
         note = escape(self.texts.get("picture_lost", item.payload.get("lang")))
         text = f"{caption_html}\n{note}" if caption_html else note
         await self.bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+
+
+def _has_answer_buttons(markup: dict) -> bool:
+    return any("callback_data" in b for row in markup.get("inline_keyboard", []) for b in row)
+
+
+def links_only(markup: dict) -> dict | None:
+    """The markup without its answer buttons (link buttons, e.g. videos, stay useful)."""
+    rows = [[b for b in row if "url" in b] for row in markup.get("inline_keyboard", [])]
+    rows = [row for row in rows if row]
+    return {"inline_keyboard": rows} if rows else None
 
 
 def retry_seconds(exc: RetryAfter) -> float:

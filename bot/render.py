@@ -108,7 +108,7 @@ def render(replies: Iterable[Reply], *, blob_prefix: str,
     """Payloads for ``replies`` in sending order.
 
     edit_message_id: the message whose button was just pressed; a reply the dialog re-sends
-    with its ticks updated (multi-select, or ``meta["update"]``) replaces that message.
+    with its ticks updated (``meta["update"]``) replaces that message.
     """
     out = Rendered()
     blob_count = 0
@@ -170,8 +170,9 @@ def render(replies: Iterable[Reply], *, blob_prefix: str,
 
 
 def replaces_pressed(reply: Reply) -> bool:
-    """A reply the dialogs re-send with updated buttons (ticks): it edits the pressed message."""
-    return reply.multi or bool(reply.meta.get("update"))
+    """A reply the dialogs re-send with updated buttons (``meta["update"]``, e.g. ticks of a
+    multi-select): it edits the pressed message instead of adding one."""
+    return bool(reply.meta.get("update"))
 
 
 def _photo(key: str, caption: str) -> list[dict]:

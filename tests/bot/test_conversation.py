@@ -28,6 +28,20 @@ async def test_buttons_answer_the_dialog_and_the_question_shows_the_answer(bot, 
     assert bot.storage.get_state(alice.id)["answers"] == {"pain": "6"}
 
 
+async def test_buttons_no_longer_live_are_taken_off_the_screen(bot):
+    alice = bot.api.user(1001)
+    bot.api.send_text(alice, "/results")      # a reply with a link button only
+    bot.api.send_text(alice, "/start")        # a question with answer buttons
+    await bot.settle()
+    links, welcome = [m for m in bot.api.messages(alice.id) if m.kind == "text"]
+    assert welcome.labels and links.labels == ["Video"]
+    bot.api.send_text(alice, "I would rather type")
+    await bot.settle()
+    assert welcome.reply_markup is None, "dead answer buttons removed"
+    assert links.labels == ["Video"], "link buttons are never dead"
+    assert bot.api.messages(alice.id)[-1].plain == "You said: I would rather type"
+
+
 async def test_what_the_user_typed_is_echoed_escaped(bot):
     alice = bot.api.user(1001)
     bot.api.send_text(alice, "<b>bold</b> & <a href='x'>link</a>")
@@ -69,6 +83,7 @@ async def test_a_multi_select_is_edited_in_place(bot):
     await bot.settle()
     menu, done = bot.api.messages(alice.id)
     assert menu.reply_markup is None and done.plain == "You picked legs."
+    assert menu.plain == "Where does it hurt?\n\n✓ legs"
 
 
 async def test_one_users_slow_photo_does_not_hold_up_others():

@@ -115,13 +115,15 @@ def test_buttons_without_text_still_make_a_valid_message():
 
 
 def test_a_multi_select_resent_by_the_dialog_edits_the_pressed_message():
-    reply = Reply("Where?", choices=(Choice("✓ legs", "legs"), Choice("Done", "done")), multi=True)
+    reply = Reply("Where?", choices=(Choice("✓ legs", "legs"), Choice("Done", "done")), multi=True,
+                  meta={"update": True})
     out = render([reply], blob_prefix="p", token=tokens(), edit_message_id=42)
     assert out.payloads[0]["kind"] == "edit" and out.payloads[0]["message_id"] == 42
     assert out.keyboards["t0"]["multi"] is True
-    # a reply that is not a multi-select is a new message
-    out = render([Reply("Next question")], blob_prefix="p", token=tokens(), edit_message_id=42)
-    assert out.payloads[0]["kind"] == "text"
+    # the next question, even a multi-select one, is a new message
+    for reply in (Reply("Next question"), Reply("Next?", choices=(Choice("a", "a"),), multi=True)):
+        out = render([reply], blob_prefix="p", token=tokens(), edit_message_id=42)
+        assert out.payloads[0]["kind"] == "text"
 
 
 def test_empty_replies_send_nothing():

@@ -44,7 +44,9 @@ class EchoDialogs:
                 return state, [Reply(f"You picked {', '.join(sorted(picked)) or 'nothing'}.")]
             picked ^= {event.data}
             state["picked"] = sorted(picked)
-            return state, [self._multi(picked)]
+            again = self._multi(picked)
+            again.meta["update"] = True   # the driver may edit the pressed message
+            return state, [again]
         if kind == "photo":
             if self.photo_delay:
                 await asyncio.sleep(self.photo_delay)

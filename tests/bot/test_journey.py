@@ -1,0 +1,189 @@
+"""End to end: scripted patients through the real bot, dialogs, pipeline and MediaPipe.
+
+Everything is real except Telegram, which is the local fake Bot API server:
+python-telegram-bot's Application, the durable intake, the dialogs with
+interview.yaml, photo analysis in the vision worker pool, reasoning, the
+program, TinyDB storage on disk, the JobQueue for reminders.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from backcare.interview import InterviewRegistry, load_answers
+from backcare.pipeline import Pipeline
+from backcare.storage import Reminder, TinyDBStorage
+from bot.dialogs.engine import Dialogs
+from tests.support.fake_botapi import Fault
+from tests.support.harness import BotHarness
+from tests.support.patients import Patient, photo
+
+ANSWERS = "tests/backcare/interview/answers_healthy.yaml"
+MB = 1024 * 1024
+
+
+@pytest.fixture(scope="session")
+def pipeline(shared_data):
+    from vision.pool import PoseService
+
+    service = PoseService(workers=1)
+    yield Pipeline(service)
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def registry(repo_root):
+    return InterviewRegistry(repo_root / "interview.yaml")
+
+
+@pytest.fixture(scope="session")
+def answers(repo_root, registry):
+    return load_answers(repo_root / ANSWERS, registry.current)
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    return tmp_path / "data" / "backcare.json"
+
+
+@pytest.fixture
+async def live(pipeline, registry, data_file):
+    storage = TinyDBStorage(data_file)
+    dialogs = Dialogs(services=pipeline, interviews=registry)
+    async with BotHarness(dialogs, storage, interviews=registry,
+                          config={"admin_ids": frozenset({4242})}) as bot:
+        yield bot
+    storage.close()
+
+
+async def test_a_patient_goes_through_the_whole_journey(live, registry, answers):
+    patient = Patient(live, 20001, name="Aiko")
+    await patient.start()
+    assert patient.step == "consent"
+    await patient.consent()
+
+    # half the interview, then the bot restarts (a deploy, a crash): nothing is lost
+    await patient.interview(registry.current, answers, until=lambda qid: qid == "worse")
+    asked = patient.state["interview"]["current"]
+    await live.restart()
+    assert patient.state["interview"]["current"] == asked
+    await patient.interview(registry.current, answers)
+    assert patient.step == "photos"
+    assert patient.state["interview"]["answers"]["notes"] == "Worse after long meetings."
+
+    # four photos one by one, the other four as one album
+    from backcare.vocabulary import vocabulary
+
+    steps = list(vocabulary().movements)
+    while patient.step == "photos" and patient.state["photos"]["index"] < 4:
+        step = steps[patient.state["photos"]["index"]]
+        if patient.state["photos"]["tries"].get(step):
+            await patient.press("ph:skip")
+        else:
+            await patient.send_photo(photo(step), label=f"photo: {step}")
+    await patient.send_album([photo(s) for s in steps[4:]])
+    await patient.photos()                       # skips what is still missing
+    assert patient.step == "results", patient.transcript()
+
+    messages = patient.messages
+    pictures = [m for m in messages if m.kind == "photo"]
+    assert pictures, "annotated pictures are shown"
+    assert any(m.media_group_id for m in pictures), "the results' pictures come as a media group"
+    assert any(m.edits for m in messages if "analys" in m.plain.lower()), "progress was shown"
+    report = patient.state["report"]
+    assert report["program"]["exercises"], "a program for a healthy red-flag-free patient"
+    assert live.storage.assessments(patient.id) == [report]
+
+    # reminders: every day at 08:00 London time
+    await patient.press("rm:set")
+    await patient.press("day:all")
+    await patient.press("day:done")
+    await patient.press("time:08:00")
+    await patient.press("tz:Europe/London")
+    assert patient.step == "active"
+    stored = live.storage.get_reminder(patient.id)
+    assert stored.plan == {"days": [0, 1, 2, 3, 4, 5, 6], "time": "08:00", "tz": "Europe/London",
+                           "active": True}
+
+    # the reminder fires (made due now; it survives a restart in between)
+    await live.stop()
+    live.storage.put_reminder(Reminder(patient.id, stored.chat_id, stored.plan,
+                                       datetime.now(timezone.utc) + timedelta(seconds=0.3)))
+    await live.start()
+    exercise = report["program"]["exercises"][0]["name"]["en"]
+    reminder = await live.api.wait_for_message(patient.id, where=lambda m: exercise in m.plain
+                                               and m.message_id > messages[-1].message_id, timeout=10)
+    assert any(b.get("url") for b in reminder.buttons), "exercise videos as link buttons"
+    await live.settle()
+    assert live.storage.get_reminder(patient.id).next_due > datetime.now(timezone.utc)
+    print("\n" + patient.transcript())
+
+
+async def test_delete_after_a_journey_leaves_no_trace(live, registry, answers, data_file):
+    patient = Patient(live, 987650001)
+    other = Patient(live, 20002)
+    for p in (patient, other):
+        await p.start()
+        await p.consent()
+        await p.interview(registry.current, answers)
+    await patient.send_photo(photo("standing_side"))
+    await patient.say("/delete")
+    await patient.press_label("Yes, erase everything")
+    assert patient.messages[-1].plain.startswith("Everything about you has been erased")
+    await live.stop()
+    live.storage.close()
+    for f in data_file.parent.rglob("*"):
+        if f.is_file():
+            raw = f.read_bytes()
+            assert b"987650001" not in raw, f.name
+    assert b"20002" in data_file.read_bytes(), "the other patient is untouched"
+    live.storage = TinyDBStorage(data_file)
+    assert live.storage.get_state(patient.id) is None
+    await live.start()
+
+
+async def test_admin_commands_are_invisible_to_patients(live):
+    patient = Patient(live, 20003)
+    await patient.start()
+    await patient.say("/definitely_not_a_command")
+    unknown = patient.messages[-1].plain
+    for command in ("/admin_reload", "/admin_version", "/admin_stats"):
+        await patient.say(command)
+        assert patient.messages[-1].plain == unknown.replace("definitely_not_a_command",
+                                                             command[1:]) or \
+            patient.messages[-1].plain == unknown
+    assert live.storage.audit_log() == []
+    admin = Patient(live, 4242)
+    await admin.say("/admin_stats")
+    assert "Users:" in admin.messages[-1].plain
+    assert [e.action for e in live.storage.audit_log()] == ["admin_stats"]
+
+
+async def test_oversized_corrupt_and_odd_files_get_clear_answers(live, registry, answers):
+    patient = Patient(live, 20004)
+    await patient.start()
+    await patient.consent()
+    await patient.interview(registry.current, answers)
+    assert patient.step == "photos"
+    live.api.send_document(patient.user, b"x", "huge.jpg", size=25 * MB)
+    await patient.settle()
+    assert patient.messages[-1].plain.startswith("This file is too large (25 MB)")
+    await patient.send_file(b"\xff\xd8\xff\xe0 this is not really a jpeg", "broken.jpg")
+    assert patient.state["photos"]["index"] == 0
+    assert patient.state["photos"]["results"]["standing_side"]["accepted"] is False
+    await patient.send_file(b"%PDF-1.7", "scan.pdf", mime="application/pdf")
+    assert patient.messages[-1].plain.startswith("I can only analyse pictures")
+    await patient.send_file(photo("standing_side"), "IMG_0001.JPG", mime="image/jpeg")
+    assert patient.state["photos"]["results"]["standing_side"]["reason"] != "corrupt"
+
+
+async def test_a_429_during_the_journey_delays_but_loses_nothing(live):
+    patient = Patient(live, 20005)
+    live.api.faults.append(Fault("sendMessage", 429, retry_after=1))
+    await patient.start()
+    assert patient.messages, "the reply came after the wait"
+    assert [c.status for c in live.api.calls_of("sendMessage")][:2] == [429, 200]
+    await patient.consent()
+    assert patient.step == "interview"

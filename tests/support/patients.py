@@ -1,0 +1,204 @@
+"""Scripted patients: they use the bot through the fake Telegram like a person would.
+
+A patient only sends what a person can send (text, photos, files, albums, button
+presses on messages they were sent). To decide WHICH button means "yes" they
+may look up the value the bot registered for it (the scripted equivalent of
+reading the label), and what the dialog currently asks (the question id), so a
+script can follow interview.yaml whatever its wording.
+
+    patient = Patient(harness, 1001)
+    await patient.start()
+    await patient.consent()
+    await patient.interview(answers)
+    await patient.photos(photo_for_step)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from backcare.interview import Interview
+from bot.render import parse_callback
+from tests.support.fake_botapi import FakeUser, Sent
+
+REPO = Path(__file__).resolve().parents[2]
+MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
+
+# A photo per capture step from ../shared/data (see its manifest.json). There is no
+# standing backward bend in the set: the prone one is sent and, if refused, skipped.
+PHOTO_FOR_STEP = {
+    "standing_side": "standing_upright/Standing_Pelvic_Tilt__0.jpg",
+    "standing_back": "standing_upright/Standing_Calf_Raises__1.jpg",
+    "forward_bend": "forward_bend/Standing_Toe_Touches__1.jpg",
+    "backward_bend": "backward_bend/Superman__1.jpg",
+    "rotation_left": "rotation/Torso_Rotation__1.jpg",
+    "rotation_right": "rotation/Middle_Back_Stretch__1.jpg",
+    "side_bend_left": "side_bend/Standing_Lateral_Stretch__1.jpg",
+    "side_bend_right": "side_bend/Dumbbell_Side_Bend__0.jpg",
+}
+
+
+def photo(step: str) -> bytes:
+    return (MOVEMENTS / PHOTO_FOR_STEP[step]).read_bytes()
+
+
+class Patient:
+    def __init__(self, harness: Any, user_id: int, language: str = "en", name: str = "Patient"):
+        self.h = harness
+        self.user: FakeUser = harness.api.user(user_id, name, language)
+        self.actions: list[tuple[int, str]] = []   # (last message id seen, what the patient did)
+
+    # -- what the patient sees -------------------------------------------------------
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def messages(self) -> list[Sent]:
+        return self.h.api.messages(self.id)
+
+    @property
+    def state(self) -> dict:
+        return self.h.storage.get_state(self.id) or {}
+
+    @property
+    def step(self) -> str | None:
+        return self.state.get("step")
+
+    def _mark(self, what: str) -> None:
+        last = max((m.message_id for m in self.messages), default=0)
+        self.actions.append((last, what))
+
+    # -- what the patient does -------------------------------------------------------
+    async def settle(self) -> None:
+        await self.h.settle(timeout=60)
+
+    async def say(self, text: str) -> None:
+        self._mark(text)
+        self.h.api.send_text(self.user, text)
+        await self.settle()
+
+    async def send_photo(self, data: bytes, label: str = "photo") -> None:
+        self._mark(f"[{label}]")
+        self.h.api.send_photo(self.user, data)
+        await self.settle()
+
+    async def send_file(self, data: bytes, filename: str, mime: str = "image/jpeg") -> None:
+        self._mark(f"[file {filename}]")
+        self.h.api.send_document(self.user, data, filename, mime_type=mime)
+        await self.settle()
+
+    async def send_album(self, photos: list[bytes], label: str = "album") -> None:
+        self._mark(f"[{label} of {len(photos)} photos]")
+        self.h.api.send_album(self.user, photos)
+        await self.settle()
+
+    def button_for(self, value: str) -> tuple[Sent, dict] | None:
+        """The newest message's button that sends ``value`` to the dialogs."""
+        keyboards = self.h.storage.get_session(self.id).get("keyboards", {})
+        for message in reversed(self.messages):
+            for button in message.buttons:
+                parsed = parse_callback(button.get("callback_data"))
+                if parsed is None or parsed[0] not in keyboards:
+                    continue
+                values = keyboards[parsed[0]]["values"]
+                if parsed[1] < len(values) and values[parsed[1]] == value:
+                    return message, button
+        return None
+
+    def values(self) -> list[str]:
+        keyboards = self.h.storage.get_session(self.id).get("keyboards", {})
+        return [v for kb in keyboards.values() for v in kb["values"]]
+
+    async def press(self, value: str) -> None:
+        found = self.button_for(value)
+        assert found is not None, f"no button for {value!r}; offered: {self.values()}"
+        message, button = found
+        self._mark(f"[{button['text']}]")
+        self.h.api.press(self.user, message, data=button["callback_data"])
+        await self.settle()
+
+    async def press_label(self, label: str) -> None:
+        for message in reversed(self.messages):
+            if label in message.labels:
+                self._mark(f"[{label}]")
+                self.h.api.press(self.user, message, label)
+                await self.settle()
+                return
+        raise AssertionError(f"no button labelled {label!r}")
+
+    # -- the journey ---------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.say("/start")
+
+    async def consent(self, keep_photos: bool = False) -> None:
+        await self.press("consent:yes")
+        await self.press("keep:yes" if keep_photos else "keep:no")
+
+    async def answer(self, interview: Interview, value: Any) -> None:
+        qid = self.state["interview"]["current"]
+        q = interview.questions[qid]
+        if value is None:
+            await self.press(f"s:{qid}")
+        elif q.type == "yes_no":
+            await self.press(f"a:{qid}:{'yes' if value else 'no'}" if isinstance(value, bool)
+                             else f"a:{qid}:{value}")
+        elif q.type in ("single", "scale"):
+            if self.button_for(f"a:{qid}:{value}") is not None:
+                await self.press(f"a:{qid}:{value}")
+            else:
+                await self.say(str(value))
+        elif q.type in ("multiple", "body_map"):
+            for option in value:
+                await self.press(f"t:{qid}:{option}")
+            await self.press(f"d:{qid}")
+        else:
+            await self.say(str(value))
+
+    async def interview(self, interview: Interview, answers: dict,
+                        until: Callable[[str], bool] = lambda qid: False) -> None:
+        """Answer until the interview ends (or ``until(question id)`` holds)."""
+        guard = 0
+        while self.step == "interview" and not until(self.state["interview"]["current"]):
+            qid = self.state["interview"]["current"]
+            await self.answer(interview, answers[qid])
+            guard += 1
+            assert guard < 200, "the interview does not end"
+
+    async def photos(self, pick: Callable[[str], bytes | None] = photo) -> list[str]:
+        """Send a photo for each capture step; skip a step whose photo is refused or missing."""
+        from backcare.vocabulary import vocabulary
+
+        steps = list(vocabulary().movements)
+        skipped = []
+        while self.step == "photos":
+            step = steps[self.state["photos"]["index"]]
+            data = pick(step)
+            tries = self.state["photos"]["tries"].get(step, 0)
+            if data is None or tries >= 1:
+                skipped.append(step)
+                await self.press("ph:skip")
+                continue
+            await self.send_photo(data, label=f"photo: {step.replace('_', ' ')}")
+        return skipped
+
+    # -- a readable record ---------------------------------------------------------------
+    def transcript(self, width: int = 72) -> str:
+        """The conversation as the patient saw it (what a screenshot would show)."""
+        lines: list[str] = []
+        actions = list(self.actions)
+        for message in self.messages:
+            while actions and actions[0][0] < message.message_id:
+                lines.append(f"{'':>8}{actions.pop(0)[1]:>{width - 8}}")
+            if message.kind == "text":
+                body = message.plain
+            elif message.kind == "photo":
+                body = f"[picture] {message.plain}".rstrip()
+            else:
+                body = f"[file {message.filename}] {message.plain}".rstrip()
+            lines.append("bot: " + body.replace("\n", "\n     "))
+            if message.labels:
+                lines.append("     " + "  ".join(f"[{label}]" for label in message.labels))
+        lines += [f"{'':>8}{a[1]:>{width - 8}}" for a in actions]
+        return "\n".join(lines)
