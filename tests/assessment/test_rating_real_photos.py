@@ -1,0 +1,116 @@
+"""Ratings of real movement photos (../shared/data/movements) are plausible.
+
+The photos show a fit model doing exercises; there is no clinical ground truth,
+so these tests check what must hold for any sound rating: a toe touch bends far
+more at the hips than standing, a hip hinge with a flat back is hip-led, the end of
+a side bend or a twist moves more than its start, and neutral standing is normal.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assessment.compare import compare
+from assessment.rating import assess
+from assessment.types import Profile
+
+pytestmark = pytest.mark.slow
+
+TOE_TOUCH = "forward_bend/Standing_Toe_Touches__1.jpg"      # full toe touch, side view (key image)
+HIP_HINGE = "forward_bend/Good_Morning__1.jpg"              # good morning: hip hinge, flat back
+STANDING_SIDE = ("standing_upright/Standing_Hip_Circles__0.jpg",   # neutral standing, side views
+                 "rotation/Standing_Cable_Lift__0.jpg",
+                 "rotation/Standing_Cable_Wood_Chop__0.jpg")
+STANDING_FRONT = "standing_upright/Romanian_Deadlift__1.jpg"
+TWIST = "rotation/Standing_Cable_Lift__1.jpg"               # standing twist, front view
+SIDE_BENDS = (("side_bend/Barbell_Side_Bend__0.jpg", "side_bend/Barbell_Side_Bend__1.jpg"),
+              ("side_bend/One-Arm_High-Pulley_Cable_Side_Bends__0.jpg",
+               "side_bend/One-Arm_High-Pulley_Cable_Side_Bends__1.jpg"))
+
+
+@pytest.fixture(scope="module")
+def rated(photo_measurements):
+    """rated(photo, step, profile) -> {observation name: Observation} for one photo as one step."""
+    def rate(photo: str, step: str, profile: Profile = Profile(30, "female")):
+        ms = photo_measurements(photo)
+        assert ms is not None, f"vision refused {photo}; these tests need it accepted"
+        return {o.name: o for o in assess({step: ms}, profile)}
+    return rate
+
+
+def test_the_toe_touch_bends_far_more_at_the_hips_than_standing(rated):
+    toe = rated(TOE_TOUCH, "forward_bend")
+    for photo in STANDING_SIDE:
+        stand = rated(photo, "forward_bend")
+        assert toe["forward_bend.hip_flexion"].value > stand["forward_bend.hip_flexion"].value + 45, photo
+        assert toe["forward_bend.trunk_inclination"].value > stand["forward_bend.trunk_inclination"].value + 80
+        # standing still is no forward bend at all
+        assert stand["forward_bend.trunk_inclination"].rating == "insufficient"
+        assert stand["forward_bend.hip_flexion"].rating == "insufficient"
+
+
+def test_a_full_toe_touch_by_a_fit_model_rates_normal(rated):
+    toe = rated(TOE_TOUCH, "forward_bend")
+    for name in ("forward_bend.trunk_inclination", "forward_bend.hip_flexion", "forward_bend.lumbopelvic_ratio"):
+        assert toe[name].rating == "normal", (name, toe[name].value)
+        assert 0 < toe[name].confidence <= 1
+    # the lumbar share sits near the healthy split of forward bending (Esola 1996: 0.37)
+    assert 0.25 < toe["forward_bend.lumbopelvic_ratio"].value < 0.5
+
+
+def test_a_flat_back_hip_hinge_is_rated_hip_led(rated):
+    hinge = rated(HIP_HINGE, "forward_bend")
+    toe = rated(TOE_TOUCH, "forward_bend")
+    ratio = hinge["forward_bend.lumbopelvic_ratio"]
+    assert ratio.value < toe["forward_bend.lumbopelvic_ratio"].value - 0.1
+    # below the published range; whether past its tolerance depends on the profile's band
+    assert ratio.value < ratio.normal_range[0]
+    assert ratio.rating in ("insufficient", "normal")
+
+
+def test_neutral_standing_rates_normal_posture(rated):
+    for photo in STANDING_SIDE:
+        stand = rated(photo, "standing_side")
+        for name in ("standing.lumbar_lordosis", "standing.thoracic_kyphosis", "standing.pelvic_tilt", "standing.sway"):
+            assert stand[name].rating == "normal", (photo, name, stand[name].value)
+
+
+@pytest.mark.parametrize("start, end", SIDE_BENDS, ids=["barbell", "cable"])
+def test_the_end_of_a_side_bend_bends_more_than_its_start(rated, start, end):
+    before, after = rated(start, "side_bend_left"), rated(end, "side_bend_left")
+    assert after["side_bend.range"].value > before["side_bend.range"].value + 10
+    assert before["side_bend.range"].rating == "insufficient"
+    assert after["side_bend.range"].rating == "normal"
+    # progress from the start to the end photo reads as better
+    change = {c.name: c for c in compare(before.values(), after.values())}["side_bend.range"]
+    assert change.direction == "better"
+
+
+def test_a_standing_twist_turns_the_trunk_and_standing_does_not(rated):
+    twist = rated(TWIST, "rotation_right")
+    still = rated(STANDING_FRONT, "rotation_right")
+    assert twist["rotation.range"].rating == "normal"
+    assert still["rotation.range"].rating == "insufficient"
+    assert twist["rotation.range"].value > still["rotation.range"].value + 20
+    # one side only: no left-right comparison
+    assert twist["rotation.asymmetry"].reason == "needs_both_sides"
+
+
+def test_a_session_of_real_photos_gives_every_observation_rated_or_not_assessed(photo_measurements):
+    steps = {"standing_side": photo_measurements(STANDING_SIDE[0]),
+             "forward_bend": photo_measurements(TOE_TOUCH),
+             "rotation_right": photo_measurements(TWIST),
+             "side_bend_left": photo_measurements(SIDE_BENDS[0][1])}
+    out = assess(steps, Profile(45, "male"))
+    by_step = {o.name: o for o in out}
+    assert len(out) == 23
+    for o in out:
+        if o.rating == "not_assessed":
+            assert o.value is None and o.reason and o.explanation["en"]
+        else:
+            assert o.value is not None and 0 < o.confidence <= 1 and o.explanation["en"] and o.explanation["ja"]
+    for name in ("backward_bend.extension", "standing.shoulder_level", "side_bend.asymmetry"):
+        assert by_step[name].rating == "not_assessed"
+    assert by_step["backward_bend.extension"].reason == "no_photo"
+    rated_count = sum(o.rating != "not_assessed" for o in out)
+    assert rated_count >= 12
