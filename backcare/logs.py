@@ -35,6 +35,11 @@ def pseudonym(user_id: object) -> str:
 def setup(level: str | None = None, logfile: Path | None = None) -> None:
     """Configure the root logger once: level from BACKCARE_LOG_LEVEL (default INFO)."""
     level = (level or os.environ.get("BACKCARE_LOG_LEVEL") or "INFO").upper()
+    if level != "DEBUG":
+        # MediaPipe's native logging (glog, TFLite) writes to stderr from the worker
+        # processes, which inherit this environment; keep it to errors.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if logfile is not None:
         logfile.parent.mkdir(parents=True, exist_ok=True)

@@ -82,7 +82,11 @@ def _fmt(value: float | None) -> str:
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
 
 
-def _dose(language: str, dose: Any) -> str:
+def _dose(language: str, item: Any) -> str:
+    """The dose in words: content writes it (reps, holds, minutes, per side); a fallback otherwise."""
+    if item.dose_text.get(language):
+        return item.dose_text[language]
+    dose = item.dose
     if dose.reps:
         return _t(language, "dose_reps", sets=dose.sets, reps=dose.reps, days=dose.days_per_week)
     return _t(language, "dose_hold", sets=dose.sets, hold=dose.hold_s, days=dose.days_per_week)
@@ -114,7 +118,7 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
     if report.program is not None:
         lines = []
         for i, item in enumerate(report.program.exercises, start=1):
-            lines.append(f"{i}. {item.name[lang]} - {_dose(lang, item.dose)}")
+            lines.append(f"{i}. {item.name[lang]} - {_dose(lang, item)}")
             lines.append(f"   {item.why[lang]}")
             lines.append(f"   {_t(lang, 'video')}: {item.video_url}")
         out.append((_t(lang, "program"), lines))
