@@ -20,7 +20,7 @@ from typing import Any
 
 from telegram import BotCommand
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from backcare.logs import pseudonym
 from backcare.storage import Storage, utc_now
@@ -33,6 +33,7 @@ from bot.intake import ALLOWED_UPDATES, Intake
 from bot.outbox import Outbox
 from bot.privacy import Chart, Privacy
 from bot import retention
+from bot.ratelimit import PriorityRateLimiter
 from bot.reminders import Scheduler
 from bot.texts import MENU, Texts, load_texts
 from bot.webhook import WebhookServer
@@ -65,7 +66,7 @@ def build_application(config: BotConfig, dialogs: Any, storage: Storage, *,
     builder = (ApplicationBuilder().token(config.token)
                .updater(None)
                .concurrent_updates(True)
-               .rate_limiter(rate_limiter or AIORateLimiter(max_retries=3)))
+               .rate_limiter(rate_limiter or PriorityRateLimiter()))
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
     if config.api_file_url:

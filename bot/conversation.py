@@ -24,6 +24,7 @@ from telegram.constants import ParseMode
 from backcare.logs import pseudonym
 from backcare.storage import Reminder, StorageError, UserProfile, utc_now
 from backcare.storage.records import iso
+from bot import ratelimit
 from bot.db import Db
 from bot.dialogs.events import Event, Reply
 from bot.locks import UserLocks
@@ -69,6 +70,13 @@ class Turn:
     def blob_prefix(self) -> str:
         # the user id first, so an erase can drop the user's pictures from memory
         return f"{self.user_id}-{uuid.uuid4().hex[:12]}"
+
+
+def prioritised(turn: Turn) -> list[dict]:
+    """The turn's payloads to store: the first is what the user waits for, tidying comes last."""
+    out = [{**p, "lang": turn.language, "prio": ratelimit.ANSWER if i == 0 else ratelimit.REPLY}
+           for i, p in enumerate(turn.payloads)]
+    return out + [{**p, "lang": turn.language, "prio": ratelimit.TIDY} for p in turn.tail]
 
 
 class Conversation:
@@ -133,8 +141,7 @@ class Conversation:
             self.scheduler.unschedule(turn.user_id)
             self.outbox.forget_user(turn.user_id)
             self.outbox.blobs.update(turn.blobs)
-            await self.outbox.send_transient(turn.user_id, turn.chat_id,
-                                             [{**p, "lang": turn.language} for p in turn.payloads])
+            await self.outbox.send_transient(turn.user_id, turn.chat_id, prioritised(turn))
             self.outbox.live_buttons.pop(turn.user_id, None)
             return
         self.scheduler.apply(turn.user_id, change)
@@ -144,7 +151,7 @@ class Conversation:
     def _save(self, turn: Turn, now: datetime) -> ReminderChange:
         """Everything the turn changed, in one transaction (runs in a storage thread)."""
         s = self.storage
-        payloads = [{**p, "lang": turn.language} for p in turn.payloads + turn.tail]
+        payloads = prioritised(turn)
         if turn.erase:
             # the confirmation is sent without being saved: nothing of the user stays behind
             s.delete_user(turn.user_id)
@@ -254,7 +261,8 @@ class Conversation:
     async def say_now(self, chat_id: int, text: str) -> None:
         """Best effort, outside the outbox (for when saving itself failed)."""
         try:
-            await self.bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML)
+            await self.bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML,
+                                        rate_limit_args=ratelimit.args(ratelimit.ANSWER))
         except Exception:  # noqa: BLE001
             log.warning("could not tell a user that their message was not saved")
 

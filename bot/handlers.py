@@ -20,6 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from backcare.logs import pseudonym
+from bot import ratelimit
 from bot.admin import Admin
 from bot.config import BotConfig
 from bot.conversation import Conversation, Turn
@@ -221,10 +222,12 @@ class Handlers:
                 album["n"] += 1
                 await bot.edit_message_text(escape(self.texts.get("analysing_album", lang, n=album["n"])),
                                             chat_id=turn.chat_id, message_id=album["message_id"],
-                                            parse_mode=ParseMode.HTML)
+                                            parse_mode=ParseMode.HTML,
+                                            rate_limit_args=ratelimit.args(ratelimit.PROGRESS))
                 return album["message_id"]
             text = self.texts.get("analysing_album", lang, n=1) if key else self.texts.get("analysing", lang)
-            sent = await bot.send_message(turn.chat_id, escape(text), parse_mode=ParseMode.HTML)
+            sent = await bot.send_message(turn.chat_id, escape(text), parse_mode=ParseMode.HTML,
+                                          rate_limit_args=ratelimit.args(ratelimit.ANSWER))
         except TelegramError as exc:
             log.info("progress message failed: %s", exc)
             return None
@@ -246,7 +249,8 @@ class Handlers:
             text = self.texts.get("analysed", lang)
         try:
             await self.conv.bot.edit_message_text(escape(text), chat_id=turn.chat_id,
-                                                  message_id=message_id, parse_mode=ParseMode.HTML)
+                                                  message_id=message_id, parse_mode=ParseMode.HTML,
+                                                  rate_limit_args=ratelimit.args(ratelimit.PROGRESS))
         except TelegramError as exc:
             log.info("progress edit failed: %s", exc)
 
@@ -263,7 +267,8 @@ class Handlers:
         async def keep() -> None:
             while True:
                 try:
-                    await self.conv.bot.send_chat_action(chat_id, action)
+                    await self.conv.bot.send_chat_action(
+                        chat_id, action, rate_limit_args=ratelimit.args(ratelimit.TIDY, drop_after=1.0))
                 except TelegramError:
                     pass
                 try:

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from backcare.logs import pseudonym
 from backcare.storage import OutboxItem, StorageError
+from bot import ratelimit
 from bot.db import Db
 from bot.render import escape
 from bot.texts import Texts
@@ -123,20 +124,22 @@ class Outbox:
     async def _send(self, item: OutboxItem) -> None:
         p, chat = item.payload, item.chat_id
         kind = p["kind"]
+        rl = ratelimit.args(p.get("prio", ratelimit.REPLY))
         markup = InlineKeyboardMarkup.de_json(p["markup"], self.bot) if p.get("markup") else None
         if kind == "text":
             sent = await self.bot.send_message(chat, p["text"], parse_mode=ParseMode.HTML,
-                                               reply_markup=markup,
+                                               reply_markup=markup, rate_limit_args=rl,
                                                link_preview_options=LinkPreviewOptions(is_disabled=True))
             if p.get("markup") and _has_answer_buttons(p["markup"]):
                 self.live_buttons.setdefault(item.user_id, []).append(
                     (sent.message_id, links_only(p["markup"])))
         elif kind == "markup":
             await self.bot.edit_message_reply_markup(chat_id=chat, message_id=p["message_id"],
-                                                     reply_markup=markup)
+                                                     reply_markup=markup, rate_limit_args=rl)
         elif kind == "edit":
             await self.bot.edit_message_text(p["text"], chat_id=chat, message_id=p["message_id"],
                                              parse_mode=ParseMode.HTML, reply_markup=markup,
+                                             rate_limit_args=rl,
                                              link_preview_options=LinkPreviewOptions(is_disabled=True))
         elif kind == "photo":
             data = self.blobs.get(p["blob"])
@@ -144,18 +147,18 @@ class Outbox:
                 await self._lost(item, p.get("caption", ""))
             else:
                 await self.bot.send_photo(chat, data, caption=p.get("caption") or None,
-                                          parse_mode=ParseMode.HTML)
+                                          parse_mode=ParseMode.HTML, rate_limit_args=rl)
         elif kind == "album":
             present = [(self.blobs[i["blob"]], i["caption"]) for i in p["items"] if i["blob"] in self.blobs]
             if len(present) < len(p["items"]):
                 await self._lost(item, "")
             if len(present) == 1:
                 await self.bot.send_photo(chat, present[0][0], caption=present[0][1] or None,
-                                          parse_mode=ParseMode.HTML)
+                                          parse_mode=ParseMode.HTML, rate_limit_args=rl)
             elif present:
                 await self.bot.send_media_group(chat, [
                     InputMediaPhoto(data, caption=caption or None, parse_mode=ParseMode.HTML)
-                    for data, caption in present])
+                    for data, caption in present], rate_limit_args=rl)
         elif kind == "document":
             data = self.blobs.get(p["blob"])
             if data is None:
@@ -163,7 +166,7 @@ class Outbox:
             else:
                 await self.bot.send_document(chat, InputFile(data, filename=p["filename"]),
                                              caption=p.get("caption") or None,
-                                             parse_mode=ParseMode.HTML)
+                                             parse_mode=ParseMode.HTML, rate_limit_args=rl)
         else:
             raise BadRequest(f"unknown outbox payload kind {kind!r}")
 
@@ -171,7 +174,8 @@ class Outbox:
         """Pictures are not kept across a restart: say so instead of failing silently."""
         note = escape(self.texts.get("picture_lost", item.payload.get("lang")))
         text = f"{caption_html}\n{note}" if caption_html else note
-        await self.bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+        await self.bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML,
+                                    rate_limit_args=ratelimit.args(item.payload.get("prio", ratelimit.REPLY)))
 
 
 def _has_answer_buttons(markup: dict) -> bool:

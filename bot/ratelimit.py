@@ -1,0 +1,144 @@
+"""Telegram's flood limits, with the patient who is waiting served first.
+
+Telegram allows a bot about 30 messages a second overall and answers 429 with
+``retry_after`` beyond that. PTB's AIORateLimiter keeps to the rate but serves
+requests first come first served, so when 50 patients send photos at once the
+answer to someone's text waits behind a few seconds of progress messages and
+results. This limiter keeps the same overall rate (a token bucket) and hands
+each freed slot to the most urgent request:
+
+    ANSWER    the first reply to what a user just did
+    REPLY     the rest of a turn's replies (results, next prompt)
+    PROGRESS  "analysing your photo…" and its edits
+    TIDY      taking dead buttons away; chat actions (dropped rather than late)
+
+On 429 every request pauses for ``retry_after`` and the request is retried (up
+to ``max_retries``); requests without a chat (getUpdates, answerCallbackQuery,
+getFile) are not limited, as in AIORateLimiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import time
+from typing import Any, Callable, Coroutine
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+ANSWER, REPLY, PROGRESS, TIDY = 0, 1, 2, 3
+OVERALL_PER_SECOND = 30.0
+
+
+def args(priority: int, drop_after: float | None = None) -> dict:
+    """``rate_limit_args`` for a bot call: how urgent, and when to give up waiting."""
+    return {"priority": priority, "drop_after": drop_after}
+
+
+class Dropped(Exception):
+    """A request that waited longer than it is worth (a stale chat action)."""
+
+
+class PriorityRateLimiter(BaseRateLimiter[dict]):
+    def __init__(self, per_second: float = OVERALL_PER_SECOND, burst: float | None = None,
+                 max_retries: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = float(per_second)
+        self.burst = float(burst if burst is not None else per_second)
+        self.max_retries = max_retries
+        self.clock = clock
+        self._tokens = self.burst
+        self._stamp = clock()
+        self._waiting: list[tuple[int, int, asyncio.Future]] = []
+        self._order = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+        self._resume_at = 0.0          # after a 429, nothing goes before this moment
+        self.stats = {"limited": 0, "dropped": 0, "retried": 0}
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        for _, _, future in self._waiting:
+            if not future.done():
+                future.cancel()
+        self._waiting.clear()
+
+    # -- the bucket ------------------------------------------------------------------------
+    def _refill(self) -> None:
+        now = self.clock()
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.per_second)
+        self._stamp = now
+
+    def _pump(self) -> None:
+        self._timer = None
+        self._refill()
+        if self.clock() < self._resume_at:
+            self._later(self._resume_at - self.clock())
+            return
+        while self._waiting and self._tokens >= 1:
+            _, _, future = heapq.heappop(self._waiting)
+            if future.done():  # given up (dropped or cancelled)
+                continue
+            self._tokens -= 1
+            future.set_result(None)
+        if self._waiting:
+            self._later((1 - self._tokens) / self.per_second)
+
+    def _later(self, delay: float) -> None:
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(max(delay, 0.001), self._pump)
+
+    async def _acquire(self, priority: int, drop_after: float | None) -> None:
+        self._refill()
+        if not self._waiting and self._tokens >= 1 and self.clock() >= self._resume_at:
+            self._tokens -= 1
+            return
+        self.stats["limited"] += 1
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (priority, next(self._order), future))
+        self._pump()
+        try:
+            await asyncio.wait_for(asyncio.shield(future), drop_after) if drop_after else await future
+        except asyncio.TimeoutError:
+            future.cancel()
+            self.stats["dropped"] += 1
+            raise Dropped from None
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+
+    # -- PTB's hook ------------------------------------------------------------------------
+    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
+                              kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
+                              rate_limit_args: dict | None) -> Any:
+        options = rate_limit_args or {}
+        priority = int(options.get("priority", REPLY))
+        drop_after = options.get("drop_after")
+        limited = data.get("chat_id") is not None
+        for attempt in range(self.max_retries + 1):
+            if limited:
+                try:
+                    await self._acquire(priority, drop_after)
+                except Dropped:
+                    log.debug("%s dropped after waiting %.1fs", endpoint, drop_after)
+                    return True  # what sendChatAction answers; only optional calls may be dropped
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                from bot.outbox import retry_seconds
+
+                if attempt == self.max_retries:
+                    raise
+                wait = retry_seconds(exc) + 0.1
+                self.stats["retried"] += 1
+                log.info("Telegram asks to wait %.1fs (429)", wait)
+                self._resume_at = max(self._resume_at, self.clock() + wait)
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
