@@ -61,7 +61,8 @@ def build_application(config: BotConfig, dialogs: Any, storage: Storage, *,
                       interviews: Any | None = None, clock: Clock = utc_now,
                       chart: Chart | None = None, texts: Texts | None = None,
                       rate_limiter: Any | None = None, poll_timeout: int | None = None,
-                      retry_delays: tuple[float, ...] | None = None) -> Application:
+                      retry_delays: tuple[float, ...] | None = None,
+                      progress_after: float | None = None) -> Application:
     """The Application with every handler; nothing runs until a BotRunner starts it."""
     builder = (ApplicationBuilder().token(config.token)
                .updater(None)
@@ -87,6 +88,8 @@ def build_application(config: BotConfig, dialogs: Any, storage: Storage, *,
     admin = Admin(conversation, texts, config.admin_ids, interviews)
     privacy = Privacy(conversation, texts, chart)
     handlers = Handlers(conversation, config, texts, admin, privacy)
+    if progress_after is not None:
+        handlers.progress_after = progress_after
     handlers.register(app)
     intake = Intake(app, db, **({"poll_timeout": poll_timeout} if poll_timeout else {}))
     app.add_error_handler(_log_error)

@@ -54,6 +54,7 @@ class Turn:
     blobs: dict[str, bytes] = field(default_factory=dict)
     keyboards: dict[str, dict] | None = None      # None: this turn did not ask the dialogs
     tail: list[dict] = field(default_factory=list)  # sent after the replies (tidying up)
+    urgent: bool = True    # someone waits for the first reply (text, button), unlike photos, timers
     erase: bool = False
     assessments: list[dict] = field(default_factory=list)
     checkins: list[dict] = field(default_factory=list)
@@ -74,7 +75,8 @@ class Turn:
 
 def prioritised(turn: Turn) -> list[dict]:
     """The turn's payloads to store: the first is what the user waits for, tidying comes last."""
-    out = [{**p, "lang": turn.language, "prio": ratelimit.ANSWER if i == 0 else ratelimit.REPLY}
+    first = ratelimit.ANSWER if turn.urgent else ratelimit.REPLY
+    out = [{**p, "lang": turn.language, "prio": first if i == 0 else ratelimit.REPLY}
            for i, p in enumerate(turn.payloads)]
     return out + [{**p, "lang": turn.language, "prio": ratelimit.TIDY} for p in turn.tail]
 
@@ -285,7 +287,7 @@ class Conversation:
                 self.scheduler.schedule(user_id, upcoming)
                 await self.outbox.flush(user_id)
                 session = await self.db(self.storage.get_session, user_id)
-                turn = Turn(user_id, reminder.chat_id, None, None, session)
+                turn = Turn(user_id, reminder.chat_id, None, None, session, urgent=False)
                 turn.state = await self.db(self.storage.get_state, user_id)
                 turn.state_loaded = True
                 kind = timer_kind(turn.state, reminder.next_due)

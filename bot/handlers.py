@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 ACTION_EVERY = 4.5        # Telegram shows a chat action for about 5 s
 ALBUM_MEMORY = 300.0      # seconds an album's progress message is remembered
+PROGRESS_AFTER = 0.4      # seconds of analysis before a progress message is worth sending
 
 
 class Handlers:
@@ -46,6 +47,7 @@ class Handlers:
         self.admin = admin
         self.privacy = privacy
         self._albums: dict[tuple[int, str], dict] = {}
+        self.progress_after = PROGRESS_AFTER
 
     def register(self, app: Application) -> None:
         app.add_handler(TypeHandler(Update, self.route))
@@ -186,21 +188,26 @@ class Handlers:
         picked = pick_photo(message, self.config.max_photo_bytes)
 
         async def work(turn: Turn) -> None:
+            turn.urgent = False  # the chat action says we are on it; text answers go first
             if isinstance(picked, Refusal):
                 self._say(turn, picked.key, **picked.values)
                 return
-            progress = await self._progress_start(turn, picked)
-            async with self.acting(turn.chat_id, ChatAction.UPLOAD_PHOTO):
-                try:
-                    data = await download(self.conv.bot, picked, self.config.max_photo_bytes)
-                except DownloadRefused as exc:
-                    self._say(turn, exc.refusal.key, **exc.refusal.values)
-                    await self._progress_end(turn, picked, progress, ok=False)
-                    return
-                await self.conv.dialog(turn, Event(kind="photo", photo=data, filename=picked.filename,
-                                                   language=user.language_code))
-                await self._keep_photo(turn, picked, data)
-            await self._progress_end(turn, picked, progress, ok=True)
+            progress = self._progress_start(turn, picked)
+            ok = False
+            try:
+                async with self.acting(turn.chat_id, ChatAction.UPLOAD_PHOTO):
+                    try:
+                        data = await download(self.conv.bot, picked, self.config.max_photo_bytes)
+                    except DownloadRefused as exc:
+                        self._say(turn, exc.refusal.key, **exc.refusal.values)
+                        return
+                    await self.conv.dialog(turn, Event(kind="photo", photo=data,
+                                                       filename=picked.filename,
+                                                       language=user.language_code))
+                    await self._keep_photo(turn, picked, data)
+                    ok = True
+            finally:
+                await self._progress_end(turn, picked, progress, ok)
         await self._run(update, work)
 
     async def _keep_photo(self, turn: Turn, picked: PhotoRef, data: bytes) -> None:
@@ -210,41 +217,66 @@ class Handlers:
             name = f"{int(time.time())}-{picked.filename}"
             await self.conv.db(self.conv.storage.save_photo, turn.user_id, name, data)
 
-    async def _progress_start(self, turn: Turn, picked: PhotoRef) -> int | None:
-        """A progress message (one per album, edited as its photos go through)."""
+    def _progress_start(self, turn: Turn, picked: PhotoRef) -> asyncio.Task:
+        """A progress message if the analysis takes a while (one per album, edited as its
+        photos go through). Runs beside the analysis; never delays it."""
         self._forget_old_albums()
         key = (turn.user_id, picked.media_group_id) if picked.media_group_id else None
         album = self._albums.get(key) if key else None
-        lang = turn.language
-        bot = self.conv.bot
-        try:
-            if album is not None:
-                album["n"] += 1
-                await bot.edit_message_text(escape(self.texts.get("analysing_album", lang, n=album["n"])),
-                                            chat_id=turn.chat_id, message_id=album["message_id"],
-                                            parse_mode=ParseMode.HTML,
-                                            rate_limit_args=ratelimit.args(ratelimit.PROGRESS))
-                return album["message_id"]
-            text = self.texts.get("analysing_album", lang, n=1) if key else self.texts.get("analysing", lang)
-            sent = await bot.send_message(turn.chat_id, escape(text), parse_mode=ParseMode.HTML,
-                                          rate_limit_args=ratelimit.args(ratelimit.ANSWER))
-        except TelegramError as exc:
-            log.info("progress message failed: %s", exc)
-            return None
-        if key:
-            self._albums[key] = {"message_id": sent.message_id, "n": 1, "t": time.monotonic(),
-                                 "done": 0}
-        return sent.message_id
+        if key and album is None:
+            album = self._albums[key] = {"message_id": None, "n": 0, "t": time.monotonic(), "done": 0}
+        if album is not None:
+            album["n"] += 1
+        lang, bot = turn.language, self.conv.bot
+        withdrawn = asyncio.Event()
 
-    async def _progress_end(self, turn: Turn, picked: PhotoRef, message_id: int | None, ok: bool) -> None:
+        async def show() -> int | None:
+            try:
+                await asyncio.wait_for(withdrawn.wait(), self.progress_after)
+                return None            # the analysis was quicker: no message needed
+            except asyncio.TimeoutError:
+                pass
+            rl = ratelimit.args(ratelimit.PROGRESS, cancel=withdrawn)
+            if album is not None:
+                text = escape(self.texts.get("analysing_album", lang, n=album["n"]))
+                if album["message_id"] is not None:
+                    await bot.edit_message_text(text, chat_id=turn.chat_id,
+                                                message_id=album["message_id"],
+                                                parse_mode=ParseMode.HTML, rate_limit_args=rl)
+                    return album["message_id"]
+            else:
+                text = escape(self.texts.get("analysing", lang))
+            sent = await bot.send_message(turn.chat_id, text, parse_mode=ParseMode.HTML,
+                                          rate_limit_args=rl)
+            if album is not None:
+                album["message_id"] = sent.message_id
+            return sent.message_id
+
+        task = asyncio.create_task(show())
+        task.withdraw = withdrawn.set  # type: ignore[attr-defined]
+        return task
+
+    async def _progress_end(self, turn: Turn, picked: PhotoRef, progress: asyncio.Task,
+                            ok: bool) -> None:
+        album = self._albums.get((turn.user_id, picked.media_group_id)) if picked.media_group_id else None
+        if album is not None and ok:
+            album["done"] += 1
+        # Withdraw the progress message if it is still waiting (for its moment or for a slot);
+        # one already on its way is awaited, so it is always edited, never left behind.
+        progress.withdraw()
+        message_id = None
+        try:
+            message_id = await progress
+        except TelegramError as exc:
+            if not isinstance(exc, ratelimit.Dropped):
+                log.info("progress message failed: %s", exc)
+        if album is not None:
+            message_id = album["message_id"]
         if message_id is None:
             return
         lang = turn.language
-        album = self._albums.get((turn.user_id, picked.media_group_id)) if picked.media_group_id else None
-        if album is not None:
-            album["done"] += 1 if ok else 0
-            text = self.texts.get("analysed_album", lang, n=album["done"]) if album["done"] > 1 \
-                else self.texts.get("analysed", lang)
+        if album is not None and album["done"] > 1:
+            text = self.texts.get("analysed_album", lang, n=album["done"])
         else:
             text = self.texts.get("analysed", lang)
         try:

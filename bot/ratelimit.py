@@ -26,7 +26,7 @@ import logging
 import time
 from typing import Any, Callable, Coroutine
 
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -35,13 +35,18 @@ ANSWER, REPLY, PROGRESS, TIDY = 0, 1, 2, 3
 OVERALL_PER_SECOND = 30.0
 
 
-def args(priority: int, drop_after: float | None = None) -> dict:
-    """``rate_limit_args`` for a bot call: how urgent, and when to give up waiting."""
-    return {"priority": priority, "drop_after": drop_after}
+def args(priority: int, drop_after: float | None = None,
+         cancel: asyncio.Event | None = None) -> dict:
+    """``rate_limit_args`` for a bot call: how urgent, when to give up waiting for a slot
+    (seconds), or an event that withdraws it while it waits (never once it is sent)."""
+    return {"priority": priority, "drop_after": drop_after, "cancel": cancel}
 
 
-class Dropped(Exception):
-    """A request that waited longer than it is worth (a stale chat action)."""
+class Dropped(TelegramError):
+    """A request withdrawn before it was sent: it waited longer than it is worth."""
+
+    def __init__(self) -> None:
+        super().__init__("request dropped before sending")
 
 
 class PriorityRateLimiter(BaseRateLimiter[dict]):
@@ -95,7 +100,10 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(max(delay, 0.001), self._pump)
 
-    async def _acquire(self, priority: int, drop_after: float | None) -> None:
+    async def _acquire(self, priority: int, drop_after: float | None,
+                       cancel: asyncio.Event | None) -> None:
+        if cancel is not None and cancel.is_set():
+            raise Dropped
         self._refill()
         if not self._waiting and self._tokens >= 1 and self.clock() >= self._resume_at:
             self._tokens -= 1
@@ -104,15 +112,24 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
         future = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), future))
         self._pump()
+        waits = [asyncio.ensure_future(asyncio.shield(future))]
+        if cancel is not None:
+            waits.append(asyncio.ensure_future(cancel.wait()))
         try:
-            await asyncio.wait_for(asyncio.shield(future), drop_after) if drop_after else await future
-        except asyncio.TimeoutError:
+            done, _ = await asyncio.wait(waits, timeout=drop_after,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waits:
+                waiter.cancel()
+        if not future.done() or future.cancelled():
             future.cancel()
             self.stats["dropped"] += 1
-            raise Dropped from None
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
+            raise Dropped
+        if waits[0] not in done and cancel is not None and cancel.is_set():
+            # the slot came at the same moment as the withdrawal: give it back
+            self._tokens += 1
+            self.stats["dropped"] += 1
+            raise Dropped
 
     # -- PTB's hook ------------------------------------------------------------------------
     async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
@@ -121,14 +138,17 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
         options = rate_limit_args or {}
         priority = int(options.get("priority", REPLY))
         drop_after = options.get("drop_after")
+        cancel = options.get("cancel")
         limited = data.get("chat_id") is not None
         for attempt in range(self.max_retries + 1):
             if limited:
                 try:
-                    await self._acquire(priority, drop_after)
+                    await self._acquire(priority, drop_after, cancel)
                 except Dropped:
-                    log.debug("%s dropped after waiting %.1fs", endpoint, drop_after)
-                    return True  # what sendChatAction answers; only optional calls may be dropped
+                    log.debug("%s dropped before sending", endpoint)
+                    if endpoint == "sendChatAction":
+                        return True  # what Telegram answers to it
+                    raise
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:

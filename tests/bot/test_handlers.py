@@ -10,18 +10,27 @@ JPEG = b"\xff\xd8\xff\xe0" + b"p" * 5000
 MB = 1024 * 1024
 
 
-async def test_a_photo_is_downloaded_analysed_and_the_progress_message_updated(bot, dialogs):
+async def test_a_quick_photo_gets_its_answer_without_a_progress_message(bot, dialogs):
     alice = bot.api.user(1001)
     bot.api.send_photo(alice, JPEG)
     await bot.settle()
     (_, event), = dialogs.events
     assert event.kind == "photo" and event.photo == JPEG and event.filename.endswith(".jpg")
-    progress, reply, picture = bot.api.messages(alice.id)
-    assert progress.plain == "Photo analysed." and progress.edits == 1
+    reply, picture = bot.api.messages(alice.id)
     assert reply.plain == f"Photo 1 received ({len(JPEG)} bytes)."
     assert picture.kind == "photo" and picture.data == JPEG
     actions = [c.params["action"] for c in bot.api.calls_of("sendChatAction")]
     assert actions and set(actions) == {"upload_photo"}
+
+
+async def test_a_slow_analysis_shows_a_progress_message_then_its_end():
+    async with BotHarness(EchoDialogs(photo_delay=0.4), MemoryStorage()) as bot:
+        alice = bot.api.user(1001)
+        bot.api.send_photo(alice, JPEG)
+        await bot.settle()
+        progress, reply, picture = bot.api.messages(alice.id)
+        assert progress.plain == "Photo analysed." and progress.edits == 1
+        assert reply.plain.startswith("Photo 1 received") and picture.kind == "photo"
 
 
 async def test_an_image_sent_as_a_file_is_taken(bot, dialogs):
@@ -77,14 +86,16 @@ async def test_a_corrupt_image_reaches_the_dialogs_who_decide(bot, dialogs):
     assert dialogs.events[0][1].photo == b"\xff\xd8\xff garbage"
 
 
-async def test_an_album_is_analysed_photo_by_photo_with_one_progress_message(bot, dialogs):
-    alice = bot.api.user(1001)
-    bot.api.send_album(alice, [JPEG + b"1", JPEG + b"2", JPEG + b"3"])
-    await bot.settle()
-    assert [e.photo[-1:] for _, e in dialogs.events] == [b"1", b"2", b"3"]
-    progress = [m for m in bot.api.messages(alice.id) if "analys" in m.plain.lower()]
-    assert len(progress) == 1
-    assert progress[0].plain == "3 photos analysed." and progress[0].edits >= 3
+async def test_an_album_is_analysed_photo_by_photo_with_one_progress_message():
+    dialogs = EchoDialogs(photo_delay=0.2)
+    async with BotHarness(dialogs, MemoryStorage()) as bot:
+        alice = bot.api.user(1001)
+        bot.api.send_album(alice, [JPEG + b"1", JPEG + b"2", JPEG + b"3"])
+        await bot.settle()
+        assert [e.photo[-1:] for _, e in dialogs.events] == [b"1", b"2", b"3"]
+        progress = [m for m in bot.api.messages(alice.id) if "analys" in m.plain.lower()]
+        assert len(progress) == 1
+        assert progress[0].plain == "3 photos analysed." and progress[0].edits >= 3
 
 
 async def test_photos_are_not_kept_without_consent(bot, dialogs, storage):

@@ -8,18 +8,19 @@ import time
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import ANSWER, PROGRESS, REPLY, TIDY, PriorityRateLimiter, args
+from bot.ratelimit import ANSWER, PROGRESS, REPLY, TIDY, Dropped, PriorityRateLimiter, args
 
 
-def request(limiter, log, name, priority, chat=True, drop_after=None, fail=None):
+def request(limiter, log, name, priority, chat=True, drop_after=None, fail=None,
+            endpoint="sendMessage", cancel=None):
     async def call():
         if fail and fail[0] > 0:
             fail[0] -= 1
             raise RetryAfter(1)
         log.append((name, time.monotonic()))
         return name
-    return limiter.process_request(call, (), {}, "sendMessage",
-                                   {"chat_id": 1} if chat else {}, args(priority, drop_after))
+    return limiter.process_request(call, (), {}, endpoint,
+                                   {"chat_id": 1} if chat else {}, args(priority, drop_after, cancel))
 
 
 async def test_the_overall_rate_is_kept():
@@ -50,10 +51,26 @@ async def test_optional_requests_are_dropped_rather_than_late():
     await request(limiter, log, "first", ANSWER)
     busy = [asyncio.create_task(request(limiter, log, f"r{i}", ANSWER)) for i in range(3)]
     await asyncio.sleep(0)
-    assert await request(limiter, log, "typing", TIDY, drop_after=0.05) is True
+    assert await request(limiter, log, "typing", TIDY, drop_after=0.05,
+                         endpoint="sendChatAction") is True
     await asyncio.gather(*busy)
     assert "typing" not in [name for name, _ in log]
     assert limiter.stats["dropped"] == 1
+
+
+async def test_a_waiting_request_can_be_withdrawn_but_never_once_sent():
+    limiter = PriorityRateLimiter(per_second=10, burst=1)
+    log: list = []
+    await request(limiter, log, "first", ANSWER)
+    withdraw = asyncio.Event()
+    waiting = asyncio.create_task(request(limiter, log, "progress", PROGRESS, cancel=withdraw))
+    await asyncio.sleep(0.01)
+    withdraw.set()
+    with pytest.raises(Dropped):
+        await waiting
+    assert [name for name, _ in log] == ["first"]
+    await asyncio.sleep(0.1)
+    assert await request(limiter, log, "next", ANSWER) == "next", "the slot was not lost"
 
 
 async def test_requests_without_a_chat_are_not_limited():

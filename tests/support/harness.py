@@ -59,7 +59,8 @@ class BotHarness:
         return self.runner.rt
 
     async def start(self) -> None:
-        build = {"poll_timeout": 1, "retry_delays": (0.05, 0.1, 0.2), **self.build}
+        build = {"poll_timeout": 1, "retry_delays": (0.05, 0.1, 0.2), "progress_after": 0.05,
+                 **self.build}
         app = build_application(self.config, self.dialogs, self.storage, **build)
         self.runner = BotRunner(app)
         await self.runner.start()
