@@ -3,7 +3,8 @@
 State (``data["photos"]``): index (the capture step asked now), results
 (step -> PhotoResult.to_dict() of the latest photo), skipped (steps left out
 because they hurt) and tries (step -> photos sent). Photo bytes are never in the
-state; annotated pictures stay in memory only (Dialogs.pictures).
+state; annotated pictures stay in memory only (Dialogs.pictures). A re-assessment
+(bot/dialogs/reassessment.py) runs the same capture and analysis again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from backcare.interview import InterviewResult
 from backcare.report import PhotoResult
 from backcare.vocabulary import vocabulary
+from bot.dialogs import reassessment
 from bot.dialogs.conversation import Conversation
 from bot.dialogs.events import Event, Image
 from bot.dialogs.interviewing import back_interview
@@ -42,15 +44,17 @@ def prompt_photos(conv: Conversation, note: str | None = None) -> None:
     st = state(conv)
     all_steps = steps()
     step = all_steps[st["index"]]
+    again = reassessment.running(conv.data)
     if st["index"] == 0 and not st["results"] and not st["skipped"] and note is None:
-        conv.say(conv.t("photo.intro", n=len(all_steps)))
+        conv.say(conv.t("reassess.intro" if again else "photo.intro", n=len(all_steps)))
     lines = [note] if note else []
     lines.append(conv.t("photo.step_title", n=st["index"] + 1, total=len(all_steps), name=step_name(conv, step)))
     lines.append(conv.t(f"photo.steps.{step}"))
     buttons = [conv.button("photo.skip", SKIP)]
     if st["tries"].get(step, 0) >= TRIES_BEFORE_NUDGE:
         lines.append(conv.t("photo.many_tries"))
-    buttons.append(conv.button("photo.back" if st["index"] else "common.back", "cmd:back"))
+    first_back = "reassess.cancel" if again else "common.back"
+    buttons.append(conv.button("photo.back" if st["index"] else first_back, "cmd:back"))
     conv.say("\n\n".join(lines), choices=buttons, expects="photo", step=step)
 
 
@@ -119,11 +123,15 @@ def advance(conv: Conversation, note: str | None = None) -> None:
 
 
 def back_photos(conv: Conversation) -> bool:
-    """Retake the previous photo; from the first one, back to the last interview question."""
+    """Retake the previous photo; from the first one, back to the last interview question
+    (or, in a re-assessment, back to the program as it was)."""
     st = state(conv)
     if st["index"] > 0:
         st["index"] -= 1
         prompt_photos(conv, note=conv.t("photo.retake", name=step_name(conv, steps()[st["index"]])))
+        return True
+    if reassessment.running(conv.data):
+        reassessment.cancel(conv)
         return True
     if conv.data.get("interview", {}).get("history"):
         back_interview(conv)
@@ -147,7 +155,16 @@ async def run_analysis(conv: Conversation) -> None:
         log.exception("building the report failed")
         conv.say(conv.t("analysis.failed"), choices=[conv.button("analysis.retry", RETRY)], expects="choice")
         return
-    conv.data["report"] = summarise(report)
+    summary = summarise(report)
+    data = conv.data
+    if reassessment.running(data):
+        reassessment.finish(conv, summary)
+    else:
+        data["report"] = summary
+    if summary["program"] and not data.get("program_started"):
+        data["program_started"] = conv.now.isoformat(timespec="seconds")  # check-ins count from here
+    if summary["referral"] and data.get("reminders"):
+        data["reminders"]["active"] = False  # no exercises to remind of
     conv.go("reported")
 
 

@@ -1,15 +1,18 @@
-"""Check-in: pain today, exercises done, new warning signs asked again; the advice follows.
+"""Check-in: pain today, the days the exercises were done, new warning signs asked again;
+then backcare.checkin.evaluate (the project's one rule) says what it means and what to advise.
 
-State: ``data["checkin"]`` while it runs ({pain, done, answers, current, pending});
-``data["checkins"]`` keeps the finished ones ({at, pain, done, outcome}).
+State: ``data["checkin"]`` while it runs ({pain, planned, done_days, answers, current,
+pending}); the finished ones are records in ``data["checkins"]`` (see bot/dialogs/history.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from backcare.checkin import CheckIn, CheckinOutcome, evaluate
 from backcare.interview import AnswerError, Interview, Question, is_shown, red_flags_now, validate_answer
-from bot.dialogs.checkin_rule import evaluate_checkin
+from backcare.vocabulary import vocabulary
+from bot.dialogs import history
 from bot.dialogs.conversation import Conversation
 from bot.dialogs.events import Choice, Event
 from bot.dialogs.interviewing import (
@@ -18,13 +21,18 @@ from bot.dialogs.interviewing import (
 
 PREFIX = "c"  # check-in answer buttons: "ca:<question>:<option>"
 PAIN = Question(id="checkin_pain", type="scale", section="checkin", text={}, min=0, max=10, integer=True)
-DONE_CHOICES = ("all", "some", "none")
-KEEP_CHECKINS = 100
+PAIN_BUTTON, DAYS_BUTTON = "ck:pain:", "ck:done:"
+
+
+def days_question(planned: int) -> Question:
+    """Days done since the last check-in: a whole number from 0 to the days planned."""
+    return Question(id="checkin_done", type="number", section="checkin", text={}, min=0, max=planned,
+                    integer=True, unit={"en": "days", "ja": "日"})
 
 
 def state(conv: Conversation) -> dict:
-    return conv.data.setdefault("checkin", {"pain": None, "done": None, "answers": {}, "current": None,
-                                            "pending": []})
+    return conv.data.setdefault("checkin", {"pain": None, "planned": None, "done_days": None, "answers": {},
+                                            "current": None, "pending": []})
 
 
 def interview_of(conv: Conversation) -> Interview:
@@ -39,37 +47,56 @@ def start_checkin(conv: Conversation) -> None:
 
 
 def prompt_pain(conv: Conversation, note: str | None = None) -> None:
+    history.make_room(conv.data)  # here, not when the record is added: see history's module doc
     state(conv)
-    buttons = [Choice(str(n), f"ck:pain:{n}") for n in range(11)]
+    buttons = [Choice(str(n), f"{PAIN_BUTTON}{n}") for n in range(11)]
     text = conv.t("checkin.pain")
     conv.say(f"{note}\n\n{text}" if note else text, choices=buttons, expects="number")
 
 
 async def on_pain(conv: Conversation, event: Event) -> None:
-    raw = event.data[8:] if event.kind == "choice" and (event.data or "").startswith("ck:pain:") else event.text
+    raw = event.data[len(PAIN_BUTTON):] if event.kind == "choice" and (event.data or "").startswith(PAIN_BUTTON) \
+        else event.text
     try:
         pain = validate_answer(PAIN, raw)
     except AnswerError as error:
         prompt_pain(conv, note=error_text(conv, PAIN, error))
         return
-    state(conv)["pain"] = pain
+    st = state(conv)
+    st["pain"] = pain
+    st["planned"] = history.planned_days(conv.data)
     conv.go("pain_rated")
 
 
-# -- exercises done ----------------------------------------------------------------------
-def prompt_done(conv: Conversation) -> None:
-    conv.say(conv.t("checkin.done"),
-             choices=[conv.button(f"checkin.done_{d}", f"ck:done:{d}") for d in DONE_CHOICES]
-             + [conv.button("common.back", "cmd:back")],
-             expects="choice")
+# -- days the exercises were done ---------------------------------------------------------
+def planned_of(conv: Conversation) -> int:
+    st = state(conv)
+    if not st.get("planned"):
+        st["planned"] = history.planned_days(conv.data)
+    return st["planned"]
+
+
+def prompt_done(conv: Conversation, note: str | None = None) -> None:
+    planned = planned_of(conv)
+    buttons = [Choice(str(n), f"{DAYS_BUTTON}{n}") for n in range(planned + 1)]
+    text = conv.t("checkin.days", planned=planned)
+    conv.say(f"{note}\n\n{text}" if note else text, choices=buttons + [conv.button("common.back", "cmd:back")],
+             expects="number")
 
 
 async def on_done(conv: Conversation, event: Event) -> None:
-    value = (event.data or "")[8:] if event.kind == "choice" and (event.data or "").startswith("ck:done:") else None
-    if value not in DONE_CHOICES:
-        prompt_done(conv)
+    question = days_question(planned_of(conv))
+    data = event.data or ""
+    if event.kind == "choice" and not data.startswith(DAYS_BUTTON):
+        prompt_done(conv, note=conv.t("interview.use_buttons"))
         return
-    state(conv)["done"] = value
+    raw = data[len(DAYS_BUTTON):] if event.kind == "choice" else event.text
+    try:
+        days = validate_answer(question, raw)
+    except AnswerError as error:
+        prompt_done(conv, note=error_text(conv, question, error))
+        return
+    state(conv)["done_days"] = int(days)
     conv.go("exercise_reported")
 
 
@@ -156,8 +183,10 @@ async def on_flags(conv: Conversation, event: Event) -> None:
     st["pending"] = []
     fired = red_flags_now(interview, merged_answers(conv, interview))
     if fired:
-        finish_record(conv, outcome="red_flag")
-        refer(conv, fired, origin="checkin")
+        known = vocabulary().red_flags()
+        checkin, outcome = judge(conv, sorted({r.fact for r in fired if r.fact in known}))
+        finish(conv, checkin, outcome, kind="red_flag")
+        refer(conv, fired, origin="checkin", urgency=outcome.referral)
         return
     st["current"] = next_recheck(conv, q.id)
     if st["current"] is None:
@@ -165,31 +194,6 @@ async def on_flags(conv: Conversation, event: Event) -> None:
         complete(conv)
     else:
         prompt_flags(conv)
-
-
-# -- the outcome ----------------------------------------------------------------------------
-def baseline(conv: Conversation) -> float | None:
-    for source in (conv.data.get("report") or {}, conv.data.get("result") or {}):
-        pain = (source.get("scores") or {}).get("pain")
-        if pain is not None:
-            return float(pain)
-    return None
-
-
-def finish_record(conv: Conversation, outcome: str) -> None:
-    st = conv.data.pop("checkin", None) or {}
-    history = conv.data.setdefault("checkins", [])
-    history.append({"at": conv.now.isoformat(timespec="seconds"), "pain": st.get("pain"), "done": st.get("done"),
-                    "outcome": outcome})
-    del history[:-KEEP_CHECKINS]
-
-
-def complete(conv: Conversation) -> None:
-    st = state(conv)
-    outcome = evaluate_checkin(st["pain"], baseline(conv), conv.data.get("checkins", []), st["done"])
-    finish_record(conv, outcome.kind)
-    conv.say(conv.t(f"checkin.outcome.{outcome.kind}", pain=st["pain"]))
-    conv.go("checked_in")
 
 
 def back_flags(conv: Conversation) -> bool | None:
@@ -203,3 +207,38 @@ def back_flags(conv: Conversation) -> bool | None:
     st["current"], st["pending"] = previous, []
     prompt_flags(conv)
     return True
+
+
+# -- the outcome ----------------------------------------------------------------------------
+def judge(conv: Conversation, red_flags: tuple[str, ...] | list[str] = ()) -> tuple[CheckIn, CheckinOutcome]:
+    """Today's check-in and what backcare.checkin.evaluate makes of it."""
+    st = state(conv)
+    planned = planned_of(conv)
+    done = st.get("done_days")
+    if done is None:  # a check-in begun before days were counted: its old answer, in days
+        done = round(history.OLD_DONE_SHARE.get(st.get("done"), 0.0) * planned)
+    checkin = CheckIn(at=conv.now.isoformat(timespec="seconds"), pain=st["pain"], done_days=min(done, planned),
+                      planned_days=planned, red_flags=tuple(red_flags))
+    data = conv.data
+    outcome = evaluate(history.baseline_pain(data), history.checkins(data), checkin,
+                       program_started=history.program_started(data))
+    return checkin, outcome
+
+
+def finish(conv: Conversation, checkin: CheckIn, outcome: CheckinOutcome, kind: str) -> None:
+    conv.data.pop("checkin", None)
+    history.add_record(conv.data, checkin, outcome, kind)
+
+
+def complete(conv: Conversation) -> None:
+    checkin, outcome = judge(conv)
+    finish(conv, checkin, outcome, kind=outcome.status)
+    if outcome.invite_reassessment:
+        conv.data["reassessment"] = {"invited": checkin.at}
+    buttons = []
+    if outcome.invite_reassessment:
+        buttons += [conv.button("reassess.accept", "re:yes"), conv.button("reassess.decline", "re:no")]
+    buttons += [conv.button("active.progress", "act:progress"), conv.button("active.program", "act:program")]
+    conv.say(conv.text_of(outcome.advice), choices=buttons, expects="choice", outcome=outcome.status)
+    conv.skip_prompt = True  # the advice and its buttons are the resting step's prompt this time
+    conv.go("checked_in")

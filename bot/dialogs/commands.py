@@ -1,4 +1,4 @@
-"""Commands every step understands: start, help, restart, back, status, language, stop.
+"""Commands every step understands: start, help, restart, back, status, language, stop, progress.
 
 They come as Event(kind="command", text=name) or as buttons whose data is
 "cmd:<name>"; "lang:<code>" buttons choose the language.
@@ -13,9 +13,10 @@ from bot.dialogs.conversation import Conversation
 from bot.dialogs.events import Choice
 from bot.dialogs.flow import STEP
 from bot.dialogs.onboarding import LANGUAGE_NAMES
+from bot.dialogs.progress import show_progress
 from bot.dialogs.reminders import reminder_message, reminders_words
 
-COMMANDS = ("start", "help", "restart", "back", "status", "language", "stop")
+COMMANDS = ("start", "help", "restart", "back", "status", "language", "stop", "progress")
 
 
 def resume(conv: Conversation) -> None:
@@ -26,7 +27,7 @@ def resume(conv: Conversation) -> None:
 
 def run(conv: Conversation, name: str) -> None:
     handler = {"start": start, "help": help_, "restart": restart, "back": back, "status": status,
-               "language": language, "stop": stop}.get(name)
+               "language": language, "stop": stop, "progress": progress}.get(name)
     if handler is None:
         conv.say(conv.t("common.unknown_command", commands=", ".join(f"/{c}" for c in COMMANDS)))
         return
@@ -114,6 +115,11 @@ def stop(conv: Conversation) -> None:
         conv.say(conv.t("reminders.stopped"))
     else:
         conv.say(conv.t("reminders.none_active"))
+
+
+def progress(conv: Conversation) -> None:
+    show_progress(conv)
+    resume(conv)
 
 
 def timer(conv: Conversation, name: str | None) -> None:

@@ -25,6 +25,8 @@ class Conversation:
         self.now = now
         self.replies: list[Reply] = []
         self.entered: list[str] = []  # states entered during this call (for their follow-up work)
+        # set by a handler that has already said what the step it moves to would prompt
+        self.skip_prompt = False
 
     # the machine reads and writes the current state through this attribute
     @property

@@ -74,6 +74,8 @@ TRANSITIONS: list[dict] = [
     {"trigger": "skip_reminders", "source": ["results", "reminder_days", "reminder_time", "reminder_zone"],
      "dest": "active"},
     {"trigger": "check_in", "source": "active", "dest": "checkin_pain"},
+    {"trigger": "reassess", "source": "active", "dest": "photos"},
+    {"trigger": "reassessment_cancelled", "source": "photos", "dest": "active"},
     {"trigger": "pain_rated", "source": "checkin_pain", "dest": "checkin_done"},
     {"trigger": "exercise_reported", "source": "checkin_done", "dest": "checkin_signs"},
     {"trigger": "new_signs", "source": "checkin_signs", "dest": "checkin_flags"},
@@ -95,6 +97,9 @@ TRANSITIONS: list[dict] = [
 def _entered(event_data) -> None:
     conv: Conversation = event_data.model
     conv.entered.append(conv.step)
+    if conv.skip_prompt:
+        conv.skip_prompt = False
+        return
     STEP[conv.step].prompt(conv)
 
 

@@ -29,7 +29,9 @@ def start_interview(conv: Conversation) -> None:
         "current": next_question(interview, {}, None), "pending": [],
         "started": conv.now.isoformat(timespec="seconds"),
     }
-    for key in ("result", "referral", "photos", "report", "checkin"):
+    # a new assessment: a new program, compared with nothing before it
+    for key in ("result", "referral", "photos", "report", "checkin", "program_started", "previous_report",
+                "reassessment"):
         conv.data.pop(key, None)
 
 
@@ -207,15 +209,17 @@ def record(conv: Conversation, interview: Interview, q: Question, value: Any) ->
         ask(conv)
 
 
-def refer(conv: Conversation, rules: list[RedFlagRule], origin: str) -> None:
-    """Stop self-care: keep the messages (both languages) so a restart or an edit cannot lose them."""
+def refer(conv: Conversation, rules: list[RedFlagRule], origin: str, urgency: str | None = None) -> None:
+    """Stop self-care: keep the messages (both languages) so a restart or an edit cannot lose them.
+    ``urgency`` (the check-in rule's) counts too: the most urgent of it and the rules' wins."""
     conv.data["referral"] = {
-        "origin": origin, "urgency": most_urgent(r.urgency for r in rules),
+        "origin": origin, "urgency": most_urgent([r.urgency for r in rules] + ([urgency] if urgency else [])),
         "rules": [r.id for r in rules], "facts": sorted({r.fact for r in rules}),
         "messages": [dict(r.message) for r in rules], "at": conv.now.isoformat(timespec="seconds"),
     }
     if conv.data.get("reminders"):
         conv.data["reminders"]["active"] = False
+    conv.data.pop("reassessment", None)
     conv.go("red_flag")
 
 

@@ -11,8 +11,11 @@ import unicodedata
 from functools import lru_cache
 from zoneinfo import available_timezones
 
+from bot.dialogs import reassessment
+from bot.dialogs.checkin import start_checkin
 from bot.dialogs.conversation import Conversation
 from bot.dialogs.events import Choice, Event
+from bot.dialogs.progress import show_progress
 from bot.dialogs.results import render_program
 
 WEEKDAYS = [0, 1, 2, 3, 4]
@@ -168,8 +171,13 @@ def reminders_words(conv: Conversation) -> str:
 
 
 def active_buttons(conv: Conversation) -> list[Choice]:
-    return [conv.button("active.program", "act:program"), conv.button("active.checkin", "act:checkin"),
-            conv.button("active.reminders_button", "rm:set"), conv.button("common.restart", "cmd:restart")]
+    buttons = [conv.button("active.program", "act:program")]
+    if conv.data.get("checkins"):
+        buttons.append(conv.button("active.progress", "act:progress"))
+    if reassessment.invited(conv.data):
+        buttons.append(conv.button("active.reassess", "re:yes"))
+    return buttons + [conv.button("active.checkin", "act:checkin"), conv.button("active.reminders_button", "rm:set"),
+                      conv.button("common.restart", "cmd:restart")]
 
 
 def prompt_active(conv: Conversation) -> None:
@@ -182,8 +190,16 @@ async def on_active(conv: Conversation, event: Event) -> None:
     if value == "act:program":
         render_program(conv, conv.data["report"])
         conv.say(reminders_words(conv), choices=active_buttons(conv), expects="choice")
+    elif value == "act:progress":
+        show_progress(conv)
+        conv.say(reminders_words(conv), choices=active_buttons(conv), expects="choice")
     elif value == "act:checkin":
-        conv.go("check_in")
+        start_checkin(conv)
+    elif value == "re:yes" and (conv.data.get("report") or {}).get("program"):
+        reassessment.accept(conv)
+    elif value == "re:no":
+        reassessment.decline(conv)
+        conv.say(reminders_words(conv), choices=active_buttons(conv), expects="choice")
     elif value == "rm:set":
         conv.go("plan_reminders")
     elif value == "rem:done":

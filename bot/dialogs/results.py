@@ -1,7 +1,8 @@
 """Results: probable causes in plain words, the annotated pictures, the program, safety notes.
 
 The Report is summarised into the JSON state (``data["report"]``), texts in every
-language, so results can be shown again after a restart or a language change.
+language, so results can be shown again after a restart or a language change. After a
+re-assessment the results open with before and after (bot/dialogs/reassessment.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from backcare.report import Report
 from backcare.vocabulary import vocabulary
 from bot.dialogs.conversation import Conversation
 from bot.dialogs.events import Event, Image
+from bot.dialogs.reassessment import observation_dicts, render_changes
 
 MAX_FINDINGS = 6
 MAX_EXPLANATIONS = 3
@@ -44,6 +46,7 @@ def summarise(report: Report) -> dict:
         "photos": {p.step: {"accepted": p.accepted, "reason": p.reason} for p in report.photos},
         "scores": {k: float(v) for k, v in report.scores.items()},
         "program": program,
+        "observations": observation_dicts(report.observations),  # to compare with a re-assessment
     }
 
 
@@ -137,6 +140,14 @@ def render_referral(conv: Conversation, report: dict) -> None:
 
 
 def offer_reminders(conv: Conversation) -> None:
+    reminders = conv.data.get("reminders") or {}
+    if reminders.get("active"):  # after a re-assessment: the plan the patient already has
+        conv.say(conv.t("results.reminders_kept", days=len(reminders["days"]), time=reminders["time"],
+                        tz=reminders["tz"]),
+                 choices=[conv.button("results.reminders_keep", "rm:no"),
+                          conv.button("results.reminders_change", "rm:set")],
+                 expects="choice")
+        return
     conv.say(conv.t("results.reminders_offer"),
              choices=[conv.button("results.reminders_yes", "rm:set"), conv.button("results.reminders_no", "rm:no")],
              expects="choice")
@@ -144,6 +155,7 @@ def offer_reminders(conv: Conversation) -> None:
 
 def prompt_results(conv: Conversation) -> None:
     report = conv.data["report"]
+    render_changes(conv)  # only after a re-assessment
     if report["referral"]:
         render_referral(conv, report)
         render_pictures(conv)
@@ -153,6 +165,8 @@ def prompt_results(conv: Conversation) -> None:
     render_causes(conv, report)
     render_findings(conv, report)
     render_pictures(conv)
+    if conv.data.get("previous_report"):
+        conv.say(conv.t("reassess.new_program"))
     render_program(conv, report)
     offer_reminders(conv)
 

@@ -30,8 +30,6 @@ def required_keys() -> list[str]:
     keys += list(ANSWER_ERRORS)
     keys += [f"days.{d}" for d in range(7)]
     keys += [f"referral.{u}" for u in ("emergency", "urgent", "routine", "unexplained")]
-    keys += [f"checkin.outcome.{k}" for k in ("better", "same", "worse", "see_clinician", "not_done")]
-    keys += [f"checkin.done_{k}" for k in ("all", "some", "none")]
     keys += [f"photo.movements.{m.value}" for m in Movement]
     keys += ["reminders.bad_time", "reminders.bad_zone", "common.error"]
     from bot.dialogs.flow import STEPS  # the flow imports the dialog modules, which never import texts

@@ -2,8 +2,10 @@
 
 FakeServices builds real PhotoResult and Report objects: photos whose bytes
 start with b"refuse:<reason>[:<detail>]" are refused with that reason, b"crash"
-raises, anything else is accepted with an annotated JPEG. Its report has a real
-Diagnosis (causes chosen from the interview facts) and a real Program.
+raises, anything else is accepted with an annotated JPEG. The forward bend's photo
+measures hip flexion at ``services.hip_flexion`` degrees (set it between two
+assessments to change one measurement), and the report rates it against 70-90 deg.
+Its report has a real Diagnosis (causes chosen from the interview facts) and a real Program.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class FakeServices:
         self.report_calls: list[tuple[InterviewResult, list[PhotoResult], str]] = []
         self.fail_reports = 0
         self.referral: str | None = None
+        self.hip_flexion = 55.0   # what the forward bend's photo measures
 
     async def analyse_photo(self, data: bytes, step: str, filename: str | None = None) -> PhotoResult:
         self.photo_calls.append((step, filename))
@@ -77,9 +80,12 @@ class FakeServices:
             return PhotoResult(step=step, source=filename or step, accepted=False, reason=reason,
                                detail=detail[0] if detail else "")
         expects = vocabulary().movements[step].expects
+        measurements = {"trunk_inclination": Measurement("trunk_inclination", 80.0, "deg", 0.9, "3d-world")}
+        if step == "forward_bend":
+            measurements["hip_flexion"] = Measurement("hip_flexion", self.hip_flexion, "deg", 0.9, "3d-world")
         return PhotoResult(
             step=step, source=filename or step, accepted=True,
-            measurements={"trunk_inclination": Measurement("trunk_inclination", 80.0, "deg", 0.9, "3d-world")},
+            measurements=measurements,
             view=vocabulary().movements[step].view, movement_seen=expects, confidence=0.9, annotated_jpeg=JPEG,
         )
 
@@ -92,8 +98,7 @@ class FakeServices:
         observations = (
             Observation("forward_bend.lumbar_flexion", "excessive", 48.0, "deg", (20.0, 40.0), "test", 0.8,
                         both("Your lower back rounds a lot when you bend forward.", "前かがみで腰が大きく丸まっています。")),
-            Observation("forward_bend.hip_flexion", "insufficient", 55.0, "deg", (70.0, 90.0), "test", 0.7,
-                        both("Your hips bend less than usual.", "股関節の曲がりが少なめです。")),
+            hip_flexion(photos),
             Observation("standing.sway", "normal", 2.0, "%", (-5.0, 5.0), "test", 0.9,
                         both("Your standing posture is balanced.", "立ち姿勢のバランスは良好です。")),
         )
@@ -116,6 +121,18 @@ class FakeServices:
         return Report(created="2025-06-01T10:00:00+00:00", language=language, facts=tuple(sorted(result.facts)),
                       scores=dict(result.scores), photos=tuple(photos), observations=observations,
                       diagnosis=diagnosis, program=program, referral=self.referral)
+
+
+def hip_flexion(photos: list[PhotoResult]) -> Observation:
+    """forward_bend.hip_flexion rated from the forward bend's photo (70-90 deg is usual)."""
+    seen = next((p.measurements.get("hip_flexion") for p in photos if p.step == "forward_bend" and p.accepted), None)
+    if seen is None:
+        return Observation("forward_bend.hip_flexion", "not_assessed", None, "deg", (70.0, 90.0), "test", 0.0,
+                           both("Not measured.", "測定できませんでした。"), reason="no_photo")
+    rating = "insufficient" if seen.value < 70 else "excessive" if seen.value > 90 else "normal"
+    return Observation("forward_bend.hip_flexion", rating, seen.value, "deg", (70.0, 90.0), "test", 0.7,
+                       both("Your hips bend less than usual.", "股関節の曲がりが少なめです。") if rating != "normal"
+                       else both("Your hips bend as usual.", "股関節の曲がりは標準的です。"), tolerance=5.0)
 
 
 class Clock:

@@ -82,10 +82,13 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     await chat.timer("checkin")
     assert chat.step == "checkin_pain"
     await chat.press("ck:pain:3")
-    await chat.press("ck:done:all")
+    assert "plan is 5 days a week" in chat.text  # the reminder plan's days
+    await chat.press("ck:done:5")
     await chat.press("ck:signs:no")
-    assert chat.step == "active" and "down to 3/10" in chat.text
+    assert chat.step == "active" and "clearly better than at the start (5 → 3 out of 10)" in chat.text
     assert chat.state["checkins"][-1]["outcome"] == "better"
+    await chat.press("act:progress")
+    assert chat.replies[0].images[0].data.startswith(b"\x89PNG")
 
     # stop: reminders off
     await chat.command("stop")

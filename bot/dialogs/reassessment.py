@@ -1,0 +1,116 @@
+"""Re-assessment: new photos after some weeks of the program, then before and after in plain words.
+
+``data["reassessment"]`` is {"invited": at} once a check-in has offered it (backcare.checkin
+decides when) and gains "started" while the photos are retaken; the capture and the analysis
+are the first assessment's own steps. When the new report arrives, the one before it moves
+to ``data["previous_report"]`` with its observations, so the comparison can be shown again
+after a restart (/progress), and the new program replaces the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Iterable
+
+from assessment.compare import compare
+from assessment.types import Change, Observation
+from bot.dialogs.conversation import Conversation
+
+ORDER = ("better", "worse", "same", "new", "lost")   # what changed first, then what did not
+FIELDS = {f.name for f in fields(Observation)}
+
+
+def observation_dicts(observations: Iterable[Observation]) -> list[dict]:
+    """JSON-safe observations for the state (the sentences are left out: the vocabulary has them)."""
+    out = []
+    for o in observations:
+        d = asdict(o)
+        d.pop("explanation", None)
+        out.append(d)
+    return out
+
+
+def observations_of(summary: dict | None) -> list[Observation] | None:
+    """The observations of a report summary, rebuilt; None when it has none (an older summary)."""
+    stored = (summary or {}).get("observations")
+    if not isinstance(stored, list):
+        return None
+    out = []
+    for d in stored:
+        if not isinstance(d, dict):
+            continue
+        values = {k: v for k, v in d.items() if k in FIELDS}
+        rng = values.get("normal_range")
+        values["normal_range"] = tuple(rng) if rng is not None else None
+        values.setdefault("explanation", {})
+        try:
+            out.append(Observation(**values))
+        except TypeError:
+            continue
+    return out
+
+
+def changes(data: dict) -> list[Change] | None:
+    """How each body part moved between the previous report and this one; None without a previous one."""
+    before = observations_of(data.get("previous_report"))
+    after = observations_of(data.get("report"))
+    if before is None or after is None:
+        return None
+    found = compare(before, after)
+    return sorted(found, key=lambda c: ORDER.index(c.direction) if c.direction in ORDER else len(ORDER))
+
+
+def render_changes(conv: Conversation) -> bool:
+    """Before and after, one plain sentence per body part; False when there is nothing to compare."""
+    found = changes(conv.data)
+    if found is None:
+        return False
+    before = (conv.data.get("previous_report") or {}).get("created", "")[:10]
+    after = (conv.data.get("report") or {}).get("created", "")[:10]
+    lines = [conv.t("reassess.heading", before=before, after=after)]
+    if found:
+        lines += [f"• {conv.text_of(c.explanation)}" for c in found]
+    else:
+        lines.append(conv.t("reassess.no_changes"))
+    conv.say("\n".join(lines), changes={c.name: c.direction for c in found})
+    return True
+
+
+# -- offer, accept, cancel -------------------------------------------------------------------
+def invited(data: dict) -> bool:
+    return bool((data.get("reassessment") or {}).get("invited"))
+
+
+def running(data: dict) -> bool:
+    return bool((data.get("reassessment") or {}).get("started"))
+
+
+def accept(conv: Conversation) -> None:
+    """Retake the photos: the same steps and guidance as the first time."""
+    data = conv.data
+    offer = data.get("reassessment") or {"invited": None}
+    data["reassessment"] = {**offer, "started": conv.now.isoformat(timespec="seconds")}
+    data.pop("photos", None)
+    conv.dialogs.pictures.drop(data["session"])
+    conv.go("reassess")
+
+
+def decline(conv: Conversation) -> None:
+    conv.data.pop("reassessment", None)
+    conv.say(conv.t("reassess.later"))
+
+
+def cancel(conv: Conversation) -> None:
+    """Back from the first new photo: the program goes on as before."""
+    conv.data.pop("reassessment", None)
+    conv.data.pop("photos", None)
+    conv.say(conv.t("reassess.cancelled"))
+    conv.go("reassessment_cancelled")
+
+
+def finish(conv: Conversation, summary: dict) -> None:
+    """The new report replaces the old one, which is kept to compare with."""
+    data = conv.data
+    data["previous_report"] = data.get("report")
+    data["report"] = summary
+    data.pop("reassessment", None)
