@@ -39,13 +39,14 @@ def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35
     lm = pose.landmarks
     if lm is None:
         check_people(pose.detections, None, limits)
-        if sharpness(gray) < limits.min_sharpness:
+        # a picture with shapes in it but no sharp edges is blurred; a blank one is just empty
+        if float(gray.std()) > 20 and sharpness(gray) < limits.min_sharpness:
             raise PhotoRejected(Reason.BLURRED, "too blurred to find a person")
         raise PhotoRejected(Reason.NO_PERSON, "nobody found")
-    if float(np.mean([lm.vis(n) for n in _KEY_POINTS])) < 0.3:
-        raise PhotoRejected(Reason.NO_PERSON, "no clear body")
     check_people(pose.detections, lm, limits)
     quality = check_exposure_and_focus(gray, pose.mask, lm, limits)
+    if float(np.mean([lm.vis(n) for n in _KEY_POINTS])) < 0.3:
+        raise PhotoRejected(Reason.NO_PERSON, "no clear body")
     quality.update(check_framing(lm, limits))
 
     sk = reconstruct(lm, default_focal(lm.image_size, focal_35mm or PHONE_FOCAL_35MM))

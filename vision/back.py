@@ -106,6 +106,14 @@ def back_midline(mask: np.ndarray, lm: Landmarks, *, facing_camera: bool) -> Bac
     right, edge_r = _march(mask, starts, normal, max_len=0.8 * trunk_len)
     left, edge_l = _march(mask, starts, -normal, max_len=0.8 * trunk_len)
     valid = np.isfinite(right) & np.isfinite(left) & ~edge_r & ~edge_l
+    # a trunk is 0.12-0.5 trunk lengths wide each side of its axis, and about as wide at the chest
+    # as at the waist (x1.35 at most); wider means an arm or an object
+    half = np.where(valid, (right + left) / 2, np.nan) / trunk_len
+    valid &= (half > 0.12) & (half < 0.5) & (np.abs(right - left) / trunk_len < 0.15)
+    waist = valid & (stations < 0.45)
+    if waist.sum() >= 3:
+        for side in (right, left):
+            valid &= side <= 1.35 * float(np.median(side[waist]))
     pr = starts + right[:, None] * normal[None, :]
     pl = starts - left[:, None] * normal[None, :]
     near = _near_arms(pr, lm, radius=0.12 * trunk_len) | _near_arms(pl, lm, radius=0.12 * trunk_len)
@@ -117,7 +125,7 @@ def back_midline(mask: np.ndarray, lm: Landmarks, *, facing_camera: bool) -> Bac
         return None
     offset = (right - left) / 2 / trunk_len  # midline's sideways offset from the landmark axis
     s, o = stations[valid], offset[valid]
-    coef, resid = _robust_polyfit(s, o, degree=3)
+    coef, resid = _robust_polyfit(s, o, degree=2 if valid.sum() < 15 else 3)
     smooth = np.polyval(coef, stations)
     chord = smooth[0] + (smooth[-1] - smooth[0]) * (stations - stations[0]) / (stations[-1] - stations[0])
     deviation = smooth - chord

@@ -37,6 +37,9 @@ _TREE: tuple[tuple[str, str], ...] = (
     ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
     ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
 )
+# Foreshortening is trusted from a bone's sine of out-of-plane angle _SHAPE_FROM
+# (below it, pixel noise decides), fully from _SHAPE_FROM + _SHAPE_SPAN.
+_SHAPE_FROM, _SHAPE_SPAN = 0.17, 0.33  # ~10 deg and ~30 deg
 # Long bones whose image length fixes the scale.
 _LIMBS = (("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("right_hip", "right_knee"),
           ("right_knee", "right_ankle"), ("hip_mid", "shoulder_mid"), ("left_shoulder", "left_elbow"),
@@ -118,7 +121,12 @@ def reconstruct(lm: Landmarks, focal: float | None = None) -> Skeleton:
         if len(ratios) < 3:
             break
         distance = float(np.clip(distance * float(np.mean(sorted(ratios)[:3])), 0.3, 30.0))
+    # MediaPipe flattens depth by a photo-dependent amount. Bones seen clearly end-on
+    # measure it (their tilt is known from foreshortening); undo it for the others.
     pos, depth, solved = _walk(distance, ray, w)
+    gain = _flattening(pos, ray, w)
+    if gain != 1.0:
+        pos, depth, solved = _walk(distance, ray, w, gain)
     for leaf, parent in _LEAVES.items():
         z = depth[parent] + float(world[INDEX[leaf]][2] - w(parent)[2])
         pos[leaf] = ray(leaf) * max(z, 0.05)
@@ -134,8 +142,24 @@ def _vis(lm: Landmarks, name: str) -> float:
     return lm.vis(name)
 
 
-def _walk(distance: float, ray, w) -> tuple[dict, dict, int]:
-    """Place every bone of the tree, hips outwards, with the hip centre at ``distance``."""
+def _flattening(pos: dict, ray, w) -> float:
+    """MediaPipe's out-of-plane tilt over the true one, from bones tilted > 25 deg (1 if unknown)."""
+    ratios = []
+    for parent, child in _LIMBS:
+        bone = w(child) - w(parent)
+        length = float(np.linalg.norm(bone))
+        true_sin = abs(float((pos[child] - pos[parent])[2])) / max(length, 1e-9)
+        if length < 0.1 or true_sin < 0.42 or true_sin > 0.97:
+            continue
+        ratios.append(math.asin(min(1.0, abs(float(bone[2])) / length)) / math.asin(min(1.0, true_sin)))
+    if len(ratios) < 2:
+        return 1.0
+    return float(np.clip(np.median(ratios), 0.5, 1.0))
+
+
+def _walk(distance: float, ray, w, gain: float = 1.0) -> tuple[dict, dict, int]:
+    """Place every bone of the tree, hips outwards, with the hip centre at ``distance``.
+    ``gain``: MediaPipe's depth flattening, undone where its depth is used."""
     depth: dict[str, float] = {"hip_mid": distance}
     pos: dict[str, np.ndarray] = {"hip_mid": ray("hip_mid") * distance}
     solved = 0
@@ -145,6 +169,9 @@ def _walk(distance: float, ray, w) -> tuple[dict, dict, int]:
             part = parent[:-4]
             length = float(np.linalg.norm(w(f"left_{part}") - w(f"right_{part}"))) / 2
         mp_dz = float(w(child)[2] - w(parent)[2])
+        if gain != 1.0 and length > 1e-6:
+            tilt = math.asin(max(-1.0, min(1.0, mp_dz / length))) / gain
+            mp_dz = length * math.sin(max(-math.pi / 2, min(math.pi / 2, tilt)))
         across = parent.endswith("_mid") and not child.endswith("_mid")
         dz, from_shape = _bone_depth(pos[parent], depth[parent], ray(child), length, mp_dz, across)
         solved += from_shape
@@ -174,8 +201,8 @@ def _bone_depth(parent: np.ndarray, parent_z: float, child_ray: np.ndarray, leng
     if across:  # flat/length from 0.5 (no weight) to 0.3 (full): > 60-70 deg out of plane
         flat = math.sqrt(max(0.0, 1.0 - (shape_dz / length) ** 2))
         weight = float(np.clip((0.5 - flat) / 0.2, 0.0, 1.0))
-    else:  # trust foreshortening from ~10 deg out of plane (sin 0.17) fully from ~30 deg (sin 0.5)
-        weight = float(np.clip((abs(shape_dz) / length - 0.17) / 0.33, 0.0, 1.0))
+    else:
+        weight = float(np.clip((abs(shape_dz) / length - _SHAPE_FROM) / _SHAPE_SPAN, 0.0, 1.0))
     # A small MediaPipe step with two far-apart roots is a sign question MediaPipe cannot settle.
     if abs(mp_dz) < 0.25 * abs(shape_dz):
         weight *= abs(mp_dz) / (0.25 * abs(shape_dz))
@@ -309,7 +336,7 @@ def on_feet(lm: Landmarks) -> bool:
     if min(lm.vis(n) for n in ("left_ankle", "right_ankle", "left_hip", "right_hip")) < 0.3:
         return False
     legs = lm.px("left_ankle") + lm.px("right_ankle") - lm.px("left_hip") - lm.px("right_hip")
-    return bool(legs[1] > 0 and math.degrees(math.atan2(abs(legs[0]), legs[1])) < 50)
+    return bool(legs[1] > 0 and math.degrees(math.atan2(abs(legs[0]), legs[1])) < 35)
 
 
 def knee_angle(sk: Skeleton, side: str) -> float:
@@ -361,25 +388,32 @@ def body_frame(sk: Skeleton, gravity: Gravity, lm: Landmarks) -> BodyFrame:
         across = across + (sk.at("left_shoulder") - sk.at("right_shoulder"))
     left = _unit(across - (across @ up) * up)
     forward = np.cross(left, up)  # (left, forward, up) is a left-handed triple
-    swapped = _front_votes(sk, lm, forward) < 0
+    swapped = _front_votes(sk, lm, left) < 0
     if swapped:
         left, forward = -left, -forward
     return BodyFrame(left=left, forward=_unit(forward), up=up, swapped=swapped)
 
 
-def _front_votes(sk: Skeleton, lm: Landmarks, forward: np.ndarray) -> float:
-    """How strongly the toes, face and knees agree that ``forward`` is the body's front.
+def _front_votes(sk: Skeleton, lm: Landmarks, left: np.ndarray) -> float:
+    """How strongly the feet and the face agree that ``left`` is the body's left.
 
     MediaPipe sometimes swaps left and right (13% of back views in the synthetic
-    study), which would turn the body round; the feet and the face cannot.
+    study), which would turn the body round; the feet and the face cannot. Each
+    is judged in its own segment's frame (a foot against its shank, the face
+    against the trunk), so the vote holds standing, bent over or lying.
     """
+    def vote(pointing: np.ndarray, segment_up: np.ndarray) -> float:
+        front = np.cross(left, segment_up)  # (left, front, up) is left-handed: left x up = front
+        norm = float(np.linalg.norm(pointing) * np.linalg.norm(front))
+        return float(np.clip(pointing @ front / norm, -1, 1)) if norm > 1e-9 else 0.0
+
     votes = 0.0
     for side in ("left", "right"):
-        foot = sk.at(f"{side}_foot_index") - sk.at(f"{side}_heel")
-        weight = min(lm.vis(f"{side}_foot_index"), lm.vis(f"{side}_heel"))
-        votes += weight * float(np.clip(foot @ forward / max(np.linalg.norm(foot), 1e-6), -1, 1))
+        weight = min(lm.vis(f"{side}_foot_index"), lm.vis(f"{side}_heel"), lm.vis(f"{side}_knee"))
+        votes += weight * vote(sk.at(f"{side}_foot_index") - sk.at(f"{side}_heel"),
+                               sk.at(f"{side}_knee") - sk.at(f"{side}_ankle"))
     face = sk.at("nose") - (sk.at("left_ear") + sk.at("right_ear")) / 2
-    votes += 0.7 * float(np.clip(face @ forward / max(np.linalg.norm(face), 1e-6), -1, 1))
+    votes += 0.7 * lm.vis("nose") * vote(face, sk.at("shoulder_mid") - sk.at("hip_mid"))
     return votes
 
 

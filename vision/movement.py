@@ -4,8 +4,9 @@ Soft scores from the body-frame angles (vision.measure.raw_angles), turned into
 probabilities. Thresholds are where the movement clearly starts, not clinical
 norms: a forward bend tips the trunk past ~35 deg, a backward bend leans it back
 past ~12 deg (or extends it behind the thighs when lying prone), a side bend
-tilts it sideways past ~12 deg, a rotation turns the shoulders past ~20 deg
-from the pelvis.
+tilts it sideways past ~12 deg, a rotation turns the shoulders past ~18 deg
+from the pelvis. Sagittal evidence counts for less from the front, sideways and
+twisting evidence for less from the side.
 """
 
 from __future__ import annotations
@@ -28,21 +29,24 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
     off = off_side(view.yaw_deg)
     if on_feet:
         forward = _rise(incl, 35, 6)
-        backward = max(_rise(-incl, 12, 4), _rise(-flex, 15, 5))
+        # leaning back reads less surely from the front (it is then in depth)
+        lean_back_at = 12 + 13 * off / 90
+        backward = max(_rise(-incl, lean_back_at, 4), _rise(-flex, lean_back_at + 3, 5))
     else:  # lying or kneeling: only the trunk against the thighs tells (chest lifted = extension)
         forward = _rise(flex, 60, 8) * _rise(incl, 35, 6)
         backward = _rise(-flex, 10, 4)
     # sideways and twisting angles need a trunk that is not tipped over, and read best from the front
     upright = _rise(45 - abs(incl), 0, 6)
     side = _rise(lateral, 12, 3) * upright * (0.6 + 0.4 * off / 90)
-    twist = _rise(rotation, 22, 5) * upright * (0.5 + 0.5 * off / 90)
+    twist = _rise(rotation, 18, 4) * upright * (0.7 + 0.3 * off / 90)
     scores = {
         Movement.FORWARD_BEND: forward,
         Movement.BACKWARD_BEND: backward,
         Movement.SIDE_BEND: side,
         Movement.ROTATION: twist,
     }
-    scores[Movement.STANDING] = max(0.0, 1.0 - max(scores.values())) * (1.0 if on_feet else 0.5)
+    lying = not on_feet and abs(incl) > 60
+    scores[Movement.STANDING] = max(0.0, 1.0 - max(scores.values())) * (0.2 if lying else 1.0 if on_feet else 0.5)
     total = sum(scores.values()) or 1.0
     probs = {m.value: round(s / total, 3) for m, s in scores.items()}
     best = max(scores, key=scores.get)

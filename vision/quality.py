@@ -23,7 +23,8 @@ class Limits:
     min_image_brightness: float = 22.0  # the whole picture: nearly black, say so before anything else
     min_sharpness: float = 30.0         # Laplacian variance of the person at 256 px tall (sharp
                                         # studio photos read 70-2000; a blur of 2% of body height ~10)
-    min_person_frac: float = 0.3        # the body's extent / the picture's along its longer axis
+    min_person_frac: float = 0.35       # the body's extent / the picture's, along its longer axis
+                                        # (the detector itself misses people under ~25%)
     min_person_px: float = 160.0        # ... and at least this many pixels
     second_person_score: float = 0.5    # detector confidence for "another person"
     second_person_size: float = 0.35    # ... at least this fraction of the main person's size

@@ -51,7 +51,7 @@ class SynthCamera:
     yaw: float = 0.0
     pitch: float = 0.0
     roll: float = 0.0
-    distance: float = 3.0         # metres from the body's centre
+    distance: float = 2.3         # metres from the body's centre
     focal_35mm: float = 26.0      # a phone's main camera
     width: int = 720
     height: int = 1280

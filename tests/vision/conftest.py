@@ -1,0 +1,72 @@
+"""Fixtures for the vision tests: one MediaPipe estimator for the whole session, the
+manifest of the real photos, and each movement photo analysed at most once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from vision.errors import PhotoRejected
+
+
+@pytest.fixture(scope="session")
+def estimator():
+    from vision.pose import PoseEstimator
+
+    est = PoseEstimator()
+    yield est
+    est.close()
+
+
+@pytest.fixture(scope="session")
+def manifest(shared_data: Path) -> dict[str, dict]:
+    """file (relative to ../shared/data) -> its manifest entry (licence, movement_class, view, note)."""
+    return {entry["file"]: entry for entry in json.loads((shared_data / "manifest.json").read_text())}
+
+
+@pytest.fixture(scope="session")
+def movement_files(manifest) -> list[str]:
+    return sorted(f for f in manifest if f.startswith("movements/"))
+
+
+@pytest.fixture(scope="session")
+def photo_bytes(shared_data: Path):
+    def read(relative: str) -> bytes:
+        return (shared_data / relative).read_bytes()
+
+    return read
+
+
+@pytest.fixture(scope="session")
+def analysed(estimator, photo_bytes):
+    """relative path -> AnalysedPhoto or the PhotoRejected it raised (cached for the session)."""
+    from vision.analysis import analyse_image
+    from vision.loading import load_image
+
+    cache: dict[str, object] = {}
+
+    def get(relative: str):
+        if relative not in cache:
+            try:
+                cache[relative] = analyse_image(load_image(photo_bytes(relative)), estimator)
+            except PhotoRejected as err:
+                cache[relative] = err
+        return cache[relative]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def rgb_of(photo_bytes):
+    from vision.loading import load_image
+
+    cache: dict[str, object] = {}
+
+    def get(relative: str):
+        if relative not in cache:
+            cache[relative] = load_image(photo_bytes(relative))
+        return cache[relative]
+
+    return get
