@@ -14,7 +14,7 @@ import logging
 from backcare.interview import InterviewResult
 from backcare.report import PhotoResult
 from backcare.vocabulary import vocabulary
-from bot.dialogs import reassessment
+from bot.dialogs import history, reassessment
 from bot.dialogs.conversation import Conversation
 from bot.dialogs.events import Event, Image
 from bot.dialogs.interviewing import back_interview
@@ -157,12 +157,14 @@ async def run_analysis(conv: Conversation) -> None:
         return
     summary = summarise(report)
     data = conv.data
+    # read before the report changes: an older state knows the start only from the report's time
+    started = history.program_started(data) if data.get("report") else None
     if reassessment.running(data):
         reassessment.finish(conv, summary)
     else:
         data["report"] = summary
     if summary["program"] and not data.get("program_started"):
-        data["program_started"] = conv.now.isoformat(timespec="seconds")  # check-ins count from here
+        data["program_started"] = started or conv.now.isoformat(timespec="seconds")  # check-ins count from here
     if summary["referral"] and data.get("reminders"):
         data["reminders"]["active"] = False  # no exercises to remind of
     conv.go("reported")

@@ -20,12 +20,16 @@ ORDER = ("better", "worse", "same", "new", "lost")   # what changed first, then 
 FIELDS = {f.name for f in fields(Observation)}
 
 
+LEFT_OUT = ("explanation", "source")  # sentences and citations: the data files hold them, the state need not
+
+
 def observation_dicts(observations: Iterable[Observation]) -> list[dict]:
-    """JSON-safe observations for the state (the sentences are left out: the vocabulary has them)."""
+    """JSON-safe observations for the state: what compare() needs, about 150 bytes each."""
     out = []
     for o in observations:
         d = asdict(o)
-        d.pop("explanation", None)
+        for key in LEFT_OUT:
+            d.pop(key, None)
         out.append(d)
     return out
 
@@ -43,6 +47,7 @@ def observations_of(summary: dict | None) -> list[Observation] | None:
         rng = values.get("normal_range")
         values["normal_range"] = tuple(rng) if rng is not None else None
         values.setdefault("explanation", {})
+        values.setdefault("source", "")
         try:
             out.append(Observation(**values))
         except TypeError:

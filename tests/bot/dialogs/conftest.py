@@ -70,6 +70,7 @@ class FakeServices:
         self.fail_reports = 0
         self.referral: str | None = None
         self.hip_flexion = 55.0   # what the forward bend's photo measures
+        self.created = "2025-06-01T10:00:00+00:00"   # the reports' time stamp
 
     async def analyse_photo(self, data: bytes, step: str, filename: str | None = None) -> PhotoResult:
         self.photo_calls.append((step, filename))
@@ -110,15 +111,18 @@ class FakeServices:
             ),
             referral=self.referral, referral_reasons=("red_flag_fever",) if self.referral else (),
         )
+        # stiff hips get a stretch; once they bend as usual, trunk control instead
+        second = prescription("hamstring_stretch", both("Hamstring stretch", "ハムストリングスのストレッチ"), None, 30,
+                              "https://example.org/stretch") if observations[1].rating != "normal" else \
+            prescription("bird_dog", both("Bird dog", "バードドッグ"), 8, None, "https://example.org/bird-dog")
         program = None if self.referral else Program(
             exercises=(prescription("hip_hinge", both("Hip hinge", "ヒップヒンジ"), 10, None, "https://example.org/hinge"),
-                       prescription("hamstring_stretch", both("Hamstring stretch", "ハムストリングスのストレッチ"), None, 30,
-                                    "https://example.org/stretch")),
+                       second),
             advice={"en": ("Stay active.", "Change position often."), "ja": ("活動的に過ごしましょう。", "こまめに姿勢を変えましょう。")},
             if_worse=both("Ease off and use the easier versions.", "ペースを落とし、やさしいバージョンにしましょう。"),
             causes=causes,
         )
-        return Report(created="2025-06-01T10:00:00+00:00", language=language, facts=tuple(sorted(result.facts)),
+        return Report(created=self.created, language=language, facts=tuple(sorted(result.facts)),
                       scores=dict(result.scores), photos=tuple(photos), observations=observations,
                       diagnosis=diagnosis, program=program, referral=self.referral)
 
@@ -234,6 +238,18 @@ class Chat:
             await self.photo()
 
 
+class RestartingChat(Chat):
+    """Like Chat, but every event meets a new engine: a process restart between any two steps."""
+
+    def __init__(self, make: Any, language: str | None = "en"):
+        self.make = make
+        super().__init__(make(), language)
+
+    async def send(self, event: Event) -> list[Reply]:
+        self.dialogs = self.make()
+        return await super().send(event)
+
+
 @pytest.fixture(scope="session")
 def interview_path() -> Path:
     return INTERVIEW_PATH
@@ -288,6 +304,12 @@ def new_chat(dialogs):
     def make(on: Dialogs | None = None, language: str | None = "en") -> Chat:
         return Chat(on or dialogs, language)
     return make
+
+
+@pytest.fixture
+def restarting_chat(services, registry, clock) -> RestartingChat:
+    """A user whose every step runs on a freshly started engine (same services and clock)."""
+    return RestartingChat(lambda: Dialogs(services, registry, clock))
 
 
 @pytest.fixture

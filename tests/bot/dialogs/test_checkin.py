@@ -268,3 +268,18 @@ async def test_a_new_assessment_starts_a_new_program_and_its_own_check_ins(activ
     # compared with the new start (5), not flagged as worse again after the old program's 8
     assert advice("checkin.same", before=5, now=5) in chat.text
     assert chat.state["checkins"][-1]["program"] == chat.state["program_started"]
+
+
+async def test_records_from_before_days_were_counted_still_count(active, clock):
+    chat = active
+    # a state saved by the earlier dialogs: no program_started, records without days or numbers
+    del chat.state["program_started"]
+    chat.state["report"]["created"] = "2025-06-01T10:00:00+00:00"
+    chat.state["checkins"] = [{"at": "2025-06-08T08:00:00+00:00", "pain": 7, "done": "some", "outcome": "worse"}]
+    clock.advance(days=14)
+    await check_in(chat, 7, done=5)
+    assert advice("checkin.worse_again") in chat.text   # the old record was the first time worse
+    await chat.press("act:progress")
+    chart = next(r for r in chat.replies if r.images).meta["chart"]
+    assert chart["pain"] == (7, 7) and chart["done_days"] == (2, 5)  # "some" of 5 days: 2 (rounded half)
+    assert chat.state["checkins"][-1]["n"] == 2
