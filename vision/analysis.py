@@ -11,8 +11,8 @@ import numpy as np
 from vision.annotate import annotate as draw
 from vision.back import back_midline, side_contour
 from vision.errors import PhotoRejected, Reason
-from vision.geometry import (PHONE_FOCAL_35MM, body_frame, default_focal, estimate_gravity, on_feet,
-                             reconstruct)
+from vision.geometry import (PHONE_FOCAL_35MM, body_frame, default_focal, estimate_gravity, gravity_roll,
+                             on_feet, reconstruct)
 from vision.measure import measure, raw_angles
 from vision.movement import classify
 from vision.quality import (LIMITS, Limits, check_distance, check_exposure_and_focus, check_framing,
@@ -50,8 +50,10 @@ def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35
     quality.update(check_framing(lm, limits))
 
     sk = reconstruct(lm, default_focal(lm.image_size, focal_35mm or PHONE_FOCAL_35MM))
-    room = scene_roll(rgb, pose.mask)
-    gravity = estimate_gravity(sk, lm, room)
+    gravity = estimate_gravity(sk, lm)
+    if not ("balance" in gravity.source or "legs" in gravity.source) or abs(gravity_roll(gravity)) >= 8:
+        # the body alone is not sure (or sees a tilt): ask the room's vertical lines too
+        gravity = estimate_gravity(sk, lm, scene_roll(rgb, pose.mask))
     frame = body_frame(sk, gravity, lm)
     view = estimate_view(sk, frame, gravity)
     check_tilt(view.roll_deg, gravity.source, limits)

@@ -27,7 +27,7 @@ _BONES = (
 )
 # colours are BGR (OpenCV draws on BGR)
 _LEFT, _RIGHT, _MID = (255, 200, 60), (60, 170, 255), (235, 235, 235)
-_BACK, _TEXT, _BOX = (200, 60, 255), (255, 255, 255), (30, 30, 30)
+_BACK, _TEXT, _BOX = (200, 60, 255), (255, 255, 255), (20, 20, 20)
 
 # what to label for each movement, in order, with a short name and where to put it
 _LABELS: dict[Movement, tuple[tuple[str, str, str], ...]] = {
@@ -55,8 +55,6 @@ def annotate(rgb: np.ndarray, analysis: PhotoAnalysis) -> bytes:
     img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     if scale < 1.0:
         img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    # dim the photo a little so the drawing stands out
-    img = cv2.convertScaleAbs(img, alpha=0.8, beta=0)
     side = max(img.shape[:2])
     unit = side / 1000.0
     lm = analysis.landmarks
@@ -171,7 +169,7 @@ def _shade(img: np.ndarray, box: tuple[int, int, int, int]) -> None:
     """Darken a box behind text (blending only that region: cheap on big photos)."""
     x0, y0, x1, y1 = box
     roi = img[max(0, y0):y1, max(0, x0):x1]
-    roi[:] = (roi.astype(np.uint16) * 64 // 256 + np.array(_BOX, dtype=np.uint16) * 192 // 256).astype(np.uint8)
+    roi[:] = (roi.astype(np.uint16) * 40 // 256 + np.array(_BOX, dtype=np.uint16) * 216 // 256).astype(np.uint8)
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:

@@ -180,40 +180,38 @@ def _march(mask: np.ndarray, starts: np.ndarray, direction: np.ndarray, max_len:
     yi = np.clip(np.rint(ys).astype(int), 0, h - 1)
     values = np.where(outside_img, 0.0, mask[yi, xi])
     inside = values >= 0.5
+    outside = ~inside
+    first_out = outside.argmax(axis=1)                   # first step off the person
+    leaves = outside.any(axis=1) & inside[:, 0] & (first_out > 0)
+    rows = np.flatnonzero(leaves)
+    j = first_out[rows]
+    a, b = values[rows, j - 1], values[rows, j]
+    frac = np.where(a != b, (a - 0.5) / np.where(a != b, a - b, 1.0), 0.5)
     depth = np.full(len(starts), np.nan)
+    depth[rows] = steps[j - 1] + frac
     hit_edge = np.zeros(len(starts), dtype=bool)
-    for i in range(len(starts)):
-        row = inside[i]
-        if not row[0]:
-            continue
-        out = np.flatnonzero(~row)
-        if len(out) == 0:
-            continue  # never left the person within reach: arm or another object
-        j = int(out[0])
-        hit_edge[i] = bool(outside_img[i, j])
-        a, b = values[i, j - 1], values[i, j]
-        frac = (a - 0.5) / (a - b) if a != b else 0.5
-        depth[i] = steps[j - 1] + frac
+    hit_edge[rows] = outside_img[rows, j]
+    # NaN where the start is outside the person, or it never left it within reach
     return depth, hit_edge
 
 
 def _near_arms(points: np.ndarray, lm: Landmarks, radius: float, hip: np.ndarray | None = None,
                normal: np.ndarray | None = None, depth: np.ndarray | None = None) -> np.ndarray:
     """Contour points lying on an arm or hand (which the mask cannot tell from the back)."""
-    near = np.zeros(len(points), dtype=bool)
+    samples = []
     for side in ("left", "right"):
         chain = [lm.px(f"{side}_{p}") for p in _ARM_PARTS]
         for a, b in zip(chain[:-1], chain[1:]):
-            for frac in np.linspace(0, 1, 6):
-                p = a + frac * (b - a)
-                if normal is not None and hip is not None and depth is not None:
-                    # an arm hanging beside the trunk lies near the axis, well inside the outline
-                    offset = (p - hip) @ normal
-                    reach = np.nanmedian(depth) if np.any(np.isfinite(depth)) else 0.0
-                    if offset < 0.45 * reach:
-                        continue
-                near |= np.linalg.norm(points - p[None, :], axis=1) < radius
-    return near
+            samples.extend(a + frac * (b - a) for frac in np.linspace(0, 1, 6))
+    arm = np.array(samples)
+    if normal is not None and hip is not None and depth is not None:
+        # an arm hanging beside the trunk lies near the axis, well inside the outline
+        reach = float(np.nanmedian(depth)) if np.any(np.isfinite(depth)) else 0.0
+        arm = arm[(arm - hip) @ normal >= 0.45 * reach]
+    if len(arm) == 0:
+        return np.zeros(len(points), dtype=bool)
+    gaps = np.linalg.norm(points[:, None, :] - arm[None, :, :], axis=2)
+    return np.nan_to_num(gaps, nan=np.inf).min(axis=1) < radius
 
 
 def _robust_polyfit(x: np.ndarray, y: np.ndarray, degree: int) -> tuple[np.ndarray, float]:

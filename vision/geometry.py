@@ -88,17 +88,13 @@ def reconstruct(lm: Landmarks, focal: float | None = None) -> Skeleton:
     centre = np.array(lm.image_size, dtype=float) / 2
     rays = np.column_stack([(lm.pixel - centre) / f, np.ones(len(lm.pixel))])
     world = lm.world
-
-    def w(name: str) -> np.ndarray:
-        if name.endswith("_mid"):
-            return (world[INDEX[f"left_{name[:-4]}"]] + world[INDEX[f"right_{name[:-4]}"]]) / 2
-        return world[INDEX[name]]
-
-    def ray(name: str) -> np.ndarray:
-        if name.endswith("_mid"):
-            part = name[:-4]
-            return (rays[INDEX[f"left_{part}"]] + rays[INDEX[f"right_{part}"]]) / 2
-        return rays[INDEX[name]]
+    # every point by name, the midpoints included, looked up once (this runs per photo)
+    worlds = {name: world[i] for name, i in INDEX.items()}
+    ray_of = {name: rays[i] for name, i in INDEX.items()}
+    for part in ("hip", "shoulder", "knee", "ankle"):
+        worlds[f"{part}_mid"] = (worlds[f"left_{part}"] + worlds[f"right_{part}"]) / 2
+        ray_of[f"{part}_mid"] = (ray_of[f"left_{part}"] + ray_of[f"right_{part}"]) / 2
+    w, ray = worlds.__getitem__, ray_of.__getitem__
 
     # Metres per pixel at the hips, from the bones' image-plane extents (weak perspective).
     world_len = px_len = 0.0
@@ -108,10 +104,11 @@ def reconstruct(lm: Landmarks, focal: float | None = None) -> Skeleton:
     distance = world_len / px_len if px_len > 1e-9 else 3.0  # Z = f * metres / pixels
     distance = float(np.clip(distance, 0.3, 30.0))
 
+    bones = _bones(w)
     # Rescale until the limbs lying flattest in the image have their full length:
     # a bone can look shorter than it is (pointing at the camera), never longer.
-    for _ in range(4):
-        pos, depth, solved = _walk(distance, ray, w)
+    for _ in range(3):
+        pos, depth, solved = _walk(distance, ray, bones)
         ratios = []
         for parent, child in _LIMBS:
             length = float(np.linalg.norm(w(child) - w(parent)))
@@ -123,10 +120,10 @@ def reconstruct(lm: Landmarks, focal: float | None = None) -> Skeleton:
         distance = float(np.clip(distance * float(np.mean(sorted(ratios)[:3])), 0.3, 30.0))
     # MediaPipe flattens depth by a photo-dependent amount. Bones seen clearly end-on
     # measure it (their tilt is known from foreshortening); undo it for the others.
-    pos, depth, solved = _walk(distance, ray, w)
+    pos, depth, solved = _walk(distance, ray, bones)
     gain = _flattening(pos, ray, w)
     if gain != 1.0:
-        pos, depth, solved = _walk(distance, ray, w, gain)
+        pos, depth, solved = _walk(distance, ray, bones, gain)
     for leaf, parent in _LEAVES.items():
         z = depth[parent] + float(world[INDEX[leaf]][2] - w(parent)[2])
         pos[leaf] = ray(leaf) * max(z, 0.05)
@@ -157,22 +154,30 @@ def _flattening(pos: dict, ray, w) -> float:
     return float(np.clip(np.median(ratios), 0.5, 1.0))
 
 
-def _walk(distance: float, ray, w, gain: float = 1.0) -> tuple[dict, dict, int]:
+def _bones(w) -> list[tuple[str, str, float, float, bool]]:
+    """(parent, child, length, MediaPipe's depth step, across) for every bone of the tree."""
+    bones = []
+    for parent, child in _TREE:
+        across = parent.endswith("_mid") and not child.endswith("_mid")  # half a left-right line
+        if across:
+            part = parent[:-4]
+            length = float(np.linalg.norm(w(f"left_{part}") - w(f"right_{part}"))) / 2
+        else:
+            length = float(np.linalg.norm(w(child) - w(parent)))
+        bones.append((parent, child, length, float(w(child)[2] - w(parent)[2]), across))
+    return bones
+
+
+def _walk(distance: float, ray, bones, gain: float = 1.0) -> tuple[dict, dict, int]:
     """Place every bone of the tree, hips outwards, with the hip centre at ``distance``.
     ``gain``: MediaPipe's depth flattening, undone where its depth is used."""
     depth: dict[str, float] = {"hip_mid": distance}
     pos: dict[str, np.ndarray] = {"hip_mid": ray("hip_mid") * distance}
     solved = 0
-    for parent, child in _TREE:
-        length = float(np.linalg.norm(w(child) - w(parent)))
-        if parent.endswith("_mid") and not child.endswith("_mid"):  # half of a left-right line
-            part = parent[:-4]
-            length = float(np.linalg.norm(w(f"left_{part}") - w(f"right_{part}"))) / 2
-        mp_dz = float(w(child)[2] - w(parent)[2])
+    for parent, child, length, mp_dz, across in bones:
         if gain != 1.0 and length > 1e-6:
             tilt = math.asin(max(-1.0, min(1.0, mp_dz / length))) / gain
             mp_dz = length * math.sin(max(-math.pi / 2, min(math.pi / 2, tilt)))
-        across = parent.endswith("_mid") and not child.endswith("_mid")
         dz, from_shape = _bone_depth(pos[parent], depth[parent], ray(child), length, mp_dz, across)
         solved += from_shape
         depth[child] = depth[parent] + dz
@@ -190,9 +195,11 @@ def _bone_depth(parent: np.ndarray, parent_z: float, child_ray: np.ndarray, leng
     ../shared/data), so foreshortening is believed only when the line is seen
     nearly end-on (side views), where it is unmistakable."""
     # |child_ray * Z - parent| = length  ->  a Z^2 - 2 b Z + c = 0
-    a = float(child_ray @ child_ray)
-    b = float(child_ray @ parent)
-    c = float(parent @ parent) - length * length
+    rx, ry, rz = float(child_ray[0]), float(child_ray[1]), float(child_ray[2])
+    px, py, pz = float(parent[0]), float(parent[1]), float(parent[2])
+    a = rx * rx + ry * ry + rz * rz
+    b = rx * px + ry * py + rz * pz
+    c = px * px + py * py + pz * pz - length * length
     disc = b * b - a * c
     if length <= 1e-6 or disc <= 0:
         return mp_dz, 0
@@ -229,14 +236,19 @@ _BENT_LEG_LEAN_DEG = 15.0  # ... more in a bend, where the hips move back
 _BALANCE_M = 0.06         # centre of mass off the middle of the feet (sway, a held weight)
 _PITCH_PRIOR = (5.0, 15.0)  # phones are held about level or a little above: mean, sigma
 _ROLL_PRIOR = (0.0, 15.0)
-_PITCHES = np.arange(-35.0, 65.0, 1.0)
-_ROLLS = np.arange(-70.0, 71.0, 1.0)
+_PITCHES = np.arange(-35.0, 65.0, 2.5)
+_ROLLS = np.arange(-70.0, 71.0, 2.5)
 
 
 def gravity_vector(pitch_deg: float, roll_deg: float) -> np.ndarray:
     """Down in camera coordinates for a camera pitched down by ``pitch`` and rolled by ``roll``."""
     p, r = math.radians(pitch_deg), math.radians(roll_deg)
     return np.array([-math.sin(r) * math.cos(p), math.cos(r) * math.cos(p), math.sin(p)])
+
+
+def gravity_roll(gravity: Gravity) -> float:
+    """The camera roll a gravity estimate implies (+ when verticals lean to the image's right)."""
+    return math.degrees(math.atan2(-float(gravity.down[0]), float(gravity.down[1])))
 
 
 def estimate_gravity(sk: Skeleton, lm: Landmarks,
@@ -250,14 +262,13 @@ def estimate_gravity(sk: Skeleton, lm: Landmarks,
         if scene_roll is not None:
             return Gravity(gravity_vector(0.0, scene_roll[0]), "room+level-camera", 0.4)
         return Gravity(gravity_vector(0.0, 0.0), "level-camera", 0.3)
-    pp, rr = np.meshgrid(np.radians(_PITCHES), np.radians(_ROLLS), indexing="ij")
-    g = np.stack([-np.sin(rr) * np.cos(pp), np.cos(rr) * np.cos(pp), np.sin(pp)], axis=-1)
-    cost = ((_PITCHES[:, None] - _PITCH_PRIOR[0]) / _PITCH_PRIOR[1]) ** 2 \
-        + ((_ROLLS[None, :] - _ROLL_PRIOR[0]) / _ROLL_PRIOR[1]) ** 2
+    terms = [lambda P, R, g: ((P - _PITCH_PRIOR[0]) / _PITCH_PRIOR[1]) ** 2
+             + ((R - _ROLL_PRIOR[0]) / _ROLL_PRIOR[1]) ** 2]
     info = {"floor": 0.0, "legs": 0.0, "balance": 0.0, "room": 0.0}
     if scene_roll is not None:
-        cost = cost + ((_ROLLS[None, :] - scene_roll[0]) / scene_roll[1]) ** 2
-        info["room"] = 1 / math.radians(scene_roll[1])
+        room, room_sigma = scene_roll
+        terms.append(lambda P, R, g: ((R - room) / room_sigma) ** 2)
+        info["room"] = 1 / math.radians(room_sigma)
     feet = ("left_heel", "left_foot_index", "right_heel", "right_foot_index")
     for i, a in enumerate(feet):
         for b in feet[i + 1:]:
@@ -267,7 +278,7 @@ def estimate_gravity(sk: Skeleton, lm: Landmarks,
             if seen < 0.5 or length < 0.05:
                 continue
             sigma = math.hypot(_FOOT_XY_M, _FOOT_DEPTH_M * abs(v[2]) / length) / length
-            cost = cost + seen * ((g @ v) / length / sigma) ** 2
+            terms.append(lambda P, R, g, v=v / length, k=seen / sigma ** 2: k * (g @ v) ** 2)
             info["floor"] += seen / sigma
     if _standing(sk, lm):
         # balance: a person standing still keeps the centre of mass over the feet
@@ -276,8 +287,7 @@ def estimate_gravity(sk: Skeleton, lm: Landmarks,
         above = centre_of_mass(sk) - support
         height = float(np.linalg.norm(above))
         sigma = math.degrees(math.atan2(_BALANCE_M, height))
-        off = np.degrees(np.arccos(np.clip(g @ (-above / height), -1, 1)))
-        cost = cost + (off / sigma) ** 2
+        terms.append(lambda P, R, g, d=-above / height, s=sigma: _off_deg(g, d) ** 2 / s ** 2)
         info["balance"] = 1 / math.radians(sigma)
     trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
     lean = _LEG_LEAN_DEG if _angle(trunk, sk.at("hip_mid") - sk.at("knee_mid")) < 30 else _BENT_LEG_LEAN_DEG
@@ -285,17 +295,30 @@ def estimate_gravity(sk: Skeleton, lm: Landmarks,
         if min(lm.vis(f"{side}_{p}") for p in ("hip", "knee", "ankle")) < 0.5 or knee_angle(sk, side) > 20:
             continue
         leg = _unit(sk.at(f"{side}_ankle") - sk.at(f"{side}_hip"))
-        off = np.degrees(np.arccos(np.clip(g @ leg, -1, 1)))
-        cost = cost + (off / lean) ** 2
+        terms.append(lambda P, R, g, d=leg: _off_deg(g, d) ** 2 / lean ** 2)
         info["legs"] += 1 / math.radians(lean)
     sources = [name for name, value in info.items() if value > 0]
     if not sources:
         return Gravity(gravity_vector(_PITCH_PRIOR[0], 0.0), "level-camera", 0.3)
-    k = np.unravel_index(int(np.argmin(cost)), cost.shape)
-    pitch, roll = float(_PITCHES[k[0]]), float(_ROLLS[k[1]])
+    # coarse grid over every plausible pose of the phone, then a fine one around the best
+    pitch, roll = _best(terms, _PITCHES, _ROLLS)
+    pitch, roll = _best(terms, np.arange(pitch - 3.0, pitch + 3.01, 0.5), np.arange(roll - 3.0, roll + 3.01, 0.5))
     strength = sum(info.values())  # ~ 1 / radian of uncertainty
     confidence = float(np.clip(strength / 40.0, 0.35, 0.95))
     return Gravity(gravity_vector(pitch, roll), "+".join(sources), round(confidence, 2))
+
+
+def _off_deg(g: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arccos(np.clip(g @ direction, -1.0, 1.0)))
+
+
+def _best(terms, pitches: np.ndarray, rolls: np.ndarray) -> tuple[float, float]:
+    P, R = np.meshgrid(pitches, rolls, indexing="ij")
+    p, r = np.radians(P), np.radians(R)
+    g = np.stack([-np.sin(r) * np.cos(p), np.cos(r) * np.cos(p), np.sin(p)], axis=-1)
+    cost = sum(term(P, R, g) for term in terms)
+    k = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    return float(P[k]), float(R[k])
 
 
 # Segment masses (fraction of body mass) and centres (fraction from the proximal end),

@@ -24,6 +24,7 @@ try:  # HEIC/HEIF from iPhones; optional so a slim install still reads JPEG and 
 except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
     pillow_heif = None
 
+_ORIENTATION = 0x0112
 MAX_BYTES = 30_000_000        # over Telegram's 20 MB file limit; anything bigger is not a photo
 MAX_PIXELS = 50_000_000       # a 48 MP phone sensor fits; a bomb does not
 MIN_SIDE = 160                # below this the pose model has nothing to work with
@@ -73,7 +74,9 @@ def load_image(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MA
                 # DCT-domain downscale: a 12 MP JPEG decodes 4-8x faster at 1/2 or 1/4 scale.
                 image.draft("RGB", _fit(width, height, max_side))
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            # most photos need no turning: skip exif_transpose's copy for them
+            turned = image.getexif().get(_ORIENTATION, 1) not in (1, None)
+            upright = ImageOps.exif_transpose(image) if turned else image
             rgb = _to_rgb(upright)
         except PhotoRejected:
             raise

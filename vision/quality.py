@@ -86,9 +86,12 @@ def check_exposure_and_focus(gray: np.ndarray, mask: np.ndarray | None, lm: Land
     box = person_box(lm)
     x0, y0, x1, y1 = box
     region = gray[y0:y1, x0:x1]
-    body = mask[y0:y1, x0:x1] > 0.5 if mask is not None else None
-    pixels = region[body] if body is not None and body.sum() > 50 else region.ravel()
-    bright = float(np.percentile(pixels, 95)) if pixels.size else 0.0
+    body = (mask[y0:y1, x0:x1] > 0.5).astype(np.uint8) if mask is not None else None
+    if body is None or int(body.sum()) <= 50:
+        body = None
+    hist = cv2.calcHist([np.ascontiguousarray(region)], [0], body, [256], [0, 256]).ravel()
+    cum = np.cumsum(hist)
+    bright = float(np.searchsorted(cum, 0.95 * cum[-1])) if cum[-1] > 0 else 0.0  # 95th percentile
     if bright < limits.min_brightness:
         raise PhotoRejected(Reason.TOO_DARK, f"person's brightness {bright:.0f}/255")
     sharp = sharpness(gray, box)

@@ -1,0 +1,202 @@
+"""Vision benchmark: speed, memory, movement-check accuracy and keypoint accuracy.
+
+    .venv/bin/python bench/vision.py [--repeat 3]
+
+Prints, for the movement photos in ../shared/data: median and p95 time per photo
+for the raw MediaPipe call (mediapipe.solutions.pose.Pose.process, same model and
+settings, on the decoded picture) and for our whole per-photo analysis (decode,
+gates, pose, geometry, mask, back curve, measurements, annotated JPEG), their
+ratio, photos per second through the worker pool with 1 and 2 workers, peak
+memory, the movement check's accuracy, PCK@0.2 on the human-labelled keypoints,
+and the view-invariance sweep on synthetic keypoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = (REPO / ".." / "shared" / "data").resolve()
+sys.path.insert(0, str(REPO))
+
+from vision.analysis import analyse_image  # noqa: E402
+from vision.errors import PhotoRejected  # noqa: E402
+from vision.loading import load_image  # noqa: E402
+from vision.pck import evaluate, pck  # noqa: E402
+from vision.pose import PoseEstimator  # noqa: E402
+from vision.quality import Limits  # noqa: E402
+
+# Framing gates off: to judge the movement check on every photo with a person in it.
+RELAXED = Limits(part_presence=0.0, edge_margin=-10.0, min_person_frac=0.0, min_person_px=0.0,
+                 max_roll_deg=90.0, min_distance_m=0.0, min_distance_guess_m=0.0, second_person_score=2.0)
+CLASS = {"standing_upright": "standing"}
+
+
+def _ms(values: list[float]) -> tuple[float, float]:
+    return float(np.median(values) * 1000), float(np.percentile(values, 95) * 1000)
+
+
+def _rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports kilobytes
+
+
+def _peak_of(pid: int) -> float:
+    """Peak resident memory (MB) of a running process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def speed(photos: list[bytes], repeat: int) -> None:
+    import cv2
+    import mediapipe as mp
+
+    cv2.setNumThreads(1)  # as in the workers: OpenCV's threads would fight MediaPipe's for 2 cores
+
+    raw_pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True)
+    estimator = PoseEstimator()
+    decoded = [load_image(d) for d in photos]
+    for rgb in decoded[:3]:  # warm both graphs
+        raw_pose.process(rgb)
+        estimator.estimate(rgb)
+    raw, whole = [], []
+    for _ in range(repeat):  # interleaved, so machine load hits both alike
+        for data, rgb in zip(photos, decoded):
+            t = time.perf_counter()
+            raw_pose.process(rgb)
+            raw.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            try:
+                analyse_image(load_image(data), estimator, annotate=True)
+            except PhotoRejected:
+                pass  # refused photos still cost their analysis
+            whole.append(time.perf_counter() - t)
+    raw_pose.close()
+    r_med, r_p95 = _ms(raw)
+    w_med, w_p95 = _ms(whole)
+    print(f"\nTime per photo over {len(photos)} movement photos x {repeat} (ms)")
+    print(f"  {'':34} {'median':>8} {'p95':>8}")
+    print(f"  {'raw MediaPipe Pose.process':34} {r_med:8.1f} {r_p95:8.1f}")
+    print(f"  {'whole analysis (bytes -> JPEG)':34} {w_med:8.1f} {w_p95:8.1f}")
+    print(f"  {'ratio whole / raw':34} {w_med / r_med:8.2f} {w_p95 / r_p95:8.2f}   (aim <= 1.5)")
+    print(f"  peak memory, this process (two MediaPipe graphs + analysis): {_rss_mb(resource.RUSAGE_SELF):.0f} MB")
+
+
+def throughput(photos: list[bytes], repeat: int) -> None:
+    from vision.pool import PoseService
+
+    print("\nThroughput through the worker pool (spawned processes, bytes in, analysis + JPEG out)")
+    peaks = []
+    for workers in (1, 2):
+        with PoseService(workers=workers, timeout_s=120) as service:
+            service.analyse_many(photos[: 2 * workers])  # start and warm every worker
+            batch = photos * repeat
+            t = time.perf_counter()
+            service.analyse_many(batch)
+            elapsed = time.perf_counter() - t
+            peaks += [_peak_of(pid) for pid in service.worker_pids() if pid]
+        print(f"  {workers} worker{'s' if workers > 1 else ' '}: {len(batch) / elapsed:6.1f} photos/s "
+              f"({len(batch)} photos in {elapsed:.1f} s)")
+    print(f"  peak memory of a worker process: {max(peaks):.0f} MB (VmHWM)")
+
+
+def movement_accuracy(manifest: list[dict]) -> None:
+    estimator = PoseEstimator()
+    rows = []
+    for entry in manifest:
+        data = (DATA / entry["file"]).read_bytes()
+        want = CLASS.get(entry["movement_class"], entry["movement_class"])
+        try:
+            accepted = analyse_image(load_image(data), estimator, annotate=False).analysis.movement.movement.value
+        except PhotoRejected:
+            accepted = None
+        try:
+            seen = analyse_image(load_image(data), estimator, annotate=False,
+                                 limits=RELAXED).analysis.movement.movement.value
+        except PhotoRejected:
+            seen = None
+        end_position = not any(w in entry["note"] for w in ("start", "flexed"))
+        rows.append((want, accepted, seen, end_position))
+
+    def share(pairs):
+        pairs = [(w, g) for w, g in pairs if g is not None]
+        return sum(w == g for w, g in pairs), len(pairs)
+
+    print("\nMovement check (manifest movement_class vs what vision sees)")
+    ok, n = share([(w, a) for w, a, _, _ in rows])
+    print(f"  accepted photos (all gates):           {ok}/{n} = {ok / n:.0%}")
+    ok, n = share([(w, s) for w, _, s, _ in rows])
+    print(f"  every photo with a person (framing gates off): {ok}/{n} = {ok / n:.0%}")
+    ok, n = share([(w, s) for w, _, s, end in rows if end])
+    print(f"  ... end positions only (no 'start'/'flexed' notes): {ok}/{n} = {ok / n:.0%}")
+    print(f"  {'class':15} {'correct':>8} {'photos':>7}   seen as")
+    for cls in sorted({w for w, *_ in rows}):
+        got = [s for w, _, s, _ in rows if w == cls and s is not None]
+        confusion = Counter(got)
+        print(f"  {cls:15} {confusion[cls]:8} {len(got):7}   "
+              + ", ".join(f"{k} {v}" for k, v in confusion.most_common() if k != cls))
+
+
+def keypoints() -> None:
+    estimator = PoseEstimator()
+    folder = DATA / "keypoints_gt"
+    print("\nPCK@0.2 (torso-normalised), 12 common joints, human labels in keypoints_gt/")
+    for protocol in ("top-down", "whole"):
+        scores = evaluate(folder, lambda rgb: estimator.estimate(rgb).landmarks, protocol)
+        unit = "people (labelled box, 15% margin)" if protocol == "top-down" else "images (whole picture)"
+        print(f"  {protocol:9} {pck(scores):.3f}  over {len(scores)} {unit}, "
+              f"{sum(s.labelled for s in scores)} joints, found {sum(s.detected for s in scores)}")
+
+
+def view_invariance() -> None:
+    from vision.geometry import body_frame, estimate_gravity, reconstruct
+    from vision.synthetic import SynthCamera, SynthPose, shoot
+
+    errors, worst = [], {}
+    for pose in (SynthPose(hip_flexion=20), SynthPose(hip_flexion=45), SynthPose(hip_flexion=70),
+                 SynthPose(hip_flexion=100), SynthPose(hip_flexion=80, knee_flexion=20)):
+        for yaw in range(0, 50, 5):
+            for pitch in range(0, 25, 5):
+                for side in (0, 180):
+                    cam = SynthCamera(yaw=abs(side - yaw), pitch=pitch, distance=2.5)
+                    shot = shoot(pose, cam, depth_gain=0.7, depth_noise_m=0.01, seed=yaw * 100 + pitch)
+                    sk = reconstruct(shot.landmarks)
+                    frame = body_frame(sk, estimate_gravity(sk, shot.landmarks), shot.landmarks)
+                    trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
+                    thigh = sk.at("hip_mid") - sk.at("knee_mid")
+                    e = max(abs(frame.sagittal(trunk) - shot.truth["trunk_inclination"]),
+                            abs(frame.sagittal(trunk) - frame.sagittal(thigh) - shot.truth["trunk_thigh_angle"]))
+                    errors.append(e)
+                    worst[yaw] = max(worst.get(yaw, 0.0), e)
+    errors = np.array(errors)
+    print("\nView invariance (synthetic keypoints, yaw 0-45, pitch 0-20, 2.5 m, MediaPipe-like flattened depth)")
+    print(f"  trunk inclination and trunk-thigh flexion: mean |error| {errors.mean():.1f} deg, "
+          f"{(errors <= 5).mean():.0%} of shots within 5 deg, worst {errors.max():.1f} deg")
+    print("  worst by yaw: " + "  ".join(f"{y}:{worst[y]:.1f}" for y in sorted(worst)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the photos for timing")
+    args = parser.parse_args()
+    manifest = [e for e in json.loads((DATA / "manifest.json").read_text()) if e["file"].startswith("movements/")]
+    photos = [(DATA / e["file"]).read_bytes() for e in manifest]
+    print(f"vision bench: {len(photos)} movement photos from {DATA}")
+    speed(photos, args.repeat)
+    throughput(photos, args.repeat)
+    movement_accuracy(manifest)
+    keypoints()
+    view_invariance()
+
+
+if __name__ == "__main__":  # spawned workers import this module: keep the work behind the guard
+    main()
