@@ -16,7 +16,8 @@ from vision.geometry import (PHONE_FOCAL_35MM, body_frame, default_focal, estima
 from vision.measure import measure, raw_angles
 from vision.movement import classify
 from vision.quality import (LIMITS, Limits, check_distance, check_exposure_and_focus, check_framing,
-                            check_image_brightness, check_people, check_tilt, luma, sharpness)
+                            check_image_brightness, check_people, check_tilt, check_upside_down, luma,
+                            sharpness)
 from vision.types import AnalysedPhoto, PhotoAnalysis, ViewKind
 from vision.view import estimate_view, off_side, scene_roll
 
@@ -48,6 +49,7 @@ def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35
     if float(np.mean([lm.vis(n) for n in _KEY_POINTS])) < 0.3:
         raise PhotoRejected(Reason.NO_PERSON, "no clear body")
     quality.update(check_framing(lm, limits))
+    check_upside_down(lm)
 
     sk = reconstruct(lm, default_focal(lm.image_size, focal_35mm or PHONE_FOCAL_35MM))
     gravity = estimate_gravity(sk, lm)

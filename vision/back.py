@@ -11,6 +11,12 @@ curvature profile and its apex.
 Back views: the midline of the trunk's silhouette between shoulders and pelvis
 gives the sideways deviation of the spine line.
 
+Signs: ``curvature`` is + where the outline bulges backwards (kyphotic), - where
+it is hollow (lordotic); ``lumbar_angle`` + lordotic, - flexed; ``thoracic_angle``
++ kyphotic; ``slopes`` are the tangent's angle from the hip-to-shoulder line, +
+where the outline moves backwards going up. Back views: ``spine_deviation`` in %
+of trunk length, + towards the picture's right of the chord.
+
 Levels along the trunk (fractions of hip-to-shoulder landmark distance; the
 hip landmark sits at the greater trochanter, the shoulder at the acromion;
 Drillis & Contini segment heights): S2 ~0.15, thoracolumbar junction searched in

@@ -148,6 +148,15 @@ def check_tilt(roll_deg: float, gravity_source: str, limits: Limits = LIMITS) ->
         raise PhotoRejected(Reason.TILTED, f"camera tilted {roll_deg:+.0f} deg")
 
 
+def check_upside_down(lm: Landmarks) -> None:
+    """Feet above the head: a picture turned over (nobody is asked for a handstand)."""
+    head, hips = lm.px("nose"), (lm.px("left_hip") + lm.px("right_hip")) / 2
+    feet = (lm.px("left_ankle") + lm.px("right_ankle")) / 2
+    span = head - feet  # a lying body spans the picture sideways: not this case
+    if feet[1] < hips[1] < head[1] and span[1] > 0.7 * float(np.hypot(*span)):
+        raise PhotoRejected(Reason.TILTED, "picture upside down")
+
+
 def check_distance(distance_m: float, lens_known: bool, limits: Limits = LIMITS) -> None:
     """Too close: perspective makes near parts look bigger and bends the angles. The
     distance comes from the body's size and the focal length, so without the lens's

@@ -108,6 +108,11 @@ def test_rotated_camera_is_tilted(rgb_of, estimator):
     assert abs(float(err.detail.split()[2])) == pytest.approx(25, abs=7)
 
 
+def test_upside_down_picture_is_tilted(rgb_of, estimator):
+    err = _refusal(rgb_of(FULL_SIDE)[::-1], estimator)
+    assert err.reason is Reason.TILTED and "upside down" in err.detail
+
+
 def test_camera_too_close_is_refused_when_the_lens_is_known():
     """0.8 m away with an ultra-wide (13 mm) lens: the whole body fits, distorted."""
     shot = shoot(SynthPose(), SynthCamera(yaw=90, distance=0.8, focal_35mm=13))
