@@ -173,6 +173,7 @@ class BotRunner:
             await rt.intake.confirm()
         await self.app.stop()                  # handles every queued update, waits for jobs
         await rt.conversation.wait_idle()      # and for turns started by a timer
+        await rt.outbox.wait_tidy()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(rt.conversation.flush_all(), timeout=10)
         await self.app.shutdown()

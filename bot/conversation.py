@@ -74,11 +74,13 @@ class Turn:
 
 
 def prioritised(turn: Turn) -> list[dict]:
-    """The turn's payloads to store: the first is what the user waits for, tidying comes last."""
-    first = ratelimit.ANSWER if turn.urgent else ratelimit.REPLY
-    out = [{**p, "lang": turn.language, "prio": first if i == 0 else ratelimit.REPLY}
-           for i, p in enumerate(turn.payloads)]
-    return out + [{**p, "lang": turn.language, "prio": ratelimit.TIDY} for p in turn.tail]
+    """The turn's replies: what a user just did is answered before photo results and timers."""
+    prio = ratelimit.ANSWER if turn.urgent else ratelimit.REPLY
+    return [{**p, "lang": turn.language, "prio": prio} for p in turn.payloads]
+
+
+def tidying(turn: Turn) -> list[dict]:
+    return [{**p, "lang": turn.language, "prio": ratelimit.TIDY} for p in turn.tail]
 
 
 class Conversation:
@@ -115,7 +117,8 @@ class Conversation:
     async def _run_locked(self, user_id: int, chat_id: int, update_id: int | None,
                           client_language: str | None,
                           work: Callable[[Turn], Awaitable[None]]) -> None:
-        await self.outbox.flush(user_id)  # whatever an earlier turn or run left unsent goes first
+        # whatever an earlier turn or run left unsent goes first, as urgent as the user now is
+        await self.outbox.flush(user_id, boost=ratelimit.ANSWER)
         session = await self.db(self.storage.get_session, user_id)
         if update_id is not None and update_id <= session.get("last_update_id", -1):
             log.info("update %s for %s seen before: skipped", update_id, pseudonym(user_id))
@@ -149,6 +152,7 @@ class Conversation:
         self.scheduler.apply(turn.user_id, change)
         self.outbox.blobs.update(turn.blobs)
         await self.outbox.flush(turn.user_id)
+        self.outbox.tidy(turn.user_id, turn.chat_id, tidying(turn))
 
     def _save(self, turn: Turn, now: datetime) -> ReminderChange:
         """Everything the turn changed, in one transaction (runs in a storage thread)."""

@@ -48,15 +48,35 @@ class Outbox:
         # messages whose answer buttons are still on screen, per user (memory only: after a
         # restart old buttons stay visible, and pressing them says they are no longer active)
         self.live_buttons: dict[int, list[tuple[int, dict | None]]] = {}
+        self._tidying: set[asyncio.Task] = set()
 
     # -- public ---------------------------------------------------------------------------
-    async def flush(self, user_id: int) -> bool:
-        """Send the user's pending replies in order. False if one is still stuck (kept)."""
+    async def flush(self, user_id: int, boost: int | None = None) -> bool:
+        """Send the user's pending replies in order. False if one is still stuck (kept).
+
+        boost: the priority the user's waiting gives to what is still queued before them.
+        """
         items = await self.db(self.db.storage.pending, user_id)
         for item in items:
+            if boost is not None and item.payload.get("prio", ratelimit.REPLY) > boost:
+                item = OutboxItem(item.id, item.user_id, item.chat_id,
+                                  {**item.payload, "prio": boost}, item.created, item.attempts)
             if not await self._deliver(item):
                 return False
         return True
+
+    def tidy(self, user_id: int, chat_id: int, payloads: list[dict]) -> None:
+        """Best-effort edits (answered buttons away): sent beside the user's queue, never in
+        front of or in the way of a reply, not saved (lost in a crash, nothing is missing)."""
+        if not payloads:
+            return
+        task = asyncio.create_task(self.send_transient(user_id, chat_id, payloads))
+        self._tidying.add(task)
+        task.add_done_callback(self._tidying.discard)
+
+    async def wait_tidy(self, timeout: float = 10.0) -> None:
+        if self._tidying:
+            await asyncio.wait(list(self._tidying), timeout=timeout)
 
     async def send_transient(self, user_id: int, chat_id: int, payloads: list[dict]) -> None:
         """Send without saving (after an erase nothing about the user may be written)."""

@@ -73,6 +73,7 @@ class Sent:
     media_group_id: str | None = None
     time: float = 0.0
     edits: int = 0
+    edited_at: float = 0.0
 
     @property
     def buttons(self) -> list[dict]:
@@ -139,7 +140,8 @@ class FakeBotApi:
         self._confirmed = 0                            # every update_id below this is confirmed
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
-        self._changed = asyncio.Condition()
+        self._tick = asyncio.Event()                   # replaced (after being set) on every change
+        self._chat_ticks: dict[int, asyncio.Event] = {}  # the same, per chat (cheap waits)
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task | None = None
         self._client: ClientSession | None = None
@@ -159,8 +161,7 @@ class FakeBotApi:
 
     async def close(self) -> None:
         self._closing = True
-        async with self._changed:
-            self._changed.notify_all()   # long polls return at once
+        self._notify()   # long polls return at once
         if self._webhook_task:
             self._webhook_task.cancel()
         if self._client:
@@ -282,10 +283,19 @@ class FakeBotApi:
     async def wait_for(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until ``condition()`` is truthy (re-checked whenever the bot calls the server)."""
         async def waiter() -> Any:
-            async with self._changed:
-                while not (result := condition()):
-                    await self._changed.wait()
-                return result
+            while not (result := condition()):
+                await self._tick.wait()
+            return result
+        return await asyncio.wait_for(waiter(), timeout)
+
+    async def wait_in_chat(self, chat_id: int, condition: Callable[[], Any],
+                           timeout: float = 10.0) -> Any:
+        """Like :meth:`wait_for`, re-checked only when something happens in ``chat_id``
+        (many simulated patients can wait at once without waking each other)."""
+        async def waiter() -> Any:
+            while not (result := condition()):
+                await self._chat_ticks.setdefault(chat_id, asyncio.Event()).wait()
+            return result
         return await asyncio.wait_for(waiter(), timeout)
 
     async def wait_for_message(self, chat_id: int, after: int = 0, timeout: float = 10.0,
@@ -294,16 +304,13 @@ class FakeBotApi:
         def found() -> Sent | None:
             return next((m for m in self.sent.get(chat_id, [])
                          if m.message_id > after and where(m)), None)
-        return await self.wait_for(found, timeout)
+        return await self.wait_in_chat(chat_id, found, timeout)
 
-    def _notify(self) -> None:
-        async def notify() -> None:
-            async with self._changed:
-                self._changed.notify_all()
-        try:
-            asyncio.get_running_loop().create_task(notify())
-        except RuntimeError:
-            pass
+    def _notify(self, chat_id: int | None = None) -> None:
+        tick, self._tick = self._tick, asyncio.Event()
+        tick.set()
+        if chat_id is not None and chat_id in self._chat_ticks:
+            self._chat_ticks.pop(chat_id).set()
 
     def me(self) -> dict:
         return {"id": BOT_ID, "is_bot": True, "first_name": "BackCare", "username": BOT_USERNAME,
@@ -409,11 +416,10 @@ class FakeBotApi:
             ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
             if ready or time.monotonic() >= deadline or self._closing:
                 return ready
-            async with self._changed:
-                try:
-                    await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
-                except asyncio.TimeoutError:
-                    pass
+            try:
+                await asyncio.wait_for(self._tick.wait(), deadline - time.monotonic())
+            except asyncio.TimeoutError:
+                pass
 
     async def _m_getFile(self, p: dict, f: dict) -> dict:
         stored = self.files.get(p.get("file_id", ""))
@@ -427,6 +433,7 @@ class FakeBotApi:
     def _record(self, chat_id: int, **fields: Any) -> Sent:
         sent = Sent(message_id=next(self._message_ids), chat_id=chat_id, time=time.time(), **fields)
         self.sent.setdefault(chat_id, []).append(sent)
+        self._notify(chat_id)
         return sent
 
     def _as_message(self, sent: Sent) -> dict:
@@ -551,6 +558,8 @@ class FakeBotApi:
         if text == sent.text and markup == sent.reply_markup:
             raise _ApiError(400, "Bad Request: message is not modified")
         sent.text, sent.reply_markup, sent.edits = text, markup, sent.edits + 1
+        sent.edited_at = time.time()
+        self._notify(sent.chat_id)
         return self._as_message(sent)
 
     async def _m_editMessageReplyMarkup(self, p: dict, f: dict) -> dict:
@@ -559,6 +568,8 @@ class FakeBotApi:
         if markup == sent.reply_markup:
             raise _ApiError(400, "Bad Request: message is not modified")
         sent.reply_markup, sent.edits = markup, sent.edits + 1
+        sent.edited_at = time.time()
+        self._notify(sent.chat_id)
         return self._as_message(sent)
 
     async def _m_deleteMessage(self, p: dict, f: dict) -> bool:

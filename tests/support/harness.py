@@ -78,7 +78,8 @@ class BotHarness:
         queue = self.app.update_queue
         return (self.api.pending_updates == 0
                 and getattr(queue, "_unfinished_tasks", 0) == 0
-                and self.runtime.conversation.active == 0)
+                and self.runtime.conversation.active == 0
+                and not self.runtime.outbox._tidying)
 
     async def settle(self, timeout: float = 15.0) -> None:
         """Wait until every update sent so far is handled and its replies sent."""
