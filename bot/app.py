@@ -23,7 +23,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from backcare.logs import pseudonym
-from backcare.storage import Storage, utc_now
+from backcare.storage import Storage, StorageError, utc_now
 from bot.admin import Admin
 from bot.config import BotConfig
 from bot.conversation import Clock, Conversation
@@ -226,7 +226,11 @@ def run(config: BotConfig) -> None:
                 loop.add_signal_handler(sig, stop.set)
         await serve(config, stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except StorageError as exc:  # e.g. a corrupt database: say which file and which backup
+        log.critical("%s", exc)
+        raise SystemExit(f"backcare: {exc}") from None
 
 
 __all__ = ["BotRunner", "BotRuntime", "build_application", "run", "serve"]

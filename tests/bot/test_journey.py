@@ -187,3 +187,55 @@ async def test_a_429_during_the_journey_delays_but_loses_nothing(live):
     assert [c.status for c in live.api.calls_of("sendMessage")][:2] == [429, 200]
     await patient.consent()
     assert patient.step == "interview"
+
+
+async def test_serve_runs_the_real_bot_until_told_to_stop(pipeline, tmp_path, monkeypatch):
+    """What `backcare bot` runs: TinyDB in the data folder, the dialogs, a graceful stop."""
+    import asyncio
+    from contextlib import nullcontext
+
+    from bot.app import serve
+    from tests.support.fake_botapi import FakeBotApi
+    from tests.support.harness import config_for
+
+    monkeypatch.setattr(Pipeline, "create", classmethod(lambda cls, **kw: nullcontext(pipeline)))
+    async with FakeBotApi() as api:
+        config = config_for(api, data_dir=tmp_path / "data")
+        stop = asyncio.Event()
+        running = asyncio.create_task(serve(config, stop))
+        patient = api.user(30001)
+        api.send_text(patient, "/start")
+        welcome = await api.wait_for_message(patient.id, timeout=20)
+        assert welcome.plain.startswith("Welcome to backcare")
+        stop.set()
+        await asyncio.wait_for(running, 20)
+    stored = TinyDBStorage(tmp_path / "data" / "backcare.json")
+    assert stored.get_state(patient.id)["step"] == "consent"
+    assert stored.pending() == [] and stored.inbox_pending() == []
+    stored.close()
+
+
+def test_a_corrupt_database_stops_the_bot_with_the_file_and_its_backup(tmp_path, monkeypatch):
+    from backcare import logs
+    from bot.app import run
+    from bot.config import BotConfig
+
+    monkeypatch.setattr(logs, "setup", lambda *a, **k: None)  # keep pytest's log capture
+    data = tmp_path / "data"
+    TinyDBStorage(data / "backcare.json").close()
+    (data / "backcare.json").write_text('{"states": {"1": {"half')
+    config = BotConfig(token="123:abcdefghijklmnop", data_dir=data, api_base_url="http://127.0.0.1:9/bot")
+    with pytest.raises(SystemExit) as info:
+        run(config)
+    message = str(info.value)
+    assert str(data / "backcare.json") in message and "backcare.json.bak.1" in message
+    assert (data / "backcare.json").read_text() == '{"states": {"1": {"half'
+
+
+async def test_a_japanese_patient_is_answered_in_japanese(live):
+    patient = Patient(live, 20006, language="ja")
+    await patient.start()
+    assert "backcare" in patient.messages[0].plain and "腰" in patient.messages[0].plain
+    live.api.send_document(patient.user, b"x", "big.jpg", size=30 * MB)
+    await patient.settle()
+    assert patient.messages[-1].plain.startswith("ファイルが大きすぎます（30 MB）")

@@ -198,7 +198,8 @@ class Patient:
             else:
                 body = f"[file {message.filename}] {message.plain}".rstrip()
             lines.append("bot: " + body.replace("\n", "\n     "))
-            if message.labels:
-                lines.append("     " + "  ".join(f"[{label}]" for label in message.labels))
+            if message.buttons:
+                lines.append("     " + "  ".join(f"[{b['text']} ↗]" if "url" in b else f"[{b['text']}]"
+                                                 for b in message.buttons))
         lines += [f"{'':>8}{a[1]:>{width - 8}}" for a in actions]
         return "\n".join(lines)
