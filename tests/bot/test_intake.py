@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 
 from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.fake_botapi import FakeBotApi, Fault
 from tests.support.harness import BotHarness
+
+# PTB's own RetryAfter warns about its coming change to timedelta whenever a 429 is built
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
 
 JPEG = b"\xff\xd8\xff\xe0" + b"z" * 1000
 

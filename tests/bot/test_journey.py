@@ -20,6 +20,10 @@ from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
 from tests.support.patients import Patient, photo
 
+# PTB's own RetryAfter warns about its coming change to timedelta whenever a 429 is built
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
 ANSWERS = "tests/backcare/interview/answers_healthy.yaml"
 MB = 1024 * 1024
 

@@ -10,6 +10,10 @@ from telegram.error import RetryAfter
 
 from bot.ratelimit import ANSWER, PROGRESS, REPLY, TIDY, Dropped, PriorityRateLimiter, args
 
+# PTB's own RetryAfter warns about its coming change to timedelta whenever a 429 is built
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
 
 def request(limiter, log, name, priority, chat=True, drop_after=None, fail=None,
             endpoint="sendMessage", cancel=None):
