@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
-
 import asyncio
+
+import pytest
 
 from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
