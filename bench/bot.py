@@ -137,10 +137,15 @@ def run_bot(settings: dict, conn) -> None:
     from backcare.interview import InterviewRegistry
     from backcare.pipeline import Pipeline
     from backcare.storage import TinyDBStorage
-    from bot.app import BotRunner, build_application
+    from bot.app import BotRunner, build_application, yield_cpu_to_the_loop
     from bot.config import BotConfig
     from bot.dialogs.engine import Dialogs
     from bot.ratelimit import PriorityRateLimiter
+
+    if settings.get("slow_turn"):
+        import bot.conversation
+
+        bot.conversation.SLOW_TURN = settings["slow_turn"]
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -168,6 +173,7 @@ def run_bot(settings: dict, conn) -> None:
         config = BotConfig(token=settings["token"], api_base_url=settings["base_url"],
                            api_file_url=settings["file_url"], data_dir=Path(settings["data_file"]).parent)
         with Pipeline.create(workers=settings["workers"]) as pipeline:
+            yield_cpu_to_the_loop(settings["nice_workers"])   # as bot.app.serve does
             registry = InterviewRegistry(REPO / "interview.yaml")
             dialogs = Dialogs(services=pipeline, interviews=registry)
             app = build_application(config, dialogs, storage, interviews=registry, rate_limiter=limiter,
@@ -221,6 +227,7 @@ class Patients:
         self.api = api
         self.think = think
         self.updates = 0
+        self.split: list[tuple[float, float]] = []   # (until the bot fetched it, then until the reply)
 
     async def act(self, user, kind: str, value: str, timeout: float = 60.0) -> float:
         """Do one thing; return the seconds until the bot's first reply (a message or an edit)."""
@@ -230,9 +237,9 @@ class Patients:
         started = time.time()
         if kind == "press":
             message = next(m for m in reversed(messages) if value in m.labels)
-            self.api.press(user, message, value)
+            update = self.api.press(user, message, value)
         else:
-            self.api.send_text(user, value)
+            update = self.api.send_text(user, value)
         self.updates += 1
 
         def replied() -> float | None:
@@ -248,6 +255,8 @@ class Patients:
         except asyncio.TimeoutError:
             note(f"no reply to {kind} {value!r} from patient {user.id}")
             raise
+        fetched = self.api.delivered_at.get(update["update_id"], started)
+        self.split.append((fetched - started, answered - fetched))
         return answered - started
 
     async def answer_loop(self, user, until: asyncio.Event | int, out: list[float]) -> None:
@@ -290,7 +299,8 @@ async def run_once(args, limiter: str) -> dict:
         parent, child = mp.get_context("spawn").Pipe()
         settings = {"data_file": str(data_file), "token": api.token, "base_url": api.base_url,
                     "file_url": api.file_url, "workers": args.workers, "limiter": limiter,
-                    "storage": args.storage, "rate": args.rate}
+                    "storage": args.storage, "rate": args.rate, "nice_workers": args.nice_workers,
+                    "slow_turn": args.slow_turn}
         process = mp.get_context("spawn").Process(target=run_bot, args=(settings, child))
         process.start()
         while not parent.poll():
@@ -310,6 +320,7 @@ async def run_once(args, limiter: str) -> dict:
 
             load: list[float] = []
             photo_times: list[float] = []
+            patients.split.clear()
             storm_over = asyncio.Event()
             updates_before = patients.updates
             started = time.monotonic()
@@ -322,6 +333,7 @@ async def run_once(args, limiter: str) -> dict:
             note("stopping the bot")
             elapsed = time.monotonic() - started
             updates = patients.updates - updates_before
+            split = list(patients.split)
         finally:
             os.kill(process.pid, signal.SIGTERM)
         memory = {"bot_kb": 0, "workers_kb": 0}
@@ -333,7 +345,7 @@ async def run_once(args, limiter: str) -> dict:
         process.join(30)
     shutil.rmtree(workdir, ignore_errors=True)
     return {"limiter": limiter, "baseline": baseline, "load": load, "photos": photo_times,
-            "updates": updates, "elapsed": elapsed, **memory}
+            "updates": updates, "elapsed": elapsed, "split": split, **memory}
 
 
 def report(args, runs: list[dict]) -> None:
@@ -351,6 +363,12 @@ def report(args, runs: list[dict]) -> None:
         p50, p95, p99, top = percentiles(run["photos"])
         print(f"{run['limiter']:<10}{'photos':<10}{len(run['photos']):>8}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}{top:>9.0f}"
               "   (photo sent -> result)")
+    print()
+    for run in runs:
+        fetch = percentiles([a for a, _ in run["split"]])
+        handle = percentiles([b for _, b in run["split"]])
+        print(f"{run['limiter']:<10} text answers in the storm, p50/p99 ms: until the bot fetched the "
+              f"update {fetch[0]:.0f}/{fetch[2]:.0f}, from there to the reply {handle[0]:.0f}/{handle[2]:.0f}")
     print()
     for run in runs:
         ratio = percentiles(run["load"])[2] / max(percentiles(run["baseline"])[2], 1e-9)
@@ -380,6 +398,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rate", type=float, default=30.0,
                         help="requests per second the bot allows itself (Telegram's limit: 30)")
+    parser.add_argument("--nice-workers", type=int, default=10,
+                        help="niceness of the vision workers (the bot uses 10; 0: as they start)")
+    parser.add_argument("--slow-turn", type=float, default=0.0,
+                        help="log the bot's turns slower than this many seconds, with where the time went")
     parser.add_argument("--storage", choices=("tinydb", "memory"), default="tinydb",
                         help="memory: the bot keeps everything in memory (to see what storage costs)")
     args = parser.parse_args()

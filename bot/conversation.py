@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,6 +84,29 @@ def tidying(turn: Turn) -> list[dict]:
     return [{**p, "lang": turn.language, "prio": ratelimit.TIDY} for p in turn.tail]
 
 
+SLOW_TURN = 2.0  # seconds: a turn slower than this is logged with where its time went
+
+
+class Stopwatch:
+    """Where a turn's time goes (waiting for the user's lock, work, save, send)."""
+
+    def __init__(self) -> None:
+        self.start = self.last = time.monotonic()
+        self.laps: dict[str, float] = {}
+        self.kind = "turn"
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self.last
+        self.last = now
+
+    def report(self, user_id: int) -> None:
+        total = time.monotonic() - self.start
+        if total >= SLOW_TURN:
+            log.warning("slow %s for %s: %.0f ms (%s)", self.kind, pseudonym(user_id), total * 1000,
+                        ", ".join(f"{k} {v * 1000:.0f}" for k, v in self.laps.items()))
+
+
 class Conversation:
     def __init__(self, dialogs: Any, db: Db, outbox: Outbox, texts: Texts, scheduler: Scheduler,
                  *, clock: Clock = utc_now) -> None:
@@ -108,21 +132,25 @@ class Conversation:
                   client_language: str | None, work: Callable[[Turn], Awaitable[None]]) -> None:
         """Run ``work`` as the user's next turn, then save and send what it produced."""
         self._enter()
+        clock = Stopwatch()
         try:
             async with self.locks.hold(user_id):
-                await self._run_locked(user_id, chat_id, update_id, client_language, work)
+                clock.lap("wait")
+                await self._run_locked(user_id, chat_id, update_id, client_language, work, clock)
         finally:
             self._leave()
+            clock.report(user_id)
 
     async def _run_locked(self, user_id: int, chat_id: int, update_id: int | None,
                           client_language: str | None,
-                          work: Callable[[Turn], Awaitable[None]]) -> None:
+                          work: Callable[[Turn], Awaitable[None]], clock: "Stopwatch") -> None:
         # whatever an earlier turn or run left unsent goes first, as urgent as the user now is
         await self.outbox.flush(user_id, boost=ratelimit.ANSWER)
-        session = await self.db(self.storage.get_session, user_id)
+        clock.lap("earlier")
+        session = self.storage.get_session(user_id)   # memory reads: no thread hop needed
         if update_id is not None and update_id <= session.get("last_update_id", -1):
             log.info("update %s for %s seen before: skipped", update_id, pseudonym(user_id))
-            await self.db(self.storage.inbox_done, update_id)
+            self.storage.inbox_done(update_id, wait=False)
             return
         turn = Turn(user_id, chat_id, update_id, client_language, session)
         try:
@@ -132,11 +160,15 @@ class Conversation:
             # nothing of the failed turn is kept; its state only picks the apology's language
             turn = Turn(user_id, chat_id, update_id, client_language, session, state=turn.state)
             self.say(turn, self.texts.get("error", turn.language))
-        await self.finish(turn)
+        clock.lap("work")
+        clock.kind = "answer" if turn.urgent else "photo or timer"
+        await self.finish(turn, clock)
 
-    async def finish(self, turn: Turn) -> None:
+    async def finish(self, turn: Turn, clock: "Stopwatch | None" = None) -> None:
+        clock = clock or Stopwatch()
         try:
             change = await self.db(self._save, turn, self.clock())
+            clock.lap("save")
         except StorageError:
             log.exception("turn of %s not saved", pseudonym(turn.user_id))
             await self.say_now(turn.chat_id, self.texts.get("not_saved", turn.language))
@@ -152,6 +184,7 @@ class Conversation:
         self.scheduler.apply(turn.user_id, change)
         self.outbox.blobs.update(turn.blobs)
         await self.outbox.flush(turn.user_id)
+        clock.lap("send")
         self.outbox.tidy(turn.user_id, turn.chat_id, tidying(turn))
 
     def _save(self, turn: Turn, now: datetime) -> ReminderChange:
@@ -218,7 +251,7 @@ class Conversation:
     async def dialog(self, turn: Turn, event: Event, edit_message_id: int | None = None) -> list[Reply]:
         """Hand ``event`` to the dialogs with the user's state; queue their replies."""
         if not turn.state_loaded:
-            turn.state = await self.db(self.storage.get_state, turn.user_id)
+            turn.state = self.storage.get_state(turn.user_id)
             turn.state_loaded = True
         new_state, replies = await self.dialogs.handle(turn.state, event)
         self._collect(turn, turn.state, new_state, replies)
@@ -278,7 +311,7 @@ class Conversation:
         self._enter()
         try:
             async with self.locks.hold(user_id):
-                reminder = await self.db(self.storage.get_reminder, user_id)
+                reminder = self.storage.get_reminder(user_id)
                 if reminder is None:
                     return
                 now = self.clock()
@@ -290,9 +323,9 @@ class Conversation:
                               Reminder(user_id, reminder.chat_id, reminder.plan, upcoming))
                 self.scheduler.schedule(user_id, upcoming)
                 await self.outbox.flush(user_id)
-                session = await self.db(self.storage.get_session, user_id)
+                session = self.storage.get_session(user_id)
                 turn = Turn(user_id, reminder.chat_id, None, None, session, urgent=False)
-                turn.state = await self.db(self.storage.get_state, user_id)
+                turn.state = self.storage.get_state(user_id)
                 turn.state_loaded = True
                 kind = timer_kind(turn.state, reminder.next_due)
                 try:
@@ -307,7 +340,7 @@ class Conversation:
 
     async def flush_all(self) -> int:
         """Send what is pending for every user not busy right now; returns users still pending."""
-        pending = await self.db(self.storage.pending)
+        pending = self.storage.pending()
         left = 0
         for user_id in sorted({item.user_id for item in pending}):
             if self.locks.busy(user_id):

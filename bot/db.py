@@ -1,8 +1,10 @@
-"""Storage calls off the event loop: a small thread pool of its own.
+"""Storage calls that wait for the disk run off the event loop, in a small pool of their own.
 
-Storage methods are synchronous (TinyDB, fsync); running them here keeps the
-loop answering other patients while a write reaches the disk, and keeps them
-from queueing behind report building in asyncio's default pool.
+Storage methods are synchronous (TinyDB, fsync). A commit that must be on disk
+before the bot goes on (a turn, the inbox) runs here, so the loop answers other
+patients meanwhile, without queueing behind report building in asyncio's
+default pool. Reads and changes that need not wait for the disk (``wait=False``)
+only touch memory: the bot calls those directly, a thread hop would cost more.
 """
 
 from __future__ import annotations

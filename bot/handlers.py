@@ -76,7 +76,7 @@ class Handlers:
             await self._run(update, self._turn(lambda turn: self._say(turn, "unsupported")))
 
     async def _ignore(self, update: Update) -> None:
-        await self.conv.db(self.conv.storage.inbox_done, update.update_id)
+        self.conv.storage.inbox_done(update.update_id, wait=False)
 
     async def _run(self, update: Update, work) -> None:
         user = update.effective_user
@@ -126,7 +126,7 @@ class Handlers:
         user_id = update.effective_user.id
         # Answer at once (the button's spinner), judged on the session as it is now;
         # the turn below decides again under the user's lock.
-        session = await self.conv.db(self.conv.storage.get_session, user_id)
+        session = self.conv.storage.get_session(user_id)
         live = parsed is not None and self._button(session, *parsed) is not None
         await self._answer(query, None if live else self.texts.get(
             "button_expired", session.get("language") or update.effective_user.language_code))

@@ -18,6 +18,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from backcare.storage import StorageError
 from bot.db import Db
 from bot.outbox import retry_seconds
 
@@ -45,10 +46,11 @@ class Intake:
         self.received = 0
 
     def _store(self, raws: Sequence[dict]) -> list[dict]:
+        """Into the inbox in memory now; on disk by the time ``accept`` returns."""
         storage = self.db.storage
-        with storage.transaction():
+        with storage.transaction(wait=False):
             return [raw for raw in raws
-                    if storage.inbox_add(int(raw["update_id"]), user_of(raw), raw)]
+                    if storage.inbox_add(int(raw["update_id"]), user_of(raw), raw, wait=False)]
 
     def _parse(self, raws: Sequence[dict]) -> list[tuple[dict, Update]]:
         parsed = []
@@ -60,13 +62,19 @@ class Intake:
         return parsed
 
     async def accept(self, raws: Sequence[dict]) -> int:
-        """Save the updates, then queue them for handling. Returns how many were new."""
+        """Save the updates; returns (how many were new) once they are on disk.
+
+        Handling starts at once, while the inbox reaches the disk: a turn's own save
+        waits for the same write (the store writes in order), so nothing is handled
+        without its update being saved, and the caller confirms to Telegram only after.
+        """
         parsed = self._parse(raws)
-        fresh = await self.db(self._store, [raw for raw, _ in parsed])
+        fresh = self._store([raw for raw, _ in parsed])
         fresh_ids = {raw["update_id"] for raw in fresh}
         for raw, update in parsed:
             if raw["update_id"] in fresh_ids:
                 await self.app.update_queue.put(update)
+        await self.db(self.db.storage.sync)
         self.received += len(fresh)
         return len(fresh)
 
@@ -108,7 +116,14 @@ class Intake:
             if not updates:
                 continue
             # Saved before the offset moves on: shielded so a stop cannot cut it in half.
-            await asyncio.shield(self.accept([u.to_dict() for u in updates]))
+            try:
+                await asyncio.shield(self.accept([u.to_dict() for u in updates]))
+            except StorageError:
+                # not saved: not confirmed either, so Telegram offers them again (a turn
+                # already saved recognises its update by its id)
+                log.exception("updates not saved; fetching them again")
+                await asyncio.sleep(BACKOFF[0])
+                continue
             self.offset = updates[-1].update_id + 1
 
     async def confirm(self) -> None:

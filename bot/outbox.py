@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)   # seconds between attempts after a network error or 5xx
 MAX_RETRY_AFTER = 60.0                 # longer 429 waits leave the item for the next flush
+TIDY_WAIT = 30.0                       # seconds an edit that only tidies up may wait for a slot
 
 
 class Outbox:
@@ -56,7 +57,7 @@ class Outbox:
 
         boost: the priority the user's waiting gives to what is still queued before them.
         """
-        items = await self.db(self.db.storage.pending, user_id)
+        items = self.db.storage.pending(user_id)   # a memory read: no thread hop
         for item in items:
             if boost is not None and item.payload.get("prio", ratelimit.REPLY) > boost:
                 item = OutboxItem(item.id, item.user_id, item.chat_id,
@@ -98,6 +99,8 @@ class Outbox:
             try:
                 await self._send(item)
                 break
+            except ratelimit.Dropped:
+                break
             except RetryAfter as exc:
                 wait = retry_seconds(exc)
                 if wait > MAX_RETRY_AFTER:
@@ -127,7 +130,8 @@ class Outbox:
                 log.error("dropping a reply to %s: %r", pseudonym(item.user_id), exc)
                 break
         if durable:
-            await self.db(self.db.storage.mark_sent, item.id)
+            # in effect at once (the next turn will not send it again), on disk moments later
+            self.db.storage.mark_sent(item.id, wait=False)
         self.sent_count += 1
         for key in _blob_keys(item.payload):
             self.blobs.pop(key, None)
@@ -136,7 +140,7 @@ class Outbox:
     async def _stuck(self, item: OutboxItem, exc: Exception) -> bool:
         log.warning("reply to %s kept for later: %r", pseudonym(item.user_id), exc)
         try:
-            await self.db(self.db.storage.note_attempt, item.id)
+            self.db.storage.note_attempt(item.id, wait=False)
         except StorageError:
             log.exception("could not count a send attempt")
         return False
@@ -144,7 +148,9 @@ class Outbox:
     async def _send(self, item: OutboxItem) -> None:
         p, chat = item.payload, item.chat_id
         kind = p["kind"]
-        rl = ratelimit.args(p.get("prio", ratelimit.REPLY))
+        prio = p.get("prio", ratelimit.REPLY)
+        # tidying that could not go out within half a minute is not worth sending any more
+        rl = ratelimit.args(prio, drop_after=TIDY_WAIT if prio == ratelimit.TIDY else None)
         markup = InlineKeyboardMarkup.de_json(p["markup"], self.bot) if p.get("markup") else None
         if kind == "text":
             sent = await self.bot.send_message(chat, p["text"], parse_mode=ParseMode.HTML,

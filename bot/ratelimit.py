@@ -12,7 +12,9 @@ each freed slot to the most urgent request:
     PROGRESS  "analysing your photo…" and its edits
     TIDY      taking dead buttons away; chat actions (dropped rather than late)
 
-On 429 every request pauses for ``retry_after`` and the request is retried (up
+Strict priority could starve photo results while many patients are typing, so
+once a request below ANSWER has waited ``STARVING`` seconds, every ``SHARE``-th
+slot goes to it: answers still get at least (SHARE-1)/SHARE of the rate. On 429 every request pauses for ``retry_after`` and the request is retried (up
 to ``max_retries``); requests without a chat (getUpdates, answerCallbackQuery,
 getFile) are not limited, as in AIORateLimiter.
 """
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 ANSWER, REPLY, PROGRESS, TIDY = 0, 1, 2, 3
 OVERALL_PER_SECOND = 30.0
+SHARE = 4
+STARVING = 2.0
 
 
 def args(priority: int, drop_after: float | None = None,
@@ -58,10 +62,11 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
         self.clock = clock
         self._tokens = self.burst
         self._stamp = clock()
-        self._waiting: list[tuple[int, int, asyncio.Future]] = []
+        self._waiting: list[tuple[int, int, asyncio.Future, float]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._resume_at = 0.0          # after a 429, nothing goes before this moment
+        self._answers_in_a_row = 0
         self.stats = {"limited": 0, "dropped": 0, "retried": 0}
 
     async def initialize(self) -> None:
@@ -70,7 +75,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
     async def shutdown(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        for _, _, future in self._waiting:
+        for _, _, future, _ in self._waiting:
             if not future.done():
                 future.cancel()
         self._waiting.clear()
@@ -88,13 +93,33 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
             self._later(self._resume_at - self.clock())
             return
         while self._waiting and self._tokens >= 1:
-            _, _, future = heapq.heappop(self._waiting)
-            if future.done():  # given up (dropped or cancelled)
-                continue
+            future = self._next()
+            if future is None:
+                break
             self._tokens -= 1
             future.set_result(None)
         if self._waiting:
             self._later((1 - self._tokens) / self.per_second)
+
+    def _next(self) -> asyncio.Future | None:
+        """The waiter to serve: the most urgent, except that every SHARE-th slot goes to
+        the most urgent non-answer when answers have had the last SHARE-1 in a row."""
+        self._waiting = [w for w in self._waiting if not w[2].done()]  # given up: dropped
+        heapq.heapify(self._waiting)
+        if not self._waiting:
+            return None
+        pick = 0
+        if self._waiting[0][0] == ANSWER and self._answers_in_a_row >= SHARE - 1:
+            starving = self.clock() - STARVING
+            others = [i for i, w in enumerate(self._waiting) if w[0] != ANSWER and w[3] <= starving]
+            if others:
+                pick = min(others, key=lambda i: self._waiting[i][:2])
+        priority, _, future, _ = self._waiting[pick]
+        self._waiting[pick] = self._waiting[-1]
+        self._waiting.pop()
+        heapq.heapify(self._waiting)
+        self._answers_in_a_row = self._answers_in_a_row + 1 if priority == ANSWER else 0
+        return future
 
     def _later(self, delay: float) -> None:
         if self._timer is None:
@@ -110,7 +135,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
             return
         self.stats["limited"] += 1
         future = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (priority, next(self._order), future))
+        heapq.heappush(self._waiting, (priority, next(self._order), future, self.clock()))
         self._pump()
         waits = [asyncio.ensure_future(asyncio.shield(future))]
         if cancel is not None:

@@ -75,20 +75,22 @@ class Storage(ABC):
     def pending(self, user_id: int | None = None) -> list[OutboxItem]: ...
 
     @abstractmethod
-    def mark_sent(self, item_id: int) -> None: ...
+    def mark_sent(self, item_id: int, wait: bool = True) -> None:
+        """Remove a sent reply. wait=False: in effect at once, written moments later."""
 
     @abstractmethod
-    def note_attempt(self, item_id: int) -> None: ...
+    def note_attempt(self, item_id: int, wait: bool = True) -> None: ...
 
     # -- inbox: updates received but not yet handled -------------------------------
     @abstractmethod
-    def inbox_add(self, update_id: int, user_id: int | None, update: dict) -> bool: ...
+    def inbox_add(self, update_id: int, user_id: int | None, update: dict,
+                  wait: bool = True) -> bool: ...
 
     @abstractmethod
     def inbox_pending(self) -> list[dict]: ...
 
     @abstractmethod
-    def inbox_done(self, update_id: int) -> None: ...
+    def inbox_done(self, update_id: int, wait: bool = True) -> None: ...
 
     # -- audit of admin actions ----------------------------------------------------
     @abstractmethod
@@ -126,7 +128,11 @@ class Storage(ABC):
 
     # -- lifecycle -----------------------------------------------------------------
     @abstractmethod
-    def transaction(self) -> AbstractContextManager[None]: ...
+    def transaction(self, wait: bool = True) -> AbstractContextManager[None]: ...
+
+    @abstractmethod
+    def sync(self) -> None:
+        """Wait until every change made so far (also those made with wait=False) is on disk."""
 
     @abstractmethod
     def close(self) -> None: ...

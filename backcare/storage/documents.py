@@ -11,6 +11,7 @@ at once cost a few writes, not 50).
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,6 +26,8 @@ from backcare.storage.errors import StorageError, StorageWriteFailed
 from backcare.storage.records import (
     AuditEntry, OutboxItem, Reminder, UserProfile, iso, parse_iso, utc_now,
 )
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 KEYED = ("users", "states", "sessions", "reminders")      # one document per user, id = user id
@@ -75,6 +78,9 @@ class DocumentStorage(Storage):
         self._writing = False
         self._failures: list[tuple[int, int, str]] = []  # (after, upto, why) generations lost
         self._closed = False
+        self._kicked = 0                 # the newest generation a background flush must write
+        self._flusher: threading.Thread | None = None
+        self._stopping = False
 
     # -- hooks for backends --------------------------------------------------------------
     def _persist(self, payload: bytes) -> None:
@@ -90,7 +96,9 @@ class DocumentStorage(Storage):
 
     # -- transactions --------------------------------------------------------------------
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, wait: bool = True) -> Iterator[None]:
+        """All-or-nothing changes. wait=False: in effect at once, on disk moments later
+        (a background flush), for changes whose loss in a crash is harmless."""
         cond = self._cond
         cond.acquire()
         if self._closed:
@@ -115,8 +123,42 @@ class DocumentStorage(Storage):
                 gen = self._gen
             self._undo.clear()
         cond.release()
+        if gen and wait:
+            self._make_durable(gen)
+        elif gen:
+            self._kick(gen)
+
+    def sync(self) -> None:
+        """Wait until every change made so far (also with wait=False) is on disk."""
+        with self._cond:
+            gen = self._gen
         if gen:
             self._make_durable(gen)
+
+    def _kick(self, gen: int) -> None:
+        if not self._durable:
+            self._make_durable(gen)
+            return
+        with self._cond:
+            self._kicked = max(self._kicked, gen)
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_loop, name="storage-flush",
+                                                 daemon=True)
+                self._flusher.start()
+            self._cond.notify_all()
+
+    def _flush_loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._kicked <= self._durable_gen and not self._stopping:
+                    self._cond.wait()
+                if self._kicked <= self._durable_gen:
+                    return
+                target = self._kicked
+            try:
+                self._make_durable(target)
+            except StorageWriteFailed:
+                log.exception("a background write failed; the store holds the last saved version")
 
     def _make_durable(self, gen: int) -> None:
         if not self._durable:
@@ -308,22 +350,23 @@ class DocumentStorage(Storage):
             docs = t.all() if user_id is None else t.search(_USER == user_id)
             return [self._item(d) for d in sorted(docs, key=lambda d: d.doc_id)]
 
-    def mark_sent(self, item_id: int) -> None:
-        with self.transaction():
+    def mark_sent(self, item_id: int, wait: bool = True) -> None:
+        with self.transaction(wait=wait):
             self._set("outbox", item_id, None)
 
-    def note_attempt(self, item_id: int) -> None:
-        with self.transaction():
+    def note_attempt(self, item_id: int, wait: bool = True) -> None:
+        with self.transaction(wait=wait):
             doc = self._get("outbox", item_id)
             if doc is not None:
                 doc["attempts"] = doc.get("attempts", 0) + 1
                 self._set("outbox", item_id, doc)
 
     # -- inbox ---------------------------------------------------------------------------
-    def inbox_add(self, update_id: int, user_id: int | None, update: dict) -> bool:
+    def inbox_add(self, update_id: int, user_id: int | None, update: dict,
+                  wait: bool = True) -> bool:
         doc = {"user_id": user_id, "update": json_copy(update, "update"),
                "received": iso(utc_now())}
-        with self.transaction():
+        with self.transaction(wait=wait):
             if self._tables["inbox"].contains(doc_id=update_id):
                 return False
             self._set("inbox", update_id, doc)
@@ -334,8 +377,8 @@ class DocumentStorage(Storage):
             docs = sorted(self._tables["inbox"].all(), key=lambda d: d.doc_id)
             return [json.loads(json.dumps(d["update"])) for d in docs]
 
-    def inbox_done(self, update_id: int) -> None:
-        with self.transaction():
+    def inbox_done(self, update_id: int, wait: bool = True) -> None:
+        with self.transaction(wait=wait):
             self._set("inbox", update_id, None)
 
     # -- audit ---------------------------------------------------------------------------
@@ -415,6 +458,12 @@ class DocumentStorage(Storage):
             }
 
     def close(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+            flusher = self._flusher
+        if flusher is not None:
+            flusher.join()   # writes what was still waiting for the background flush
         with self._cond:
             while self._writing:
                 self._cond.wait()

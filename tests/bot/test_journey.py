@@ -243,3 +243,20 @@ async def test_a_japanese_patient_is_answered_in_japanese(live):
     live.api.send_document(patient.user, b"x", "big.jpg", size=30 * MB)
     await patient.settle()
     assert patient.messages[-1].plain.startswith("ファイルが大きすぎます（30 MB）")
+
+
+def test_the_vision_workers_yield_the_cpu_to_the_event_loop():
+    import os
+    import subprocess
+    import sys
+
+    from bot.app import yield_cpu_to_the_loop
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        assert yield_cpu_to_the_loop(7) >= 1
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 7
+        assert os.getpriority(os.PRIO_PROCESS, os.getpid()) != 7
+    finally:
+        child.kill()
+        child.wait()

@@ -8,7 +8,9 @@ import time
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import ANSWER, PROGRESS, REPLY, TIDY, Dropped, PriorityRateLimiter, args
+from bot.ratelimit import (
+    ANSWER, PROGRESS, REPLY, SHARE, TIDY, Dropped, PriorityRateLimiter, args,
+)
 
 # PTB's own RetryAfter warns about its coming change to timedelta whenever a 429 is built
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -101,3 +103,19 @@ async def test_too_many_429s_give_up():
     limiter = PriorityRateLimiter(max_retries=0)
     with pytest.raises(RetryAfter):
         await request(limiter, [], "x", ANSWER, fail=[5])
+
+
+async def test_answers_cannot_starve_the_rest(monkeypatch):
+    import bot.ratelimit as rl
+
+    monkeypatch.setattr(rl, "STARVING", 0.05)
+    limiter = PriorityRateLimiter(per_second=40, burst=1)
+    log: list = []
+    await request(limiter, log, "first", ANSWER)
+    waiting = [asyncio.create_task(request(limiter, log, "reply", REPLY))]
+    waiting += [asyncio.create_task(request(limiter, log, f"a{i}", ANSWER)) for i in range(8)]
+    await asyncio.gather(*waiting)
+    order = [name for name, _ in log][1:]
+    # answers first, until the reply has waited long enough: then it gets a turn
+    assert 0 < order.index("reply") <= SHARE + 1, order
+    assert order.index("reply") < len(order) - 1, order

@@ -136,6 +136,7 @@ class FakeBotApi:
         self.commands: list[dict] = []
         self.webhook: dict | None = None
         self.webhook_deliveries: list[int] = []        # HTTP statuses the webhook answered
+        self.delivered_at: dict[int, float] = {}       # update id -> when the bot first got it
         self._updates: list[dict] = []                 # not yet confirmed by an offset
         self._confirmed = 0                            # every update_id below this is confirmed
         self._update_ids = itertools.count(1000)
@@ -415,6 +416,9 @@ class FakeBotApi:
         while True:
             ready = [u for u in self._updates if u["update_id"] >= offset][:limit]
             if ready or time.monotonic() >= deadline or self._closing:
+                now = time.time()
+                for update in ready:
+                    self.delivered_at.setdefault(update["update_id"], now)
                 return ready
             try:
                 await asyncio.wait_for(self._tick.wait(), deadline - time.monotonic())

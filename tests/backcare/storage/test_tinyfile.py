@@ -195,3 +195,20 @@ def test_a_file_from_another_format_version_is_refused(tmp_path):
     path.write_text(json.dumps({"meta": {"1": {"format": 99}}}))
     with pytest.raises(StorageCorrupt, match="format 99"):
         TinyDBStorage(path)
+
+
+def test_changes_made_without_waiting_reach_the_disk_moments_later(tmp_path):
+    import time
+
+    path = tmp_path / "db.json"
+    s = TinyDBStorage(path, backups=0)
+    first, second = s.enqueue(1, 1, [{"text": "a"}, {"text": "b"}])
+    s.mark_sent(first.id, wait=False)
+    assert [i.id for i in s.pending()] == [second.id], "in effect at once"
+    deadline = time.monotonic() + 5
+    while b'"a"' in path.read_bytes() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert b'"a"' not in path.read_bytes(), "written in the background"
+    s.mark_sent(second.id, wait=False)
+    s.close()   # close writes whatever is still waiting
+    assert TinyDBStorage(path).pending() == []
