@@ -1,0 +1,67 @@
+"""The bot in a process of its own, for tests and benchmarks that kill it (SIGKILL).
+
+    python -m tests.reliability.botproc DATA_FILE BASE_URL FILE_URL TOKEN [--vision N]
+
+Runs what `backcare bot` runs (bot.app: TinyDB storage in DATA_FILE, the real
+dialogs and interview.yaml) against the Bot API at BASE_URL, prints "ready"
+once it polls, and stops gracefully on SIGTERM. Without ``--vision`` photos are
+not expected (tests.reliability.live.NoPhotos); with it, the vision pool runs
+N MediaPipe workers (children of this process, so they can be killed too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("data_file", type=Path)
+    parser.add_argument("base_url")
+    parser.add_argument("file_url")
+    parser.add_argument("token")
+    parser.add_argument("--vision", type=int, default=0, help="vision workers (0: no photos)")
+    parser.add_argument("--vision-timeout", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    asyncio.run(serve(args))
+
+
+async def serve(args: argparse.Namespace) -> None:
+    from backcare.interview import InterviewRegistry
+    from backcare.pipeline import Pipeline
+    from backcare.storage import TinyDBStorage
+    from bot.app import BotRunner, build_application
+    from bot.config import BotConfig
+    from bot.dialogs.engine import Dialogs
+    from tests.reliability.live import INTERVIEW, NoPhotos
+
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    pipeline = Pipeline.create(workers=args.vision, timeout_s=args.vision_timeout) if args.vision else None
+    storage = TinyDBStorage(args.data_file)
+    try:
+        registry = InterviewRegistry(INTERVIEW)
+        dialogs = Dialogs(services=pipeline or NoPhotos(), interviews=registry)
+        config = BotConfig(token=args.token, api_base_url=args.base_url, api_file_url=args.file_url,
+                           data_dir=args.data_file.parent)
+        app = build_application(config, dialogs, storage, interviews=registry, poll_timeout=1,
+                                retry_delays=(0.05, 0.1, 0.2, 0.4))
+        runner = BotRunner(app)
+        await runner.start()
+        print("ready", flush=True)
+        await stop.wait()
+        await runner.stop()
+    finally:
+        storage.close()
+        if pipeline is not None:
+            pipeline.close()
+
+
+if __name__ == "__main__":
+    main()
