@@ -226,7 +226,9 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    logs.setup(args.log_level or os.environ.get("BACKCARE_LOG_LEVEL") or "WARNING")
+    # A service logs its events; a command-line run shows only problems.
+    default = "INFO" if getattr(args, "command", None) == "bot" else "WARNING"
+    logs.setup(args.log_level or os.environ.get("BACKCARE_LOG_LEVEL") or default)
     if not getattr(args, "func", None):
         parser().print_help()
         return 0
