@@ -157,16 +157,20 @@ def loads(text: str, filename: str = "<string>") -> Any:
         loader.dispose()
 
 
-def load(path: str | Path) -> Any:
-    """Read and parse a YAML file strictly (see :func:`loads`)."""
+def read_text(path: str | Path) -> str:
+    """A data file's text, or DataFileError naming it (missing, not UTF-8)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataFileError([Problem(str(path), None, "", "file not found")]) from None
     except UnicodeDecodeError as exc:
         raise DataFileError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
-    return loads(text, str(path))
+
+
+def load(path: str | Path) -> Any:
+    """Read and parse a YAML file strictly (see :func:`loads`)."""
+    return loads(read_text(path), str(path))
 
 
 class Checker:

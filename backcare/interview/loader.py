@@ -23,7 +23,7 @@ from backcare.interview.model import (
     RedFlagRule, Score, Section, Text,
 )
 from backcare.vocabulary import LANGUAGES, URGENCIES, Vocabulary, vocabulary
-from backcare.yamlfile import Checker, DataFileError, Problem, line_of, loads
+from backcare.yamlfile import Checker, line_of, loads, read_text
 
 # Ids travel in button data (Telegram allows 64 bytes: "a:<question>:<option>").
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,23}$")
@@ -48,14 +48,7 @@ def digest_of(text: str) -> str:
 
 def load_interview(path: str | Path, vocab: Vocabulary | None = None) -> Interview:
     """Read and validate an interview file. Raises DataFileError listing every problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataFileError([Problem(str(path), None, "", "file not found")]) from None
-    except UnicodeDecodeError as exc:
-        raise DataFileError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
-    return loads_interview(text, str(path), vocab)
+    return loads_interview(read_text(path), str(path), vocab)
 
 
 def loads_interview(text: str, filename: str = "<string>", vocab: Vocabulary | None = None) -> Interview:
