@@ -23,6 +23,7 @@ from backcare.storage.documents import (
 )
 from backcare.storage.errors import StorageCorrupt, StorageError
 from backcare.storage.photos import FilePhotos
+from backcare.storage.shape import check_documents
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def _parse(path: Path) -> dict:
         raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise ValueError("not a TinyDB database (expected an object of tables)")
+    check_documents(data)
     fmt = data.get("meta", {}).get("1", {}).get("format", FORMAT)
     if fmt != FORMAT:
         raise ValueError(f"written by a different version (format {fmt}, this one reads {FORMAT})")
