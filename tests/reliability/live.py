@@ -26,6 +26,7 @@ HEALTHY = REPO / "tests" / "backcare" / "interview" / "answers_healthy.yaml"
 MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
 # a standing side view (the first capture step) from ../shared/data
 STANDING_SIDE = MOVEMENTS / "standing_upright" / "Standing_Hip_Circles__0.jpg"
+PATIENT = 41001        # the scripted patient of the reference run (conftest.reference)
 # what a photo's result says when vision never gave a verdict on it
 NO_VERDICT = ("worker_failed", "timeout")
 
@@ -67,6 +68,18 @@ class QuickHarness(BotHarness):
             shorten_timeouts(app, self.read_timeout)
         self.runner = BotRunner(app)
         await self.runner.start()
+
+    async def settle(self, timeout: float = 15.0) -> None:
+        """Every update handled and every reply out, including replies kept in the outbox
+        after Telegram failed for longer than the back-off (sent again by the retry job)."""
+        import asyncio
+
+        async def sent() -> None:
+            while self.storage.pending():
+                await asyncio.sleep(0.02)
+        await super().settle(timeout)
+        await asyncio.wait_for(sent(), timeout)
+        await super().settle(timeout)
 
 
 def shorten_timeouts(app: Any, read: float) -> None:

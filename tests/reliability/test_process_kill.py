@@ -11,26 +11,9 @@ from __future__ import annotations
 import asyncio
 import random
 
-import pytest
-
-from tests.reliability.live import BotProcess, ProcHarness, delivered, live_bot, read_database
+from tests.reliability.live import PATIENT, BotProcess, ProcHarness, delivered, read_database
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.patients import Patient
-
-PATIENT = 41001
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory, registry, answers) -> tuple[list[str], dict]:
-    """The same script, nothing interrupted: what the patient should see and what is saved."""
-    async def run() -> tuple[list[str], dict]:
-        async with live_bot(tmp_path_factory.mktemp("reference") / "backcare.json", registry) as bot:
-            patient = Patient(bot, PATIENT)
-            await patient.start()
-            await patient.consent()
-            await patient.interview(registry.current, answers)
-            return delivered(bot.api)[PATIENT], patient.state["interview"]["answers"]
-    return asyncio.run(run())
 
 
 async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_nothing(

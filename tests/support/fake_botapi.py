@@ -55,7 +55,7 @@ class Call:
     params: dict
     files: dict[str, tuple[str, bytes]]
     time: float
-    status: int = 200
+    status: int = 200                 # HTTP status answered; 0 when the connection was dropped
 
 
 @dataclass
@@ -357,6 +357,7 @@ class FakeBotApi:
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status == 0:
+                call.status = 0   # what the bot saw: no answer at all
                 assert request.transport is not None
                 request.transport.abort()
                 self._notify()
