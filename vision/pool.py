@@ -27,9 +27,44 @@ log = logging.getLogger(__name__)
 _estimator = None  # one per worker process
 
 
-def _init_worker() -> None:
+def native_logs_wanted() -> bool:
+    """MediaPipe's own C++ logging is for debugging: shown only at log level DEBUG
+    (BACKCARE_LOG_LEVEL, or the caller's root logger set to DEBUG)."""
+    import os
+
+    return (os.environ.get("BACKCARE_LOG_LEVEL", "").strip().upper() == "DEBUG"
+            or logging.getLogger().isEnabledFor(logging.DEBUG))
+
+
+def silence_native_stderr() -> None:
+    """Send what native code writes to file descriptor 2 to /dev/null, keeping Python's
+    own ``sys.stderr`` (tracebacks, logging) on a copy of the original descriptor.
+
+    MediaPipe's absl and TFLite log straight to descriptor 2 ("W0000 ...
+    inference_feedback_manager", "INFO: Created TensorFlow Lite XNNPACK delegate"),
+    once per graph and photo; in the terminal of ``backcare demo`` or ``chat`` that
+    buries the conversation. Errors still reach the caller: as Python exceptions
+    through the worker's future, and as Python log records on the kept stderr.
+    """
+    import os
+    import sys
+
+    try:
+        sys.stderr.flush()
+        kept = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:  # no descriptor 2 to redirect (a daemon): nothing floods anything
+        return
+    sys.stderr = os.fdopen(kept, "w", buffering=1, errors="backslashreplace")
+
+
+def _init_worker(quiet_native: bool = True) -> None:
     """Build the worker's estimator and run it once, so the first photo is not slow."""
     global _estimator
+    if quiet_native:
+        silence_native_stderr()  # before mediapipe is imported: it logs on load
     import numpy as np
 
     from vision.pose import PoseEstimator
@@ -75,7 +110,7 @@ class _Worker:
     @staticmethod
     def _start() -> ProcessPoolExecutor:
         executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_worker)
+                                       initializer=_init_worker, initargs=(not native_logs_wanted(),))
         executor.submit(_ping)  # start the process now, in the background
         return executor
 

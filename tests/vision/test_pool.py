@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -100,3 +102,54 @@ def test_a_closed_service_refuses_work(photo_bytes):
     svc.close()
     with pytest.raises(RuntimeError):
         svc.analyse(photo_bytes(PHOTO))
+
+
+# ------------------------------------------------------------------ MediaPipe's native logging
+
+_NATIVE_NOISE = ("inference_feedback_manager", "XNNPACK delegate", "absl::InitializeLog")
+_ANALYSE_IN_A_CHILD = """
+import sys
+from vision.pool import PoseService
+with PoseService(workers=1, timeout_s=60) as service:
+    out = service.analyse(open(sys.argv[1], "rb").read(), annotate=False)
+print(out.analysis.movement.movement.value)
+"""
+
+
+def _run_child(code: str, *args: str, log_level: str | None, repo_root) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "BACKCARE_LOG_LEVEL"}
+    if log_level:
+        env["BACKCARE_LOG_LEVEL"] = log_level
+    env["PYTHONPATH"] = str(repo_root)
+    return subprocess.run([sys.executable, "-c", code, *args], cwd=repo_root, env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("log_level", [None, "INFO", "DEBUG"])
+def test_mediapipe_native_logs_stay_out_of_the_terminal_unless_debugging(log_level, repo_root, shared_data):
+    """`backcare demo` and `chat` share the terminal with the workers: MediaPipe's absl and
+    TFLite lines (written straight to file descriptor 2) are shown only at DEBUG."""
+    done = _run_child(_ANALYSE_IN_A_CHILD, str(shared_data / PHOTO), log_level=log_level, repo_root=repo_root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "forward_bend"
+    noisy = [line for line in done.stderr.splitlines() if any(n in line for n in _NATIVE_NOISE)]
+    if log_level == "DEBUG":
+        assert noisy, done.stderr  # the switch works both ways: at DEBUG they are there to read
+    else:
+        assert not noisy, done.stderr
+
+
+def test_python_errors_still_reach_stderr_when_native_logs_are_silenced(repo_root):
+    code = """
+import logging, os, sys
+from vision.pool import silence_native_stderr
+silence_native_stderr()
+os.write(2, b"native noise\\n")
+print("python message", file=sys.stderr)
+logging.getLogger("vision").warning("logged warning")
+raise SystemExit("exit message")
+"""
+    done = _run_child(code, log_level=None, repo_root=repo_root)
+    assert "native noise" not in done.stderr
+    for shown in ("python message", "logged warning", "exit message"):
+        assert shown in done.stderr, done.stderr
