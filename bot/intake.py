@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Sequence
+import math
+from typing import Any, Sequence
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
@@ -35,6 +36,25 @@ def user_of(raw: dict) -> int | None:
         if "id" in sender:
             return int(sender["id"])
     return None
+
+
+def sanitized(value: Any) -> Any:
+    """``value`` as a UTF-8 file can hold it: a lone surrogate (possible in JSON as
+    "\\ud800") becomes U+FFFD, a non-finite number None. An update that could not be
+    written would block the inbox, and with it every patient's updates, for good."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {sanitized(k): sanitized(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [sanitized(v) for v in value]
+    return value
 
 
 class Intake:
@@ -68,7 +88,7 @@ class Intake:
         waits for the same write (the store writes in order), so nothing is handled
         without its update being saved, and the caller confirms to Telegram only after.
         """
-        parsed = self._parse(raws)
+        parsed = self._parse([sanitized(raw) for raw in raws])
         fresh = self._store([raw for raw, _ in parsed])
         fresh_ids = {raw["update_id"] for raw in fresh}
         for raw, update in parsed:

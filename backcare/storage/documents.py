@@ -50,10 +50,15 @@ class _InMemory(TinyBackend):
 
 
 def json_copy(value: Any, what: str) -> Any:
-    """A deep copy that is guaranteed JSON-safe (refused here, not at commit time)."""
+    """A deep copy that is guaranteed JSON-safe (refused here, not at commit time).
+
+    "Safe" includes writable as UTF-8: a lone surrogate ("\\ud800" in JSON) accepted into
+    memory would fail the commit, and with it every later commit of every user."""
     try:
-        return json.loads(json.dumps(value, ensure_ascii=False, allow_nan=False))
-    except (TypeError, ValueError) as exc:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:   # UnicodeEncodeError is a ValueError
         raise StorageError(f"{what} is not JSON-safe: {exc}") from None
 
 

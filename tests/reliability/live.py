@@ -152,9 +152,10 @@ def answer_events(interview: Any, qid: str, value: Any) -> list:
 
 
 async def state_at(registry: InterviewRegistry, answers: dict, step: str = "photos",
-                   language: str = "en") -> dict:
+                   language: str = "en", question: str | None = None) -> dict:
     """A dialog state at ``step`` ("consent", "interview" or "photos"), as if the patient had
-    got there in the chat: consent given, photos not kept, the interview answered."""
+    got there in the chat: consent given, photos not kept, the interview answered (up to
+    ``question`` when given: the interview then waits for that question's answer)."""
     from bot.dialogs.events import Event
 
     dialogs = Dialogs(services=NoPhotos(), interviews=registry)
@@ -163,7 +164,10 @@ async def state_at(registry: InterviewRegistry, answers: dict, step: str = "phot
         return state
     for value in ("consent:yes", "keep:no"):
         state, _ = await dialogs.handle(state, Event("choice", data=value))
-    while step == "photos" and state["step"] == "interview":
+    if question is not None:
+        step = "interview"
+    while state["step"] == "interview" and step == "photos" or (
+            question is not None and state["interview"]["current"] != question):
         qid = state["interview"]["current"]
         for event in answer_events(registry.current, qid, answers.get(qid)):
             state, _ = await dialogs.handle(state, event)
