@@ -65,7 +65,9 @@ def animated(jpeg: bytes) -> bytes:
 
 def sixteen_bit(jpeg: bytes) -> bytes:
     grey = np.asarray(_open(jpeg).convert("L"), dtype=np.uint16) * 257
-    return _save(Image.fromarray(grey, mode="I;16"), "PNG")
+    image = Image.fromarray(grey)
+    assert image.mode == "I;16"
+    return _save(image, "PNG")
 
 
 def cmyk(jpeg: bytes) -> bytes:

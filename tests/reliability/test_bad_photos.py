@@ -47,6 +47,10 @@ REASON_WORDS = {
     "too_small_image": "The picture is too small to measure", "not_image": "That file isn't a picture",
 }
 
+# Pillow warns about the broken metadata these files carry on purpose
+pytestmark = pytest.mark.filterwarnings("ignore:Corrupt EXIF data:UserWarning",
+                                        "ignore:Truncated File Read:UserWarning")
+
 
 @pytest.fixture(scope="module")
 def pipeline(shared_data):

@@ -47,6 +47,10 @@ CASES = {
     "an empty file": (replace(""), "interview.yaml"),
     "not YAML at all": (replace("{[}: ::\n\t- ]"), "YAML syntax"),
     "Telegram markup in a key": (append("\n<b>bold</b> & <script>x</script>: 1\n"), "<b>bold</b> &"),
+    "a control character": pytest.param(
+        append("\nnote: 'bell \x07'\n"), "special characters", marks=pytest.mark.xfail(
+            strict=True, reason="backcare/yamlfile.py lets yaml.reader.ReaderError escape (see "
+                                "test_fuzz_loaders): the admin gets the generic apology")),
 }
 
 
@@ -57,7 +61,7 @@ def interview_file(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("damage, says", CASES.values(), ids=CASES.keys())
+@pytest.mark.parametrize("damage, says", CASES.values(), ids=list(CASES))
 async def test_a_bad_interview_file_is_refused_with_its_problems_and_the_old_one_stays(
         interview_file, data_file, answers, tmp_path, damage, says):
     registry = InterviewRegistry(interview_file)

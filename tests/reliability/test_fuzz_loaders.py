@@ -1,0 +1,100 @@
+"""Fuzzing the data-file loaders admins feed (interview, knowledge base, catalog, thresholds).
+
+Whatever a hand-edit, a merge gone wrong or an attacker makes of a file, a loader
+either loads it or raises DataFileError whose every problem names the file. Any
+other exception would reach the admin as a crash, or take the bot down at start.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Callable
+
+import pytest
+from hypothesis import example, given
+
+from assessment import thresholds
+from backcare.interview.loader import loads_interview, parse_interview
+from backcare.vocabulary import vocabulary
+from backcare.yamlfile import DataFileError, load, loads
+from content import catalog
+from reasoning import knowledge
+from tests.reliability.fuzzing import JSONISH, fuzz_settings, mutated
+from tests.reliability.live import INTERVIEW
+
+NAME = "edited.yaml"
+
+
+@lru_cache(maxsize=1)
+def videos() -> dict:
+    return catalog.parse_videos(load(catalog.VIDEOS_PATH), "videos.yaml")
+
+
+def from_text(parse_data: Callable[[Any, str], Any]) -> Callable[[str], Any]:
+    return lambda text: parse_data(loads(text, NAME), NAME)
+
+
+# loader name -> (the shipped file, text -> result, loaded data -> result)
+LOADERS = {
+    "interview": (INTERVIEW, lambda text: loads_interview(text, NAME),
+                  lambda data, name: parse_interview(data, name, "digest")),
+    "knowledge base": (knowledge.PATH, None, lambda data, name: knowledge.parse(data, name, vocabulary())),
+    "thresholds": (thresholds.PATH, None, lambda data, name: thresholds.parse(data, name)),
+    "exercise catalog": (catalog.EXERCISES_PATH, None,
+                         lambda data, name: catalog.parse_catalog(data, name, videos())),
+    "videos": (catalog.VIDEOS_PATH, None, lambda data, name: catalog.parse_videos(data, name)),
+}
+
+
+def loads_or_explains(load_text: Callable[[str], Any], text: str) -> None:
+    try:
+        load_text(text)
+    except DataFileError as exc:
+        assert exc.problems, "a refusal lists its problems"
+        assert all(p.file == NAME and p.message for p in exc.problems), exc.problems
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_an_edited_file_loads_or_is_refused_with_its_problems(loader):
+    path, load_text, parse_data = LOADERS[loader]
+    load_text = load_text or from_text(parse_data)
+    text = path.read_text(encoding="utf-8")
+
+    @fuzz_settings(40)
+    @given(mutated(text))
+    @example(text)
+    @example("")
+    @example(text + "\nextra: &x [*x]\n")
+    def check(edited: str) -> None:
+        loads_or_explains(load_text, edited)
+
+    check()
+
+
+@pytest.mark.parametrize("loader", LOADERS)
+def test_yaml_of_any_shape_loads_or_is_refused_with_its_problems(loader):
+    _, _, parse_data = LOADERS[loader]
+
+    @fuzz_settings(150)
+    @given(JSONISH)
+    @example({})
+    @example([])
+    @example({"version": None, "sections": {"a": [None]}, "causes": [1], "exercises": [[]]})
+    def check(data: Any) -> None:
+        try:
+            parse_data(data, NAME)
+        except DataFileError as exc:
+            assert exc.problems and all(p.file == NAME for p in exc.problems)
+
+    check()
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "defect in backcare/yamlfile.py: loads() builds the loader before its try block, and "
+    "PyYAML's reader checks the characters in the constructor, so yaml.reader.ReaderError "
+    "escapes instead of DataFileError: /admin_reload then fails with the generic apology and "
+    "a start-up load with a traceback, neither naming the file"))
+@pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x9b", "\ufffe"])
+def test_a_control_character_in_a_yaml_file_is_a_data_file_error(character):
+    text = INTERVIEW.read_text(encoding="utf-8").replace("title:", f"title:{character}", 1)
+    loads_or_explains(lambda t: loads_interview(t, NAME), text)
