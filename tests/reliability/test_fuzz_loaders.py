@@ -98,3 +98,13 @@ def test_yaml_of_any_shape_loads_or_is_refused_with_its_problems(loader):
 def test_a_control_character_in_a_yaml_file_is_a_data_file_error(character):
     text = INTERVIEW.read_text(encoding="utf-8").replace("title:", f"title:{character}", 1)
     loads_or_explains(lambda t: loads_interview(t, NAME), text)
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
+    "defect in reasoning/knowledge.py: an `explains` key that YAML reads as a number (e.g. "
+    "`42: [src]`) reaches model.is_atom(), which does `'=' in item` on an int: TypeError "
+    "instead of a problem naming the line (found by the fuzz with more examples)"))
+def test_a_number_as_an_explains_key_is_a_data_file_error():
+    text = knowledge.PATH.read_text(encoding="utf-8")
+    at = text.index("    explains:\n") + len("    explains:\n")
+    loads_or_explains(from_text(LOADERS["knowledge base"][2]), text[:at] + "      42: [x]\n" + text[at:])
