@@ -5,10 +5,15 @@ and their depth is the weak part (the synthetic study found trunk rotation
 reading ~21 deg low, i.e. depth differences squashed; errors grow with the
 camera's angle off the side view). Pixel landmarks are better in the image
 plane. So :func:`reconstruct` keeps the pixels, undoes the perspective with an
-assumed phone focal length, and takes each bone's depth from its foreshortening
-(a bone of known length that looks short must point at or away from the camera,
-Taylor 2000), using MediaPipe's depth only for the sign and where a bone lies
-almost in the image plane (where foreshortening says little).
+assumed phone focal length, and places each bone in depth by weighing what
+knows its depth (Taylor 2000 and its probabilistic successors):
+
+- its foreshortening: a bone of known length that looks short points along the
+  line of sight; strong evidence for a bone pointing at the camera, none for
+  one square to its line of sight;
+- MediaPipe's depth step, after undoing its flattening (the photo's ``gain``,
+  fitted with the camera distance over all long bones: _scale_and_gain);
+- for the trunk and thighs, a weak prior that they lie in the sagittal plane.
 
 Camera coordinates follow MediaPipe: x right, y down, z away from the camera, metres.
 """
@@ -37,9 +42,6 @@ _TREE: tuple[tuple[str, str], ...] = (
     ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
     ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
 )
-# Foreshortening is trusted from a bone's sine of out-of-plane angle _SHAPE_FROM
-# (below it, pixel noise decides), fully from _SHAPE_FROM + _SHAPE_SPAN.
-_SHAPE_FROM, _SHAPE_SPAN = 0.17, 0.33  # ~10 deg and ~30 deg
 # Long bones whose image length fixes the scale.
 _LIMBS = (("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("right_hip", "right_knee"),
           ("right_knee", "right_ankle"), ("hip_mid", "shoulder_mid"), ("left_shoulder", "left_elbow"),
@@ -53,6 +55,16 @@ _LEAVES: dict[str, str] = {
     "right_eye_outer": "shoulder_mid", "left_ear": "shoulder_mid", "right_ear": "shoulder_mid",
     "mouth_left": "shoulder_mid", "mouth_right": "shoulder_mid",
 }
+
+
+# Nodes of the tree (the hip centre first) and, per node, the bones on its path from the hips.
+_NODES: tuple[str, ...] = ("hip_mid",) + tuple(child for _, child in _TREE)
+_NODE: dict[str, int] = {name: i for i, name in enumerate(_NODES)}
+_PATHS = np.zeros((len(_NODES), len(_TREE)))
+for _k, (_parent, _child) in enumerate(_TREE):
+    _PATHS[_NODE[_child]] = _PATHS[_NODE[_parent]]
+    _PATHS[_NODE[_child], _k] = 1.0
+_LIMB_NODES = (np.array([_NODE[p] for p, _ in _LIMBS]), np.array([_NODE[c] for _, c in _LIMBS]))
 
 
 def default_focal(image_size: tuple[int, int], focal_35mm: float = PHONE_FOCAL_35MM) -> float:
@@ -96,34 +108,11 @@ def reconstruct(lm: Landmarks, focal: float | None = None) -> Skeleton:
         ray_of[f"{part}_mid"] = (ray_of[f"left_{part}"] + ray_of[f"right_{part}"]) / 2
     w, ray = worlds.__getitem__, ray_of.__getitem__
 
-    # Metres per pixel at the hips, from the bones' image-plane extents (weak perspective).
-    world_len = px_len = 0.0
-    for parent, child in _TREE[2:]:
-        world_len += float(np.linalg.norm((w(child) - w(parent))[:2]))
-        px_len += float(np.linalg.norm((ray(child) - ray(parent))[:2]))
-    distance = world_len / px_len if px_len > 1e-9 else 3.0  # Z = f * metres / pixels
-    distance = float(np.clip(distance, 0.3, 30.0))
-
     bones = _bones(w)
-    # Rescale until the limbs lying flattest in the image have their full length:
-    # a bone can look shorter than it is (pointing at the camera), never longer.
-    for _ in range(3):
-        pos, depth, solved = _walk(distance, ray, bones)
-        ratios = []
-        for parent, child in _LIMBS:
-            length = float(np.linalg.norm(w(child) - w(parent)))
-            flat = float(np.linalg.norm((pos[child] - pos[parent])[:2]))
-            if flat > 1e-6 and min(_vis(lm, parent), _vis(lm, child)) > 0.5:
-                ratios.append(length / flat)
-        if len(ratios) < 3:
-            break
-        distance = float(np.clip(distance * float(np.mean(sorted(ratios)[:3])), 0.3, 30.0))
-    # MediaPipe flattens depth by a photo-dependent amount. Bones seen clearly end-on
-    # measure it (their tilt is known from foreshortening); undo it for the others.
-    pos, depth, solved = _walk(distance, ray, bones)
-    gain = _flattening(pos, ray, w)
-    if gain != 1.0:
-        pos, depth, solved = _walk(distance, ray, bones, gain)
+    # How far away the hips are and how much MediaPipe flattened the depth, in one fit
+    # over the long bones; then each bone's depth from its foreshortening and MediaPipe.
+    fit = _scale_and_gain(ray, w, bones, lm)
+    pos, depth, solved = _walk(fit.distance, ray, bones, fit.gain, fit.length_sigma)
     for leaf, parent in _LEAVES.items():
         z = depth[parent] + float(world[INDEX[leaf]][2] - w(parent)[2])
         pos[leaf] = ray(leaf) * max(z, 0.05)
@@ -139,19 +128,98 @@ def _vis(lm: Landmarks, name: str) -> float:
     return lm.vis(name)
 
 
-def _flattening(pos: dict, ray, w) -> float:
-    """MediaPipe's out-of-plane tilt over the true one, from bones tilted > 25 deg (1 if unknown)."""
-    ratios = []
-    for parent, child in _LIMBS:
-        bone = w(child) - w(parent)
-        length = float(np.linalg.norm(bone))
-        true_sin = abs(float((pos[child] - pos[parent])[2])) / max(length, 1e-9)
-        if length < 0.1 or true_sin < 0.42 or true_sin > 0.97:
-            continue
-        ratios.append(math.asin(min(1.0, abs(float(bone[2])) / length)) / math.asin(min(1.0, true_sin)))
-    if len(ratios) < 2:
-        return 1.0
-    return float(np.clip(np.median(ratios), 0.5, 1.0))
+# The fit of camera distance and MediaPipe's depth flattening (see _scale_and_gain).
+_GAINS = np.arange(0.5, 1.0001, 0.025)             # MediaPipe's out-of-plane angle / the true one
+_LENGTH_SIGMA = (0.01, 0.03, 0.15)                 # a long bone's length vs its picture, relative:
+                                                   # floor, first guess, ceiling (1 sigma)
+_TILT_SIGMA = math.radians(5.0)                    # MediaPipe's out-of-plane angle of a bone
+_GAIN_PRIOR = (1.0, 0.5)                           # no flattening unless the bones show it
+_GAIN_SIGMA = 0.1                                  # the fitted gain's error, relative
+
+
+@dataclass(frozen=True)
+class _Fit:
+    distance: float      # camera to the hip centre, metres
+    gain: float          # MediaPipe's out-of-plane angles over the true ones
+    length_sigma: float  # how well bone lengths and their pictures agree on this photo (relative)
+
+
+def _scale_and_gain(ray, w, bones, lm: Landmarks) -> _Fit:
+    """Camera-to-hips distance and MediaPipe's depth flattening, fitted together.
+
+    Each long bone must be as long as MediaPipe says once its out-of-plane angle is
+    known: pixel extent x depth = length x cos(angle). The angle is MediaPipe's
+    divided by the flattening ``gain`` (its world landmarks keep bone lengths but
+    squash their angles out of the image plane, as a learned model errs); the depth
+    is the distance plus the de-flattened steps from the hips. Bones lying in the
+    image plane fix the distance whatever the gain; tilted ones fix the gain.
+    Weighted least squares (a grid over the gain, the distance solved for each), twice: the first pass measures how well this
+    photo's bone lengths agree with their pictures (a few % on real photos), the
+    second weighs the bones by it, so a noisy photo leans on the gain's prior.
+    A camera looking down on a standing person sees no bone at full length: this
+    fit, unlike taking the flattest bones as full length, stays right there.
+    """
+    world_len = px_len = 0.0  # weak-perspective start: metres per ray unit at the hips
+    for parent, child in _TREE[2:]:
+        world_len += float(np.linalg.norm((w(child) - w(parent))[:2]))
+        px_len += float(np.linalg.norm((ray(child) - ray(parent))[:2]))
+    start = float(np.clip(world_len / px_len if px_len > 1e-9 else 3.0, 0.3, 30.0))
+    use = [k for k, (p, c) in enumerate(_LIMBS) if min(_vis(lm, p), _vis(lm, c)) > 0.5]
+    if len(use) < 3:
+        return _Fit(start, 1.0, _LENGTH_SIGMA[2])
+    lengths = np.array([length for _, _, length, _, _ in bones])
+    bone_tilt = np.arcsin(np.clip(np.array([dz for _, _, _, dz, _ in bones]) / np.maximum(lengths, 1e-9), -1, 1))
+    limb_parent, limb_child = _LIMB_NODES[0][use], _LIMB_NODES[1][use]
+    limb_vec = np.array([w(c) - w(p) for p, c in _LIMBS])[use]
+    limb_len = np.linalg.norm(limb_vec, axis=1)
+    limb_tilt = np.abs(np.arcsin(np.clip(limb_vec[:, 2] / np.maximum(limb_len, 1e-9), -1, 1)))
+    # a limb's picture extent scales with its depth: MediaPipe's error in the depth steps
+    # from the hips to the limb's start (the trunk, for an arm) blurs its evidence
+    limb_blur = np.sqrt(_PATHS[limb_parent] @ lengths ** 2) * _TILT_SIGMA / start
+    node_rays = np.array([ray(name)[:2] for name in _NODES])  # the mids' as plain means
+    half_diff = {part: (ray(f"left_{part}") - ray(f"right_{part}"))[:2] / 2 for part in ("hip", "shoulder")}
+    mids = [(_NODE[f"{part}_mid"], _NODE[f"left_{part}"], _NODE[f"right_{part}"], half_diff[part])
+            for part in ("hip", "shoulder")]
+
+    def fit(gains: np.ndarray, sigma: float) -> tuple[float, float, np.ndarray]:
+        """Best gain of ``gains`` with its distance, and the limbs' residuals (log of the
+        picture extent over the expected one)."""
+        steps = lengths[:, None] * np.sin(np.clip(bone_tilt[:, None] / gains[None, :], -1.5, 1.5))
+        offset = _PATHS @ steps  # (nodes, G): node depth - hip depth, per gain
+        rays_xy = np.repeat(node_rays[:, None, :], len(gains), axis=1)  # (nodes, G, 2)
+        for mid, left, right, diff in mids:  # a midpoint's ray under perspective (_mid_ray)
+            rays_xy[mid] += diff[None, :] * ((offset[left] - offset[right]) / 2 / start)[:, None]
+        a, b = rays_xy[limb_parent], rays_xy[limb_child]  # (L, G, 2)
+        ends = b * offset[limb_child][:, :, None] - a * offset[limb_parent][:, :, None]
+        tilts = np.clip(limb_tilt[:, None] / gains[None, :], 0.0, 1.4)  # (L, G)
+        expected = np.log(limb_len[:, None] * np.cos(tilts))
+        weight = 1.0 / (sigma ** 2 + limb_blur[:, None] ** 2 + (np.tan(tilts) * _TILT_SIGMA) ** 2)
+        # the bone's image-plane extent in metres is |(b - a) D + ends|: nearly D times a
+        # constant, so the best log D per gain is a weighted mean, refined a few times
+        distance = np.full(len(gains), start)
+        for _ in range(3):
+            span = (b - a) + ends / distance[None, :, None]
+            log_q = 0.5 * np.log(np.maximum((span * span).sum(axis=2), 1e-18))
+            distance = np.exp((weight * (expected - log_q)).sum(0) / weight.sum(0))
+        r = np.log(distance)[None, :] + log_q - expected
+        cost = (weight * r * r).sum(0) + ((gains - _GAIN_PRIOR[0]) / _GAIN_PRIOR[1]) ** 2
+        i = int(np.argmin(cost))
+        return float(distance[i]), float(gains[i]), r[:, i]
+
+    def refined(sigma: float) -> tuple[float, float, np.ndarray]:
+        _, gain, _ = fit(_GAINS, sigma)
+        return fit(np.clip(gain + np.arange(-0.025, 0.0251, 0.005), _GAINS[0], _GAINS[-1]), sigma)
+
+    distance, gain, r = refined(_LENGTH_SIGMA[1])
+    # the bones' disagreement, from those whose tilt barely matters (2 parameters were fitted)
+    flat = limb_tilt / gain < 0.5
+    if flat.sum() >= 3:
+        sigma = float(np.sqrt(np.sum(r[flat] ** 2) / max(1, flat.sum() - 2)))
+        sigma = float(np.clip(sigma, _LENGTH_SIGMA[0], _LENGTH_SIGMA[2]))
+        distance, gain, r = refined(sigma)
+    else:
+        sigma = _LENGTH_SIGMA[2]
+    return _Fit(float(np.clip(distance, 0.3, 30.0)), gain, sigma)
 
 
 def _bones(w) -> list[tuple[str, str, float, float, bool]]:
@@ -161,59 +229,138 @@ def _bones(w) -> list[tuple[str, str, float, float, bool]]:
         across = parent.endswith("_mid") and not child.endswith("_mid")  # half a left-right line
         if across:
             part = parent[:-4]
-            length = float(np.linalg.norm(w(f"left_{part}") - w(f"right_{part}"))) / 2
+            length = math.hypot(*(w(f"left_{part}") - w(f"right_{part}")).tolist()) / 2
         else:
-            length = float(np.linalg.norm(w(child) - w(parent)))
+            length = math.hypot(*(w(child) - w(parent)).tolist())
         bones.append((parent, child, length, float(w(child)[2] - w(parent)[2]), across))
     return bones
 
 
-def _walk(distance: float, ray, bones, gain: float = 1.0) -> tuple[dict, dict, int]:
+def _mid_ray(ray, part: str, half_dz, depth):
+    """Ray through the 3D midpoint of a left-right pair whose left point lies ``half_dz``
+    deeper than the midpoint (which lies at ``depth``). Under perspective the mean of
+    the two rays misses it: a shoulder line seen at 45 deg shifts it by ~1% of the trunk."""
+    left, right = ray(f"left_{part}"), ray(f"right_{part}")
+    return (left + right) / 2 + (left - right) / 2 * (half_dz / depth)
+
+
+def _walk(distance: float, ray, bones, gain: float = 1.0,
+          length_sigma: float = _LENGTH_SIGMA[1]) -> tuple[dict, dict, int]:
     """Place every bone of the tree, hips outwards, with the hip centre at ``distance``.
-    ``gain``: MediaPipe's depth flattening, undone where its depth is used."""
-    depth: dict[str, float] = {"hip_mid": distance}
-    pos: dict[str, np.ndarray] = {"hip_mid": ray("hip_mid") * distance}
-    solved = 0
-    for parent, child, length, mp_dz, across in bones:
+    ``gain``: MediaPipe's depth flattening, undone where its depth is used;
+    ``length_sigma``: how far this photo's bone lengths can be trusted (relative)."""
+    steps = {}  # MediaPipe's depth step of every bone, de-flattened
+    for parent, child, length, mp_dz, _ in bones:
         if gain != 1.0 and length > 1e-6:
             tilt = math.asin(max(-1.0, min(1.0, mp_dz / length))) / gain
             mp_dz = length * math.sin(max(-math.pi / 2, min(math.pi / 2, tilt)))
-        dz, from_shape = _bone_depth(pos[parent], depth[parent], ray(child), length, mp_dz, across)
+        steps[parent, child] = mp_dz
+
+    def half(part: str) -> float:
+        return (steps[f"{part}_mid", f"left_{part}"] - steps[f"{part}_mid", f"right_{part}"]) / 2
+
+    depth: dict[str, float] = {"hip_mid": distance}
+    pos: dict[str, np.ndarray] = {"hip_mid": _mid_ray(ray, "hip", half("hip"), distance) * distance}
+    # how well each point's depth is known (the hip centre's from the distance fit)
+    spread: dict[str, float] = {"hip_mid": distance * length_sigma / 3}
+    solved = 0
+    for parent, child, length, _, across in bones:
+        mp_dz = steps[parent, child]
+        child_ray = ray(child)
+        if child.endswith("_mid"):
+            child_ray = _mid_ray(ray, child[:-4], half(child[:-4]), max(depth[parent] + mp_dz, 0.1))
+        normal = None
+        if child in _IN_SAGITTAL and "left_hip" in pos and "right_hip" in pos:
+            normal = _unit(pos["left_hip"] - pos["right_hip"])
+        dz, from_shape, sigma = _bone_depth(pos[parent], depth[parent], child_ray, length, mp_dz, across,
+                                            gain, length_sigma, spread[parent], ray(parent), normal)
         solved += from_shape
         depth[child] = depth[parent] + dz
-        pos[child] = ray(child) * depth[child]
+        pos[child] = child_ray * depth[child]
+        spread[child] = math.hypot(spread[parent], sigma)
     return pos, depth, solved
 
 
+# Bones that lie in the body's sagittal plane unless the photo shows otherwise (the
+# trunk, and the thighs of a person standing or bending forward), and how far out of
+# it they typically are (1 sigma). This prior only matters where neither the bone's
+# length nor MediaPipe can tell its depth: a bone square to the line of sight, e.g. a
+# trunk bent 20 deg seen from 45 deg off the side. It costs about 1 deg on a 30 deg
+# side bend seen from an angle (side bends are photographed from the front or back,
+# where the prior has no grip on depth).
+_IN_SAGITTAL = frozenset({"shoulder_mid", "left_knee", "right_knee"})
+_SAGITTAL_SIGMA = math.sin(math.radians(10.0))
+_STEPS = np.linspace(-1.1, 1.1, 221)  # candidate depth steps, in bone lengths
+
+
 def _bone_depth(parent: np.ndarray, parent_z: float, child_ray: np.ndarray, length: float,
-                mp_dz: float, across: bool = False) -> tuple[float, int]:
-    """Depth step from parent to child: from the bone's foreshortening where it is
-    clearly out of the image plane, else MediaPipe's own depth step.
+                mp_dz: float, across: bool = False, gain: float = 1.0,
+                length_sigma: float = _LENGTH_SIGMA[1], parent_sigma: float = 0.0,
+                parent_ray: np.ndarray | None = None,
+                normal: np.ndarray | None = None) -> tuple[float, int, float]:
+    """Depth step from parent to child: the most probable one given the bone's length
+    (its picture must be that long: foreshortening) and MediaPipe's de-flattened step.
+
+    Foreshortening knows the depth well for a bone pointing along the line of sight
+    and hardly at all for one square to it (there the length barely changes with
+    depth); MediaPipe's angle errs by _TILT_SIGMA, amplified by undoing its
+    flattening, plus the gain's own error. Weighing both by these errors on the
+    photo's own length error (``length_sigma``) and on how well the parent's depth is
+    known (``parent_sigma``, metres, moving it along ``parent_ray``) leaves each in
+    charge where it knows. Returns the step, whether the length decided it, and its
+    uncertainty (metres).
 
     ``across``: half of the hip or shoulder line. MediaPipe's widths there do not
     match the pixels (its hips are ~30% wide for its shoulders on front views of
     ../shared/data), so foreshortening is believed only when the line is seen
     nearly end-on (side views), where it is unmistakable."""
-    # |child_ray * Z - parent| = length  ->  a Z^2 - 2 b Z + c = 0
+    tilt = math.asin(min(1.0, abs(mp_dz) / max(length, 1e-9)))
+    mp_sigma = max(length * math.cos(tilt) / gain * math.hypot(_TILT_SIGMA, tilt * _GAIN_SIGMA), 0.02 * length)
+    if length <= 1e-6:
+        return mp_dz, 0, mp_sigma
+    # distance from the parent to the point at depth Z on the child's ray:
+    # |child_ray * Z - parent|^2 = a Z^2 - 2 b Z + |parent|^2
     rx, ry, rz = float(child_ray[0]), float(child_ray[1]), float(child_ray[2])
     px, py, pz = float(parent[0]), float(parent[1]), float(parent[2])
     a = rx * rx + ry * ry + rz * rz
     b = rx * px + ry * py + rz * pz
-    c = px * px + py * py + pz * pz - length * length
-    disc = b * b - a * c
-    if length <= 1e-6 or disc <= 0:
-        return mp_dz, 0
-    roots = ((b - math.sqrt(disc)) / a - parent_z, (b + math.sqrt(disc)) / a - parent_z)
-    shape_dz = min(roots, key=lambda r: abs(r - mp_dz))  # MediaPipe decides near or far
-    if across:  # flat/length from 0.5 (no weight) to 0.3 (full): > 60-70 deg out of plane
+    pp = px * px + py * py + pz * pz
+    if across:
+        disc = b * b - a * (pp - length * length)
+        if disc <= 0:
+            return mp_dz, 0, mp_sigma
+        roots = ((b - math.sqrt(disc)) / a - parent_z, (b + math.sqrt(disc)) / a - parent_z)
+        shape_dz = min(roots, key=lambda r: abs(r - mp_dz))  # MediaPipe decides near or far
         flat = math.sqrt(max(0.0, 1.0 - (shape_dz / length) ** 2))
-        weight = float(np.clip((0.5 - flat) / 0.2, 0.0, 1.0))
+        weight = float(np.clip((0.5 - flat) / 0.2, 0.0, 1.0))  # full weight > 70 deg out of plane
+        if abs(mp_dz) < 0.25 * abs(shape_dz):  # a sign question MediaPipe cannot settle
+            weight *= abs(mp_dz) / (0.25 * abs(shape_dz))
+        return weight * shape_dz + (1 - weight) * mp_dz, int(weight > 0.5), (1 - weight) * mp_sigma
+    dz = _STEPS * length
+    z = parent_z + dz
+    reach = np.sqrt(np.maximum(a * z * z - 2 * b * z + pp, 1e-12))
+    # the parent sliding along its ray by parent_sigma changes the reach by the bone's
+    # share along that ray: near-square bones with an uncertain parent say little
+    if parent_ray is not None and parent_sigma > 0:
+        ray_len = math.sqrt(float(parent_ray @ parent_ray))
+        along = (float(parent @ parent_ray) - float(child_ray @ parent_ray) * z) / (reach * ray_len)
+        spread = np.sqrt((length * length_sigma) ** 2 + (parent_sigma * along) ** 2)
     else:
-        weight = float(np.clip((abs(shape_dz) / length - _SHAPE_FROM) / _SHAPE_SPAN, 0.0, 1.0))
-    # A small MediaPipe step with two far-apart roots is a sign question MediaPipe cannot settle.
-    if abs(mp_dz) < 0.25 * abs(shape_dz):
-        weight *= abs(mp_dz) / (0.25 * abs(shape_dz))
-    return weight * shape_dz + (1 - weight) * mp_dz, int(weight > 0.5)
+        spread = length * length_sigma
+    shape_cost = ((reach - length) / spread) ** 2
+    cost = shape_cost + ((dz - mp_dz) / mp_sigma) ** 2
+    if normal is not None:  # the bone's reach out of the sagittal plane
+        off_plane = float(child_ray @ normal) * z - float(parent @ normal)
+        cost = cost + (off_plane / (length * _SAGITTAL_SIGMA)) ** 2
+    k = min(max(int(np.argmin(cost)), 1), len(dz) - 2)
+    c0, c1, c2 = cost[k - 1], cost[k], cost[k + 1]
+    bend = c0 - 2 * c1 + c2
+    step = dz[1] - dz[0]
+    best = dz[k] + (0.5 * step * (c0 - c2) / bend if bend > 1e-12 else 0.0)
+    # did the length decide (its cost curves more there than MediaPipe's)?
+    shape_bend = shape_cost[k - 1] - 2 * shape_cost[k] + shape_cost[k + 1]
+    sigma = math.sqrt(2.0 / bend) * step if bend > 1e-12 else mp_sigma
+    return float(best), int(shape_bend / step ** 2 > 2.0 / mp_sigma ** 2), min(sigma, mp_sigma)
 
 
 @dataclass(frozen=True)

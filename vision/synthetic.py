@@ -260,7 +260,8 @@ def shoot(pose: SynthPose, cam: SynthCamera, *, depth_gain: float = 1.0, depth_n
     ones = np.ones(len(body))
     landmarks = Landmarks(pixel=pixel, normalized=normalized, world=world, visibility=ones * 0.99,
                           presence=ones * 0.99, image_size=(cam.width, cam.height))
-    return SynthShot(landmarks, truth_angles(body), body, rot, f)
+    hip_camera = (hip_mid - position) @ rot.T  # where the hip centre truly is, for checking distances
+    return SynthShot(landmarks, truth_angles(body), body, rot, f, extras={"hip_centre_camera": hip_camera})
 
 
 def _sag(v: np.ndarray) -> float:

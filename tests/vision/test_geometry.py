@@ -24,8 +24,7 @@ PITCHES = range(0, 25, 5)   # camera above, looking down
 POSES = (SynthPose(hip_flexion=20), SynthPose(hip_flexion=45), SynthPose(hip_flexion=70),
          SynthPose(hip_flexion=100), SynthPose(hip_flexion=80, knee_flexion=20))
 DISTANCE_M = 2.5     # a phone's usual distance for a whole-body photo (26 mm lens, body ~70% of the frame)
-LIMIT_DEG = 5.0      # the issue's aim; reached in all but the hardest cells (see below)
-WORST_DEG = 8.0      # what we reach everywhere (7-8 deg: a shallow bend seen at 40-45 deg yaw)
+LIMIT_DEG = 5.0      # the issue's aim, in every cell
 
 
 def _angles(sk: Skeleton, lm: Landmarks) -> tuple[float, float]:
@@ -66,21 +65,23 @@ def _table(errors: dict, title: str) -> str:
 
 
 def test_hip_flexion_and_trunk_inclination_are_view_invariant():
-    """Within 5 deg in at least 90% of the (yaw, pitch) cells, within 8 deg everywhere.
+    """Within 5 deg of the truth in every (yaw, pitch) cell, for every pose, seen from both sides.
 
-    The hardest cell is a shallow (20 deg) bend at 45 deg yaw: the trunk then points
-    only ~14 deg out of the image plane, where foreshortening is too weak to trust and
-    MediaPipe's flattened depth is still partly used."""
+    The hardest cells are shallow bends seen 40-45 deg off the side: the trunk then
+    leans square to the line of sight, where its length says nothing about its depth
+    and MediaPipe's flattened depth (undone by the fitted gain) and the sagittal-plane
+    prior decide. Over other noise seeds 98-100% of the cells stay within 5 deg (worst
+    ~6 deg): the remaining error is MediaPipe's depth noise, amplified by undoing its
+    flattening, on bones square to the line of sight."""
     ours, base = _sweep(depth_noise_m=0.01)
     report = _table(ours, "ours: worst |error| deg (trunk inclination, trunk-thigh flexion)") + "\n" + \
         _table(base, "MediaPipe world landmarks as they come")
     print(report)
     errors = np.array(list(ours.values()))
-    assert errors.max() <= WORST_DEG, report
-    assert (errors <= LIMIT_DEG).mean() >= 0.9, report
-    assert errors.mean() <= 3.5, report
+    assert errors.max() <= LIMIT_DEG, report
+    assert errors.mean() <= 3.0, report
     # the baseline misses by far more, so the test measures the correction, not an easy case
-    assert max(base.values()) > WORST_DEG + 4, report
+    assert max(base.values()) > LIMIT_DEG + 6, report
 
 
 def test_with_keypoint_noise_the_correction_still_beats_raw_world_landmarks():
@@ -89,6 +90,30 @@ def test_with_keypoint_noise_the_correction_still_beats_raw_world_landmarks():
     report = _table(ours, "ours, with keypoint noise") + "\n" + _table(base, "world landmarks, same noise")
     print(report)
     assert np.mean(list(ours.values())) < np.mean(list(base.values())), report
+
+
+@pytest.mark.parametrize("bend", [15, 30])
+@pytest.mark.parametrize("yaw", [90, 70, 45])
+def test_a_side_bend_is_not_pulled_into_the_sagittal_plane(bend, yaw):
+    """The trunk's sagittal-plane prior must not erase a real side bend, even seen at
+    an angle (a prior as tight as 3 deg would read a 30 deg bend at 45 deg as ~3 deg)."""
+    for cam in (SynthCamera(yaw=yaw, pitch=8), SynthCamera(yaw=180 - yaw, pitch=8)):
+        shot = shoot(SynthPose(lateral_bend=bend), cam, depth_gain=0.7, depth_noise_m=0.01, seed=yaw)
+        sk = reconstruct(shot.landmarks)
+        frame = body_frame(sk, estimate_gravity(sk, shot.landmarks), shot.landmarks)
+        seen = frame.lateral(sk.at("shoulder_mid") - sk.at("hip_mid"))
+        assert seen == pytest.approx(shot.truth["lateral_bend"], abs=7.0), cam
+
+
+@pytest.mark.parametrize("pitch", [0, 20])
+def test_the_distance_is_right_when_the_camera_looks_down_on_the_person(pitch):
+    """From 20 deg above no bone lies in the image plane: taking the flattest bones as
+    full length would put the camera ~5% too far and make every tilt read low."""
+    shot = shoot(SynthPose(hip_flexion=20), SynthCamera(yaw=45, pitch=pitch, distance=2.5), depth_gain=0.7)
+    sk = reconstruct(shot.landmarks, focal=shot.focal)
+    truth = shot.extras["hip_centre_camera"]
+    assert sk.distance == pytest.approx(float(np.linalg.norm(truth)), rel=0.005)
+    assert np.linalg.norm(sk.origin - truth) < 0.02
 
 
 def test_reconstruction_is_exact_for_exact_inputs():
