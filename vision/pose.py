@@ -115,10 +115,10 @@ def _run(graph, rgb: np.ndarray) -> PoseOutput:
     detections = _detections(result.pose_detections, width, height)
     if result.pose_landmarks is None or result.pose_world_landmarks is None:
         return PoseOutput(None, None, detections)
-    norm = np.array([[p.x, p.y, p.z] for p in result.pose_landmarks.landmark], dtype=np.float64)
-    world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks.landmark], dtype=np.float64)
-    visibility = np.array([p.visibility for p in result.pose_landmarks.landmark], dtype=np.float64)
-    presence = np.array([p.presence for p in result.pose_landmarks.landmark], dtype=np.float64)
+    image_points = np.array([(p.x, p.y, p.z, p.visibility, p.presence) for p in result.pose_landmarks.landmark],
+                            dtype=np.float64)
+    norm, visibility, presence = image_points[:, :3].copy(), image_points[:, 3].copy(), image_points[:, 4].copy()
+    world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64)
     pixel = norm[:, :2] * np.array([width, height], dtype=np.float64)
     landmarks = Landmarks(pixel=pixel, normalized=norm, world=world, visibility=visibility,
                           presence=presence, image_size=(width, height))

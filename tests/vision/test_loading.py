@@ -181,3 +181,27 @@ def test_refusals_cross_process_boundaries_intact():
 
     err = pickle.loads(pickle.dumps(PhotoRejected(Reason.CROPPED, "feet")))
     assert err.reason is Reason.CROPPED and err.detail == "feet"
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_the_fast_jpeg_path_gives_pillows_pixels(orientation, mode):
+    """Complete JPEGs are decoded by OpenCV (faster); every EXIF orientation and grey
+    pictures must come out exactly as Pillow's own decoding and exif_transpose give them."""
+    from PIL import ImageOps
+
+    img = Image.fromarray(_gradient(320, 240)).convert(mode)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(img, "JPEG", quality=90, exif=exif.tobytes())
+    with Image.open(io.BytesIO(data)) as pil:
+        expected = np.asarray(ImageOps.exif_transpose(pil).convert("RGB"))
+    out = load_image(data)
+    assert out.shape == expected.shape and out.flags.c_contiguous
+    assert np.array_equal(out, expected)
+
+
+def test_a_jpeg_with_data_after_its_end_marker_still_loads():
+    """Motion photos append a video after the JPEG; the picture is still the JPEG."""
+    data = _encode(_gradient(), "JPEG", quality=90) + b"ftypmp42" + bytes(5000)
+    assert load_image(data).shape == (240, 320, 3)
