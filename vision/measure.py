@@ -63,7 +63,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vision.geometry import BodyFrame, Gravity, Skeleton, knee_angle
-from vision.types import BackShape, Landmarks, Measurement, View
+from vision.types import INDEX, BackShape, Landmarks, Measurement, View
 from vision.view import off_side
 
 # Typical standing values of the contour angles as this method reads them; they turn
@@ -104,6 +104,16 @@ def raw_angles(sk: Skeleton, frame: BodyFrame, lm: Landmarks, yaw_deg: float | N
     }
     if yaw_deg is not None:
         values["trunk_rotation"] = _rotation_from_widths(lm, yaw_deg, values["trunk_rotation"])
+    # witnesses of a twist for the movement check (not measurements): the shoulders' turn
+    # from the knee line (a standing twist also turns the pelvis on the thighs), and
+    # MediaPipe's own depth of the shoulder and hip lines (it reads twists low, but rarely
+    # invents one)
+    values["shoulder_knee_rotation"] = _wrap(frame.heading(sk.at("left_shoulder") - sk.at("right_shoulder"))
+                                             - frame.heading(sk.at("left_knee") - sk.at("right_knee")))
+    world = lm.world
+    values["mediapipe_rotation"] = _wrap(
+        frame.heading(world[INDEX["left_shoulder"]] - world[INDEX["right_shoulder"]])
+        - frame.heading(world[INDEX["left_hip"]] - world[INDEX["right_hip"]]))
     side = "left" if lm.vis("left_ear") + lm.vis("left_shoulder") >= lm.vis("right_ear") + lm.vis(
         "right_shoulder") else "right"
     values["head_forward"] = frame.sagittal(sk.at(f"{side}_ear") - sk.at(f"{side}_shoulder"))

@@ -4,9 +4,18 @@ Soft scores from the body-frame angles (vision.measure.raw_angles), turned into
 probabilities. Thresholds are where the movement clearly starts, not clinical
 norms: a forward bend tips the trunk past ~35 deg, a backward bend leans it back
 past ~12 deg (or extends it behind the thighs when lying prone), a side bend
-tilts it sideways past ~12 deg, a rotation turns the shoulders past ~18 deg
-from the pelvis. Sagittal evidence counts for less from the front, sideways and
-twisting evidence for less from the side.
+leans the trunk sideways past ~10 deg, a rotation turns the shoulders past ~15 deg
+from the pelvis. Each sideways and twisting cue has a second witness, because one
+angle alone misses real movements on photos:
+
+- side bend: the shoulder line tips the same way as the trunk (the upper trunk bends
+  more than the hip-to-shoulder line shows); standing, it stays within ~10 deg of level;
+- rotation: MediaPipe's own depth of the shoulder and hip lines (it reads twists low,
+  ../shared/tools/synth, but rarely invents one) and, from the front or back, the
+  shoulders' turn from the knee line (a standing twist turns the pelvis on the thighs too).
+
+Sagittal evidence counts for less from the front, sideways and twisting evidence
+for less from the side.
 """
 
 from __future__ import annotations
@@ -22,10 +31,29 @@ def _rise(x: float, at: float, width: float) -> float:
     return 1.0 / (1.0 + math.exp(-(x - at) / width))
 
 
+def side_evidence(v: dict[str, float]) -> float:
+    """Degrees of sideways bend: the trunk line's lean, plus a quarter of the shoulder
+    line's tip beyond the ~10 deg it shows standing, when it tips the same way (a bend
+    to the left drops the left shoulder: lateral_bend +, shoulder_level -)."""
+    lateral = v["lateral_bend"]
+    tip = -math.copysign(1.0, lateral) * v["shoulder_level"] if abs(lateral) >= 3 else 0.0
+    return abs(lateral) + 0.25 * max(0.0, tip - 10.0)
+
+
+def twist_evidence(v: dict[str, float], off_side_deg: float) -> float:
+    """Degrees of twist: the fused skeleton's shoulder-to-pelvis turn, MediaPipe's own
+    (x0.8), or, seen from the front or back, the shoulders' turn from the knee line
+    (x0.6: the pelvis turning on the thighs is part of a standing twist, not of the
+    spine's; the knee line's depth is only trusted when it faces the camera)."""
+    evidence = max(abs(v["trunk_rotation"]), 0.8 * abs(v.get("mediapipe_rotation", 0.0)))
+    if off_side_deg >= 50:
+        evidence = max(evidence, 0.6 * abs(v.get("shoulder_knee_rotation", 0.0)))
+    return evidence
+
+
 def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
     v = angles.values
     incl, flex = v["trunk_inclination"], v["trunk_thigh_angle"]
-    lateral, rotation = abs(v["lateral_bend"]), abs(v["trunk_rotation"])
     off = off_side(view.yaw_deg)
     if on_feet:
         forward = _rise(incl, 35, 6)
@@ -37,8 +65,8 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
         backward = _rise(-flex, 10, 4)
     # sideways and twisting angles need a trunk that is not tipped over, and read best from the front
     upright = _rise(45 - abs(incl), 0, 6)
-    side = _rise(lateral, 12, 3) * upright * (0.6 + 0.4 * off / 90)
-    twist = _rise(rotation, 18, 4) * upright * (0.7 + 0.3 * off / 90)
+    side = _rise(side_evidence(v), 10, 2.5) * upright * (0.6 + 0.4 * off / 90)
+    twist = _rise(twist_evidence(v, off), 15, 3) * upright * (0.7 + 0.3 * off / 90)
     scores = {
         Movement.FORWARD_BEND: forward,
         Movement.BACKWARD_BEND: backward,

@@ -70,3 +70,28 @@ def rgb_of(photo_bytes):
         return cache[relative]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def seen(estimator, photo_bytes):
+    """relative path -> PhotoAnalysis with the framing gates off (a movement photo cut at the
+    feet or small in the frame still shows its movement), or None when nobody was found."""
+    from vision.analysis import analyse_image
+    from vision.loading import load_image
+    from vision.quality import Limits
+
+    framing_off = Limits(part_presence=0.0, edge_margin=-10.0, min_person_frac=0.0, min_person_px=0.0,
+                         max_roll_deg=90.0, min_distance_m=0.0, min_distance_guess_m=0.0,
+                         second_person_score=2.0)
+    cache: dict[str, object] = {}
+
+    def get(relative: str):
+        if relative not in cache:
+            try:
+                cache[relative] = analyse_image(load_image(photo_bytes(relative)), estimator, annotate=False,
+                                                limits=framing_off).analysis
+            except PhotoRejected:
+                cache[relative] = None
+        return cache[relative]
+
+    return get
