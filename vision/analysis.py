@@ -53,8 +53,9 @@ def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35
 
     sk = reconstruct(lm, default_focal(lm.image_size, focal_35mm or PHONE_FOCAL_35MM))
     gravity = estimate_gravity(sk, lm)
-    if not ("balance" in gravity.source or "legs" in gravity.source) or abs(gravity_roll(gravity)) >= 8:
-        # the body alone is not sure (or sees a tilt): ask the room's vertical lines too
+    if not ("balance" in gravity.source or "legs" in gravity.source) or round(abs(gravity_roll(gravity)), 3) >= 8:
+        # the body alone is not sure (or sees a tilt; rounded: the grid's 8.0 deg comes
+        # out of the trigonometry as 7.999...): ask the room's vertical lines too
         gravity = estimate_gravity(sk, lm, scene_roll(rgb, pose.mask))
     frame = body_frame(sk, gravity, lm)
     view = estimate_view(sk, frame, gravity)
