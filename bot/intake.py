@@ -30,11 +30,21 @@ POLL_TIMEOUT = 30                 # seconds of long polling
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _update_id(raw: dict) -> int | None:
+    value = raw.get("update_id")
+    return value if _is_int(value) else None
+
+
 def user_of(raw: dict) -> int | None:
     for kind in ("message", "edited_message", "callback_query"):
-        sender = (raw.get(kind) or {}).get("from") or {}
-        if "id" in sender:
-            return int(sender["id"])
+        part = raw.get(kind)
+        sender = (part.get("from") if isinstance(part, dict) else None) or {}
+        if isinstance(sender, dict) and _is_int(sender.get("id")):
+            return sender["id"]
     return None
 
 
@@ -76,9 +86,16 @@ class Intake:
         parsed = []
         for raw in raws:
             try:
-                parsed.append((raw, Update.de_json(raw, self.app.bot)))
-            except Exception:  # noqa: BLE001 - one unreadable update must not block the rest
-                log.exception("unreadable update %s dropped", raw.get("update_id"))
+                update = Update.de_json(raw, self.app.bot)
+                for who in (update.effective_user, update.effective_chat):
+                    if who is not None and not _is_int(who.id):
+                        raise ValueError("a user or chat id that is not a number")
+                parsed.append((raw, update))
+            except Exception as exc:  # noqa: BLE001 - one unreadable update must not block the rest
+                # its id and kind only: the content (and an error quoting it) is personal
+                log.warning("unreadable update %s (%s) dropped: %s", raw.get("update_id"),
+                            ", ".join(sorted(str(k) for k in raw if k != "update_id")),
+                            type(exc).__name__)
         return parsed
 
     async def accept(self, raws: Sequence[dict]) -> int:
@@ -113,8 +130,7 @@ class Intake:
         failures = 0
         while True:
             try:
-                updates = await bot.get_updates(offset=self.offset, timeout=self.poll_timeout,
-                                                allowed_updates=list(ALLOWED_UPDATES))
+                raws = await self._get_updates(self.offset, self.poll_timeout)
                 failures = 0
             except RetryAfter as exc:
                 await asyncio.sleep(retry_seconds(exc))
@@ -133,26 +149,41 @@ class Intake:
                 log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay)
                 await asyncio.sleep(delay)
                 continue
-            if not updates:
+            readable = [r for r in raws if isinstance(r, dict) and _update_id(r) is not None]
+            if len(readable) < len(raws):
+                log.warning("%d update(s) without an update id dropped", len(raws) - len(readable))
+            if not readable:
                 continue
             # Saved before the offset moves on: shielded so a stop cannot cut it in half.
             try:
-                await asyncio.shield(self.accept([u.to_dict() for u in updates]))
+                await asyncio.shield(self.accept(readable))
             except StorageError:
                 # not saved: not confirmed either, so Telegram offers them again (a turn
                 # already saved recognises its update by its id)
                 log.exception("updates not saved; fetching them again")
                 await asyncio.sleep(BACKOFF[0])
                 continue
-            self.offset = updates[-1].update_id + 1
+            self.offset = max(_update_id(r) for r in readable) + 1
+
+    async def _get_updates(self, offset: int, timeout: int, limit: int = 100) -> list:
+        """getUpdates as JSON, each update parsed on its own later (``accept``).
+
+        PTB's get_updates parses the whole batch: one update it cannot read (a newer Bot
+        API, a malformed one) fails every poll, so nobody is served again, and PTB logs
+        the batch, patients' messages included."""
+        bot = self.app.bot
+        read_timeout = (bot._request[0].read_timeout or 0) + timeout  # noqa: SLF001 - as PTB does
+        result = await bot._post(  # noqa: SLF001 - the raw call behind get_updates
+            "getUpdates", {"offset": offset, "timeout": timeout, "limit": limit,
+                           "allowed_updates": list(ALLOWED_UPDATES)}, read_timeout=read_timeout)
+        return result if isinstance(result, list) else []
 
     async def confirm(self) -> None:
         """Tell Telegram what is saved (the offset), without waiting for more."""
         if not self.offset:
             return
         try:
-            await self.app.bot.get_updates(offset=self.offset, timeout=0, limit=1,
-                                           allowed_updates=list(ALLOWED_UPDATES))
+            await self._get_updates(self.offset, timeout=0, limit=1)
         except TelegramError as exc:
             log.warning("could not confirm the last updates (they come again and are "
                         "recognised): %s", exc)

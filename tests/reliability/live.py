@@ -264,3 +264,25 @@ class ProcHarness:
                 calls = len(self.api.calls)
                 await asyncio.sleep(0.02)
         await asyncio.wait_for(quiet(), timeout)
+
+
+# -- logs ---------------------------------------------------------------------------------------
+QUIETED = ("httpx", "httpcore", "telegram.ext.ExtBot", "apscheduler", "absl")  # as backcare.logs
+
+
+@contextlib.contextmanager
+def production_log_levels(ours: int = 10):
+    """Libraries at the levels backcare.logs.setup gives them (they log request URLs, which
+    carry the bot token, and API replies); our own loggers at ``ours`` (default DEBUG)."""
+    import logging
+
+    saved = {name: logging.getLogger(name).level for name in QUIETED + ("bot", "backcare", "vision")}
+    try:
+        for name in QUIETED:
+            logging.getLogger(name).setLevel(logging.WARNING)
+        for name in ("bot", "backcare", "vision"):
+            logging.getLogger(name).setLevel(ours)
+        yield
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
