@@ -238,11 +238,24 @@ def _default_chart() -> Chart:
     return chart_for_export
 
 
-def run(config: BotConfig) -> None:
-    """``backcare bot``: run until SIGINT or SIGTERM, then stop gracefully."""
+# PTB prints every update it handles in full (messages, names, ids) at DEBUG
+WHOLE_UPDATES = ("telegram.ext.Application", "telegram.ext.Updater")
+
+
+def setup_logging(level: str | None = None) -> None:
+    """backcare.logs.setup, with PTB's loggers that print whole updates held at INFO even
+    when the bot logs at DEBUG: patients' words never go into the logs."""
     from backcare import logs
 
-    logs.setup()
+    logs.setup(level)
+    for name in WHOLE_UPDATES:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
+
+
+def run(config: BotConfig) -> None:
+    """``backcare bot``: run until SIGINT or SIGTERM, then stop gracefully."""
+    setup_logging()
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -259,4 +272,4 @@ def run(config: BotConfig) -> None:
         raise SystemExit(f"backcare: {exc}") from None
 
 
-__all__ = ["BotRunner", "BotRuntime", "build_application", "run", "serve"]
+__all__ = ["BotRunner", "BotRuntime", "build_application", "run", "serve", "setup_logging"]

@@ -286,3 +286,32 @@ def production_log_levels(ours: int = 10):
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+
+
+# -- photos without MediaPipe -----------------------------------------------------------------
+class AcceptingServices:
+    """Every photo accepted as showing its step (a measurement, an annotated picture);
+    reports from the real pipeline (ratings, reasoning, program). For tests about what
+    happens around photos rather than what vision sees in them."""
+
+    def __init__(self) -> None:
+        from backcare.pipeline import Pipeline
+
+        self.pipeline = Pipeline(pose=None)
+        self.photos: list[bytes] = []
+
+    async def analyse_photo(self, data: bytes, step: str, filename: str | None = None):
+        from backcare.report import PhotoResult
+        from backcare.vocabulary import vocabulary
+        from vision.types import Measurement
+
+        self.photos.append(data)
+        movement = vocabulary().movements[step]
+        return PhotoResult(step=step, source=filename or step, accepted=True,
+                           measurements={"trunk_inclination": Measurement(
+                               "trunk_inclination", 60.0, "deg", 0.9, "3d-world")},
+                           view=movement.view, movement_seen=movement.expects, confidence=0.9,
+                           annotated_jpeg=b"\xff\xd8annotated:" + data[-32:])
+
+    async def build_report(self, result, photos, language):
+        return await self.pipeline.build_report(result, photos, language)
