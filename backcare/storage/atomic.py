@@ -18,11 +18,36 @@ TEMP_SUFFIX = ".tmp"
 
 
 def ensure_private_dir(folder: Path) -> None:
-    """Create ``folder`` (and parents) owner-only; tighten it if it is ours and looser."""
-    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    """Create ``folder`` (and parents) owner-only; tighten it if it is ours and looser.
+
+    Parents are made one by one: mkdir(parents=True) gives them the umask's mode, so
+    with umask 0 ``data/photos`` would list every patient's id to every local user."""
+    folder = Path(folder)
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            new.mkdir(mode=DIR_MODE)
+        os.chmod(new, DIR_MODE)
+    folder = missing[0] if missing else folder
     mode = folder.stat().st_mode & 0o777
     if mode & 0o077 and folder.stat().st_uid == os.getuid():
         os.chmod(folder, mode & ~0o077)
+
+
+def private_tree(folder: Path) -> None:
+    """Make ``folder`` and what is inside owner-only (files copied back by hand after a
+    restore come with whatever mode cp gave them). Symbolic links are not followed."""
+    folder = Path(folder)
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for root, _, files in os.walk(folder, followlinks=False):   # every folder comes as a root
+        for path, wanted in [(Path(root), DIR_MODE), *((Path(root) / f, FILE_MODE) for f in files)]:
+            info = path.lstat()
+            if not path.is_symlink() and info.st_mode & 0o077 and info.st_uid == os.getuid():
+                os.chmod(path, wanted)
 
 
 def fsync_dir(folder: Path) -> None:

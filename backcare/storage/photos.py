@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from backcare.storage.atomic import atomic_write, ensure_private_dir
+from backcare.storage.atomic import atomic_write, ensure_private_dir, private_tree
 from backcare.storage.errors import StorageError
 
 _NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
@@ -53,6 +53,7 @@ class FilePhotos:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        private_tree(self.folder)
 
     def _user_dir(self, user_id: int) -> Path:
         return self.folder / str(int(user_id))

@@ -92,7 +92,8 @@ class TinyDBStorage(DocumentStorage):
             log.warning("removed %s left by an interrupted write", stale.name)
         if not self.path.exists():
             return empty_database()
-        atomic.private_file_mode(self.path)
+        for path in [self.path, *self.backup_paths()]:
+            atomic.private_file_mode(path)
         return self._read_or_refuse()
 
     @property
@@ -103,6 +104,7 @@ class TinyDBStorage(DocumentStorage):
         """One process per file: two bots writing the same file would lose each other's data."""
         lock_path = self.path.with_name(self.path.name + ".lock")
         handle = open(os.open(lock_path, os.O_RDWR | os.O_CREAT, atomic.FILE_MODE), "r+b")
+        atomic.private_file_mode(lock_path)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
