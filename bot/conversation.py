@@ -166,6 +166,9 @@ class Conversation:
 
     async def finish(self, turn: Turn, clock: "Stopwatch | None" = None) -> None:
         clock = clock or Stopwatch()
+        # read before the erase removes it: the dialogs keep pictures in memory by conversation
+        erased_session = (self.storage.get_state(turn.user_id) or {}).get("session") \
+            if turn.erase else None
         try:
             change = await self.db(self._save, turn, self.clock())
             clock.lap("save")
@@ -177,6 +180,7 @@ class Conversation:
         if turn.erase:
             self.scheduler.unschedule(turn.user_id)
             self.outbox.forget_user(turn.user_id)
+            self._forget_pictures(erased_session)
             self.outbox.blobs.update(turn.blobs)
             await self.outbox.send_transient(turn.user_id, turn.chat_id, prioritised(turn))
             self.outbox.live_buttons.pop(turn.user_id, None)
@@ -186,6 +190,13 @@ class Conversation:
         await self.outbox.flush(turn.user_id)
         clock.lap("send")
         self.outbox.tidy(turn.user_id, turn.chat_id, tidying(turn))
+
+    def _forget_pictures(self, session: str | None) -> None:
+        """The annotated pictures the dialogs hold for an erased conversation (kept in memory
+        to be shown again when the patient agreed to keep photos)."""
+        pictures = getattr(self.dialogs, "pictures", None)
+        if session and pictures is not None:
+            pictures.drop(session)
 
     def _save(self, turn: Turn, now: datetime) -> ReminderChange:
         """Everything the turn changed, in one transaction (runs in a storage thread)."""
