@@ -1,10 +1,10 @@
 """The bot in a process of its own, for tests and benchmarks that kill it (SIGKILL).
 
-    python -m tests.reliability.botproc DATA_FILE BASE_URL FILE_URL TOKEN [--vision N]
+    python -m tests.reliability.botproc DATA_FILE BASE_URL FILE_URL TOKEN [--ready-fd FD] [--vision N]
 
 Runs what `backcare bot` runs (bot.app: TinyDB storage in DATA_FILE, the real
-dialogs and interview.yaml) against the Bot API at BASE_URL, prints "ready"
-once it polls, and stops gracefully on SIGTERM. Without ``--vision`` photos are
+dialogs and interview.yaml) against the Bot API at BASE_URL, writes "ready" (to FD,
+or stdout) once it polls, and stops gracefully on SIGTERM. Without ``--vision`` photos are
 not expected (tests.reliability.live.NoPhotos); with it, the vision pool runs
 N MediaPipe workers (children of this process, so they can be killed too).
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -25,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("base_url")
     parser.add_argument("file_url")
     parser.add_argument("token")
+    parser.add_argument("--ready-fd", type=int, default=None, help="where to say ready (then closed)")
     parser.add_argument("--vision", type=int, default=0, help="vision workers (0: no photos)")
     parser.add_argument("--vision-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
@@ -54,7 +56,11 @@ async def serve(args: argparse.Namespace) -> None:
                                 retry_delays=(0.05, 0.1, 0.2, 0.4))
         runner = BotRunner(app)
         await runner.start()
-        print("ready", flush=True)
+        if args.ready_fd is None:
+            print("ready", flush=True)
+        else:
+            os.write(args.ready_fd, b"ready\n")
+            os.close(args.ready_fd)
         await stop.wait()
         await runner.stop()
     finally:

@@ -192,17 +192,28 @@ class BotProcess:
         self.starts = 0
 
     async def start(self, timeout: float = 60.0) -> None:
+        """Start it and wait until it polls. "ready" comes on a pipe of its own: the vision
+        workers inherit stdout, so a pipe there would stay open after the bot is killed."""
         import asyncio
+        import os
         import sys
 
+        read_end, write_end = os.pipe()
         args = [sys.executable, "-m", "tests.reliability.botproc", str(self.data_file),
-                self.api.base_url, self.api.file_url, self.api.token]
+                self.api.base_url, self.api.file_url, self.api.token, "--ready-fd", str(write_end)]
         if self.vision:
             args += ["--vision", str(self.vision), "--vision-timeout", str(self.vision_timeout)]
-        with open(self.log_file, "ab") as log:
-            self.process = await asyncio.create_subprocess_exec(
-                *args, cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=log)
-        line = await asyncio.wait_for(self.process.stdout.readline(), timeout)
+        try:
+            with open(self.log_file, "ab") as log:
+                self.process = await asyncio.create_subprocess_exec(
+                    *args, cwd=REPO, stdout=log, stderr=log, pass_fds=(write_end,))
+            os.close(write_end)
+            write_end = -1
+            line = await asyncio.wait_for(asyncio.to_thread(os.read, read_end, 16), timeout)
+        finally:
+            if write_end >= 0:
+                os.close(write_end)
+            os.close(read_end)     # (also ends the read if it timed out)
         if line.strip() != b"ready":
             raise AssertionError(f"the bot did not start: {self.log_file.read_text()[-2000:]}")
         self.starts += 1

@@ -1,0 +1,420 @@
+"""Soak: simulated patients through the real bot for a while, with a fault every few seconds.
+
+    .venv/bin/python bench/soak.py [--seconds 60] [--patients 10] [--fault-every 3] [--seed 7]
+
+The bot runs as `backcare bot` runs it, in a process of its own
+(tests/reliability/botproc.py: bot.app, TinyDB on disk, the dialogs and interview.yaml,
+one MediaPipe vision worker); this process plays Telegram (tests/support/fake_botapi.py)
+and the patients. Every --fault-every seconds comes one fault, in turn: the Bot API
+answers 5xx, drops connections, answers 429, answers slowly; the vision worker is
+killed (SIGKILL); the bot process is killed (SIGKILL) and started again.
+
+Patients go through the whole journey (consent, interview, a photo per step from
+../shared/data, results, reminders) and start again (/restart), as a person would: they
+act on where the bot has them, wait for its reply, and act again after 40 s without one.
+Every other patient starts at the photos, so the vision worker is busy from the start.
+
+Checked at the end, from the data file after a graceful stop: every patient's state is
+one the dialogs can go on from; every answer the bot moved on from (the patient was
+shown the next question) is saved; every photo step it moved on from after a photo is
+saved as accepted; every report the patient was shown is kept; the inbox and the
+outbox are empty. Printed: patients, updates, faults injected, errors seen by
+patients, data lost (must be 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+sys.path.insert(0, str(REPO))
+
+from backcare.interview import InterviewRegistry  # noqa: E402
+from backcare.vocabulary import vocabulary  # noqa: E402
+from bot.dialogs.engine import _restore  # noqa: E402
+from bot.dialogs.flow import STEP  # noqa: E402
+from bot.render import parse_callback  # noqa: E402
+from tests.reliability.live import (INTERVIEW, BotProcess, FileView, answer_events,  # noqa: E402
+                                    healthy_answers, read_database)
+from tests.support.fake_botapi import FakeBotApi, Fault, Sent  # noqa: E402
+from tests.support.patients import PHOTO_FOR_STEP, photo  # noqa: E402
+
+FAULTS = ("5xx", "dropped connection", "429", "slow reply", "vision worker killed", "bot killed")
+ERRORS = {  # what patients are told when something failed on the bot's side
+    "apology": "Sorry, something went wrong",
+    "analysis failed": "went wrong while analysing",
+    "analysis timed out": "The analysis took too long",
+    "report failed": "couldn't finish the analysis",
+    "not saved": "was not saved",
+}
+REPORT = ("your back pain going", "find a clear pattern in your answers")
+NO_REPLY_AFTER = 40.0
+BASE_ID = 700_000
+
+
+def note(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+# -- the patients ------------------------------------------------------------------------------
+class Patient:
+    def __init__(self, soak: "Soak", user_id: int) -> None:
+        self.soak = soak
+        self.api, self.view = soak.api, soak.view
+        self.user = soak.api.user(user_id, f"P{user_id}", "en")
+        self.rng = random.Random(user_id)
+        self.accepted: dict[str, Any] = {}      # this round: answers the bot moved on from
+        self.photos_accepted: set[str] = set()  # this round: photo steps it moved on from
+        self.reports_seen = 0
+        self.rounds = 0
+        self.updates = 0
+        self.errors: Counter[str] = Counter()
+        self.latencies: list[float] = []
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    # what the patient sees and does
+    def _button(self, value: str) -> tuple[Sent, str] | None:
+        keyboards = self.view.get_session(self.id).get("keyboards", {})
+        for message in reversed(self.api.messages(self.id)):
+            for button in message.buttons:
+                parsed = parse_callback(button.get("callback_data"))
+                if parsed and parsed[0] in keyboards and \
+                        keyboards[parsed[0]]["values"][parsed[1]:parsed[1] + 1] == [value]:
+                    return message, button["callback_data"]
+        return None
+
+    async def act(self, kind: str, value: Any) -> list[Sent]:
+        """Do one thing, then wait for the bot's reply; returns the messages it sent."""
+        messages = self.api.messages(self.id)
+        last = max((m.message_id for m in messages), default=0)
+        edits = {m.message_id: m.edits for m in messages}
+        if kind == "press":
+            found = self._button(value)
+            if found is None:       # its question has not arrived (yet): ask to see it again
+                kind, value = "text", "/start"
+            else:
+                self.api.press(self.user, found[0], data=found[1])
+        if kind == "text":
+            self.api.send_text(self.user, value)
+        elif kind == "photo":
+            self.api.send_photo(self.user, value)
+        self.updates += 1
+        started = time.monotonic()
+
+        def replied() -> bool:
+            return any(m.message_id > last or m.edits > edits.get(m.message_id, 0)
+                       for m in self.api.messages(self.id))
+        try:
+            await self.api.wait_in_chat(self.id, replied, NO_REPLY_AFTER)
+        except asyncio.TimeoutError:
+            self.errors["no reply within 40 s"] += 1
+            return []
+        self.latencies.append(time.monotonic() - started)
+        # the rest of the reply (a question often follows a note)
+        quiet_since, seen = time.monotonic(), len(self.api.messages(self.id))
+        while time.monotonic() - quiet_since < 0.4 and time.monotonic() - started < 8:
+            await asyncio.sleep(0.1)
+            now = len(self.api.messages(self.id))
+            if now != seen:
+                quiet_since, seen = time.monotonic(), now
+        new = [m for m in self.api.messages(self.id) if m.message_id > last]
+        for message in new:
+            for kind_, words in ERRORS.items():
+                if words in message.plain:
+                    self.errors[kind_] += 1
+        if any(words in m.plain for m in new for words in REPORT):
+            self.reports_seen += 1     # shown to the patient: it must be kept
+        return new
+
+    def asked(self, messages: list[Sent]) -> str | None:
+        """The question the bot's latest message asks, if any."""
+        interview = self.soak.registry.current
+        for message in reversed(messages):
+            for qid, question in interview.questions.items():
+                if question.text["en"] in message.plain:
+                    return qid
+            if "Photo 1 of" in message.plain:
+                return "photos"
+        return None
+
+    async def step(self) -> None:
+        state = self.view.get_state(self.id) or {}
+        step = state.get("step")
+        if not state:
+            await self.act("text", "/start")
+        elif step == "consent":
+            await self.act("press", "consent:yes")
+        elif step == "photo_consent":
+            await self.act("press", "keep:no")
+        elif step == "interview":
+            await self.answer(state["interview"]["current"])
+        elif step == "photos":
+            await self.photo(state["photos"])
+        elif step == "analysis":
+            await self.act("press", "an:retry")
+        elif step == "results":
+            await self.act("press", "rm:set")
+        elif step == "reminder_days":
+            ticked = (state.get("reminder_draft") or {}).get("days")
+            await self.act("press", "day:done" if ticked else "day:all")
+        elif step == "reminder_time":
+            await self.act("press", "time:08:00")
+        elif step == "reminder_zone":
+            await self.act("press", "tz:Europe/London")
+        elif step == "active" or step in ("referred", "declined"):
+            self.rounds += step == "active"
+            self.accepted, self.photos_accepted = {}, set()
+            await self.act("text", "/restart")
+        else:   # a check-in, or anything new: the first thing offered
+            values = [v for kb in self.view.get_session(self.id).get("keyboards", {}).values()
+                      for v in kb["values"]]
+            await self.act("press", values[0]) if values else await self.act("text", "/start")
+
+    async def answer(self, qid: str) -> None:
+        value = self.soak.answers.get(qid)
+        events = answer_events(self.soak.registry.current, qid, value)
+        new: list[Sent] = []
+        for event in events:
+            new = await self.act("press", event.data) if event.kind == "choice" \
+                else await self.act("text", event.text)
+        asked = self.asked(new)
+        if asked is not None and asked != qid:
+            self.accepted[qid] = value
+
+    async def photo(self, photos: dict) -> None:
+        step = list(vocabulary().movements)[photos["index"]]
+        if photos["tries"].get(step, 0) >= 1:
+            await self.act("press", "ph:skip")
+            return
+        new = await self.act("photo", photo(step))
+        moved_on = any(f"Photo {photos['index'] + 2} of" in m.plain for m in new) or \
+            any(words in m.plain for m in new for words in REPORT)
+        if moved_on:
+            self.photos_accepted.add(step)
+
+    async def run(self, until: float) -> None:
+        while time.monotonic() < until:
+            await self.step()
+            await asyncio.sleep(self.rng.uniform(0.1, 0.8))   # reading, thinking, typing
+
+
+# -- the soak ------------------------------------------------------------------------------------
+class Soak:
+    def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
+        self.args = args
+        self.registry = InterviewRegistry(INTERVIEW)
+        self.answers = healthy_answers(self.registry)
+        self.data_file = workdir / "data" / "backcare.json"
+        self.log_file = workdir / "bot.log"
+        self.api: FakeBotApi = None  # type: ignore[assignment]
+        self.view = FileView(self.data_file)
+        self.faults: Counter[str] = Counter()
+        self.workers_seen: set[int] = set()
+
+    def vision_workers(self) -> list[int]:
+        """The bot process's spawned worker processes (not its resource tracker)."""
+        out = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                cmdline = (stat.parent / "cmdline").read_bytes()
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == self.bot.pid and b"spawn_main" in cmdline:
+                out.append(int(stat.parent.name))
+        self.workers_seen.update(out)
+        return out
+
+    async def inject(self, kind: str) -> None:
+        api = self.api
+        if kind == "5xx":
+            api.faults += [Fault("*", 502, times=3), Fault("getUpdates", 500)]
+        elif kind == "dropped connection":
+            api.faults += [Fault("*", 0, times=2), Fault("getUpdates", 0)]
+        elif kind == "429":
+            api.faults.append(Fault("*", 429, retry_after=1, times=2))
+        elif kind == "slow reply":
+            api.faults.append(Fault("*", 200, delay=2.5, times=3))
+        elif kind == "vision worker killed":
+            workers = self.vision_workers()
+            if not workers:
+                return
+            os.kill(workers[0], signal.SIGKILL)   # a worker of the bot this soak started
+        elif kind == "bot killed":
+            workers = self.vision_workers()
+            await self.bot.kill()
+            # as a service manager does (systemd kills the unit's cgroup): an orphaned pool
+            # worker would wait on its queue for ever (see the report on vision.pool)
+            for pid in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            await self.bot.start()
+        self.faults[kind] += 1
+        note(f"fault: {kind}")
+
+    async def faults_loop(self, until: float) -> None:
+        rng = random.Random(self.args.seed)
+        order: list[str] = []
+        while time.monotonic() + self.args.fault_every < until:
+            await asyncio.sleep(self.args.fault_every)
+            if not order:
+                order = list(FAULTS)
+                rng.shuffle(order)
+            await self.inject(order.pop())
+
+    async def prepare(self) -> None:
+        """Every other patient starts at the photos (as if the interview were done earlier),
+        so photo analysis, and its faults, come from the first seconds."""
+        from backcare.storage import TinyDBStorage
+        from tests.reliability.live import place, state_at
+
+        at_photos = await state_at(self.registry, self.answers)
+        storage = TinyDBStorage(self.data_file)
+        for i in range(1, self.args.patients, 2):
+            place(storage, BASE_ID + i, at_photos)
+        storage.close()
+
+    async def run(self) -> dict:
+        await self.prepare()
+        async with FakeBotApi() as api:
+            self.api = api
+            self.bot = BotProcess(api, self.data_file, self.log_file, vision=self.args.workers)
+            await self.bot.start()
+            note(f"bot ready; {self.args.patients} patients for {self.args.seconds:.0f} s")
+            patients = [Patient(self, BASE_ID + i) for i in range(self.args.patients)]
+            until = time.monotonic() + self.args.seconds
+            started = time.monotonic()
+            await asyncio.gather(self.faults_loop(until), *(p.run(until) for p in patients))
+            elapsed = time.monotonic() - started
+            note("time is up: letting the bot finish, then a graceful stop")
+            api.faults.clear()
+            drained = await self.drain()
+            await self.bot.stop()
+        for pid in self.workers_seen - set(self.vision_workers()):   # none should be left
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return self.check(patients, elapsed, drained)
+
+    async def drain(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.api.pending_updates == 0 and not self.view.busy():
+                return True
+            await asyncio.sleep(0.2)
+        return False
+
+    def check(self, patients: list[Patient], elapsed: float, drained: bool) -> dict:
+        data = read_database(self.data_file)
+        interview = self.registry.current
+        lost: list[str] = []
+        inconsistent: list[str] = []
+        for p in patients:
+            state = data["states"].get(str(p.id))
+            if state is None or state.get("step") not in STEP or _restore(state) is None:
+                inconsistent.append(f"{p.id}: unusable state")
+                continue
+            saved = (state.get("interview") or {}).get("answers", {})
+            current = (state.get("interview") or {}).get("current")
+            if current is not None and current not in interview.questions:
+                inconsistent.append(f"{p.id}: current question {current!r} unknown")
+            for qid, value in p.accepted.items():
+                if saved.get(qid) != value:
+                    lost.append(f"{p.id}: answer {qid} ({value!r} shown accepted, saved {saved.get(qid)!r})")
+            results = (state.get("photos") or {}).get("results", {})
+            for step in p.photos_accepted:
+                if not (results.get(step) or {}).get("accepted"):
+                    lost.append(f"{p.id}: photo {step} shown accepted, not saved as accepted")
+            reports = sum(1 for d in data["assessments"].values() if d.get("user_id") == p.id)
+            if reports < p.reports_seen:
+                lost.append(f"{p.id}: {p.reports_seen} report(s) shown, {reports} kept")
+        if data["inbox"] or data["outbox"]:
+            inconsistent.append(f"inbox {len(data['inbox'])}, outbox {len(data['outbox'])} left")
+        repeated = 0
+        for p in patients:
+            texts = [m.plain for m in self.api.messages(p.id)] if self.api else []
+            repeated += sum(1 for a, b in zip(texts, texts[1:]) if a == b and a)
+        return {"patients": patients, "elapsed": elapsed, "drained": drained, "lost": lost,
+                "inconsistent": inconsistent, "repeated": repeated,
+                "faults": self.faults, "calls": len(self.api.calls) if self.api else 0}
+
+
+def report(args: argparse.Namespace, result: dict) -> None:
+    patients: list[Patient] = result["patients"]
+    errors: Counter[str] = sum((p.errors for p in patients), Counter())
+    latencies = sorted(t for p in patients for t in p.latencies)
+    answers = sum(len(p.accepted) for p in patients)
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * (len(latencies) - 1)))] * 1000  # noqa: E731
+    faults = result["faults"]
+    lost = len(result["lost"])
+    rows = [
+        ("run", f"{result['elapsed']:.0f} s, a fault every {args.fault_every:g} s, "
+                f"{args.workers} vision worker(s), {os.cpu_count()} CPUs"),
+        ("patients", f"{len(patients)}"),
+        ("updates sent", f"{sum(p.updates for p in patients)} "
+                         f"({sum(p.updates for p in patients) / result['elapsed']:.1f}/s)"),
+        ("reply time p50 / p95 / max", f"{pick(0.5):.0f} / {pick(0.95):.0f} / {latencies[-1] * 1000:.0f} ms"
+         if latencies else "-"),
+        ("journeys completed", f"{sum(p.rounds for p in patients)} "
+                               f"(reports shown {sum(p.reports_seen for p in patients)})"),
+        ("answers accepted (open rounds)", f"{answers}"),
+        ("faults injected", f"{sum(faults.values())}: " + ", ".join(f"{k} {faults[k]}" for k in FAULTS)),
+        ("errors seen by patients", f"{sum(errors.values())}" + (": " + ", ".join(
+            f"{k} {v}" for k, v in errors.most_common()) if errors else "")),
+        ("replies repeated", f"{result['repeated']} (a reply in flight when the bot was killed)"),
+        ("states inconsistent", f"{len(result['inconsistent'])}"),
+        ("data lost", f"{lost}" + ("  <-- MUST BE 0" if lost else "")),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print("\nbench/soak.py: patients through the real bot with faults injected\n")
+    for key, value in rows:
+        print(f"{key:<{width}}  {value}")
+    for line in (result["lost"] + result["inconsistent"])[:20]:
+        print(f"  ! {line}")
+    if not result["drained"]:
+        print("  ! the bot did not finish its queue within 60 s after the run")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--patients", type=int, default=10)
+    parser.add_argument("--fault-every", type=float, default=3.0, help="seconds between faults")
+    parser.add_argument("--workers", type=int, default=1, help="vision worker processes")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (data, bot log)")
+    args = parser.parse_args()
+    missing = [s for s, f in PHOTO_FOR_STEP.items() if not Path(photo.__globals__["MOVEMENTS"] / f).exists()]
+    if missing:
+        raise SystemExit(f"soak: photos missing for {missing}: check out ../shared beside the repo")
+    workdir = Path(tempfile.mkdtemp(prefix="soak-"))
+    try:
+        result = asyncio.run(Soak(args, workdir).run())
+    finally:
+        if args.keep:
+            note(f"work folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report(args, result)
+    if result["lost"] or result["inconsistent"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
