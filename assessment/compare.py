@@ -10,10 +10,11 @@ changes are noise, "same").
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from assessment.texts import Texts, texts as default_texts
-from assessment.types import NOT_ASSESSED, Change, Observation
+from backcare.assessment.texts import Texts
+from backcare.assessment.texts import texts as default_texts
+from backcare.assessment.types import NOT_ASSESSED, Change, Observation
 from backcare.vocabulary import Vocabulary, vocabulary
 
 
@@ -51,8 +52,13 @@ def direction(before: Observation | None, after: Observation | None) -> str | No
     return "same"
 
 
-def compare(before: Iterable[Observation], after: Iterable[Observation], *,
-            sentences: Texts | None = None, vocab: Vocabulary | None = None) -> list[Change]:
+def compare(
+    before: Iterable[Observation],
+    after: Iterable[Observation],
+    *,
+    sentences: Texts | None = None,
+    vocab: Vocabulary | None = None,
+) -> list[Change]:
     """One Change per observation assessed in either assessment, in vocabulary order."""
     sentences = sentences or default_texts()
     vocab = vocab or vocabulary()
@@ -69,9 +75,16 @@ def compare(before: Iterable[Observation], after: Iterable[Observation], *,
         term = vocab.observations.get(name)
         what = term.text if term else {"en": name, "ja": name}
         unit = (a or b).unit  # type: ignore[union-attr]
-        out.append(Change(
-            name=name,
-            before_rating=b.rating if b else NOT_ASSESSED, after_rating=a.rating if a else NOT_ASSESSED,
-            before_value=b.value if b else None, after_value=a.value if a else None,
-            direction=way, unit=unit, explanation=sentences.change(way, what)))
+        out.append(
+            Change(
+                name=name,
+                before_rating=b.rating if b else NOT_ASSESSED,
+                after_rating=a.rating if a else NOT_ASSESSED,
+                before_value=b.value if b else None,
+                after_value=a.value if a else None,
+                direction=way,
+                unit=unit,
+                explanation=sentences.change(way, what),
+            )
+        )
     return out

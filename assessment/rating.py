@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
-from assessment.compare import compare  # noqa: F401  (ARCHITECTURE.md names assessment.rating.compare)
-from assessment.texts import Texts, texts as default_texts
-from assessment.thresholds import Rule, Thresholds, thresholds as default_thresholds
-from assessment.types import NOT_ASSESSED, Observation, Profile
-from assessment.values import Derived, derive
+from backcare.assessment.compare import compare  # noqa: F401  (ARCHITECTURE.md names assessment.rating.compare)
+from backcare.assessment.texts import Texts
+from backcare.assessment.texts import texts as default_texts
+from backcare.assessment.thresholds import Rule, Thresholds
+from backcare.assessment.thresholds import thresholds as default_thresholds
+from backcare.assessment.types import NOT_ASSESSED, Observation, Profile
+from backcare.assessment.values import Derived, derive
+from backcare.vision.types import Measurement
 from backcare.vocabulary import Vocabulary, vocabulary
-from vision.types import Measurement
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +39,9 @@ def _phi(x: float) -> float:
     return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
 
 
-def rate(value: float, low: float, high: float, tolerance: float,
-         below: str, above: str) -> tuple[str, float]:
+def rate(
+    value: float, low: float, high: float, tolerance: float, below: str, above: str
+) -> tuple[str, float]:
     """The rating of ``value`` against [low - tolerance, high + tolerance], and how sure
     it is (0.5 at a threshold, towards 1 far from every threshold that changes the rating).
 
@@ -57,28 +60,49 @@ def rate(value: float, low: float, high: float, tolerance: float,
     return rating, _phi(distance / tolerance)
 
 
-def _observation(rule: Rule, derived: Derived, profile: Profile, settings_min: float,
-                 words: Texts) -> Observation:
+def _observation(
+    rule: Rule, derived: Derived, profile: Profile, settings_min: float, words: Texts
+) -> Observation:
     band = rule.band_for(profile)
     tolerance = rule.error_for(derived.method)
-    common = dict(name=rule.name, unit=rule.unit, normal_range=(band.low, band.high),
-                  source=band.source or rule.source, tolerance=tolerance,
-                  population=rule.population(band, profile))
+    common = dict(
+        name=rule.name,
+        unit=rule.unit,
+        normal_range=(band.low, band.high),
+        source=band.source or rule.source,
+        tolerance=tolerance,
+        population=rule.population(band, profile),
+    )
     reason = derived.reason
     if derived.value is not None and derived.confidence < settings_min:
         reason = "low_confidence"
     if derived.value is None or reason:
-        return Observation(rating=NOT_ASSESSED, value=None, confidence=0.0,
-                           explanation=words.missing(reason or "unusable"), reason=reason or "unusable",
-                           **common)
+        return Observation(
+            rating=NOT_ASSESSED,
+            value=None,
+            confidence=0.0,
+            explanation=words.missing(reason or "unusable"),
+            reason=reason or "unusable",
+            **common,
+        )
     rating, margin = rate(derived.value, band.low, band.high, tolerance, rule.below, rule.above)
-    return Observation(rating=rating, value=derived.value, confidence=round(derived.confidence * margin, 3),
-                       explanation=words.rating(rule.name, rating, derived.side), **common)
+    return Observation(
+        rating=rating,
+        value=derived.value,
+        confidence=round(derived.confidence * margin, 3),
+        explanation=words.rating(rule.name, rating, derived.side),
+        **common,
+    )
 
 
-def assess(measurements: Mapping[str, Mapping[str, Measurement]], profile: Profile | None = None, *,
-           rules: Thresholds | None = None, sentences: Texts | None = None,
-           vocab: Vocabulary | None = None) -> list[Observation]:
+def assess(
+    measurements: Mapping[str, Mapping[str, Measurement]],
+    profile: Profile | None = None,
+    *,
+    rules: Thresholds | None = None,
+    sentences: Texts | None = None,
+    vocab: Vocabulary | None = None,
+) -> list[Observation]:
     """One observation per vocabulary observation, in vocabulary order.
 
     measurements: capture step -> measurement name -> Measurement. Steps that are not
@@ -90,8 +114,12 @@ def assess(measurements: Mapping[str, Mapping[str, Measurement]], profile: Profi
     profile = profile or Profile()
     unknown = sorted(set(measurements) - set(vocab.movements))
     if unknown:
-        log.warning("assessment ignores measurements of unknown capture steps: %s", ", ".join(unknown))
-    steps = {step: ms for step, ms in measurements.items() if step in vocab.movements and ms is not None}
+        log.warning(
+            "assessment ignores measurements of unknown capture steps: %s", ", ".join(unknown)
+        )
+    steps = {
+        step: ms for step, ms in measurements.items() if step in vocab.movements and ms is not None
+    }
     out = []
     for name in vocab.observations:
         rule = rules.rules[name]

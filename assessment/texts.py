@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assessment.thresholds import SIDES, Thresholds, thresholds
-from assessment.types import DIRECTIONS
-from assessment.values import REASONS
+from backcare.assessment.thresholds import SIDES, Thresholds, thresholds
+from backcare.assessment.types import DIRECTIONS
+from backcare.assessment.values import REASONS
 from backcare.vocabulary import LANGUAGES
 from backcare.yamlfile import Checker, load
 
@@ -33,8 +33,10 @@ class Texts:
 
     def rating(self, name: str, rating: str, side: str | None = None) -> Text:
         """The sentence for an observation's rating, with the side filled in."""
-        return {lang: text.format(side=self.words.get(side, {}).get(lang, "") if side else "")
-                for lang, text in self.observations[name][rating].items()}
+        return {
+            lang: text.format(side=self.words.get(side, {}).get(lang, "") if side else "")
+            for lang, text in self.observations[name][rating].items()
+        }
 
     def missing(self, reason: str) -> Text:
         return dict(self.not_assessed[reason])
@@ -57,7 +59,9 @@ def _fields(text: str) -> set[str] | None:
         return None
 
 
-def _text(entry: Any, check: Checker, container: Any, key: Any, field: str, allowed: set[str]) -> Text | None:
+def _text(
+    entry: Any, check: Checker, container: Any, key: Any, field: str, allowed: set[str]
+) -> Text | None:
     if not isinstance(entry, dict):
         check.problem(container, key, field, "expected a mapping of language to text")
         return None
@@ -71,19 +75,36 @@ def _text(entry: Any, check: Checker, container: Any, key: Any, field: str, allo
             continue
         names = _fields(value)
         if names is None:
-            check.problem(entry, lang, f"{field}.{lang}", "malformed braces (write {{ and }} for literal ones)")
+            check.problem(
+                entry,
+                lang,
+                f"{field}.{lang}",
+                "malformed braces (write {{ and }} for literal ones)",
+            )
         elif names - allowed:
-            check.problem(entry, lang, f"{field}.{lang}",
-                          f"unknown placeholder {', '.join(sorted(names - allowed))}"
-                          + (f"; allowed here: {', '.join(sorted(allowed))}" if allowed else "; none allowed here"))
+            check.problem(
+                entry,
+                lang,
+                f"{field}.{lang}",
+                f"unknown placeholder {', '.join(sorted(names - allowed))}"
+                + (
+                    f"; allowed here: {', '.join(sorted(allowed))}"
+                    if allowed
+                    else "; none allowed here"
+                ),
+            )
         out[lang] = value
     for lang in entry:
         if lang not in LANGUAGES:
-            check.problem(entry, lang, f"{field}.{lang}", f"unknown language; use {', '.join(LANGUAGES)}")
+            check.problem(
+                entry, lang, f"{field}.{lang}", f"unknown language; use {', '.join(LANGUAGES)}"
+            )
     return out if len(out) == len(LANGUAGES) else None
 
 
-def _section(data: Any, name: str, keys: tuple[str, ...], check: Checker, allowed: set[str]) -> dict[str, Text]:
+def _section(
+    data: Any, name: str, keys: tuple[str, ...], check: Checker, allowed: set[str]
+) -> dict[str, Text]:
     raw = check.need(data, name, "", dict) or {}
     out: dict[str, Text] = {}
     for key in keys:
@@ -119,13 +140,21 @@ def parse(data: Any, filename: str, rules: Thresholds | None = None) -> Texts:
         texts: dict[str, Text] = {}
         for rating in rule.ratings():
             if rating not in entry:
-                check.problem(entry, None, f"observations.{name}.{rating}",
-                              "missing (thresholds.yaml can give this rating)")
+                check.problem(
+                    entry,
+                    None,
+                    f"observations.{name}.{rating}",
+                    "missing (thresholds.yaml can give this rating)",
+                )
         for rating, text in entry.items():
             field = f"observations.{name}.{rating}"
             if rating not in rule.ratings():
-                check.problem(entry, rating, field,
-                              f"thresholds.yaml never rates this {rating!r} (it gives {', '.join(rule.ratings())})")
+                check.problem(
+                    entry,
+                    rating,
+                    field,
+                    f"thresholds.yaml never rates this {rating!r} (it gives {', '.join(rule.ratings())})",
+                )
                 continue
             parsed = _text(text, check, entry, rating, field, allowed)
             if parsed is not None:
@@ -133,7 +162,9 @@ def parse(data: Any, filename: str, rules: Thresholds | None = None) -> Texts:
         observations[name] = texts
     for name in raw:
         if name not in rules.rules:
-            check.problem(raw, name, f"observations.{name}", "not an observation of thresholds.yaml")
+            check.problem(
+                raw, name, f"observations.{name}", "not an observation of thresholds.yaml"
+            )
     check.raise_if_any()
     return Texts(words, observations, not_assessed, changes)
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assessment.types import SEXES, Profile
+from backcare.assessment.types import SEXES, Profile
 from backcare.vocabulary import RATINGS, Vocabulary, vocabulary
 from backcare.yamlfile import Checker, load
 
@@ -21,10 +21,24 @@ PATH = Path(__file__).with_name("thresholds.yaml")
 
 # The measurement names vision documents in vision.types.Measurement.
 MEASUREMENTS = (
-    "trunk_inclination", "trunk_thigh_angle", "hip_flexion", "lumbar_flexion", "hip_extension",
-    "knee_flexion", "reach", "lumbar_lordosis", "thoracic_kyphosis", "pelvic_tilt",
-    "head_forward", "sway", "shoulder_level", "pelvis_level", "spine_deviation",
-    "lateral_bend", "trunk_rotation", "pelvic_rotation",
+    "trunk_inclination",
+    "trunk_thigh_angle",
+    "hip_flexion",
+    "lumbar_flexion",
+    "hip_extension",
+    "knee_flexion",
+    "reach",
+    "lumbar_lordosis",
+    "thoracic_kyphosis",
+    "pelvic_tilt",
+    "head_forward",
+    "sway",
+    "shoulder_level",
+    "pelvis_level",
+    "spine_deviation",
+    "lateral_bend",
+    "trunk_rotation",
+    "pelvic_rotation",
 )
 UNITS = ("deg", "%", "ratio")
 OPERATIONS = ("measure", "share", "mean", "difference")
@@ -134,9 +148,14 @@ class Rule:
         if band is not self.bands[-1] or len(self.bands) == 1:
             return band.population
         if profile is not None:
-            unknown = [what for what, missing, used in (
-                ("age", profile.age is None, any(b.age for b in self.bands)),
-                ("sex", profile.sex is None, any(b.sex for b in self.bands))) if missing and used]
+            unknown = [
+                what
+                for what, missing, used in (
+                    ("age", profile.age is None, any(b.age for b in self.bands)),
+                    ("sex", profile.sex is None, any(b.sex for b in self.bands)),
+                )
+                if missing and used
+            ]
             if unknown:
                 return f"adults ({' and '.join(unknown)} not given)"
         before = self.bands[:-1]
@@ -168,18 +187,26 @@ class Thresholds:
     rules: dict[str, Rule]
 
 
-def _term(text: Any, vocab: Vocabulary, check: Checker, container: Any, key: Any, field: str) -> Term | None:
+def _term(
+    text: Any, vocab: Vocabulary, check: Checker, container: Any, key: Any, field: str
+) -> Term | None:
     if not isinstance(text, str):
-        check.problem(container, key, field, f"expected a term like 'forward_bend.hip_flexion', got {text!r}")
+        check.problem(
+            container, key, field, f"expected a term like 'forward_bend.hip_flexion', got {text!r}"
+        )
         return None
     sign = -1.0 if text.startswith("-") else 1.0
     step, _, name = text.lstrip("-").partition(".")
     ok = True
     if step not in vocab.movements:
-        check.problem(container, key, field, f"unknown capture step {step!r} (vocabulary movements)")
+        check.problem(
+            container, key, field, f"unknown capture step {step!r} (vocabulary movements)"
+        )
         ok = False
     if name not in MEASUREMENTS:
-        check.problem(container, key, field, f"unknown measurement {name!r} (see vision.types.Measurement)")
+        check.problem(
+            container, key, field, f"unknown measurement {name!r} (see vision.types.Measurement)"
+        )
         ok = False
     return Term(step, name, sign) if ok else None
 
@@ -191,7 +218,12 @@ def _value(entry: Any, vocab: Vocabulary, check: Checker, field: str) -> ValueSp
     ops = [k for k in entry if k in OPERATIONS]
     for key in entry:
         if key not in OPERATIONS and key not in VALUE_OPTIONS:
-            check.problem(entry, key, f"{field}.{key}", f"unknown key; use one of {', '.join(OPERATIONS + VALUE_OPTIONS)}")
+            check.problem(
+                entry,
+                key,
+                f"{field}.{key}",
+                f"unknown key; use one of {', '.join(OPERATIONS + VALUE_OPTIONS)}",
+            )
     if len(ops) != 1:
         check.problem(entry, None, field, f"needs exactly one of {', '.join(OPERATIONS)}")
         return None
@@ -212,7 +244,12 @@ def _value(entry: Any, vocab: Vocabulary, check: Checker, field: str) -> ValueSp
     else:
         want = 2 if op == "difference" else None
         if not isinstance(raw, list) or not raw or (want and len(raw) != want):
-            check.problem(entry, op, f"{field}.{op}", "expected a list of two terms" if want else "expected a list of terms")
+            check.problem(
+                entry,
+                op,
+                f"{field}.{op}",
+                "expected a list of two terms" if want else "expected a list of terms",
+            )
             return None
         terms = [_term(t, vocab, check, raw, i, f"{field}.{op}[{i}]") for i, t in enumerate(raw)]
     if any(t is None for t in terms):
@@ -221,13 +258,20 @@ def _value(entry: Any, vocab: Vocabulary, check: Checker, field: str) -> ValueSp
     min_total = check.need(entry, "min_total", field, float, required=False) or 0.0
     min_count = check.need(entry, "min_count", field, int, required=False) or 0
     if min_count < 0 or min_count > len(terms) or (min_count and op != "mean"):
-        check.problem(entry, "min_count", f"{field}.min_count", f"must be 1..{len(terms)} and only with mean")
+        check.problem(
+            entry, "min_count", f"{field}.min_count", f"must be 1..{len(terms)} and only with mean"
+        )
     if min_total < 0 or (min_total and op != "share"):
         check.problem(entry, "min_total", f"{field}.min_total", "must be >= 0 and only with share")
     sides = check.need(entry, "sides", field, list, required=False)
     if sides is not None:
         if sorted(sides) != sorted(SIDES) or op not in ("measure", "difference"):
-            check.problem(entry, "sides", f"{field}.sides", "must be [left, right] or [right, left], with measure or difference")
+            check.problem(
+                entry,
+                "sides",
+                f"{field}.sides",
+                "must be [left, right] or [right, left], with measure or difference",
+            )
             sides = None
         else:
             sides = tuple(sides)
@@ -276,11 +320,19 @@ def _band(entry: Any, check: Checker, field: str) -> Band | None:
             check.problem(when, "sex", f"{field}.when.sex", f"must be one of {', '.join(SEXES)}")
     if "age" in when:
         raw = when["age"]
-        if (not isinstance(raw, list) or len(raw) != 2
-                or any(v is not None and (isinstance(v, bool) or not isinstance(v, int)) for v in raw)
-                or raw == [None, None]
-                or (None not in raw and not raw[0] < raw[1])):
-            check.problem(when, "age", f"{field}.when.age", "must be [from, to) in whole years, null for open, from < to")
+        if (
+            not isinstance(raw, list)
+            or len(raw) != 2
+            or any(v is not None and (isinstance(v, bool) or not isinstance(v, int)) for v in raw)
+            or raw == [None, None]
+            or (None not in raw and not raw[0] < raw[1])
+        ):
+            check.problem(
+                when,
+                "age",
+                f"{field}.when.age",
+                "must be [from, to) in whole years, null for open, from < to",
+            )
         else:
             age = (raw[0], raw[1])
     if low is None or high is None:
@@ -310,13 +362,19 @@ def parse(data: Any, filename: str, vocab: Vocabulary | None = None) -> Threshol
         for key in entry:
             if key not in ("value", "unit", "error", "below", "above", "source", "note", "bands"):
                 check.problem(entry, key, f"{field}.{key}", "unknown key")
-        spec = _value(entry.get("value"), vocab, check, f"{field}.value") if "value" in entry else None
+        spec = (
+            _value(entry.get("value"), vocab, check, f"{field}.value") if "value" in entry else None
+        )
         if "value" not in entry:
             check.problem(entry, None, f"{field}.value", "missing")
         movement = vocab.observations[name].movement
         if spec is not None and movement not in spec.steps:
-            check.problem(entry, "value", f"{field}.value",
-                          f"the vocabulary measures this on {movement!r}, but the value does not use that step")
+            check.problem(
+                entry,
+                "value",
+                f"{field}.value",
+                f"the vocabulary measures this on {movement!r}, but the value does not use that step",
+            )
         unit = check.need(entry, "unit", field, str)
         if unit is not None and unit not in UNITS:
             check.problem(entry, "unit", f"{field}.unit", f"must be one of {', '.join(UNITS)}")
@@ -325,7 +383,9 @@ def parse(data: Any, filename: str, vocab: Vocabulary | None = None) -> Threshol
         for side in ("below", "above"):
             sides[side] = check.need(entry, side, field, str)
             if sides[side] is not None and sides[side] not in RATINGS:
-                check.problem(entry, side, f"{field}.{side}", f"must be one of {', '.join(RATINGS)}")
+                check.problem(
+                    entry, side, f"{field}.{side}", f"must be one of {', '.join(RATINGS)}"
+                )
         if sides["below"] == sides["above"] and sides["below"] is not None:
             check.problem(entry, "above", f"{field}.above", "below and above must rate differently")
         source = check.need(entry, "source", field, str)
@@ -340,14 +400,25 @@ def parse(data: Any, filename: str, vocab: Vocabulary | None = None) -> Threshol
                 if band is not None:
                     bands.append(band)
             if bands and (bands[-1].age is not None or bands[-1].sex is not None):
-                check.problem(raw_bands, len(raw_bands) - 1, f"{field}.bands[{len(raw_bands) - 1}]",
-                              "the last band must have no condition (it holds for all adults)")
+                check.problem(
+                    raw_bands,
+                    len(raw_bands) - 1,
+                    f"{field}.bands[{len(raw_bands) - 1}]",
+                    "the last band must have no condition (it holds for all adults)",
+                )
         if None in (spec, unit, errors, sides["below"], sides["above"], source) or not bands:
             continue
-        rules[name] = Rule(name, spec, unit, errors, sides["below"], sides["above"], source, note, tuple(bands))  # type: ignore[arg-type]
+        rules[name] = Rule(
+            name, spec, unit, errors, sides["below"], sides["above"], source, note, tuple(bands)
+        )  # type: ignore[arg-type]
     for name in vocab.observations:
         if name not in entries:
-            check.problem(entries, None, f"observations.{name}", "missing: every vocabulary observation needs a rule")
+            check.problem(
+                entries,
+                None,
+                f"observations.{name}",
+                "missing: every vocabulary observation needs a rule",
+            )
     check.raise_if_any()
     return Thresholds(Settings(min_conf, partial), rules)  # type: ignore[arg-type]
 

@@ -22,11 +22,16 @@ class Profile:
     sex: str | None = None
 
     def __post_init__(self):
-        if self.age is not None and (isinstance(self.age, bool) or not isinstance(self.age, int)
-                                     or not 0 <= self.age <= 130):
-            raise ValueError(f"profile age must be a whole number of years from 0 to 130, got {self.age!r}")
+        if self.age is not None and (
+            isinstance(self.age, bool) or not isinstance(self.age, int) or not 0 <= self.age <= 130
+        ):
+            raise ValueError(
+                f"profile age must be a whole number of years from 0 to 130, got {self.age!r}"
+            )
         if self.sex is not None and self.sex not in SEXES:
-            raise ValueError(f"profile sex must be one of {', '.join(SEXES)} or None, got {self.sex!r}")
+            raise ValueError(
+                f"profile sex must be one of {', '.join(SEXES)} or None, got {self.sex!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
-from assessment.thresholds import Term, ValueSpec
-from vision.types import Measurement
+from backcare.assessment.thresholds import Term, ValueSpec
+from backcare.vision.types import Measurement
 
 REASONS = (
-    "no_photo",             # the capture step has no accepted photo
-    "not_measured",         # the photo's view did not allow this measurement
-    "low_confidence",       # measured, but too unsure to rate
+    "no_photo",  # the capture step has no accepted photo
+    "not_measured",  # the photo's view did not allow this measurement
+    "low_confidence",  # measured, but too unsure to rate
     "too_little_movement",  # a share of a movement too small to split
-    "unusable",             # not a finite number, or in a unit we cannot convert
-    "needs_both_sides",     # a left-right comparison with one side missing
+    "unusable",  # not a finite number, or in a unit we cannot convert
+    "needs_both_sides",  # a left-right comparison with one side missing
 )
 
 Steps = Mapping[str, Mapping[str, Measurement]]
@@ -107,7 +107,9 @@ def derive(spec: ValueSpec, steps: Steps, unit: str, partial_confidence: float =
         if isinstance(item, str):
             return Derived(None, reason=item)
         v, m = item
-        return Derived(abs(v) if spec.abs else v, _confidence(m), str(m.method), _side(spec, v, 0.0))
+        return Derived(
+            abs(v) if spec.abs else v, _confidence(m), str(m.method), _side(spec, v, 0.0)
+        )
 
     if spec.op == "difference":
         failed = [g for g in got if isinstance(g, str)]
@@ -117,7 +119,9 @@ def derive(spec: ValueSpec, steps: Steps, unit: str, partial_confidence: float =
         (a, ma), (b, mb) = got  # type: ignore[misc]
         if spec.abs:
             a, b = abs(a), abs(b)
-        return Derived(abs(a - b), min(_confidence(ma), _confidence(mb)), _method([ma, mb]), _side(spec, a, b))
+        return Derived(
+            abs(a - b), min(_confidence(ma), _confidence(mb)), _method([ma, mb]), _side(spec, a, b)
+        )
 
     if spec.op == "mean":
         ok = [g for g in got if not isinstance(g, str)]

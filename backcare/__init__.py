@@ -1,9 +1,10 @@
 """backcare: self-care assistant for chronic non-specific low back pain.
 
-This package holds what the other packages share (strict YAML loading, the
-vocabulary) and the application layer (pipeline, report, CLI, storage,
-configuration). Lower layers (vision, assessment, reasoning, content) import
-only ``backcare.yamlfile`` and ``backcare.vocabulary`` from here.
+Everything installs under this one name. The design's top-level folders (vision/,
+assessment/, reasoning/, content/, bot/, samples/) stay where they are in the
+checkout; backcare/ holds a link to each, so they are ``backcare.vision``,
+``backcare.bot``, ... in the checkout and in the wheel alike, and nothing generic
+lands in site-packages.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from backcare.content.followup import Followup, default_followup
+from backcare.content.texts import Texts, default_texts
 from backcare.vocabulary import LANGUAGES, URGENCIES, vocabulary
-from content.followup import Followup, default_followup
-from content.texts import Texts, default_texts
 
 STATUSES = ("better", "same", "worse")
 
@@ -30,18 +30,23 @@ class CheckinError(ValueError):
 
 @dataclass(frozen=True)
 class CheckIn:
-    at: str                          # ISO 8601 date or datetime of the check-in
-    pain: int                        # 0-10 numeric rating scale
-    done_days: int                   # days the exercises were done since the last check-in
-    planned_days: int                # days they were planned for
+    at: str  # ISO 8601 date or datetime of the check-in
+    pain: int  # 0-10 numeric rating scale
+    done_days: int  # days the exercises were done since the last check-in
+    planned_days: int  # days they were planned for
     red_flags: tuple[str, ...] = ()  # vocabulary red-flag facts reported now
 
     def __post_init__(self) -> None:
         when(self.at)
-        for name, value, high in (("pain", self.pain, 10), ("done_days", self.done_days, 31),
-                                  ("planned_days", self.planned_days, 31)):
+        for name, value, high in (
+            ("pain", self.pain, 10),
+            ("done_days", self.done_days, 31),
+            ("planned_days", self.planned_days, 31),
+        ):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= high:
-                raise CheckinError(f"bad_{name}", f"{name} must be a whole number from 0 to {high}, got {value!r}")
+                raise CheckinError(
+                    f"bad_{name}", f"{name} must be a whole number from 0 to {high}, got {value!r}"
+                )
         known = vocabulary().red_flags()
         object.__setattr__(self, "red_flags", tuple(self.red_flags))
         for flag in self.red_flags:
@@ -49,15 +54,25 @@ class CheckIn:
                 raise CheckinError("bad_red_flag", f"unknown red flag {flag!r}")
 
     def to_dict(self) -> dict:
-        return {"at": self.at, "pain": self.pain, "done_days": self.done_days,
-                "planned_days": self.planned_days, "red_flags": list(self.red_flags)}
+        return {
+            "at": self.at,
+            "pain": self.pain,
+            "done_days": self.done_days,
+            "planned_days": self.planned_days,
+            "red_flags": list(self.red_flags),
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "CheckIn":
+    def from_dict(cls, data: dict) -> CheckIn:
         """From a stored record (extra keys ignored). Raises CheckinError when unusable."""
         try:
-            return cls(at=data["at"], pain=data["pain"], done_days=data["done_days"],
-                       planned_days=data["planned_days"], red_flags=tuple(data.get("red_flags") or ()))
+            return cls(
+                at=data["at"],
+                pain=data["pain"],
+                done_days=data["done_days"],
+                planned_days=data["planned_days"],
+                red_flags=tuple(data.get("red_flags") or ()),
+            )
         except (KeyError, TypeError) as exc:
             raise CheckinError("bad_record", f"not a check-in: {data!r}") from exc
 
@@ -71,13 +86,13 @@ class CheckIn:
 
 @dataclass(frozen=True)
 class CheckinOutcome:
-    status: str                      # "better" | "same" | "worse"
-    referral: str | None             # None, or the most urgent red flag's urgency
-    advice: dict[str, str]           # language -> what to do now
-    invite_reassessment: bool        # offer new photos to compare before and after
-    reference_pain: int | None = None    # the pain compared with (start of program)
-    change: int | None = None            # new pain - reference pain
-    mcid: float | None = None            # the smallest change that matters from the reference
+    status: str  # "better" | "same" | "worse"
+    referral: str | None  # None, or the most urgent red flag's urgency
+    advice: dict[str, str]  # language -> what to do now
+    invite_reassessment: bool  # offer new photos to compare before and after
+    reference_pain: int | None = None  # the pain compared with (start of program)
+    change: int | None = None  # new pain - reference pain
+    mcid: float | None = None  # the smallest change that matters from the reference
     red_flags: tuple[str, ...] = field(default_factory=tuple)
 
 
@@ -87,7 +102,7 @@ def when(at: str) -> datetime:
         moment = datetime.fromisoformat(at)
     except (TypeError, ValueError) as exc:
         raise CheckinError("bad_time", f"check-in time must be ISO 8601, got {at!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def classify(reference: int, pain: int, settings: Followup | None = None) -> str:
@@ -108,9 +123,15 @@ def referral_for(flags: Sequence[str]) -> str | None:
     return next((u for u in URGENCIES if u in found), None)
 
 
-def evaluate(baseline_pain: int | None, history: Sequence[CheckIn], new: CheckIn, *,
-             program_started: str | None = None, settings: Followup | None = None,
-             texts: Texts | None = None) -> CheckinOutcome:
+def evaluate(
+    baseline_pain: int | None,
+    history: Sequence[CheckIn],
+    new: CheckIn,
+    *,
+    program_started: str | None = None,
+    settings: Followup | None = None,
+    texts: Texts | None = None,
+) -> CheckinOutcome:
     """What a new check-in means and what to advise.
 
     baseline_pain:   pain when the program started (None if not known: the first check-in is used)
@@ -120,11 +141,16 @@ def evaluate(baseline_pain: int | None, history: Sequence[CheckIn], new: CheckIn
     """
     settings = settings or default_followup()
     texts = texts or default_texts()
-    if baseline_pain is not None and (isinstance(baseline_pain, bool) or not isinstance(baseline_pain, int)
-                                      or not 0 <= baseline_pain <= 10):
+    if baseline_pain is not None and (
+        isinstance(baseline_pain, bool)
+        or not isinstance(baseline_pain, int)
+        or not 0 <= baseline_pain <= 10
+    ):
         raise CheckinError("bad_baseline", f"baseline pain must be 0 to 10, got {baseline_pain!r}")
     earlier = sorted(history, key=lambda c: when(c.at))
-    reference = baseline_pain if baseline_pain is not None else (earlier[0].pain if earlier else new.pain)
+    reference = (
+        baseline_pain if baseline_pain is not None else (earlier[0].pain if earlier else new.pain)
+    )
     previous = earlier[-1] if earlier else None
 
     status = classify(reference, new.pain, settings)
@@ -136,11 +162,15 @@ def evaluate(baseline_pain: int | None, history: Sequence[CheckIn], new: CheckIn
     if previous is not None:
         before_previous = earlier[-2].pain if len(earlier) >= 2 else None
         worse_before = classify(reference, previous.pain, settings) == "worse" or (
-            before_previous is not None and classify(before_previous, previous.pain, settings) == "worse")
+            before_previous is not None
+            and classify(before_previous, previous.pain, settings) == "worse"
+        )
 
     referral = referral_for(new.red_flags)
     start = when(program_started) if program_started else when(earlier[0].at if earlier else new.at)
-    invite = referral is None and _period_crossed(start, previous, new, settings.reassess_after_days)
+    invite = referral is None and _period_crossed(
+        start, previous, new, settings.reassess_after_days
+    )
 
     parts: list[str] = []
     if referral is not None:
@@ -149,7 +179,9 @@ def evaluate(baseline_pain: int | None, history: Sequence[CheckIn], new: CheckIn
     else:
         key = "checkin.worse_again" if status == "worse" and worse_before else f"checkin.{status}"
         parts.append(key)
-        values = {key: {"before": reference, "now": new.pain} if key != "checkin.worse_again" else {}}
+        values = {
+            key: {"before": reference, "now": new.pain} if key != "checkin.worse_again" else {}
+        }
         adherence = new.adherence
         if adherence is not None and adherence < settings.low_adherence_percent:
             parts.append("checkin.low_adherence")
@@ -158,10 +190,20 @@ def evaluate(baseline_pain: int | None, history: Sequence[CheckIn], new: CheckIn
             weeks = (when(new.at) - start).days // 7
             parts.append("checkin.reassess")
             values["checkin.reassess"] = {"weeks": weeks}
-    advice = {lang: "\n\n".join(texts.get(k, lang, **values.get(k, {})) for k in parts) for lang in LANGUAGES}
-    return CheckinOutcome(status=status, referral=referral, advice=advice, invite_reassessment=invite,
-                          reference_pain=reference, change=new.pain - reference,
-                          mcid=settings.mcid(reference), red_flags=new.red_flags)
+    advice = {
+        lang: "\n\n".join(texts.get(k, lang, **values.get(k, {})) for k in parts)
+        for lang in LANGUAGES
+    }
+    return CheckinOutcome(
+        status=status,
+        referral=referral,
+        advice=advice,
+        invite_reassessment=invite,
+        reference_pain=reference,
+        change=new.pain - reference,
+        mcid=settings.mcid(reference),
+        red_flags=new.red_flags,
+    )
 
 
 def _period_crossed(start: datetime, previous: CheckIn | None, new: CheckIn, days: int) -> bool:

@@ -1,10 +1,10 @@
 """The `backcare` command: demo, analyze, chat, bot, check.
 
-    backcare demo                      the whole pipeline on the shipped sample photos
-    backcare analyze --photos DIR --answers FILE [--out DIR]
-    backcare chat                      the patient conversation in this terminal
-    backcare bot                       the Telegram bot (token in BACKCARE_TELEGRAM_TOKEN)
-    backcare check                     validate every data file an admin may edit
+backcare demo                      the whole pipeline on the shipped sample photos
+backcare analyze --photos DIR --answers FILE [--out DIR]
+backcare chat                      the patient conversation in this terminal
+backcare bot                       the Telegram bot (token in BACKCARE_TELEGRAM_TOKEN)
+backcare check                     validate every data file an admin may edit
 """
 
 from __future__ import annotations
@@ -19,7 +19,19 @@ from pathlib import Path
 
 from backcare import logs
 from backcare.paths import INTERVIEW, SAMPLES
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif"}
+
+IMAGE_SUFFIXES = {
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".heic",
+    ".heif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".gif",
+}
 # A folder of photos is small; anything bigger than this is not a phone photo.
 MAX_FILE_BYTES = 40 * 1024 * 1024
 
@@ -62,7 +74,9 @@ def analyse_folder(pipeline, folder: Path, workers: int, language: str):
     def one(photo: PhotoFile):
         size = photo.path.stat().st_size
         data = b"" if size > MAX_FILE_BYTES else photo.path.read_bytes()
-        return pipeline.analyse_file(data, photo.path.name, photo.step, too_large=size > MAX_FILE_BYTES)
+        return pipeline.analyse_file(
+            data, photo.path.name, photo.step, too_large=size > MAX_FILE_BYTES
+        )
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         futures = {pool.submit(one, f): f for f in files}
@@ -70,8 +84,11 @@ def analyse_folder(pipeline, folder: Path, workers: int, language: str):
             photo = futures[future]
             result = future.result()
             results[photo.path] = result
-            status = (f"accepted as {step_name(result.step, language)}" if result.accepted
-                      else f"not used: {reason_text(result.reason or '', result.detail, language)}")
+            status = (
+                f"accepted as {step_name(result.step, language)}"
+                if result.accepted
+                else f"not used: {reason_text(result.reason or '', result.detail, language)}"
+            )
             _progress(done, len(files), photo.path.name, status)
     return [results[f.path] for f in files]
 
@@ -114,24 +131,30 @@ def run_analysis(photos: Path, answers: Path, out: Path, language: str, workers:
         report = pipeline.report_sync(result, photo_results, language)
     print(render.to_text(report))
     paths = write_outputs(report, out)
-    print(f"backcare: wrote {', '.join(str(p) for p in paths.values())} and the annotated pictures to {out}",
-          file=sys.stderr)
+    print(
+        f"backcare: wrote {', '.join(str(p) for p in paths.values())} and the annotated pictures to {out}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    return run_analysis(SAMPLES / "photos", SAMPLES / "answers.yaml", Path(args.out), args.lang, args.workers)
+    return run_analysis(
+        SAMPLES / "photos", SAMPLES / "answers.yaml", Path(args.out), args.lang, args.workers
+    )
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    return run_analysis(Path(args.photos), Path(args.answers), Path(args.out), args.lang, args.workers)
+    return run_analysis(
+        Path(args.photos), Path(args.answers), Path(args.out), args.lang, args.workers
+    )
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from backcare.bot.dialogs.engine import Dialogs
     from backcare.console import run_console
     from backcare.interview import InterviewRegistry
     from backcare.pipeline import Pipeline
-    from bot.dialogs.engine import Dialogs
 
     with Pipeline.create(workers=1) as pipeline:
         dialogs = Dialogs(services=pipeline, interviews=InterviewRegistry(INTERVIEW))
@@ -140,8 +163,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_bot(args: argparse.Namespace) -> int:
-    from bot.app import run
-    from bot.config import BotConfig
+    from backcare.bot.app import run
+    from backcare.bot.config import BotConfig
 
     try:
         config = BotConfig.from_env()
@@ -154,14 +177,18 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the data files admins edit; prints every problem with file and line."""
+    from backcare.content.catalog import load_catalog
     from backcare.interview import load_interview
+    from backcare.reasoning.knowledge import load_knowledge_base
     from backcare.vocabulary import vocabulary
     from backcare.yamlfile import DataFileError
-    from content.catalog import load_catalog
-    from reasoning.knowledge import load_knowledge_base
 
-    checks = [("vocabulary", vocabulary), ("interview", lambda: load_interview(INTERVIEW)),
-              ("knowledge base", load_knowledge_base), ("exercise catalog", load_catalog)]
+    checks = [
+        ("vocabulary", vocabulary),
+        ("interview", lambda: load_interview(INTERVIEW)),
+        ("knowledge base", load_knowledge_base),
+        ("exercise catalog", load_catalog),
+    ]
     failed = 0
     for name, loader in checks:
         try:
@@ -177,49 +204,78 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="backcare",
         description="Self-care assistant for chronic non-specific low back pain: interview, "
-                    "movement photos, probable causes, exercise program.",
+        "movement photos, probable causes, exercise program.",
         epilog="Not a diagnosis. Red flags (e.g. numbness in the saddle area, new bladder or bowel "
-               "problems) need a doctor now.")
-    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default: $BACKCARE_LOG_LEVEL or WARNING)")
+        "problems) need a doctor now.",
+    )
+    p.add_argument(
+        "--log-level",
+        default=None,
+        help="DEBUG, INFO, WARNING (default: $BACKCARE_LOG_LEVEL or WARNING)",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def common(sp: argparse.ArgumentParser, out_default: str) -> None:
-        sp.add_argument("--out", default=out_default, help=f"output folder (default: {out_default})")
-        sp.add_argument("--lang", default="en", choices=["en", "ja"], help="report language (default: en)")
-        sp.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                        help="photo-analysis worker processes (default: up to 2)")
+        sp.add_argument(
+            "--out", default=out_default, help=f"output folder (default: {out_default})"
+        )
+        sp.add_argument(
+            "--lang", default="en", choices=["en", "ja"], help="report language (default: en)"
+        )
+        sp.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="photo-analysis worker processes (default: up to 2)",
+        )
 
-    demo = sub.add_parser("demo", help="run the whole pipeline on the sample photos shipped in samples/",
-                          description="Analyse samples/photos with the sample answers in samples/answers.yaml; "
-                                      "print the report and write report.json, report.md, report.html and "
-                                      "annotated pictures to the output folder.")
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole pipeline on the sample photos shipped in samples/",
+        description="Analyse samples/photos with the sample answers in samples/answers.yaml; "
+        "print the report and write report.json, report.md, report.html and "
+        "annotated pictures to the output folder.",
+    )
     common(demo, "out/demo")
     demo.set_defaults(func=cmd_demo)
 
-    analyze = sub.add_parser("analyze", help="analyse a folder of photos with an answers file",
-                             description="Each photo's file name starts with its capture step "
-                                         "(standing_side, standing_back, forward_bend, backward_bend, "
-                                         "rotation_left, rotation_right, side_bend_left, side_bend_right); "
-                                         "other pictures are placed by the movement they show. "
-                                         "Answers: a YAML or JSON mapping of interview question ids to answers "
-                                         "(see samples/answers.yaml).")
+    analyze = sub.add_parser(
+        "analyze",
+        help="analyse a folder of photos with an answers file",
+        description="Each photo's file name starts with its capture step "
+        "(standing_side, standing_back, forward_bend, backward_bend, "
+        "rotation_left, rotation_right, side_bend_left, side_bend_right); "
+        "other pictures are placed by the movement they show. "
+        "Answers: a YAML or JSON mapping of interview question ids to answers "
+        "(see samples/answers.yaml).",
+    )
     analyze.add_argument("--photos", required=True, help="folder of photos")
     analyze.add_argument("--answers", required=True, help="YAML or JSON file of interview answers")
     common(analyze, "out/analysis")
     analyze.set_defaults(func=cmd_analyze)
 
-    chat = sub.add_parser("chat", help="the patient conversation in this terminal (no Telegram needed)",
-                          description="Runs the same dialogs as the bot. Choose buttons by number; "
-                                      "send a photo by typing its file path.")
-    chat.add_argument("--state", default=None, help="save the conversation here after every step (resume later)")
+    chat = sub.add_parser(
+        "chat",
+        help="the patient conversation in this terminal (no Telegram needed)",
+        description="Runs the same dialogs as the bot. Choose buttons by number; "
+        "send a photo by typing its file path.",
+    )
+    chat.add_argument(
+        "--state", default=None, help="save the conversation here after every step (resume later)"
+    )
     chat.set_defaults(func=cmd_chat)
 
-    bot = sub.add_parser("bot", help="run the Telegram bot (needs BACKCARE_TELEGRAM_TOKEN)",
-                         description="Polling by default; BACKCARE_MODE=webhook for a webhook. "
-                                     "See README.md, Configuration.")
+    bot = sub.add_parser(
+        "bot",
+        help="run the Telegram bot (needs BACKCARE_TELEGRAM_TOKEN)",
+        description="Polling by default; BACKCARE_MODE=webhook for a webhook. "
+        "See README.md, Configuration.",
+    )
     bot.set_defaults(func=cmd_bot)
 
-    check = sub.add_parser("check", help="validate interview.yaml, the knowledge base and the exercise catalog")
+    check = sub.add_parser(
+        "check", help="validate interview.yaml, the knowledge base and the exercise catalog"
+    )
     check.set_defaults(func=cmd_check)
     return p
 

@@ -19,10 +19,21 @@ import tempfile
 from pathlib import Path
 from typing import TextIO
 
-from bot.dialogs.events import Choice, Event, Reply
+from backcare.bot.dialogs.events import Choice, Event, Reply
 
 MAX_PHOTO_BYTES = 40 * 1024 * 1024
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif")
+IMAGE_SUFFIXES = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".webp",
+    ".heic",
+    ".heif",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".gif",
+)
 
 
 def language_from_environment() -> str | None:
@@ -40,7 +51,10 @@ def load_state(path: Path | None, output: TextIO) -> dict | None:
         state = json.loads(path.read_text(encoding="utf-8"))
         return state if isinstance(state, dict) else None
     except (OSError, ValueError) as exc:
-        print(f"(could not read the saved conversation {path}: {exc}; starting a new one)", file=output)
+        print(
+            f"(could not read the saved conversation {path}: {exc}; starting a new one)",
+            file=output,
+        )
         return None
 
 
@@ -95,7 +109,10 @@ class Screen:
             elif reply.expects:
                 self.choices, self.expects = (), reply.expects
         if replies:
-            hint = {"photo": "(type the path of a photo file, or a number)", "number": "(type a number, or #n for a button)"}
+            hint = {
+                "photo": "(type the path of a photo file, or a number)",
+                "number": "(type a number, or #n for a button)",
+            }
             if self.expects in hint:
                 print(hint[self.expects], file=out)
         out.flush()
@@ -130,8 +147,14 @@ class Screen:
         return None
 
 
-async def _run(dialogs, input: TextIO, output: TextIO, state_path: Path | None, language: str | None,
-               picture_dir: Path | None) -> dict | None:
+async def _run(
+    dialogs,
+    input: TextIO,
+    output: TextIO,
+    state_path: Path | None,
+    language: str | None,
+    picture_dir: Path | None,
+) -> dict | None:
     screen = Screen(output, picture_dir)
     state = load_state(state_path, output)
     first = Event("command", text="start") if state else Event("start", language=language)
@@ -152,7 +175,10 @@ async def _run(dialogs, input: TextIO, output: TextIO, state_path: Path | None, 
         if not line or line.strip() in ("/quit", "/exit"):
             print("", file=output)
             if screen.picture_dir is not None:
-                print(f"(pictures are in {screen.picture_dir}; delete them when you are done)", file=output)
+                print(
+                    f"(pictures are in {screen.picture_dir}; delete them when you are done)",
+                    file=output,
+                )
             return state
         event = screen.event(line, language)
         if isinstance(event, str):
@@ -161,10 +187,22 @@ async def _run(dialogs, input: TextIO, output: TextIO, state_path: Path | None, 
             queue.append(event)
 
 
-def run_console(dialogs, input: TextIO = sys.stdin, output: TextIO = sys.stdout,
-                state_path: str | Path | None = None, language: str | None = None,
-                picture_dir: str | Path | None = None) -> dict | None:
+def run_console(
+    dialogs,
+    input: TextIO = sys.stdin,
+    output: TextIO = sys.stdout,
+    state_path: str | Path | None = None,
+    language: str | None = None,
+    picture_dir: str | Path | None = None,
+) -> dict | None:
     """Chat in the terminal until /quit or end of input; returns the last state."""
-    return asyncio.run(_run(dialogs, input, output, Path(state_path) if state_path else None,
-                            language or language_from_environment(),
-                            Path(picture_dir) if picture_dir else None))
+    return asyncio.run(
+        _run(
+            dialogs,
+            input,
+            output,
+            Path(state_path) if state_path else None,
+            language or language_from_environment(),
+            Path(picture_dir) if picture_dir else None,
+        )
+    )

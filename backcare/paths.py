@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# The checkout (or /app in the container): holds interview.yaml and samples/.
-HOME = Path(os.environ.get("BACKCARE_HOME") or Path(__file__).resolve().parents[1])
-INTERVIEW = Path(os.environ.get("BACKCARE_INTERVIEW") or HOME / "interview.yaml")
-SAMPLES = HOME / "samples"
+# Both ship inside the package; in a checkout backcare/interview.yaml and
+# backcare/samples are links to the root's (interview.yaml is the file admins edit).
+PACKAGE = Path(__file__).parent
+
+
+# An admin's own interview file replaces the shipped one.
+INTERVIEW = Path(os.environ.get("BACKCARE_INTERVIEW") or PACKAGE / "interview.yaml")
+SAMPLES = PACKAGE / "samples"

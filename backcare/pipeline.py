@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Iterable, Mapping
+from datetime import UTC, datetime
 
-from assessment.rating import assess
-from assessment.types import Observation, Profile
+from backcare.assessment.rating import assess
+from backcare.assessment.types import Observation, Profile
+from backcare.content.catalog import Catalog, load_catalog
+from backcare.content.program import build_program
 from backcare.interview import InterviewResult
+from backcare.reasoning.abduction import Engine
+from backcare.reasoning.case import build_case
+from backcare.reasoning.knowledge import load_knowledge_base
 from backcare.report import PhotoResult, Report
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.pool import PoseService
+from backcare.vision.types import AnalysedPhoto, PhotoAnalysis
 from backcare.vocabulary import Vocabulary, vocabulary
-from content.catalog import Catalog, load_catalog
-from content.program import build_program
-from reasoning.abduction import Engine
-from reasoning.case import build_case
-from reasoning.knowledge import load_knowledge_base
-from vision.errors import PhotoRejected, Reason
-from vision.pool import PoseService
-from vision.types import AnalysedPhoto, PhotoAnalysis
 
 log = logging.getLogger(__name__)
 
@@ -71,24 +71,38 @@ def guess_step(analysis: PhotoAnalysis) -> str:
     return movement  # forward_bend, backward_bend
 
 
-def photo_result(step: str, source: str, outcome: AnalysedPhoto | PhotoRejected,
-                 vocab: Vocabulary | None = None) -> PhotoResult:
+def photo_result(
+    step: str, source: str, outcome: AnalysedPhoto | PhotoRejected, vocab: Vocabulary | None = None
+) -> PhotoResult:
     """Turn vision's outcome for one capture step into a PhotoResult (pure)."""
     vocab = vocab or vocabulary()
     if isinstance(outcome, PhotoRejected) or step not in vocab.movements:
         if not isinstance(outcome, PhotoRejected):
             outcome = PhotoRejected(Reason.WRONG_MOVEMENT, outcome.analysis.movement.movement.value)
-        return PhotoResult(step=step, source=source, accepted=False,
-                           reason=outcome.reason.value, detail=outcome.detail)
+        return PhotoResult(
+            step=step,
+            source=source,
+            accepted=False,
+            reason=outcome.reason.value,
+            detail=outcome.detail,
+        )
     analysis = outcome.analysis
     check = check_movement(step, analysis, vocab)
     if not check.ok:
-        return PhotoResult(step=step, source=source, accepted=False,
-                           reason=Reason.WRONG_MOVEMENT.value, detail=check.detail,
-                           view=analysis.view.kind.value, movement_seen=check.seen)
+        return PhotoResult(
+            step=step,
+            source=source,
+            accepted=False,
+            reason=Reason.WRONG_MOVEMENT.value,
+            detail=check.detail,
+            view=analysis.view.kind.value,
+            movement_seen=check.seen,
+        )
     confidences = [m.confidence for m in analysis.measurements.values()]
     return PhotoResult(
-        step=step, source=source, accepted=True,
+        step=step,
+        source=source,
+        accepted=True,
         measurements=dict(analysis.measurements),
         view=analysis.view.kind.value,
         movement_seen=check.seen,
@@ -109,21 +123,26 @@ def latest_by_step(photos: Iterable[PhotoResult]) -> dict[str, PhotoResult]:
 class Pipeline:
     """Photos and answers in, report out. One instance serves every user."""
 
-    def __init__(self, pose: PoseService, engine: Engine | None = None,
-                 catalog: Catalog | None = None, vocab: Vocabulary | None = None):
+    def __init__(
+        self,
+        pose: PoseService,
+        engine: Engine | None = None,
+        catalog: Catalog | None = None,
+        vocab: Vocabulary | None = None,
+    ):
         self.pose = pose
         self.vocab = vocab or vocabulary()
         self.engine = engine or Engine(load_knowledge_base())
         self.catalog = catalog or load_catalog()
 
     @classmethod
-    def create(cls, workers: int = 1, timeout_s: float = 60.0) -> "Pipeline":
+    def create(cls, workers: int = 1, timeout_s: float = 60.0) -> Pipeline:
         return cls(PoseService(workers=workers, timeout_s=timeout_s))
 
     def close(self) -> None:
         self.pose.close()
 
-    def __enter__(self) -> "Pipeline":
+    def __enter__(self) -> Pipeline:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -132,14 +151,19 @@ class Pipeline:
     # -- photos ---------------------------------------------------------------
     def _check_step(self, step: str) -> None:
         if step not in self.vocab.movements:
-            raise ValueError(f"unknown capture step {step!r}; expected one of {', '.join(self.vocab.movements)}")
+            raise ValueError(
+                f"unknown capture step {step!r}; expected one of {', '.join(self.vocab.movements)}"
+            )
 
-    def analyse_photo_sync(self, data: bytes, step: str, filename: str | None = None) -> PhotoResult:
+    def analyse_photo_sync(
+        self, data: bytes, step: str, filename: str | None = None
+    ) -> PhotoResult:
         self._check_step(step)
         return self.analyse_file(data, filename or step, step)
 
-    def analyse_file(self, data: bytes, filename: str, step: str | None = None,
-                     too_large: bool = False) -> PhotoResult:
+    def analyse_file(
+        self, data: bytes, filename: str, step: str | None = None, too_large: bool = False
+    ) -> PhotoResult:
         """One photo from a folder: the step comes from its name, or from what it shows."""
         if too_large:
             outcome: AnalysedPhoto | PhotoRejected = PhotoRejected(Reason.TOO_LARGE, "file size")
@@ -149,46 +173,74 @@ class Pipeline:
             except PhotoRejected as exc:
                 outcome = exc
         if step is None:
-            step = UNASSIGNED if isinstance(outcome, PhotoRejected) else guess_step(outcome.analysis)
+            step = (
+                UNASSIGNED if isinstance(outcome, PhotoRejected) else guess_step(outcome.analysis)
+            )
         return self._result(step, filename, outcome)
 
-    def _result(self, step: str, source: str, outcome: AnalysedPhoto | PhotoRejected) -> PhotoResult:
+    def _result(
+        self, step: str, source: str, outcome: AnalysedPhoto | PhotoRejected
+    ) -> PhotoResult:
         result = photo_result(step, source, outcome, self.vocab)
-        log.info("photo %s for %s: %s", "accepted" if result.accepted else "refused", step,
-                 result.reason or result.view)
+        log.info(
+            "photo %s for %s: %s",
+            "accepted" if result.accepted else "refused",
+            step,
+            result.reason or result.view,
+        )
         return result
 
-    async def analyse_photo(self, data: bytes, step: str, filename: str | None = None) -> PhotoResult:
+    async def analyse_photo(
+        self, data: bytes, step: str, filename: str | None = None
+    ) -> PhotoResult:
         self._check_step(step)
         try:
-            outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(data, annotate=True)
+            outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(
+                data, annotate=True
+            )
         except PhotoRejected as exc:
             outcome = exc
         return self._result(step, filename or step, outcome)
 
     # -- report ---------------------------------------------------------------
-    def report_sync(self, result: InterviewResult, photos: Iterable[PhotoResult],
-                    language: str = "en", now: datetime | None = None) -> Report:
+    def report_sync(
+        self,
+        result: InterviewResult,
+        photos: Iterable[PhotoResult],
+        language: str = "en",
+        now: datetime | None = None,
+    ) -> Report:
         photos = tuple(photos)
         measurements = {step: p.measurements for step, p in latest_by_step(photos).items()}
-        profile = result.profile if isinstance(result.profile, Profile) else Profile(
-            age=getattr(result.profile, "age", None), sex=getattr(result.profile, "sex", None))
+        profile = (
+            result.profile
+            if isinstance(result.profile, Profile)
+            else Profile(
+                age=getattr(result.profile, "age", None), sex=getattr(result.profile, "sex", None)
+            )
+        )
         observations: list[Observation] = assess(measurements, profile)
         case = build_case(observations, result.facts, result.false_facts)
         diagnosis = self.engine.diagnose(case)
         program = None
         if diagnosis.referral is None:
             program = build_program(diagnosis, observations, result.facts, result.scores, language)
-        created = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+        created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         return Report(
-            created=created, language=language,
-            facts=tuple(sorted(result.facts)), scores=dict(result.scores),
-            photos=photos, observations=tuple(observations), diagnosis=diagnosis,
-            program=program, referral=diagnosis.referral,
+            created=created,
+            language=language,
+            facts=tuple(sorted(result.facts)),
+            scores=dict(result.scores),
+            photos=photos,
+            observations=tuple(observations),
+            diagnosis=diagnosis,
+            program=program,
+            referral=diagnosis.referral,
         )
 
-    async def build_report(self, result: InterviewResult, photos: list[PhotoResult],
-                           language: str = "en") -> Report:
+    async def build_report(
+        self, result: InterviewResult, photos: list[PhotoResult], language: str = "en"
+    ) -> Report:
         # Milliseconds of work, but a thread keeps the loop free even on a slow solve.
         return await asyncio.to_thread(self.report_sync, result, photos, language)
 

@@ -16,33 +16,47 @@ from functools import lru_cache
 import matplotlib
 from matplotlib import dates as mdates
 from matplotlib import font_manager
+
 # The Agg canvas is used directly: no pyplot, no global backend switch, no display needed.
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from backcare.checkin import CheckIn, CheckinError, classify, when
+from backcare.content.followup import Followup, default_followup
+from backcare.content.texts import Texts, default_texts
 from backcare.vocabulary import LANGUAGES
-from content.followup import Followup, default_followup
-from content.texts import Texts, default_texts
 
 # Fonts that cover Japanese, most common first (Linux packages, macOS, Windows).
-CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "Source Han Sans JP", "IPAexGothic", "IPAGothic",
-             "TakaoGothic", "VL Gothic", "Hiragino Sans", "Hiragino Kaku Gothic ProN", "Yu Gothic",
-             "Meiryo", "MS Gothic", "Droid Sans Fallback", "WenQuanYi Zen Hei")
+CJK_FONTS = (
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "Source Han Sans JP",
+    "IPAexGothic",
+    "IPAGothic",
+    "TakaoGothic",
+    "VL Gothic",
+    "Hiragino Sans",
+    "Hiragino Kaku Gothic ProN",
+    "Yu Gothic",
+    "Meiryo",
+    "MS Gothic",
+    "Droid Sans Fallback",
+    "WenQuanYi Zen Hei",
+)
 CJK_LANGUAGES = frozenset({"ja"})
 
 
 @dataclass(frozen=True)
 class ChartData:
-    dates: tuple[str, ...]                    # check-in dates (YYYY-MM-DD), oldest first
-    pain: tuple[int, ...]                     # pain 0-10 at each check-in
-    adherence: tuple[float | None, ...]       # % of planned days done (None: nothing planned)
+    dates: tuple[str, ...]  # check-in dates (YYYY-MM-DD), oldest first
+    pain: tuple[int, ...]  # pain 0-10 at each check-in
+    adherence: tuple[float | None, ...]  # % of planned days done (None: nothing planned)
     done_days: tuple[int, ...]
     planned_days: tuple[int, ...]
-    baseline: int | None                      # pain when the program started
-    mcid_band: tuple[float, float] | None     # pain values within the MCID of the baseline
-    mcid: float | None                        # the MCID (points) from the baseline
-    status: tuple[str, ...]                   # better | same | worse at each check-in, vs baseline
+    baseline: int | None  # pain when the program started
+    mcid_band: tuple[float, float] | None  # pain values within the MCID of the baseline
+    mcid: float | None  # the MCID (points) from the baseline
+    status: tuple[str, ...]  # better | same | worse at each check-in, vs baseline
 
     @property
     def reference(self) -> int | None:
@@ -50,15 +64,21 @@ class ChartData:
         return self.baseline if self.baseline is not None else (self.pain[0] if self.pain else None)
 
 
-def progress_data(baseline_pain: int | None, checkins: Sequence[CheckIn],
-                  settings: Followup | None = None) -> ChartData:
+def progress_data(
+    baseline_pain: int | None, checkins: Sequence[CheckIn], settings: Followup | None = None
+) -> ChartData:
     """The chart's data: one point per check-in (sorted by time), the MCID band around the start."""
     settings = settings or default_followup()
-    if baseline_pain is not None and (isinstance(baseline_pain, bool) or not isinstance(baseline_pain, int)
-                                      or not 0 <= baseline_pain <= 10):
+    if baseline_pain is not None and (
+        isinstance(baseline_pain, bool)
+        or not isinstance(baseline_pain, int)
+        or not 0 <= baseline_pain <= 10
+    ):
         raise CheckinError("bad_baseline", f"baseline pain must be 0 to 10, got {baseline_pain!r}")
     ordered = sorted(checkins, key=lambda c: when(c.at))
-    reference = baseline_pain if baseline_pain is not None else (ordered[0].pain if ordered else None)
+    reference = (
+        baseline_pain if baseline_pain is not None else (ordered[0].pain if ordered else None)
+    )
     band = mcid = None
     if reference is not None:
         mcid = settings.mcid(reference)
@@ -72,14 +92,16 @@ def progress_data(baseline_pain: int | None, checkins: Sequence[CheckIn],
         baseline=baseline_pain,
         mcid_band=band,
         mcid=mcid,
-        status=tuple(classify(reference, c.pain, settings) for c in ordered) if reference is not None else (),
+        status=tuple(classify(reference, c.pain, settings) for c in ordered)
+        if reference is not None
+        else (),
     )
 
 
 def _register_bundled_font() -> None:
     """IPAexGothic ships inside the matplotlib-fontja wheel: Japanese charts need no system font."""
     try:
-        import matplotlib_fontja  # noqa: F401  (the package only carries the font file)
+        import matplotlib_fontja
     except ImportError:
         return
     from pathlib import Path
@@ -110,9 +132,17 @@ def chart_png(data: ChartData, language: str, texts: Texts | None = None) -> byt
     texts = texts or default_texts()
     lang = label_language(language)
     family = [cjk_font(), "DejaVu Sans"] if lang in CJK_LANGUAGES else ["DejaVu Sans"]
-    with matplotlib.rc_context({"font.family": family, "font.size": 15, "axes.titlesize": 19,
-                                "axes.labelsize": 16, "xtick.labelsize": 14, "ytick.labelsize": 14,
-                                "legend.fontsize": 13}):
+    with matplotlib.rc_context(
+        {
+            "font.family": family,
+            "font.size": 15,
+            "axes.titlesize": 19,
+            "axes.labelsize": 16,
+            "xtick.labelsize": 14,
+            "ytick.labelsize": 14,
+            "legend.fontsize": 13,
+        }
+    ):
         fig = Figure(figsize=(6, 8), dpi=150)
         FigureCanvasAgg(fig)
         pain_ax, adh_ax = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 2]})
@@ -132,20 +162,45 @@ def _draw(pain_ax, adh_ax, data: ChartData, lang: str, texts: Texts) -> None:
     pain_ax.grid(axis="y", alpha=0.3)
     if data.mcid_band is not None:
         low, high = data.mcid_band
-        pain_ax.axhspan(low, high, color="#9e9e9e", alpha=0.22, lw=0,
-                        label=texts.get("progress.chart.band", lang, points=f"{data.mcid:g}"))
+        pain_ax.axhspan(
+            low,
+            high,
+            color="#9e9e9e",
+            alpha=0.22,
+            lw=0,
+            label=texts.get("progress.chart.band", lang, points=f"{data.mcid:g}"),
+        )
     if data.baseline is not None:
-        pain_ax.axhline(data.baseline, color="#555555", ls="--", lw=1.5,
-                        label=texts.get("progress.chart.baseline", lang, pain=data.baseline))
+        pain_ax.axhline(
+            data.baseline,
+            color="#555555",
+            ls="--",
+            lw=1.5,
+            label=texts.get("progress.chart.baseline", lang, pain=data.baseline),
+        )
     if not dates:
-        pain_ax.text(0.5, 0.5, texts.get("progress.chart.empty", lang), transform=pain_ax.transAxes,
-                     ha="center", va="center", fontsize=17)
+        pain_ax.text(
+            0.5,
+            0.5,
+            texts.get("progress.chart.empty", lang),
+            transform=pain_ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=17,
+        )
         adh_ax.set_xticks([])
     else:
         pain_ax.plot(dates, data.pain, color="#c62828", marker="o", ms=9, lw=2.5)
         for x, y in zip(dates, data.pain):
-            pain_ax.annotate(str(y), (x, y), textcoords="offset points", xytext=(0, 10), ha="center",
-                             fontsize=14, fontweight="bold")
+            pain_ax.annotate(
+                str(y),
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 10),
+                ha="center",
+                fontsize=14,
+                fontweight="bold",
+            )
         heights = [a if a is not None else 0.0 for a in data.adherence]
         adh_ax.bar(dates, heights, width=_bar_width(dates), color="#2e7d32", alpha=0.85)
         span = max(dates) - min(dates)
@@ -172,30 +227,63 @@ def _bar_width(dates: list[datetime]) -> float:
     return max(1.0, 0.5 * gaps[len(gaps) // 2])
 
 
-def summary_text(data: ChartData, language: str, texts: Texts | None = None,
-                 settings: Followup | None = None) -> str:
+def summary_text(
+    data: ChartData, language: str, texts: Texts | None = None, settings: Followup | None = None
+) -> str:
     """Plain lines a patient can show a clinician: start, latest, range, adherence, the MCID used."""
     texts = texts or default_texts()
     settings = settings or default_followup()
     lang = language if language in LANGUAGES else "en"
     lines = [texts.get("progress.summary.heading", lang)]
-    lines.append(texts.get("progress.summary.start", lang, pain=data.baseline) if data.baseline is not None
-                 else texts.get("progress.summary.no_start", lang))
+    lines.append(
+        texts.get("progress.summary.start", lang, pain=data.baseline)
+        if data.baseline is not None
+        else texts.get("progress.summary.no_start", lang)
+    )
     if not data.dates:
         lines.append(texts.get("progress.summary.none", lang))
         return "\n".join(lines)
     reference = data.reference
     change = data.pain[-1] - reference
-    lines.append(texts.get("progress.summary.latest", lang, date=data.dates[-1], pain=data.pain[-1],
-                           change=f"{change:+d}",
-                           status=texts.get(f"progress.summary.status.{data.status[-1]}", lang)))
-    lines.append(texts.get("progress.summary.range", lang, count=len(data.dates), first=data.dates[0],
-                           last=data.dates[-1], low=min(data.pain), high=max(data.pain)))
+    lines.append(
+        texts.get(
+            "progress.summary.latest",
+            lang,
+            date=data.dates[-1],
+            pain=data.pain[-1],
+            change=f"{change:+d}",
+            status=texts.get(f"progress.summary.status.{data.status[-1]}", lang),
+        )
+    )
+    lines.append(
+        texts.get(
+            "progress.summary.range",
+            lang,
+            count=len(data.dates),
+            first=data.dates[0],
+            last=data.dates[-1],
+            low=min(data.pain),
+            high=max(data.pain),
+        )
+    )
     planned = sum(data.planned_days)
     if planned:
         done = sum(min(d, p) for d, p in zip(data.done_days, data.planned_days))
-        lines.append(texts.get("progress.summary.adherence", lang, percent=round(100 * done / planned),
-                               done=done, planned=planned))
-    lines.append(texts.get("progress.summary.mcid", lang, points=f"{settings.mcid_points:g}",
-                           percent=round(100 * settings.mcid_fraction)))
+        lines.append(
+            texts.get(
+                "progress.summary.adherence",
+                lang,
+                percent=round(100 * done / planned),
+                done=done,
+                planned=planned,
+            )
+        )
+    lines.append(
+        texts.get(
+            "progress.summary.mcid",
+            lang,
+            points=f"{settings.mcid_points:g}",
+            percent=round(100 * settings.mcid_fraction),
+        )
+    )
     return "\n".join(lines)

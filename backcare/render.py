@@ -102,17 +102,26 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
     causes: list[str] = []
     for rank, expl in enumerate(report.diagnosis.explanations, start=1):
         text = " + ".join(cause_text(c, lang) for c in expl.causes) or "-"
-        causes.append(_t(lang, "cause_line", rank=rank, text=text, pct=round(100 * expl.plausibility)))
+        causes.append(
+            _t(lang, "cause_line", rank=rank, text=text, pct=round(100 * expl.plausibility))
+        )
         support = sorted({a for atoms in expl.evidence.values() for a in atoms})
         if support:
-            causes.append(f"   {_t(lang, 'evidence')}: " + "; ".join(atom_text(a, lang) for a in support))
+            causes.append(
+                f"   {_t(lang, 'evidence')}: " + "; ".join(atom_text(a, lang) for a in support)
+            )
         if expl.against:
-            causes.append(f"   {_t(lang, 'against')}: " + "; ".join(atom_text(a, lang) for a in expl.against))
+            causes.append(
+                f"   {_t(lang, 'against')}: " + "; ".join(atom_text(a, lang) for a in expl.against)
+            )
     if causes:
         out.append((_t(lang, "causes"), causes))
 
-    findings = [o.explanation.get(lang) or o.explanation.get("en", "")
-                for o in report.observations if o.rating != "not_assessed"]
+    findings = [
+        o.explanation.get(lang) or o.explanation.get("en", "")
+        for o in report.observations
+        if o.rating != "not_assessed"
+    ]
     out.append((_t(lang, "findings"), [f for f in findings if f] or [_t(lang, "no_findings")]))
 
     if report.program is not None:
@@ -131,8 +140,14 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
         if p.accepted:
             photo_lines.append(_t(lang, "photo_ok", step=step_name(p.step, lang), view=p.view))
         else:
-            photo_lines.append(_t(lang, "photo_refused", step=f"{step_name(p.step, lang)} ({p.source})",
-                                  reason=reason_text(p.reason or "", p.detail, lang)))
+            photo_lines.append(
+                _t(
+                    lang,
+                    "photo_refused",
+                    step=f"{step_name(p.step, lang)} ({p.source})",
+                    reason=reason_text(p.reason or "", p.detail, lang),
+                )
+            )
     for step in vocabulary().movements:
         if step not in seen:
             photo_lines.append(_t(lang, "photo_missing", step=step_name(step, lang)))
@@ -143,13 +158,28 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
         if o.rating == "not_assessed":
             continue
         low, high = o.normal_range if o.normal_range else (None, None)
-        clinician.append(_t(lang, "value_line", name=o.name, value=_fmt(o.value), unit=o.unit,
-                            low=_fmt(low), high=_fmt(high), source=o.source,
-                            rating=o.rating, conf=f"{o.confidence:.2f}"))
+        clinician.append(
+            _t(
+                lang,
+                "value_line",
+                name=o.name,
+                value=_fmt(o.value),
+                unit=o.unit,
+                low=_fmt(low),
+                high=_fmt(high),
+                source=o.source,
+                rating=o.rating,
+                conf=f"{o.confidence:.2f}",
+            )
+        )
     d = report.diagnosis
-    clinician.append(f"solver: {d.solver}, {d.solve_ms:.1f} ms; facts: {', '.join(report.facts) or '-'}")
+    clinician.append(
+        f"solver: {d.solver}, {d.solve_ms:.1f} ms; facts: {', '.join(report.facts) or '-'}"
+    )
     if report.scores:
-        clinician.append("scores: " + ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(report.scores.items())))
+        clinician.append(
+            "scores: " + ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(report.scores.items()))
+        )
     out.append((_t(lang, "clinician"), clinician))
     out.append(("", [_t(lang, "disclaimer")]))
     return out
@@ -180,7 +210,8 @@ def to_markdown(report: Report, images: dict[str, str] | None = None) -> str:
 def to_html(report: Report, images: dict[str, str] | None = None) -> str:
     esc = html.escape
     parts = [
-        "<!doctype html>", f'<html lang="{esc(_lang(report.language))}"><head><meta charset="utf-8">',
+        "<!doctype html>",
+        f'<html lang="{esc(_lang(report.language))}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{esc(_t(report.language, 'title'))}</title>",
         "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.45}"
@@ -192,16 +223,21 @@ def to_html(report: Report, images: dict[str, str] | None = None) -> str:
             parts.append(f"<h2>{esc(heading)}</h2>")
         parts.append("<ul>" + "".join(f"<li>{esc(line.strip())}</li>" for line in body) + "</ul>")
     for step, path in (images or {}).items():
-        parts.append(f'<figure><img src="{esc(path)}" alt="{esc(step)}">'
-                     f"<figcaption>{esc(step_name(step, report.language))}</figcaption></figure>")
+        parts.append(
+            f'<figure><img src="{esc(path)}" alt="{esc(step)}">'
+            f"<figcaption>{esc(step_name(step, report.language))}</figcaption></figure>"
+        )
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name != "annotated_jpeg"}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name != "annotated_jpeg"
+        }
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):

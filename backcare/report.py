@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from assessment.types import Observation
-from content.types import Program
-from reasoning.types import Diagnosis
-from vision.types import Measurement
+from backcare.assessment.types import Observation
+from backcare.content.types import Program
+from backcare.reasoning.types import Diagnosis
+from backcare.vision.types import Measurement
 
 
 @dataclass(frozen=True)
@@ -45,9 +45,11 @@ class PhotoResult:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PhotoResult":
+    def from_dict(cls, data: dict) -> PhotoResult:
         data = dict(data)
-        data["measurements"] = {k: Measurement(**m) for k, m in data.get("measurements", {}).items()}
+        data["measurements"] = {
+            k: Measurement(**m) for k, m in data.get("measurements", {}).items()
+        }
         return cls(**data)
 
 
@@ -55,12 +57,12 @@ class PhotoResult:
 class Report:
     """The result of one assessment: what was seen, what it likely means, what to do."""
 
-    created: str                      # ISO 8601 UTC
+    created: str  # ISO 8601 UTC
     language: str
-    facts: tuple[str, ...]            # interview facts that hold
-    scores: dict[str, float]          # e.g. {"startback_total": 5, "startback_psych": 2, "pain": 6}
+    facts: tuple[str, ...]  # interview facts that hold
+    scores: dict[str, float]  # e.g. {"startback_total": 5, "startback_psych": 2, "pain": 6}
     photos: tuple[PhotoResult, ...]
     observations: tuple[Observation, ...]
     diagnosis: Diagnosis
-    program: Program | None           # None when referred
-    referral: str | None              # None | "emergency" | "urgent" | "routine" | "unexplained"
+    program: Program | None  # None when referred
+    referral: str | None  # None | "emergency" | "urgent" | "routine" | "unexplained"

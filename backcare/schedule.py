@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from content.texts import WEEKDAYS, Texts, default_texts
+from backcare.content.texts import WEEKDAYS, Texts, default_texts
 
-UTC = timezone.utc
+UTC = UTC
 _TIME = re.compile(r"^\s*(\d{1,2})\s*[:.時h]\s*(\d{2})\s*(?:分)?\s*$")
 # Languages spoken in essentially one time zone; others are asked.
 SINGLE_ZONE_LANGUAGES = {"ja": "Asia/Tokyo", "ko": "Asia/Seoul"}
@@ -33,14 +33,18 @@ class ScheduleError(ValueError):
 
 @dataclass(frozen=True)
 class ReminderPlan:
-    days: tuple[int, ...]   # weekdays, Monday=0 .. Sunday=6
-    time: str               # "HH:MM", local wall time
-    tz: str                 # IANA zone, e.g. "Europe/London"
+    days: tuple[int, ...]  # weekdays, Monday=0 .. Sunday=6
+    time: str  # "HH:MM", local wall time
+    tz: str  # IANA zone, e.g. "Europe/London"
 
     def __post_init__(self) -> None:
         days = tuple(sorted(set(self.days)))
-        if not days or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days):
-            raise ScheduleError("bad_days", f"days must be weekdays 0 (Monday) to 6 (Sunday), got {self.days!r}")
+        if not days or any(
+            isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days
+        ):
+            raise ScheduleError(
+                "bad_days", f"days must be weekdays 0 (Monday) to 6 (Sunday), got {self.days!r}"
+            )
         object.__setattr__(self, "days", days)
         object.__setattr__(self, "time", parse_time(self.time))
         zone(self.tz)  # raises ScheduleError for an unknown zone
@@ -54,7 +58,7 @@ class ReminderPlan:
         return {"days": list(self.days), "time": self.time, "tz": self.tz}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ReminderPlan":
+    def from_dict(cls, data: dict) -> ReminderPlan:
         try:
             return cls(days=tuple(data["days"]), time=data["time"], tz=data["tz"])
         except (KeyError, TypeError) as exc:
@@ -62,7 +66,7 @@ class ReminderPlan:
 
 
 def parse_time(text: str) -> str:
-    """"7:30", "07.30", "19:05", "7時30分" -> "HH:MM". Raises ScheduleError."""
+    """ "7:30", "07.30", "19:05", "7時30分" -> "HH:MM". Raises ScheduleError."""
     match = _TIME.match(text) if isinstance(text, str) else None
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
         raise ScheduleError("bad_time", f"time must be HH:MM from 00:00 to 23:59, got {text!r}")
@@ -80,7 +84,9 @@ def zone(name: str) -> ZoneInfo:
 
 def _aware(moment: datetime, name: str) -> datetime:
     if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
-        raise ScheduleError("naive_datetime", f"{name} must be a timezone-aware datetime, got {moment!r}")
+        raise ScheduleError(
+            "naive_datetime", f"{name} must be a timezone-aware datetime, got {moment!r}"
+        )
     return moment
 
 
@@ -155,8 +161,17 @@ def _city_names() -> dict[str, str]:
     seen: dict[str, list[str]] = {}
     for name in available_timezones():
         area, _, city = name.partition("/")
-        if city and area in ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia",
-                             "Europe", "Indian", "Pacific"):
+        if city and area in (
+            "Africa",
+            "America",
+            "Antarctica",
+            "Asia",
+            "Atlantic",
+            "Australia",
+            "Europe",
+            "Indian",
+            "Pacific",
+        ):
             seen.setdefault(city.rsplit("/", 1)[-1].lower(), []).append(name)
     return {city: sorted(zones)[0] for city, zones in seen.items() if len(zones) == 1}
 
@@ -168,5 +183,6 @@ def describe(plan: ReminderPlan, language: str, texts: Texts | None = None) -> s
         days = texts.get("schedule.every_day", language)
     else:
         days = texts.get("schedule.day_joiner", language).join(
-            texts.get(f"schedule.weekdays.{WEEKDAYS[d]}", language) for d in plan.days)
+            texts.get(f"schedule.weekdays.{WEEKDAYS[d]}", language) for d in plan.days
+        )
     return texts.get("schedule.plan", language, days=days, time=plan.time, tz=plan.tz)

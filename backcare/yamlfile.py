@@ -87,9 +87,17 @@ class _StrictLoader(yaml.SafeLoader):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
                 event = self.peek_event()
-                raise DataFileError([Problem(self.filename, event.start_mark.line + 1, "",
-                                             f"more than {MAX_ALIASES} YAML aliases: refused "
-                                             "(an alias bomb or a file that should not use aliases)")])
+                raise DataFileError(
+                    [
+                        Problem(
+                            self.filename,
+                            event.start_mark.line + 1,
+                            "",
+                            f"more than {MAX_ALIASES} YAML aliases: refused "
+                            "(an alias bomb or a file that should not use aliases)",
+                        )
+                    ]
+                )
         return super().compose_node(parent, index)
 
 
@@ -103,12 +111,27 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode) -> YDict:
         try:
             hash(key)
         except TypeError:
-            raise DataFileError([Problem(loader.filename, key_node.start_mark.line + 1, "",
-                                         "a mapping key must be a plain value")]) from None
+            raise DataFileError(
+                [
+                    Problem(
+                        loader.filename,
+                        key_node.start_mark.line + 1,
+                        "",
+                        "a mapping key must be a plain value",
+                    )
+                ]
+            ) from None
         if key in out:
-            raise DataFileError([Problem(
-                loader.filename, key_node.start_mark.line + 1, str(key),
-                f"duplicate key (first at line {out.key_lines[key]})")])
+            raise DataFileError(
+                [
+                    Problem(
+                        loader.filename,
+                        key_node.start_mark.line + 1,
+                        str(key),
+                        f"duplicate key (first at line {out.key_lines[key]})",
+                    )
+                ]
+            )
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
     return out
@@ -122,8 +145,16 @@ def _construct_sequence(loader: _StrictLoader, node: yaml.SequenceNode) -> YList
 
 
 def _refuse_tag(loader: _StrictLoader, suffix: str, node: yaml.Node) -> Any:
-    raise DataFileError([Problem(loader.filename, node.start_mark.line + 1, "",
-                                 f"YAML tag {node.tag!r} is not allowed")])
+    raise DataFileError(
+        [
+            Problem(
+                loader.filename,
+                node.start_mark.line + 1,
+                "",
+                f"YAML tag {node.tag!r} is not allowed",
+            )
+        ]
+    )
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -132,8 +163,12 @@ _StrictLoader.add_multi_constructor("!", _refuse_tag)
 _StrictLoader.add_multi_constructor("tag:", _refuse_tag)
 # Sets and ordered maps come from tag:yaml.org,2002: constructors we keep (plain types only);
 # binary and timestamps would surprise a validator, so they are refused too.
-for _tag in ("tag:yaml.org,2002:binary", "tag:yaml.org,2002:set", "tag:yaml.org,2002:omap",
-             "tag:yaml.org,2002:pairs"):
+for _tag in (
+    "tag:yaml.org,2002:binary",
+    "tag:yaml.org,2002:set",
+    "tag:yaml.org,2002:omap",
+    "tag:yaml.org,2002:pairs",
+):
     _StrictLoader.add_constructor(_tag, lambda loader, node: _refuse_tag(loader, "", node))
 # Dates stay strings: "2024-01-01" in a text field must not become a date object.
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
@@ -165,7 +200,9 @@ def read_text(path: str | Path) -> str:
     except FileNotFoundError:
         raise DataFileError([Problem(str(path), None, "", "file not found")]) from None
     except UnicodeDecodeError as exc:
-        raise DataFileError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
+        raise DataFileError(
+            [Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]
+        ) from None
 
 
 def load(path: str | Path) -> Any:
@@ -187,8 +224,14 @@ class Checker:
     def problem(self, container: Any, key: Any, field: str, message: str) -> None:
         self.problems.append(Problem(self.filename, line_of(container, key), field, message))
 
-    def need(self, container: Any, key: str, field: str, kind: type | tuple[type, ...],
-             required: bool = True) -> Any:
+    def need(
+        self,
+        container: Any,
+        key: str,
+        field: str,
+        kind: type | tuple[type, ...],
+        required: bool = True,
+    ) -> Any:
         """Return ``container[key]`` if present and of ``kind``; record a problem otherwise."""
         if not isinstance(container, dict):
             self.problem(container, None, field, "expected a mapping")
@@ -201,9 +244,15 @@ class Checker:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             return float(value)
         if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.problem(container, key, f"{field}.{key}" if field else key,
-                         f"expected {names}, got {type(value).__name__}")
+            names = (
+                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            )
+            self.problem(
+                container,
+                key,
+                f"{field}.{key}" if field else key,
+                f"expected {names}, got {type(value).__name__}",
+            )
             return None
         return value
 

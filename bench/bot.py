@@ -48,8 +48,12 @@ sys.path.insert(0, str(REPO))
 from tests.support.fake_botapi import FakeBotApi, Sent  # noqa: E402
 
 MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
-SIDE_PHOTOS = ["standing_upright/Standing_Pelvic_Tilt__0.jpg", "standing_upright/Runners_Stretch__0.jpg",
-               "standing_upright/Standing_Hip_Circles__0.jpg", "standing_upright/Good_Morning__0.jpg"]
+SIDE_PHOTOS = [
+    "standing_upright/Standing_Pelvic_Tilt__0.jpg",
+    "standing_upright/Runners_Stretch__0.jpg",
+    "standing_upright/Standing_Hip_Circles__0.jpg",
+    "standing_upright/Good_Morning__0.jpg",
+]
 PROGRESS = ("Analysing", "Photo analysed", "photos analysed")
 NUMBER = re.compile(r"Type a number from (\d+) to (\d+)")
 PHOTO_BASE, TEXT_BASE = 500_000, 600_000
@@ -57,10 +61,10 @@ PHOTO_BASE, TEXT_BASE = 500_000, 600_000
 
 # -- the patients' states, played through the real dialogs before the bot starts ---------
 async def prepare(data_file: Path, photo_patients: int, text_patients: int) -> None:
+    from backcare.bot.dialogs.engine import Dialogs
+    from backcare.bot.dialogs.events import Event
     from backcare.interview import InterviewRegistry, load_answers
     from backcare.storage import TinyDBStorage
-    from bot.dialogs.engine import Dialogs
-    from bot.dialogs.events import Event
 
     registry = InterviewRegistry(REPO / "interview.yaml")
     interview = registry.current
@@ -77,11 +81,18 @@ async def prepare(data_file: Path, photo_patients: int, text_patients: int) -> N
             if value is None:
                 events = [Event("choice", data=f"s:{qid}")]
             elif q.type == "yes_no":
-                events = [Event("choice", data=f"a:{qid}:{'yes' if value is True else 'no' if value is False else value}")]
+                events = [
+                    Event(
+                        "choice",
+                        data=f"a:{qid}:{'yes' if value is True else 'no' if value is False else value}",
+                    )
+                ]
             elif q.type in ("single", "scale"):
                 events = [Event("choice", data=f"a:{qid}:{value}")]
             elif q.type in ("multiple", "body_map"):
-                events = [Event("choice", data=f"t:{qid}:{o}") for o in value] + [Event("choice", data=f"d:{qid}")]
+                events = [Event("choice", data=f"t:{qid}:{o}") for o in value] + [
+                    Event("choice", data=f"d:{qid}")
+                ]
             else:
                 events = [Event("text", text=str(value))]
             for event in events:
@@ -133,24 +144,26 @@ def run_bot(settings: dict, conn) -> None:
     logging.basicConfig(level=logging.WARNING)
     from telegram.ext import AIORateLimiter
 
+    from backcare.bot.app import BotRunner, build_application, yield_cpu_to_the_loop
+    from backcare.bot.config import BotConfig
+    from backcare.bot.dialogs.engine import Dialogs
+    from backcare.bot.ratelimit import PriorityRateLimiter
     from backcare.interview import InterviewRegistry
     from backcare.pipeline import Pipeline
     from backcare.storage import TinyDBStorage
-    from bot.app import BotRunner, build_application, yield_cpu_to_the_loop
-    from bot.config import BotConfig
-    from bot.dialogs.engine import Dialogs
-    from bot.ratelimit import PriorityRateLimiter
 
     if settings.get("slow_turn"):
-        import bot.conversation
+        from backcare.bot import conversation
 
-        bot.conversation.SLOW_TURN = settings["slow_turn"]
+        conversation.SLOW_TURN = settings["slow_turn"]
 
     async def main() -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
         storage = TinyDBStorage(settings["data_file"])
-        if settings.get("storage") == "memory":  # the same data, never written: to see storage's cost
+        if (
+            settings.get("storage") == "memory"
+        ):  # the same data, never written: to see storage's cost
             from backcare.storage import MemoryStorage
 
             memory = MemoryStorage()
@@ -163,20 +176,30 @@ def run_bot(settings: dict, conn) -> None:
         class FirstComeFirstServed(AIORateLimiter):
             """PTB's limiter as it is: the bot's priorities (rate_limit_args) are ignored."""
 
-            async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+            async def process_request(
+                self, callback, args, kwargs, endpoint, data, rate_limit_args
+            ):
                 return await super().process_request(callback, args, kwargs, endpoint, data, None)
 
         rate = settings.get("rate", 30.0)
-        limiter = PriorityRateLimiter(per_second=rate) if settings["limiter"] == "priority" \
+        limiter = (
+            PriorityRateLimiter(per_second=rate)
+            if settings["limiter"] == "priority"
             else FirstComeFirstServed(overall_max_rate=rate, max_retries=3)
-        config = BotConfig(token=settings["token"], api_base_url=settings["base_url"],
-                           api_file_url=settings["file_url"], data_dir=Path(settings["data_file"]).parent)
+        )
+        config = BotConfig(
+            token=settings["token"],
+            api_base_url=settings["base_url"],
+            api_file_url=settings["file_url"],
+            data_dir=Path(settings["data_file"]).parent,
+        )
         with Pipeline.create(workers=settings["workers"]) as pipeline:
-            yield_cpu_to_the_loop(settings["nice_workers"])   # as bot.app.serve does
+            yield_cpu_to_the_loop(settings["nice_workers"])  # as bot.app.serve does
             registry = InterviewRegistry(REPO / "interview.yaml")
             dialogs = Dialogs(services=pipeline, interviews=registry)
-            app = build_application(config, dialogs, storage, interviews=registry, rate_limiter=limiter,
-                                    poll_timeout=1)
+            app = build_application(
+                config, dialogs, storage, interviews=registry, rate_limiter=limiter, poll_timeout=1
+            )
             runner = BotRunner(app)
             await runner.start()
             conn.send("ready")
@@ -208,7 +231,9 @@ def next_action(message: Sent | None) -> tuple[str, str]:
         if "Tick all that apply" in message.plain:
             if any(label.startswith("✓") for label in labels):
                 return "press", next(label for label in labels if "Done" in label)
-            return "press", next(label for label in labels if not nav(label) and "Done" not in label)
+            return "press", next(
+                label for label in labels if not nav(label) and "Done" not in label
+            )
         for preferred in ("No", "I agree", "Delete them after analysis", "Not at all", "Disagree"):
             if preferred in labels:
                 return "press", preferred
@@ -226,7 +251,9 @@ class Patients:
         self.api = api
         self.think = think
         self.updates = 0
-        self.split: list[tuple[float, float]] = []   # (until the bot fetched it, then until the reply)
+        self.split: list[
+            tuple[float, float]
+        ] = []  # (until the bot fetched it, then until the reply)
 
     async def act(self, user, kind: str, value: str, timeout: float = 60.0) -> float:
         """Do one thing; return the seconds until the bot's first reply (a message or an edit)."""
@@ -251,7 +278,7 @@ class Patients:
 
         try:
             answered = await self.api.wait_in_chat(user.id, replied, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             note(f"no reply to {kind} {value!r} from patient {user.id}")
             raise
         fetched = self.api.delivered_at.get(update["update_id"], started)
@@ -274,8 +301,15 @@ class Patients:
             self.updates += 1
 
             def result() -> float | None:
-                return next((m.time for m in self.api.messages(user.id)
-                             if m.message_id > last_id and not m.plain.startswith(PROGRESS)), None)
+                return next(
+                    (
+                        m.time
+                        for m in self.api.messages(user.id)
+                        if m.message_id > last_id and not m.plain.startswith(PROGRESS)
+                    ),
+                    None,
+                )
+
             out.append(await self.api.wait_in_chat(user.id, result, 120) - started)
 
 
@@ -296,10 +330,18 @@ async def run_once(args, limiter: str) -> dict:
     photos = [(MOVEMENTS / p).read_bytes() for p in SIDE_PHOTOS]
     async with FakeBotApi() as api:
         parent, child = mp.get_context("spawn").Pipe()
-        settings = {"data_file": str(data_file), "token": api.token, "base_url": api.base_url,
-                    "file_url": api.file_url, "workers": args.workers, "limiter": limiter,
-                    "storage": args.storage, "rate": args.rate, "nice_workers": args.nice_workers,
-                    "slow_turn": args.slow_turn}
+        settings = {
+            "data_file": str(data_file),
+            "token": api.token,
+            "base_url": api.base_url,
+            "file_url": api.file_url,
+            "workers": args.workers,
+            "limiter": limiter,
+            "storage": args.storage,
+            "rate": args.rate,
+            "nice_workers": args.nice_workers,
+            "slow_turn": args.slow_turn,
+        }
         process = mp.get_context("spawn").Process(target=run_bot, args=(settings, child))
         process.start()
         while not parent.poll():
@@ -311,10 +353,12 @@ async def run_once(args, limiter: str) -> dict:
             texters = [api.user(TEXT_BASE + i) for i in range(args.text_patients)]
             photographers = [api.user(PHOTO_BASE + i) for i in range(args.photo_patients)]
 
-            await asyncio.gather(*(patients.act(u, "text", "/start") for u in texters))     # warm-up
+            await asyncio.gather(*(patients.act(u, "text", "/start") for u in texters))  # warm-up
             baseline: list[float] = []
             note("baseline")
-            await asyncio.gather(*(patients.answer_loop(u, args.baseline_answers, baseline) for u in texters))
+            await asyncio.gather(
+                *(patients.answer_loop(u, args.baseline_answers, baseline) for u in texters)
+            )
             note("storm")
 
             load: list[float] = []
@@ -323,9 +367,15 @@ async def run_once(args, limiter: str) -> dict:
             storm_over = asyncio.Event()
             updates_before = patients.updates
             started = time.monotonic()
-            talkers = [asyncio.create_task(patients.answer_loop(u, storm_over, load)) for u in texters]
-            await asyncio.gather(*(patients.send_photos(u, [photos[i % len(photos)]] * args.photos, photo_times)
-                                   for i, u in enumerate(photographers)))
+            talkers = [
+                asyncio.create_task(patients.answer_loop(u, storm_over, load)) for u in texters
+            ]
+            await asyncio.gather(
+                *(
+                    patients.send_photos(u, [photos[i % len(photos)]] * args.photos, photo_times)
+                    for i, u in enumerate(photographers)
+                )
+            )
             storm_over.set()
             note(f"photos done: {len(photo_times)}")
             await asyncio.gather(*talkers)
@@ -343,14 +393,24 @@ async def run_once(args, limiter: str) -> dict:
             await asyncio.sleep(0.1)
         process.join(30)
     shutil.rmtree(workdir, ignore_errors=True)
-    return {"limiter": limiter, "baseline": baseline, "load": load, "photos": photo_times,
-            "updates": updates, "elapsed": elapsed, "split": split, **memory}
+    return {
+        "limiter": limiter,
+        "baseline": baseline,
+        "load": load,
+        "photos": photo_times,
+        "updates": updates,
+        "elapsed": elapsed,
+        "split": split,
+        **memory,
+    }
 
 
 def report(args, runs: list[dict]) -> None:
-    print(f"\nbench/bot.py: {args.photo_patients} patients sending {args.photos} photo(s) at once, "
-          f"{args.text_patients} patients answering (think {args.think[0]}-{args.think[1]} s), "
-          f"vision workers={args.workers}, {os.cpu_count()} CPUs, Telegram limit 30 requests/s\n")
+    print(
+        f"\nbench/bot.py: {args.photo_patients} patients sending {args.photos} photo(s) at once, "
+        f"{args.text_patients} patients answering (think {args.think[0]}-{args.think[1]} s), "
+        f"vision workers={args.workers}, {os.cpu_count()} CPUs, Telegram limit 30 requests/s\n"
+    )
     header = f"{'limiter':<10}{'phase':<10}{'replies':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
     print(header)
     print("-" * len(header))
@@ -358,30 +418,42 @@ def report(args, runs: list[dict]) -> None:
         for phase in ("baseline", "load"):
             values = run[phase]
             p50, p95, p99, top = percentiles(values)
-            print(f"{run['limiter']:<10}{phase:<10}{len(values):>8}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}{top:>9.0f}")
+            print(
+                f"{run['limiter']:<10}{phase:<10}{len(values):>8}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}{top:>9.0f}"
+            )
         p50, p95, p99, top = percentiles(run["photos"])
-        print(f"{run['limiter']:<10}{'photos':<10}{len(run['photos']):>8}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}{top:>9.0f}"
-              "   (photo sent -> result)")
+        print(
+            f"{run['limiter']:<10}{'photos':<10}{len(run['photos']):>8}{p50:>9.0f}{p95:>9.0f}{p99:>9.0f}{top:>9.0f}"
+            "   (photo sent -> result)"
+        )
     print()
     for run in runs:
         fetch = percentiles([a for a, _ in run["split"]])
         handle = percentiles([b for _, b in run["split"]])
-        print(f"{run['limiter']:<10} text answers in the storm, p50/p99 ms: until the bot fetched the "
-              f"update {fetch[0]:.0f}/{fetch[2]:.0f}, from there to the reply {handle[0]:.0f}/{handle[2]:.0f}")
+        print(
+            f"{run['limiter']:<10} text answers in the storm, p50/p99 ms: until the bot fetched the "
+            f"update {fetch[0]:.0f}/{fetch[2]:.0f}, from there to the reply {handle[0]:.0f}/{handle[2]:.0f}"
+        )
     print()
     for run in runs:
         ratio = percentiles(run["load"])[2] / max(percentiles(run["baseline"])[2], 1e-9)
-        print(f"{run['limiter']:<10} text p99 under load / baseline: {ratio:5.2f}x   "
-              f"updates handled in the storm: {run['updates']} in {run['elapsed']:.1f} s = "
-              f"{run['updates'] / run['elapsed']:.1f}/s   peak memory: bot process "
-              f"{run['bot_kb'] / 1024:.0f} MB, vision workers {run['workers_kb'] / 1024:.0f} MB")
+        print(
+            f"{run['limiter']:<10} text p99 under load / baseline: {ratio:5.2f}x   "
+            f"updates handled in the storm: {run['updates']} in {run['elapsed']:.1f} s = "
+            f"{run['updates'] / run['elapsed']:.1f}/s   peak memory: bot process "
+            f"{run['bot_kb'] / 1024:.0f} MB, vision workers {run['workers_kb'] / 1024:.0f} MB"
+        )
     if len(runs) == 2:
         a, b = runs
-        print(f"\ntext p99 under load, {b['limiter']} / {a['limiter']}: "
-              f"{percentiles(b['load'])[2] / max(percentiles(a['load'])[2], 1e-9):.1f}x")
+        print(
+            f"\ntext p99 under load, {b['limiter']} / {a['limiter']}: "
+            f"{percentiles(b['load'])[2] / max(percentiles(a['load'])[2], 1e-9):.1f}x"
+        )
     target = percentiles(runs[0]["load"])[2]
-    print(f"\naim: text replies under 200 ms p99 during the storm -> {runs[0]['limiter']}: {target:.0f} ms "
-          f"({'met' if target < 200 else 'NOT met'})")
+    print(
+        f"\naim: text replies under 200 ms p99 during the storm -> {runs[0]['limiter']}: {target:.0f} ms "
+        f"({'met' if target < 200 else 'NOT met'})"
+    )
 
 
 def main() -> None:
@@ -391,18 +463,39 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=1, help="photos each photo patient sends")
     parser.add_argument("--workers", type=int, default=1, help="vision worker processes")
     parser.add_argument("--baseline-answers", type=int, default=6)
-    parser.add_argument("--think", type=float, nargs=2, default=(0.3, 1.0),
-                        help="seconds a text patient pauses between answers (min max)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(0.3, 1.0),
+        help="seconds a text patient pauses between answers (min max)",
+    )
     parser.add_argument("--limiters", default="priority,aio")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--rate", type=float, default=30.0,
-                        help="requests per second the bot allows itself (Telegram's limit: 30)")
-    parser.add_argument("--nice-workers", type=int, default=10,
-                        help="niceness of the vision workers (the bot uses 10; 0: as they start)")
-    parser.add_argument("--slow-turn", type=float, default=0.0,
-                        help="log the bot's turns slower than this many seconds, with where the time went")
-    parser.add_argument("--storage", choices=("tinydb", "memory"), default="tinydb",
-                        help="memory: the bot keeps everything in memory (to see what storage costs)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=30.0,
+        help="requests per second the bot allows itself (Telegram's limit: 30)",
+    )
+    parser.add_argument(
+        "--nice-workers",
+        type=int,
+        default=10,
+        help="niceness of the vision workers (the bot uses 10; 0: as they start)",
+    )
+    parser.add_argument(
+        "--slow-turn",
+        type=float,
+        default=0.0,
+        help="log the bot's turns slower than this many seconds, with where the time went",
+    )
+    parser.add_argument(
+        "--storage",
+        choices=("tinydb", "memory"),
+        default="tinydb",
+        help="memory: the bot keeps everything in memory (to see what storage costs)",
+    )
     args = parser.parse_args()
     random.seed(args.seed)
     runs = [asyncio.run(run_once(args, limiter)) for limiter in args.limiters.split(",")]

@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reasoning import bruteforce, maxsat  # noqa: E402
-from reasoning.abduction import Engine  # noqa: E402
-from reasoning.costs import case_costs  # noqa: E402
-from reasoning.generate import patient_case, scaled_base  # noqa: E402
-from reasoning.knowledge import load_knowledge_base  # noqa: E402
-from reasoning.model import KnowledgeBase  # noqa: E402
+from backcare.reasoning import bruteforce, maxsat
+from backcare.reasoning.abduction import Engine
+from backcare.reasoning.costs import case_costs
+from backcare.reasoning.generate import patient_case, scaled_base
+from backcare.reasoning.knowledge import load_knowledge_base
+from backcare.reasoning.model import KnowledgeBase
 
 TOP_K = 5
 BUDGET_S = 5.0  # generous: the benchmark measures, it does not cut short
@@ -57,8 +57,15 @@ def run_engine(engine: Engine, cases) -> dict:
         if d.explanations and set(d.explanations[0].causes) & hidden:
             hits += 1
         causes.append(len(engine.compiled.encode(case_costs(engine.kb, case)).cause_var))
-    return {"median": statistics.median(times), "p95": p95(times), "max": max(times), "solvers": solvers,
-            "hits": hits / len(cases), "incomplete": incomplete, "candidates": statistics.median(causes)}
+    return {
+        "median": statistics.median(times),
+        "p95": p95(times),
+        "max": max(times),
+        "solvers": solvers,
+        "hits": hits / len(cases),
+        "incomplete": incomplete,
+        "candidates": statistics.median(causes),
+    }
 
 
 def run_bruteforce(kb: KnowledgeBase, cases) -> dict:
@@ -71,18 +78,26 @@ def run_bruteforce(kb: KnowledgeBase, cases) -> dict:
 
 
 def row(name: str, causes: int, n: int, r: dict, extra: str = "") -> None:
-    print(f"{name:34s} {causes:6d} {n:6d} {r['median']:9.2f} {r['p95']:9.2f} {r['max']:9.2f}  {extra}")
+    print(
+        f"{name:34s} {causes:6d} {n:6d} {r['median']:9.2f} {r['p95']:9.2f} {r['max']:9.2f}  {extra}"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", type=int, default=200, help="patient cases on the clinical base (default 200)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--cases", type=int, default=200, help="patient cases on the clinical base (default 200)"
+    )
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
     clinical = load_knowledge_base()
-    print(f"abduction benchmark: top-{TOP_K} explanations per case, times in ms per case "
-          f"(Python {sys.version.split()[0]})\n")
+    print(
+        f"abduction benchmark: top-{TOP_K} explanations per case, times in ms per case "
+        f"(Python {sys.version.split()[0]})\n"
+    )
     print(f"{'':34s} {'causes':>6s} {'cases':>6s} {'median':>9s} {'p95':>9s} {'max':>9s}")
 
     cases = cases_for(clinical, args.cases, args.seed)
@@ -90,27 +105,47 @@ def main() -> None:
     engine = Engine(clinical)
     compile_ms = (time.perf_counter() - start) * 1000
     ours = run_engine(engine, cases)
-    row("clinical base, engine (RC2)", len(clinical.causes), len(cases), ours,
+    row(
+        "clinical base, engine (RC2)",
+        len(clinical.causes),
+        len(cases),
+        ours,
         f"solvers {ours['solvers']}, incomplete {ours['incomplete']}, "
-        f"top-1 shares a hidden cause {ours['hits']:.0%}, encode once {compile_ms:.2f} ms")
+        f"top-1 shares a hidden cause {ours['hits']:.0%}, encode once {compile_ms:.2f} ms",
+    )
 
     few = cases[:30]
     ours_few = run_engine(engine, few)
     brute = run_bruteforce(clinical, few)
-    row("clinical base, brute force", len(clinical.causes), len(few), brute,
+    row(
+        "clinical base, brute force",
+        len(clinical.causes),
+        len(few),
+        brute,
         f"ratio brute/engine: median {brute['median'] / ours_few['median']:.0f}x, "
-        f"p95 {brute['p95'] / ours_few['p95']:.0f}x (engine on these: {ours_few['median']:.2f} ms)")
+        f"p95 {brute['p95'] / ours_few['p95']:.0f}x (engine on these: {ours_few['median']:.2f} ms)",
+    )
     saved = maxsat.MINZ_MAX_SOFT
     maxsat.MINZ_MAX_SOFT = -1  # no core minimisation at all
     try:
         nominz = run_engine(engine, cases)
     finally:
         maxsat.MINZ_MAX_SOFT = saved
-    row("clinical base, RC2 without minz", len(clinical.causes), len(cases), nominz,
-        f"ratio to the engine's setting (minz on): median {nominz['median'] / ours['median']:.2f}x")
+    row(
+        "clinical base, RC2 without minz",
+        len(clinical.causes),
+        len(cases),
+        nominz,
+        f"ratio to the engine's setting (minz on): median {nominz['median'] / ours['median']:.2f}x",
+    )
     highs = run_engine(Engine(clinical, solver="milp"), cases[:60])
-    row("clinical base, HiGHS only", len(clinical.causes), 60, highs,
-        f"ratio HiGHS/RC2: median {highs['median'] / ours['median']:.1f}x")
+    row(
+        "clinical base, HiGHS only",
+        len(clinical.causes),
+        60,
+        highs,
+        f"ratio HiGHS/RC2: median {highs['median'] / ours['median']:.1f}x",
+    )
 
     print()
     growth = [(1, ours, len(clinical.causes))]
@@ -123,9 +158,14 @@ def main() -> None:
         big_cases = cases_for(base, n, args.seed + factor)
         r = run_engine(big_engine, big_cases)
         growth.append((factor, r, len(base.causes)))
-        row(f"generated base {factor}x", len(base.causes), n, r,
+        row(
+            f"generated base {factor}x",
+            len(base.causes),
+            n,
+            r,
             f"solvers {r['solvers']}, incomplete {r['incomplete']}, candidate causes/case {r['candidates']:.0f}, "
-            f"{len(base.observations)} observations, encode once {compile_ms:.0f} ms")
+            f"{len(base.observations)} observations, encode once {compile_ms:.0f} ms",
+        )
         if factor == 100:
             saved = maxsat.MINZ_MAX_SOFT
             maxsat.MINZ_MAX_SOFT = 10**9  # core minimisation on every instance
@@ -134,11 +174,21 @@ def main() -> None:
             finally:
                 maxsat.MINZ_MAX_SOFT = saved
             plain = run_engine(big_engine, big_cases[:10])
-            row("generated base 100x, RC2 minz on", len(base.causes), 10, forced,
-                f"ratio to the engine's setting on these cases: {forced['median'] / plain['median']:.1f}x")
+            row(
+                "generated base 100x, RC2 minz on",
+                len(base.causes),
+                10,
+                forced,
+                f"ratio to the engine's setting on these cases: {forced['median'] / plain['median']:.1f}x",
+            )
             hi = run_engine(Engine(base, solver="milp"), big_cases[:10])
-            row("generated base 100x, HiGHS only", len(base.causes), 10, hi,
-                f"ratio HiGHS/engine: {hi['median'] / plain['median']:.1f}x")
+            row(
+                "generated base 100x, HiGHS only",
+                len(base.causes),
+                10,
+                hi,
+                f"ratio HiGHS/engine: {hi['median'] / plain['median']:.1f}x",
+            )
 
     print("\ngrowth with base size (median ms per case)")
     print(f"{'factor':>7s} {'causes':>7s} {'median':>9s} {'x clinical':>11s}")
@@ -150,10 +200,14 @@ def main() -> None:
 
     big = growth[-1][1]
     print("\naims:")
-    print(f"  clinical base < 20 ms per case: median {ours['median']:.2f}, p95 {ours['p95']:.2f} -> "
-          f"{'met' if ours['p95'] < 20 else 'NOT met'}")
-    print(f"  100x base < 1 s per case:       median {big['median']:.1f}, p95 {big['p95']:.1f} -> "
-          f"{'met' if big['p95'] < 1000 else 'NOT met'}")
+    print(
+        f"  clinical base < 20 ms per case: median {ours['median']:.2f}, p95 {ours['p95']:.2f} -> "
+        f"{'met' if ours['p95'] < 20 else 'NOT met'}"
+    )
+    print(
+        f"  100x base < 1 s per case:       median {big['median']:.1f}, p95 {big['p95']:.1f} -> "
+        f"{'met' if big['p95'] < 1000 else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import os
 import random
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -43,13 +42,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from backcare.bot.dialogs.engine import _restore  # noqa: E402
+from backcare.bot.dialogs.flow import STEP  # noqa: E402
+from backcare.bot.render import parse_callback  # noqa: E402
 from backcare.interview import InterviewRegistry  # noqa: E402
 from backcare.vocabulary import vocabulary  # noqa: E402
-from bot.dialogs.engine import _restore  # noqa: E402
-from bot.dialogs.flow import STEP  # noqa: E402
-from bot.render import parse_callback  # noqa: E402
-from tests.reliability.live import (INTERVIEW, BotProcess, FileView, answer_events,  # noqa: E402
-                                    healthy_answers, read_database)
+from tests.reliability.live import (  # noqa: E402
+    INTERVIEW,
+    BotProcess,
+    FileView,
+    answer_events,
+    healthy_answers,
+    read_database,
+)
 from tests.support.fake_botapi import FakeBotApi, Fault, Sent  # noqa: E402
 from tests.support.patients import PHOTO_FOR_STEP, photo  # noqa: E402
 
@@ -72,12 +77,12 @@ def note(text: str) -> None:
 
 # -- the patients ------------------------------------------------------------------------------
 class Patient:
-    def __init__(self, soak: "Soak", user_id: int) -> None:
+    def __init__(self, soak: Soak, user_id: int) -> None:
         self.soak = soak
         self.api, self.view = soak.api, soak.view
         self.user = soak.api.user(user_id, f"P{user_id}", "en")
         self.rng = random.Random(user_id)
-        self.accepted: dict[str, Any] = {}      # this round: answers the bot moved on from
+        self.accepted: dict[str, Any] = {}  # this round: answers the bot moved on from
         self.photos_accepted: set[str] = set()  # this round: photo steps it moved on from
         self.reports_seen = 0
         self.rounds = 0
@@ -95,8 +100,11 @@ class Patient:
         for message in reversed(self.api.messages(self.id)):
             for button in message.buttons:
                 parsed = parse_callback(button.get("callback_data"))
-                if parsed and parsed[0] in keyboards and \
-                        keyboards[parsed[0]]["values"][parsed[1]:parsed[1] + 1] == [value]:
+                if (
+                    parsed
+                    and parsed[0] in keyboards
+                    and keyboards[parsed[0]]["values"][parsed[1] : parsed[1] + 1] == [value]
+                ):
                     return message, button["callback_data"]
         return None
 
@@ -107,7 +115,7 @@ class Patient:
         edits = {m.message_id: m.edits for m in messages}
         if kind == "press":
             found = self._button(value)
-            if found is None:       # its question has not arrived (yet): ask to see it again
+            if found is None:  # its question has not arrived (yet): ask to see it again
                 kind, value = "text", "/start"
             else:
                 self.api.press(self.user, found[0], data=found[1])
@@ -119,11 +127,14 @@ class Patient:
         started = time.monotonic()
 
         def replied() -> bool:
-            return any(m.message_id > last or m.edits > edits.get(m.message_id, 0)
-                       for m in self.api.messages(self.id))
+            return any(
+                m.message_id > last or m.edits > edits.get(m.message_id, 0)
+                for m in self.api.messages(self.id)
+            )
+
         try:
             await self.api.wait_in_chat(self.id, replied, NO_REPLY_AFTER)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.errors["no reply within 40 s"] += 1
             return []
         self.latencies.append(time.monotonic() - started)
@@ -140,7 +151,7 @@ class Patient:
                 if words in message.plain:
                     self.errors[kind_] += 1
         if any(words in m.plain for m in new for words in REPORT):
-            self.reports_seen += 1     # shown to the patient: it must be kept
+            self.reports_seen += 1  # shown to the patient: it must be kept
         return new
 
     def asked(self, messages: list[Sent]) -> str | None:
@@ -182,9 +193,12 @@ class Patient:
             self.rounds += step == "active"
             self.accepted, self.photos_accepted = {}, set()
             await self.act("text", "/restart")
-        else:   # a check-in, or anything new: the first thing offered
-            values = [v for kb in self.view.get_session(self.id).get("keyboards", {}).values()
-                      for v in kb["values"]]
+        else:  # a check-in, or anything new: the first thing offered
+            values = [
+                v
+                for kb in self.view.get_session(self.id).get("keyboards", {}).values()
+                for v in kb["values"]
+            ]
             await self.act("press", values[0]) if values else await self.act("text", "/start")
 
     async def answer(self, qid: str) -> None:
@@ -192,8 +206,11 @@ class Patient:
         events = answer_events(self.soak.registry.current, qid, value)
         new: list[Sent] = []
         for event in events:
-            new = await self.act("press", event.data) if event.kind == "choice" \
+            new = (
+                await self.act("press", event.data)
+                if event.kind == "choice"
                 else await self.act("text", event.text)
+            )
         asked = self.asked(new)
         if asked is not None and asked != qid:
             self.accepted[qid] = value
@@ -204,15 +221,16 @@ class Patient:
             await self.act("press", "ph:skip")
             return
         new = await self.act("photo", photo(step))
-        moved_on = any(f"Photo {photos['index'] + 2} of" in m.plain for m in new) or \
-            any(words in m.plain for m in new for words in REPORT)
+        moved_on = any(f"Photo {photos['index'] + 2} of" in m.plain for m in new) or any(
+            words in m.plain for m in new for words in REPORT
+        )
         if moved_on:
             self.photos_accepted.add(step)
 
     async def run(self, until: float) -> None:
         while time.monotonic() < until:
             await self.step()
-            await asyncio.sleep(self.rng.uniform(0.1, 0.8))   # reading, thinking, typing
+            await asyncio.sleep(self.rng.uniform(0.1, 0.8))  # reading, thinking, typing
 
 
 # -- the soak ------------------------------------------------------------------------------------
@@ -256,7 +274,7 @@ class Soak:
             workers = self.vision_workers()
             if not workers:
                 return
-            os.kill(workers[0], signal.SIGKILL)   # a worker of the bot this soak started
+            os.kill(workers[0], signal.SIGKILL)  # a worker of the bot this soak started
         elif kind == "bot killed":
             workers = self.vision_workers()
             await self.bot.kill()
@@ -307,7 +325,7 @@ class Soak:
             api.faults.clear()
             drained = await self.drain()
             await self.bot.stop()
-        for pid in self.workers_seen - set(self.vision_workers()):   # none should be left
+        for pid in self.workers_seen - set(self.vision_workers()):  # none should be left
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         return self.check(patients, elapsed, drained)
@@ -336,7 +354,9 @@ class Soak:
                 inconsistent.append(f"{p.id}: current question {current!r} unknown")
             for qid, value in p.accepted.items():
                 if saved.get(qid) != value:
-                    lost.append(f"{p.id}: answer {qid} ({value!r} shown accepted, saved {saved.get(qid)!r})")
+                    lost.append(
+                        f"{p.id}: answer {qid} ({value!r} shown accepted, saved {saved.get(qid)!r})"
+                    )
             results = (state.get("photos") or {}).get("results", {})
             for step in p.photos_accepted:
                 if not (results.get(step) or {}).get("accepted"):
@@ -350,9 +370,16 @@ class Soak:
         for p in patients:
             texts = [m.plain for m in self.api.messages(p.id)] if self.api else []
             repeated += sum(1 for a, b in zip(texts, texts[1:]) if a == b and a)
-        return {"patients": patients, "elapsed": elapsed, "drained": drained, "lost": lost,
-                "inconsistent": inconsistent, "repeated": repeated,
-                "faults": self.faults, "calls": len(self.api.calls) if self.api else 0}
+        return {
+            "patients": patients,
+            "elapsed": elapsed,
+            "drained": drained,
+            "lost": lost,
+            "inconsistent": inconsistent,
+            "repeated": repeated,
+            "faults": self.faults,
+            "calls": len(self.api.calls) if self.api else 0,
+        }
 
 
 def report(args: argparse.Namespace, result: dict) -> None:
@@ -364,19 +391,38 @@ def report(args: argparse.Namespace, result: dict) -> None:
     faults = result["faults"]
     lost = len(result["lost"])
     rows = [
-        ("run", f"{result['elapsed']:.0f} s, a fault every {args.fault_every:g} s, "
-                f"{args.workers} vision worker(s), {os.cpu_count()} CPUs"),
+        (
+            "run",
+            f"{result['elapsed']:.0f} s, a fault every {args.fault_every:g} s, "
+            f"{args.workers} vision worker(s), {os.cpu_count()} CPUs",
+        ),
         ("patients", f"{len(patients)}"),
-        ("updates sent", f"{sum(p.updates for p in patients)} "
-                         f"({sum(p.updates for p in patients) / result['elapsed']:.1f}/s)"),
-        ("reply time p50 / p95 / max", f"{pick(0.5):.0f} / {pick(0.95):.0f} / {latencies[-1] * 1000:.0f} ms"
-         if latencies else "-"),
-        ("journeys completed", f"{sum(p.rounds for p in patients)} "
-                               f"(reports shown {sum(p.reports_seen for p in patients)})"),
+        (
+            "updates sent",
+            f"{sum(p.updates for p in patients)} "
+            f"({sum(p.updates for p in patients) / result['elapsed']:.1f}/s)",
+        ),
+        (
+            "reply time p50 / p95 / max",
+            f"{pick(0.5):.0f} / {pick(0.95):.0f} / {latencies[-1] * 1000:.0f} ms"
+            if latencies
+            else "-",
+        ),
+        (
+            "journeys completed",
+            f"{sum(p.rounds for p in patients)} "
+            f"(reports shown {sum(p.reports_seen for p in patients)})",
+        ),
         ("answers accepted (open rounds)", f"{answers}"),
-        ("faults injected", f"{sum(faults.values())}: " + ", ".join(f"{k} {faults[k]}" for k in FAULTS)),
-        ("errors seen by patients", f"{sum(errors.values())}" + (": " + ", ".join(
-            f"{k} {v}" for k, v in errors.most_common()) if errors else "")),
+        (
+            "faults injected",
+            f"{sum(faults.values())}: " + ", ".join(f"{k} {faults[k]}" for k in FAULTS),
+        ),
+        (
+            "errors seen by patients",
+            f"{sum(errors.values())}"
+            + (": " + ", ".join(f"{k} {v}" for k, v in errors.most_common()) if errors else ""),
+        ),
         ("replies repeated", f"{result['repeated']} (a reply in flight when the bot was killed)"),
         ("states inconsistent", f"{len(result['inconsistent'])}"),
         ("data lost", f"{lost}" + ("  <-- MUST BE 0" if lost else "")),
@@ -400,7 +446,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (data, bot log)")
     args = parser.parse_args()
-    missing = [s for s, f in PHOTO_FOR_STEP.items() if not Path(photo.__globals__["MOVEMENTS"] / f).exists()]
+    missing = [
+        s
+        for s, f in PHOTO_FOR_STEP.items()
+        if not Path(photo.__globals__["MOVEMENTS"] / f).exists()
+    ]
     if missing:
         raise SystemExit(f"soak: photos missing for {missing}: check out ../shared beside the repo")
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))

@@ -27,16 +27,24 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = (REPO / ".." / "shared" / "data").resolve()
 sys.path.insert(0, str(REPO))
 
-from vision.analysis import analyse_image  # noqa: E402
-from vision.errors import PhotoRejected  # noqa: E402
-from vision.loading import load_image  # noqa: E402
-from vision.pck import evaluate, pck  # noqa: E402
-from vision.pose import PoseEstimator  # noqa: E402
-from vision.quality import Limits  # noqa: E402
+from backcare.vision.analysis import analyse_image  # noqa: E402
+from backcare.vision.errors import PhotoRejected  # noqa: E402
+from backcare.vision.loading import load_image  # noqa: E402
+from backcare.vision.pck import evaluate, pck  # noqa: E402
+from backcare.vision.pose import PoseEstimator  # noqa: E402
+from backcare.vision.quality import Limits  # noqa: E402
 
 # Framing gates off: to judge the movement check on every photo with a person in it.
-RELAXED = Limits(part_presence=0.0, edge_margin=-10.0, min_person_frac=0.0, min_person_px=0.0,
-                 max_roll_deg=90.0, min_distance_m=0.0, min_distance_guess_m=0.0, second_person_score=2.0)
+RELAXED = Limits(
+    part_presence=0.0,
+    edge_margin=-10.0,
+    min_person_frac=0.0,
+    min_person_px=0.0,
+    max_roll_deg=90.0,
+    min_distance_m=0.0,
+    min_distance_guess_m=0.0,
+    second_person_score=2.0,
+)
 CLASS = {"standing_upright": "standing"}
 
 
@@ -62,7 +70,9 @@ def speed(photos: list[bytes], repeat: int) -> None:
 
     cv2.setNumThreads(1)  # as in the workers: OpenCV's threads would fight MediaPipe's for 2 cores
 
-    raw_pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=True)
+    raw_pose = mp.solutions.pose.Pose(
+        static_image_mode=True, model_complexity=1, enable_segmentation=True
+    )
     estimator = PoseEstimator()
     decoded = [load_image(d) for d in photos]
     for rgb in decoded[:3]:  # warm both graphs
@@ -88,11 +98,13 @@ def speed(photos: list[bytes], repeat: int) -> None:
     print(f"  {'raw MediaPipe Pose.process':34} {r_med:8.1f} {r_p95:8.1f}")
     print(f"  {'whole analysis (bytes -> JPEG)':34} {w_med:8.1f} {w_p95:8.1f}")
     print(f"  {'ratio whole / raw':34} {w_med / r_med:8.2f} {w_p95 / r_p95:8.2f}   (aim <= 1.5)")
-    print(f"  peak memory, this process (two MediaPipe graphs + analysis): {_rss_mb(resource.RUSAGE_SELF):.0f} MB")
+    print(
+        f"  peak memory, this process (two MediaPipe graphs + analysis): {_rss_mb(resource.RUSAGE_SELF):.0f} MB"
+    )
 
 
 def throughput(photos: list[bytes], repeat: int) -> None:
-    from vision.pool import PoseService
+    from backcare.vision.pool import PoseService
 
     print("\nThroughput through the worker pool (spawned processes, bytes in, analysis + JPEG out)")
     peaks = []
@@ -104,8 +116,10 @@ def throughput(photos: list[bytes], repeat: int) -> None:
             service.analyse_many(batch)
             elapsed = time.perf_counter() - t
             peaks += [_peak_of(pid) for pid in service.worker_pids() if pid]
-        print(f"  {workers} worker{'s' if workers > 1 else ' '}: {len(batch) / elapsed:6.1f} photos/s "
-              f"({len(batch)} photos in {elapsed:.1f} s)")
+        print(
+            f"  {workers} worker{'s' if workers > 1 else ' '}: {len(batch) / elapsed:6.1f} photos/s "
+            f"({len(batch)} photos in {elapsed:.1f} s)"
+        )
     print(f"  peak memory of a worker process: {max(peaks):.0f} MB (VmHWM)")
 
 
@@ -113,7 +127,15 @@ def throughput(photos: list[bytes], repeat: int) -> None:
 # the same list as tests/vision/test_movement.py): exercise starts, twists lying back on the
 # floor or a ball, combined exercises led by another movement, an anti-rotation press, the
 # flexed phase of a back extension.
-NEVER_SENT = ("start", "floor", "stability ball", "windmill", "anti-rotation", "flexed", "flexion + rotation")
+NEVER_SENT = (
+    "start",
+    "floor",
+    "stability ball",
+    "windmill",
+    "anti-rotation",
+    "flexed",
+    "flexion + rotation",
+)
 
 
 def movement_accuracy(manifest: list[dict]) -> None:
@@ -123,12 +145,15 @@ def movement_accuracy(manifest: list[dict]) -> None:
         data = (DATA / entry["file"]).read_bytes()
         want = CLASS.get(entry["movement_class"], entry["movement_class"])
         try:
-            accepted = analyse_image(load_image(data), estimator, annotate=False).analysis.movement.movement.value
+            accepted = analyse_image(
+                load_image(data), estimator, annotate=False
+            ).analysis.movement.movement.value
         except PhotoRejected:
             accepted = None
         try:
-            seen = analyse_image(load_image(data), estimator, annotate=False,
-                                 limits=RELAXED).analysis.movement.movement.value
+            seen = analyse_image(
+                load_image(data), estimator, annotate=False, limits=RELAXED
+            ).analysis.movement.movement.value
         except PhotoRejected:
             seen = None
         sent = not any(w in entry["note"] for w in NEVER_SENT)
@@ -150,8 +175,10 @@ def movement_accuracy(manifest: list[dict]) -> None:
         got = [s for w, _, s, _ in rows if w == cls and s is not None]
         got_sent = [s for w, _, s, sent in rows if w == cls and s is not None and sent]
         confusion = Counter(got)
-        print(f"  {cls:15} {confusion[cls]:>3}/{len(got):<3} {sum(g == cls for g in got_sent):>3}/{len(got_sent):<3}  "
-              + ", ".join(f"{k} {v}" for k, v in confusion.most_common() if k != cls))
+        print(
+            f"  {cls:15} {confusion[cls]:>3}/{len(got):<3} {sum(g == cls for g in got_sent):>3}/{len(got_sent):<3}  "
+            + ", ".join(f"{k} {v}" for k, v in confusion.most_common() if k != cls)
+        )
 
 
 def keypoints() -> None:
@@ -160,9 +187,15 @@ def keypoints() -> None:
     print("\nPCK@0.2 (torso-normalised), 12 common joints, human labels in keypoints_gt/")
     for protocol in ("top-down", "whole"):
         scores = evaluate(folder, lambda rgb: estimator.estimate(rgb).landmarks, protocol)
-        unit = "people (labelled box, 15% margin)" if protocol == "top-down" else "images (whole picture)"
-        print(f"  {protocol:9} {pck(scores):.3f}  over {len(scores)} {unit}, "
-              f"{sum(s.labelled for s in scores)} joints, found {sum(s.detected for s in scores)}")
+        unit = (
+            "people (labelled box, 15% margin)"
+            if protocol == "top-down"
+            else "images (whole picture)"
+        )
+        print(
+            f"  {protocol:9} {pck(scores):.3f}  over {len(scores)} {unit}, "
+            f"{sum(s.labelled for s in scores)} joints, found {sum(s.detected for s in scores)}"
+        )
 
 
 def view_invariance() -> None:
@@ -170,12 +203,17 @@ def view_invariance() -> None:
     as a table, then the same sweep over other noise seeds."""
     import itertools
 
-    from vision.geometry import body_frame, estimate_gravity, reconstruct
-    from vision.synthetic import SynthCamera, SynthPose, shoot
+    from backcare.vision.geometry import body_frame, estimate_gravity, reconstruct
+    from backcare.vision.synthetic import SynthCamera, SynthPose, shoot
 
     yaws, pitches = range(0, 50, 5), range(0, 25, 5)
-    poses = (SynthPose(hip_flexion=20), SynthPose(hip_flexion=45), SynthPose(hip_flexion=70),
-             SynthPose(hip_flexion=100), SynthPose(hip_flexion=80, knee_flexion=20))
+    poses = (
+        SynthPose(hip_flexion=20),
+        SynthPose(hip_flexion=45),
+        SynthPose(hip_flexion=70),
+        SynthPose(hip_flexion=100),
+        SynthPose(hip_flexion=80, knee_flexion=20),
+    )
 
     def sweep(seed_of) -> dict[tuple[int, int], float]:
         worst = {}
@@ -183,13 +221,22 @@ def view_invariance() -> None:
             cell = 0.0
             for k, (pose, side) in enumerate(itertools.product(poses, (0, 1))):
                 cam = SynthCamera(yaw=yaw if side == 0 else 180 - yaw, pitch=pitch, distance=2.5)
-                shot = shoot(pose, cam, depth_gain=0.7, depth_noise_m=0.01, seed=seed_of(yaw, pitch, k))
+                shot = shoot(
+                    pose, cam, depth_gain=0.7, depth_noise_m=0.01, seed=seed_of(yaw, pitch, k)
+                )
                 sk = reconstruct(shot.landmarks)
                 frame = body_frame(sk, estimate_gravity(sk, shot.landmarks), shot.landmarks)
                 trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
                 thigh = sk.at("hip_mid") - sk.at("knee_mid")
-                cell = max(cell, abs(frame.sagittal(trunk) - shot.truth["trunk_inclination"]),
-                           abs(frame.sagittal(trunk) - frame.sagittal(thigh) - shot.truth["trunk_thigh_angle"]))
+                cell = max(
+                    cell,
+                    abs(frame.sagittal(trunk) - shot.truth["trunk_inclination"]),
+                    abs(
+                        frame.sagittal(trunk)
+                        - frame.sagittal(thigh)
+                        - shot.truth["trunk_thigh_angle"]
+                    ),
+                )
             worst[yaw, pitch] = cell
         return worst
 
@@ -201,18 +248,30 @@ def view_invariance() -> None:
     print("  yaw\\pitch " + " ".join(f"{p:>5}" for p in pitches))
     for yaw in yaws:
         print(f"  {yaw:>9} " + " ".join(f"{table[yaw, p]:5.1f}" for p in pitches))
-    print(f"  worst {errors.max():.1f} deg, mean {errors.mean():.1f}, cells within 5 deg {(errors <= 5).mean():.0%}")
-    other = [np.array(list(sweep(lambda yaw, pitch, k, s=s: s * 7919 + yaw * 100 + pitch * 10 + k).values()))
-             for s in range(1, 7)]
+    print(
+        f"  worst {errors.max():.1f} deg, mean {errors.mean():.1f}, cells within 5 deg {(errors <= 5).mean():.0%}"
+    )
+    other = [
+        np.array(
+            list(sweep(lambda yaw, pitch, k, s=s: s * 7919 + yaw * 100 + pitch * 10 + k).values())
+        )
+        for s in range(1, 7)
+    ]
     within = np.mean([(o <= 5).mean() for o in other])
-    print(f"  over 6 other noise seeds: cells within 5 deg {within:.0%}, worst {max(o.max() for o in other):.1f} deg")
+    print(
+        f"  over 6 other noise seeds: cells within 5 deg {within:.0%}, worst {max(o.max() for o in other):.1f} deg"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="passes over the photos for timing")
     args = parser.parse_args()
-    manifest = [e for e in json.loads((DATA / "manifest.json").read_text()) if e["file"].startswith("movements/")]
+    manifest = [
+        e
+        for e in json.loads((DATA / "manifest.json").read_text())
+        if e["file"].startswith("movements/")
+    ]
     photos = [(DATA / e["file"]).read_bytes() for e in manifest]
     print(f"vision bench: {len(photos)} movement photos from {DATA}")
     speed(photos, args.repeat)

@@ -14,8 +14,8 @@ from typing import Any
 import telegram
 
 import backcare
-from bot.conversation import Conversation, Turn
-from bot.texts import Texts
+from backcare.bot.conversation import Conversation, Turn
+from backcare.bot.texts import Texts
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,13 @@ MAX_PROBLEMS_SHOWN = 40
 
 
 class Admin:
-    def __init__(self, conversation: Conversation, texts: Texts, admin_ids: frozenset[int],
-                 interviews: Any | None) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        texts: Texts,
+        admin_ids: frozenset[int],
+        interviews: Any | None,
+    ) -> None:
         self.conv = conversation
         self.texts = texts
         self.admin_ids = frozenset(admin_ids)
@@ -49,15 +54,21 @@ class Admin:
                 shown = [str(p) for p in problems[:MAX_PROBLEMS_SHOWN]]
                 if len(problems) > MAX_PROBLEMS_SHOWN:
                     shown.append(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more")
-                text = self.texts.get("admin_reload_failed", lang, version=self._version(),
-                                      errors="\n".join(shown))
+                text = self.texts.get(
+                    "admin_reload_failed", lang, version=self._version(), errors="\n".join(shown)
+                )
                 detail = f"refused: {len(problems)} problem(s)"
             else:
                 text = self.texts.get("admin_reloaded", lang, version=self._version())
                 detail = f"version {self._version()}"
         elif command == "admin_version":
-            text = self.texts.get("admin_version", lang, app=backcare.__version__,
-                                  interview=self._version(), ptb=telegram.__version__)
+            text = self.texts.get(
+                "admin_version",
+                lang,
+                app=backcare.__version__,
+                interview=self._version(),
+                ptb=telegram.__version__,
+            )
             detail = ""
         else:
             stats = await db(db.storage.stats)

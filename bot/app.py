@@ -22,25 +22,25 @@ from telegram import BotCommand
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from backcare.bot import retention
+from backcare.bot.admin import Admin
+from backcare.bot.config import BotConfig
+from backcare.bot.conversation import Clock, Conversation
+from backcare.bot.db import Db
+from backcare.bot.handlers import Handlers
+from backcare.bot.intake import ALLOWED_UPDATES, Intake
+from backcare.bot.outbox import Outbox
+from backcare.bot.privacy import Chart, Privacy
+from backcare.bot.ratelimit import PriorityRateLimiter
+from backcare.bot.reminders import Scheduler
+from backcare.bot.texts import MENU, Texts, load_texts
+from backcare.bot.webhook import WebhookServer
 from backcare.logs import pseudonym
 from backcare.storage import Storage, StorageError, utc_now
-from bot.admin import Admin
-from bot.config import BotConfig
-from bot.conversation import Clock, Conversation
-from bot.db import Db
-from bot.handlers import Handlers
-from bot.intake import ALLOWED_UPDATES, Intake
-from bot.outbox import Outbox
-from bot.privacy import Chart, Privacy
-from bot import retention
-from bot.ratelimit import PriorityRateLimiter
-from bot.reminders import Scheduler
-from bot.texts import MENU, Texts, load_texts
-from bot.webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 
-RETRY_PENDING_EVERY = 30.0   # seconds between attempts to send replies that got stuck
+RETRY_PENDING_EVERY = 30.0  # seconds between attempts to send replies that got stuck
 DB_FILE = "backcare.json"
 
 
@@ -57,17 +57,28 @@ class BotRuntime:
     intake: Intake
 
 
-def build_application(config: BotConfig, dialogs: Any, storage: Storage, *,
-                      interviews: Any | None = None, clock: Clock = utc_now,
-                      chart: Chart | None = None, texts: Texts | None = None,
-                      rate_limiter: Any | None = None, poll_timeout: int | None = None,
-                      retry_delays: tuple[float, ...] | None = None,
-                      progress_after: float | None = None) -> Application:
+def build_application(
+    config: BotConfig,
+    dialogs: Any,
+    storage: Storage,
+    *,
+    interviews: Any | None = None,
+    clock: Clock = utc_now,
+    chart: Chart | None = None,
+    texts: Texts | None = None,
+    rate_limiter: Any | None = None,
+    poll_timeout: int | None = None,
+    retry_delays: tuple[float, ...] | None = None,
+    progress_after: float | None = None,
+) -> Application:
     """The Application with every handler; nothing runs until a BotRunner starts it."""
-    builder = (ApplicationBuilder().token(config.token)
-               .updater(None)
-               .concurrent_updates(True)
-               .rate_limiter(rate_limiter or PriorityRateLimiter()))
+    builder = (
+        ApplicationBuilder()
+        .token(config.token)
+        .updater(None)
+        .concurrent_updates(True)
+        .rate_limiter(rate_limiter or PriorityRateLimiter())
+    )
     if config.api_base_url:
         builder = builder.base_url(config.api_base_url)
     if config.api_file_url:
@@ -93,8 +104,9 @@ def build_application(config: BotConfig, dialogs: Any, storage: Storage, *,
     handlers.register(app)
     intake = Intake(app, db, **({"poll_timeout": poll_timeout} if poll_timeout else {}))
     app.add_error_handler(_log_error)
-    app.bot_data["backcare"] = BotRuntime(config, storage, db, texts, outbox, scheduler,
-                                          conversation, handlers, intake)
+    app.bot_data["backcare"] = BotRuntime(
+        config, storage, db, texts, outbox, scheduler, conversation, handlers, intake
+    )
     return app
 
 
@@ -122,18 +134,32 @@ class BotRunner:
         moved = rt.scheduler.restore(await rt.db(rt.storage.reminders), rt.conversation.clock())
         for reminder in moved:
             await rt.db(rt.storage.put_reminder, reminder)
-        app.job_queue.run_repeating(self._retry_pending, interval=RETRY_PENDING_EVERY,
-                                    first=RETRY_PENDING_EVERY, name="outbox-retry")
-        app.job_queue.run_repeating(self._purge, interval=retention.EVERY, first=60.0,
-                                    name="retention")
+        app.job_queue.run_repeating(
+            self._retry_pending,
+            interval=RETRY_PENDING_EVERY,
+            first=RETRY_PENDING_EVERY,
+            name="outbox-retry",
+        )
+        app.job_queue.run_repeating(
+            self._purge, interval=retention.EVERY, first=60.0, name="retention"
+        )
         await rt.conversation.flush_all()
         await rt.intake.replay()
         if rt.config.mode == "webhook":
-            self.webhook = WebhookServer(rt.intake, rt.config.webhook_path, rt.config.webhook_secret,
-                                         rt.config.webhook_listen, rt.config.webhook_port)
+            self.webhook = WebhookServer(
+                rt.intake,
+                rt.config.webhook_path,
+                rt.config.webhook_secret,
+                rt.config.webhook_listen,
+                rt.config.webhook_port,
+            )
             await self.webhook.start()
-            await app.bot.set_webhook(rt.config.webhook_url, secret_token=rt.config.webhook_secret,
-                                      allowed_updates=list(ALLOWED_UPDATES), max_connections=40)
+            await app.bot.set_webhook(
+                rt.config.webhook_url,
+                secret_token=rt.config.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+                max_connections=40,
+            )
         else:
             await app.bot.delete_webhook(drop_pending_updates=False)
             self._poller = asyncio.create_task(rt.intake.poll(), name="backcare-polling")
@@ -145,8 +171,9 @@ class BotRunner:
 
     async def _purge(self, context: Any) -> None:
         rules = retention.Retention.of(self.rt.conversation.dialogs)
-        users, photos = await retention.purge(self.rt.conversation, rules,
-                                              self.rt.conversation.clock())
+        users, photos = await retention.purge(
+            self.rt.conversation, rules, self.rt.conversation.clock()
+        )
         if users or photos:
             log.info("retention: %d user(s) erased, %d photo(s) deleted", users, photos)
 
@@ -156,7 +183,8 @@ class BotRunner:
             for language in ("en", "ja"):
                 commands = [BotCommand(c, texts.get(f"menu_{c}", language)) for c in MENU]
                 await self.app.bot.set_my_commands(
-                    commands, language_code=None if language == "en" else language)
+                    commands, language_code=None if language == "en" else language
+                )
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
 
@@ -171,8 +199,8 @@ class BotRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
             await rt.intake.confirm()
-        await self.app.stop()                  # handles every queued update, waits for jobs
-        await rt.conversation.wait_idle()      # and for turns started by a timer
+        await self.app.stop()  # handles every queued update, waits for jobs
+        await rt.conversation.wait_idle()  # and for turns started by a timer
         await rt.outbox.wait_tidy()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(rt.conversation.flush_all(), timeout=10)
@@ -183,11 +211,11 @@ class BotRunner:
 
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
     """Run the real bot (pipeline, dialogs, TinyDB storage) until ``stop`` is set."""
+    from backcare.bot.dialogs.engine import Dialogs
     from backcare.interview import InterviewRegistry
     from backcare.paths import INTERVIEW
     from backcare.pipeline import Pipeline
     from backcare.storage import TinyDBStorage
-    from bot.dialogs.engine import Dialogs
 
     storage = TinyDBStorage(config.data_dir / DB_FILE)
     try:
@@ -195,8 +223,9 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
             yield_cpu_to_the_loop()
             interviews = InterviewRegistry(INTERVIEW)
             dialogs = Dialogs(services=pipeline, interviews=interviews)
-            app = build_application(config, dialogs, storage, interviews=interviews,
-                                    chart=_default_chart())
+            app = build_application(
+                config, dialogs, storage, interviews=interviews, chart=_default_chart()
+            )
             runner = BotRunner(app)
             await runner.start()
             try:
@@ -233,7 +262,7 @@ def yield_cpu_to_the_loop(niceness: int = WORKER_NICENESS) -> int:
 
 
 def _default_chart() -> Chart:
-    from bot.progress_chart import chart_for_export
+    from backcare.bot.progress_chart import chart_for_export
 
     return chart_for_export
 

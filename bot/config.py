@@ -44,9 +44,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 from urllib.parse import urlsplit
 
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # bots cannot getFile anything larger
@@ -88,7 +88,7 @@ class BotConfig:
         return urlsplit(self.webhook_url or "").path or "/"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "BotConfig":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> BotConfig:
         env = os.environ if env is None else env
         get = lambda name, default="": (env.get(name) or default).strip()  # noqa: E731
 
@@ -96,8 +96,10 @@ class BotConfig:
         if not token:
             raise ConfigError("BACKCARE_TELEGRAM_TOKEN is not set: get a token from @BotFather")
         if not _TOKEN.fullmatch(token):
-            raise ConfigError("BACKCARE_TELEGRAM_TOKEN does not look like a bot token "
-                              "(digits, a colon, then letters)")
+            raise ConfigError(
+                "BACKCARE_TELEGRAM_TOKEN does not look like a bot token "
+                "(digits, a colon, then letters)"
+            )
         mode = get("BACKCARE_MODE", "polling").lower()
         if mode not in ("polling", "webhook"):
             raise ConfigError(f"BACKCARE_MODE must be polling or webhook, not {mode!r}")
@@ -109,7 +111,9 @@ class BotConfig:
                 raise ConfigError("BACKCARE_WEBHOOK_URL is required in webhook mode")
             parts = urlsplit(webhook_url)
             if parts.scheme != "https" or not parts.hostname:
-                raise ConfigError("BACKCARE_WEBHOOK_URL must be an https:// URL (Telegram requires TLS)")
+                raise ConfigError(
+                    "BACKCARE_WEBHOOK_URL must be an https:// URL (Telegram requires TLS)"
+                )
             if not secret:
                 raise ConfigError("BACKCARE_WEBHOOK_SECRET is required in webhook mode")
         if secret is not None and not _SECRET.fullmatch(secret):
@@ -121,7 +125,9 @@ class BotConfig:
             webhook_url=webhook_url,
             webhook_secret=secret,
             webhook_listen=get("BACKCARE_WEBHOOK_LISTEN", "127.0.0.1"),
-            webhook_port=_integer(get("BACKCARE_WEBHOOK_PORT", "8443"), "BACKCARE_WEBHOOK_PORT", 1, 65535),
+            webhook_port=_integer(
+                get("BACKCARE_WEBHOOK_PORT", "8443"), "BACKCARE_WEBHOOK_PORT", 1, 65535
+            ),
             data_dir=Path(get("BACKCARE_DATA_DIR", "data")).expanduser(),
             admin_ids=_admin_ids(get("BACKCARE_ADMIN_IDS")),
             max_photo_mb=_megabytes(get("BACKCARE_MAX_PHOTO_MB", "10")),
@@ -146,8 +152,10 @@ def _admin_ids(text: str) -> frozenset[int]:
     ids = set()
     for part in filter(None, (p.strip() for p in text.split(","))):
         if not part.isdigit():
-            raise ConfigError(f"BACKCARE_ADMIN_IDS must be comma-separated numeric Telegram user ids; "
-                              f"{part!r} is not one")
+            raise ConfigError(
+                f"BACKCARE_ADMIN_IDS must be comma-separated numeric Telegram user ids; "
+                f"{part!r} is not one"
+            )
         ids.add(int(part))
     return frozenset(ids)
 
@@ -158,8 +166,10 @@ def _megabytes(text: str) -> float:
     except ValueError:
         raise ConfigError(f"BACKCARE_MAX_PHOTO_MB must be a number, not {text!r}") from None
     if not 0 < value <= TELEGRAM_DOWNLOAD_LIMIT_MB:
-        raise ConfigError(f"BACKCARE_MAX_PHOTO_MB must be above 0 and at most "
-                          f"{TELEGRAM_DOWNLOAD_LIMIT_MB} (Telegram's download limit), not {text}")
+        raise ConfigError(
+            f"BACKCARE_MAX_PHOTO_MB must be above 0 and at most "
+            f"{TELEGRAM_DOWNLOAD_LIMIT_MB} (Telegram's download limit), not {text}"
+        )
     return value
 
 

@@ -15,24 +15,25 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
 
+from backcare.bot import ratelimit
+from backcare.bot.db import Db
+from backcare.bot.dialogs.events import Event, Reply
+from backcare.bot.locks import UserLocks
+from backcare.bot.outbox import Outbox
+from backcare.bot.reminders import ReminderChange, Scheduler, change_for, next_due, timer_kind
+from backcare.bot.render import Rendered, escape, new_token, render
+from backcare.bot.texts import Texts, pick_language
 from backcare.logs import pseudonym
 from backcare.storage import Reminder, StorageError, UserProfile, utc_now
 from backcare.storage.records import iso
-from bot import ratelimit
-from bot.db import Db
-from bot.dialogs.events import Event, Reply
-from bot.locks import UserLocks
-from bot.outbox import Outbox
-from bot.reminders import ReminderChange, Scheduler, change_for, next_due, timer_kind
-from bot.render import Rendered, escape, new_token, render
-from bot.texts import Texts, pick_language
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +54,18 @@ class Turn:
     state_changed: bool = False
     payloads: list[dict] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
-    keyboards: dict[str, dict] | None = None      # None: this turn did not ask the dialogs
+    keyboards: dict[str, dict] | None = None  # None: this turn did not ask the dialogs
     tail: list[dict] = field(default_factory=list)  # sent after the replies (tidying up)
-    urgent: bool = True    # someone waits for the first reply (text, button), unlike photos, timers
+    urgent: bool = True  # someone waits for the first reply (text, button), unlike photos, timers
     erase: bool = False
     assessments: list[dict] = field(default_factory=list)
     checkins: list[dict] = field(default_factory=list)
 
     @property
     def language(self) -> str:
-        return pick_language((self.state or {}).get("language"), self.session.get("language"),
-                             self.client_language)
+        return pick_language(
+            (self.state or {}).get("language"), self.session.get("language"), self.client_language
+        )
 
     def add(self, rendered: Rendered) -> None:
         self.payloads += rendered.payloads
@@ -103,13 +105,26 @@ class Stopwatch:
     def report(self, user_id: int) -> None:
         total = time.monotonic() - self.start
         if total >= SLOW_TURN:
-            log.warning("slow %s for %s: %.0f ms (%s)", self.kind, pseudonym(user_id), total * 1000,
-                        ", ".join(f"{k} {v * 1000:.0f}" for k, v in self.laps.items()))
+            log.warning(
+                "slow %s for %s: %.0f ms (%s)",
+                self.kind,
+                pseudonym(user_id),
+                total * 1000,
+                ", ".join(f"{k} {v * 1000:.0f}" for k, v in self.laps.items()),
+            )
 
 
 class Conversation:
-    def __init__(self, dialogs: Any, db: Db, outbox: Outbox, texts: Texts, scheduler: Scheduler,
-                 *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        dialogs: Any,
+        db: Db,
+        outbox: Outbox,
+        texts: Texts,
+        scheduler: Scheduler,
+        *,
+        clock: Clock = utc_now,
+    ) -> None:
         self.dialogs = dialogs
         self.db = db
         self.storage = db.storage
@@ -128,8 +143,14 @@ class Conversation:
         return self.outbox.bot
 
     # -- the turn ---------------------------------------------------------------------------
-    async def run(self, user_id: int, chat_id: int, update_id: int | None,
-                  client_language: str | None, work: Callable[[Turn], Awaitable[None]]) -> None:
+    async def run(
+        self,
+        user_id: int,
+        chat_id: int,
+        update_id: int | None,
+        client_language: str | None,
+        work: Callable[[Turn], Awaitable[None]],
+    ) -> None:
         """Run ``work`` as the user's next turn, then save and send what it produced."""
         self._enter()
         clock = Stopwatch()
@@ -141,13 +162,19 @@ class Conversation:
             self._leave()
             clock.report(user_id)
 
-    async def _run_locked(self, user_id: int, chat_id: int, update_id: int | None,
-                          client_language: str | None,
-                          work: Callable[[Turn], Awaitable[None]], clock: "Stopwatch") -> None:
+    async def _run_locked(
+        self,
+        user_id: int,
+        chat_id: int,
+        update_id: int | None,
+        client_language: str | None,
+        work: Callable[[Turn], Awaitable[None]],
+        clock: Stopwatch,
+    ) -> None:
         # whatever an earlier turn or run left unsent goes first, as urgent as the user now is
         await self.outbox.flush(user_id, boost=ratelimit.ANSWER)
         clock.lap("earlier")
-        session = self.storage.get_session(user_id)   # memory reads: no thread hop needed
+        session = self.storage.get_session(user_id)  # memory reads: no thread hop needed
         if update_id is not None and update_id <= session.get("last_update_id", -1):
             log.info("update %s for %s seen before: skipped", update_id, pseudonym(user_id))
             self.storage.inbox_done(update_id, wait=False)
@@ -155,7 +182,7 @@ class Conversation:
         turn = Turn(user_id, chat_id, update_id, client_language, session)
         try:
             await work(turn)
-        except Exception:  # noqa: BLE001 - the patient gets an apology, the log the traceback
+        except Exception:
             log.exception("turn of %s failed", pseudonym(user_id))
             # nothing of the failed turn is kept; its state only picks the apology's language
             turn = Turn(user_id, chat_id, update_id, client_language, session, state=turn.state)
@@ -164,11 +191,12 @@ class Conversation:
         clock.kind = "answer" if turn.urgent else "photo or timer"
         await self.finish(turn, clock)
 
-    async def finish(self, turn: Turn, clock: "Stopwatch | None" = None) -> None:
+    async def finish(self, turn: Turn, clock: Stopwatch | None = None) -> None:
         clock = clock or Stopwatch()
         # read before the erase removes it: the dialogs keep pictures in memory by conversation
-        erased_session = (self.storage.get_state(turn.user_id) or {}).get("session") \
-            if turn.erase else None
+        erased_session = (
+            (self.storage.get_state(turn.user_id) or {}).get("session") if turn.erase else None
+        )
         try:
             change = await self.db(self._save, turn, self.clock())
             clock.lap("save")
@@ -235,10 +263,12 @@ class Conversation:
                 s.inbox_done(turn.update_id)
         return change
 
-    def _reminder_change(self, turn: Turn, stored: Reminder | None, now: datetime) -> ReminderChange:
+    def _reminder_change(
+        self, turn: Turn, stored: Reminder | None, now: datetime
+    ) -> ReminderChange:
         try:
             return change_for(turn.user_id, turn.chat_id, turn.state, stored, now)
-        except Exception:  # noqa: BLE001 - a plan the scheduler cannot read must not block the turn
+        except Exception:
             log.exception("reminder plan of %s unusable; reminder removed", pseudonym(turn.user_id))
             return ReminderChange(remove=stored is not None)
 
@@ -259,7 +289,9 @@ class Conversation:
             self.storage.put_user(profile)
 
     # -- what turns call --------------------------------------------------------------------
-    async def dialog(self, turn: Turn, event: Event, edit_message_id: int | None = None) -> list[Reply]:
+    async def dialog(
+        self, turn: Turn, event: Event, edit_message_id: int | None = None
+    ) -> list[Reply]:
         """Hand ``event`` to the dialogs with the user's state; queue their replies."""
         if not turn.state_loaded:
             turn.state = self.storage.get_state(turn.user_id)
@@ -288,32 +320,43 @@ class Conversation:
             turn.assessments.append(report)
         old = before.get("checkins") if isinstance(before.get("checkins"), list) else []
         new = after.get("checkins") if isinstance(after.get("checkins"), list) else []
-        if len(new) > len(old) and new[:len(old)] == old:
-            turn.checkins += [c for c in new[len(old):] if isinstance(c, dict)]
+        if len(new) > len(old) and new[: len(old)] == old:
+            turn.checkins += [c for c in new[len(old) :] if isinstance(c, dict)]
         for reply in replies:
             if isinstance(reply.meta.get("assessment"), dict):
                 turn.assessments.append(reply.meta["assessment"])
             if isinstance(reply.meta.get("checkin"), dict):
                 turn.checkins.append(reply.meta["checkin"])
 
-    def say(self, turn: Turn, text: str, choices: list[tuple[str, str]] = (),
-            files: tuple[tuple[str, bytes], ...] = ()) -> str | None:
+    def say(
+        self,
+        turn: Turn,
+        text: str,
+        choices: list[tuple[str, str]] = (),
+        files: tuple[tuple[str, bytes], ...] = (),
+    ) -> str | None:
         """Queue the adapter's own message; returns the keyboard token when it has buttons."""
-        from bot.dialogs.events import Choice
+        from backcare.bot.dialogs.events import Choice
 
         token = new_token()
-        rendered = render([Reply(text=text, choices=tuple(Choice(l, v) for l, v in choices),
-                                 files=files)],
-                          blob_prefix=turn.blob_prefix(), token=lambda: token)
+        rendered = render(
+            [Reply(text=text, choices=tuple(Choice(l, v) for l, v in choices), files=files)],
+            blob_prefix=turn.blob_prefix(),
+            token=lambda: token,
+        )
         turn.add(rendered)
         return token if choices else None
 
     async def say_now(self, chat_id: int, text: str) -> None:
         """Best effort, outside the outbox (for when saving itself failed)."""
         try:
-            await self.bot.send_message(chat_id, escape(text), parse_mode=ParseMode.HTML,
-                                        rate_limit_args=ratelimit.args(ratelimit.ANSWER))
-        except Exception:  # noqa: BLE001
+            await self.bot.send_message(
+                chat_id,
+                escape(text),
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=ratelimit.args(ratelimit.ANSWER),
+            )
+        except Exception:
             log.warning("could not tell a user that their message was not saved")
 
     # -- timers -------------------------------------------------------------------------------
@@ -330,8 +373,10 @@ class Conversation:
                     self.scheduler.schedule(user_id, reminder.next_due)  # early wake-up
                     return
                 upcoming = next_due(reminder.plan, now)
-                await self.db(self.storage.put_reminder,
-                              Reminder(user_id, reminder.chat_id, reminder.plan, upcoming))
+                await self.db(
+                    self.storage.put_reminder,
+                    Reminder(user_id, reminder.chat_id, reminder.plan, upcoming),
+                )
                 self.scheduler.schedule(user_id, upcoming)
                 await self.outbox.flush(user_id)
                 session = self.storage.get_session(user_id)
@@ -341,7 +386,7 @@ class Conversation:
                 kind = timer_kind(turn.state, reminder.next_due)
                 try:
                     await self.dialog(turn, Event(kind="timer", data=kind))
-                except Exception:  # noqa: BLE001
+                except Exception:
                     log.exception("reminder of %s failed", pseudonym(user_id))
                     return
                 log.info("%s sent to %s", kind, pseudonym(user_id))

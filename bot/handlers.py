@@ -12,35 +12,41 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from telegram import CallbackQuery, Message, Update
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
+from backcare.bot import ratelimit
+from backcare.bot.admin import Admin
+from backcare.bot.config import BotConfig
+from backcare.bot.conversation import Conversation, Turn
+from backcare.bot.dialogs.events import Event
+from backcare.bot.outbox import links_only
+from backcare.bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
+from backcare.bot.privacy import Privacy
+from backcare.bot.render import escape, parse_callback, replaces_pressed
+from backcare.bot.texts import Texts
 from backcare.logs import pseudonym
-from bot import ratelimit
-from bot.admin import Admin
-from bot.config import BotConfig
-from bot.conversation import Conversation, Turn
-from bot.dialogs.events import Event
-from bot.outbox import links_only
-from bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
-from bot.privacy import Privacy
-from bot.render import escape, parse_callback, replaces_pressed
-from bot.texts import Texts
 
 log = logging.getLogger(__name__)
 
-ACTION_EVERY = 4.5        # Telegram shows a chat action for about 5 s
-ALBUM_MEMORY = 300.0      # seconds an album's progress message is remembered
-PROGRESS_AFTER = 0.4      # seconds of analysis before a progress message is worth sending
+ACTION_EVERY = 4.5  # Telegram shows a chat action for about 5 s
+ALBUM_MEMORY = 300.0  # seconds an album's progress message is remembered
+PROGRESS_AFTER = 0.4  # seconds of analysis before a progress message is worth sending
 
 
 class Handlers:
-    def __init__(self, conversation: Conversation, config: BotConfig, texts: Texts,
-                 admin: Admin, privacy: Privacy) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        config: BotConfig,
+        texts: Texts,
+        admin: Admin,
+        privacy: Privacy,
+    ) -> None:
         self.conv = conversation
         self.config = config
         self.texts = texts
@@ -80,12 +86,14 @@ class Handlers:
 
     async def _run(self, update: Update, work) -> None:
         user = update.effective_user
-        await self.conv.run(user.id, update.effective_chat.id, update.update_id,
-                            user.language_code, work)
+        await self.conv.run(
+            user.id, update.effective_chat.id, update.update_id, user.language_code, work
+        )
 
     async def _dialog_turn(self, update: Update, event: Event) -> None:
         async def work(turn: Turn) -> None:
             await self.conv.dialog(turn, event)
+
         await self._run(update, work)
 
     def _say(self, turn: Turn, key: str, **values: object) -> None:
@@ -98,26 +106,31 @@ class Handlers:
         args = rest.strip() or None
         user = update.effective_user
         if name == "start":
-            await self._dialog_turn(update, Event(kind="start", text=args,
-                                                  language=user.language_code))
+            await self._dialog_turn(
+                update, Event(kind="start", text=args, language=user.language_code)
+            )
         elif name == "delete":
             await self._run(update, self._turn(self.privacy.ask_delete))
         elif name == "export":
+
             async def export(turn: Turn) -> None:
                 async with self.acting(turn.chat_id, ChatAction.UPLOAD_DOCUMENT):
                     await self.privacy.export(turn)
+
             await self._run(update, export)
         elif self.admin.allowed(user.id, name):
             await self._run(update, lambda turn: self.admin.handle(turn, name))
         else:
             # /admin_* from anyone else lands here too: the dialogs' answer to any unknown command
-            await self._dialog_turn(update, Event(kind="command", text=name, data=args,
-                                                  language=user.language_code))
+            await self._dialog_turn(
+                update, Event(kind="command", text=name, data=args, language=user.language_code)
+            )
 
     @staticmethod
     def _turn(fn):
         async def work(turn: Turn) -> None:
             fn(turn)
+
         return work
 
     # -- buttons ------------------------------------------------------------------------------
@@ -128,8 +141,14 @@ class Handlers:
         # the turn below decides again under the user's lock.
         session = self.conv.storage.get_session(user_id)
         live = parsed is not None and self._button(session, *parsed) is not None
-        await self._answer(query, None if live else self.texts.get(
-            "button_expired", session.get("language") or update.effective_user.language_code))
+        await self._answer(
+            query,
+            None
+            if live
+            else self.texts.get(
+                "button_expired", session.get("language") or update.effective_user.language_code
+            ),
+        )
         if not live:
             log.info("stale or unknown button from %s", pseudonym(user_id))
             await self._ignore(update)
@@ -156,12 +175,21 @@ class Handlers:
                 text = f"{escape(question)}\n\n✓ {escape(label)}"
             else:
                 # the multi-select is over: its buttons go, the ticked answers stay in view
-                ticked = [b.text[1:].strip() for row in getattr(markup, "inline_keyboard", ())
-                          for b in row if b.text.startswith("✓") and b.callback_data]
-                text = f"{escape(question)}\n\n✓ {escape(', '.join(ticked))}" if ticked \
+                ticked = [
+                    b.text[1:].strip()
+                    for row in getattr(markup, "inline_keyboard", ())
+                    for b in row
+                    if b.text.startswith("✓") and b.callback_data
+                ]
+                text = (
+                    f"{escape(question)}\n\n✓ {escape(', '.join(ticked))}"
+                    if ticked
                     else escape(question)
-            turn.tail.append({"kind": "edit", "message_id": message_id, "markup": keep,
-                              "text": text})
+                )
+            turn.tail.append(
+                {"kind": "edit", "message_id": message_id, "markup": keep, "text": text}
+            )
+
         await self._run(update, work)
 
     @staticmethod
@@ -201,13 +229,20 @@ class Handlers:
                     except DownloadRefused as exc:
                         self._say(turn, exc.refusal.key, **exc.refusal.values)
                         return
-                    await self.conv.dialog(turn, Event(kind="photo", photo=data,
-                                                       filename=picked.filename,
-                                                       language=user.language_code))
+                    await self.conv.dialog(
+                        turn,
+                        Event(
+                            kind="photo",
+                            photo=data,
+                            filename=picked.filename,
+                            language=user.language_code,
+                        ),
+                    )
                     await self._keep_photo(turn, picked, data)
                     ok = True
             finally:
                 await self._progress_end(turn, picked, progress, ok)
+
         await self._run(update, work)
 
     async def _keep_photo(self, turn: Turn, picked: PhotoRef, data: bytes) -> None:
@@ -224,7 +259,12 @@ class Handlers:
         key = (turn.user_id, picked.media_group_id) if picked.media_group_id else None
         album = self._albums.get(key) if key else None
         if key and album is None:
-            album = self._albums[key] = {"message_id": None, "n": 0, "t": time.monotonic(), "done": 0}
+            album = self._albums[key] = {
+                "message_id": None,
+                "n": 0,
+                "t": time.monotonic(),
+                "done": 0,
+            }
         if album is not None:
             album["n"] += 1
         lang, bot = turn.language, self.conv.bot
@@ -233,21 +273,26 @@ class Handlers:
         async def show() -> int | None:
             try:
                 await asyncio.wait_for(withdrawn.wait(), self.progress_after)
-                return None            # the analysis was quicker: no message needed
-            except asyncio.TimeoutError:
+                return None  # the analysis was quicker: no message needed
+            except TimeoutError:
                 pass
             rl = ratelimit.args(ratelimit.PROGRESS, cancel=withdrawn)
             if album is not None:
                 text = escape(self.texts.get("analysing_album", lang, n=album["n"]))
                 if album["message_id"] is not None:
-                    await bot.edit_message_text(text, chat_id=turn.chat_id,
-                                                message_id=album["message_id"],
-                                                parse_mode=ParseMode.HTML, rate_limit_args=rl)
+                    await bot.edit_message_text(
+                        text,
+                        chat_id=turn.chat_id,
+                        message_id=album["message_id"],
+                        parse_mode=ParseMode.HTML,
+                        rate_limit_args=rl,
+                    )
                     return album["message_id"]
             else:
                 text = escape(self.texts.get("analysing", lang))
-            sent = await bot.send_message(turn.chat_id, text, parse_mode=ParseMode.HTML,
-                                          rate_limit_args=rl)
+            sent = await bot.send_message(
+                turn.chat_id, text, parse_mode=ParseMode.HTML, rate_limit_args=rl
+            )
             if album is not None:
                 album["message_id"] = sent.message_id
             return sent.message_id
@@ -256,9 +301,14 @@ class Handlers:
         task.withdraw = withdrawn.set  # type: ignore[attr-defined]
         return task
 
-    async def _progress_end(self, turn: Turn, picked: PhotoRef, progress: asyncio.Task,
-                            ok: bool) -> None:
-        album = self._albums.get((turn.user_id, picked.media_group_id)) if picked.media_group_id else None
+    async def _progress_end(
+        self, turn: Turn, picked: PhotoRef, progress: asyncio.Task, ok: bool
+    ) -> None:
+        album = (
+            self._albums.get((turn.user_id, picked.media_group_id))
+            if picked.media_group_id
+            else None
+        )
         if album is not None and ok:
             album["done"] += 1
         # Withdraw the progress message if it is still waiting (for its moment or for a slot);
@@ -280,9 +330,13 @@ class Handlers:
         else:
             text = self.texts.get("analysed", lang)
         try:
-            await self.conv.bot.edit_message_text(escape(text), chat_id=turn.chat_id,
-                                                  message_id=message_id, parse_mode=ParseMode.HTML,
-                                                  rate_limit_args=ratelimit.args(ratelimit.PROGRESS))
+            await self.conv.bot.edit_message_text(
+                escape(text),
+                chat_id=turn.chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=ratelimit.args(ratelimit.PROGRESS),
+            )
         except TelegramError as exc:
             log.info("progress edit failed: %s", exc)
 
@@ -300,14 +354,18 @@ class Handlers:
             while True:
                 try:
                     await self.conv.bot.send_chat_action(
-                        chat_id, action, rate_limit_args=ratelimit.args(ratelimit.TIDY, drop_after=1.0))
+                        chat_id,
+                        action,
+                        rate_limit_args=ratelimit.args(ratelimit.TIDY, drop_after=1.0),
+                    )
                 except TelegramError:
                     pass
                 try:
                     await asyncio.wait_for(done.wait(), ACTION_EVERY)
                     return
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     continue
+
         # the first action goes out alongside the work, never in front of it
         task = asyncio.create_task(keep())
         try:

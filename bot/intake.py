@@ -13,20 +13,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from backcare.bot.db import Db
+from backcare.bot.outbox import retry_seconds
 from backcare.storage import StorageError
-from bot.db import Db
-from bot.outbox import retry_seconds
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "callback_query")
-POLL_TIMEOUT = 30                 # seconds of long polling
+POLL_TIMEOUT = 30  # seconds of long polling
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
 
@@ -79,8 +80,11 @@ class Intake:
         """Into the inbox in memory now; on disk by the time ``accept`` returns."""
         storage = self.db.storage
         with storage.transaction(wait=False):
-            return [raw for raw in raws
-                    if storage.inbox_add(int(raw["update_id"]), user_of(raw), raw, wait=False)]
+            return [
+                raw
+                for raw in raws
+                if storage.inbox_add(int(raw["update_id"]), user_of(raw), raw, wait=False)
+            ]
 
     def _parse(self, raws: Sequence[dict]) -> list[tuple[dict, Update]]:
         parsed = []
@@ -91,11 +95,14 @@ class Intake:
                     if who is not None and not _is_int(who.id):
                         raise ValueError("a user or chat id that is not a number")
                 parsed.append((raw, update))
-            except Exception as exc:  # noqa: BLE001 - one unreadable update must not block the rest
+            except Exception as exc:
                 # its id and kind only: the content (and an error quoting it) is personal
-                log.warning("unreadable update %s (%s) dropped: %s", raw.get("update_id"),
-                            ", ".join(sorted(str(k) for k in raw if k != "update_id")),
-                            type(exc).__name__)
+                log.warning(
+                    "unreadable update %s (%s) dropped: %s",
+                    raw.get("update_id"),
+                    ", ".join(sorted(str(k) for k in raw if k != "update_id")),
+                    type(exc).__name__,
+                )
         return parsed
 
     async def accept(self, raws: Sequence[dict]) -> int:
@@ -172,10 +179,17 @@ class Intake:
         API, a malformed one) fails every poll, so nobody is served again, and PTB logs
         the batch, patients' messages included."""
         bot = self.app.bot
-        read_timeout = (bot._request[0].read_timeout or 0) + timeout  # noqa: SLF001 - as PTB does
-        result = await bot._post(  # noqa: SLF001 - the raw call behind get_updates
-            "getUpdates", {"offset": offset, "timeout": timeout, "limit": limit,
-                           "allowed_updates": list(ALLOWED_UPDATES)}, read_timeout=read_timeout)
+        read_timeout = (bot._request[0].read_timeout or 0) + timeout
+        result = await bot._post(
+            "getUpdates",
+            {
+                "offset": offset,
+                "timeout": timeout,
+                "limit": limit,
+                "allowed_updates": list(ALLOWED_UPDATES),
+            },
+            read_timeout=read_timeout,
+        )
         return result if isinstance(result, list) else []
 
     async def confirm(self) -> None:
@@ -185,5 +199,6 @@ class Intake:
         try:
             await self._get_updates(self.offset, timeout=0, limit=1)
         except TelegramError as exc:
-            log.warning("could not confirm the last updates (they come again and are "
-                        "recognised): %s", exc)
+            log.warning(
+                "could not confirm the last updates (they come again and are recognised): %s", exc
+            )

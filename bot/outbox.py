@@ -15,36 +15,41 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from backcare.bot import ratelimit
+from backcare.bot.db import Db
+from backcare.bot.render import escape
+from backcare.bot.texts import Texts
 from backcare.logs import pseudonym
 from backcare.storage import OutboxItem, StorageError
-from bot import ratelimit
-from bot.db import Db
-from bot.render import escape
-from bot.texts import Texts
 
 log = logging.getLogger(__name__)
 
-RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)   # seconds between attempts after a network error or 5xx
-MAX_RETRY_AFTER = 60.0                 # longer 429 waits leave the item for the next flush
-TIDY_WAIT = 30.0                       # seconds an edit that only tidies up may wait for a slot
+RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts after a network error or 5xx
+MAX_RETRY_AFTER = 60.0  # longer 429 waits leave the item for the next flush
+TIDY_WAIT = 30.0  # seconds an edit that only tidies up may wait for a slot
 
 
 class Outbox:
-    def __init__(self, bot: Bot, db: Db, texts: Texts,
-                 retry_delays: tuple[float, ...] = RETRY_DELAYS,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        db: Db,
+        texts: Texts,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.bot = bot
         self.db = db
         self.texts = texts
         self.retry_delays = retry_delays
         self.sleep = sleep
-        self.blobs: dict[str, bytes] = {}   # picture and file bytes by key: memory only
+        self.blobs: dict[str, bytes] = {}  # picture and file bytes by key: memory only
         self.sent_count = 0
         # messages whose answer buttons are still on screen, per user (memory only: after a
         # restart old buttons stay visible, and pressing them says they are no longer active)
@@ -57,11 +62,17 @@ class Outbox:
 
         boost: the priority the user's waiting gives to what is still queued before them.
         """
-        items = self.db.storage.pending(user_id)   # a memory read: no thread hop
+        items = self.db.storage.pending(user_id)  # a memory read: no thread hop
         for item in items:
             if boost is not None and item.payload.get("prio", ratelimit.REPLY) > boost:
-                item = OutboxItem(item.id, item.user_id, item.chat_id,
-                                  {**item.payload, "prio": boost}, item.created, item.attempts)
+                item = OutboxItem(
+                    item.id,
+                    item.user_id,
+                    item.chat_id,
+                    {**item.payload, "prio": boost},
+                    item.created,
+                    item.attempts,
+                )
             if not await self._deliver(item):
                 return False
         return True
@@ -82,8 +93,9 @@ class Outbox:
     async def send_transient(self, user_id: int, chat_id: int, payloads: list[dict]) -> None:
         """Send without saving (after an erase nothing about the user may be written)."""
         for n, payload in enumerate(payloads):
-            item = OutboxItem(id=-1 - n, user_id=user_id, chat_id=chat_id, payload=payload,
-                              created="", attempts=0)
+            item = OutboxItem(
+                id=-1 - n, user_id=user_id, chat_id=chat_id, payload=payload, created="", attempts=0
+            )
             await self._deliver(item, durable=False)
 
     def forget_user(self, user_id: int) -> None:
@@ -113,18 +125,32 @@ class Outbox:
                 if "not modified" in exc.message:
                     break
                 if item.payload["kind"] == "edit" and "not found" in exc.message:
-                    item = OutboxItem(item.id, item.user_id, item.chat_id,
-                                      {**item.payload, "kind": "text"}, item.created, item.attempts)
+                    item = OutboxItem(
+                        item.id,
+                        item.user_id,
+                        item.chat_id,
+                        {**item.payload, "kind": "text"},
+                        item.created,
+                        item.attempts,
+                    )
                     continue
-                log.error("Telegram refused a %s reply to %s: %s", item.payload["kind"],
-                          pseudonym(item.user_id), exc.message)
+                log.error(
+                    "Telegram refused a %s reply to %s: %s",
+                    item.payload["kind"],
+                    pseudonym(item.user_id),
+                    exc.message,
+                )
                 break
             except NetworkError as exc:  # includes TimedOut and 5xx
                 delay = next(delays, None)
                 if delay is None:
                     return await self._stuck(item, exc) if durable else False
-                log.info("network error sending to %s (%s); retrying in %.1fs",
-                         pseudonym(item.user_id), exc.message, delay)
+                log.info(
+                    "network error sending to %s (%s); retrying in %.1fs",
+                    pseudonym(item.user_id),
+                    exc.message,
+                    delay,
+                )
                 await self.sleep(delay)
             except TelegramError as exc:
                 log.error("dropping a reply to %s: %r", pseudonym(item.user_id), exc)
@@ -153,46 +179,79 @@ class Outbox:
         rl = ratelimit.args(prio, drop_after=TIDY_WAIT if prio == ratelimit.TIDY else None)
         markup = InlineKeyboardMarkup.de_json(p["markup"], self.bot) if p.get("markup") else None
         if kind == "text":
-            sent = await self.bot.send_message(chat, p["text"], parse_mode=ParseMode.HTML,
-                                               reply_markup=markup, rate_limit_args=rl,
-                                               link_preview_options=LinkPreviewOptions(is_disabled=True))
+            sent = await self.bot.send_message(
+                chat,
+                p["text"],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args=rl,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
             if p.get("markup") and _has_answer_buttons(p["markup"]):
                 self.live_buttons.setdefault(item.user_id, []).append(
-                    (sent.message_id, links_only(p["markup"])))
+                    (sent.message_id, links_only(p["markup"]))
+                )
         elif kind == "markup":
-            await self.bot.edit_message_reply_markup(chat_id=chat, message_id=p["message_id"],
-                                                     reply_markup=markup, rate_limit_args=rl)
+            await self.bot.edit_message_reply_markup(
+                chat_id=chat, message_id=p["message_id"], reply_markup=markup, rate_limit_args=rl
+            )
         elif kind == "edit":
-            await self.bot.edit_message_text(p["text"], chat_id=chat, message_id=p["message_id"],
-                                             parse_mode=ParseMode.HTML, reply_markup=markup,
-                                             rate_limit_args=rl,
-                                             link_preview_options=LinkPreviewOptions(is_disabled=True))
+            await self.bot.edit_message_text(
+                p["text"],
+                chat_id=chat,
+                message_id=p["message_id"],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args=rl,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
         elif kind == "photo":
             data = self.blobs.get(p["blob"])
             if data is None:
                 await self._lost(item, p.get("caption", ""))
             else:
-                await self.bot.send_photo(chat, data, caption=p.get("caption") or None,
-                                          parse_mode=ParseMode.HTML, rate_limit_args=rl)
+                await self.bot.send_photo(
+                    chat,
+                    data,
+                    caption=p.get("caption") or None,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=rl,
+                )
         elif kind == "album":
-            present = [(self.blobs[i["blob"]], i["caption"]) for i in p["items"] if i["blob"] in self.blobs]
+            present = [
+                (self.blobs[i["blob"]], i["caption"]) for i in p["items"] if i["blob"] in self.blobs
+            ]
             if len(present) < len(p["items"]):
                 await self._lost(item, "")
             if len(present) == 1:
-                await self.bot.send_photo(chat, present[0][0], caption=present[0][1] or None,
-                                          parse_mode=ParseMode.HTML, rate_limit_args=rl)
+                await self.bot.send_photo(
+                    chat,
+                    present[0][0],
+                    caption=present[0][1] or None,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=rl,
+                )
             elif present:
-                await self.bot.send_media_group(chat, [
-                    InputMediaPhoto(data, caption=caption or None, parse_mode=ParseMode.HTML)
-                    for data, caption in present], rate_limit_args=rl)
+                await self.bot.send_media_group(
+                    chat,
+                    [
+                        InputMediaPhoto(data, caption=caption or None, parse_mode=ParseMode.HTML)
+                        for data, caption in present
+                    ],
+                    rate_limit_args=rl,
+                )
         elif kind == "document":
             data = self.blobs.get(p["blob"])
             if data is None:
                 await self._lost(item, "")
             else:
-                await self.bot.send_document(chat, InputFile(data, filename=p["filename"]),
-                                             caption=p.get("caption") or None,
-                                             parse_mode=ParseMode.HTML, rate_limit_args=rl)
+                await self.bot.send_document(
+                    chat,
+                    InputFile(data, filename=p["filename"]),
+                    caption=p.get("caption") or None,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=rl,
+                )
         else:
             raise BadRequest(f"unknown outbox payload kind {kind!r}")
 
@@ -200,8 +259,12 @@ class Outbox:
         """Pictures are not kept across a restart: say so instead of failing silently."""
         note = escape(self.texts.get("picture_lost", item.payload.get("lang")))
         text = f"{caption_html}\n{note}" if caption_html else note
-        await self.bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML,
-                                    rate_limit_args=ratelimit.args(item.payload.get("prio", ratelimit.REPLY)))
+        await self.bot.send_message(
+            item.chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            rate_limit_args=ratelimit.args(item.payload.get("prio", ratelimit.REPLY)),
+        )
 
 
 def _has_answer_buttons(markup: dict) -> bool:

@@ -5,39 +5,54 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
+from backcare.bot.conversation import Conversation, Turn
+from backcare.bot.render import escape
+from backcare.bot.texts import Texts
 from backcare.logs import pseudonym
-from bot.conversation import Conversation, Turn
-from bot.render import escape
-from bot.texts import Texts
 
 log = logging.getLogger(__name__)
 
 YES, NO = "yes", "no"
-Chart = Callable[[dict], "bytes | None"]   # the export -> a PNG progress chart, when there is progress
+Chart = Callable[
+    [dict], "bytes | None"
+]  # the export -> a PNG progress chart, when there is progress
 
 
 class Privacy:
-    def __init__(self, conversation: Conversation, texts: Texts, chart: Chart | None = None) -> None:
+    def __init__(
+        self, conversation: Conversation, texts: Texts, chart: Chart | None = None
+    ) -> None:
         self.conv = conversation
         self.texts = texts
         self.chart = chart
 
     def ask_delete(self, turn: Turn) -> None:
         lang = turn.language
-        token = self.conv.say(turn, self.texts.get("delete_confirm", lang),
-                              choices=[(self.texts.get("delete_yes", lang), YES),
-                                       (self.texts.get("delete_no", lang), NO)])
+        token = self.conv.say(
+            turn,
+            self.texts.get("delete_confirm", lang),
+            choices=[
+                (self.texts.get("delete_yes", lang), YES),
+                (self.texts.get("delete_no", lang), NO),
+            ],
+        )
         turn.session["confirm_delete"] = token
 
     def answer_delete(self, turn: Turn, index: int, message_id: int | None) -> None:
         lang = turn.language
         turn.session.pop("confirm_delete", None)
         if message_id is not None:  # take the buttons off the question
-            turn.payloads.append({"kind": "edit", "message_id": message_id, "markup": None,
-                                  "text": escape(self.texts.get("delete_confirm", lang))})
+            turn.payloads.append(
+                {
+                    "kind": "edit",
+                    "message_id": message_id,
+                    "markup": None,
+                    "text": escape(self.texts.get("delete_confirm", lang)),
+                }
+            )
         if index == 0:
             turn.erase = True
             log.info("erasing everything about %s", pseudonym(turn.user_id))
@@ -48,14 +63,17 @@ class Privacy:
     async def export(self, turn: Turn) -> None:
         db = self.conv.db
         data = await db(db.storage.export_user, turn.user_id)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
+        stamp = datetime.now(UTC).strftime("%Y%m%d")
         files: list[tuple[str, bytes]] = [
-            (f"backcare-export-{stamp}.json",
-             json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"))]
+            (
+                f"backcare-export-{stamp}.json",
+                json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8"),
+            )
+        ]
         if self.chart is not None:
             try:
                 png = await asyncio.to_thread(self.chart, data)
-            except Exception:  # noqa: BLE001 - the data itself matters more than the chart
+            except Exception:
                 log.exception("progress chart failed")
                 png = None
             if png:

@@ -9,7 +9,7 @@ from backcare.progress import chart_png, progress_data
 
 log = logging.getLogger(__name__)
 
-DONE_SHARE = {"all": 1.0, "some": 0.5, "none": 0.0}   # the dialogs' answer -> share of planned days
+DONE_SHARE = {"all": 1.0, "some": 0.5, "none": 0.0}  # the dialogs' answer -> share of planned days
 
 
 def planned_days(state: dict) -> int:
@@ -17,7 +17,7 @@ def planned_days(state: dict) -> int:
     days = (state.get("reminders") or {}).get("days")
     if isinstance(days, list) and days:
         return len(days)
-    for exercise in (((state.get("report") or {}).get("program") or {}).get("exercises") or []):
+    for exercise in ((state.get("report") or {}).get("program") or {}).get("exercises") or []:
         per_week = (exercise.get("dose") or {}).get("days_per_week")
         if isinstance(per_week, int) and per_week > 0:
             return per_week
@@ -31,8 +31,14 @@ def checkins_of(entries: list, planned: int) -> list[CheckIn]:
             continue
         share = DONE_SHARE.get(entry.get("done"), 0.0)
         try:
-            out.append(CheckIn(at=entry["at"], pain=int(entry["pain"]),
-                               done_days=round(share * planned), planned_days=planned))
+            out.append(
+                CheckIn(
+                    at=entry["at"],
+                    pain=int(entry["pain"]),
+                    done_days=round(share * planned),
+                    planned_days=planned,
+                )
+            )
         except (CheckinError, KeyError, TypeError, ValueError):
             log.info("a check-in without a usable date or pain left out of the chart")
     return out

@@ -26,7 +26,8 @@ import heapq
 import itertools
 import logging
 import time
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
@@ -39,8 +40,9 @@ SHARE = 4
 STARVING = 2.0
 
 
-def args(priority: int, drop_after: float | None = None,
-         cancel: asyncio.Event | None = None) -> dict:
+def args(
+    priority: int, drop_after: float | None = None, cancel: asyncio.Event | None = None
+) -> dict:
     """``rate_limit_args`` for a bot call: how urgent, when to give up waiting for a slot
     (seconds), or an event that withdraws it while it waits (never once it is sent)."""
     return {"priority": priority, "drop_after": drop_after, "cancel": cancel}
@@ -54,8 +56,13 @@ class Dropped(TelegramError):
 
 
 class PriorityRateLimiter(BaseRateLimiter[dict]):
-    def __init__(self, per_second: float = OVERALL_PER_SECOND, burst: float | None = None,
-                 max_retries: int = 5, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_second: float = OVERALL_PER_SECOND,
+        burst: float | None = None,
+        max_retries: int = 5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.per_second = float(per_second)
         self.burst = float(burst if burst is not None else per_second)
         self.max_retries = max_retries
@@ -65,7 +72,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
         self._waiting: list[tuple[int, int, asyncio.Future, float]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
-        self._resume_at = 0.0          # after a 429, nothing goes before this moment
+        self._resume_at = 0.0  # after a 429, nothing goes before this moment
         self._answers_in_a_row = 0
         self.stats = {"limited": 0, "dropped": 0, "retried": 0}
 
@@ -125,8 +132,9 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(max(delay, 0.001), self._pump)
 
-    async def _acquire(self, priority: int, drop_after: float | None,
-                       cancel: asyncio.Event | None) -> None:
+    async def _acquire(
+        self, priority: int, drop_after: float | None, cancel: asyncio.Event | None
+    ) -> None:
         if cancel is not None and cancel.is_set():
             raise Dropped
         self._refill()
@@ -141,8 +149,9 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
         if cancel is not None:
             waits.append(asyncio.ensure_future(cancel.wait()))
         try:
-            done, _ = await asyncio.wait(waits, timeout=drop_after,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                waits, timeout=drop_after, return_when=asyncio.FIRST_COMPLETED
+            )
         finally:
             for waiter in waits:
                 waiter.cancel()
@@ -157,9 +166,15 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
             raise Dropped
 
     # -- PTB's hook ------------------------------------------------------------------------
-    async def process_request(self, callback: Callable[..., Coroutine[Any, Any, Any]], args: Any,
-                              kwargs: dict[str, Any], endpoint: str, data: dict[str, Any],
-                              rate_limit_args: dict | None) -> Any:
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict | None,
+    ) -> Any:
         options = rate_limit_args or {}
         priority = int(options.get("priority", REPLY))
         drop_after = options.get("drop_after")
@@ -177,7 +192,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                from bot.outbox import retry_seconds
+                from backcare.bot.outbox import retry_seconds
 
                 if attempt == self.max_retries:
                     raise

@@ -11,9 +11,9 @@ whether one missed while the bot was down still fires.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from telegram.ext import ContextTypes, JobQueue
 
@@ -29,8 +29,13 @@ JOB_PREFIX = "reminder:"
 def plan_of(state: dict | None) -> dict | None:
     """The active reminder plan in a dialog state, or None."""
     plan = (state or {}).get("reminders")
-    if isinstance(plan, dict) and plan.get("active") and plan.get("days") and plan.get("time") \
-            and plan.get("tz"):
+    if (
+        isinstance(plan, dict)
+        and plan.get("active")
+        and plan.get("days")
+        and plan.get("time")
+        and plan.get("tz")
+    ):
         return plan
     return None
 
@@ -44,23 +49,25 @@ def catch_up(due: datetime, now: datetime, plan: dict) -> tuple[bool, datetime]:
 
 
 def timer_kind(state: dict | None, due: datetime, every_days: int | None = None) -> str:
-    """"checkin" when a check-in is due (``checkin_every_days`` since the last check-in,
+    """ "checkin" when a check-in is due (``checkin_every_days`` since the last check-in,
     or since the report when there was none yet), else "reminder"."""
     if every_days is None:
-        from content.followup import default_followup
+        from backcare.content.followup import default_followup
 
         every_days = default_followup().checkin_every_days
     state = state or {}
     checkins = state.get("checkins") if isinstance(state.get("checkins"), list) else []
     stamps = [c.get("at") for c in checkins if isinstance(c, dict)]
-    stamps = [s for s in stamps if isinstance(s, str)] or [(state.get("report") or {}).get("created")]
+    stamps = [s for s in stamps if isinstance(s, str)] or [
+        (state.get("report") or {}).get("created")
+    ]
     since = None
     for text in stamps:
         try:
             moment = datetime.fromisoformat(text)
         except (TypeError, ValueError):
             continue
-        moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         since = moment if since is None or moment > since else since
     # half a day of slack: a check-in is due on the day, whatever the reminder's hour
     if since is not None and due - since >= timedelta(days=every_days) - timedelta(hours=12):
@@ -80,8 +87,9 @@ class ReminderChange:
         return self.put is None and not self.remove
 
 
-def change_for(user_id: int, chat_id: int, state: dict | None, stored: Reminder | None,
-               now: datetime) -> ReminderChange:
+def change_for(
+    user_id: int, chat_id: int, state: dict | None, stored: Reminder | None, now: datetime
+) -> ReminderChange:
     plan = plan_of(state)
     if plan is None:
         return ReminderChange(remove=stored is not None)
@@ -93,8 +101,7 @@ def change_for(user_id: int, chat_id: int, state: dict | None, stored: Reminder 
 class Scheduler:
     """The JobQueue side: one job per user, named ``reminder:<user id>``."""
 
-    def __init__(self, job_queue: JobQueue | None,
-                 fire: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(self, job_queue: JobQueue | None, fire: Callable[[int], Awaitable[None]]) -> None:
         self.job_queue = job_queue
         self.fire = fire
 
@@ -102,8 +109,13 @@ class Scheduler:
         if self.job_queue is None:
             return
         self.unschedule(user_id)
-        self.job_queue.run_once(self._job, when=when, name=f"{JOB_PREFIX}{user_id}", data=user_id,
-                                job_kwargs={"misfire_grace_time": None})
+        self.job_queue.run_once(
+            self._job,
+            when=when,
+            name=f"{JOB_PREFIX}{user_id}",
+            data=user_id,
+            job_kwargs={"misfire_grace_time": None},
+        )
 
     def unschedule(self, user_id: int) -> None:
         if self.job_queue is None:
@@ -129,7 +141,7 @@ class Scheduler:
         for i, reminder in enumerate(reminders):
             try:
                 fire_now, upcoming = catch_up(reminder.next_due, now, reminder.plan)
-            except Exception:  # noqa: BLE001 - one broken plan must not stop the others
+            except Exception:
                 log.exception("reminder of %s cannot be restored", pseudonym(reminder.user_id))
                 continue
             if fire_now:

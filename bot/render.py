@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import html
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
-from bot.dialogs.events import Reply
+from backcare.bot.dialogs.events import Reply
 
-TEXT_LIMIT = 4096        # characters of a message
-CAPTION_LIMIT = 1024     # characters of a photo caption
-ALBUM_LIMIT = 10         # photos per media group
-CALLBACK_PREFIX = "k"    # callback data: k<token>.<index>
+TEXT_LIMIT = 4096  # characters of a message
+CAPTION_LIMIT = 1024  # characters of a photo caption
+ALBUM_LIMIT = 10  # photos per media group
+CALLBACK_PREFIX = "k"  # callback data: k<token>.<index>
 
 
 def escape(text: str) -> str:
@@ -96,15 +96,22 @@ def keyboard(token: str, labels: list[str], links: Iterable[tuple[str, str]] = (
     rows: list[list[dict]] = []
     if labels:
         width = per_row(labels)
-        buttons = [{"text": label, "callback_data": callback_data(token, i)}
-                   for i, label in enumerate(labels)]
-        rows += [buttons[i:i + width] for i in range(0, len(buttons), width)]
+        buttons = [
+            {"text": label, "callback_data": callback_data(token, i)}
+            for i, label in enumerate(labels)
+        ]
+        rows += [buttons[i : i + width] for i in range(0, len(buttons), width)]
     rows += [[{"text": label, "url": url}] for label, url in links]
     return {"inline_keyboard": rows} if rows else None
 
 
-def render(replies: Iterable[Reply], *, blob_prefix: str,
-           token: Callable[[], str] = new_token, edit_message_id: int | None = None) -> Rendered:
+def render(
+    replies: Iterable[Reply],
+    *,
+    blob_prefix: str,
+    token: Callable[[], str] = new_token,
+    edit_message_id: int | None = None,
+) -> Rendered:
     """Payloads for ``replies`` in sending order.
 
     edit_message_id: the message whose button was just pressed; a reply the dialog re-sends
@@ -127,23 +134,34 @@ def render(replies: Iterable[Reply], *, blob_prefix: str,
             kb_token = token() if reply.choices else ""
             markup = keyboard(kb_token, [c.label for c in reply.choices], safe_links)
             if reply.choices:
-                out.keyboards[kb_token] = {"values": [c.value for c in reply.choices],
-                                           "labels": [c.label for c in reply.choices],
-                                           "multi": reply.multi}
+                out.keyboards[kb_token] = {
+                    "values": [c.value for c in reply.choices],
+                    "labels": [c.label for c in reply.choices],
+                    "multi": reply.multi,
+                }
         texts = split_text(reply.text) if reply.text.strip() else []
         text_payloads = [{"kind": "text", "text": escape(t), "markup": None} for t in texts]
         if markup is not None:
             if not text_payloads:
                 text_payloads = [{"kind": "text", "text": "⬇️", "markup": None}]
             text_payloads[-1]["markup"] = markup
-        if (n == 0 and edit_message_id is not None and replaces_pressed(reply)
-                and len(text_payloads) == 1 and not reply.images and not reply.files):
-            text_payloads[0] = {"kind": "edit", "message_id": edit_message_id, **{
-                k: v for k, v in text_payloads[0].items() if k != "kind"}}
+        if (
+            n == 0
+            and edit_message_id is not None
+            and replaces_pressed(reply)
+            and len(text_payloads) == 1
+            and not reply.images
+            and not reply.files
+        ):
+            text_payloads[0] = {
+                "kind": "edit",
+                "message_id": edit_message_id,
+                **{k: v for k, v in text_payloads[0].items() if k != "kind"},
+            }
 
         media: list[dict] = []
         images = list(reply.images)
-        chunks = [images[i:i + ALBUM_LIMIT] for i in range(0, len(images), ALBUM_LIMIT)]
+        chunks = [images[i : i + ALBUM_LIMIT] for i in range(0, len(images), ALBUM_LIMIT)]
         for chunk in chunks:
             if len(chunk) == 1:  # a media group needs two or more
                 media += _photo(blob(chunk[0].data), chunk[0].caption)
@@ -151,15 +169,21 @@ def render(replies: Iterable[Reply], *, blob_prefix: str,
             items, overflow = [], []
             for image in chunk:
                 fits = tg_len(image.caption) <= CAPTION_LIMIT
-                items.append({"blob": blob(image.data), "caption": escape(image.caption) if fits else ""})
+                items.append(
+                    {"blob": blob(image.data), "caption": escape(image.caption) if fits else ""}
+                )
                 if not fits:
                     overflow.append(image.caption)
             media.append({"kind": "album", "items": items})
-            media += [{"kind": "text", "text": escape(t), "markup": None}
-                      for c in overflow for t in split_text(c)]
+            media += [
+                {"kind": "text", "text": escape(t), "markup": None}
+                for c in overflow
+                for t in split_text(c)
+            ]
         for filename, data in reply.files:
-            media.append({"kind": "document", "blob": blob(data), "filename": filename,
-                          "caption": ""})
+            media.append(
+                {"kind": "document", "blob": blob(data), "filename": filename, "caption": ""}
+            )
 
         # The question with its buttons comes last, so it sits above the keyboard.
         if markup is not None and media:
@@ -180,7 +204,8 @@ def _photo(key: str, caption: str) -> list[dict]:
         return [{"kind": "photo", "blob": key, "caption": escape(caption)}]
     # too long for a caption: the picture, then the words as messages
     return [{"kind": "photo", "blob": key, "caption": ""}] + [
-        {"kind": "text", "text": escape(t), "markup": None} for t in split_text(caption)]
+        {"kind": "text", "text": escape(t), "markup": None} for t in split_text(caption)
+    ]
 
 
 def _safe_url(url: str) -> bool:

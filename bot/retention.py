@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backcare.logs import pseudonym
@@ -27,10 +27,12 @@ class Retention:
     photo_days: int = 30
 
     @classmethod
-    def of(cls, dialogs: Any) -> "Retention":
+    def of(cls, dialogs: Any) -> Retention:
         policy = getattr(dialogs, "policy", None)
-        return cls(getattr(policy, "data_days", cls.data_days),
-                   getattr(policy, "photo_days", cls.photo_days))
+        return cls(
+            getattr(policy, "data_days", cls.data_days),
+            getattr(policy, "photo_days", cls.photo_days),
+        )
 
 
 def last_active(state: dict | None, session: dict, created: str | None) -> datetime | None:
@@ -50,18 +52,26 @@ def photo_taken(name: str) -> datetime | None:
     head = name.split("-", 1)[0]
     if not head.isdigit():
         return None
-    return datetime.fromtimestamp(int(head), tz=timezone.utc)
+    return datetime.fromtimestamp(int(head), tz=UTC)
 
 
-def expired(storage: Storage, user_id: int, now: datetime, rules: Retention) -> tuple[bool, list[str]]:
+def expired(
+    storage: Storage, user_id: int, now: datetime, rules: Retention
+) -> tuple[bool, list[str]]:
     """(erase the user?, photos to delete) for one user (pure reads)."""
     profile = storage.get_user(user_id)
-    active = last_active(storage.get_state(user_id), storage.get_session(user_id),
-                         profile.created if profile else None)
+    active = last_active(
+        storage.get_state(user_id),
+        storage.get_session(user_id),
+        profile.created if profile else None,
+    )
     if active is not None and now - active > timedelta(days=rules.data_days):
         return True, []
-    old = [n for n in storage.photos(user_id)
-           if (taken := photo_taken(n)) is None or now - taken > timedelta(days=rules.photo_days)]
+    old = [
+        n
+        for n in storage.photos(user_id)
+        if (taken := photo_taken(n)) is None or now - taken > timedelta(days=rules.photo_days)
+    ]
     return False, old
 
 
@@ -76,7 +86,9 @@ async def purge(conversation: Any, rules: Retention, now: datetime) -> tuple[int
                 await db(storage.delete_user, user_id)
                 conversation.scheduler.unschedule(user_id)
                 conversation.outbox.forget_user(user_id)
-                log.info("erased %s: inactive for over %d days", pseudonym(user_id), rules.data_days)
+                log.info(
+                    "erased %s: inactive for over %d days", pseudonym(user_id), rules.data_days
+                )
                 users += 1
             for name in old:
                 await db(storage.delete_photo, user_id, name)

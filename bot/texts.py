@@ -16,13 +16,33 @@ from backcare.yamlfile import Checker, load
 PATH = Path(__file__).with_name("locale") / "texts.yaml"
 DEFAULT_LANGUAGE = "en"
 REQUIRED = (
-    "too_large", "not_an_image", "unsupported", "download_failed", "analysing",
-    "analysing_album", "analysed", "analysed_album", "delete_confirm", "delete_yes", "delete_no",
-    "deleted", "delete_cancelled", "export_caption", "export_chart_caption", "button_expired",
-    "error", "not_saved", "picture_lost", "admin_reloaded", "admin_reload_failed",
-    "admin_version", "admin_stats",
-) + tuple(f"menu_{c}" for c in ("start", "help", "status", "back", "restart", "language", "stop",
-                                 "export", "delete"))
+    "too_large",
+    "not_an_image",
+    "unsupported",
+    "download_failed",
+    "analysing",
+    "analysing_album",
+    "analysed",
+    "analysed_album",
+    "delete_confirm",
+    "delete_yes",
+    "delete_no",
+    "deleted",
+    "delete_cancelled",
+    "export_caption",
+    "export_chart_caption",
+    "button_expired",
+    "error",
+    "not_saved",
+    "picture_lost",
+    "admin_reloaded",
+    "admin_reload_failed",
+    "admin_version",
+    "admin_stats",
+) + tuple(
+    f"menu_{c}"
+    for c in ("start", "help", "status", "back", "restart", "language", "stop", "export", "delete")
+)
 MENU = ("start", "help", "status", "back", "restart", "language", "stop", "export", "delete")
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 

@@ -13,8 +13,8 @@ import logging
 
 from aiohttp import web
 
+from backcare.bot.intake import Intake
 from backcare.storage import StorageError
-from bot.intake import Intake
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class WebhookServer:
         site = web.TCPSite(self._runner, self.listen, self.port)
         await site.start()
         if self.port == 0:
-            self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - bound port
+            self.port = site._server.sockets[0].getsockname()[1]
         log.info("webhook listening on %s:%s%s", self.listen, self.port, self.path)
 
     async def stop(self) -> None:
@@ -69,7 +69,7 @@ class WebhookServer:
             return web.Response(status=403)
         try:
             raw = await request.json()
-        except Exception:  # noqa: BLE001 - not JSON, or too large
+        except Exception:
             return web.Response(status=400)
         if not isinstance(raw, dict) or not isinstance(raw.get("update_id"), int):
             return web.Response(status=400)
@@ -78,7 +78,7 @@ class WebhookServer:
         except StorageError:
             log.exception("update not saved; Telegram will deliver it again")
             return web.Response(status=500)
-        except Exception:  # noqa: BLE001 - a malformed update must not be retried forever
+        except Exception:
             log.exception("update could not be read; dropped")
             return web.Response(status=200)
         return web.Response(status=200)

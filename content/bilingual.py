@@ -27,12 +27,22 @@ def placeholders(text: str) -> frozenset[str]:
 
 def is_text(value: Any) -> bool:
     """A mapping keyed by languages only (the leaves of a texts file)."""
-    return isinstance(value, dict) and bool(value) and set(value) <= set(LANGUAGES) | {"note"} \
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and set(value) <= set(LANGUAGES) | {"note"}
         and any(lang in value for lang in LANGUAGES)
+    )
 
 
-def need_text(check: Checker, container: Any, key: str, field: str,
-              expected: frozenset[str] | None = frozenset(), required: bool = True) -> dict[str, str] | None:
+def need_text(
+    check: Checker,
+    container: Any,
+    key: str,
+    field: str,
+    expected: frozenset[str] | None = frozenset(),
+    required: bool = True,
+) -> dict[str, str] | None:
     """``container[key]`` as ``{language: text}``, recording a problem for anything missing.
 
     expected: the placeholders the code fills in (None: any, but equal across languages).
@@ -43,8 +53,13 @@ def need_text(check: Checker, container: Any, key: str, field: str,
     return text_value(check, container, key, f"{field}.{key}" if field else key, expected)
 
 
-def text_value(check: Checker, container: Any, key: Any, field: str,
-               expected: frozenset[str] | None = frozenset()) -> dict[str, str] | None:
+def text_value(
+    check: Checker,
+    container: Any,
+    key: Any,
+    field: str,
+    expected: frozenset[str] | None = frozenset(),
+) -> dict[str, str] | None:
     value = container[key]
     if not isinstance(value, dict):
         check.problem(container, key, field, "expected a text in every language (en, ja)")
@@ -75,7 +90,11 @@ def text_value(check: Checker, container: Any, key: Any, field: str,
         if names != reference:
             missing = ", ".join(sorted(reference - names)) or "-"
             extra = ", ".join(sorted(names - reference)) or "-"
-            check.problem(value, lang, f"{field}.{lang}",
-                          f"placeholders differ: missing {{{missing}}}, unexpected {{{extra}}}")
+            check.problem(
+                value,
+                lang,
+                f"{field}.{lang}",
+                f"placeholders differ: missing {{{missing}}}, unexpected {{{extra}}}",
+            )
             ok = False
     return out if ok else None

@@ -14,7 +14,7 @@ PATH = Path(__file__).with_name("followup.yaml")
 
 @dataclass(frozen=True)
 class Followup:
-    mcid_points: float = 2.0        # Ostelo 2008
+    mcid_points: float = 2.0  # Ostelo 2008
     mcid_fraction: float = 0.30
     mcid_source: str = ""
     checkin_every_days: int = 7

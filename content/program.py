@@ -13,12 +13,19 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from assessment.types import Observation
+from backcare.assessment.types import Observation
+from backcare.content.catalog import (
+    BANDS,
+    CATEGORIES,
+    REFERRAL_CAUSE,
+    Catalog,
+    Exercise,
+    default_catalog,
+)
+from backcare.content.texts import Texts, default_texts
+from backcare.content.types import Dose, Prescription, Program
+from backcare.reasoning.types import Diagnosis
 from backcare.vocabulary import LANGUAGES, RATINGS, Vocabulary, vocabulary
-from content.catalog import BANDS, CATEGORIES, REFERRAL_CAUSE, Catalog, Exercise, default_catalog
-from content.texts import Texts, default_texts
-from content.types import Dose, Prescription, Program
-from reasoning.types import Diagnosis
 
 MIN_EXERCISES = 3
 MAX_EXERCISES = 6
@@ -40,7 +47,12 @@ def pain_band(scores: Mapping[str, float], facts: frozenset[str]) -> str | None:
     pain = scores.get("pain")
     if pain is None:
         return "severe" if "pain_high" in facts else None
-    if isinstance(pain, bool) or not isinstance(pain, (int, float)) or math.isnan(pain) or not 0 <= pain <= 10:
+    if (
+        isinstance(pain, bool)
+        or not isinstance(pain, (int, float))
+        or math.isnan(pain)
+        or not 0 <= pain <= 10
+    ):
         raise ProgramError(f"pain score must be a number from 0 to 10, got {pain!r}")
     return "low" if pain < 3.5 else "moderate" if pain < 6.5 else "severe"
 
@@ -53,15 +65,24 @@ def dose_band(scores: Mapping[str, float], facts: frozenset[str]) -> tuple[str, 
     return band, False
 
 
-def build_program(diagnosis: Diagnosis, observations: Sequence[Observation], facts: frozenset[str],
-                  scores: Mapping[str, float], language: str = "en", *,
-                  catalog: Catalog | None = None, texts: Texts | None = None) -> Program | None:
+def build_program(
+    diagnosis: Diagnosis,
+    observations: Sequence[Observation],
+    facts: frozenset[str],
+    scores: Mapping[str, float],
+    language: str = "en",
+    *,
+    catalog: Catalog | None = None,
+    texts: Texts | None = None,
+) -> Program | None:
     """The exercise program for this patient, or None when they must see a clinician.
 
     Every text is given in every supported language; ``language`` must be one of them.
     """
     if language not in LANGUAGES:
-        raise ProgramError(f"unsupported language {language!r} (expected one of {', '.join(LANGUAGES)})")
+        raise ProgramError(
+            f"unsupported language {language!r} (expected one of {', '.join(LANGUAGES)})"
+        )
     catalog = catalog or default_catalog()
     texts = texts or default_texts()
     vocab = vocabulary()
@@ -76,8 +97,11 @@ def build_program(diagnosis: Diagnosis, observations: Sequence[Observation], fac
     top, rest, evidence = _ranked_causes(diagnosis)
     wanted = top + rest
     allowed = [e for e in catalog.exercises.values() if not e.contraindicated(present)]
-    skipped = [e for e in catalog.exercises.values()
-               if e.contraindicated(present) and set(e.causes) & set(wanted)]
+    skipped = [
+        e
+        for e in catalog.exercises.values()
+        if e.contraindicated(present) and set(e.causes) & set(wanted)
+    ]
     band, eased = dose_band(scores, facts)
     gentle = eased or HIGH_RISK in facts or band == "severe"
     limit = MAX_GENTLE if gentle else MAX_EXERCISES
@@ -88,7 +112,8 @@ def build_program(diagnosis: Diagnosis, observations: Sequence[Observation], fac
 
     prescriptions = tuple(
         _prescription(e, cause, evidence.get(cause, ()), present, band, texts, vocab)
-        for e, cause in picks)
+        for e, cause in picks
+    )
     addressed = tuple(c for c in wanted if any(c in e.causes for e, _ in picks))
     return Program(
         exercises=prescriptions,
@@ -118,19 +143,28 @@ def _ranked_causes(diagnosis: Diagnosis) -> tuple[list[str], list[str], dict[str
     return top, rest, evidence
 
 
-def _choose(allowed: list[Exercise], top: list[str], rest: list[str],
-            evidence: dict[str, tuple[str, ...]], present: frozenset[str],
-            limit: int) -> list[tuple[Exercise, str | None]]:
+def _choose(
+    allowed: list[Exercise],
+    top: list[str],
+    rest: list[str],
+    evidence: dict[str, tuple[str, ...]],
+    present: frozenset[str],
+    limit: int,
+) -> list[tuple[Exercise, str | None]]:
     wanted = set(top) | set(rest)
     index = {e.id: i for i, e in enumerate(allowed)}
 
     def score(e: Exercise, cause: str | None) -> tuple:
         fits = set(e.atoms) | set(e.facts)
-        return (len(fits & set(evidence.get(cause, ()))) if cause else 0,  # fits the reason for the cause
-                len(fits & present),                                    # fits the patient's findings
-                -e.causes.index(cause) if cause else 0,                 # the cause is its main target
-                len(set(e.causes) & wanted),                            # helps other causes too
-                -index[e.id])
+        return (
+            len(fits & set(evidence.get(cause, ())))
+            if cause
+            else 0,  # fits the reason for the cause
+            len(fits & present),  # fits the patient's findings
+            -e.causes.index(cause) if cause else 0,  # the cause is its main target
+            len(set(e.causes) & wanted),  # helps other causes too
+            -index[e.id],
+        )
 
     picks: list[tuple[Exercise, str | None]] = []
     chosen: set[str] = set()
@@ -162,14 +196,25 @@ def _finding(exercise: Exercise, evidence: tuple[str, ...], present: frozenset[s
     """The one finding a 'why' sentence names: evidence for the cause that this exercise
     fits best, else any evidence, else the patient's own finding that the exercise fits."""
     fits = set(exercise.atoms) | set(exercise.facts)
-    ordered = ([x for x in evidence if x in fits and "=" in x] + [x for x in evidence if x in fits]
-               + [x for x in evidence if "=" in x] + list(evidence)
-               + sorted(x for x in fits & present if "=" in x) + sorted(fits & present))
+    ordered = (
+        [x for x in evidence if x in fits and "=" in x]
+        + [x for x in evidence if x in fits]
+        + [x for x in evidence if "=" in x]
+        + list(evidence)
+        + sorted(x for x in fits & present if "=" in x)
+        + sorted(fits & present)
+    )
     return ordered[0] if ordered else None
 
 
-def _why(exercise: Exercise, cause: str | None, evidence: tuple[str, ...], present: frozenset[str],
-         texts: Texts, vocab: Vocabulary) -> dict[str, str]:
+def _why(
+    exercise: Exercise,
+    cause: str | None,
+    evidence: tuple[str, ...],
+    present: frozenset[str],
+    texts: Texts,
+    vocab: Vocabulary,
+) -> dict[str, str]:
     if cause is None:
         return texts.all("program.why.general")
     finding = _finding(exercise, evidence, present)
@@ -178,10 +223,17 @@ def _why(exercise: Exercise, cause: str | None, evidence: tuple[str, ...], prese
         label = texts.get(f"program.cause_labels.{cause}", lang)
         obs, _, rating = (finding or "").partition("=")
         if finding and obs in vocab.observations and rating in RATINGS:
-            out[lang] = texts.get("program.why.atom", lang, cause=label, observation=vocab.observations[obs].text[lang],
-                                  rating=texts.get(f"program.ratings.{rating}", lang))
+            out[lang] = texts.get(
+                "program.why.atom",
+                lang,
+                cause=label,
+                observation=vocab.observations[obs].text[lang],
+                rating=texts.get(f"program.ratings.{rating}", lang),
+            )
         elif finding and finding in vocab.facts:
-            out[lang] = texts.get("program.why.fact", lang, cause=label, fact=vocab.facts[finding].text[lang])
+            out[lang] = texts.get(
+                "program.why.fact", lang, cause=label, fact=vocab.facts[finding].text[lang]
+            )
         else:
             out[lang] = texts.get("program.why.cause", lang, cause=label)
     return out
@@ -208,14 +260,31 @@ def dose_text(dose: Dose, texts: Texts | None = None) -> dict[str, str]:
     return out
 
 
-def _prescription(e: Exercise, cause: str | None, evidence: tuple[str, ...], present: frozenset[str],
-                  band: str, texts: Texts, vocab: Vocabulary) -> Prescription:
+def _prescription(
+    e: Exercise,
+    cause: str | None,
+    evidence: tuple[str, ...],
+    present: frozenset[str],
+    band: str,
+    texts: Texts,
+    vocab: Vocabulary,
+) -> Prescription:
     dose = e.dose[band]
     return Prescription(
-        exercise_id=e.id, name=dict(e.name), instructions=dict(e.instructions), dose=dose,
-        why=_why(e, cause, evidence, present, texts, vocab), video_url=e.video_url,
-        progression=dict(e.progression), regression=dict(e.regression), stop_if=dict(e.safety),
-        causes=e.causes, chosen_for=cause, category=e.category, dose_text=dose_text(dose, texts))
+        exercise_id=e.id,
+        name=dict(e.name),
+        instructions=dict(e.instructions),
+        dose=dose,
+        why=_why(e, cause, evidence, present, texts, vocab),
+        video_url=e.video_url,
+        progression=dict(e.progression),
+        regression=dict(e.regression),
+        stop_if=dict(e.safety),
+        causes=e.causes,
+        chosen_for=cause,
+        category=e.category,
+        dose_text=dose_text(dose, texts),
+    )
 
 
 def _advice(texts: Texts, facts: frozenset[str], causes: list[str]) -> dict[str, tuple[str, ...]]:
@@ -228,17 +297,32 @@ def _advice(texts: Texts, facts: frozenset[str], causes: list[str]) -> dict[str,
     return {lang: tuple(t[lang] for t in items) for lang in LANGUAGES}
 
 
-def _notes(texts: Texts, scores: Mapping[str, float], facts: frozenset[str], band: str, eased: bool,
-           skipped: list[Exercise]) -> dict[str, str]:
+def _notes(
+    texts: Texts,
+    scores: Mapping[str, float],
+    facts: frozenset[str],
+    band: str,
+    eased: bool,
+    skipped: list[Exercise],
+) -> dict[str, str]:
     by_pain = pain_band(scores, facts)  # the patient's own band (``band`` may be eased)
     out = {}
     for lang in LANGUAGES:
-        parts = [texts.get("program.notes.dose", lang, band=texts.get(f"program.notes.band.{by_pain}", lang))
-                 if by_pain else texts.get("program.notes.no_pain_score", lang)]
+        parts = [
+            texts.get(
+                "program.notes.dose", lang, band=texts.get(f"program.notes.band.{by_pain}", lang)
+            )
+            if by_pain
+            else texts.get("program.notes.no_pain_score", lang)
+        ]
         if eased:
             parts.append(texts.get("program.notes.eased", lang))
         if skipped:
             joiner = texts.get("program.dose.joiner", lang)
-            parts.append(texts.get("program.notes.skipped", lang, names=joiner.join(e.name[lang] for e in skipped)))
+            parts.append(
+                texts.get(
+                    "program.notes.skipped", lang, names=joiner.join(e.name[lang] for e in skipped)
+                )
+            )
         out[lang] = " ".join(parts) if lang == "en" else "".join(parts)
     return out

@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from backcare.content.bilingual import is_text, text_value
 from backcare.vocabulary import LANGUAGES, RATINGS, URGENCIES, vocabulary
 from backcare.yamlfile import Checker, load
-from content.bilingual import is_text, text_value
 
 PATH = Path(__file__).with_name("texts.yaml")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -96,8 +96,11 @@ class Texts:
     def group(self, prefix: str) -> list[dict[str, str]]:
         """The texts directly under ``prefix``, in file order."""
         head = prefix + "."
-        return [text for key, text in self.entries.items()
-                if key.startswith(head) and "." not in key[len(head):]]
+        return [
+            text
+            for key, text in self.entries.items()
+            if key.startswith(head) and "." not in key[len(head) :]
+        ]
 
 
 def load_texts(path: str | Path | None = None) -> Texts:
@@ -127,7 +130,12 @@ def parse_texts(data: Any, filename: str) -> Texts:
         elif parent in GROUPS or parent in keyed:
             expected = frozenset()
             if parent in keyed and name not in keyed[parent]:
-                check.problem(container, name, key, f"unknown name (expected one of {', '.join(keyed[parent])})")
+                check.problem(
+                    container,
+                    name,
+                    key,
+                    f"unknown name (expected one of {', '.join(keyed[parent])})",
+                )
                 continue
         else:
             check.problem(container, name, key, "unknown text (not used by the code: a typo?)")
@@ -158,4 +166,6 @@ def _walk(check: Checker, node: dict, prefix: str, leaves: dict, nodes: dict) ->
             nodes[key] = value
             _walk(check, value, key + ".", leaves, nodes)
         else:
-            check.problem(node, name, key, f"expected a text in every language ({', '.join(LANGUAGES)})")
+            check.problem(
+                node, name, key, f"expected a text in every language ({', '.join(LANGUAGES)})"
+            )

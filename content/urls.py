@@ -10,10 +10,29 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 # Query keys that only track (utm_* is matched as a prefix).
-TRACKING_PARAMETERS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "igsh",
-    "mc_cid", "mc_eid", "si", "feature", "_ga", "_gl", "ref_src", "ref_url", "spm", "trk",
-})
+TRACKING_PARAMETERS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "si",
+        "feature",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "ref_url",
+        "spm",
+        "trk",
+    }
+)
 
 
 def url_problem(url: str) -> str | None:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import time
 
-from reasoning.case import check_case
-from reasoning.costs import case_costs
-from reasoning.encoding import CompiledBase
-from reasoning.explain import ranked
-from reasoning.ilp import enumerate_milp
-from reasoning.maxsat import Solution, enumerate_rc2
-from reasoning.model import KnowledgeBase
-from reasoning.referral import referral
-from reasoning.types import Case, Diagnosis
+from backcare.reasoning.case import check_case
+from backcare.reasoning.costs import case_costs
+from backcare.reasoning.encoding import CompiledBase
+from backcare.reasoning.explain import ranked
+from backcare.reasoning.ilp import enumerate_milp
+from backcare.reasoning.maxsat import Solution, enumerate_rc2
+from backcare.reasoning.model import KnowledgeBase
+from backcare.reasoning.referral import referral
+from backcare.reasoning.types import Case, Diagnosis
 
 SOLVERS = ("auto", "rc2", "milp")
 
@@ -68,6 +68,11 @@ class Engine:
 
         explanations = ranked(self.kb, case, costs, found)
         urgency, reasons = referral(self.kb, case, costs, explanations[0] if explanations else None)
-        return Diagnosis(explanations=explanations, referral=urgency, referral_reasons=reasons,
-                         solve_ms=(time.perf_counter() - start) * 1000.0,
-                         solver="+".join(used) or "none", complete=complete)
+        return Diagnosis(
+            explanations=explanations,
+            referral=urgency,
+            referral_reasons=reasons,
+            solve_ms=(time.perf_counter() - start) * 1000.0,
+            solver="+".join(used) or "none",
+            complete=complete,
+        )

@@ -17,23 +17,27 @@ from __future__ import annotations
 
 from itertools import chain, combinations
 
-from reasoning.costs import CaseCosts, case_costs, total_cost
-from reasoning.model import KnowledgeBase
-from reasoning.types import Case, Explanation
+from backcare.reasoning.costs import CaseCosts, case_costs, total_cost
+from backcare.reasoning.model import KnowledgeBase
+from backcare.reasoning.types import Case, Explanation
 
 
 def _subsets(items: list) -> chain:
     return chain.from_iterable(combinations(items, r) for r in range(len(items) + 1))
 
 
-def best_claim(kb: KnowledgeBase, costs: CaseCosts, causes: frozenset[str]) -> tuple[int, frozenset[str]] | None:
+def best_claim(
+    kb: KnowledgeBase, costs: CaseCosts, causes: frozenset[str]
+) -> tuple[int, frozenset[str]] | None:
     """The cheapest valid claim for this set of causes, or None if the set is not an explanation."""
     for a in causes:
         if any(b in causes for b in kb.causes[a].excludes):
             return None
     covered = {f for f in costs.findings if any(f in kb.causes[c].explains for c in causes)}
-    unique = {c: {f for f in covered if [d for d in causes if f in kb.causes[d].explains] == [c]}
-              for c in causes}
+    unique = {
+        c: {f for f in covered if [d for d in causes if f in kb.causes[d].explains] == [c]}
+        for c in causes
+    }
     groups = [set(g) for g in kb.cannot_co_occur if covered.issuperset(g)]
     grouped = sorted(set().union(*groups)) if groups else []
     best: tuple[int, frozenset[str]] | None = None
@@ -95,7 +99,9 @@ def problems(kb: KnowledgeBase, case: Case, expl: Explanation) -> list[str]:
         alone = {f for f in claimed if [d for d in causes if f in kb.causes[d].explains] == [c]}
         if not alone:
             out.append(f"{c} is redundant")
-        if not set(expl.evidence.get(c, ())) <= (claimed & set(kb.causes[c].explains)) | set(costs.support[c]):
+        if not set(expl.evidence.get(c, ())) <= (claimed & set(kb.causes[c].explains)) | set(
+            costs.support[c]
+        ):
             out.append(f"evidence of {c} lists what does not support it")
     units = total_cost(costs, causes, claimed)
     if round(expl.cost * kb.settings.weight_scale) != units:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from assessment.types import Observation
+from backcare.assessment.types import Observation
+from backcare.reasoning.errors import CaseError
+from backcare.reasoning.model import KnowledgeBase, split_atom
+from backcare.reasoning.types import Case
 from backcare.vocabulary import NOT_ASSESSED, RATINGS, vocabulary
-from reasoning.errors import CaseError
-from reasoning.model import KnowledgeBase, split_atom
-from reasoning.types import Case
 
 
-def build_case(observations: Iterable[Observation], facts: Iterable[str],
-               false_facts: Iterable[str] = ()) -> Case:
+def build_case(
+    observations: Iterable[Observation], facts: Iterable[str], false_facts: Iterable[str] = ()
+) -> Case:
     """The case for one patient: the atom of every assessed observation (normal ones
     too: they speak against causes predicting otherwise) with its confidence, the
     names not assessed, and the facts. Raises :class:`CaseError` on names outside
@@ -52,8 +53,13 @@ def build_case(observations: Iterable[Observation], facts: Iterable[str],
         raise CaseError("observation given more than once", tuple(sorted(twice)))
     if facts & false_facts:
         raise CaseError("fact both true and false", tuple(sorted(facts & false_facts)))
-    return Case(observed=frozenset(observed), facts=facts, false_facts=false_facts,
-                not_assessed=frozenset(not_assessed), confidence=confidence)
+    return Case(
+        observed=frozenset(observed),
+        facts=facts,
+        false_facts=false_facts,
+        not_assessed=frozenset(not_assessed),
+        confidence=confidence,
+    )
 
 
 def check_case(kb: KnowledgeBase, case: Case) -> None:
@@ -71,7 +77,10 @@ def check_case(kb: KnowledgeBase, case: Case) -> None:
         raise CaseError("observation rated more than once", tuple(sorted(twice)))
     if case.facts & case.false_facts:
         raise CaseError("fact both true and false", tuple(sorted(case.facts & case.false_facts)))
-    bad = sorted(a for a, c in case.confidence.items()
-                 if not isinstance(c, (int, float)) or math.isnan(c) or not 0.0 <= c <= 1.0)
+    bad = sorted(
+        a
+        for a, c in case.confidence.items()
+        if not isinstance(c, (int, float)) or math.isnan(c) or not 0.0 <= c <= 1.0
+    )
     if bad:
         raise CaseError("confidence must be between 0 and 1", tuple(bad))

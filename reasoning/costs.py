@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from reasoning.model import ABNORMAL, NOT, KnowledgeBase, is_atom, split_atom
-from reasoning.types import Case
+from backcare.reasoning.model import ABNORMAL, NOT, KnowledgeBase, is_atom, split_atom
+from backcare.reasoning.types import Case
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def holds(item: str, case: Case) -> bool:
     """Whether an `against` item holds in the case: an observed atom, a true fact,
     or "not:<fact>" for a fact answered no."""
     if item.startswith(NOT):
-        return item[len(NOT):] in case.false_facts
+        return item[len(NOT) :] in case.false_facts
     return item in case.observed if is_atom(item) else item in case.facts
 
 
@@ -70,29 +70,51 @@ def case_costs(kb: KnowledgeBase, case: Case) -> CaseCosts:
     # Only a cause that explains some finding can be concluded: the others need no price.
     names = {c for f in findings for c in kb.explainers.get(f, ())}
     relevant = [c for n, c in kb.causes.items() if n in names]
-    contributions = {(a.name, b.item): s.units(b.weight)
-                     for a in relevant for b in a.contributes_to if b.item in names}
-    into = {c.name: sum(s.units(w.weight) for a in kb.contributors.get(c.name, ())
-                        for w in kb.causes[a].contributes_to if w.item == c.name) for c in relevant}
+    contributions = {
+        (a.name, b.item): s.units(b.weight)
+        for a in relevant
+        for b in a.contributes_to
+        if b.item in names
+    }
+    into = {
+        c.name: sum(
+            s.units(w.weight)
+            for a in kb.contributors.get(c.name, ())
+            for w in kb.causes[a].contributes_to
+            if w.item == c.name
+        )
+        for c in relevant
+    }
     standalone, support, counter = {}, {}, {}
     for c in relevant:
         risk = [w for w in c.more_likely_with if w.item in case.facts]
         protect = [w for w in c.less_likely_with if w.item in case.facts]
         against = [w for w in c.against if holds(w.item, case)]
-        adjusted = s.units(c.cost) - sum(s.units(w.weight) for w in risk) \
+        adjusted = (
+            s.units(c.cost)
+            - sum(s.units(w.weight) for w in risk)
             + sum(s.units(w.weight) for w in protect)
-        standalone[c.name] = max(s.units(s.min_cause_cost) + into.get(c.name, 0), adjusted) \
-            + sum(s.units(w.weight) for w in against)
+        )
+        standalone[c.name] = max(s.units(s.min_cause_cost) + into.get(c.name, 0), adjusted) + sum(
+            s.units(w.weight) for w in against
+        )
         support[c.name] = tuple(w.item for w in risk)
         counter[c.name] = tuple(w.item for w in against) + tuple(w.item for w in protect)
-    return CaseCosts(findings=findings, standalone=standalone, contributions=contributions,
-                     support=support, counter=counter, abnormal=abnormal)
+    return CaseCosts(
+        findings=findings,
+        standalone=standalone,
+        contributions=contributions,
+        support=support,
+        counter=counter,
+        abnormal=abnormal,
+    )
 
 
 def cause_cost(costs: CaseCosts, causes: Iterable[str]) -> int:
     chosen = set(causes)
     return sum(costs.standalone[c] for c in chosen) - sum(
-        u for (a, b), u in costs.contributions.items() if a in chosen and b in chosen)
+        u for (a, b), u in costs.contributions.items() if a in chosen and b in chosen
+    )
 
 
 def total_cost(costs: CaseCosts, causes: Iterable[str], claimed: Iterable[str]) -> int:

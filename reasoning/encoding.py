@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reasoning.costs import CaseCosts
-from reasoning.model import KnowledgeBase
+from backcare.reasoning.costs import CaseCosts
+from backcare.reasoning.model import KnowledgeBase
 
 
 @dataclass
@@ -100,8 +100,11 @@ class CompiledBase:
             hard.extend(self.item_block[f])
         for c in causes:
             hard.append([-self.cvar[c]] + [y for f, y in self.cause_items[c] if f in present])
-            hard.extend([-self.cvar[c], -self.cvar[o]] for o in self.excludes[c]
-                        if o in relevant and self.cvar[c] < self.cvar[o])
+            hard.extend(
+                [-self.cvar[c], -self.cvar[o]]
+                for o in self.excludes[c]
+                if o in relevant and self.cvar[c] < self.cvar[o]
+            )
         hard.extend([-self.evar[f] for f in g] for g in self.groups if present.issuperset(g))
         soft: list[list[int]] = []
         weights: list[int] = []
@@ -120,6 +123,12 @@ class CompiledBase:
             soft.append([self.evar[f]])
             weights.append(costs.findings[f])
         constant = sum(u for f, u in costs.findings.items() if f not in present)
-        return Instance(nvars=self.nvars, hard=hard, soft=soft, weights=weights, constant=constant,
-                        cause_var={c: self.cvar[c] for c in causes},
-                        finding_var={f: self.evar[f] for f in findings})
+        return Instance(
+            nvars=self.nvars,
+            hard=hard,
+            soft=soft,
+            weights=weights,
+            constant=constant,
+            cause_var={c: self.cvar[c] for c in causes},
+            finding_var={f: self.evar[f] for f in findings},
+        )

@@ -19,8 +19,19 @@ import math
 import random
 from dataclasses import dataclass
 
-from reasoning.model import ABNORMAL, NOT, RATINGS, REFER, Cause, KnowledgeBase, Settings, Weighted, is_atom, split_atom
-from reasoning.types import Case
+from backcare.reasoning.model import (
+    ABNORMAL,
+    NOT,
+    RATINGS,
+    REFER,
+    Cause,
+    KnowledgeBase,
+    Settings,
+    Weighted,
+    is_atom,
+    split_atom,
+)
+from backcare.reasoning.types import Case
 
 URGENCIES = ("emergency", "urgent", "routine")
 
@@ -57,8 +68,12 @@ def synthetic_base(rng: random.Random, shape: Shape) -> KnowledgeBase:
     abnormal = [f"{o}={r}" for o in observations for r in ABNORMAL]
     all_atoms = [f"{o}={r}" for o in observations for r in RATINGS]
     names = [f"c{i}" for i in range(shape.causes)]
-    settings = Settings(min_cause_cost=0.5, unexplained_observation=_w(rng, (0.5, 3.0)),
-                        unexplained_fact=_w(rng, (0.5, 2.0)), unexplained_red_flag=10.0)
+    settings = Settings(
+        min_cause_cost=0.5,
+        unexplained_observation=_w(rng, (0.5, 3.0)),
+        unexplained_fact=_w(rng, (0.5, 2.0)),
+        unexplained_red_flag=10.0,
+    )
 
     def pick(pool: list[str], lo_hi: tuple[int, int], avoid: set[str] = frozenset()) -> list[str]:
         pool = [p for p in pool if p not in avoid]
@@ -69,11 +84,11 @@ def synthetic_base(rng: random.Random, shape: Shape) -> KnowledgeBase:
         items = pick(abnormal, shape.explains_atoms) + pick(plain_facts, shape.explains_facts)
         explains[name] = items or [rng.choice(abnormal)]
     contributes: dict[str, list[Weighted]] = {n: [] for n in names}
-    into: dict[str, float] = {n: 0.0 for n in names}
+    into: dict[str, float] = dict.fromkeys(names, 0.0)
     costs = {n: _w(rng, shape.cost) for n in names}
     for i, name in enumerate(names[:-1]):
         if rng.random() < shape.p_contributes:
-            target = rng.choice(names[i + 1:])  # only forward: the causal chain stays acyclic
+            target = rng.choice(names[i + 1 :])  # only forward: the causal chain stays acyclic
             room = costs[target] - settings.min_cause_cost - into[target]
             if room >= 0.1:
                 w = round(rng.uniform(0.1, room), 1)
@@ -88,34 +103,65 @@ def synthetic_base(rng: random.Random, shape: Shape) -> KnowledgeBase:
                 excludes[name].add(other)
     causes: dict[str, Cause] = {}
     for name in names:
-        against = [Weighted(a, _w(rng, shape.weight)) for a in
-                   pick(all_atoms + [NOT + f for f in plain_facts], shape.against, set(explains[name]))]
+        against = [
+            Weighted(a, _w(rng, shape.weight))
+            for a in pick(
+                all_atoms + [NOT + f for f in plain_facts], shape.against, set(explains[name])
+            )
+        ]
         risk_facts = pick(plain_facts, shape.risk)
         risk = [Weighted(f, _w(rng, shape.weight)) for f in risk_facts]
-        protect = [Weighted(f, _w(rng, shape.weight)) for f in pick(plain_facts, shape.protective, set(risk_facts))]
-        causes[name] = Cause(name=name, cost=costs[name], explains={i: () for i in explains[name]},
-                             against=tuple(against), more_likely_with=tuple(risk),
-                             less_likely_with=tuple(protect), contributes_to=tuple(contributes[name]),
-                             excludes=tuple(sorted(excludes[name])))
+        protect = [
+            Weighted(f, _w(rng, shape.weight))
+            for f in pick(plain_facts, shape.protective, set(risk_facts))
+        ]
+        causes[name] = Cause(
+            name=name,
+            cost=costs[name],
+            explains=dict.fromkeys(explains[name], ()),
+            against=tuple(against),
+            more_likely_with=tuple(risk),
+            less_likely_with=tuple(protect),
+            contributes_to=tuple(contributes[name]),
+            excludes=tuple(sorted(excludes[name])),
+        )
     if flags:
-        causes[REFER] = Cause(name=REFER, cost=2.0, explains={f: () for f in flags})
+        causes[REFER] = Cause(name=REFER, cost=2.0, explains=dict.fromkeys(flags, ()))
     groups: list[tuple[str, ...]] = []
     for _ in range(shape.groups):
         if len(observations) < 2:
             break
         obs = rng.sample(observations, rng.randint(2, min(3, len(observations))))
         group = tuple(sorted(f"{o}={rng.choice(ABNORMAL)}" for o in obs))
-        if group not in groups and not any(all(a in c.explains for a in group) for c in causes.values()):
+        if group not in groups and not any(
+            all(a in c.explains for a in group) for c in causes.values()
+        ):
             groups.append(group)
-    return KnowledgeBase(observations=observations, facts=facts,
-                         red_flags={f: rng.choice(URGENCIES) for f in flags}, causes=causes,
-                         cannot_co_occur=tuple(groups), settings=settings, path="<generated>")
+    return KnowledgeBase(
+        observations=observations,
+        facts=facts,
+        red_flags={f: rng.choice(URGENCIES) for f in flags},
+        causes=causes,
+        cannot_co_occur=tuple(groups),
+        settings=settings,
+        path="<generated>",
+    )
 
 
-def random_base(rng: random.Random, causes: int = 6, observations: int = 4, facts: int = 4) -> KnowledgeBase:
+def random_base(
+    rng: random.Random, causes: int = 6, observations: int = 4, facts: int = 4
+) -> KnowledgeBase:
     """A small random base for property tests (brute force stays cheap up to ~10 causes)."""
-    return synthetic_base(rng, Shape(causes=causes, observations=observations, facts=facts,
-                                     red_flags=rng.randint(0, 1), groups=rng.randint(0, 2)))
+    return synthetic_base(
+        rng,
+        Shape(
+            causes=causes,
+            observations=observations,
+            facts=facts,
+            red_flags=rng.randint(0, 1),
+            groups=rng.randint(0, 2),
+        ),
+    )
 
 
 def shape_of(kb: KnowledgeBase) -> Shape:
@@ -126,11 +172,14 @@ def shape_of(kb: KnowledgeBase) -> Shape:
         return (min(values), max(values)) if values else (0, 0)
 
     return Shape(
-        causes=len(cs), observations=len(kb.observations),
-        facts=len([f for f in kb.facts if f not in kb.red_flags]), red_flags=len(kb.red_flags),
+        causes=len(cs),
+        observations=len(kb.observations),
+        facts=len([f for f in kb.facts if f not in kb.red_flags]),
+        red_flags=len(kb.red_flags),
         explains_atoms=span([sum(is_atom(i) for i in c.explains) for c in cs]),
         explains_facts=span([sum(not is_atom(i) for i in c.explains) for c in cs]),
-        against=span([len(c.against) for c in cs]), risk=span([len(c.more_likely_with) for c in cs]),
+        against=span([len(c.against) for c in cs]),
+        risk=span([len(c.more_likely_with) for c in cs]),
         protective=span([len(c.less_likely_with) for c in cs]),
         p_contributes=sum(bool(c.contributes_to) for c in cs) / max(1, len(cs)),
         p_excludes=sum(bool(c.excludes) for c in cs) / max(1, len(cs)),
@@ -142,16 +191,33 @@ def scaled_base(template: KnowledgeBase, factor: int, seed: int = 0) -> Knowledg
     """A synthetic base with ``factor`` times the causes of ``template`` (see module doc)."""
     s = shape_of(template)
     root = math.sqrt(factor)
-    shape = Shape(causes=s.causes * factor, observations=round(s.observations * root),
-                  facts=round(s.facts * root), red_flags=s.red_flags,
-                  explains_atoms=s.explains_atoms, explains_facts=s.explains_facts, against=s.against,
-                  risk=s.risk, protective=s.protective, p_contributes=s.p_contributes,
-                  p_excludes=s.p_excludes, groups=round(s.groups * root), cost=(2.0, 3.5), weight=(0.3, 2.0))
+    shape = Shape(
+        causes=s.causes * factor,
+        observations=round(s.observations * root),
+        facts=round(s.facts * root),
+        red_flags=s.red_flags,
+        explains_atoms=s.explains_atoms,
+        explains_facts=s.explains_facts,
+        against=s.against,
+        risk=s.risk,
+        protective=s.protective,
+        p_contributes=s.p_contributes,
+        p_excludes=s.p_excludes,
+        groups=round(s.groups * root),
+        cost=(2.0, 3.5),
+        weight=(0.3, 2.0),
+    )
     return synthetic_base(random.Random(seed), shape)
 
 
-def random_case(rng: random.Random, kb: KnowledgeBase, p_missing: float = 0.2, p_abnormal: float = 0.4,
-                p_fact: float = 0.3, p_false: float = 0.3) -> Case:
+def random_case(
+    rng: random.Random,
+    kb: KnowledgeBase,
+    p_missing: float = 0.2,
+    p_abnormal: float = 0.4,
+    p_fact: float = 0.3,
+    p_false: float = 0.3,
+) -> Case:
     """Any case: each observation missing, normal or abnormal at random, random facts."""
     observed, confidence, missing = set(), {}, set()
     for o in kb.observations:
@@ -169,13 +235,24 @@ def random_case(rng: random.Random, kb: KnowledgeBase, p_missing: float = 0.2, p
             facts.add(f)
         elif roll < p_fact + p_false:
             false.add(f)
-    return Case(observed=frozenset(observed), facts=frozenset(facts), false_facts=frozenset(false),
-                not_assessed=frozenset(missing), confidence=confidence)
+    return Case(
+        observed=frozenset(observed),
+        facts=frozenset(facts),
+        false_facts=frozenset(false),
+        not_assessed=frozenset(missing),
+        confidence=confidence,
+    )
 
 
-def patient_case(rng: random.Random, kb: KnowledgeBase, hidden: int | None = None,
-                 p_show: float = 0.75, p_noise: float = 0.08, p_missing: float = 0.1,
-                 p_red_flag: float = 0.01) -> tuple[Case, frozenset[str]]:
+def patient_case(
+    rng: random.Random,
+    kb: KnowledgeBase,
+    hidden: int | None = None,
+    p_show: float = 0.75,
+    p_noise: float = 0.08,
+    p_missing: float = 0.1,
+    p_red_flag: float = 0.01,
+) -> tuple[Case, frozenset[str]]:
     """A plausible patient and the causes that produced it.
 
     ``hidden`` causes (1-3 at random; never refer_clinician, never two that
@@ -219,6 +296,11 @@ def patient_case(rng: random.Random, kb: KnowledgeBase, hidden: int | None = Non
         elif rng.random() < 0.05:
             facts.add(f)
     false = {f for f in kb.facts if f not in facts and rng.random() < 0.5}
-    case = Case(observed=frozenset(observed), facts=frozenset(facts), false_facts=frozenset(false),
-                not_assessed=frozenset(missing), confidence=confidence)
+    case = Case(
+        observed=frozenset(observed),
+        facts=frozenset(facts),
+        false_facts=frozenset(false),
+        not_assessed=frozenset(missing),
+        confidence=confidence,
+    )
     return case, frozenset(chosen)

@@ -15,16 +15,19 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array
 
-from reasoning.encoding import Instance
-from reasoning.maxsat import Solution
+from backcare.reasoning.encoding import Instance
+from backcare.reasoning.maxsat import Solution
 
 MIN_TIME_S = 0.001  # HiGHS needs a positive limit
 
 
 class _Program:
     def __init__(self, inst: Instance):
-        used = sorted({abs(lit) for c in inst.hard + inst.soft for lit in c}
-                      | set(inst.cause_var.values()) | set(inst.finding_var.values()))
+        used = sorted(
+            {abs(lit) for c in inst.hard + inst.soft for lit in c}
+            | set(inst.cause_var.values())
+            | set(inst.finding_var.values())
+        )
         self.column = {v: i for i, v in enumerate(used)}
         self.ncols = len(used)
         self.objective: list[float] = [0.0] * self.ncols
@@ -68,9 +71,16 @@ class _Program:
         constraints = []
         if self.rows:
             matrix = csr_array((data, indices, indptr), shape=(len(self.rows), n))
-            constraints = [LinearConstraint(matrix, np.array(lower), np.full(len(self.rows), np.inf))]
-        return milp(np.array(self.objective), constraints=constraints, integrality=np.ones(n),
-                    bounds=Bounds(0, 1), options={"time_limit": max(MIN_TIME_S, time_limit), "disp": False})
+            constraints = [
+                LinearConstraint(matrix, np.array(lower), np.full(len(self.rows), np.inf))
+            ]
+        return milp(
+            np.array(self.objective),
+            constraints=constraints,
+            integrality=np.ones(n),
+            bounds=Bounds(0, 1),
+            options={"time_limit": max(MIN_TIME_S, time_limit), "disp": False},
+        )
 
 
 def enumerate_milp(inst: Instance, k: int, deadline: float, found: list[Solution]) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pysat.examples.rc2 import RC2
 from pysat.formula import WCNF
 
-from reasoning.encoding import Instance
+from backcare.reasoning.encoding import Instance
 
 RC2_SETTINGS = dict(solver="g3", adapt=True, exhaust=True, minz=True)
 # Core minimisation (minz) spends up to |core| extra SAT calls per core. On this

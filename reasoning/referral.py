@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reasoning.costs import CaseCosts
-from reasoning.model import REFER, KnowledgeBase
-from reasoning.types import Case, Explanation
+from backcare.reasoning.costs import CaseCosts
+from backcare.reasoning.model import REFER, KnowledgeBase
+from backcare.reasoning.types import Case, Explanation
 
 URGENCIES = ("emergency", "urgent", "routine")  # most urgent first
 
@@ -17,10 +17,9 @@ def red_flag_referral(kb: KnowledgeBase, case: Case) -> tuple[str | None, tuple[
     return URGENCIES[flags[0][0]], tuple(f for _, f in flags)
 
 
-
-
-def referral(kb: KnowledgeBase, case: Case, costs: CaseCosts,
-             best: Explanation | None) -> tuple[str | None, tuple[str, ...]]:
+def referral(
+    kb: KnowledgeBase, case: Case, costs: CaseCosts, best: Explanation | None
+) -> tuple[str | None, tuple[str, ...]]:
     """Red flags first (always, whatever the explanations say). Then a referral the
     base itself concludes (``refer_clinician`` in the best explanation: "routine").
     Then the "unexplained" rule, over the abnormal observations measured with at

@@ -8,24 +8,54 @@ from __future__ import annotations
 
 import numpy as np
 
-from vision.annotate import annotate as draw
-from vision.back import back_midline, side_contour
-from vision.errors import PhotoRejected, Reason
-from vision.geometry import (PHONE_FOCAL_35MM, body_frame, default_focal, estimate_gravity, gravity_roll,
-                             on_feet, reconstruct)
-from vision.measure import measure, raw_angles
-from vision.movement import classify
-from vision.quality import (LIMITS, Limits, check_distance, check_exposure_and_focus, check_framing,
-                            check_image_brightness, check_people, check_tilt, check_upside_down, luma,
-                            sharpness)
-from vision.types import AnalysedPhoto, PhotoAnalysis, ViewKind
-from vision.view import estimate_view, off_side, scene_roll
+from backcare.vision.annotate import annotate as draw
+from backcare.vision.back import back_midline, side_contour
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.geometry import (
+    PHONE_FOCAL_35MM,
+    body_frame,
+    default_focal,
+    estimate_gravity,
+    gravity_roll,
+    on_feet,
+    reconstruct,
+)
+from backcare.vision.measure import measure, raw_angles
+from backcare.vision.movement import classify
+from backcare.vision.quality import (
+    LIMITS,
+    Limits,
+    check_distance,
+    check_exposure_and_focus,
+    check_framing,
+    check_image_brightness,
+    check_people,
+    check_tilt,
+    check_upside_down,
+    luma,
+    sharpness,
+)
+from backcare.vision.types import AnalysedPhoto, PhotoAnalysis, ViewKind
+from backcare.vision.view import estimate_view, off_side, scene_roll
 
-_KEY_POINTS = ("left_shoulder", "right_shoulder", "left_hip", "right_hip", "left_knee", "right_knee")
+_KEY_POINTS = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+)
 
 
-def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35mm: float | None = None,
-                  limits: Limits = LIMITS) -> AnalysedPhoto:
+def analyse_image(
+    rgb: np.ndarray,
+    estimator,
+    *,
+    annotate: bool = True,
+    focal_35mm: float | None = None,
+    limits: Limits = LIMITS,
+) -> AnalysedPhoto:
     """Analyse one upright RGB uint8 photo with ``estimator`` (a vision.pose.PoseEstimator).
 
     ``focal_35mm``: the lens's 35 mm-equivalent focal length when the file said
@@ -53,7 +83,10 @@ def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35
 
     sk = reconstruct(lm, default_focal(lm.image_size, focal_35mm or PHONE_FOCAL_35MM))
     gravity = estimate_gravity(sk, lm)
-    if not ("balance" in gravity.source or "legs" in gravity.source) or round(abs(gravity_roll(gravity)), 3) >= 8:
+    if (
+        not ("balance" in gravity.source or "legs" in gravity.source)
+        or round(abs(gravity_roll(gravity)), 3) >= 8
+    ):
         # the body alone is not sure (or sees a tilt; rounded: the grid's 8.0 deg comes
         # out of the trigonometry as 7.999...): ask the room's vertical lines too
         gravity = estimate_gravity(sk, lm, scene_roll(rgb, pose.mask))
@@ -69,13 +102,26 @@ def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35
         elif view.kind in (ViewKind.BACK, ViewKind.FRONT):
             back = back_midline(pose.mask, lm, facing_camera=view.kind is ViewKind.FRONT)
     angles = raw_angles(sk, frame, lm, view.yaw_deg)
-    image_quality = float(np.clip(min(quality["sharpness"] / (3 * limits.min_sharpness),
-                                      quality["brightness"] / (1.5 * limits.min_brightness)), 0.7, 1.0))
+    image_quality = float(
+        np.clip(
+            min(
+                quality["sharpness"] / (3 * limits.min_sharpness),
+                quality["brightness"] / (1.5 * limits.min_brightness),
+            ),
+            0.7,
+            1.0,
+        )
+    )
     measurements = measure(angles, sk, frame, view, gravity, lm, back, image_quality)
     standing = on_feet(lm)
     movement = classify(angles, view, standing)
-    quality.update({"camera_distance_m": round(sk.distance, 2), "gravity_confidence": gravity.confidence,
-                    "image_quality": round(image_quality, 2)})
+    quality.update(
+        {
+            "camera_distance_m": round(sk.distance, 2),
+            "gravity_confidence": gravity.confidence,
+            "image_quality": round(image_quality, 2),
+        }
+    )
     warnings = []
     if pose.fallback:
         warnings.append("person found only at a low detection threshold")
@@ -85,9 +131,18 @@ def analyse_image(rgb: np.ndarray, estimator, *, annotate: bool = True, focal_35
         warnings.append("camera assumed level (no floor, legs or room lines to tell)")
     if back is not None:
         warnings.extend(back.notes)
-    analysis = PhotoAnalysis(landmarks=lm, view=view, back=back, measurements=measurements,
-                             movement=movement, quality=quality, warnings=tuple(warnings))
-    return AnalysedPhoto(analysis=analysis, annotated_jpeg=draw(rgb, analysis) if annotate else None)
+    analysis = PhotoAnalysis(
+        landmarks=lm,
+        view=view,
+        back=back,
+        measurements=measurements,
+        movement=movement,
+        quality=quality,
+        warnings=tuple(warnings),
+    )
+    return AnalysedPhoto(
+        analysis=analysis, annotated_jpeg=draw(rgb, analysis) if annotate else None
+    )
 
 
 def _as_rgb(image: np.ndarray) -> np.ndarray:

@@ -10,20 +10,30 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vision.types import INDEX, Landmarks, Movement, PhotoAnalysis
+from backcare.vision.types import INDEX, Landmarks, Movement, PhotoAnalysis
 
-OUTPUT_SIDE = 1280   # longest side of the JPEG we send back
+OUTPUT_SIDE = 1280  # longest side of the JPEG we send back
 JPEG_QUALITY = 82
 
 _BONES = (
-    ("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"),
-    ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
-    ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
-    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
-    ("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("left_ankle", "left_heel"),
-    ("left_heel", "left_foot_index"), ("left_ankle", "left_foot_index"),
-    ("right_hip", "right_knee"), ("right_knee", "right_ankle"), ("right_ankle", "right_heel"),
-    ("right_heel", "right_foot_index"), ("right_ankle", "right_foot_index"),
+    ("left_shoulder", "right_shoulder"),
+    ("left_hip", "right_hip"),
+    ("left_shoulder", "left_hip"),
+    ("right_shoulder", "right_hip"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("left_ankle", "left_heel"),
+    ("left_heel", "left_foot_index"),
+    ("left_ankle", "left_foot_index"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+    ("right_ankle", "right_heel"),
+    ("right_heel", "right_foot_index"),
+    ("right_ankle", "right_foot_index"),
 )
 # colours are BGR (OpenCV draws on BGR)
 _LEFT, _RIGHT, _MID = (255, 200, 60), (60, 170, 255), (235, 235, 235)
@@ -31,19 +41,39 @@ _BACK, _TEXT, _BOX = (200, 60, 255), (255, 255, 255), (20, 20, 20)
 
 # what to label for each movement, in order, with a short name and where to put it
 _LABELS: dict[Movement, tuple[tuple[str, str, str], ...]] = {
-    Movement.FORWARD_BEND: (("hip_flexion", "Hip", "hip"), ("lumbar_flexion", "Low back", "lumbar"),
-                            ("trunk_inclination", "Trunk", "trunk"), ("knee_flexion", "Knee", "knee"),
-                            ("reach", "Reach", "hand")),
-    Movement.BACKWARD_BEND: (("trunk_inclination", "Trunk", "trunk"), ("hip_extension", "Hip ext", "hip"),
-                             ("lumbar_flexion", "Low back", "lumbar"), ("knee_flexion", "Knee", "knee")),
-    Movement.STANDING: (("lumbar_lordosis", "Lordosis", "lumbar"), ("thoracic_kyphosis", "Kyphosis", "apex"),
-                        ("pelvic_tilt", "Pelvis", "hip"), ("head_forward", "Head", "ear"),
-                        ("shoulder_level", "Shoulders", "shoulder"), ("pelvis_level", "Pelvis lvl", "hip"),
-                        ("spine_deviation", "Spine shift", "apex"), ("trunk_inclination", "Trunk", "trunk")),
-    Movement.SIDE_BEND: (("lateral_bend", "Side bend", "shoulder"), ("pelvis_level", "Pelvis lvl", "hip"),
-                         ("knee_flexion", "Knee", "knee")),
-    Movement.ROTATION: (("trunk_rotation", "Twist", "shoulder"), ("pelvic_rotation", "Pelvis turn", "hip"),
-                        ("lateral_bend", "Side bend", "trunk")),
+    Movement.FORWARD_BEND: (
+        ("hip_flexion", "Hip", "hip"),
+        ("lumbar_flexion", "Low back", "lumbar"),
+        ("trunk_inclination", "Trunk", "trunk"),
+        ("knee_flexion", "Knee", "knee"),
+        ("reach", "Reach", "hand"),
+    ),
+    Movement.BACKWARD_BEND: (
+        ("trunk_inclination", "Trunk", "trunk"),
+        ("hip_extension", "Hip ext", "hip"),
+        ("lumbar_flexion", "Low back", "lumbar"),
+        ("knee_flexion", "Knee", "knee"),
+    ),
+    Movement.STANDING: (
+        ("lumbar_lordosis", "Lordosis", "lumbar"),
+        ("thoracic_kyphosis", "Kyphosis", "apex"),
+        ("pelvic_tilt", "Pelvis", "hip"),
+        ("head_forward", "Head", "ear"),
+        ("shoulder_level", "Shoulders", "shoulder"),
+        ("pelvis_level", "Pelvis lvl", "hip"),
+        ("spine_deviation", "Spine shift", "apex"),
+        ("trunk_inclination", "Trunk", "trunk"),
+    ),
+    Movement.SIDE_BEND: (
+        ("lateral_bend", "Side bend", "shoulder"),
+        ("pelvis_level", "Pelvis lvl", "hip"),
+        ("knee_flexion", "Knee", "knee"),
+    ),
+    Movement.ROTATION: (
+        ("trunk_rotation", "Twist", "shoulder"),
+        ("pelvic_rotation", "Pelvis turn", "hip"),
+        ("lateral_bend", "Side bend", "trunk"),
+    ),
 }
 _UNITS = {"deg": "deg", "%": "%", "ratio": ""}
 
@@ -81,15 +111,20 @@ def _draw_skeleton(img: np.ndarray, pts: np.ndarray, lm: Landmarks, unit: float)
     for a, b in _BONES:
         if min(lm.vis(a), lm.vis(b)) < 0.3:
             continue
-        colour = _LEFT if a.startswith("left") and b.startswith("left") else (
-            _RIGHT if a.startswith("right") and b.startswith("right") else _MID)
+        colour = (
+            _LEFT
+            if a.startswith("left") and b.startswith("left")
+            else (_RIGHT if a.startswith("right") and b.startswith("right") else _MID)
+        )
         pa, pb = _pt(pts[INDEX[a]]), _pt(pts[INDEX[b]])
         cv2.line(img, pa, pb, (0, 0, 0), thick + max(2, round(3 * unit)), cv2.LINE_AA)
         cv2.line(img, pa, pb, colour, thick, cv2.LINE_AA)
     head = [n for n in ("nose", "left_ear", "right_ear") if lm.vis(n) > 0.3]
     for name in head + [n for pair in _BONES for n in pair]:
         if lm.vis(name) >= 0.3:
-            cv2.circle(img, _pt(pts[INDEX[name]]), max(3, round(6 * unit)), (0, 0, 0), -1, cv2.LINE_AA)
+            cv2.circle(
+                img, _pt(pts[INDEX[name]]), max(3, round(6 * unit)), (0, 0, 0), -1, cv2.LINE_AA
+            )
             cv2.circle(img, _pt(pts[INDEX[name]]), max(2, round(4 * unit)), _TEXT, -1, cv2.LINE_AA)
 
 
@@ -103,14 +138,20 @@ def _anchor(where: str, pts: np.ndarray, analysis: PhotoAnalysis, scale: float) 
             return np.array(back.apex) * scale
         return back.points[int(len(back.points) * 0.7)] * scale  # points run shoulders -> pelvis
     return {
-        "hip": mid("hip"), "knee": mid("knee"), "shoulder": mid("shoulder"),
-        "trunk": (mid("hip") + mid("shoulder")) / 2, "ear": mid("ear"),
-        "hand": mid("index"), "lumbar": mid("hip") * 0.7 + mid("shoulder") * 0.3,
+        "hip": mid("hip"),
+        "knee": mid("knee"),
+        "shoulder": mid("shoulder"),
+        "trunk": (mid("hip") + mid("shoulder")) / 2,
+        "ear": mid("ear"),
+        "hand": mid("index"),
+        "lumbar": mid("hip") * 0.7 + mid("shoulder") * 0.3,
         "apex": mid("hip") * 0.3 + mid("shoulder") * 0.7,
     }[where]
 
 
-def _draw_labels(img: np.ndarray, pts: np.ndarray, analysis: PhotoAnalysis, unit: float, scale: float) -> None:
+def _draw_labels(
+    img: np.ndarray, pts: np.ndarray, analysis: PhotoAnalysis, unit: float, scale: float
+) -> None:
     font, fscale = cv2.FONT_HERSHEY_DUPLEX, 1.0 * unit
     thick = max(1, round(2 * unit))
     placed: list[tuple[int, int, int, int]] = []
@@ -127,8 +168,16 @@ def _draw_labels(img: np.ndarray, pts: np.ndarray, analysis: PhotoAnalysis, unit
         deg_w = int(th * 0.5) if m.unit == "deg" else 0
         box_w, box_h = tw + deg_w + int(16 * unit), th + base + int(14 * unit)
         anchor = _anchor(where, pts, analysis, scale)
-        for dx, dy in ((30, -30), (30, 20), (-30 - box_w / unit, -30), (-30 - box_w / unit, 20),
-                       (30, -90), (30, 80), (-30 - box_w / unit, 80), (-30 - box_w / unit, -90)):
+        for dx, dy in (
+            (30, -30),
+            (30, 20),
+            (-30 - box_w / unit, -30),
+            (-30 - box_w / unit, 20),
+            (30, -90),
+            (30, 80),
+            (-30 - box_w / unit, 80),
+            (-30 - box_w / unit, -90),
+        ):
             x = int(np.clip(anchor[0] + dx * unit, 0, max(0, w - box_w)))
             y = int(np.clip(anchor[1] + dy * unit, 0, max(0, h - box_h)))
             box = (x, y, x + box_w, y + box_h)
@@ -136,13 +185,25 @@ def _draw_labels(img: np.ndarray, pts: np.ndarray, analysis: PhotoAnalysis, unit
                 break
         placed.append(box)
         _shade(img, box)
-        cv2.line(img, _pt(anchor), (box[0] if box[0] > anchor[0] else box[2], (box[1] + box[3]) // 2),
-                 _TEXT, max(1, round(2 * unit)), cv2.LINE_AA)
+        cv2.line(
+            img,
+            _pt(anchor),
+            (box[0] if box[0] > anchor[0] else box[2], (box[1] + box[3]) // 2),
+            _TEXT,
+            max(1, round(2 * unit)),
+            cv2.LINE_AA,
+        )
         org = (x + int(8 * unit), y + int(7 * unit) + th)
         _put_text(img, text + suffix, org, font, fscale, thick)
         if m.unit == "deg":  # Hershey fonts have no degree sign: draw one
-            cv2.circle(img, (org[0] + tw + deg_w // 2 + 2, org[1] - th + deg_w // 2),
-                       max(2, deg_w // 3), _TEXT, max(1, thick - 1), cv2.LINE_AA)
+            cv2.circle(
+                img,
+                (org[0] + tw + deg_w // 2 + 2, org[1] - th + deg_w // 2),
+                max(2, deg_w // 3),
+                _TEXT,
+                max(1, thick - 1),
+                cv2.LINE_AA,
+            )
         shown += 1
 
 
@@ -150,8 +211,10 @@ def _draw_header(img: np.ndarray, analysis: PhotoAnalysis, unit: float) -> None:
     view = analysis.view
     kind = view.kind.value
     facing = f", facing {view.facing}" if view.facing in ("left", "right") else ""
-    lines = [f"{kind.capitalize()} view{facing}",
-             f"{analysis.movement.movement.value.replace('_', ' ')}  (yaw {view.yaw_deg:.0f}, tilt {view.roll_deg:+.0f})"]
+    lines = [
+        f"{kind.capitalize()} view{facing}",
+        f"{analysis.movement.movement.value.replace('_', ' ')}  (yaw {view.yaw_deg:.0f}, tilt {view.roll_deg:+.0f})",
+    ]
     font, fscale, thick = cv2.FONT_HERSHEY_DUPLEX, 0.9 * unit, max(1, round(2 * unit))
     sizes = [cv2.getTextSize(t, font, fscale, thick)[0] for t in lines]
     pad = int(12 * unit)
@@ -165,7 +228,9 @@ def _draw_header(img: np.ndarray, analysis: PhotoAnalysis, unit: float) -> None:
         y += pad
 
 
-def _put_text(img: np.ndarray, text: str, org: tuple[int, int], font: int, fscale: float, thick: int) -> None:
+def _put_text(
+    img: np.ndarray, text: str, org: tuple[int, int], font: int, fscale: float, thick: int
+) -> None:
     """Anti-aliased text. OpenCV draws thin anti-aliased strokes ~10x faster than thick
     ones, so a 2 px stroke is drawn as four 1 px strokes a pixel apart (same look)."""
     if thick != 2:
@@ -179,7 +244,7 @@ def _shade(img: np.ndarray, box: tuple[int, int, int, int]) -> None:
     """Darken a box behind text to 16% of the photo over the box colour (blending only
     that region, in place: cheap on big photos)."""
     x0, y0, x1, y1 = box
-    roi = img[max(0, y0):y1, max(0, x0):x1]
+    roi = img[max(0, y0) : y1, max(0, x0) : x1]
     if roi.size:  # the box colour is a grey, so one offset serves all three channels
         cv2.convertScaleAbs(roi, roi, 40 / 256, _BOX[0] * 216 / 256)
 

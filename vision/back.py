@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 
-from vision.geometry import BodyFrame, Skeleton
-from vision.types import BackShape, Landmarks
+from backcare.vision.geometry import BodyFrame, Skeleton
+from backcare.vision.types import BackShape, Landmarks
 
 T_S2, T_JUNCTION, T_T1 = 0.15, 0.55, 0.95
 _STATIONS = np.linspace(-0.05, 1.0, 43)
@@ -38,7 +38,9 @@ _ARM_PARTS = ("shoulder", "elbow", "wrist", "index")
 MIN_SIDE_SPREAD = 0.55  # the back axis must show at least this share of its length in the image
 
 
-def side_contour(mask: np.ndarray, lm: Landmarks, sk: Skeleton, frame: BodyFrame) -> BackShape | None:
+def side_contour(
+    mask: np.ndarray, lm: Landmarks, sk: Skeleton, frame: BodyFrame
+) -> BackShape | None:
     """Back outline of a side or oblique view, or None when the back cannot be seen."""
     hip, shoulder = _mid(lm, "hip"), _mid(lm, "shoulder")
     trunk_len = float(np.linalg.norm(shoulder - hip))
@@ -66,7 +68,10 @@ def side_contour(mask: np.ndarray, lm: Landmarks, sk: Skeleton, frame: BodyFrame
     if np.any(arm_near & valid):
         notes.append("arm or hand against the back: those parts left out")
     valid &= ~arm_near
-    if not (np.any(valid & (_STATIONS < 0.3)) and np.any(valid & (_STATIONS > 0.8))) or valid.mean() < 0.5:
+    if (
+        not (np.any(valid & (_STATIONS < 0.3)) and np.any(valid & (_STATIONS > 0.8)))
+        or valid.mean() < 0.5
+    ):
         return None
     # into sagittal-plane coordinates: u along the trunk, v towards the back (metres)
     M = np.column_stack([A, B])
@@ -77,11 +82,11 @@ def side_contour(mask: np.ndarray, lm: Landmarks, sk: Skeleton, frame: BodyFrame
     t = _STATIONS
     d1 = np.polyval(np.polyder(coef, 1), t)
     d2 = np.polyval(np.polyder(coef, 2), t)
-    curvature = -d2 / (1 + d1 ** 2) ** 1.5  # + where the back is convex (kyphotic)
+    curvature = -d2 / (1 + d1**2) ** 1.5  # + where the back is convex (kyphotic)
     junction = _junction(t, curvature)
     phi = lambda x: math.degrees(math.atan(float(np.polyval(np.polyder(coef, 1), x))))  # noqa: E731
-    lumbar = phi(junction) - phi(T_S2)     # + lordotic (concave backwards), - when flexed
-    thoracic = phi(junction) - phi(T_T1)   # + kyphotic
+    lumbar = phi(junction) - phi(T_S2)  # + lordotic (concave backwards), - when flexed
+    thoracic = phi(junction) - phi(T_T1)  # + kyphotic
     # back to pixels for drawing, shoulders first
     fitted = np.polyval(coef, t)
     uv_fit = np.column_stack([t, fitted]) * scale
@@ -92,11 +97,22 @@ def side_contour(mask: np.ndarray, lm: Landmarks, sk: Skeleton, frame: BodyFrame
     confidence = _confidence(valid, resid, np.linalg.norm(B) / np.linalg.norm(A), notes)
     if resid > 0.02:
         notes.append("uneven outline (loose clothing or hair?)")
-    slopes = {"S2": round(phi(T_S2), 1), "junction": round(phi(junction), 1), "T1": round(phi(T_T1), 1)}
-    return BackShape(points=pix, curvature=kappa, thoracic_angle=round(thoracic, 1),
-                     lumbar_angle=round(lumbar, 1), apex=(float(pix[apex_i, 0]), float(pix[apex_i, 1])),
-                     spine_deviation=None, confidence=round(confidence, 2), notes=tuple(notes),
-                     slopes=slopes)
+    slopes = {
+        "S2": round(phi(T_S2), 1),
+        "junction": round(phi(junction), 1),
+        "T1": round(phi(T_T1), 1),
+    }
+    return BackShape(
+        points=pix,
+        curvature=kappa,
+        thoracic_angle=round(thoracic, 1),
+        lumbar_angle=round(lumbar, 1),
+        apex=(float(pix[apex_i, 0]), float(pix[apex_i, 1])),
+        spine_deviation=None,
+        confidence=round(confidence, 2),
+        notes=tuple(notes),
+        slopes=slopes,
+    )
 
 
 def back_midline(mask: np.ndarray, lm: Landmarks, *, facing_camera: bool) -> BackShape | None:
@@ -133,20 +149,28 @@ def back_midline(mask: np.ndarray, lm: Landmarks, *, facing_camera: bool) -> Bac
     s, o = stations[valid], offset[valid]
     coef, resid = _robust_polyfit(s, o, degree=2 if valid.sum() < 15 else 3)
     smooth = np.polyval(coef, stations)
-    chord = smooth[0] + (smooth[-1] - smooth[0]) * (stations - stations[0]) / (stations[-1] - stations[0])
+    chord = smooth[0] + (smooth[-1] - smooth[0]) * (stations - stations[0]) / (
+        stations[-1] - stations[0]
+    )
     deviation = smooth - chord
     k = int(np.argmax(np.abs(deviation)))
     pix = starts + (smooth * trunk_len)[:, None] * normal[None, :]
     d1 = np.polyval(np.polyder(coef, 1), stations)
     d2 = np.polyval(np.polyder(coef, 2), stations)
-    curvature = d2 / (1 + d1 ** 2) ** 1.5 / trunk_len
+    curvature = d2 / (1 + d1**2) ** 1.5 / trunk_len
     confidence = _confidence(valid, resid, 1.0, notes) * (0.6 if facing_camera else 1.0)
     if facing_camera:
         notes.append("front view: the spine itself is not visible")
-    return BackShape(points=pix[::-1], curvature=curvature[::-1], thoracic_angle=None, lumbar_angle=None,
-                     apex=(float(pix[k, 0]), float(pix[k, 1])),
-                     spine_deviation=round(float(deviation[k]) * 100, 1),
-                     confidence=round(confidence, 2), notes=tuple(notes))
+    return BackShape(
+        points=pix[::-1],
+        curvature=curvature[::-1],
+        thoracic_angle=None,
+        lumbar_angle=None,
+        apex=(float(pix[k, 0]), float(pix[k, 1])),
+        spine_deviation=round(float(deviation[k]) * 100, 1),
+        confidence=round(confidence, 2),
+        notes=tuple(notes),
+    )
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -170,8 +194,9 @@ def _project_dir(sk: Skeleton, direction: np.ndarray, step: float = 0.1) -> np.n
     return (pb - pa) / step
 
 
-def _march(mask: np.ndarray, starts: np.ndarray, direction: np.ndarray, max_len: float
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _march(
+    mask: np.ndarray, starts: np.ndarray, direction: np.ndarray, max_len: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Distance from each start along ``direction`` to the silhouette's edge (subpixel).
 
     NaN where the start is outside the person; ``hit_edge`` where the person
@@ -187,7 +212,7 @@ def _march(mask: np.ndarray, starts: np.ndarray, direction: np.ndarray, max_len:
     values = np.where(outside_img, 0.0, mask[yi, xi])
     inside = values >= 0.5
     outside = ~inside
-    first_out = outside.argmax(axis=1)                   # first step off the person
+    first_out = outside.argmax(axis=1)  # first step off the person
     leaves = outside.any(axis=1) & inside[:, 0] & (first_out > 0)
     rows = np.flatnonzero(leaves)
     j = first_out[rows]
@@ -201,8 +226,14 @@ def _march(mask: np.ndarray, starts: np.ndarray, direction: np.ndarray, max_len:
     return depth, hit_edge
 
 
-def _near_arms(points: np.ndarray, lm: Landmarks, radius: float, hip: np.ndarray | None = None,
-               normal: np.ndarray | None = None, depth: np.ndarray | None = None) -> np.ndarray:
+def _near_arms(
+    points: np.ndarray,
+    lm: Landmarks,
+    radius: float,
+    hip: np.ndarray | None = None,
+    normal: np.ndarray | None = None,
+    depth: np.ndarray | None = None,
+) -> np.ndarray:
     """Contour points lying on an arm or hand (which the mask cannot tell from the back)."""
     samples = []
     for side in ("left", "right"):
@@ -249,8 +280,8 @@ def _junction(t: np.ndarray, curvature: np.ndarray) -> float:
 
 def _confidence(valid: np.ndarray, resid: float, spread: float, notes: list[str]) -> float:
     conf = 0.9 * float(valid.mean())
-    conf *= float(np.clip(1.0 - (resid - 0.008) / 0.03, 0.3, 1.0))   # ragged outline
-    conf *= float(np.clip(spread, 0.0, 1.0))                          # seen at an angle
+    conf *= float(np.clip(1.0 - (resid - 0.008) / 0.03, 0.3, 1.0))  # ragged outline
+    conf *= float(np.clip(spread, 0.0, 1.0))  # seen at an angle
     if notes:
         conf *= 0.85
     return float(np.clip(conf, 0.0, 1.0))

@@ -6,18 +6,18 @@ import enum
 
 
 class Reason(str, enum.Enum):
-    NOT_IMAGE = "not_image"          # not a picture at all
-    CORRUPT = "corrupt"              # a picture file that cannot be decoded
-    TOO_LARGE = "too_large"          # file or pixel count over the cap (decompression bomb)
-    TOO_SMALL = "too_small_image"    # too few pixels to analyse
+    NOT_IMAGE = "not_image"  # not a picture at all
+    CORRUPT = "corrupt"  # a picture file that cannot be decoded
+    TOO_LARGE = "too_large"  # file or pixel count over the cap (decompression bomb)
+    TOO_SMALL = "too_small_image"  # too few pixels to analyse
     NO_PERSON = "no_person"
     SEVERAL_PEOPLE = "several_people"
-    CROPPED = "cropped"              # detail names the body part cut off
+    CROPPED = "cropped"  # detail names the body part cut off
     PERSON_TOO_SMALL = "person_too_small"
     TOO_DARK = "too_dark"
     BLURRED = "blurred"
-    TILTED = "tilted"                # camera roll over the limit
-    TOO_CLOSE = "too_close"          # strong perspective / lens distortion
+    TILTED = "tilted"  # camera roll over the limit
+    TOO_CLOSE = "too_close"  # strong perspective / lens distortion
     WRONG_MOVEMENT = "wrong_movement"  # detail names the movement seen
     TIMEOUT = "timeout"
     WORKER_FAILED = "worker_failed"

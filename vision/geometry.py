@@ -25,35 +25,62 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.types import INDEX, Landmarks
+from backcare.vision.types import INDEX, Landmarks
 
-PHONE_FOCAL_35MM = 26.0   # main camera of most phones, 35 mm equivalent
+PHONE_FOCAL_35MM = 26.0  # main camera of most phones, 35 mm equivalent
 _DIAGONAL_35MM = 43.27
 
 # Bones walked from the hips outwards: (parent, child). Depth is solved per bone.
 _TREE: tuple[tuple[str, str], ...] = (
-    ("hip_mid", "left_hip"), ("hip_mid", "right_hip"),
-    ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
-    ("left_ankle", "left_heel"), ("left_ankle", "left_foot_index"),
-    ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
-    ("right_ankle", "right_heel"), ("right_ankle", "right_foot_index"),
+    ("hip_mid", "left_hip"),
+    ("hip_mid", "right_hip"),
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("left_ankle", "left_heel"),
+    ("left_ankle", "left_foot_index"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+    ("right_ankle", "right_heel"),
+    ("right_ankle", "right_foot_index"),
     ("hip_mid", "shoulder_mid"),  # the trunk, then the shoulder line (its depth shows rotation)
-    ("shoulder_mid", "left_shoulder"), ("shoulder_mid", "right_shoulder"),
-    ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
-    ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+    ("shoulder_mid", "left_shoulder"),
+    ("shoulder_mid", "right_shoulder"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
 )
 # Long bones whose image length fixes the scale.
-_LIMBS = (("left_hip", "left_knee"), ("left_knee", "left_ankle"), ("right_hip", "right_knee"),
-          ("right_knee", "right_ankle"), ("hip_mid", "shoulder_mid"), ("left_shoulder", "left_elbow"),
-          ("left_elbow", "left_wrist"), ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"))
+_LIMBS = (
+    ("left_hip", "left_knee"),
+    ("left_knee", "left_ankle"),
+    ("right_hip", "right_knee"),
+    ("right_knee", "right_ankle"),
+    ("hip_mid", "shoulder_mid"),
+    ("left_shoulder", "left_elbow"),
+    ("left_elbow", "left_wrist"),
+    ("right_shoulder", "right_elbow"),
+    ("right_elbow", "right_wrist"),
+)
 # Small parts take MediaPipe's depth offset from their parent as is.
 _LEAVES: dict[str, str] = {
-    "left_index": "left_wrist", "left_pinky": "left_wrist", "left_thumb": "left_wrist",
-    "right_index": "right_wrist", "right_pinky": "right_wrist", "right_thumb": "right_wrist",
-    "nose": "shoulder_mid", "left_eye_inner": "shoulder_mid", "left_eye": "shoulder_mid",
-    "left_eye_outer": "shoulder_mid", "right_eye_inner": "shoulder_mid", "right_eye": "shoulder_mid",
-    "right_eye_outer": "shoulder_mid", "left_ear": "shoulder_mid", "right_ear": "shoulder_mid",
-    "mouth_left": "shoulder_mid", "mouth_right": "shoulder_mid",
+    "left_index": "left_wrist",
+    "left_pinky": "left_wrist",
+    "left_thumb": "left_wrist",
+    "right_index": "right_wrist",
+    "right_pinky": "right_wrist",
+    "right_thumb": "right_wrist",
+    "nose": "shoulder_mid",
+    "left_eye_inner": "shoulder_mid",
+    "left_eye": "shoulder_mid",
+    "left_eye_outer": "shoulder_mid",
+    "right_eye_inner": "shoulder_mid",
+    "right_eye": "shoulder_mid",
+    "right_eye_outer": "shoulder_mid",
+    "left_ear": "shoulder_mid",
+    "right_ear": "shoulder_mid",
+    "mouth_left": "shoulder_mid",
+    "mouth_right": "shoulder_mid",
 }
 
 
@@ -77,10 +104,10 @@ def default_focal(image_size: tuple[int, int], focal_35mm: float = PHONE_FOCAL_3
 class Skeleton:
     """33 points in camera orientation, metres, origin between the hips."""
 
-    points: np.ndarray        # (33, 3)
-    origin: np.ndarray        # the hip centre in camera coordinates (the camera is at 0)
-    focal: float              # pixels
-    foreshortened: float      # share of the big bones whose depth came from foreshortening
+    points: np.ndarray  # (33, 3)
+    origin: np.ndarray  # the hip centre in camera coordinates (the camera is at 0)
+    focal: float  # pixels
+    foreshortened: float  # share of the big bones whose depth came from foreshortening
 
     @property
     def distance(self) -> float:
@@ -118,8 +145,7 @@ def reconstruct(lm: Landmarks, focal: float | None = None) -> Skeleton:
         pos[leaf] = ray(leaf) * max(z, 0.05)
     hip_mid = (pos["left_hip"] + pos["right_hip"]) / 2
     points = np.array([pos[name] for name in INDEX]) - hip_mid
-    return Skeleton(points=points, origin=hip_mid, focal=f,
-                    foreshortened=solved / len(_TREE))
+    return Skeleton(points=points, origin=hip_mid, focal=f, foreshortened=solved / len(_TREE))
 
 
 def _vis(lm: Landmarks, name: str) -> float:
@@ -129,18 +155,18 @@ def _vis(lm: Landmarks, name: str) -> float:
 
 
 # The fit of camera distance and MediaPipe's depth flattening (see _scale_and_gain).
-_GAINS = np.arange(0.5, 1.0001, 0.025)             # MediaPipe's out-of-plane angle / the true one
-_LENGTH_SIGMA = (0.01, 0.03, 0.15)                 # a long bone's length vs its picture, relative:
-                                                   # floor, first guess, ceiling (1 sigma)
-_TILT_SIGMA = math.radians(5.0)                    # MediaPipe's out-of-plane angle of a bone
-_GAIN_PRIOR = (1.0, 0.5)                           # no flattening unless the bones show it
-_GAIN_SIGMA = 0.1                                  # the fitted gain's error, relative
+_GAINS = np.arange(0.5, 1.0001, 0.025)  # MediaPipe's out-of-plane angle / the true one
+_LENGTH_SIGMA = (0.01, 0.03, 0.15)  # a long bone's length vs its picture, relative:
+# floor, first guess, ceiling (1 sigma)
+_TILT_SIGMA = math.radians(5.0)  # MediaPipe's out-of-plane angle of a bone
+_GAIN_PRIOR = (1.0, 0.5)  # no flattening unless the bones show it
+_GAIN_SIGMA = 0.1  # the fitted gain's error, relative
 
 
 @dataclass(frozen=True)
 class _Fit:
-    distance: float      # camera to the hip centre, metres
-    gain: float          # MediaPipe's out-of-plane angles over the true ones
+    distance: float  # camera to the hip centre, metres
+    gain: float  # MediaPipe's out-of-plane angles over the true ones
     length_sigma: float  # how well bone lengths and their pictures agree on this photo (relative)
 
 
@@ -169,18 +195,24 @@ def _scale_and_gain(ray, w, bones, lm: Landmarks) -> _Fit:
     if len(use) < 3:
         return _Fit(start, 1.0, _LENGTH_SIGMA[2])
     lengths = np.array([length for _, _, length, _, _ in bones])
-    bone_tilt = np.arcsin(np.clip(np.array([dz for _, _, _, dz, _ in bones]) / np.maximum(lengths, 1e-9), -1, 1))
+    bone_tilt = np.arcsin(
+        np.clip(np.array([dz for _, _, _, dz, _ in bones]) / np.maximum(lengths, 1e-9), -1, 1)
+    )
     limb_parent, limb_child = _LIMB_NODES[0][use], _LIMB_NODES[1][use]
     limb_vec = np.array([w(c) - w(p) for p, c in _LIMBS])[use]
     limb_len = np.linalg.norm(limb_vec, axis=1)
     limb_tilt = np.abs(np.arcsin(np.clip(limb_vec[:, 2] / np.maximum(limb_len, 1e-9), -1, 1)))
     # a limb's picture extent scales with its depth: MediaPipe's error in the depth steps
     # from the hips to the limb's start (the trunk, for an arm) blurs its evidence
-    limb_blur = np.sqrt(_PATHS[limb_parent] @ lengths ** 2) * _TILT_SIGMA / start
+    limb_blur = np.sqrt(_PATHS[limb_parent] @ lengths**2) * _TILT_SIGMA / start
     node_rays = np.array([ray(name)[:2] for name in _NODES])  # the mids' as plain means
-    half_diff = {part: (ray(f"left_{part}") - ray(f"right_{part}"))[:2] / 2 for part in ("hip", "shoulder")}
-    mids = [(_NODE[f"{part}_mid"], _NODE[f"left_{part}"], _NODE[f"right_{part}"], half_diff[part])
-            for part in ("hip", "shoulder")]
+    half_diff = {
+        part: (ray(f"left_{part}") - ray(f"right_{part}"))[:2] / 2 for part in ("hip", "shoulder")
+    }
+    mids = [
+        (_NODE[f"{part}_mid"], _NODE[f"left_{part}"], _NODE[f"right_{part}"], half_diff[part])
+        for part in ("hip", "shoulder")
+    ]
 
     def fit(gains: np.ndarray, sigma: float) -> tuple[float, float, np.ndarray]:
         """Best gain of ``gains`` with its distance, and the limbs' residuals (log of the
@@ -194,7 +226,7 @@ def _scale_and_gain(ray, w, bones, lm: Landmarks) -> _Fit:
         ends = b * offset[limb_child][:, :, None] - a * offset[limb_parent][:, :, None]
         tilts = np.clip(limb_tilt[:, None] / gains[None, :], 0.0, 1.4)  # (L, G)
         expected = np.log(limb_len[:, None] * np.cos(tilts))
-        weight = 1.0 / (sigma ** 2 + limb_blur[:, None] ** 2 + (np.tan(tilts) * _TILT_SIGMA) ** 2)
+        weight = 1.0 / (sigma**2 + limb_blur[:, None] ** 2 + (np.tan(tilts) * _TILT_SIGMA) ** 2)
         # the bone's image-plane extent in metres is |(b - a) D + ends|: nearly D times a
         # constant, so the best log D per gain is a weighted mean, refined a few times
         distance = np.full(len(gains), start)
@@ -245,8 +277,9 @@ def _mid_ray(ray, part: str, half_dz, depth):
     return (left + right) / 2 + (left - right) / 2 * (half_dz / depth)
 
 
-def _walk(distance: float, ray, bones, gain: float = 1.0,
-          length_sigma: float = _LENGTH_SIGMA[1]) -> tuple[dict, dict, int]:
+def _walk(
+    distance: float, ray, bones, gain: float = 1.0, length_sigma: float = _LENGTH_SIGMA[1]
+) -> tuple[dict, dict, int]:
     """Place every bone of the tree, hips outwards, with the hip centre at ``distance``.
     ``gain``: MediaPipe's depth flattening, undone where its depth is used;
     ``length_sigma``: how far this photo's bone lengths can be trusted (relative)."""
@@ -273,8 +306,19 @@ def _walk(distance: float, ray, bones, gain: float = 1.0,
         normal = None
         if child in _IN_SAGITTAL and "left_hip" in pos and "right_hip" in pos:
             normal = _unit(pos["left_hip"] - pos["right_hip"])
-        dz, from_shape, sigma = _bone_depth(pos[parent], depth[parent], child_ray, length, mp_dz, across,
-                                            gain, length_sigma, spread[parent], ray(parent), normal)
+        dz, from_shape, sigma = _bone_depth(
+            pos[parent],
+            depth[parent],
+            child_ray,
+            length,
+            mp_dz,
+            across,
+            gain,
+            length_sigma,
+            spread[parent],
+            ray(parent),
+            normal,
+        )
         solved += from_shape
         depth[child] = depth[parent] + dz
         pos[child] = child_ray * depth[child]
@@ -294,11 +338,19 @@ _SAGITTAL_SIGMA = math.sin(math.radians(10.0))
 _STEPS = np.linspace(-1.1, 1.1, 221)  # candidate depth steps, in bone lengths
 
 
-def _bone_depth(parent: np.ndarray, parent_z: float, child_ray: np.ndarray, length: float,
-                mp_dz: float, across: bool = False, gain: float = 1.0,
-                length_sigma: float = _LENGTH_SIGMA[1], parent_sigma: float = 0.0,
-                parent_ray: np.ndarray | None = None,
-                normal: np.ndarray | None = None) -> tuple[float, int, float]:
+def _bone_depth(
+    parent: np.ndarray,
+    parent_z: float,
+    child_ray: np.ndarray,
+    length: float,
+    mp_dz: float,
+    across: bool = False,
+    gain: float = 1.0,
+    length_sigma: float = _LENGTH_SIGMA[1],
+    parent_sigma: float = 0.0,
+    parent_ray: np.ndarray | None = None,
+    normal: np.ndarray | None = None,
+) -> tuple[float, int, float]:
     """Depth step from parent to child: the most probable one given the bone's length
     (its picture must be that long: foreshortening) and MediaPipe's de-flattened step.
 
@@ -316,7 +368,9 @@ def _bone_depth(parent: np.ndarray, parent_z: float, child_ray: np.ndarray, leng
     ../shared/data), so foreshortening is believed only when the line is seen
     nearly end-on (side views), where it is unmistakable."""
     tilt = math.asin(min(1.0, abs(mp_dz) / max(length, 1e-9)))
-    mp_sigma = max(length * math.cos(tilt) / gain * math.hypot(_TILT_SIGMA, tilt * _GAIN_SIGMA), 0.02 * length)
+    mp_sigma = max(
+        length * math.cos(tilt) / gain * math.hypot(_TILT_SIGMA, tilt * _GAIN_SIGMA), 0.02 * length
+    )
     if length <= 1e-6:
         return mp_dz, 0, mp_sigma
     # distance from the parent to the point at depth Z on the child's ray:
@@ -361,7 +415,7 @@ def _bone_depth(parent: np.ndarray, parent_z: float, child_ray: np.ndarray, leng
     # did the length decide (its cost curves more there than MediaPipe's)?
     shape_bend = shape_cost[k - 1] - 2 * shape_cost[k] + shape_cost[k + 1]
     sigma = math.sqrt(2.0 / bend) * step if bend > 1e-12 else mp_sigma
-    return float(best), int(shape_bend / step ** 2 > 2.0 / mp_sigma ** 2), min(sigma, mp_sigma)
+    return float(best), int(shape_bend / step**2 > 2.0 / mp_sigma**2), min(sigma, mp_sigma)
 
 
 @dataclass(frozen=True)
@@ -369,7 +423,7 @@ class Gravity:
     """Which way is down, in camera coordinates, and how we know."""
 
     down: np.ndarray
-    source: str        # "floor", "legs", "floor+legs", "level-camera"
+    source: str  # "floor", "legs", "floor+legs", "level-camera"
     confidence: float  # 0..1
 
 
@@ -377,11 +431,11 @@ LEVEL_CAMERA = np.array([0.0, 1.0, 0.0])
 
 
 # How much to believe each witness of gravity (1 sigma).
-_FOOT_XY_M = 0.03         # a foot point's error in the image plane, metres
-_FOOT_DEPTH_M = 0.10      # ... in depth: MediaPipe's feet are its least certain points
-_LEG_LEAN_DEG = 6.0       # standing legs lean (sway)
+_FOOT_XY_M = 0.03  # a foot point's error in the image plane, metres
+_FOOT_DEPTH_M = 0.10  # ... in depth: MediaPipe's feet are its least certain points
+_LEG_LEAN_DEG = 6.0  # standing legs lean (sway)
 _BENT_LEG_LEAN_DEG = 15.0  # ... more in a bend, where the hips move back
-_BALANCE_M = 0.06         # centre of mass off the middle of the feet (sway, a held weight)
+_BALANCE_M = 0.06  # centre of mass off the middle of the feet (sway, a held weight)
 _PITCH_PRIOR = (5.0, 15.0)  # phones are held about level or a little above: mean, sigma
 _ROLL_PRIOR = (0.0, 15.0)
 _PITCHES = np.arange(-35.0, 65.0, 2.5)
@@ -399,8 +453,9 @@ def gravity_roll(gravity: Gravity) -> float:
     return math.degrees(math.atan2(-float(gravity.down[0]), float(gravity.down[1])))
 
 
-def estimate_gravity(sk: Skeleton, lm: Landmarks,
-                     scene_roll: tuple[float, float] | None = None) -> Gravity:
+def estimate_gravity(
+    sk: Skeleton, lm: Landmarks, scene_roll: tuple[float, float] | None = None
+) -> Gravity:
     """Gravity from the floor under the feet (heel and toe lines lie flat), from
     standing legs and from the room's vertical lines (``scene_roll``: roll and its
     sigma, degrees), balanced against how phones are usually held. People who are
@@ -410,8 +465,12 @@ def estimate_gravity(sk: Skeleton, lm: Landmarks,
         if scene_roll is not None:
             return Gravity(gravity_vector(0.0, scene_roll[0]), "room+level-camera", 0.4)
         return Gravity(gravity_vector(0.0, 0.0), "level-camera", 0.3)
-    terms = [lambda P, R, g: ((P - _PITCH_PRIOR[0]) / _PITCH_PRIOR[1]) ** 2
-             + ((R - _ROLL_PRIOR[0]) / _ROLL_PRIOR[1]) ** 2]
+    terms = [
+        lambda P, R, g: (
+            ((P - _PITCH_PRIOR[0]) / _PITCH_PRIOR[1]) ** 2
+            + ((R - _ROLL_PRIOR[0]) / _ROLL_PRIOR[1]) ** 2
+        )
+    ]
     info = {"floor": 0.0, "legs": 0.0, "balance": 0.0, "room": 0.0}
     if scene_roll is not None:
         room, room_sigma = scene_roll
@@ -419,38 +478,59 @@ def estimate_gravity(sk: Skeleton, lm: Landmarks,
         info["room"] = 1 / math.radians(room_sigma)
     feet = ("left_heel", "left_foot_index", "right_heel", "right_foot_index")
     for i, a in enumerate(feet):
-        for b in feet[i + 1:]:
+        for b in feet[i + 1 :]:
             seen = min(lm.vis(a), lm.vis(b))
             v = sk.at(b) - sk.at(a)
             length = float(np.linalg.norm(v))
             if seen < 0.5 or length < 0.05:
                 continue
             sigma = math.hypot(_FOOT_XY_M, _FOOT_DEPTH_M * abs(v[2]) / length) / length
-            terms.append(lambda P, R, g, v=v / length, k=seen / sigma ** 2: k * (g @ v) ** 2)
+            terms.append(lambda P, R, g, v=v / length, k=seen / sigma**2: k * (g @ v) ** 2)
             info["floor"] += seen / sigma
     if _standing(sk, lm):
         # balance: a person standing still keeps the centre of mass over the feet
-        support = np.mean([sk.at(n) for n in ("left_heel", "left_foot_index", "right_heel",
-                                              "right_foot_index", "left_ankle", "right_ankle")], axis=0)
+        support = np.mean(
+            [
+                sk.at(n)
+                for n in (
+                    "left_heel",
+                    "left_foot_index",
+                    "right_heel",
+                    "right_foot_index",
+                    "left_ankle",
+                    "right_ankle",
+                )
+            ],
+            axis=0,
+        )
         above = centre_of_mass(sk) - support
         height = float(np.linalg.norm(above))
         sigma = math.degrees(math.atan2(_BALANCE_M, height))
-        terms.append(lambda P, R, g, d=-above / height, s=sigma: _off_deg(g, d) ** 2 / s ** 2)
+        terms.append(lambda P, R, g, d=-above / height, s=sigma: _off_deg(g, d) ** 2 / s**2)
         info["balance"] = 1 / math.radians(sigma)
     trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
-    lean = _LEG_LEAN_DEG if _angle(trunk, sk.at("hip_mid") - sk.at("knee_mid")) < 30 else _BENT_LEG_LEAN_DEG
+    lean = (
+        _LEG_LEAN_DEG
+        if _angle(trunk, sk.at("hip_mid") - sk.at("knee_mid")) < 30
+        else _BENT_LEG_LEAN_DEG
+    )
     for side in ("left", "right"):
-        if min(lm.vis(f"{side}_{p}") for p in ("hip", "knee", "ankle")) < 0.5 or knee_angle(sk, side) > 20:
+        if (
+            min(lm.vis(f"{side}_{p}") for p in ("hip", "knee", "ankle")) < 0.5
+            or knee_angle(sk, side) > 20
+        ):
             continue
         leg = _unit(sk.at(f"{side}_ankle") - sk.at(f"{side}_hip"))
-        terms.append(lambda P, R, g, d=leg: _off_deg(g, d) ** 2 / lean ** 2)
+        terms.append(lambda P, R, g, d=leg: _off_deg(g, d) ** 2 / lean**2)
         info["legs"] += 1 / math.radians(lean)
     sources = [name for name, value in info.items() if value > 0]
     if not sources:
         return Gravity(gravity_vector(_PITCH_PRIOR[0], 0.0), "level-camera", 0.3)
     # coarse grid over every plausible pose of the phone, then a fine one around the best
     pitch, roll = _best(terms, _PITCHES, _ROLLS)
-    pitch, roll = _best(terms, np.arange(pitch - 3.0, pitch + 3.01, 0.5), np.arange(roll - 3.0, roll + 3.01, 0.5))
+    pitch, roll = _best(
+        terms, np.arange(pitch - 3.0, pitch + 3.01, 0.5), np.arange(roll - 3.0, roll + 3.01, 0.5)
+    )
     strength = sum(info.values())  # ~ 1 / radian of uncertainty
     confidence = float(np.clip(strength / 40.0, 0.35, 0.95))
     return Gravity(gravity_vector(pitch, roll), "+".join(sources), round(confidence, 2))
@@ -473,12 +553,18 @@ def _best(terms, pitches: np.ndarray, rolls: np.ndarray) -> tuple[float, float]:
 # Dempster's data as tabulated by Winter (2009), Biomechanics and Motor Control of Human Movement.
 _SEGMENTS = (
     ("shoulder_mid", "hip_mid", 0.497, 0.50),
-    ("left_shoulder", "left_elbow", 0.028, 0.436), ("right_shoulder", "right_elbow", 0.028, 0.436),
-    ("left_elbow", "left_wrist", 0.016, 0.430), ("right_elbow", "right_wrist", 0.016, 0.430),
-    ("left_wrist", "left_index", 0.006, 0.506), ("right_wrist", "right_index", 0.006, 0.506),
-    ("left_hip", "left_knee", 0.100, 0.433), ("right_hip", "right_knee", 0.100, 0.433),
-    ("left_knee", "left_ankle", 0.0465, 0.433), ("right_knee", "right_ankle", 0.0465, 0.433),
-    ("left_heel", "left_foot_index", 0.0145, 0.5), ("right_heel", "right_foot_index", 0.0145, 0.5),
+    ("left_shoulder", "left_elbow", 0.028, 0.436),
+    ("right_shoulder", "right_elbow", 0.028, 0.436),
+    ("left_elbow", "left_wrist", 0.016, 0.430),
+    ("right_elbow", "right_wrist", 0.016, 0.430),
+    ("left_wrist", "left_index", 0.006, 0.506),
+    ("right_wrist", "right_index", 0.006, 0.506),
+    ("left_hip", "left_knee", 0.100, 0.433),
+    ("right_hip", "right_knee", 0.100, 0.433),
+    ("left_knee", "left_ankle", 0.0465, 0.433),
+    ("right_knee", "right_ankle", 0.0465, 0.433),
+    ("left_heel", "left_foot_index", 0.0145, 0.5),
+    ("right_heel", "right_foot_index", 0.0145, 0.5),
 )
 _HEAD_MASS = 0.081
 
@@ -497,8 +583,16 @@ def _standing(sk: Skeleton, lm: Landmarks) -> bool:
     must the centre of mass be above the feet."""
     if min(lm.vis(n) for n in ("left_ankle", "right_ankle", "left_knee", "right_knee")) < 0.5:
         return False
-    legs = sum(float(np.linalg.norm(sk.at(f"{s}_hip") - sk.at(f"{s}_knee"))
-                     + np.linalg.norm(sk.at(f"{s}_knee") - sk.at(f"{s}_ankle"))) for s in ("left", "right")) / 2
+    legs = (
+        sum(
+            float(
+                np.linalg.norm(sk.at(f"{s}_hip") - sk.at(f"{s}_knee"))
+                + np.linalg.norm(sk.at(f"{s}_knee") - sk.at(f"{s}_ankle"))
+            )
+            for s in ("left", "right")
+        )
+        / 2
+    )
     return float(np.linalg.norm(sk.at("hip_mid") - sk.at("ankle_mid"))) > 0.8 * legs
 
 
@@ -537,8 +631,9 @@ class BodyFrame:
     def heading(self, left_minus_right: np.ndarray) -> float:
         """Turn of a left-minus-right line about the vertical, + when its left end moves back
         (the front turning to the person's left)."""
-        return math.degrees(math.atan2(-float(left_minus_right @ self.forward),
-                                       float(left_minus_right @ self.left)))
+        return math.degrees(
+            math.atan2(-float(left_minus_right @ self.forward), float(left_minus_right @ self.left))
+        )
 
     def lateral(self, v: np.ndarray) -> float:
         """Angle of v out of the sagittal plane, + towards the person's left. Unlike
@@ -548,7 +643,9 @@ class BodyFrame:
 
     def level(self, left_minus_right: np.ndarray) -> float:
         """Slope of a left-minus-right line from horizontal in the frontal plane, + left end higher."""
-        horizontal = math.hypot(float(left_minus_right @ self.left), float(left_minus_right @ self.forward))
+        horizontal = math.hypot(
+            float(left_minus_right @ self.left), float(left_minus_right @ self.forward)
+        )
         return math.degrees(math.atan2(float(left_minus_right @ self.up), horizontal))
 
 
@@ -573,6 +670,7 @@ def _front_votes(sk: Skeleton, lm: Landmarks, left: np.ndarray) -> float:
     is judged in its own segment's frame (a foot against its shank, the face
     against the trunk), so the vote holds standing, bent over or lying.
     """
+
     def vote(pointing: np.ndarray, segment_up: np.ndarray) -> float:
         front = np.cross(left, segment_up)  # (left, front, up) is left-handed: left x up = front
         norm = float(np.linalg.norm(pointing) * np.linalg.norm(front))
@@ -581,8 +679,10 @@ def _front_votes(sk: Skeleton, lm: Landmarks, left: np.ndarray) -> float:
     votes = 0.0
     for side in ("left", "right"):
         weight = min(lm.vis(f"{side}_foot_index"), lm.vis(f"{side}_heel"), lm.vis(f"{side}_knee"))
-        votes += weight * vote(sk.at(f"{side}_foot_index") - sk.at(f"{side}_heel"),
-                               sk.at(f"{side}_knee") - sk.at(f"{side}_ankle"))
+        votes += weight * vote(
+            sk.at(f"{side}_foot_index") - sk.at(f"{side}_heel"),
+            sk.at(f"{side}_knee") - sk.at(f"{side}_ankle"),
+        )
     face = sk.at("nose") - (sk.at("left_ear") + sk.at("right_ear")) / 2
     votes += 0.7 * lm.vis("nose") * vote(face, sk.at("shoulder_mid") - sk.at("hip_mid"))
     return votes

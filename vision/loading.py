@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from vision.errors import PhotoRejected, Reason
+from backcare.vision.errors import PhotoRejected, Reason
 
 try:  # HEIC/HEIF from iPhones; optional so a slim install still reads JPEG and PNG.
     import pillow_heif
@@ -25,18 +25,24 @@ except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
     pillow_heif = None
 
 _ORIENTATION = 0x0112
-MAX_BYTES = 30_000_000        # over Telegram's 20 MB file limit; anything bigger is not a photo
-MAX_PIXELS = 50_000_000       # a 48 MP phone sensor fits; a bomb does not
-MIN_SIDE = 160                # below this the pose model has nothing to work with
-WORK_SIDE = 1600              # longest side we analyse at: the model sees 256 px anyway
+MAX_BYTES = 30_000_000  # over Telegram's 20 MB file limit; anything bigger is not a photo
+MAX_PIXELS = 50_000_000  # a 48 MP phone sensor fits; a bomb does not
+MIN_SIDE = 160  # below this the pose model has nothing to work with
+WORK_SIDE = 1600  # longest side we analyse at: the model sees 256 px anyway
 
 # Pillow's own bomb guard raises at twice this; we check ourselves first, so
 # keep its guard as a backstop only for formats whose size we cannot read early.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
-def load_image(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MAX_BYTES,
-               min_side: int = MIN_SIDE, max_side: int | None = WORK_SIDE) -> np.ndarray:
+def load_image(
+    data: bytes,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_bytes: int = MAX_BYTES,
+    min_side: int = MIN_SIDE,
+    max_side: int | None = WORK_SIDE,
+) -> np.ndarray:
     """Decode ``data`` into an upright RGB uint8 array of shape (H, W, 3).
 
     EXIF orientation is applied; transparency is flattened on white; 16-bit and
@@ -66,7 +72,9 @@ def load_image(data: bytes, *, max_pixels: int = MAX_PIXELS, max_bytes: int = MA
         if width * height > max_pixels:
             raise PhotoRejected(Reason.TOO_LARGE, f"{width}x{height} pixels, limit {max_pixels}")
         if min(width, height) < min_side:
-            raise PhotoRejected(Reason.TOO_SMALL, f"{width}x{height} pixels, need {min_side} on the short side")
+            raise PhotoRejected(
+                Reason.TOO_SMALL, f"{width}x{height} pixels, need {min_side} on the short side"
+            )
         try:
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)
@@ -101,9 +109,13 @@ def _decode(image: Image.Image, width: int, height: int, max_side: int | None) -
 
 # EXIF orientation -> the numpy view that shows the stored pixels upright (as ImageOps.exif_transpose)
 _UPRIGHT = {
-    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-    5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, -1),
-    7: lambda a: np.rot90(a, 2).transpose(1, 0, 2), 8: lambda a: np.rot90(a, 1),
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: np.rot90(a, 2).transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, 1),
 }
 
 
@@ -122,7 +134,9 @@ def _plain_jpeg(data: bytes, image: Image.Image, max_side: int | None) -> np.nda
         return None
     import cv2  # only needed here; keeps `import vision.loading` light
 
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    bgr = cv2.imdecode(
+        np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    )
     if bgr is None or bgr.shape[1::-1] != image.size:
         return None
     rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -163,12 +177,12 @@ def _deep_to_u8(values: np.ndarray) -> np.ndarray:
     values = values.astype(np.float64)
     lo, hi = float(values.min(initial=0)), float(values.max(initial=0))
     if lo >= 0 and hi <= 1.0 and floating and hi > 0:
-        top = 1.0                      # float images in 0..1
+        top = 1.0  # float images in 0..1
     elif lo >= 0 and hi <= 255:
         top = 255.0
     elif lo >= 0 and hi <= 65535:
-        top = 65535.0                  # the usual 16-bit PNG/TIFF
-    else:                              # anything else: stretch what is there
+        top = 65535.0  # the usual 16-bit PNG/TIFF
+    else:  # anything else: stretch what is there
         values, top = values - lo, max(hi - lo, 1e-9)
     return np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
 

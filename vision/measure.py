@@ -62,9 +62,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.geometry import BodyFrame, Gravity, Skeleton, knee_angle
-from vision.types import INDEX, BackShape, Landmarks, Measurement, View
-from vision.view import off_side
+from backcare.vision.geometry import BodyFrame, Gravity, Skeleton, knee_angle
+from backcare.vision.types import INDEX, BackShape, Landmarks, Measurement, View
+from backcare.vision.view import off_side
 
 # Typical standing values of the contour angles as this method reads them; they turn
 # contour readings into changes from standing. Skin-surface lordosis ~30 deg and sacral
@@ -88,7 +88,9 @@ class Angles:
     upright: bool
 
 
-def raw_angles(sk: Skeleton, frame: BodyFrame, lm: Landmarks, yaw_deg: float | None = None) -> Angles:
+def raw_angles(
+    sk: Skeleton, frame: BodyFrame, lm: Landmarks, yaw_deg: float | None = None
+) -> Angles:
     trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
     thigh = sk.at("hip_mid") - sk.at("knee_mid")
     values = {
@@ -99,8 +101,10 @@ def raw_angles(sk: Skeleton, frame: BodyFrame, lm: Landmarks, yaw_deg: float | N
         "lateral_bend": frame.lateral(trunk),
         "shoulder_level": frame.level(sk.at("left_shoulder") - sk.at("right_shoulder")),
         "pelvis_level": frame.level(sk.at("left_hip") - sk.at("right_hip")),
-        "trunk_rotation": _wrap(frame.heading(sk.at("left_shoulder") - sk.at("right_shoulder"))
-                                - frame.heading(sk.at("left_hip") - sk.at("right_hip"))),
+        "trunk_rotation": _wrap(
+            frame.heading(sk.at("left_shoulder") - sk.at("right_shoulder"))
+            - frame.heading(sk.at("left_hip") - sk.at("right_hip"))
+        ),
     }
     if yaw_deg is not None:
         values["trunk_rotation"] = _rotation_from_widths(lm, yaw_deg, values["trunk_rotation"])
@@ -108,29 +112,48 @@ def raw_angles(sk: Skeleton, frame: BodyFrame, lm: Landmarks, yaw_deg: float | N
     # from the knee line (a standing twist also turns the pelvis on the thighs), and
     # MediaPipe's own depth of the shoulder and hip lines (it reads twists low, but rarely
     # invents one)
-    values["shoulder_knee_rotation"] = _wrap(frame.heading(sk.at("left_shoulder") - sk.at("right_shoulder"))
-                                             - frame.heading(sk.at("left_knee") - sk.at("right_knee")))
+    values["shoulder_knee_rotation"] = _wrap(
+        frame.heading(sk.at("left_shoulder") - sk.at("right_shoulder"))
+        - frame.heading(sk.at("left_knee") - sk.at("right_knee"))
+    )
     world = lm.world
     values["mediapipe_rotation"] = _wrap(
         frame.heading(world[INDEX["left_shoulder"]] - world[INDEX["right_shoulder"]])
-        - frame.heading(world[INDEX["left_hip"]] - world[INDEX["right_hip"]]))
-    side = "left" if lm.vis("left_ear") + lm.vis("left_shoulder") >= lm.vis("right_ear") + lm.vis(
-        "right_shoulder") else "right"
+        - frame.heading(world[INDEX["left_hip"]] - world[INDEX["right_hip"]])
+    )
+    side = (
+        "left"
+        if lm.vis("left_ear") + lm.vis("left_shoulder")
+        >= lm.vis("right_ear") + lm.vis("right_shoulder")
+        else "right"
+    )
     values["head_forward"] = frame.sagittal(sk.at(f"{side}_ear") - sk.at(f"{side}_shoulder"))
-    legs = (_length(sk, "hip", "knee") + _length(sk, "knee", "ankle"))
+    legs = _length(sk, "hip", "knee") + _length(sk, "knee", "ankle")
     values["sway"] = float((sk.at("hip_mid") - sk.at("ankle_mid")) @ frame.forward) / legs * 100
     height = (legs + float(np.linalg.norm(trunk))) / (0.818 - 0.039)  # ankle to shoulder = 0.779 H
-    floor = min(float(sk.at(n) @ frame.up) for n in ("left_heel", "right_heel", "left_foot_index",
-                                                     "right_foot_index"))
-    hands = [n for n in ("left_index", "right_index", "left_pinky", "right_pinky") if lm.vis(n) > 0.3]
+    floor = min(
+        float(sk.at(n) @ frame.up)
+        for n in ("left_heel", "right_heel", "left_foot_index", "right_foot_index")
+    )
+    hands = [
+        n for n in ("left_index", "right_index", "left_pinky", "right_pinky") if lm.vis(n) > 0.3
+    ]
     if hands:
         values["reach"] = (min(float(sk.at(n) @ frame.up) for n in hands) - floor) / height
     upright = abs(values["trunk_inclination"]) < UPRIGHT_DEG
     return Angles(values=values, upright=upright)
 
 
-def measure(angles: Angles, sk: Skeleton, frame: BodyFrame, view: View, gravity: Gravity, lm: Landmarks,
-            back: BackShape | None, quality: float = 1.0) -> dict[str, Measurement]:
+def measure(
+    angles: Angles,
+    sk: Skeleton,
+    frame: BodyFrame,
+    view: View,
+    gravity: Gravity,
+    lm: Landmarks,
+    back: BackShape | None,
+    quality: float = 1.0,
+) -> dict[str, Measurement]:
     """The measurements this photo supports, with confidences (see the module docstring)."""
     v = angles.values
     off = off_side(view.yaw_deg)
@@ -140,8 +163,9 @@ def measure(angles: Angles, sk: Skeleton, frame: BodyFrame, view: View, gravity:
     def put(name: str, value: float, unit: str, conf: float, method: str) -> None:
         conf = float(np.clip(conf * quality, 0.0, 1.0))
         if conf >= MIN_CONFIDENCE and math.isfinite(value):
-            out[name] = Measurement(name, round(float(value), 1 if unit != "ratio" else 3), unit,
-                                    round(conf, 2), method)
+            out[name] = Measurement(
+                name, round(float(value), 1 if unit != "ratio" else 3), unit, round(conf, 2), method
+            )
 
     sag = _plane_weight(_SAGITTAL, off)
     fro = _plane_weight(_FRONTAL, off)
@@ -151,45 +175,116 @@ def measure(angles: Angles, sk: Skeleton, frame: BodyFrame, view: View, gravity:
     method3d = "3d-fused" if off > 20 else "3d-fused (side view)"
 
     put("trunk_inclination", v["trunk_inclination"], "deg", 0.95 * sag * grav * trunk_vis, method3d)
-    put("trunk_thigh_angle", v["trunk_thigh_angle"], "deg", 0.9 * sag * min(trunk_vis, leg_vis), method3d)
+    put(
+        "trunk_thigh_angle",
+        v["trunk_thigh_angle"],
+        "deg",
+        0.9 * sag * min(trunk_vis, leg_vis),
+        method3d,
+    )
     put("hip_extension", v["hip_extension"], "deg", 0.8 * sag * grav * leg_vis, method3d)
     put("knee_flexion", v["knee_flexion"], "deg", 0.85 * max(sag, 0.6) * leg_vis, "3d-fused")
     if "reach" in v:
-        hands = _seen(lm, "index") if lm.vis("left_index") > 0.3 or lm.vis("right_index") > 0.3 else 0.3
-        put("reach", v["reach"], "ratio", 0.7 * max(sag, 0.5) * grav * min(hands, leg_vis), "3d-fused")
+        hands = (
+            _seen(lm, "index") if lm.vis("left_index") > 0.3 or lm.vis("right_index") > 0.3 else 0.3
+        )
+        put(
+            "reach",
+            v["reach"],
+            "ratio",
+            0.7 * max(sag, 0.5) * grav * min(hands, leg_vis),
+            "3d-fused",
+        )
 
     side_contour = back is not None and back.lumbar_angle is not None
     if side_contour:
         contour = back.confidence
         sacrum = v["trunk_inclination"] - back.slopes.get("S2", 0.0)
         thigh_incl = v["hip_extension"]
-        put("hip_flexion", sacrum - thigh_incl - SACRUM_STANDING_DEG, "deg",
-            0.85 * sag * min(contour, leg_vis) * grav, "back-contour (sacrum vs thigh)")
-        put("lumbar_flexion", LORDOSIS_STANDING_DEG - back.lumbar_angle, "deg", 0.8 * sag * contour,
-            "back-contour")
+        put(
+            "hip_flexion",
+            sacrum - thigh_incl - SACRUM_STANDING_DEG,
+            "deg",
+            0.85 * sag * min(contour, leg_vis) * grav,
+            "back-contour (sacrum vs thigh)",
+        )
+        put(
+            "lumbar_flexion",
+            LORDOSIS_STANDING_DEG - back.lumbar_angle,
+            "deg",
+            0.8 * sag * contour,
+            "back-contour",
+        )
         if angles.upright:
             put("lumbar_lordosis", back.lumbar_angle, "deg", 0.8 * sag * contour, "back-contour")
-            put("thoracic_kyphosis", back.thoracic_angle, "deg", 0.75 * sag * contour, "back-contour")
-            put("pelvic_tilt", sacrum, "deg", 0.6 * sag * contour * grav, "back-contour (S2 tangent)")
+            put(
+                "thoracic_kyphosis",
+                back.thoracic_angle,
+                "deg",
+                0.75 * sag * contour,
+                "back-contour",
+            )
+            put(
+                "pelvic_tilt",
+                sacrum,
+                "deg",
+                0.6 * sag * contour * grav,
+                "back-contour (S2 tangent)",
+            )
     else:
-        put("hip_flexion", v["trunk_thigh_angle"], "deg", 0.4 * 0.9 * sag * min(trunk_vis, leg_vis),
-            "trunk-thigh (hip and lumbar not split)")
+        put(
+            "hip_flexion",
+            v["trunk_thigh_angle"],
+            "deg",
+            0.4 * 0.9 * sag * min(trunk_vis, leg_vis),
+            "trunk-thigh (hip and lumbar not split)",
+        )
 
     if angles.upright:
         head_vis = max(lm.vis("left_ear"), lm.vis("right_ear"))
-        put("head_forward", v["head_forward"], "deg", 0.75 * sag * grav * min(head_vis, trunk_vis), method3d)
+        put(
+            "head_forward",
+            v["head_forward"],
+            "deg",
+            0.75 * sag * grav * min(head_vis, trunk_vis),
+            method3d,
+        )
         put("sway", v["sway"], "%", 0.7 * sag * grav * leg_vis, method3d)
 
-    put("shoulder_level", v["shoulder_level"], "deg", 0.85 * fro * grav * _seen(lm, "shoulder"), "3d-fused")
+    put(
+        "shoulder_level",
+        v["shoulder_level"],
+        "deg",
+        0.85 * fro * grav * _seen(lm, "shoulder"),
+        "3d-fused",
+    )
     put("pelvis_level", v["pelvis_level"], "deg", 0.8 * fro * grav * _seen(lm, "hip"), "3d-fused")
     put("lateral_bend", v["lateral_bend"], "deg", 0.9 * fro * grav * trunk_vis, "3d-fused")
     if back is not None and back.spine_deviation is not None:
-        put("spine_deviation", back.spine_deviation, "%", 0.7 * fro * back.confidence, "silhouette-midline")
+        put(
+            "spine_deviation",
+            back.spine_deviation,
+            "%",
+            0.7 * fro * back.confidence,
+            "silhouette-midline",
+        )
     # rotation lives in depth: foreshortening of the shoulder line, MediaPipe for the sign
-    put("trunk_rotation", v["trunk_rotation"], "deg", 0.6 * tra * trunk_vis, "3d-fused (foreshortening)")
+    put(
+        "trunk_rotation",
+        v["trunk_rotation"],
+        "deg",
+        0.6 * tra * trunk_vis,
+        "3d-fused (foreshortening)",
+    )
     if off >= 45:
         square = 90.0 if view.yaw_deg % 360 < 180 else 270.0
-        put("pelvic_rotation", _wrap(square - view.yaw_deg), "deg", 0.6 * fro * _seen(lm, "hip"), "3d-fused")
+        put(
+            "pelvic_rotation",
+            _wrap(square - view.yaw_deg),
+            "deg",
+            0.6 * fro * _seen(lm, "hip"),
+            "3d-fused",
+        )
     return out
 
 
@@ -211,8 +306,12 @@ def _rotation_from_widths(lm: Landmarks, yaw_deg: float, mediapipe_rotation: flo
     yaw = math.radians(yaw_deg)
     hips = float(np.linalg.norm(lm.px("left_hip") - lm.px("right_hip")))
     shoulders = float(np.linalg.norm(lm.px("left_shoulder") - lm.px("right_shoulder")))
-    if abs(math.sin(yaw)) < 0.75 or hips < 1.0 or min(lm.vis(n) for n in (
-            "left_hip", "right_hip", "left_shoulder", "right_shoulder")) < 0.5:
+    if (
+        abs(math.sin(yaw)) < 0.75
+        or hips < 1.0
+        or min(lm.vis(n) for n in ("left_hip", "right_hip", "left_shoulder", "right_shoulder"))
+        < 0.5
+    ):
         return mediapipe_rotation
     k = min(1.0, shoulders / hips / SHOULDER_TO_HIP_PX * abs(math.sin(yaw)))
     a = math.degrees(math.asin(k))
@@ -224,9 +323,9 @@ def _rotation_from_widths(lm: Landmarks, yaw_deg: float, mediapipe_rotation: flo
 
 def _plane_weight(plane: str, off: float) -> float:
     """How well a plane is seen from ``off`` degrees away from the pure side view."""
-    if plane == _SAGITTAL:      # best from the side; from the front only depth shows it
+    if plane == _SAGITTAL:  # best from the side; from the front only depth shows it
         return float(np.clip(1.0 - max(0.0, off - 20.0) / 70.0 * 0.75, 0.25, 1.0))
-    if plane == _FRONTAL:       # best from the front or back
+    if plane == _FRONTAL:  # best from the front or back
         return float(np.clip(1.0 - max(0.0, 70.0 - off) / 70.0 * 0.75, 0.25, 1.0))
     return float(np.clip(0.6 + 0.4 * off / 90.0, 0.6, 1.0))  # transverse: shoulder width shows it
 
@@ -239,9 +338,10 @@ def _seen(lm: Landmarks, *parts: str) -> float:
 
 
 def _length(sk: Skeleton, a: str, b: str) -> float:
-    return float(np.mean([np.linalg.norm(sk.at(f"{s}_{a}") - sk.at(f"{s}_{b}")) for s in ("left", "right")]))
+    return float(
+        np.mean([np.linalg.norm(sk.at(f"{s}_{a}") - sk.at(f"{s}_{b}")) for s in ("left", "right")])
+    )
 
 
 def _wrap(deg: float) -> float:
     return (deg + 180.0) % 360.0 - 180.0
-

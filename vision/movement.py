@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import math
 
-from vision.measure import Angles
-from vision.types import Movement, MovementGuess, View
-from vision.view import off_side
+from backcare.vision.measure import Angles
+from backcare.vision.types import Movement, MovementGuess, View
+from backcare.vision.view import off_side
 
 
 def _rise(x: float, at: float, width: float) -> float:
@@ -74,9 +74,14 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
         Movement.ROTATION: twist,
     }
     lying = not on_feet and abs(incl) > 60
-    scores[Movement.STANDING] = max(0.0, 1.0 - max(scores.values())) * (0.2 if lying else 1.0 if on_feet else 0.5)
+    scores[Movement.STANDING] = max(0.0, 1.0 - max(scores.values())) * (
+        0.2 if lying else 1.0 if on_feet else 0.5
+    )
     total = sum(scores.values()) or 1.0
     probs = {m.value: round(s / total, 3) for m, s in scores.items()}
     best = max(scores, key=scores.get)
-    return MovementGuess(movement=best, confidence=round(probs[best.value] * (0.7 + 0.3 * view.confidence), 2),
-                         scores=probs)
+    return MovementGuess(
+        movement=best,
+        confidence=round(probs[best.value] * (0.7 + 0.3 * view.confidence), 2),
+        scores=probs,
+    )

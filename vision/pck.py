@@ -23,10 +23,22 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.types import INDEX, Landmarks
+from backcare.vision.types import INDEX, Landmarks
 
-COMMON = ("left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
-          "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle")
+COMMON = (
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
 THRESHOLD = 0.2
 MIN_LABELLED = 6
 PAD = 0.15  # top-down crop: the labelled box plus this share of its longer side
@@ -39,15 +51,17 @@ class Person:
 
     @property
     def torso(self) -> float | None:
-        diagonals = [np.linalg.norm(self.points[a] - self.points[b])
-                     for a, b in (("left_shoulder", "right_hip"), ("right_shoulder", "left_hip"))
-                     if a in self.points and b in self.points]
+        diagonals = [
+            np.linalg.norm(self.points[a] - self.points[b])
+            for a, b in (("left_shoulder", "right_hip"), ("right_shoulder", "left_hip"))
+            if a in self.points and b in self.points
+        ]
         return float(np.mean(diagonals)) if diagonals else None
 
 
 @dataclass(frozen=True)
 class ImageScore:
-    file: str          # dataset/filename
+    file: str  # dataset/filename
     detected: bool
     correct: int
     labelled: int
@@ -86,11 +100,11 @@ def _box(record: dict, points: dict[str, np.ndarray]) -> tuple[float, float, flo
 
 
 def _labelled(dataset: str, v: float, x: float, y: float) -> bool:
-    if dataset == "aic":          # 1 visible, 2 occluded, 3 not labelled
+    if dataset == "aic":  # 1 visible, 2 occluded, 3 not labelled
         return v in (1, 2)
-    if dataset == "mpii":         # 1 labelled, 0 not
+    if dataset == "mpii":  # 1 labelled, 0 not
         return v >= 1 and (x > 0 or y > 0)
-    return v > 0                  # COCO style: 0 not labelled
+    return v > 0  # COCO style: 0 not labelled
 
 
 def score_image(file: str, people: list[Person], landmarks: Landmarks | None) -> ImageScore:
@@ -100,7 +114,9 @@ def score_image(file: str, people: list[Person], landmarks: Landmarks | None) ->
     pred = {name: landmarks.pixel[INDEX[name]] for name in COMMON}
 
     def distance(p: Person) -> float:  # mean torso-normalised distance over its joints
-        return float(np.mean([np.linalg.norm(pred[n] - xy) for n, xy in p.points.items()])) / p.torso
+        return (
+            float(np.mean([np.linalg.norm(pred[n] - xy) for n, xy in p.points.items()])) / p.torso
+        )
 
     match = min(people, key=distance)
     limit = THRESHOLD * match.torso
@@ -110,7 +126,7 @@ def score_image(file: str, people: list[Person], landmarks: Landmarks | None) ->
 
 def evaluate(folder: Path, estimate, protocol: str = "top-down") -> list[ImageScore]:
     """Score ``estimate`` (RGB array -> Landmarks | None) on every labelled image or person."""
-    from vision.loading import load_image
+    from backcare.vision.loading import load_image
 
     scores = []
     for file, people in sorted(load_labels(folder).items()):
@@ -127,8 +143,14 @@ def evaluate(folder: Path, estimate, protocol: str = "top-down") -> list[ImageSc
             crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
             found = estimate(crop) if min(crop.shape[:2]) >= 32 else None
             if found is not None:  # back to the whole picture's pixels
-                found = Landmarks(found.pixel + np.array([x0, y0]), found.normalized, found.world,
-                                  found.visibility, found.presence, (w, h))
+                found = Landmarks(
+                    found.pixel + np.array([x0, y0]),
+                    found.normalized,
+                    found.world,
+                    found.visibility,
+                    found.presence,
+                    (w, h),
+                )
             scores.append(score_image(f"{file}#{k}", [person], found))
     return scores
 

@@ -19,8 +19,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 
-from vision.errors import PhotoRejected, Reason
-from vision.types import AnalysedPhoto
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.types import AnalysedPhoto
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,9 @@ def native_logs_wanted() -> bool:
     (BACKCARE_LOG_LEVEL, or the caller's root logger set to DEBUG)."""
     import os
 
-    return (os.environ.get("BACKCARE_LOG_LEVEL", "").strip().upper() == "DEBUG"
-            or logging.getLogger().isEnabledFor(logging.DEBUG))
+    return os.environ.get(
+        "BACKCARE_LOG_LEVEL", ""
+    ).strip().upper() == "DEBUG" or logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
 def silence_native_stderr() -> None:
@@ -67,7 +68,7 @@ def _init_worker(quiet_native: bool = True) -> None:
         silence_native_stderr()  # before mediapipe is imported: it logs on load
     import numpy as np
 
-    from vision.pose import PoseEstimator
+    from backcare.vision.pose import PoseEstimator
 
     try:  # MediaPipe and OpenCV each want every core; the pool already has one process per core
         import cv2
@@ -87,8 +88,8 @@ def _ping() -> int:
 
 def _work(data: bytes, annotate: bool) -> AnalysedPhoto:
     """Runs in a worker: bytes -> AnalysedPhoto, or PhotoRejected."""
-    from vision.analysis import analyse_image
-    from vision.loading import focal_35mm, load_image
+    from backcare.vision.analysis import analyse_image
+    from backcare.vision.loading import focal_35mm, load_image
 
     try:
         rgb = load_image(data)
@@ -109,8 +110,12 @@ class _Worker:
 
     @staticmethod
     def _start() -> ProcessPoolExecutor:
-        executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_init_worker, initargs=(not native_logs_wanted(),))
+        executor = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(not native_logs_wanted(),),
+        )
         executor.submit(_ping)  # start the process now, in the background
         return executor
 
@@ -147,7 +152,9 @@ class PoseService:
         self._free: queue.Queue[int] = queue.Queue()
         for i in range(workers):
             self._free.put(i)
-        self._threads = ThreadPoolExecutor(max_workers=max(4, 2 * workers), thread_name_prefix="vision")
+        self._threads = ThreadPoolExecutor(
+            max_workers=max(4, 2 * workers), thread_name_prefix="vision"
+        )
         self._closed = False
 
     def analyse(self, data: bytes, annotate: bool = True) -> AnalysedPhoto:
@@ -157,16 +164,22 @@ class PoseService:
         try:
             index = self._free.get(timeout=self.timeout_s)
         except queue.Empty:
-            raise PhotoRejected(Reason.TIMEOUT, f"no worker free within {self.timeout_s:.0f} s") from None
+            raise PhotoRejected(
+                Reason.TIMEOUT, f"no worker free within {self.timeout_s:.0f} s"
+            ) from None
         worker = self._workers[index]
         try:
             try:
                 future = worker.executor.submit(_work, bytes(data), annotate)
                 return future.result(timeout=max(0.1, self.timeout_s - (time.monotonic() - start)))
             except FutureTimeout:
-                log.warning("photo analysis timed out after %.0f s; replacing worker", self.timeout_s)
+                log.warning(
+                    "photo analysis timed out after %.0f s; replacing worker", self.timeout_s
+                )
                 worker.replace(kill=True)
-                raise PhotoRejected(Reason.TIMEOUT, f"analysis took over {self.timeout_s:.0f} s") from None
+                raise PhotoRejected(
+                    Reason.TIMEOUT, f"analysis took over {self.timeout_s:.0f} s"
+                ) from None
             except BrokenProcessPool:
                 log.warning("vision worker died; replacing it")
                 worker.replace(kill=False)
@@ -179,8 +192,11 @@ class PoseService:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads, self.analyse, data, annotate)
 
-    def analyse_many(self, photos: list[bytes], annotate: bool = True) -> list[AnalysedPhoto | PhotoRejected]:
+    def analyse_many(
+        self, photos: list[bytes], annotate: bool = True
+    ) -> list[AnalysedPhoto | PhotoRejected]:
         """Analyse several photos in parallel; each result is the analysis or its refusal."""
+
         def one(data: bytes) -> AnalysedPhoto | PhotoRejected:
             try:
                 return self.analyse(data, annotate)

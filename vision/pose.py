@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vision.types import Landmarks
+from backcare.vision.types import Landmarks
 
 _GRAPH = "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb"
 _OUTPUTS = ["pose_landmarks", "pose_world_landmarks", "segmentation_mask", "pose_detections"]
@@ -53,9 +53,12 @@ class PoseEstimator:
     half of those misses with similar accuracy.
     """
 
-    def __init__(self, min_detection_confidence: float = 0.5,
-                 fallback_confidence: float | None = 0.1,
-                 min_landmark_confidence: float = 0.5):
+    def __init__(
+        self,
+        min_detection_confidence: float = 0.5,
+        fallback_confidence: float | None = 0.1,
+        min_landmark_confidence: float = 0.5,
+    ):
         self._graphs = [_make_graph(min_detection_confidence, min_landmark_confidence)]
         self._fallback_confidence = fallback_confidence
         self._min_landmark_confidence = min_landmark_confidence
@@ -68,7 +71,9 @@ class PoseEstimator:
         out = _run(self._graphs[0], rgb)
         if out.landmarks is None and self._fallback_confidence is not None:
             if len(self._graphs) == 1:  # built on first need: most workers never need it
-                self._graphs.append(_make_graph(self._fallback_confidence, self._min_landmark_confidence))
+                self._graphs.append(
+                    _make_graph(self._fallback_confidence, self._min_landmark_confidence)
+                )
             second = _run(self._graphs[1], rgb)
             if second.landmarks is not None:
                 return PoseOutput(second.landmarks, second.mask, second.detections, fallback=True)
@@ -102,8 +107,7 @@ def _make_graph(detection: float, landmark: float):
         },
         calculator_params={
             "posedetectioncpu__TensorsToDetectionsCalculator.min_score_thresh": detection,
-            "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__ThresholdingCalculator.threshold":
-                landmark,
+            "poselandmarkbyroicpu__tensorstoposelandmarksandsegmentation__ThresholdingCalculator.threshold": landmark,
         },
         outputs=_OUTPUTS,
     )
@@ -115,13 +119,27 @@ def _run(graph, rgb: np.ndarray) -> PoseOutput:
     detections = _detections(result.pose_detections, width, height)
     if result.pose_landmarks is None or result.pose_world_landmarks is None:
         return PoseOutput(None, None, detections)
-    image_points = np.array([(p.x, p.y, p.z, p.visibility, p.presence) for p in result.pose_landmarks.landmark],
-                            dtype=np.float64)
-    norm, visibility, presence = image_points[:, :3].copy(), image_points[:, 3].copy(), image_points[:, 4].copy()
-    world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64)
+    image_points = np.array(
+        [(p.x, p.y, p.z, p.visibility, p.presence) for p in result.pose_landmarks.landmark],
+        dtype=np.float64,
+    )
+    norm, visibility, presence = (
+        image_points[:, :3].copy(),
+        image_points[:, 3].copy(),
+        image_points[:, 4].copy(),
+    )
+    world = np.array(
+        [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64
+    )
     pixel = norm[:, :2] * np.array([width, height], dtype=np.float64)
-    landmarks = Landmarks(pixel=pixel, normalized=norm, world=world, visibility=visibility,
-                          presence=presence, image_size=(width, height))
+    landmarks = Landmarks(
+        pixel=pixel,
+        normalized=norm,
+        world=world,
+        visibility=visibility,
+        presence=presence,
+        image_size=(width, height),
+    )
     mask = None
     if result.segmentation_mask is not None:  # the packet's buffer is reused: copy it
         mask = np.array(result.segmentation_mask, dtype=np.float32, copy=True)

@@ -11,28 +11,32 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vision.errors import PhotoRejected, Reason
-from vision.pose import Detection
-from vision.types import INDEX, Landmarks
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.pose import Detection
+from backcare.vision.types import INDEX, Landmarks
 
 
 @dataclass(frozen=True)
 class Limits:
-    min_brightness: float = 70.0        # the person's brightest parts (95th percentile luma, 0-255):
-                                        # dark clothes are fine, an underexposed body is not
-    min_image_brightness: float = 22.0  # the whole picture: nearly black, say so before anything else
-    min_sharpness: float = 30.0         # Laplacian variance of the person at 256 px tall (sharp
-                                        # studio photos read 70-2000; a blur of 2% of body height ~10)
-    min_person_frac: float = 0.35       # the body's extent / the picture's, along its longer axis
-                                        # (the detector itself misses people under ~25%)
-    min_person_px: float = 160.0        # ... and at least this many pixels
-    second_person_score: float = 0.5    # detector confidence for "another person"
-    second_person_size: float = 0.35    # ... at least this fraction of the main person's size
-    max_roll_deg: float = 15.0          # camera tilt
-    min_distance_m: float = 1.3         # camera to hips when the lens is known (EXIF);
-    min_distance_guess_m: float = 0.9   # ... when a phone's main camera is assumed (the file did not say)
-    part_presence: float = 0.75         # MediaPipe's "inside the picture" probability
-    edge_margin: float = 0.015          # a landmark this close to the border counts as cut
+    min_brightness: float = 70.0  # the person's brightest parts (95th percentile luma, 0-255):
+    # dark clothes are fine, an underexposed body is not
+    min_image_brightness: float = (
+        22.0  # the whole picture: nearly black, say so before anything else
+    )
+    min_sharpness: float = 30.0  # Laplacian variance of the person at 256 px tall (sharp
+    # studio photos read 70-2000; a blur of 2% of body height ~10)
+    min_person_frac: float = 0.35  # the body's extent / the picture's, along its longer axis
+    # (the detector itself misses people under ~25%)
+    min_person_px: float = 160.0  # ... and at least this many pixels
+    second_person_score: float = 0.5  # detector confidence for "another person"
+    second_person_size: float = 0.35  # ... at least this fraction of the main person's size
+    max_roll_deg: float = 15.0  # camera tilt
+    min_distance_m: float = 1.3  # camera to hips when the lens is known (EXIF);
+    min_distance_guess_m: float = (
+        0.9  # ... when a phone's main camera is assumed (the file did not say)
+    )
+    part_presence: float = 0.75  # MediaPipe's "inside the picture" probability
+    edge_margin: float = 0.015  # a landmark this close to the border counts as cut
 
 
 LIMITS = Limits()
@@ -77,12 +81,15 @@ def sharpness(gray: np.ndarray, box: tuple[int, int, int, int] | None = None) ->
     if gray.size == 0:
         return 0.0
     scale = 256.0 / max(1, gray.shape[0])
-    small = cv2.resize(gray, (max(8, round(gray.shape[1] * scale)), 256), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        gray, (max(8, round(gray.shape[1] * scale)), 256), interpolation=cv2.INTER_AREA
+    )
     return float(cv2.Laplacian(small, cv2.CV_32F).var())
 
 
-def check_exposure_and_focus(gray: np.ndarray, mask: np.ndarray | None, lm: Landmarks,
-                             limits: Limits = LIMITS) -> dict[str, float]:
+def check_exposure_and_focus(
+    gray: np.ndarray, mask: np.ndarray | None, lm: Landmarks, limits: Limits = LIMITS
+) -> dict[str, float]:
     box = person_box(lm)
     x0, y0, x1, y1 = box
     region = gray[y0:y1, x0:x1]
@@ -98,17 +105,23 @@ def check_exposure_and_focus(gray: np.ndarray, mask: np.ndarray | None, lm: Land
         raise PhotoRejected(Reason.TOO_DARK, f"person's brightness {bright:.0f}/255")
     sharp = sharpness(gray, box)
     if sharp < limits.min_sharpness:
-        raise PhotoRejected(Reason.BLURRED, f"sharpness {sharp:.0f}, need {limits.min_sharpness:.0f}")
+        raise PhotoRejected(
+            Reason.BLURRED, f"sharpness {sharp:.0f}, need {limits.min_sharpness:.0f}"
+        )
     return {"brightness": round(bright, 1), "sharpness": round(sharp, 1)}
 
 
-def check_people(detections: tuple[Detection, ...], lm: Landmarks | None, limits: Limits = LIMITS) -> None:
+def check_people(
+    detections: tuple[Detection, ...], lm: Landmarks | None, limits: Limits = LIMITS
+) -> None:
     """Refuse when the detector saw a second person of comparable size."""
     if len(detections) < 2:
         return
     if lm is not None:  # the tracked person is the detection nearest the landmarks' hips
         hips = (lm.px("left_hip") + lm.px("right_hip")) / 2
-        main = min(detections, key=lambda d: float(np.hypot(d.centre[0] - hips[0], d.centre[1] - hips[1])))
+        main = min(
+            detections, key=lambda d: float(np.hypot(d.centre[0] - hips[0], d.centre[1] - hips[1]))
+        )
     else:
         main = detections[0]
     for other in detections:
@@ -145,8 +158,9 @@ def _outside(lm: Landmarks, name: str, limits: Limits) -> bool:
 
 def check_tilt(roll_deg: float, gravity_source: str, limits: Limits = LIMITS) -> None:
     """The camera's roll, when the room's verticals or standing legs vouch for it."""
-    if abs(roll_deg) > limits.max_roll_deg and ("room" in gravity_source or "legs" in gravity_source
-                                                or "balance" in gravity_source):
+    if abs(roll_deg) > limits.max_roll_deg and (
+        "room" in gravity_source or "legs" in gravity_source or "balance" in gravity_source
+    ):
         raise PhotoRejected(Reason.TILTED, f"camera tilted {roll_deg:+.0f} deg")
 
 

@@ -29,21 +29,20 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from vision.types import INDEX, LANDMARK_NAMES, Landmarks
+from backcare.vision.types import INDEX, LANDMARK_NAMES, Landmarks
 
 
 @dataclass(frozen=True)
 class SynthPose:
     """Pose parameters in degrees (all 0 = standing straight, arms hanging)."""
 
-    hip_flexion: float = 0.0      # trunk forward about the hip axis (+ flexion, - extension)
+    hip_flexion: float = 0.0  # trunk forward about the hip axis (+ flexion, - extension)
     thigh_tilt: float | None = None  # legs tilted backward about the ankles; None = as a person
-                                     # balances (centre of mass 3 cm ahead of the mid-foot)
+    # balances (centre of mass 3 cm ahead of the mid-foot)
     knee_flexion: float = 0.0
-    lateral_bend: float = 0.0     # trunk to the person's left (+)
-    trunk_rotation: float = 0.0   # shoulders turned to the person's left (+) about the trunk axis
+    lateral_bend: float = 0.0  # trunk to the person's left (+)
+    trunk_rotation: float = 0.0  # shoulders turned to the person's left (+) about the trunk axis
     pelvic_rotation: float = 0.0  # whole body turned to the left (+) about the vertical
-
 
 
 @dataclass(frozen=True)
@@ -51,8 +50,8 @@ class SynthCamera:
     yaw: float = 0.0
     pitch: float = 0.0
     roll: float = 0.0
-    distance: float = 2.3         # metres from the body's centre
-    focal_35mm: float = 26.0      # a phone's main camera
+    distance: float = 2.3  # metres from the body's centre
+    focal_35mm: float = 26.0  # a phone's main camera
     width: int = 720
     height: int = 1280
 
@@ -66,8 +65,8 @@ class SynthCamera:
 class SynthShot:
     landmarks: Landmarks
     truth: dict[str, float]
-    body_points: np.ndarray               # (33, 3) true body-frame points
-    camera_rotation: np.ndarray           # rows: camera x (right), y (down), z (forward) in body frame
+    body_points: np.ndarray  # (33, 3) true body-frame points
+    camera_rotation: np.ndarray  # rows: camera x (right), y (down), z (forward) in body frame
     focal: float
     extras: dict = field(default_factory=dict)
 
@@ -75,17 +74,29 @@ class SynthShot:
 # Standing skeleton of a 1.75 m adult in body coordinates (x left, y forward, z up).
 _H = 1.75
 _STANDING = {
-    "nose": (0.0, 0.10, 0.935), "left_eye_inner": (0.015, 0.085, 0.945), "left_eye": (0.032, 0.08, 0.946),
-    "left_eye_outer": (0.048, 0.072, 0.945), "right_eye_inner": (-0.015, 0.085, 0.945),
-    "right_eye": (-0.032, 0.08, 0.946), "right_eye_outer": (-0.048, 0.072, 0.945),
-    "left_ear": (0.075, 0.0, 0.93), "right_ear": (-0.075, 0.0, 0.93),
-    "mouth_left": (0.025, 0.085, 0.905), "mouth_right": (-0.025, 0.085, 0.905),
-    "left_shoulder": (0.105, 0.0, 0.818), "right_shoulder": (-0.105, 0.0, 0.818),
-    "left_hip": (0.055, 0.0, 0.53), "right_hip": (-0.055, 0.0, 0.53),
-    "left_knee": (0.055, 0.01, 0.285), "right_knee": (-0.055, 0.01, 0.285),
-    "left_ankle": (0.055, 0.0, 0.039), "right_ankle": (-0.055, 0.0, 0.039),
-    "left_heel": (0.055, -0.035, 0.01), "right_heel": (-0.055, -0.035, 0.01),
-    "left_foot_index": (0.07, 0.115, 0.01), "right_foot_index": (-0.07, 0.115, 0.01),
+    "nose": (0.0, 0.10, 0.935),
+    "left_eye_inner": (0.015, 0.085, 0.945),
+    "left_eye": (0.032, 0.08, 0.946),
+    "left_eye_outer": (0.048, 0.072, 0.945),
+    "right_eye_inner": (-0.015, 0.085, 0.945),
+    "right_eye": (-0.032, 0.08, 0.946),
+    "right_eye_outer": (-0.048, 0.072, 0.945),
+    "left_ear": (0.075, 0.0, 0.93),
+    "right_ear": (-0.075, 0.0, 0.93),
+    "mouth_left": (0.025, 0.085, 0.905),
+    "mouth_right": (-0.025, 0.085, 0.905),
+    "left_shoulder": (0.105, 0.0, 0.818),
+    "right_shoulder": (-0.105, 0.0, 0.818),
+    "left_hip": (0.055, 0.0, 0.53),
+    "right_hip": (-0.055, 0.0, 0.53),
+    "left_knee": (0.055, 0.01, 0.285),
+    "right_knee": (-0.055, 0.01, 0.285),
+    "left_ankle": (0.055, 0.0, 0.039),
+    "right_ankle": (-0.055, 0.0, 0.039),
+    "left_heel": (0.055, -0.035, 0.01),
+    "right_heel": (-0.055, -0.035, 0.01),
+    "left_foot_index": (0.07, 0.115, 0.01),
+    "right_foot_index": (-0.07, 0.115, 0.01),
 }
 _ARM = (0.186, 0.146, 0.06)  # upper arm, forearm, wrist to fingertip, fractions of height
 
@@ -118,24 +129,35 @@ def pose_points(pose: SynthPose) -> np.ndarray:
 BALANCE_AHEAD_M = 0.03
 # Dempster via Winter (2009): (from, to, mass fraction, centre fraction from "from")
 _MASSES = (
-    ("shoulder_mid", "hip_mid", 0.497, 0.5), ("left_shoulder", "left_elbow", 0.028, 0.436),
-    ("right_shoulder", "right_elbow", 0.028, 0.436), ("left_elbow", "left_wrist", 0.016, 0.43),
-    ("right_elbow", "right_wrist", 0.016, 0.43), ("left_wrist", "left_index", 0.006, 0.5),
-    ("right_wrist", "right_index", 0.006, 0.5), ("left_hip", "left_knee", 0.1, 0.433),
-    ("right_hip", "right_knee", 0.1, 0.433), ("left_knee", "left_ankle", 0.0465, 0.433),
-    ("right_knee", "right_ankle", 0.0465, 0.433), ("left_heel", "left_foot_index", 0.0145, 0.5),
-    ("right_heel", "right_foot_index", 0.0145, 0.5), ("nose", "nose", 0.081, 0.0),
+    ("shoulder_mid", "hip_mid", 0.497, 0.5),
+    ("left_shoulder", "left_elbow", 0.028, 0.436),
+    ("right_shoulder", "right_elbow", 0.028, 0.436),
+    ("left_elbow", "left_wrist", 0.016, 0.43),
+    ("right_elbow", "right_wrist", 0.016, 0.43),
+    ("left_wrist", "left_index", 0.006, 0.5),
+    ("right_wrist", "right_index", 0.006, 0.5),
+    ("left_hip", "left_knee", 0.1, 0.433),
+    ("right_hip", "right_knee", 0.1, 0.433),
+    ("left_knee", "left_ankle", 0.0465, 0.433),
+    ("right_knee", "right_ankle", 0.0465, 0.433),
+    ("left_heel", "left_foot_index", 0.0145, 0.5),
+    ("right_heel", "right_foot_index", 0.0145, 0.5),
+    ("nose", "nose", 0.081, 0.0),
 )
 
 
 def _balance_offset(pts: np.ndarray) -> float:
     """How far (m) the centre of mass lies ahead of the middle of the feet."""
+
     def at(name):
         if name.endswith("_mid"):
             return (pts[INDEX["left_" + name[:-4]]] + pts[INDEX["right_" + name[:-4]]]) / 2
         return pts[INDEX[name]]
+
     com = sum(m * (at(a) + f * (at(b) - at(a))) for a, b, m, f in _MASSES)
-    feet = np.mean([at(n) for n in ("left_heel", "left_foot_index", "right_heel", "right_foot_index")], axis=0)
+    feet = np.mean(
+        [at(n) for n in ("left_heel", "left_foot_index", "right_heel", "right_foot_index")], axis=0
+    )
     return float(com[1] - feet[1])
 
 
@@ -164,7 +186,13 @@ def _posed(pose: SynthPose) -> np.ndarray:
     upper = [n for n in _STANDING if n not in pts and "hip" not in n]
     for name in upper:
         rel = base[name] - base_hip
-        if name.endswith("shoulder") or name in ("nose",) or "eye" in name or "ear" in name or "mouth" in name:
+        if (
+            name.endswith("shoulder")
+            or name in ("nose",)
+            or "eye" in name
+            or "ear" in name
+            or "mouth" in name
+        ):
             rel = axial @ rel
         pts[name] = hip_mid + trunk_rot @ rel
     # arms hang straight down from the shoulders (gravity), slightly forward of the body
@@ -188,13 +216,28 @@ def _posed(pose: SynthPose) -> np.ndarray:
 
 # Parent of each landmark in a tree rooted between the hips ("" = the root), in walking order.
 _PARENT: dict[str, str] = {
-    "left_hip": "", "right_hip": "", "left_knee": "left_hip", "right_knee": "right_hip",
-    "left_ankle": "left_knee", "right_ankle": "right_knee", "left_heel": "left_ankle",
-    "right_heel": "right_ankle", "left_foot_index": "left_ankle", "right_foot_index": "right_ankle",
-    "left_shoulder": "left_hip", "right_shoulder": "right_hip", "left_elbow": "left_shoulder",
-    "right_elbow": "right_shoulder", "left_wrist": "left_elbow", "right_wrist": "right_elbow",
-    **{f"{side}_{part}": f"{side}_wrist" for side in ("left", "right") for part in ("index", "pinky", "thumb")},
-    **{name: "left_shoulder" for name in LANDMARK_NAMES[:11]},  # the face rides on the shoulders
+    "left_hip": "",
+    "right_hip": "",
+    "left_knee": "left_hip",
+    "right_knee": "right_hip",
+    "left_ankle": "left_knee",
+    "right_ankle": "right_knee",
+    "left_heel": "left_ankle",
+    "right_heel": "right_ankle",
+    "left_foot_index": "left_ankle",
+    "right_foot_index": "right_ankle",
+    "left_shoulder": "left_hip",
+    "right_shoulder": "right_hip",
+    "left_elbow": "left_shoulder",
+    "right_elbow": "right_shoulder",
+    "left_wrist": "left_elbow",
+    "right_wrist": "right_elbow",
+    **{
+        f"{side}_{part}": f"{side}_wrist"
+        for side in ("left", "right")
+        for part in ("index", "pinky", "thumb")
+    },
+    **dict.fromkeys(LANDMARK_NAMES[:11], "left_shoulder"),  # the face rides on the shoulders
 }
 
 
@@ -212,7 +255,9 @@ def _flatten(points: np.ndarray, gain: float) -> np.ndarray:
         tilt = math.atan2(bone[2], flat) * gain
         length = float(np.linalg.norm(bone))
         direction = bone[:2] / flat if flat > 1e-9 else np.zeros(2)
-        out[i] = new_start + np.array([*(direction * length * math.cos(tilt)), length * math.sin(tilt)])
+        out[i] = new_start + np.array(
+            [*(direction * length * math.cos(tilt)), length * math.sin(tilt)]
+        )
     return out
 
 
@@ -231,8 +276,15 @@ def camera_rotation(cam: SynthCamera) -> np.ndarray:
     return np.array([right, -up, forward])
 
 
-def shoot(pose: SynthPose, cam: SynthCamera, *, depth_gain: float = 1.0, depth_noise_m: float = 0.0,
-          pixel_noise: float = 0.0, seed: int = 0) -> SynthShot:
+def shoot(
+    pose: SynthPose,
+    cam: SynthCamera,
+    *,
+    depth_gain: float = 1.0,
+    depth_noise_m: float = 0.0,
+    pixel_noise: float = 0.0,
+    seed: int = 0,
+) -> SynthShot:
     """Photograph ``pose`` with ``cam``; return MediaPipe-like landmarks and the truth."""
     rng = np.random.default_rng(seed)
     body = pose_points(pose)
@@ -240,14 +292,22 @@ def shoot(pose: SynthPose, cam: SynthCamera, *, depth_gain: float = 1.0, depth_n
     lo, hi = body.min(0), body.max(0)
     target = (lo + hi) / 2
     a, e = math.radians(cam.yaw), math.radians(cam.pitch)
-    position = target + cam.distance * np.array([-math.cos(a) * math.cos(e), math.sin(a) * math.cos(e),
-                                                 math.sin(e)])
+    position = target + cam.distance * np.array(
+        [-math.cos(a) * math.cos(e), math.sin(a) * math.cos(e), math.sin(e)]
+    )
     cam_pts = (body - position) @ rot.T  # x right, y down, z forward
     f = cam.focal
-    pixel = np.stack([cam.width / 2 + f * cam_pts[:, 0] / cam_pts[:, 2],
-                      cam.height / 2 + f * cam_pts[:, 1] / cam_pts[:, 2]], axis=1)
-    torso = np.linalg.norm((body[INDEX["left_shoulder"]] + body[INDEX["right_shoulder"]]) / 2
-                           - (body[INDEX["left_hip"]] + body[INDEX["right_hip"]]) / 2)
+    pixel = np.stack(
+        [
+            cam.width / 2 + f * cam_pts[:, 0] / cam_pts[:, 2],
+            cam.height / 2 + f * cam_pts[:, 1] / cam_pts[:, 2],
+        ],
+        axis=1,
+    )
+    torso = np.linalg.norm(
+        (body[INDEX["left_shoulder"]] + body[INDEX["right_shoulder"]]) / 2
+        - (body[INDEX["left_hip"]] + body[INDEX["right_hip"]]) / 2
+    )
     if pixel_noise:
         torso_px = f * torso / cam.distance
         pixel = pixel + rng.normal(0, pixel_noise * torso_px, pixel.shape)
@@ -255,13 +315,28 @@ def shoot(pose: SynthPose, cam: SynthCamera, *, depth_gain: float = 1.0, depth_n
     world = _flatten((body - hip_mid) @ rot.T, depth_gain)
     if depth_noise_m:
         world[:, 2] += rng.normal(0, depth_noise_m, len(world))
-    normalized = np.column_stack([pixel[:, 0] / cam.width, pixel[:, 1] / cam.height,
-                                  world[:, 2] * f / cam.distance / cam.width])
+    normalized = np.column_stack(
+        [
+            pixel[:, 0] / cam.width,
+            pixel[:, 1] / cam.height,
+            world[:, 2] * f / cam.distance / cam.width,
+        ]
+    )
     ones = np.ones(len(body))
-    landmarks = Landmarks(pixel=pixel, normalized=normalized, world=world, visibility=ones * 0.99,
-                          presence=ones * 0.99, image_size=(cam.width, cam.height))
-    hip_camera = (hip_mid - position) @ rot.T  # where the hip centre truly is, for checking distances
-    return SynthShot(landmarks, truth_angles(body), body, rot, f, extras={"hip_centre_camera": hip_camera})
+    landmarks = Landmarks(
+        pixel=pixel,
+        normalized=normalized,
+        world=world,
+        visibility=ones * 0.99,
+        presence=ones * 0.99,
+        image_size=(cam.width, cam.height),
+    )
+    hip_camera = (
+        hip_mid - position
+    ) @ rot.T  # where the hip centre truly is, for checking distances
+    return SynthShot(
+        landmarks, truth_angles(body), body, rot, f, extras={"hip_centre_camera": hip_camera}
+    )
 
 
 def _sag(v: np.ndarray) -> float:
@@ -274,6 +349,7 @@ def truth_angles(body: np.ndarray) -> dict[str, float]:
 
     Same definitions as vision/measure.py, evaluated on the exact skeleton.
     """
+
     def mid(name):
         return (body[INDEX[f"left_{name}"]] + body[INDEX[f"right_{name}"]]) / 2
 

@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
-from vision.geometry import BodyFrame, Gravity, Skeleton
-from vision.types import View, ViewKind
+from backcare.vision.geometry import BodyFrame, Gravity, Skeleton
+from backcare.vision.types import View, ViewKind
 
-SIDE_WITHIN = 25.0    # degrees off the pure side view still called "side"
-FRONT_WITHIN = 25.0   # degrees off the pure front/back view still called "front"/"back"
+SIDE_WITHIN = 25.0  # degrees off the pure side view still called "side"
+FRONT_WITHIN = 25.0  # degrees off the pure front/back view still called "front"/"back"
 
 
 def estimate_view(sk: Skeleton, frame: BodyFrame, gravity: Gravity) -> View:
@@ -19,7 +19,9 @@ def estimate_view(sk: Skeleton, frame: BodyFrame, gravity: Gravity) -> View:
     # the ray from the hips back to the camera (the camera sits at the origin)
     to_camera = -sk.origin / max(float(np.linalg.norm(sk.origin)), 1e-9)
     right = -frame.left
-    yaw = math.degrees(math.atan2(float(to_camera @ frame.forward), float(to_camera @ right))) % 360.0
+    yaw = (
+        math.degrees(math.atan2(float(to_camera @ frame.forward), float(to_camera @ right))) % 360.0
+    )
     pitch = math.degrees(math.asin(float(np.clip(to_camera @ frame.up, -1, 1))))
     roll = math.degrees(math.atan2(-float(gravity.down[0]), float(gravity.down[1])))
     kind = view_kind(yaw)
@@ -30,8 +32,14 @@ def estimate_view(sk: Skeleton, frame: BodyFrame, gravity: Gravity) -> View:
     confidence = float(np.clip(0.5 + margin / 30.0, 0.5, 1.0)) * (0.6 + 0.4 * gravity.confidence)
     if frame.swapped:
         confidence *= 0.8
-    return View(kind=kind, yaw_deg=round(yaw, 1), pitch_deg=round(pitch, 1), roll_deg=round(roll, 1),
-                facing=facing, confidence=round(confidence, 2))
+    return View(
+        kind=kind,
+        yaw_deg=round(yaw, 1),
+        pitch_deg=round(pitch, 1),
+        roll_deg=round(roll, 1),
+        facing=facing,
+        confidence=round(confidence, 2),
+    )
 
 
 def off_side(yaw: float) -> float:
@@ -55,7 +63,9 @@ def _facing(kind: ViewKind, frame: BodyFrame) -> str:
     return "toward" if frame.forward[2] < 0 else "away"
 
 
-def scene_roll(rgb: np.ndarray, person_mask: np.ndarray | None = None) -> tuple[float, float] | None:
+def scene_roll(
+    rgb: np.ndarray, person_mask: np.ndarray | None = None
+) -> tuple[float, float] | None:
     """Camera roll from the room: the median lean of long, near-vertical edges (door and
     window frames, wall corners, furniture) away from the person. Returns (roll in degrees,
     + when verticals lean to the image's right; its sigma) or None without enough lines."""
@@ -63,15 +73,24 @@ def scene_roll(rgb: np.ndarray, person_mask: np.ndarray | None = None) -> tuple[
 
     h, w = rgb.shape[:2]
     scale = 360.0 / max(h, w)  # coarse is enough for a median angle, and fast
-    small = cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+    )
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(gray, 60, 160)
     if person_mask is not None:
-        body = cv2.resize((person_mask > 0.3).astype(np.uint8), (small.shape[1], small.shape[0]),
-                          interpolation=cv2.INTER_NEAREST)
-        edges[cv2.dilate(body, np.ones((5, 5), np.uint8)) > 0] = 0  # the body's own edges lean with it
+        body = cv2.resize(
+            (person_mask > 0.3).astype(np.uint8),
+            (small.shape[1], small.shape[0]),
+            interpolation=cv2.INTER_NEAREST,
+        )
+        edges[cv2.dilate(body, np.ones((5, 5), np.uint8)) > 0] = (
+            0  # the body's own edges lean with it
+        )
     min_len = 0.15 * min(small.shape[:2])
-    lines = cv2.HoughLinesP(edges, 1, np.pi / 360, threshold=30, minLineLength=min_len, maxLineGap=2)
+    lines = cv2.HoughLinesP(
+        edges, 1, np.pi / 360, threshold=30, minLineLength=min_len, maxLineGap=2
+    )
     if lines is None:
         return None
     x1, y1, x2, y2 = (lines[:, 0, k].astype(float) for k in range(4))

@@ -1,14 +1,19 @@
 """The medical interview: interview.yaml as validated data, answers, scores, facts, red flags.
 
-    load_interview(path) -> Interview          validated; DataFileError names file, line, field
-    InterviewRegistry(path)                    current / reload() / get(digest)
-    validate_answer(question, raw) -> value    or AnswerError(key, **params)
-    load_answers(path, interview) -> answers   or AnswersError (by question id)
-    derive(interview, answers) -> InterviewResult(facts, false_facts, scores, red_flags, profile)
+load_interview(path) -> Interview          validated; DataFileError names file, line, field
+InterviewRegistry(path)                    current / reload() / get(digest)
+validate_answer(question, raw) -> value    or AnswerError(key, **params)
+load_answers(path, interview) -> answers   or AnswersError (by question id)
+derive(interview, answers) -> InterviewResult(facts, false_facts, scores, red_flags, profile)
 """
 
 from backcare.interview.answers import (
-    ANSWER_ERRORS, AnswerError, AnswersError, load_answers, validate_answer, validate_answers,
+    ANSWER_ERRORS,
+    AnswerError,
+    AnswersError,
+    load_answers,
+    validate_answer,
+    validate_answers,
 )
 from backcare.interview.conditions import evaluate
 from backcare.interview.derive import InterviewResult, Profile, derive, most_urgent, red_flags_now
@@ -19,8 +24,30 @@ from backcare.interview.registry import InterviewRegistry
 from backcare.interview.scoring import compute_scores
 
 __all__ = [
-    "ANSWER_ERRORS", "AnswerError", "AnswersError", "Interview", "InterviewRegistry", "InterviewResult",
-    "Option", "Profile", "Question", "RedFlagRule", "Section", "compute_scores", "derive", "evaluate",
-    "is_shown", "load_answers", "load_interview", "loads_interview", "most_urgent", "next_question",
-    "parse_interview", "red_flags_now", "remaining", "validate_answer", "validate_answers", "walk",
+    "ANSWER_ERRORS",
+    "AnswerError",
+    "AnswersError",
+    "Interview",
+    "InterviewRegistry",
+    "InterviewResult",
+    "Option",
+    "Profile",
+    "Question",
+    "RedFlagRule",
+    "Section",
+    "compute_scores",
+    "derive",
+    "evaluate",
+    "is_shown",
+    "load_answers",
+    "load_interview",
+    "loads_interview",
+    "most_urgent",
+    "next_question",
+    "parse_interview",
+    "red_flags_now",
+    "remaining",
+    "validate_answer",
+    "validate_answers",
+    "walk",
 ]

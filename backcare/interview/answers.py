@@ -16,8 +16,9 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from backcare.interview.model import CHOICE_TYPES, Interview, Question
 from backcare.yamlfile import DataFileError, Problem, line_of, load
@@ -39,8 +40,24 @@ ANSWER_ERRORS: dict[str, str] = {
 YES = {"yes", "y", "true", "1", "はい", "うん", "ええ"}
 NO = {"no", "n", "false", "0", "いいえ", "いえ", "ううん"}
 # Words people type after a number; the question's own unit is stripped too.
-UNIT_WORDS = ("cm", "kg", "years", "year", "yrs", "y", "hours", "hour", "hrs", "h", "minutes", "min",
-              "歳", "才", "時間", "分")
+UNIT_WORDS = (
+    "cm",
+    "kg",
+    "years",
+    "year",
+    "yrs",
+    "y",
+    "hours",
+    "hour",
+    "hrs",
+    "h",
+    "minutes",
+    "min",
+    "歳",
+    "才",
+    "時間",
+    "分",
+)
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
@@ -70,7 +87,11 @@ def validate_answer(question: Question, raw: Any) -> Any:
     """The stored value for ``raw``, or AnswerError. ``None``/"" skips an optional question."""
     if isinstance(raw, str):
         _refuse_controls(raw, allow_newlines=question.type == "text")
-    if raw is None or (isinstance(raw, str) and not raw.strip()) or (isinstance(raw, (list, tuple)) and not raw):
+    if (
+        raw is None
+        or (isinstance(raw, str) and not raw.strip())
+        or (isinstance(raw, (list, tuple)) and not raw)
+    ):
         if question.required:
             raise AnswerError("answer.empty")
         return None
@@ -92,7 +113,9 @@ def validate_answer(question: Question, raw: Any) -> Any:
 
 def _refuse_controls(raw: str, allow_newlines: bool) -> None:
     for ch in raw:
-        if ch in BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and not (allow_newlines and ch == "\n")):
+        if ch in BIDI_CONTROLS or (
+            unicodedata.category(ch) == "Cc" and not (allow_newlines and ch == "\n")
+        ):
             raise AnswerError("answer.control_characters")
 
 
@@ -125,7 +148,9 @@ def parse_number(question: Question, raw: Any) -> float:
     if isinstance(raw, str):
         text = unicodedata.normalize("NFKC", raw).strip().casefold()
         units = [u.casefold() for u in (question.unit or {}).values()] + list(UNIT_WORDS)
-        for unit in sorted({unicodedata.normalize("NFKC", u) for u in units}, key=len, reverse=True):
+        for unit in sorted(
+            {unicodedata.normalize("NFKC", u) for u in units}, key=len, reverse=True
+        ):
             if text.endswith(unit) and len(text) > len(unit):
                 text = text[: -len(unit)].strip()
                 break
@@ -212,7 +237,9 @@ def load_answers(path: str | Path, interview: Interview) -> dict[str, Any]:
 
 def validate_answers(data: Any, interview: Interview, name: str = "<answers>") -> dict[str, Any]:
     if not isinstance(data, Mapping):
-        raise AnswersError([Problem(name, line_of(data), "", "expected a mapping of question id -> answer")])
+        raise AnswersError(
+            [Problem(name, line_of(data), "", "expected a mapping of question id -> answer")]
+        )
     problems: list[Problem] = []
     out: dict[str, Any] = {}
     for qid, raw in data.items():

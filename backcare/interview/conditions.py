@@ -12,8 +12,9 @@ holds is not shown. ``answered`` is the one operator that is never unknown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Union
 
 # op -> the question types it applies to (scores are numbers)
 NUMERIC_OPS = ("<", "<=", ">", ">=")
@@ -44,24 +45,25 @@ class Compare:
 
 @dataclass(frozen=True)
 class AllOf:
-    parts: tuple["Condition", ...]
+    parts: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class AnyOf:
-    parts: tuple["Condition", ...]
+    parts: tuple[Condition, ...]
 
 
 @dataclass(frozen=True)
 class Not:
-    part: "Condition"
+    part: Condition
 
 
 Condition = Union[Compare, AllOf, AnyOf, Not]
 
 
-def evaluate(cond: Condition | None, answers: Mapping[str, Any],
-             scores: Mapping[str, float] | None = None) -> bool | None:
+def evaluate(
+    cond: Condition | None, answers: Mapping[str, Any], scores: Mapping[str, float] | None = None
+) -> bool | None:
     """True, False, or None (unknown). A missing condition is true."""
     if cond is None:
         return True

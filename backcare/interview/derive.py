@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from assessment.types import SEXES, Profile
+from backcare.assessment.types import SEXES, Profile
 from backcare.interview.conditions import evaluate
 from backcare.interview.model import Interview, RedFlagRule
 from backcare.interview.scoring import compute_scores
@@ -40,21 +41,26 @@ class InterviewResult:
 
     def to_dict(self) -> dict:
         return {
-            "facts": sorted(self.facts), "false_facts": sorted(self.false_facts),
-            "scores": dict(self.scores), "red_flags": dict(self.red_flags),
+            "facts": sorted(self.facts),
+            "false_facts": sorted(self.false_facts),
+            "scores": dict(self.scores),
+            "red_flags": dict(self.red_flags),
             "profile": {"age": self.profile.age, "sex": self.profile.sex},
-            "version": self.version, "red_flag_rules": list(self.red_flag_rules),
+            "version": self.version,
+            "red_flag_rules": list(self.red_flag_rules),
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "InterviewResult":
+    def from_dict(cls, data: Mapping[str, Any]) -> InterviewResult:
         profile = data.get("profile") or {}
         return cls(
-            facts=frozenset(data.get("facts", ())), false_facts=frozenset(data.get("false_facts", ())),
+            facts=frozenset(data.get("facts", ())),
+            false_facts=frozenset(data.get("false_facts", ())),
             scores={k: float(v) for k, v in (data.get("scores") or {}).items()},
             red_flags=dict(data.get("red_flags") or {}),
             profile=Profile(age=profile.get("age"), sex=profile.get("sex")),
-            version=data.get("version", ""), red_flag_rules=tuple(data.get("red_flag_rules", ())),
+            version=data.get("version", ""),
+            red_flag_rules=tuple(data.get("red_flag_rules", ())),
         )
 
 
@@ -64,8 +70,9 @@ def most_urgent(urgencies) -> str | None:
     return ranked[0] if ranked else None
 
 
-def red_flags_now(interview: Interview, answers: Mapping[str, Any],
-                  scores: Mapping[str, float] | None = None) -> list[RedFlagRule]:
+def red_flags_now(
+    interview: Interview, answers: Mapping[str, Any], scores: Mapping[str, float] | None = None
+) -> list[RedFlagRule]:
     """The red-flag rules that surely hold on the answers so far (the dialog stops on any)."""
     if scores is None:
         scores = compute_scores(interview, answers)
@@ -77,8 +84,7 @@ def profile_of(interview: Interview, answers: Mapping[str, Any]) -> Profile:
     sex = answers.get(interview.profile_sex) if interview.profile_sex else None
     if isinstance(age, bool) or not isinstance(age, (int, float)) or not 0 <= age <= 130:
         age = None  # validated answers never get here; a raw mapping might
-    return Profile(age=int(age) if age is not None else None,
-                   sex=sex if sex in SEXES else None)
+    return Profile(age=int(age) if age is not None else None, sex=sex if sex in SEXES else None)
 
 
 def derive(interview: Interview, answers: Mapping[str, Any]) -> InterviewResult:
@@ -100,14 +106,20 @@ def derive(interview: Interview, answers: Mapping[str, Any]) -> InterviewResult:
         outcome.setdefault(rule.fact, []).append(value)
         if value is True:
             fired.append(rule.id)
-            red_flags[rule.fact] = most_urgent([red_flags.get(rule.fact, rule.urgency), rule.urgency]) or rule.urgency
+            red_flags[rule.fact] = (
+                most_urgent([red_flags.get(rule.fact, rule.urgency), rule.urgency]) or rule.urgency
+            )
     for fact, values in outcome.items():
         if any(v is True for v in values):
             facts.add(fact)
         elif all(v is False for v in values):
             false_facts.add(fact)
     return InterviewResult(
-        facts=frozenset(facts), false_facts=frozenset(false_facts), scores=scores,
-        red_flags=red_flags, profile=profile_of(interview, answers),
-        version=interview.digest, red_flag_rules=tuple(fired),
+        facts=frozenset(facts),
+        false_facts=frozenset(false_facts),
+        scores=scores,
+        red_flags=red_flags,
+        profile=profile_of(interview, answers),
+        version=interview.digest,
+        red_flag_rules=tuple(fired),
     )

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from backcare.interview.conditions import evaluate
 from backcare.interview.model import END, Interview
 from backcare.interview.scoring import compute_scores
 
 
-def is_shown(interview: Interview, qid: str, answers: Mapping[str, Any],
-             scores: Mapping[str, float] | None = None) -> bool:
+def is_shown(
+    interview: Interview,
+    qid: str,
+    answers: Mapping[str, Any],
+    scores: Mapping[str, float] | None = None,
+) -> bool:
     """A question is asked only when its condition is surely true (unknown -> not asked)."""
     question = interview.questions[qid]
     if question.when is None:
@@ -20,7 +25,9 @@ def is_shown(interview: Interview, qid: str, answers: Mapping[str, Any],
     return evaluate(question.when, answers, scores) is True
 
 
-def next_question(interview: Interview, answers: Mapping[str, Any], after: str | None) -> str | None:
+def next_question(
+    interview: Interview, answers: Mapping[str, Any], after: str | None
+) -> str | None:
     """The question to ask after ``after`` (None: the first), or None when the interview is over."""
     order = interview.order
     scores = compute_scores(interview, answers)
@@ -56,7 +63,7 @@ def remaining(interview: Interview, answers: Mapping[str, Any], current: str | N
     scores = compute_scores(interview, answers)
     order = interview.order
     count = 0
-    for qid in order[order.index(current):]:
+    for qid in order[order.index(current) :]:
         if evaluate(interview.questions[qid].when, answers, scores) is not False:
             count += 1
     return count

@@ -17,10 +17,29 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from backcare.interview.conditions import OPS, AllOf, AnyOf, Compare, Condition, Not, both, questions_in
+from backcare.interview.conditions import (
+    OPS,
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    both,
+    questions_in,
+)
 from backcare.interview.model import (
-    CHOICE_TYPES, END, QUESTION_TYPES, Branch, FactRule, Interview, Option, Question,
-    RedFlagRule, Score, Section, Text,
+    CHOICE_TYPES,
+    END,
+    QUESTION_TYPES,
+    Branch,
+    FactRule,
+    Interview,
+    Option,
+    Question,
+    RedFlagRule,
+    Score,
+    Section,
+    Text,
 )
 from backcare.vocabulary import LANGUAGES, URGENCIES, Vocabulary, vocabulary
 from backcare.yamlfile import Checker, line_of, loads, read_text
@@ -51,11 +70,15 @@ def load_interview(path: str | Path, vocab: Vocabulary | None = None) -> Intervi
     return loads_interview(read_text(path), str(path), vocab)
 
 
-def loads_interview(text: str, filename: str = "<string>", vocab: Vocabulary | None = None) -> Interview:
+def loads_interview(
+    text: str, filename: str = "<string>", vocab: Vocabulary | None = None
+) -> Interview:
     return parse_interview(loads(text, filename), filename, digest_of(text), vocab)
 
 
-def parse_interview(data: Any, filename: str, digest: str, vocab: Vocabulary | None = None) -> Interview:
+def parse_interview(
+    data: Any, filename: str, digest: str, vocab: Vocabulary | None = None
+) -> Interview:
     return _Parser(filename, vocab or vocabulary()).parse(data, digest)
 
 
@@ -72,14 +95,22 @@ class _Parser:
     def known_fields(self, node: dict, allowed: set[str], field: str) -> None:
         for key in node:
             if key not in allowed:
-                self.check.problem(node, key, f"{field}.{key}" if field else str(key),
-                                   f"unknown field (expected one of {', '.join(sorted(allowed))})")
+                self.check.problem(
+                    node,
+                    key,
+                    f"{field}.{key}" if field else str(key),
+                    f"unknown field (expected one of {', '.join(sorted(allowed))})",
+                )
 
     def ident(self, node: Any, key: str, field: str) -> str | None:
         value = self.check.need(node, key, field, str)
         if value is not None and not ID_RE.match(value):
-            self.check.problem(node, key, f"{field}.{key}",
-                               f"{value!r}: ids are lowercase letters, digits and _ (at most 24)")
+            self.check.problem(
+                node,
+                key,
+                f"{field}.{key}",
+                f"{value!r}: ids are lowercase letters, digits and _ (at most 24)",
+            )
             return None
         return value
 
@@ -94,8 +125,12 @@ class _Parser:
         out: Text = {}
         for lang in value:
             if lang not in LANGUAGES and not others:
-                self.check.problem(value, lang, f"{field}.{lang}",
-                                   f"unknown language (expected {', '.join(LANGUAGES)})")
+                self.check.problem(
+                    value,
+                    lang,
+                    f"{field}.{lang}",
+                    f"unknown language (expected {', '.join(LANGUAGES)})",
+                )
         for lang in LANGUAGES:
             if lang not in value:
                 self.check.problem(value, None, f"{field}.{lang}", "missing translation")
@@ -107,7 +142,9 @@ class _Parser:
             out[lang] = words.strip()
         return out if len(out) == len(LANGUAGES) else None
 
-    def number(self, node: dict, key: str, field: str, required: bool, default: float | None = None):
+    def number(
+        self, node: dict, key: str, field: str, required: bool, default: float | None = None
+    ):
         value = self.check.need(node, key, field, float, required=required)
         return default if value is None else value
 
@@ -115,9 +152,16 @@ class _Parser:
     def parse(self, data: Any, digest: str) -> Interview:
         check = self.check
         if not isinstance(data, dict):
-            check.problem(data, None, "", "expected a mapping with version, title, sections, scores, red_flags, facts")
+            check.problem(
+                data,
+                None,
+                "",
+                "expected a mapping with version, title, sections, scores, red_flags, facts",
+            )
             check.raise_if_any()
-        self.known_fields(data, {"version", "title", "profile", "sections", "scores", "red_flags", "facts"}, "")
+        self.known_fields(
+            data, {"version", "title", "profile", "sections", "scores", "red_flags", "facts"}, ""
+        )
         version = check.need(data, "version", "", (str, int, float))
         title = self.text(data, "title", "")
         raw_sections = check.need(data, "sections", "", list) or []
@@ -126,24 +170,40 @@ class _Parser:
         sections, raw = self.sections(raw_sections)
         self.scores = self.parse_scores(data)
         # Pass 2: conditions and branches.
-        section_when = {s_id: self.condition(node, f"sections.{s_id}.when", before=first)
-                        for s_id, (node, first) in raw["section_when"].items()}
+        section_when = {
+            s_id: self.condition(node, f"sections.{s_id}.when", before=first)
+            for s_id, (node, first) in raw["section_when"].items()
+        }
         for qid, node in raw["questions"].items():
             q = self.questions[qid]
             field = f"questions.{qid}"
-            when = self.condition(node["when"], f"{field}.when", before=qid) if "when" in node else None
+            when = (
+                self.condition(node["when"], f"{field}.when", before=qid)
+                if "when" in node
+                else None
+            )
             branches = self.branches(node, qid, field)
-            self.questions[qid] = replace(q, when=both(section_when.get(q.section), when), next=branches)
+            self.questions[qid] = replace(
+                q, when=both(section_when.get(q.section), when), next=branches
+            )
 
         red_flags = self.red_flags(data)
         facts, not_asked = self.facts(data, red_flags)
         age_q, sex_q = self.profile(data)
         check.raise_if_any()
         return Interview(
-            version=str(version), digest=digest, source=self.filename, title=title or {},
-            sections=tuple(sections), questions=dict(self.questions), scores=self.scores,
-            red_flags=tuple(red_flags), facts=facts, not_asked=not_asked,
-            profile_age=age_q, profile_sex=sex_q,
+            version=str(version),
+            digest=digest,
+            source=self.filename,
+            title=title or {},
+            sections=tuple(sections),
+            questions=dict(self.questions),
+            scores=self.scores,
+            red_flags=tuple(red_flags),
+            facts=facts,
+            not_asked=not_asked,
+            profile_age=age_q,
+            profile_sex=sex_q,
         )
 
     def sections(self, raw_sections: list) -> tuple[list[Section], dict]:
@@ -165,7 +225,9 @@ class _Parser:
             intro = self.text(node, "intro", field, required=False)
             items = check.need(node, "questions", field, list) or []
             if not items:
-                check.problem(node, "questions", f"{field}.questions", "a section needs at least one question")
+                check.problem(
+                    node, "questions", f"{field}.questions", "a section needs at least one question"
+                )
             ids: list[str] = []
             for j, qnode in enumerate(items):
                 q = self.question(qnode, sid, f"{field}.questions[{j}]", items, j)
@@ -176,7 +238,9 @@ class _Parser:
                 raw["section_when"][sid] = (node["when"], ids[0])
             sections.append(Section(id=sid, title=title or {}, intro=intro, questions=tuple(ids)))
         if not raw["questions"]:
-            check.problem(raw_sections, None, "sections", "the interview needs at least one question")
+            check.problem(
+                raw_sections, None, "sections", "the interview needs at least one question"
+            )
         return sections, raw
 
     def question(self, node: Any, section: str, where: str, items: list, j: int) -> Question | None:
@@ -193,17 +257,31 @@ class _Parser:
             return None
         qtype = check.need(node, "type", field, str)
         if qtype is not None and qtype not in QUESTION_TYPES:
-            check.problem(node, "type", f"{field}.type",
-                          f"unknown question type {qtype!r} (expected one of {', '.join(QUESTION_TYPES)})")
+            check.problem(
+                node,
+                "type",
+                f"{field}.type",
+                f"unknown question type {qtype!r} (expected one of {', '.join(QUESTION_TYPES)})",
+            )
             qtype = None
-        allowed = _QUESTION_FIELDS["common"] | (_QUESTION_FIELDS[qtype] if qtype else set().union(*_QUESTION_FIELDS.values()))
+        allowed = _QUESTION_FIELDS["common"] | (
+            _QUESTION_FIELDS[qtype] if qtype else set().union(*_QUESTION_FIELDS.values())
+        )
         self.known_fields(node, allowed, field)
         text = self.text(node, "text", field)
         help_text = self.text(node, "help", field, required=False)
         optional = check.need(node, "optional", field, bool, required=False) or False
         recheck = check.need(node, "recheck", field, bool, required=False) or False
-        q = Question(id=qid, type=qtype or "text", section=section, text=text or {}, help=help_text,
-                     required=not optional, recheck=recheck, line=line_of(node))
+        q = Question(
+            id=qid,
+            type=qtype or "text",
+            section=section,
+            text=text or {},
+            help=help_text,
+            required=not optional,
+            recheck=recheck,
+            line=line_of(node),
+        )
         if qtype in ("single", "multiple"):
             q = replace(q, options=self.options(node, "options", field, multi=qtype == "multiple"))
         elif qtype == "body_map":
@@ -214,13 +292,23 @@ class _Parser:
             if low is not None and high is not None and low >= high:
                 check.problem(node, "max", f"{field}.max", "max must be greater than min")
             integer = check.need(node, "integer", field, bool, required=False) or False
-            q = replace(q, min=low, max=high, integer=integer, unit=self.text(node, "unit", field, required=False))
+            q = replace(
+                q,
+                min=low,
+                max=high,
+                integer=integer,
+                unit=self.text(node, "unit", field, required=False),
+            )
         elif qtype == "scale":
             low = self.number(node, "min", field, False, 0.0)
             high = self.number(node, "max", field, False, 10.0)
             if low != int(low) or high != int(high) or not 0 < high - low < MAX_SCALE_STEPS:
-                check.problem(node, "max", f"{field}.max",
-                              f"a scale runs between whole numbers with at most {MAX_SCALE_STEPS} steps")
+                check.problem(
+                    node,
+                    "max",
+                    f"{field}.max",
+                    f"a scale runs between whole numbers with at most {MAX_SCALE_STEPS} steps",
+                )
             labels: dict[str, Text] = {}
             raw_labels = check.need(node, "labels", field, dict, required=False)
             if raw_labels is not None:
@@ -233,7 +321,12 @@ class _Parser:
         elif qtype == "text":
             length = check.need(node, "max_length", field, int)
             if length is not None and not 1 <= length <= MAX_TEXT_LENGTH:
-                check.problem(node, "max_length", f"{field}.max_length", f"must be between 1 and {MAX_TEXT_LENGTH}")
+                check.problem(
+                    node,
+                    "max_length",
+                    f"{field}.max_length",
+                    f"must be between 1 and {MAX_TEXT_LENGTH}",
+                )
             q = replace(q, max_length=length)
         self.questions[qid] = q
         self.index[qid] = len(self.index)
@@ -263,7 +356,12 @@ class _Parser:
             points = check.need(item, "points", where, float, required=False)
             exclusive = check.need(item, "exclusive", where, bool, required=False) or False
             if exclusive and not multi:
-                check.problem(item, "exclusive", f"{where}.exclusive", "only a multiple choice can have an exclusive choice")
+                check.problem(
+                    item,
+                    "exclusive",
+                    f"{where}.exclusive",
+                    "only a multiple choice can have an exclusive choice",
+                )
             out.append(Option(id=oid, text=text, points=points, exclusive=exclusive))
         return tuple(out)
 
@@ -272,7 +370,12 @@ class _Parser:
         """Parse a condition. ``before``: it may only name questions asked before this one."""
         check = self.check
         if not isinstance(node, dict):
-            check.problem(node, None, field, "a condition is a mapping: {q, op, value}, {score, op, value}, all, any or not")
+            check.problem(
+                node,
+                None,
+                field,
+                "a condition is a mapping: {q, op, value}, {score, op, value}, all, any or not",
+            )
             return None
         keys = set(node)
         if keys & {"all", "any"}:
@@ -282,9 +385,13 @@ class _Parser:
             key = "all" if "all" in node else "any"
             parts_raw = node[key]
             if not isinstance(parts_raw, list) or not parts_raw:
-                check.problem(node, key, f"{field}.{key}", "expected a non-empty list of conditions")
+                check.problem(
+                    node, key, f"{field}.{key}", "expected a non-empty list of conditions"
+                )
                 return None
-            parts = [self.condition(p, f"{field}.{key}[{i}]", before) for i, p in enumerate(parts_raw)]
+            parts = [
+                self.condition(p, f"{field}.{key}[{i}]", before) for i, p in enumerate(parts_raw)
+            ]
             if any(p is None for p in parts):
                 return None
             return AllOf(tuple(parts)) if key == "all" else AnyOf(tuple(parts))
@@ -306,7 +413,12 @@ class _Parser:
         if ref is None or op is None:
             return None
         if op not in OPS:
-            check.problem(node, "op", f"{field}.op", f"unknown operator {op!r} (expected one of {', '.join(OPS)})")
+            check.problem(
+                node,
+                "op",
+                f"{field}.op",
+                f"unknown operator {op!r} (expected one of {', '.join(OPS)})",
+            )
             return None
         value = node.get("value")
         if op != "answered" and "value" not in node:
@@ -319,7 +431,9 @@ class _Parser:
                 check.problem(node, "score", f"{field}.score", f"unknown score {ref!r}")
                 return None
             if op not in ("==", "!=", *("<", "<=", ">", ">="), "answered"):
-                check.problem(node, "op", f"{field}.op", f"operator {op!r} does not apply to a score")
+                check.problem(
+                    node, "op", f"{field}.op", f"operator {op!r} does not apply to a score"
+                )
                 return None
             if op != "answered" and not _is_number(value):
                 check.problem(node, "value", f"{field}.value", "a score is compared with a number")
@@ -335,7 +449,12 @@ class _Parser:
         if before is not None and not self.asked_before(node, "q", field, ref, before):
             return None
         if q.type not in OPS[op]:
-            check.problem(node, "op", f"{field}.op", f"operator {op!r} does not apply to a {q.type} question ({ref})")
+            check.problem(
+                node,
+                "op",
+                f"{field}.op",
+                f"operator {op!r} does not apply to a {q.type} question ({ref})",
+            )
             return None
         value = self.compare_value(node, field, q, op, value)
         if value is _BAD:
@@ -344,9 +463,15 @@ class _Parser:
 
     def asked_before(self, node: dict, key: str, field: str, ref: str, before: str) -> bool:
         if ref in self.index and before in self.index and self.index[ref] >= self.index[before]:
-            what = "itself" if ref == before else f"question {ref!r}, which is asked after {before!r}"
-            self.check.problem(node, key, f"{field}.{key}",
-                               f"a condition on {what}: it can only use earlier answers")
+            what = (
+                "itself" if ref == before else f"question {ref!r}, which is asked after {before!r}"
+            )
+            self.check.problem(
+                node,
+                key,
+                f"{field}.{key}",
+                f"a condition on {what}: it can only use earlier answers",
+            )
             return False
         return True
 
@@ -357,17 +482,28 @@ class _Parser:
         many = op in ("in", "contains_any")
         values = value if many else [value]
         if many and (not isinstance(value, list) or not value):
-            check.problem(node, "value", f"{field}.value", f"operator {op!r} needs a non-empty list")
+            check.problem(
+                node, "value", f"{field}.value", f"operator {op!r} needs a non-empty list"
+            )
             return _BAD
         for v in values:
             if q.type in CHOICE_TYPES:
                 if v not in q.option_ids:
-                    check.problem(node, "value", f"{field}.value",
-                                  f"{v!r} is not a choice of {q.id} ({', '.join(q.option_ids)})")
+                    check.problem(
+                        node,
+                        "value",
+                        f"{field}.value",
+                        f"{v!r} is not a choice of {q.id} ({', '.join(q.option_ids)})",
+                    )
                     return _BAD
             elif q.type == "yes_no":
                 if not isinstance(v, bool):
-                    check.problem(node, "value", f"{field}.value", "a yes/no question is compared with true or false")
+                    check.problem(
+                        node,
+                        "value",
+                        f"{field}.value",
+                        "a yes/no question is compared with true or false",
+                    )
                     return _BAD
             elif not _is_number(v):
                 check.problem(node, "value", f"{field}.value", f"{q.id} is compared with a number")
@@ -393,16 +529,29 @@ class _Parser:
             when = self.condition(item["when"], f"{where}.when") if "when" in item else None
             for ref in questions_in(when):
                 if ref in self.index and self.index[ref] > self.index[qid]:
-                    check.problem(item, "when", f"{where}.when", f"a condition on question {ref!r}, which is asked later")
+                    check.problem(
+                        item,
+                        "when",
+                        f"{where}.when",
+                        f"a condition on question {ref!r}, which is asked later",
+                    )
             if goto is None:
                 continue
             if goto != END and goto not in self.questions:
                 check.problem(item, "goto", f"{where}.goto", f"branch to unknown question {goto!r}")
                 continue
             if goto != END and self.index[goto] <= self.index[qid]:
-                path = [q for q in self.questions if self.index[goto] <= self.index[q] <= self.index[qid]]
-                check.problem(item, "goto", f"{where}.goto",
-                              f"branch back to {goto!r} makes a cycle: {' -> '.join(path + [goto])}")
+                path = [
+                    q
+                    for q in self.questions
+                    if self.index[goto] <= self.index[q] <= self.index[qid]
+                ]
+                check.problem(
+                    item,
+                    "goto",
+                    f"{where}.goto",
+                    f"branch back to {goto!r} makes a cycle: {' -> '.join(path + [goto])}",
+                )
                 continue
             out.append(Branch(when=when, goto=goto, line=line_of(item, "goto")))
         return tuple(out)
@@ -438,8 +587,12 @@ class _Parser:
                         check.problem(items, i, f"{field}.sum[{i}]", f"unknown question {item!r}")
                         ok = False
                     elif not _scorable(q):
-                        check.problem(items, i, f"{field}.sum[{i}]",
-                                      f"{item}: only yes/no, scale, number questions and choices with points add up")
+                        check.problem(
+                            items,
+                            i,
+                            f"{field}.sum[{i}]",
+                            f"{item}: only yes/no, scale, number questions and choices with points add up",
+                        )
                         ok = False
                 if ok:
                     out[name] = Score(name, "sum", items=tuple(items), source=source)
@@ -451,15 +604,24 @@ class _Parser:
                     ref = check.need(parts, part, f"{field}.bmi", str)
                     q = self.questions.get(ref) if ref else None
                     if ref is not None and (q is None or q.type != "number"):
-                        check.problem(parts, part, f"{field}.bmi.{part}", f"{ref!r} is not a number question")
+                        check.problem(
+                            parts, part, f"{field}.bmi.{part}", f"{ref!r} is not a number question"
+                        )
                     refs[part] = ref
                 if all(refs.values()):
-                    out[name] = Score(name, "bmi", weight=refs["weight"], height=refs["height"], source=source)
+                    out[name] = Score(
+                        name, "bmi", weight=refs["weight"], height=refs["height"], source=source
+                    )
             else:
                 ref = check.need(node, "value", field, str)
                 q = self.questions.get(ref) if ref else None
                 if ref is not None and (q is None or q.type not in ("number", "scale")):
-                    check.problem(node, "value", f"{field}.value", f"{ref!r} is not a number or scale question")
+                    check.problem(
+                        node,
+                        "value",
+                        f"{field}.value",
+                        f"{ref!r} is not a number or scale question",
+                    )
                 elif ref is not None:
                     out[name] = Score(name, "value", items=(ref,), source=source)
         return out
@@ -472,7 +634,12 @@ class _Parser:
         seen: set[str] = set()
         for i, node in enumerate(raw):
             if not isinstance(node, dict):
-                check.problem(raw, i, f"red_flags[{i}]", "expected a mapping {id, fact, urgency, when, message}")
+                check.problem(
+                    raw,
+                    i,
+                    f"red_flags[{i}]",
+                    "expected a mapping {id, fact, urgency, when, message}",
+                )
                 continue
             rid = self.ident(node, "id", f"red_flags[{i}]") or f"#{i}"
             field = f"red_flags.{rid}"
@@ -484,28 +651,45 @@ class _Parser:
             urgency = check.need(node, "urgency", field, str)
             ok = fact is not None and urgency is not None
             if fact is not None and fact not in vocab_flags:
-                message = (f"{fact!r} is not a red-flag fact (it has no red_flag urgency in backcare/vocabulary.yaml)"
-                           if fact in self.vocab.facts else f"unknown fact {fact!r}: not in backcare/vocabulary.yaml")
+                message = (
+                    f"{fact!r} is not a red-flag fact (it has no red_flag urgency in backcare/vocabulary.yaml)"
+                    if fact in self.vocab.facts
+                    else f"unknown fact {fact!r}: not in backcare/vocabulary.yaml"
+                )
                 check.problem(node, "fact", f"{field}.fact", message)
                 ok = False
             if urgency is not None and urgency not in URGENCIES:
-                check.problem(node, "urgency", f"{field}.urgency",
-                              f"unknown urgency {urgency!r} (expected one of {', '.join(URGENCIES)})")
+                check.problem(
+                    node,
+                    "urgency",
+                    f"{field}.urgency",
+                    f"unknown urgency {urgency!r} (expected one of {', '.join(URGENCIES)})",
+                )
                 ok = False
             elif ok and urgency != vocab_flags[fact]:
-                check.problem(node, "urgency", f"{field}.urgency",
-                              f"{fact} is {vocab_flags[fact]!r} in backcare/vocabulary.yaml, not {urgency!r}")
+                check.problem(
+                    node,
+                    "urgency",
+                    f"{field}.urgency",
+                    f"{fact} is {vocab_flags[fact]!r} in backcare/vocabulary.yaml, not {urgency!r}",
+                )
                 ok = False
             if "when" not in node:
-                check.problem(node, None, f"{field}.when", "missing: a red-flag rule needs a condition")
+                check.problem(
+                    node, None, f"{field}.when", "missing: a red-flag rule needs a condition"
+                )
                 ok = False
             when = self.condition(node["when"], f"{field}.when") if "when" in node else None
             message = self.text(node, "message", field)
             if ok and when is not None and message is not None:
-                out.append(RedFlagRule(id=rid, fact=fact, urgency=urgency, when=when, message=message))
+                out.append(
+                    RedFlagRule(id=rid, fact=fact, urgency=urgency, when=when, message=message)
+                )
         return out
 
-    def facts(self, data: dict, red_flags: list[RedFlagRule]) -> tuple[dict[str, FactRule], dict[str, str]]:
+    def facts(
+        self, data: dict, red_flags: list[RedFlagRule]
+    ) -> tuple[dict[str, FactRule], dict[str, str]]:
         check = self.check
         raw = check.need(data, "facts", "", dict)
         if raw is None:
@@ -516,7 +700,9 @@ class _Parser:
         for name, node in raw.items():
             field = f"facts.{name}"
             if name not in self.vocab.facts:
-                check.problem(raw, name, field, f"unknown fact {name!r}: not in backcare/vocabulary.yaml")
+                check.problem(
+                    raw, name, field, f"unknown fact {name!r}: not in backcare/vocabulary.yaml"
+                )
                 continue
             if not isinstance(node, dict):
                 check.problem(raw, name, field, "expected {when: condition} or {not_asked: reason}")
@@ -531,15 +717,21 @@ class _Parser:
                     not_asked[name] = reason
                 continue
             if name in self.vocab.red_flags():
-                check.problem(raw, name, field, "a red-flag fact is derived by red_flags rules, not here")
+                check.problem(
+                    raw, name, field, "a red-flag fact is derived by red_flags rules, not here"
+                )
                 continue
             when = self.condition(node["when"], f"{field}.when")
             if when is not None:
                 rules[name] = FactRule(name, when)
         for name in self.vocab.facts:
             if name not in raw and name not in flagged:
-                check.problem(raw, None, f"facts.{name}",
-                              "vocabulary fact not derived: add a rule (or red_flags rule) or mark it not_asked")
+                check.problem(
+                    raw,
+                    None,
+                    f"facts.{name}",
+                    "vocabulary fact not derived: add a rule (or red_flags rule) or mark it not_asked",
+                )
         return rules, not_asked
 
     def profile(self, data: dict) -> tuple[str | None, str | None]:

@@ -19,7 +19,7 @@ class Option:
     id: str
     text: Text
     points: float | None = None  # what the option adds to a sum score
-    exclusive: bool = False       # multiple choice: cannot be combined ("none of these")
+    exclusive: bool = False  # multiple choice: cannot be combined ("none of these")
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,17 @@ class Question:
     section: str
     text: Text
     help: Text | None = None
-    options: tuple[Option, ...] = ()     # single, multiple; body_map regions
-    min: float | None = None             # number, scale
+    options: tuple[Option, ...] = ()  # single, multiple; body_map regions
+    min: float | None = None  # number, scale
     max: float | None = None
-    integer: bool = False                # number: whole numbers only (scale always is)
+    integer: bool = False  # number: whole numbers only (scale always is)
     unit: Text | None = None
     labels: dict[str, Text] = field(default_factory=dict)  # scale: {"min": ..., "max": ...}
-    max_length: int | None = None        # text
+    max_length: int | None = None  # text
     required: bool = True
-    when: Condition | None = None        # section and question conditions, combined
+    when: Condition | None = None  # section and question conditions, combined
     next: tuple[Branch, ...] = ()
-    recheck: bool = False                # asked again at check-ins
+    recheck: bool = False  # asked again at check-ins
     line: int | None = None
 
     def option(self, option_id: str) -> Option | None:
@@ -85,8 +85,8 @@ class Score:
 @dataclass(frozen=True)
 class RedFlagRule:
     id: str
-    fact: str          # a vocabulary red-flag fact
-    urgency: str       # emergency | urgent | routine
+    fact: str  # a vocabulary red-flag fact
+    urgency: str  # emergency | urgent | routine
     when: Condition
     message: Text
 
@@ -99,18 +99,18 @@ class FactRule:
 
 @dataclass(frozen=True, eq=False)
 class Interview:
-    version: str                          # the version the admin wrote in the file
-    digest: str                           # content hash: identifies this exact file
-    source: str                           # file name (for messages)
+    version: str  # the version the admin wrote in the file
+    digest: str  # content hash: identifies this exact file
+    source: str  # file name (for messages)
     title: Text
     sections: tuple[Section, ...]
-    questions: dict[str, Question]        # in asking order
+    questions: dict[str, Question]  # in asking order
     scores: dict[str, Score]
     red_flags: tuple[RedFlagRule, ...]
     facts: dict[str, FactRule]
-    not_asked: dict[str, str]             # fact -> why the interview does not ask it
-    profile_age: str | None = None        # the question giving the age
-    profile_sex: str | None = None        # the question giving the sex
+    not_asked: dict[str, str]  # fact -> why the interview does not ask it
+    profile_age: str | None = None  # the question giving the age
+    profile_sex: str | None = None  # the question giving the sex
 
     @property
     def order(self) -> tuple[str, ...]:

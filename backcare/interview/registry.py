@@ -41,7 +41,9 @@ class InterviewRegistry:
             interview = load_interview(self.path)
         except DataFileError as exc:
             self.problems = exc.problems
-            log.warning("interview reload refused, keeping version %s:\n%s", self._current.version, exc)
+            log.warning(
+                "interview reload refused, keeping version %s:\n%s", self._current.version, exc
+            )
             return list(exc.problems)
         self.problems = []
         if interview.digest != self._current.digest:

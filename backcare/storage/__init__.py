@@ -13,6 +13,15 @@ from backcare.storage.records import AuditEntry, OutboxItem, Reminder, UserProfi
 from backcare.storage.tinyfile import TinyDBStorage
 
 __all__ = [
-    "AuditEntry", "MemoryStorage", "OutboxItem", "Reminder", "Storage", "StorageCorrupt",
-    "StorageError", "StorageWriteFailed", "TinyDBStorage", "UserProfile", "utc_now",
+    "AuditEntry",
+    "MemoryStorage",
+    "OutboxItem",
+    "Reminder",
+    "Storage",
+    "StorageCorrupt",
+    "StorageError",
+    "StorageWriteFailed",
+    "TinyDBStorage",
+    "UserProfile",
+    "utc_now",
 ]

@@ -43,7 +43,7 @@ def private_tree(folder: Path) -> None:
     folder = Path(folder)
     if not folder.is_dir() or folder.is_symlink():
         return
-    for root, _, files in os.walk(folder, followlinks=False):   # every folder comes as a root
+    for root, _, files in os.walk(folder, followlinks=False):  # every folder comes as a root
         for path, wanted in [(Path(root), DIR_MODE), *((Path(root) / f, FILE_MODE) for f in files)]:
             info = path.lstat()
             if not path.is_symlink() and info.st_mode & 0o077 and info.st_uid == os.getuid():

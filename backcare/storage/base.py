@@ -83,8 +83,9 @@ class Storage(ABC):
 
     # -- inbox: updates received but not yet handled -------------------------------
     @abstractmethod
-    def inbox_add(self, update_id: int, user_id: int | None, update: dict,
-                  wait: bool = True) -> bool: ...
+    def inbox_add(
+        self, update_id: int, user_id: int | None, update: dict, wait: bool = True
+    ) -> bool: ...
 
     @abstractmethod
     def inbox_pending(self) -> list[dict]: ...
@@ -94,8 +95,9 @@ class Storage(ABC):
 
     # -- audit of admin actions ----------------------------------------------------
     @abstractmethod
-    def audit(self, admin_id: int, action: str, detail: str = "",
-              when: datetime | None = None) -> None: ...
+    def audit(
+        self, admin_id: int, action: str, detail: str = "", when: datetime | None = None
+    ) -> None: ...
 
     @abstractmethod
     def audit_log(self) -> list[AuditEntry]: ...

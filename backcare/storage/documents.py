@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage as TinyBackend
@@ -24,14 +25,20 @@ from tinydb.table import Document, Table
 from backcare.storage.base import Storage
 from backcare.storage.errors import StorageError, StorageWriteFailed
 from backcare.storage.records import (
-    AuditEntry, OutboxItem, Reminder, UserProfile, iso, parse_iso, utc_now,
+    AuditEntry,
+    OutboxItem,
+    Reminder,
+    UserProfile,
+    iso,
+    parse_iso,
+    utc_now,
 )
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-KEYED = ("users", "states", "sessions", "reminders")      # one document per user, id = user id
-APPENDED = ("assessments", "checkins", "outbox")           # many per user, field user_id
+KEYED = ("users", "states", "sessions", "reminders")  # one document per user, id = user id
+APPENDED = ("assessments", "checkins", "outbox")  # many per user, field user_id
 TABLES = KEYED + APPENDED + ("inbox", "audit", "meta")
 _USER = Query().user_id
 
@@ -58,7 +65,7 @@ def json_copy(value: Any, what: str) -> Any:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
         text.encode("utf-8")
         return json.loads(text)
-    except (TypeError, ValueError) as exc:   # UnicodeEncodeError is a ValueError
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
         raise StorageError(f"{what} is not JSON-safe: {exc}") from None
 
 
@@ -78,12 +85,12 @@ class DocumentStorage(Storage):
         self._cond = threading.Condition(threading.RLock())
         self._depth = 0
         self._undo: list[Callable[[], None]] = []
-        self._gen = 0            # bumped by each committed transaction that changed something
-        self._durable_gen = 0    # every generation up to this one is on disk
+        self._gen = 0  # bumped by each committed transaction that changed something
+        self._durable_gen = 0  # every generation up to this one is on disk
         self._writing = False
         self._failures: list[tuple[int, int, str]] = []  # (after, upto, why) generations lost
         self._closed = False
-        self._kicked = 0                 # the newest generation a background flush must write
+        self._kicked = 0  # the newest generation a background flush must write
         self._flusher: threading.Thread | None = None
         self._stopping = False
 
@@ -147,8 +154,9 @@ class DocumentStorage(Storage):
         with self._cond:
             self._kicked = max(self._kicked, gen)
             if self._flusher is None:
-                self._flusher = threading.Thread(target=self._flush_loop, name="storage-flush",
-                                                 daemon=True)
+                self._flusher = threading.Thread(
+                    target=self._flush_loop, name="storage-flush", daemon=True
+                )
                 self._flusher.start()
             self._cond.notify_all()
 
@@ -184,16 +192,17 @@ class DocumentStorage(Storage):
                 upto = self._gen
                 error: BaseException | None = None
                 try:
-                    payload = json.dumps(self._db.storage.read(), ensure_ascii=False,
-                                         separators=(",", ":")).encode()
+                    payload = json.dumps(
+                        self._db.storage.read(), ensure_ascii=False, separators=(",", ":")
+                    ).encode()
                     self._cond.release()
                     try:
                         self._persist(payload)
-                    except BaseException as exc:  # noqa: BLE001 - reported to every waiter
+                    except BaseException as exc:
                         error = exc
                     finally:
                         self._cond.acquire()
-                except BaseException as exc:  # noqa: BLE001
+                except BaseException as exc:
                     error = error or exc
                 self._writing = False
                 if error is None:
@@ -201,11 +210,12 @@ class DocumentStorage(Storage):
                 else:
                     # Memory holds changes the disk refused: go back to what the disk has,
                     # and fail every transaction committed since the last good write.
-                    self._failures = self._failures[-50:] + [(self._durable_gen, self._gen,
-                                                              repr(error))]
+                    self._failures = self._failures[-50:] + [
+                        (self._durable_gen, self._gen, repr(error))
+                    ]
                     self._db.storage.write(self._load_durable())
                     for table in self._tables.values():
-                        table._next_id = None  # noqa: SLF001 - TinyDB caches the next id
+                        table._next_id = None
                     self._durable_gen = self._gen
                 self._cond.notify_all()
 
@@ -227,9 +237,11 @@ class DocumentStorage(Storage):
             if t.contains(doc_id=doc_id):
                 t.remove(doc_ids=[doc_id])
         elif t.contains(doc_id=doc_id):
+
             def replace(old: dict) -> None:
                 old.clear()
                 old.update(doc)
+
             t.update(replace, doc_ids=[doc_id])
         else:
             t.insert(Document(doc, doc_id=doc_id))
@@ -241,7 +253,7 @@ class DocumentStorage(Storage):
         return doc_id
 
     def _user_docs(self, table: str, user_id: int) -> list[Document]:
-        return sorted(self._tables[table].search(_USER == user_id), key=lambda d: d.doc_id)
+        return sorted(self._tables[table].search(user_id == _USER), key=lambda d: d.doc_id)
 
     def _remove_user_docs(self, table: str, user_id: int) -> None:
         for doc in self._user_docs(table, user_id):
@@ -254,9 +266,15 @@ class DocumentStorage(Storage):
         return UserProfile(user_id=user_id, **doc) if doc else None
 
     def put_user(self, profile: UserProfile) -> None:
-        doc = json_copy({"language": profile.language, "tz": profile.tz,
-                         "consents": dict(profile.consents),
-                         "created": profile.created or iso(utc_now())}, "user profile")
+        doc = json_copy(
+            {
+                "language": profile.language,
+                "tz": profile.tz,
+                "consents": dict(profile.consents),
+                "created": profile.created or iso(utc_now()),
+            },
+            "user profile",
+        )
         with self.transaction():
             self._set("users", profile.user_id, doc)
 
@@ -312,8 +330,12 @@ class DocumentStorage(Storage):
     # -- reminders -----------------------------------------------------------------------
     @staticmethod
     def _reminder(user_id: int, doc: dict) -> Reminder:
-        return Reminder(user_id=user_id, chat_id=doc["chat_id"], plan=doc["plan"],
-                        next_due=parse_iso(doc["next_due"]))
+        return Reminder(
+            user_id=user_id,
+            chat_id=doc["chat_id"],
+            plan=doc["plan"],
+            next_due=parse_iso(doc["next_due"]),
+        )
 
     def get_reminder(self, user_id: int) -> Reminder | None:
         with self.transaction():
@@ -321,8 +343,11 @@ class DocumentStorage(Storage):
         return self._reminder(user_id, doc) if doc else None
 
     def put_reminder(self, reminder: Reminder) -> None:
-        doc = {"chat_id": reminder.chat_id, "plan": json_copy(reminder.plan, "reminder plan"),
-               "next_due": iso(reminder.next_due)}
+        doc = {
+            "chat_id": reminder.chat_id,
+            "plan": json_copy(reminder.plan, "reminder plan"),
+            "next_due": iso(reminder.next_due),
+        }
         with self.transaction():
             self._set("reminders", reminder.user_id, doc)
 
@@ -338,13 +363,26 @@ class DocumentStorage(Storage):
     # -- outbox --------------------------------------------------------------------------
     @staticmethod
     def _item(doc: Document) -> OutboxItem:
-        return OutboxItem(id=doc.doc_id, user_id=doc["user_id"], chat_id=doc["chat_id"],
-                          payload=json.loads(json.dumps(doc["payload"])), created=doc["created"],
-                          attempts=doc.get("attempts", 0))
+        return OutboxItem(
+            id=doc.doc_id,
+            user_id=doc["user_id"],
+            chat_id=doc["chat_id"],
+            payload=json.loads(json.dumps(doc["payload"])),
+            created=doc["created"],
+            attempts=doc.get("attempts", 0),
+        )
 
     def enqueue(self, user_id: int, chat_id: int, payloads: list[dict]) -> list[OutboxItem]:
-        docs = [{"user_id": user_id, "chat_id": chat_id, "payload": json_copy(p, "reply"),
-                 "created": iso(utc_now()), "attempts": 0} for p in payloads]
+        docs = [
+            {
+                "user_id": user_id,
+                "chat_id": chat_id,
+                "payload": json_copy(p, "reply"),
+                "created": iso(utc_now()),
+                "attempts": 0,
+            }
+            for p in payloads
+        ]
         with self.transaction():
             ids = [self._insert("outbox", doc) for doc in docs]
             return [self._item(self._tables["outbox"].get(doc_id=i)) for i in ids]
@@ -352,7 +390,7 @@ class DocumentStorage(Storage):
     def pending(self, user_id: int | None = None) -> list[OutboxItem]:
         with self.transaction():
             t = self._tables["outbox"]
-            docs = t.all() if user_id is None else t.search(_USER == user_id)
+            docs = t.all() if user_id is None else t.search(user_id == _USER)
             return [self._item(d) for d in sorted(docs, key=lambda d: d.doc_id)]
 
     def mark_sent(self, item_id: int, wait: bool = True) -> None:
@@ -367,10 +405,14 @@ class DocumentStorage(Storage):
                 self._set("outbox", item_id, doc)
 
     # -- inbox ---------------------------------------------------------------------------
-    def inbox_add(self, update_id: int, user_id: int | None, update: dict,
-                  wait: bool = True) -> bool:
-        doc = {"user_id": user_id, "update": json_copy(update, "update"),
-               "received": iso(utc_now())}
+    def inbox_add(
+        self, update_id: int, user_id: int | None, update: dict, wait: bool = True
+    ) -> bool:
+        doc = {
+            "user_id": user_id,
+            "update": json_copy(update, "update"),
+            "received": iso(utc_now()),
+        }
         with self.transaction(wait=wait):
             if self._tables["inbox"].contains(doc_id=update_id):
                 return False
@@ -387,10 +429,15 @@ class DocumentStorage(Storage):
             self._set("inbox", update_id, None)
 
     # -- audit ---------------------------------------------------------------------------
-    def audit(self, admin_id: int, action: str, detail: str = "",
-              when: datetime | None = None) -> None:
-        doc = {"time": iso(when or utc_now()), "admin_id": int(admin_id), "action": str(action),
-               "detail": str(detail)}
+    def audit(
+        self, admin_id: int, action: str, detail: str = "", when: datetime | None = None
+    ) -> None:
+        doc = {
+            "time": iso(when or utc_now()),
+            "admin_id": int(admin_id),
+            "action": str(action),
+            "detail": str(detail),
+        }
         with self.transaction():
             self._insert("audit", doc)
 
@@ -436,14 +483,20 @@ class DocumentStorage(Storage):
             "format": FORMAT,
             "exported": iso(utc_now()),
             "user_id": user_id,
-            "profile": None if profile is None else {
-                "language": profile.language, "tz": profile.tz,
-                "consents": profile.consents, "created": profile.created},
+            "profile": None
+            if profile is None
+            else {
+                "language": profile.language,
+                "tz": profile.tz,
+                "consents": profile.consents,
+                "created": profile.created,
+            },
             "dialog_state": self.get_state(user_id),
             "assessments": self.assessments(user_id),
             "checkins": self.checkins(user_id),
-            "reminder": None if reminder is None else {
-                "plan": reminder.plan, "next_due": iso(reminder.next_due)},
+            "reminder": None
+            if reminder is None
+            else {"plan": reminder.plan, "next_due": iso(reminder.next_due)},
             "photos": self.photos(user_id),
         }
 
@@ -456,8 +509,9 @@ class DocumentStorage(Storage):
                 "users_assessed": len(assessed),
                 "assessments": len(t["assessments"]),
                 "checkins": len(t["checkins"]),
-                "reminders_active": sum(1 for d in t["reminders"].all()
-                                        if d.get("plan", {}).get("active", True)),
+                "reminders_active": sum(
+                    1 for d in t["reminders"].all() if d.get("plan", {}).get("active", True)
+                ),
                 "outbox_pending": len(t["outbox"]),
                 "users_with_photos": len(self._photos.user_ids()),
             }
@@ -468,7 +522,7 @@ class DocumentStorage(Storage):
             self._cond.notify_all()
             flusher = self._flusher
         if flusher is not None:
-            flusher.join()   # writes what was still waiting for the background flush
+            flusher.join()  # writes what was still waiting for the background flush
         with self._cond:
             while self._writing:
                 self._cond.wait()

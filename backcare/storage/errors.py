@@ -20,12 +20,15 @@ class StorageCorrupt(StorageError):
         self.reason = reason
         self.backup = Path(backup) if backup else None
         if self.backup:
-            hint = (f"the last good backup is {self.backup}; check it, then copy it over "
-                    f"{self.path} to restore")
+            hint = (
+                f"the last good backup is {self.backup}; check it, then copy it over "
+                f"{self.path} to restore"
+            )
         else:
             hint = "no readable backup was found"
-        super().__init__(f"storage file {self.path} is unreadable ({reason}); "
-                         f"it was left untouched; {hint}")
+        super().__init__(
+            f"storage file {self.path} is unreadable ({reason}); it was left untouched; {hint}"
+        )
 
 
 class StorageWriteFailed(StorageError):

@@ -68,7 +68,9 @@ class FilePhotos:
         folder = self._user_dir(user_id)
         if not folder.is_dir():
             return []
-        return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+        return sorted(
+            p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+        )
 
     def load(self, user_id: int, name: str) -> bytes:
         path = self._user_dir(user_id) / check_name(name)

@@ -10,7 +10,8 @@ the table, the document and the field named, like a file that does not parse.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from backcare.storage.records import parse_iso
 
@@ -47,18 +48,39 @@ def _optional(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
 
 # table -> field -> (required, check)
 FIELDS: dict[str, dict[str, tuple[bool, Callable[[Any], bool]]]] = {
-    "users": {"language": (False, _optional(_text)), "tz": (False, _optional(_text)),
-              "consents": (False, _object), "created": (False, _text)},
+    "users": {
+        "language": (False, _optional(_text)),
+        "tz": (False, _optional(_text)),
+        "consents": (False, _object),
+        "created": (False, _text),
+    },
     "states": {},
     "sessions": {},
     "reminders": {"chat_id": (True, _int), "plan": (True, _object), "next_due": (True, _moment)},
-    "assessments": {"user_id": (True, _int), "created": (True, _text), "entry": (True, lambda v: True)},
-    "checkins": {"user_id": (True, _int), "created": (True, _text), "entry": (True, lambda v: True)},
-    "outbox": {"user_id": (True, _int), "chat_id": (True, _int), "payload": (True, _object),
-               "created": (True, _text), "attempts": (False, _int)},
+    "assessments": {
+        "user_id": (True, _int),
+        "created": (True, _text),
+        "entry": (True, lambda v: True),
+    },
+    "checkins": {
+        "user_id": (True, _int),
+        "created": (True, _text),
+        "entry": (True, lambda v: True),
+    },
+    "outbox": {
+        "user_id": (True, _int),
+        "chat_id": (True, _int),
+        "payload": (True, _object),
+        "created": (True, _text),
+        "attempts": (False, _int),
+    },
     "inbox": {"user_id": (True, _optional(_int)), "update": (True, _object)},
-    "audit": {"time": (True, _text), "admin_id": (True, _int), "action": (True, _text),
-              "detail": (False, _text)},
+    "audit": {
+        "time": (True, _text),
+        "admin_id": (True, _int),
+        "action": (True, _text),
+        "detail": (False, _text),
+    },
     "meta": {},
 }
 # fields a record type is built from with **doc: anything else would crash it
@@ -82,4 +104,6 @@ def check_documents(data: dict) -> None:
                     raise ValueError(f"{where}: field {field!r} has an unusable value")
             unknown = set(doc) - CLOSED.get(table, set(doc))
             if unknown:
-                raise ValueError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}")
+                raise ValueError(
+                    f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}"
+                )

@@ -19,7 +19,12 @@ from pathlib import Path
 
 from backcare.storage import atomic
 from backcare.storage.documents import (
-    APPENDED, FORMAT, KEYED, TABLES, DocumentStorage, empty_database,
+    APPENDED,
+    FORMAT,
+    KEYED,
+    TABLES,
+    DocumentStorage,
+    empty_database,
 )
 from backcare.storage.errors import StorageCorrupt, StorageError
 from backcare.storage.photos import FilePhotos
@@ -38,7 +43,9 @@ def _parse(path: Path) -> dict:
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text at byte {exc.start}") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+        raise ValueError(
+            f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise ValueError("not a TinyDB database (expected an object of tables)")
     check_documents(data)
@@ -67,8 +74,14 @@ class TinyDBStorage(DocumentStorage):
     photos_dir: where consented photos go (default ``<folder of path>/photos``).
     """
 
-    def __init__(self, path: str | os.PathLike, *, backups: int = 3,
-                 backup_interval: float = 3600.0, photos_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        *,
+        backups: int = 3,
+        backup_interval: float = 3600.0,
+        photos_dir: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self.backups = max(0, int(backups))
         self.backup_interval = backup_interval
@@ -109,11 +122,15 @@ class TinyDBStorage(DocumentStorage):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
-            raise StorageError(f"{self.path} is in use by another process (lock {lock_path.name})") from None
+            raise StorageError(
+                f"{self.path} is in use by another process (lock {lock_path.name})"
+            ) from None
         return handle
 
     def backup_paths(self) -> list[Path]:
-        return [self.path.with_name(f"{self.path.name}.bak.{i}") for i in range(1, self.backups + 1)]
+        return [
+            self.path.with_name(f"{self.path.name}.bak.{i}") for i in range(1, self.backups + 1)
+        ]
 
     def _read_or_refuse(self) -> dict:
         try:
@@ -176,6 +193,7 @@ class TinyDBStorage(DocumentStorage):
                     log.warning("deleted unreadable backup %s while erasing a user", backup.name)
                     backup.unlink(missing_ok=True)
                     continue
-                payload = json.dumps(scrub(data, user_id), ensure_ascii=False,
-                                     separators=(",", ":")).encode()
+                payload = json.dumps(
+                    scrub(data, user_id), ensure_ascii=False, separators=(",", ":")
+                ).encode()
                 atomic.atomic_write(backup, payload)

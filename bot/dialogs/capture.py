@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import logging
 
+from backcare.bot.dialogs import history, reassessment
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Event, Image
+from backcare.bot.dialogs.interviewing import back_interview
+from backcare.bot.dialogs.results import summarise
 from backcare.interview import InterviewResult
 from backcare.report import PhotoResult
+from backcare.vision.errors import Reason
 from backcare.vocabulary import vocabulary
-from bot.dialogs import history, reassessment
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Event, Image
-from bot.dialogs.interviewing import back_interview
-from bot.dialogs.results import summarise
-from vision.errors import Reason
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,11 @@ def prompt_photos(conv: Conversation, note: str | None = None) -> None:
     if st["index"] == 0 and not st["results"] and not st["skipped"] and note is None:
         conv.say(conv.t("reassess.intro" if again else "photo.intro", n=len(all_steps)))
     lines = [note] if note else []
-    lines.append(conv.t("photo.step_title", n=st["index"] + 1, total=len(all_steps), name=step_name(conv, step)))
+    lines.append(
+        conv.t(
+            "photo.step_title", n=st["index"] + 1, total=len(all_steps), name=step_name(conv, step)
+        )
+    )
     lines.append(conv.t(f"photo.steps.{step}"))
     buttons = [conv.button("photo.skip", SKIP)]
     if st["tries"].get(step, 0) >= TRIES_BEFORE_NUDGE:
@@ -78,14 +82,25 @@ async def on_photos(conv: Conversation, event: Event) -> None:
             st["skipped"].remove(step)
         if result.annotated_jpeg:
             conv.dialogs.pictures.put(conv.data["session"], step, result.annotated_jpeg)
-            conv.say("", images=[Image(result.annotated_jpeg, conv.t("photo.accepted", name=step_name(conv, step)))])
+            conv.say(
+                "",
+                images=[
+                    Image(
+                        result.annotated_jpeg, conv.t("photo.accepted", name=step_name(conv, step))
+                    )
+                ],
+            )
             advance(conv)
         else:
             advance(conv, note=conv.t("photo.accepted", name=step_name(conv, step)))
         return
-    reason = result.reason if result.reason in {r.value for r in Reason} else Reason.WORKER_FAILED.value
+    reason = (
+        result.reason if result.reason in {r.value for r in Reason} else Reason.WORKER_FAILED.value
+    )
     detail = refusal_detail(conv, reason, result.detail)
-    prompt_photos(conv, note=conv.t("photo.refused") + "\n" + conv.t(f"photo.reasons.{reason}", detail=detail))
+    prompt_photos(
+        conv, note=conv.t("photo.refused") + "\n" + conv.t(f"photo.reasons.{reason}", detail=detail)
+    )
 
 
 def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:
@@ -106,8 +121,12 @@ async def analyse(conv: Conversation, event: Event, step: str) -> PhotoResult:
         return await conv.dialogs.services.analyse_photo(event.photo, step, event.filename)
     except Exception:  # the pipeline failed on this photo: the user may simply send another
         log.exception("photo analysis failed for step %s", step)
-        return PhotoResult(step=step, source=event.filename or step, accepted=False,
-                           reason=Reason.WORKER_FAILED.value)
+        return PhotoResult(
+            step=step,
+            source=event.filename or step,
+            accepted=False,
+            reason=Reason.WORKER_FAILED.value,
+        )
 
 
 def advance(conv: Conversation, note: str | None = None) -> None:
@@ -153,7 +172,11 @@ async def run_analysis(conv: Conversation) -> None:
         report = await conv.dialogs.services.build_report(result, photos, conv.lang)
     except Exception:
         log.exception("building the report failed")
-        conv.say(conv.t("analysis.failed"), choices=[conv.button("analysis.retry", RETRY)], expects="choice")
+        conv.say(
+            conv.t("analysis.failed"),
+            choices=[conv.button("analysis.retry", RETRY)],
+            expects="choice",
+        )
         return
     summary = summarise(report)
     data = conv.data
@@ -164,7 +187,9 @@ async def run_analysis(conv: Conversation) -> None:
     else:
         data["report"] = summary
     if summary["program"] and not data.get("program_started"):
-        data["program_started"] = started or conv.now.isoformat(timespec="seconds")  # check-ins count from here
+        data["program_started"] = started or conv.now.isoformat(
+            timespec="seconds"
+        )  # check-ins count from here
     if summary["referral"] and data.get("reminders"):
         data["reminders"]["active"] = False  # no exercises to remind of
     conv.go("reported")
@@ -175,4 +200,8 @@ async def on_analysis(conv: Conversation, event: Event) -> None:
         prompt_analysis(conv)
         await run_analysis(conv)
     else:
-        conv.say(conv.t("analysis.waiting"), choices=[conv.button("analysis.retry", RETRY)], expects="choice")
+        conv.say(
+            conv.t("analysis.waiting"),
+            choices=[conv.button("analysis.retry", RETRY)],
+            expects="choice",
+        )

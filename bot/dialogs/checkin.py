@@ -9,30 +9,64 @@ from __future__ import annotations
 
 from typing import Any
 
-from backcare.checkin import CheckIn, CheckinOutcome, evaluate
-from backcare.interview import AnswerError, Interview, Question, is_shown, red_flags_now, validate_answer
-from backcare.vocabulary import vocabulary
-from bot.dialogs import history
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Choice, Event
-from bot.dialogs.interviewing import (
-    DONE, TOGGLE, error_text, expects_of, parse_button, question_buttons, question_hint, refer, toggle,
+from backcare.bot.dialogs import history
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.interviewing import (
+    DONE,
+    TOGGLE,
+    error_text,
+    expects_of,
+    parse_button,
+    question_buttons,
+    question_hint,
+    refer,
+    toggle,
 )
+from backcare.checkin import CheckIn, CheckinOutcome, evaluate
+from backcare.interview import (
+    AnswerError,
+    Interview,
+    Question,
+    is_shown,
+    red_flags_now,
+    validate_answer,
+)
+from backcare.vocabulary import vocabulary
 
 PREFIX = "c"  # check-in answer buttons: "ca:<question>:<option>"
-PAIN = Question(id="checkin_pain", type="scale", section="checkin", text={}, min=0, max=10, integer=True)
+PAIN = Question(
+    id="checkin_pain", type="scale", section="checkin", text={}, min=0, max=10, integer=True
+)
 PAIN_BUTTON, DAYS_BUTTON = "ck:pain:", "ck:done:"
 
 
 def days_question(planned: int) -> Question:
     """Days done since the last check-in: a whole number from 0 to the days planned."""
-    return Question(id="checkin_done", type="number", section="checkin", text={}, min=0, max=planned,
-                    integer=True, unit={"en": "days", "ja": "日"})
+    return Question(
+        id="checkin_done",
+        type="number",
+        section="checkin",
+        text={},
+        min=0,
+        max=planned,
+        integer=True,
+        unit={"en": "days", "ja": "日"},
+    )
 
 
 def state(conv: Conversation) -> dict:
-    return conv.data.setdefault("checkin", {"pain": None, "planned": None, "done_days": None, "answers": {},
-                                            "current": None, "pending": []})
+    return conv.data.setdefault(
+        "checkin",
+        {
+            "pain": None,
+            "planned": None,
+            "done_days": None,
+            "answers": {},
+            "current": None,
+            "pending": [],
+        },
+    )
 
 
 def interview_of(conv: Conversation) -> Interview:
@@ -55,8 +89,11 @@ def prompt_pain(conv: Conversation, note: str | None = None) -> None:
 
 
 async def on_pain(conv: Conversation, event: Event) -> None:
-    raw = event.data[len(PAIN_BUTTON):] if event.kind == "choice" and (event.data or "").startswith(PAIN_BUTTON) \
+    raw = (
+        event.data[len(PAIN_BUTTON) :]
+        if event.kind == "choice" and (event.data or "").startswith(PAIN_BUTTON)
         else event.text
+    )
     try:
         pain = validate_answer(PAIN, raw)
     except AnswerError as error:
@@ -80,8 +117,11 @@ def prompt_done(conv: Conversation, note: str | None = None) -> None:
     planned = planned_of(conv)
     buttons = [Choice(str(n), f"{DAYS_BUTTON}{n}") for n in range(planned + 1)]
     text = conv.t("checkin.days", planned=planned)
-    conv.say(f"{note}\n\n{text}" if note else text, choices=buttons + [conv.button("common.back", "cmd:back")],
-             expects="number")
+    conv.say(
+        f"{note}\n\n{text}" if note else text,
+        choices=buttons + [conv.button("common.back", "cmd:back")],
+        expects="number",
+    )
 
 
 async def on_done(conv: Conversation, event: Event) -> None:
@@ -90,7 +130,7 @@ async def on_done(conv: Conversation, event: Event) -> None:
     if event.kind == "choice" and not data.startswith(DAYS_BUTTON):
         prompt_done(conv, note=conv.t("interview.use_buttons"))
         return
-    raw = data[len(DAYS_BUTTON):] if event.kind == "choice" else event.text
+    raw = data[len(DAYS_BUTTON) :] if event.kind == "choice" else event.text
     try:
         days = validate_answer(question, raw)
     except AnswerError as error:
@@ -102,10 +142,15 @@ async def on_done(conv: Conversation, event: Event) -> None:
 
 # -- new warning signs ----------------------------------------------------------------------
 def prompt_gate(conv: Conversation) -> None:
-    conv.say(conv.t("checkin.signs"),
-             choices=[conv.button("common.yes_button", "ck:signs:yes"), conv.button("common.no_button", "ck:signs:no"),
-                      conv.button("common.back", "cmd:back")],
-             expects="choice")
+    conv.say(
+        conv.t("checkin.signs"),
+        choices=[
+            conv.button("common.yes_button", "ck:signs:yes"),
+            conv.button("common.no_button", "ck:signs:no"),
+            conv.button("common.back", "cmd:back"),
+        ],
+        expects="choice",
+    )
 
 
 async def on_gate(conv: Conversation, event: Event) -> None:
@@ -151,8 +196,13 @@ def prompt_flags(conv: Conversation, note: str | None = None) -> None:
     hint = question_hint(conv, q)
     if hint:
         lines.append(hint)
-    conv.say("\n\n".join(lines), choices=question_buttons(conv, q, PREFIX, st["pending"]),
-             expects=expects_of(q), multi=q.type in ("multiple", "body_map"), question=q.id)
+    conv.say(
+        "\n\n".join(lines),
+        choices=question_buttons(conv, q, PREFIX, st["pending"]),
+        expects=expects_of(q),
+        multi=q.type in ("multiple", "body_map"),
+        question=q.id,
+    )
 
 
 async def on_flags(conv: Conversation, event: Event) -> None:
@@ -210,18 +260,29 @@ def back_flags(conv: Conversation) -> bool | None:
 
 
 # -- the outcome ----------------------------------------------------------------------------
-def judge(conv: Conversation, red_flags: tuple[str, ...] | list[str] = ()) -> tuple[CheckIn, CheckinOutcome]:
+def judge(
+    conv: Conversation, red_flags: tuple[str, ...] | list[str] = ()
+) -> tuple[CheckIn, CheckinOutcome]:
     """Today's check-in and what backcare.checkin.evaluate makes of it."""
     st = state(conv)
     planned = planned_of(conv)
     done = st.get("done_days")
     if done is None:  # a check-in begun before days were counted: its old answer, in days
         done = round(history.OLD_DONE_SHARE.get(st.get("done"), 0.0) * planned)
-    checkin = CheckIn(at=conv.now.isoformat(timespec="seconds"), pain=st["pain"], done_days=min(done, planned),
-                      planned_days=planned, red_flags=tuple(red_flags))
+    checkin = CheckIn(
+        at=conv.now.isoformat(timespec="seconds"),
+        pain=st["pain"],
+        done_days=min(done, planned),
+        planned_days=planned,
+        red_flags=tuple(red_flags),
+    )
     data = conv.data
-    outcome = evaluate(history.baseline_pain(data), history.checkins(data), checkin,
-                       program_started=history.program_started(data))
+    outcome = evaluate(
+        history.baseline_pain(data),
+        history.checkins(data),
+        checkin,
+        program_started=history.program_started(data),
+    )
     return checkin, outcome
 
 
@@ -237,8 +298,16 @@ def complete(conv: Conversation) -> None:
         conv.data["reassessment"] = {"invited": checkin.at}
     buttons = []
     if outcome.invite_reassessment:
-        buttons += [conv.button("reassess.accept", "re:yes"), conv.button("reassess.decline", "re:no")]
-    buttons += [conv.button("active.progress", "act:progress"), conv.button("active.program", "act:program")]
-    conv.say(conv.text_of(outcome.advice), choices=buttons, expects="choice", outcome=outcome.status)
+        buttons += [
+            conv.button("reassess.accept", "re:yes"),
+            conv.button("reassess.decline", "re:no"),
+        ]
+    buttons += [
+        conv.button("active.progress", "act:progress"),
+        conv.button("active.program", "act:program"),
+    ]
+    conv.say(
+        conv.text_of(outcome.advice), choices=buttons, expects="choice", outcome=outcome.status
+    )
     conv.skip_prompt = True  # the advice and its buttons are the resting step's prompt this time
     conv.go("checked_in")

@@ -6,15 +6,15 @@ They come as Event(kind="command", text=name) or as buttons whose data is
 
 from __future__ import annotations
 
+from backcare.bot.dialogs import capture, interviewing
+from backcare.bot.dialogs.checkin import start_checkin
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Choice
+from backcare.bot.dialogs.flow import STEP
+from backcare.bot.dialogs.onboarding import LANGUAGE_NAMES
+from backcare.bot.dialogs.progress import show_progress
+from backcare.bot.dialogs.reminders import reminder_message, reminders_words
 from backcare.vocabulary import LANGUAGES
-from bot.dialogs import capture, interviewing
-from bot.dialogs.checkin import start_checkin
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Choice
-from bot.dialogs.flow import STEP
-from bot.dialogs.onboarding import LANGUAGE_NAMES
-from bot.dialogs.progress import show_progress
-from bot.dialogs.reminders import reminder_message, reminders_words
 
 COMMANDS = ("start", "help", "restart", "back", "status", "language", "stop", "progress")
 
@@ -26,8 +26,16 @@ def resume(conv: Conversation) -> None:
 
 
 def run(conv: Conversation, name: str) -> None:
-    handler = {"start": start, "help": help_, "restart": restart, "back": back, "status": status,
-               "language": language, "stop": stop, "progress": progress}.get(name)
+    handler = {
+        "start": start,
+        "help": help_,
+        "restart": restart,
+        "back": back,
+        "status": status,
+        "language": language,
+        "stop": stop,
+        "progress": progress,
+    }.get(name)
     if handler is None:
         conv.say(conv.t("common.unknown_command", commands=", ".join(f"/{c}" for c in COMMANDS)))
         return
@@ -79,12 +87,24 @@ def status(conv: Conversation) -> None:
     lines = [conv.t(f"status.{conv.step}")]
     st = data.get("interview")
     if st:
-        lines.append(conv.t("status.interview_progress", n=len(st.get("history", [])), version=st.get("version", "")))
+        lines.append(
+            conv.t(
+                "status.interview_progress",
+                n=len(st.get("history", [])),
+                version=st.get("version", ""),
+            )
+        )
     photos = data.get("photos")
     if photos:
         accepted = sum(1 for r in photos["results"].values() if r.get("accepted"))
-        lines.append(conv.t("status.photos_progress", accepted=accepted, skipped=len(photos["skipped"]),
-                            total=len(capture.steps())))
+        lines.append(
+            conv.t(
+                "status.photos_progress",
+                accepted=accepted,
+                skipped=len(photos["skipped"]),
+                total=len(capture.steps()),
+            )
+        )
     if data.get("reminders"):
         lines.append(reminders_words(conv))
     if data.get("checkins"):
@@ -96,9 +116,11 @@ def status(conv: Conversation) -> None:
 
 
 def language(conv: Conversation) -> None:
-    conv.say(conv.t("common.choose_language"),
-             choices=[Choice(LANGUAGE_NAMES.get(lang, lang), f"lang:{lang}") for lang in LANGUAGES],
-             expects="choice")
+    conv.say(
+        conv.t("common.choose_language"),
+        choices=[Choice(LANGUAGE_NAMES.get(lang, lang), f"lang:{lang}") for lang in LANGUAGES],
+        expects="choice",
+    )
 
 
 def set_language(conv: Conversation, code: str) -> None:

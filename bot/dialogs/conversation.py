@@ -6,20 +6,21 @@ Conversation is built around it for each event and thrown away afterwards.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
+from backcare.bot.dialogs.events import Choice, Image, Reply
 from backcare.interview import Interview
-from backcare.interview.flow import walk
 from backcare.interview.answers import AnswerError, validate_answer
-from bot.dialogs.events import Choice, Image, Reply
+from backcare.interview.flow import walk
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.dialogs.engine import Dialogs
+    from backcare.bot.dialogs.engine import Dialogs
 
 
 class Conversation:
-    def __init__(self, dialogs: "Dialogs", data: dict, now: datetime):
+    def __init__(self, dialogs: Dialogs, data: dict, now: datetime):
         self.dialogs = dialogs
         self.data = data
         self.now = now
@@ -54,11 +55,27 @@ class Conversation:
     def button(self, key: str, value: str, /, **params: Any) -> Choice:
         return Choice(self.t(key, **params), value)
 
-    def say(self, text: str, choices: Iterable[Choice] = (), expects: str | None = None,
-            images: Iterable[Image] = (), links: Iterable[tuple[str, str]] = (), multi: bool = False,
-            **meta: Any) -> None:
-        self.replies.append(Reply(text=text, choices=tuple(choices), expects=expects, images=tuple(images),
-                                  links=tuple(links), multi=multi, meta=dict(meta)))
+    def say(
+        self,
+        text: str,
+        choices: Iterable[Choice] = (),
+        expects: str | None = None,
+        images: Iterable[Image] = (),
+        links: Iterable[tuple[str, str]] = (),
+        multi: bool = False,
+        **meta: Any,
+    ) -> None:
+        self.replies.append(
+            Reply(
+                text=text,
+                choices=tuple(choices),
+                expects=expects,
+                images=tuple(images),
+                links=tuple(links),
+                multi=multi,
+                meta=dict(meta),
+            )
+        )
 
     def go(self, trigger: str) -> None:
         """Fire a machine trigger (bound by transitions onto this model)."""
@@ -94,5 +111,11 @@ def migrate(st: dict, interview: Interview) -> None:
         except AnswerError:
             continue
     path, current = walk(interview, kept)
-    st.update(digest=interview.digest, version=interview.version, answers={q: kept[q] for q in path},
-              history=path, current=current, pending=[])
+    st.update(
+        digest=interview.digest,
+        version=interview.version,
+        answers={q: kept[q] for q in path},
+        history=path,
+        current=current,
+        pending=[],
+    )

@@ -13,18 +13,18 @@ import json
 import logging
 import uuid
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Awaitable, Callable
+from datetime import UTC, datetime
 
+from backcare.bot.dialogs import commands
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Event, Reply
+from backcare.bot.dialogs.flow import STEP, build_machine
+from backcare.bot.dialogs.onboarding import language_from
+from backcare.bot.dialogs.services import Services
+from backcare.bot.dialogs.texts import Texts, default_texts
 from backcare.interview import InterviewRegistry
-from bot.dialogs import commands
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Event, Reply
-from bot.dialogs.flow import STEP, build_machine
-from bot.dialogs.onboarding import language_from
-from bot.dialogs.services import Services
-from bot.dialogs.texts import Texts, default_texts
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +32,15 @@ STATE_VERSION = 1
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
 class Policy:
     """What the consent text promises; the storage must keep it (the bot adapter deletes on time)."""
 
-    data_days: int = 365   # answers and results, counted from the last message
-    photo_days: int = 30   # photos, only with the optional consent
+    data_days: int = 365  # answers and results, counted from the last message
+    photo_days: int = 30  # photos, only with the optional consent
 
 
 class PictureCache:
@@ -65,16 +65,29 @@ class PictureCache:
 
 def new_state(event: Event, now: datetime) -> dict:
     stamp = now.isoformat(timespec="seconds")
-    return {"v": STATE_VERSION, "step": "consent", "language": language_from(event.language),
-            "session": uuid.uuid4().hex, "created": stamp, "updated": stamp}
+    return {
+        "v": STATE_VERSION,
+        "step": "consent",
+        "language": language_from(event.language),
+        "session": uuid.uuid4().hex,
+        "created": stamp,
+        "updated": stamp,
+    }
 
 
 class Dialogs:
     """One instance serves every user; ``handle`` is safe to run concurrently for different users."""
 
-    def __init__(self, services: Services, interviews: InterviewRegistry,
-                 clock: Callable[[], datetime] = utcnow, *, texts: Texts | None = None,
-                 policy: Policy = Policy(), pictures: PictureCache | None = None):
+    def __init__(
+        self,
+        services: Services,
+        interviews: InterviewRegistry,
+        clock: Callable[[], datetime] = utcnow,
+        *,
+        texts: Texts | None = None,
+        policy: Policy = Policy(),
+        pictures: PictureCache | None = None,
+    ):
         self.services = services
         self.interviews = interviews
         self.clock = clock
@@ -83,8 +96,13 @@ class Dialogs:
         self.pictures = pictures or PictureCache()
         self.machine = build_machine()
 
-    async def handle(self, state: dict | None, event: Event, *,
-                     early: Callable[[list[Reply]], Awaitable[None]] | None = None) -> tuple[dict, list[Reply]]:
+    async def handle(
+        self,
+        state: dict | None,
+        event: Event,
+        *,
+        early: Callable[[list[Reply]], Awaitable[None]] | None = None,
+    ) -> tuple[dict, list[Reply]]:
         """The new state and the replies. ``early``, when given, receives the replies so far before
         slow follow-up work (the analysis) starts, so "Analysing..." shows at once; the returned
         list then holds only the rest."""
@@ -101,7 +119,9 @@ class Dialogs:
                 STEP[conv.step].prompt(conv)
             else:
                 await self._dispatch(conv, event)
-            for name in dict.fromkeys(conv.entered):  # follow-up work of the steps entered (the analysis)
+            for name in dict.fromkeys(
+                conv.entered
+            ):  # follow-up work of the steps entered (the analysis)
                 auto = STEP[name].auto
                 if auto is not None and conv.step == name:
                     if early is not None and conv.replies:
@@ -111,7 +131,9 @@ class Dialogs:
         except Exception:
             log.exception("dialog step failed in %s on a %s event", data.get("step"), event.kind)
             restored = json.loads(before)
-            return restored, [Reply(text=self.texts.get("common.error", restored.get("language", "en")))]
+            return restored, [
+                Reply(text=self.texts.get("common.error", restored.get("language", "en")))
+            ]
         finally:
             self.machine.remove_model(conv)
         if event.kind != "timer":
@@ -145,7 +167,11 @@ def _restore(state: dict | None) -> dict | None:
         log.warning("unusable dialog state (not JSON): starting over")
         return None
     if data.get("v") != STATE_VERSION or data.get("step") not in STEP or "language" not in data:
-        log.warning("unusable dialog state (version %r, step %r): starting over", data.get("v"), data.get("step"))
+        log.warning(
+            "unusable dialog state (version %r, step %r): starting over",
+            data.get("v"),
+            data.get("step"),
+        )
         return None
     data.setdefault("session", uuid.uuid4().hex)
     return data

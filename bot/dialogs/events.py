@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 EventKind = Literal[
-    "start",     # first contact or /start
-    "text",      # free text typed by the user
-    "choice",    # a button pressed: data is the choice's value as sent by the dialog
-    "photo",     # a photo (or image file): photo holds the bytes
-    "command",   # /restart, /back, /status, /language, /stop, ... (text holds the name, no slash)
-    "timer",     # a scheduled job fired (data names it, e.g. "reminder" or "checkin")
+    "start",  # first contact or /start
+    "text",  # free text typed by the user
+    "choice",  # a button pressed: data is the choice's value as sent by the dialog
+    "photo",  # a photo (or image file): photo holds the bytes
+    "command",  # /restart, /back, /status, /language, /stop, ... (text holds the name, no slash)
+    "timer",  # a scheduled job fired (data names it, e.g. "reminder" or "checkin")
 ]
 
 
@@ -32,13 +32,13 @@ class Event:
 
 @dataclass(frozen=True)
 class Choice:
-    label: str   # what the button shows (already in the user's language)
-    value: str   # what comes back in Event.data
+    label: str  # what the button shows (already in the user's language)
+    value: str  # what comes back in Event.data
 
 
 @dataclass(frozen=True)
 class Image:
-    data: bytes          # PNG or JPEG bytes
+    data: bytes  # PNG or JPEG bytes
     caption: str = ""
 
 

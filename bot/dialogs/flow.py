@@ -9,14 +9,14 @@ right after it is entered.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
 from transitions import Machine, State
 
-from bot.dialogs import capture, checkin, interviewing, onboarding, reminders, results
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Event
+from backcare.bot.dialogs import capture, checkin, interviewing, onboarding, reminders, results
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Event
 
 Prompt = Callable[[Conversation], None]
 Handler = Callable[[Conversation, Event], Awaitable[None]]
@@ -29,25 +29,48 @@ class Step:
     handle: Handler
     # back: True = done, False = impossible here, None = use the machine's "back" transition
     back: Callable[[Conversation], bool | None] | None = None
-    resume: Prompt | None = None          # a shorter prompt for /start, /status, a language change
+    resume: Prompt | None = None  # a shorter prompt for /start, /status, a language change
     auto: Callable[[Conversation], Awaitable[None]] | None = None
-    timers: bool = False                  # scheduled reminders and check-ins act in this step
+    timers: bool = False  # scheduled reminders and check-ins act in this step
 
 
 STEPS: tuple[Step, ...] = (
     Step("consent", onboarding.prompt_consent, onboarding.on_consent, back=lambda conv: False),
     Step("declined", onboarding.prompt_declined, onboarding.on_declined, back=lambda conv: False),
     Step("photo_consent", onboarding.prompt_photo_consent, onboarding.on_photo_consent),
-    Step("interview", interviewing.prompt_interview, interviewing.on_interview, back=interviewing.back_interview),
-    Step("referred", interviewing.prompt_referred, interviewing.on_referred, back=interviewing.back_referred),
+    Step(
+        "interview",
+        interviewing.prompt_interview,
+        interviewing.on_interview,
+        back=interviewing.back_interview,
+    ),
+    Step(
+        "referred",
+        interviewing.prompt_referred,
+        interviewing.on_referred,
+        back=interviewing.back_referred,
+    ),
     Step("photos", capture.prompt_photos, capture.on_photos, back=capture.back_photos),
-    Step("analysis", capture.prompt_analysis, capture.on_analysis, back=lambda conv: False, auto=capture.run_analysis),
-    Step("results", results.prompt_results, results.on_results, back=lambda conv: False,
-         resume=results.resume_results),
+    Step(
+        "analysis",
+        capture.prompt_analysis,
+        capture.on_analysis,
+        back=lambda conv: False,
+        auto=capture.run_analysis,
+    ),
+    Step(
+        "results",
+        results.prompt_results,
+        results.on_results,
+        back=lambda conv: False,
+        resume=results.resume_results,
+    ),
     Step("reminder_days", reminders.prompt_days, reminders.on_days, back=lambda conv: False),
     Step("reminder_time", reminders.prompt_time, reminders.on_time),
     Step("reminder_zone", reminders.prompt_zone, reminders.on_zone),
-    Step("active", reminders.prompt_active, reminders.on_active, back=lambda conv: False, timers=True),
+    Step(
+        "active", reminders.prompt_active, reminders.on_active, back=lambda conv: False, timers=True
+    ),
     Step("checkin_pain", checkin.prompt_pain, checkin.on_pain, back=lambda conv: False),
     Step("checkin_done", checkin.prompt_done, checkin.on_done),
     Step("checkin_signs", checkin.prompt_gate, checkin.on_gate),
@@ -71,8 +94,11 @@ TRANSITIONS: list[dict] = [
     {"trigger": "days_chosen", "source": "reminder_days", "dest": "reminder_time"},
     {"trigger": "time_chosen", "source": "reminder_time", "dest": "reminder_zone"},
     {"trigger": "tz_chosen", "source": "reminder_zone", "dest": "active"},
-    {"trigger": "skip_reminders", "source": ["results", "reminder_days", "reminder_time", "reminder_zone"],
-     "dest": "active"},
+    {
+        "trigger": "skip_reminders",
+        "source": ["results", "reminder_days", "reminder_time", "reminder_zone"],
+        "dest": "active",
+    },
     {"trigger": "check_in", "source": "active", "dest": "checkin_pain"},
     {"trigger": "reassess", "source": "active", "dest": "photos"},
     {"trigger": "reassessment_cancelled", "source": "photos", "dest": "active"},
@@ -106,6 +132,11 @@ def _entered(event_data) -> None:
 def build_machine() -> Machine:
     """The one machine for every user (models are added per event, see the module doc)."""
     return Machine(
-        model=None, states=[State(s.name, on_enter=[_entered]) for s in STEPS], transitions=TRANSITIONS,
-        initial=None, auto_transitions=False, send_event=True, model_attribute="step",
+        model=None,
+        states=[State(s.name, on_enter=[_entered]) for s in STEPS],
+        transitions=TRANSITIONS,
+        initial=None,
+        auto_transitions=False,
+        send_event=True,
+        model_attribute="step",
     )

@@ -21,13 +21,15 @@ from backcare.checkin import CheckIn, CheckinError, CheckinOutcome, when
 log = logging.getLogger(__name__)
 
 KEEP_CHECKINS = 100
-DEFAULT_PLANNED = 7          # no plan and no dose known: every day counts
-OLD_DONE_SHARE = {"all": 1.0, "some": 0.5, "none": 0.0}   # records written before done_days existed
+DEFAULT_PLANNED = 7  # no plan and no dose known: every day counts
+OLD_DONE_SHARE = {"all": 1.0, "some": 0.5, "none": 0.0}  # records written before done_days existed
 
 
 def program_started(data: dict) -> str | None:
     """When the first program of this assessment was given (a re-assessment keeps it)."""
-    return data.get("program_started") or ((data.get("report") or {}).get("created") if data.get("report") else None)
+    return data.get("program_started") or (
+        (data.get("report") or {}).get("created") if data.get("report") else None
+    )
 
 
 def baseline_pain(data: dict) -> int | None:
@@ -45,7 +47,11 @@ def planned_days(data: dict) -> int:
     if reminders.get("active") and reminders.get("days"):
         return len(reminders["days"])
     exercises = ((data.get("report") or {}).get("program") or {}).get("exercises") or []
-    per_week = [ex["dose"]["days_per_week"] for ex in exercises if (ex.get("dose") or {}).get("days_per_week")]
+    per_week = [
+        ex["dose"]["days_per_week"]
+        for ex in exercises
+        if (ex.get("dose") or {}).get("days_per_week")
+    ]
     return min(7, max(per_week)) if per_week else DEFAULT_PLANNED
 
 
@@ -59,20 +65,29 @@ def make_room(data: dict) -> None:
     """Leave room for one more record (called when a check-in starts, see the module doc)."""
     records = data.get("checkins")
     if isinstance(records, list) and len(records) >= KEEP_CHECKINS:
-        for n, record in enumerate(records, start=1):  # records older than n: number them before any go
+        for n, record in enumerate(
+            records, start=1
+        ):  # records older than n: number them before any go
             if isinstance(record, dict):
                 record.setdefault("n", n)
-        del records[:len(records) - KEEP_CHECKINS + 1]
+        del records[: len(records) - KEEP_CHECKINS + 1]
 
 
 def add_record(data: dict, checkin: CheckIn, outcome: CheckinOutcome | None, kind: str) -> dict:
     records = data.setdefault("checkins", [])
     last = records[-1].get("n", len(records)) if records else 0
     record = {
-        "at": checkin.at, "pain": checkin.pain, "done": done_word(checkin.done_days, checkin.planned_days),
-        "outcome": kind, "n": last + 1, "done_days": checkin.done_days, "planned_days": checkin.planned_days,
-        "red_flags": list(checkin.red_flags), "referral": outcome.referral if outcome else None,
-        "reassess": bool(outcome and outcome.invite_reassessment), "program": program_started(data),
+        "at": checkin.at,
+        "pain": checkin.pain,
+        "done": done_word(checkin.done_days, checkin.planned_days),
+        "outcome": kind,
+        "n": last + 1,
+        "done_days": checkin.done_days,
+        "planned_days": checkin.planned_days,
+        "red_flags": list(checkin.red_flags),
+        "referral": outcome.referral if outcome else None,
+        "reassess": bool(outcome and outcome.invite_reassessment),
+        "program": program_started(data),
     }
     records.append(record)
     del records[:-KEEP_CHECKINS]  # only ever trims a list someone else grew past the limit
@@ -103,9 +118,11 @@ def checkins(data: dict) -> list[CheckIn]:
         checkin = as_checkin(record, planned)
         if checkin is None:
             continue
-        mine = record.get("program") == started if "program" in record else (
-            start is None or when(checkin.at) >= start)
+        mine = (
+            record.get("program") == started
+            if "program" in record
+            else (start is None or when(checkin.at) >= start)
+        )
         if mine:
             out.append(checkin)
     return out
-

@@ -10,14 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Choice, Event
 from backcare.interview import (
-    AnswerError, Interview, Question, derive, most_urgent, next_question, red_flags_now, remaining,
+    AnswerError,
+    Interview,
+    Question,
+    derive,
+    most_urgent,
+    next_question,
+    red_flags_now,
+    remaining,
     validate_answer,
 )
 from backcare.interview.answers import fmt_number
 from backcare.interview.model import MULTI_TYPES, RedFlagRule
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Choice, Event
 
 ANSWER, TOGGLE, DONE, SKIP = "a", "t", "d", "s"  # button data: "<kind>:<question>[:<option>]"
 
@@ -25,13 +32,25 @@ ANSWER, TOGGLE, DONE, SKIP = "a", "t", "d", "s"  # button data: "<kind>:<questio
 def start_interview(conv: Conversation) -> None:
     interview = conv.dialogs.interviews.current
     conv.data["interview"] = {
-        "digest": interview.digest, "version": interview.version, "answers": {}, "history": [],
-        "current": next_question(interview, {}, None), "pending": [],
+        "digest": interview.digest,
+        "version": interview.version,
+        "answers": {},
+        "history": [],
+        "current": next_question(interview, {}, None),
+        "pending": [],
         "started": conv.now.isoformat(timespec="seconds"),
     }
     # a new assessment: a new program, compared with nothing before it
-    for key in ("result", "referral", "photos", "report", "checkin", "program_started", "previous_report",
-                "reassessment"):
+    for key in (
+        "result",
+        "referral",
+        "photos",
+        "report",
+        "checkin",
+        "program_started",
+        "previous_report",
+        "reassessment",
+    ):
         conv.data.pop(key, None)
 
 
@@ -39,13 +58,23 @@ def start_interview(conv: Conversation) -> None:
 def question_hint(conv: Conversation, q: Question) -> str:
     if q.type == "number":
         if not q.unit:
-            return conv.t("interview.hint_number_plain", min=fmt_number(q.min), max=fmt_number(q.max))
-        return conv.t("interview.hint_number", min=fmt_number(q.min), max=fmt_number(q.max),
-                      unit=conv.text_of(q.unit))
+            return conv.t(
+                "interview.hint_number_plain", min=fmt_number(q.min), max=fmt_number(q.max)
+            )
+        return conv.t(
+            "interview.hint_number",
+            min=fmt_number(q.min),
+            max=fmt_number(q.max),
+            unit=conv.text_of(q.unit),
+        )
     if q.type == "scale":
-        return conv.t("interview.hint_scale", min=fmt_number(q.min), max=fmt_number(q.max),
-                      min_label=conv.text_of(q.labels.get("min")) or fmt_number(q.min),
-                      max_label=conv.text_of(q.labels.get("max")) or fmt_number(q.max))
+        return conv.t(
+            "interview.hint_scale",
+            min=fmt_number(q.min),
+            max=fmt_number(q.max),
+            min_label=conv.text_of(q.labels.get("min")) or fmt_number(q.min),
+            max_label=conv.text_of(q.labels.get("max")) or fmt_number(q.max),
+        )
     if q.type in MULTI_TYPES:
         return conv.t("interview.hint_multi")
     if q.type == "text":
@@ -53,19 +82,29 @@ def question_hint(conv: Conversation, q: Question) -> str:
     return ""
 
 
-def question_buttons(conv: Conversation, q: Question, prefix: str, pending: list[str]) -> list[Choice]:
+def question_buttons(
+    conv: Conversation, q: Question, prefix: str, pending: list[str]
+) -> list[Choice]:
     """Answer buttons; ``prefix`` tells the interview ("a") from the check-in ("c")."""
     tag = f"{prefix}{ANSWER}"
     if q.type == "yes_no":
-        return [conv.button("common.yes_button", f"{tag}:{q.id}:yes"), conv.button("common.no_button", f"{tag}:{q.id}:no")]
+        return [
+            conv.button("common.yes_button", f"{tag}:{q.id}:yes"),
+            conv.button("common.no_button", f"{tag}:{q.id}:no"),
+        ]
     if q.type == "scale":
         return [Choice(str(n), f"{tag}:{q.id}:{n}") for n in range(int(q.min), int(q.max) + 1)]
     if q.type == "single":
         return [Choice(conv.text_of(o.text), f"{tag}:{q.id}:{o.id}") for o in q.options]
     if q.type in MULTI_TYPES:
         ticked = set(pending)
-        buttons = [Choice(("✓ " if o.id in ticked else "") + conv.text_of(o.text), f"{prefix}{TOGGLE}:{q.id}:{o.id}")
-                   for o in q.options]
+        buttons = [
+            Choice(
+                ("✓ " if o.id in ticked else "") + conv.text_of(o.text),
+                f"{prefix}{TOGGLE}:{q.id}:{o.id}",
+            )
+            for o in q.options
+        ]
         return buttons + [conv.button("interview.done", f"{prefix}{DONE}:{q.id}")]
     return []
 
@@ -102,8 +141,13 @@ def ask(conv: Conversation, note: str | None = None) -> None:
         buttons.append(conv.button("common.help", "cmd:help"))
     if history:
         buttons.append(conv.button("common.back", "cmd:back"))
-    conv.say("\n\n".join(lines), choices=buttons, expects=expects_of(q), multi=q.type in MULTI_TYPES,
-             question=qid)
+    conv.say(
+        "\n\n".join(lines),
+        choices=buttons,
+        expects=expects_of(q),
+        multi=q.type in MULTI_TYPES,
+        question=qid,
+    )
 
 
 def prompt_interview(conv: Conversation) -> None:
@@ -174,7 +218,12 @@ async def on_interview(conv: Conversation, event: Event) -> None:
     q = interview.questions[st["current"]]
     what = raw_answer(conv, q, event)
     if what is None:
-        ask(conv, note=conv.t("interview.not_photo" if event.kind == "photo" else "interview.use_buttons"))
+        ask(
+            conv,
+            note=conv.t(
+                "interview.not_photo" if event.kind == "photo" else "interview.use_buttons"
+            ),
+        )
         return
     kind, raw = what
     if kind == "stale":
@@ -209,13 +258,18 @@ def record(conv: Conversation, interview: Interview, q: Question, value: Any) ->
         ask(conv)
 
 
-def refer(conv: Conversation, rules: list[RedFlagRule], origin: str, urgency: str | None = None) -> None:
+def refer(
+    conv: Conversation, rules: list[RedFlagRule], origin: str, urgency: str | None = None
+) -> None:
     """Stop self-care: keep the messages (both languages) so a restart or an edit cannot lose them.
     ``urgency`` (the check-in rule's) counts too: the most urgent of it and the rules' wins."""
     conv.data["referral"] = {
-        "origin": origin, "urgency": most_urgent([r.urgency for r in rules] + ([urgency] if urgency else [])),
-        "rules": [r.id for r in rules], "facts": sorted({r.fact for r in rules}),
-        "messages": [dict(r.message) for r in rules], "at": conv.now.isoformat(timespec="seconds"),
+        "origin": origin,
+        "urgency": most_urgent([r.urgency for r in rules] + ([urgency] if urgency else [])),
+        "rules": [r.id for r in rules],
+        "facts": sorted({r.fact for r in rules}),
+        "messages": [dict(r.message) for r in rules],
+        "at": conv.now.isoformat(timespec="seconds"),
     }
     if conv.data.get("reminders"):
         conv.data["reminders"]["active"] = False
@@ -266,7 +320,9 @@ def prompt_referred(conv: Conversation) -> None:
     if referral.get("origin") == "interview":
         lines.append(conv.t("referral.mistake"))
         buttons.append(conv.button("referral.mistake_button", "cmd:back"))
-    conv.say("\n\n".join(lines), choices=buttons, expects="choice" if buttons else None, urgency=urgency)
+    conv.say(
+        "\n\n".join(lines), choices=buttons, expects="choice" if buttons else None, urgency=urgency
+    )
 
 
 async def on_referred(conv: Conversation, event: Event) -> None:

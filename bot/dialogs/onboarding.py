@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Choice, Event
-from bot.dialogs.interviewing import start_interview
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.interviewing import start_interview
 from backcare.vocabulary import LANGUAGES
 
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
@@ -16,35 +16,58 @@ def language_from(client_language: str | None) -> str:
 
 
 def language_buttons(current: str | None = None) -> list[Choice]:
-    return [Choice(LANGUAGE_NAMES.get(lang, lang), f"lang:{lang}") for lang in LANGUAGES if lang != current]
+    return [
+        Choice(LANGUAGE_NAMES.get(lang, lang), f"lang:{lang}")
+        for lang in LANGUAGES
+        if lang != current
+    ]
 
 
 def prompt_consent(conv: Conversation) -> None:
     policy = conv.dialogs.policy
     conv.say(conv.t("consent.welcome"))
-    conv.say(conv.t("consent.text", data_days=policy.data_days, photo_days=policy.photo_days),
-             choices=[conv.button("consent.agree", "consent:yes"), conv.button("consent.decline", "consent:no"),
-                      *language_buttons(conv.lang)],
-             expects="choice")
+    conv.say(
+        conv.t("consent.text", data_days=policy.data_days, photo_days=policy.photo_days),
+        choices=[
+            conv.button("consent.agree", "consent:yes"),
+            conv.button("consent.decline", "consent:no"),
+            *language_buttons(conv.lang),
+        ],
+        expects="choice",
+    )
 
 
 async def on_consent(conv: Conversation, event: Event) -> None:
     if event.kind == "choice" and event.data == "consent:yes":
-        conv.data["consent"] = {"data": True, "keep_photos": False, "at": conv.now.isoformat(timespec="seconds")}
+        conv.data["consent"] = {
+            "data": True,
+            "keep_photos": False,
+            "at": conv.now.isoformat(timespec="seconds"),
+        }
         conv.go("agree")
     elif event.kind == "choice" and event.data == "consent:no":
         conv.go("decline")
     else:
-        conv.say(conv.t("consent.please_choose"),
-                 choices=[conv.button("consent.agree", "consent:yes"), conv.button("consent.decline", "consent:no")],
-                 expects="choice")
+        conv.say(
+            conv.t("consent.please_choose"),
+            choices=[
+                conv.button("consent.agree", "consent:yes"),
+                conv.button("consent.decline", "consent:no"),
+            ],
+            expects="choice",
+        )
 
 
 def prompt_photo_consent(conv: Conversation) -> None:
-    conv.say(conv.t("consent.photos", photo_days=conv.dialogs.policy.photo_days),
-             choices=[conv.button("consent.photos_keep", "keep:yes"), conv.button("consent.photos_delete", "keep:no"),
-                      conv.button("common.back", "cmd:back")],
-             expects="choice")
+    conv.say(
+        conv.t("consent.photos", photo_days=conv.dialogs.policy.photo_days),
+        choices=[
+            conv.button("consent.photos_keep", "keep:yes"),
+            conv.button("consent.photos_delete", "keep:no"),
+            conv.button("common.back", "cmd:back"),
+        ],
+        expects="choice",
+    )
 
 
 async def on_photo_consent(conv: Conversation, event: Event) -> None:
@@ -57,8 +80,11 @@ async def on_photo_consent(conv: Conversation, event: Event) -> None:
 
 
 def prompt_declined(conv: Conversation) -> None:
-    conv.say(conv.t("consent.declined"), choices=[conv.button("consent.changed_mind", "consent:again")],
-             expects="choice")
+    conv.say(
+        conv.t("consent.declined"),
+        choices=[conv.button("consent.changed_mind", "consent:again")],
+        expects="choice",
+    )
 
 
 async def on_declined(conv: Conversation, event: Event) -> None:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from backcare.bot.dialogs import history
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Image
+from backcare.bot.dialogs.reassessment import render_changes
 from backcare.progress import chart_png, progress_data, summary_text
-from bot.dialogs import history
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Image
-from bot.dialogs.reassessment import render_changes
 
 
 def show_progress(conv: Conversation) -> None:

@@ -9,18 +9,21 @@ after a restart (/progress), and the new program replaces the old one.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, fields
-from typing import Iterable
 
-from assessment.compare import compare
-from assessment.types import Change, Observation
-from bot.dialogs.conversation import Conversation
+from backcare.assessment.compare import compare
+from backcare.assessment.types import Change, Observation
+from backcare.bot.dialogs.conversation import Conversation
 
-ORDER = ("better", "worse", "same", "new", "lost")   # what changed first, then what did not
+ORDER = ("better", "worse", "same", "new", "lost")  # what changed first, then what did not
 FIELDS = {f.name for f in fields(Observation)}
 
 
-LEFT_OUT = ("explanation", "source")  # sentences and citations: the data files hold them, the state need not
+LEFT_OUT = (
+    "explanation",
+    "source",
+)  # sentences and citations: the data files hold them, the state need not
 
 
 def observation_dicts(observations: Iterable[Observation]) -> list[dict]:
@@ -62,7 +65,9 @@ def changes(data: dict) -> list[Change] | None:
     if before is None or after is None:
         return None
     found = compare(before, after)
-    return sorted(found, key=lambda c: ORDER.index(c.direction) if c.direction in ORDER else len(ORDER))
+    return sorted(
+        found, key=lambda c: ORDER.index(c.direction) if c.direction in ORDER else len(ORDER)
+    )
 
 
 def render_changes(conv: Conversation) -> bool:

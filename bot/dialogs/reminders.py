@@ -11,18 +11,20 @@ import unicodedata
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from bot.dialogs import reassessment
-from bot.dialogs.checkin import start_checkin
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Choice, Event
-from bot.dialogs.progress import show_progress
-from bot.dialogs.results import render_program
+from backcare.bot.dialogs import reassessment
+from backcare.bot.dialogs.checkin import start_checkin
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.progress import show_progress
+from backcare.bot.dialogs.results import render_program
 
 WEEKDAYS = [0, 1, 2, 3, 4]
 EVERY_DAY = list(range(7))
 TIMES = ("07:00", "08:00", "12:00", "18:00", "20:00", "21:00")
-ZONES = {"ja": ("Asia/Tokyo",),
-         "en": ("Europe/London", "America/New_York", "America/Los_Angeles", "Australia/Sydney", "UTC")}
+ZONES = {
+    "ja": ("Asia/Tokyo",),
+    "en": ("Europe/London", "America/New_York", "America/Los_Angeles", "Australia/Sydney", "UTC"),
+}
 TIME_RE = re.compile(r"^(\d{1,2})(?:[:時h.]\s*(\d{2})?\s*分?)?$")
 
 
@@ -63,7 +65,9 @@ def parse_zone(raw: str) -> str:
 def default_days(conv: Conversation) -> list[int]:
     """Pre-ticked days from the program's dose: daily, weekdays, or spread over the week."""
     program = (conv.data.get("report") or {}).get("program") or {}
-    per_week = max((ex["dose"].get("days_per_week", 3) for ex in program.get("exercises", [])), default=3)
+    per_week = max(
+        (ex["dose"].get("days_per_week", 3) for ex in program.get("exercises", [])), default=3
+    )
     if per_week >= 7:
         return EVERY_DAY
     if per_week >= 5:
@@ -88,9 +92,16 @@ def prompt_days(conv: Conversation, note: str | None = None) -> None:
         old = conv.data.get("reminders") or {}
         d["days"] = list(old.get("days") or default_days(conv))
     ticked = set(d["days"])
-    buttons = [Choice(("✓ " if day in ticked else "") + conv.t(f"days.{day}"), f"day:{day}") for day in EVERY_DAY]
-    buttons += [conv.button("reminders.every_day", "day:all"), conv.button("reminders.weekdays", "day:weekdays"),
-                conv.button("interview.done", "day:done"), conv.button("reminders.no_thanks", "rm:no")]
+    buttons = [
+        Choice(("✓ " if day in ticked else "") + conv.t(f"days.{day}"), f"day:{day}")
+        for day in EVERY_DAY
+    ]
+    buttons += [
+        conv.button("reminders.every_day", "day:all"),
+        conv.button("reminders.weekdays", "day:weekdays"),
+        conv.button("interview.done", "day:done"),
+        conv.button("reminders.no_thanks", "rm:no"),
+    ]
     text = conv.t("reminders.days")
     conv.say(f"{note}\n\n{text}" if note else text, choices=buttons, expects="choice", multi=True)
 
@@ -129,7 +140,11 @@ def prompt_time(conv: Conversation, note: str | None = None) -> None:
 
 
 async def on_time(conv: Conversation, event: Event) -> None:
-    raw = event.data[5:] if event.kind == "choice" and (event.data or "").startswith("time:") else event.text
+    raw = (
+        event.data[5:]
+        if event.kind == "choice" and (event.data or "").startswith("time:")
+        else event.text
+    )
     try:
         draft(conv)["time"] = parse_time(raw or "")
     except ReminderError as error:
@@ -150,15 +165,23 @@ def prompt_zone(conv: Conversation, note: str | None = None) -> None:
 
 
 async def on_zone(conv: Conversation, event: Event) -> None:
-    raw = event.data[3:] if event.kind == "choice" and (event.data or "").startswith("tz:") else event.text
+    raw = (
+        event.data[3:]
+        if event.kind == "choice" and (event.data or "").startswith("tz:")
+        else event.text
+    )
     try:
         zone = parse_zone(raw or "")
     except ReminderError as error:
         prompt_zone(conv, note=conv.t(error.key))
         return
     d = conv.data.pop("reminder_draft", {})
-    conv.data["reminders"] = {"days": sorted(d.get("days", default_days(conv))), "time": d.get("time", "08:00"),
-                              "tz": zone, "active": True}
+    conv.data["reminders"] = {
+        "days": sorted(d.get("days", default_days(conv))),
+        "time": d.get("time", "08:00"),
+        "tz": zone,
+        "active": True,
+    }
     conv.go("tz_chosen")
 
 
@@ -176,13 +199,20 @@ def active_buttons(conv: Conversation) -> list[Choice]:
         buttons.append(conv.button("active.progress", "act:progress"))
     if reassessment.invited(conv.data):
         buttons.append(conv.button("active.reassess", "re:yes"))
-    return buttons + [conv.button("active.checkin", "act:checkin"), conv.button("active.reminders_button", "rm:set"),
-                      conv.button("common.restart", "cmd:restart")]
+    return buttons + [
+        conv.button("active.checkin", "act:checkin"),
+        conv.button("active.reminders_button", "rm:set"),
+        conv.button("common.restart", "cmd:restart"),
+    ]
 
 
 def prompt_active(conv: Conversation) -> None:
     conv.data.pop("reminder_draft", None)
-    conv.say(conv.t("active.ready") + "\n\n" + reminders_words(conv), choices=active_buttons(conv), expects="choice")
+    conv.say(
+        conv.t("active.ready") + "\n\n" + reminders_words(conv),
+        choices=active_buttons(conv),
+        expects="choice",
+    )
 
 
 async def on_active(conv: Conversation, event: Event) -> None:
@@ -215,7 +245,17 @@ def reminder_message(conv: Conversation) -> None:
     """A scheduled reminder: today's exercises with their videos."""
     program = (conv.data.get("report") or {}).get("program") or {}
     names = [f"• {conv.text_of(ex['name'])}" for ex in program.get("exercises", [])]
-    links = [(conv.text_of(ex["name"]), ex["video_url"]) for ex in program.get("exercises", []) if ex.get("video_url")]
-    conv.say("\n".join([conv.t("reminder.text")] + names), links=links,
-             choices=[conv.button("reminder.done", "rem:done"), conv.button("active.checkin", "act:checkin")],
-             expects="choice")
+    links = [
+        (conv.text_of(ex["name"]), ex["video_url"])
+        for ex in program.get("exercises", [])
+        if ex.get("video_url")
+    ]
+    conv.say(
+        "\n".join([conv.t("reminder.text")] + names),
+        links=links,
+        choices=[
+            conv.button("reminder.done", "rem:done"),
+            conv.button("active.checkin", "act:checkin"),
+        ],
+        expects="choice",
+    )

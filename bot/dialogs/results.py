@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.events import Event, Image
+from backcare.bot.dialogs.reassessment import observation_dicts, render_changes
 from backcare.report import Report
 from backcare.vocabulary import vocabulary
-from bot.dialogs.conversation import Conversation
-from bot.dialogs.events import Event, Image
-from bot.dialogs.reassessment import observation_dicts, render_changes
 
 MAX_FINDINGS = 6
 MAX_EXPLANATIONS = 3
@@ -22,16 +22,27 @@ LIKELY = 0.5  # plausibility from which the top explanation is called "likely"
 
 def summarise(report: Report) -> dict:
     """What the dialogs keep of a Report (JSON-safe; no pictures, no raw measurements)."""
-    findings = sorted((o for o in report.observations if o.rating in ("insufficient", "excessive")),
-                      key=lambda o: -o.confidence)[:MAX_FINDINGS]
+    findings = sorted(
+        (o for o in report.observations if o.rating in ("insufficient", "excessive")),
+        key=lambda o: -o.confidence,
+    )[:MAX_FINDINGS]
     program = None
     if report.program is not None:
         program = {
-            "exercises": [{
-                "id": p.exercise_id, "name": dict(p.name), "instructions": dict(p.instructions),
-                "dose": asdict(p.dose), "why": dict(p.why), "video_url": p.video_url,
-                "progression": dict(p.progression), "regression": dict(p.regression), "stop_if": dict(p.stop_if),
-            } for p in report.program.exercises],
+            "exercises": [
+                {
+                    "id": p.exercise_id,
+                    "name": dict(p.name),
+                    "instructions": dict(p.instructions),
+                    "dose": asdict(p.dose),
+                    "why": dict(p.why),
+                    "video_url": p.video_url,
+                    "progression": dict(p.progression),
+                    "regression": dict(p.regression),
+                    "stop_if": dict(p.stop_if),
+                }
+                for p in report.program.exercises
+            ],
             "advice": {lang: list(items) for lang, items in report.program.advice.items()},
             "if_worse": dict(report.program.if_worse),
             "causes": list(report.program.causes),
@@ -40,9 +51,13 @@ def summarise(report: Report) -> dict:
         "created": report.created,
         "referral": report.referral,
         "referral_reasons": list(report.diagnosis.referral_reasons),
-        "explanations": [{"causes": list(e.causes), "plausibility": round(float(e.plausibility), 3)}
-                         for e in report.diagnosis.explanations[:MAX_EXPLANATIONS]],
-        "findings": [{"name": o.name, "rating": o.rating, "text": dict(o.explanation)} for o in findings],
+        "explanations": [
+            {"causes": list(e.causes), "plausibility": round(float(e.plausibility), 3)}
+            for e in report.diagnosis.explanations[:MAX_EXPLANATIONS]
+        ],
+        "findings": [
+            {"name": o.name, "rating": o.rating, "text": dict(o.explanation)} for o in findings
+        ],
         "photos": {p.step: {"accepted": p.accepted, "reason": p.reason} for p in report.photos},
         "scores": {k: float(v) for k, v in report.scores.items()},
         "program": program,
@@ -63,10 +78,16 @@ def reason_words(conv: Conversation, reason: str) -> str:
 
 def dose_words(conv: Conversation, dose: dict) -> str:
     if dose.get("reps"):
-        return conv.t("results.dose_reps", sets=dose["sets"], reps=dose["reps"], days=dose["days_per_week"])
+        return conv.t(
+            "results.dose_reps", sets=dose["sets"], reps=dose["reps"], days=dose["days_per_week"]
+        )
     if dose.get("hold_s"):
-        return conv.t("results.dose_hold", sets=dose["sets"], hold=dose["hold_s"], days=dose["days_per_week"])
-    return conv.t("results.dose_days", days=dose["days_per_week"])  # e.g. walking: the instructions say how long
+        return conv.t(
+            "results.dose_hold", sets=dose["sets"], hold=dose["hold_s"], days=dose["days_per_week"]
+        )
+    return conv.t(
+        "results.dose_days", days=dose["days_per_week"]
+    )  # e.g. walking: the instructions say how long
 
 
 def render_causes(conv: Conversation, report: dict) -> None:
@@ -75,28 +96,42 @@ def render_causes(conv: Conversation, report: dict) -> None:
         conv.say(conv.t("results.no_causes"))
         return
     top = explanations[0]
-    head = conv.t("results.causes_likely" if top["plausibility"] >= LIKELY else "results.causes_possible")
+    head = conv.t(
+        "results.causes_likely" if top["plausibility"] >= LIKELY else "results.causes_possible"
+    )
     lines = [head] + [f"• {cause_words(conv, c)}" for c in top["causes"]]
     others = [e for e in explanations[1:] if e["causes"]]
     if others:
         lines.append(conv.t("results.alternatives"))
-        lines += [f"• {' + '.join(cause_words(conv, c) for c in e['causes'])} "
-                  f"({round(100 * e['plausibility'])}%)" for e in others]
+        lines += [
+            f"• {' + '.join(cause_words(conv, c) for c in e['causes'])} "
+            f"({round(100 * e['plausibility'])}%)"
+            for e in others
+        ]
     lines.append(conv.t("results.not_a_diagnosis"))
     conv.say("\n".join(lines))
 
 
 def render_findings(conv: Conversation, report: dict) -> None:
     if report["findings"]:
-        conv.say("\n".join([conv.t("results.findings")] + [f"• {conv.text_of(f['text'])}" for f in report["findings"]]))
+        conv.say(
+            "\n".join(
+                [conv.t("results.findings")]
+                + [f"• {conv.text_of(f['text'])}" for f in report["findings"]]
+            )
+        )
     movements = vocabulary().movements
     missing = [s for s in movements if not (report["photos"].get(s) or {}).get("accepted")]
     if len(missing) == len(movements):
         conv.say(conv.t("results.no_photos"))
     elif missing:
         separator = conv.t("reminders.list_separator")
-        conv.say(conv.t("results.some_photos_missing", steps=separator.join(conv.text_of(movements[s].text)
-                                                                             for s in missing)))
+        conv.say(
+            conv.t(
+                "results.some_photos_missing",
+                steps=separator.join(conv.text_of(movements[s].text) for s in missing),
+            )
+        )
 
 
 def render_pictures(conv: Conversation) -> None:
@@ -104,7 +139,11 @@ def render_pictures(conv: Conversation) -> None:
     if not pictures:
         return
     movements = vocabulary().movements
-    images = [Image(jpeg, conv.text_of(movements[step].text)) for step, jpeg in pictures.items() if step in movements]
+    images = [
+        Image(jpeg, conv.text_of(movements[step].text))
+        for step, jpeg in pictures.items()
+        if step in movements
+    ]
     conv.say(conv.t("results.pictures"), images=images)
     if not (conv.data.get("consent") or {}).get("keep_photos"):
         conv.dialogs.pictures.drop(conv.data["session"])  # shown once: keep the least
@@ -116,9 +155,17 @@ def render_program(conv: Conversation, report: dict) -> None:
         return
     conv.say(conv.t("results.program", n=len(program["exercises"])))
     for n, ex in enumerate(program["exercises"], start=1):
-        lines = [f"{n}. {conv.text_of(ex['name'])}", dose_words(conv, ex["dose"]), conv.text_of(ex["instructions"])]
-        for key, field in (("results.why", "why"), ("results.easier", "regression"),
-                           ("results.harder", "progression"), ("results.stop_if", "stop_if")):
+        lines = [
+            f"{n}. {conv.text_of(ex['name'])}",
+            dose_words(conv, ex["dose"]),
+            conv.text_of(ex["instructions"]),
+        ]
+        for key, field in (
+            ("results.why", "why"),
+            ("results.easier", "regression"),
+            ("results.harder", "progression"),
+            ("results.stop_if", "stop_if"),
+        ):
             if ex.get(field):
                 lines.append(conv.t(key, text=conv.text_of(ex[field])))
         links = [(conv.t("results.video"), ex["video_url"])] if ex.get("video_url") else []
@@ -132,7 +179,11 @@ def render_program(conv: Conversation, report: dict) -> None:
 
 
 def render_referral(conv: Conversation, report: dict) -> None:
-    kind = report["referral"] if report["referral"] in ("emergency", "urgent", "routine") else "unexplained"
+    kind = (
+        report["referral"]
+        if report["referral"] in ("emergency", "urgent", "routine")
+        else "unexplained"
+    )
     lines = [conv.t(f"referral.{kind}")]
     lines += [f"• {reason_words(conv, r)}" for r in report["referral_reasons"]]
     lines.append(conv.t("referral.stop_exercises"))
@@ -142,15 +193,28 @@ def render_referral(conv: Conversation, report: dict) -> None:
 def offer_reminders(conv: Conversation) -> None:
     reminders = conv.data.get("reminders") or {}
     if reminders.get("active"):  # after a re-assessment: the plan the patient already has
-        conv.say(conv.t("results.reminders_kept", days=len(reminders["days"]), time=reminders["time"],
-                        tz=reminders["tz"]),
-                 choices=[conv.button("results.reminders_keep", "rm:no"),
-                          conv.button("results.reminders_change", "rm:set")],
-                 expects="choice")
+        conv.say(
+            conv.t(
+                "results.reminders_kept",
+                days=len(reminders["days"]),
+                time=reminders["time"],
+                tz=reminders["tz"],
+            ),
+            choices=[
+                conv.button("results.reminders_keep", "rm:no"),
+                conv.button("results.reminders_change", "rm:set"),
+            ],
+            expects="choice",
+        )
         return
-    conv.say(conv.t("results.reminders_offer"),
-             choices=[conv.button("results.reminders_yes", "rm:set"), conv.button("results.reminders_no", "rm:no")],
-             expects="choice")
+    conv.say(
+        conv.t("results.reminders_offer"),
+        choices=[
+            conv.button("results.reminders_yes", "rm:set"),
+            conv.button("results.reminders_no", "rm:no"),
+        ],
+        expects="choice",
+    )
 
 
 def prompt_results(conv: Conversation) -> None:
@@ -159,8 +223,11 @@ def prompt_results(conv: Conversation) -> None:
     if report["referral"]:
         render_referral(conv, report)
         render_pictures(conv)
-        conv.say(conv.t("results.after_referral"), choices=[conv.button("common.restart", "cmd:restart")],
-                 expects="choice")
+        conv.say(
+            conv.t("results.after_referral"),
+            choices=[conv.button("common.restart", "cmd:restart")],
+            expects="choice",
+        )
         return
     render_causes(conv, report)
     render_findings(conv, report)

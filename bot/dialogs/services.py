@@ -10,11 +10,15 @@ from backcare.report import PhotoResult, Report
 
 @runtime_checkable
 class Services(Protocol):
-    async def analyse_photo(self, data: bytes, step: str, filename: str | None = None) -> PhotoResult:
+    async def analyse_photo(
+        self, data: bytes, step: str, filename: str | None = None
+    ) -> PhotoResult:
         """One capture step's photo: accepted with measurements and an annotated picture, or refused
         with a vision.errors.Reason value. May raise; the dialogs then treat it as refused."""
         ...
 
-    async def build_report(self, result: InterviewResult, photos: list[PhotoResult], language: str) -> Report:
+    async def build_report(
+        self, result: InterviewResult, photos: list[PhotoResult], language: str
+    ) -> Report:
         """Ratings, probable causes and the program for one patient."""
         ...

@@ -9,16 +9,17 @@ capture step's guidance, every photo refusal's advice, every answer error).
 from __future__ import annotations
 
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from backcare.interview import ANSWER_ERRORS
+from backcare.vision.errors import Reason
+from backcare.vision.types import Movement
 from backcare.vocabulary import LANGUAGES, vocabulary
 from backcare.yamlfile import Checker, load
-from vision.errors import Reason
-from vision.types import Movement
 
 PATH = Path(__file__).with_name("texts.yaml")
 
@@ -32,14 +33,20 @@ def required_keys() -> list[str]:
     keys += [f"referral.{u}" for u in ("emergency", "urgent", "routine", "unexplained")]
     keys += [f"photo.movements.{m.value}" for m in Movement]
     keys += ["reminders.bad_time", "reminders.bad_zone", "common.error"]
-    from bot.dialogs.flow import STEPS  # the flow imports the dialog modules, which never import texts
+    from backcare.bot.dialogs.flow import (
+        STEPS,  # the flow imports the dialog modules, which never import texts
+    )
 
     keys += [f"{group}.{step.name}" for step in STEPS for group in ("help", "status")]
     return keys
 
 
 def placeholders(template: str) -> set[str]:
-    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name}
+    return {
+        name.split(".")[0].split("[")[0]
+        for _, name, _, _ in string.Formatter().parse(template)
+        if name
+    }
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,12 @@ def parse_texts(data: Any, filename: str, required: Iterable[str] = ()) -> Texts
         entry: dict[str, str] = {}
         for lang in node:
             if lang not in LANGUAGES:
-                check.problem(node, lang, f"{path}.{lang}", f"unknown language (expected {', '.join(LANGUAGES)})")
+                check.problem(
+                    node,
+                    lang,
+                    f"{path}.{lang}",
+                    f"unknown language (expected {', '.join(LANGUAGES)})",
+                )
         for lang in LANGUAGES:
             text = node.get(lang)
             if lang not in node:
@@ -93,8 +105,12 @@ def parse_texts(data: Any, filename: str, required: Iterable[str] = ()) -> Texts
             first = names[LANGUAGES[0]]
             for lang, found in names.items():
                 if found != first:
-                    check.problem(node, lang, f"{path}.{lang}",
-                                  f"placeholders {sorted(found)} differ from {LANGUAGES[0]}'s {sorted(first)}")
+                    check.problem(
+                        node,
+                        lang,
+                        f"{path}.{lang}",
+                        f"placeholders {sorted(found)} differ from {LANGUAGES[0]}'s {sorted(first)}",
+                    )
             table[path] = entry
 
     walk(data, "")

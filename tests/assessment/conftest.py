@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from vision.errors import PhotoRejected
+from backcare.vision.errors import PhotoRejected
 
 
 @pytest.fixture(scope="session")
 def pose_service():
-    from vision.pool import PoseService
+    from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1)
     yield service

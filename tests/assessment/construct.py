@@ -8,14 +8,16 @@ a changed threshold is still covered.
 
 from __future__ import annotations
 
-from assessment.thresholds import Band, Rule
-from assessment.types import Profile
-from vision.types import Measurement
+from backcare.assessment.thresholds import Band, Rule
+from backcare.assessment.types import Profile
+from backcare.vision.types import Measurement
 
 CONF = 0.9
 
 
-def m(name: str, value: float, confidence: float = CONF, unit: str = "deg", method: str = "test") -> Measurement:
+def m(
+    name: str, value: float, confidence: float = CONF, unit: str = "deg", method: str = "test"
+) -> Measurement:
     return Measurement(name=name, value=value, unit=unit, confidence=confidence, method=method)
 
 
@@ -24,7 +26,9 @@ def _put(out: dict, term, value: float, confidence: float, unit: str) -> None:
     out.setdefault(term.step, {})[term.name] = m(term.name, value * term.sign, confidence, unit)
 
 
-def measurements_for(rule: Rule, v: float, confidence: float = CONF) -> dict[str, dict[str, Measurement]]:
+def measurements_for(
+    rule: Rule, v: float, confidence: float = CONF
+) -> dict[str, dict[str, Measurement]]:
     """Measurements of every step the rule reads, built so the derived value is ``v``."""
     spec, out = rule.value, {}
     if spec.op in ("measure", "mean"):
@@ -65,12 +69,16 @@ def probes(rule: Rule, band: Band) -> list[tuple[str, float, str]]:
     lo, hi = band.low - tol, band.high + tol
     out = []
     if rule.below != "normal":
-        out += [("just below the low threshold", lo - eps, rule.below),
-                ("just above the low threshold", lo + eps, "normal"),
-                ("on the published low, inside the tolerance", band.low, "normal")]
+        out += [
+            ("just below the low threshold", lo - eps, rule.below),
+            ("just above the low threshold", lo + eps, "normal"),
+            ("on the published low, inside the tolerance", band.low, "normal"),
+        ]
     if rule.above != "normal":
-        out += [("just above the high threshold", hi + eps, rule.above),
-                ("just below the high threshold", hi - eps, "normal"),
-                ("on the published high, inside the tolerance", band.high, "normal")]
+        out += [
+            ("just above the high threshold", hi + eps, rule.above),
+            ("just below the high threshold", hi - eps, "normal"),
+            ("on the published high, inside the tolerance", band.high, "normal"),
+        ]
     out.append(("mid-range", (band.low + band.high) / 2, "normal"))
     return out

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.compare import compare, deviation
-from assessment.rating import assess, compare as compare_from_rating
-from assessment.thresholds import thresholds
-from assessment.types import DIRECTIONS, Observation, Profile
+from backcare.assessment.compare import compare, deviation
+from backcare.assessment.rating import assess
+from backcare.assessment.rating import compare as compare_from_rating
+from backcare.assessment.thresholds import thresholds
+from backcare.assessment.types import DIRECTIONS, Observation, Profile
 from tests.assessment.construct import measurements_for
 
 RULES = thresholds().rules
@@ -25,15 +26,18 @@ def _change(before, after):
     return changes[0]
 
 
-@pytest.mark.parametrize("before, after, direction", [
-    (30, 70, "better"),    # insufficient -> normal
-    (70, 30, "worse"),     # normal -> insufficient
-    (60, 80, "same"),      # normal -> normal
-    (20, 38, "better"),    # still insufficient, 18 deg closer (more than the 8 deg error)
-    (38, 20, "worse"),
-    (36, 40, "same"),      # still insufficient, within the error: noise
-    (110, 75, "better"),   # excessive -> normal
-])
+@pytest.mark.parametrize(
+    "before, after, direction",
+    [
+        (30, 70, "better"),  # insufficient -> normal
+        (70, 30, "worse"),  # normal -> insufficient
+        (60, 80, "same"),  # normal -> normal
+        (20, 38, "better"),  # still insufficient, 18 deg closer (more than the 8 deg error)
+        (38, 20, "worse"),
+        (36, 40, "same"),  # still insufficient, within the error: noise
+        (110, 75, "better"),  # excessive -> normal
+    ],
+)
 def test_direction_is_judged_against_the_usual_range(before, after, direction):
     c = _change(_hip(before), _hip(after))
     assert c.direction == direction
@@ -61,10 +65,16 @@ def test_each_change_carries_a_plain_sentence():
 
 
 def test_a_full_assessment_compares_in_vocabulary_order_with_known_directions():
-    before = assess({**measurements_for(HIP, 30), **measurements_for(RULES["side_bend.range"], 30)}, Profile(40))
+    before = assess(
+        {**measurements_for(HIP, 30), **measurements_for(RULES["side_bend.range"], 30)}, Profile(40)
+    )
     after = assess({**measurements_for(HIP, 70)}, Profile(40))
     changes = compare(before, after)
-    assert [c.name for c in changes] == ["forward_bend.hip_flexion", "side_bend.range", "side_bend.asymmetry"]
+    assert [c.name for c in changes] == [
+        "forward_bend.hip_flexion",
+        "side_bend.range",
+        "side_bend.asymmetry",
+    ]
     assert [c.direction for c in changes] == ["better", "lost", "lost"]
     assert all(c.direction in DIRECTIONS for c in changes)
     assert compare_from_rating is compare
@@ -73,4 +83,7 @@ def test_a_full_assessment_compares_in_vocabulary_order_with_known_directions():
 def test_deviation_is_the_distance_outside_the_widened_range():
     o = Observation("x", "insufficient", 30.0, "deg", (50.0, 90.0), "", 0.9, {}, tolerance=8.0)
     assert deviation(o) == 12.0
-    assert deviation(Observation("x", "normal", 60.0, "deg", (50.0, 90.0), "", 0.9, {}, tolerance=8.0)) == 0.0
+    assert (
+        deviation(Observation("x", "normal", 60.0, "deg", (50.0, 90.0), "", 0.9, {}, tolerance=8.0))
+        == 0.0
+    )

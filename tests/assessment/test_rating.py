@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from assessment.rating import assess, rate
-from assessment.texts import texts
-from assessment.thresholds import thresholds
-from assessment.types import Profile
+from backcare.assessment.rating import assess, rate
+from backcare.assessment.texts import texts
+from backcare.assessment.thresholds import thresholds
+from backcare.assessment.types import Profile
 from backcare.vocabulary import vocabulary
 from tests.assessment.construct import CONF, m, measurements_for, probes, profile_for
 
@@ -25,7 +25,9 @@ def _cases():
     for name, rule in RULES.items():
         for i, band in enumerate(rule.bands):
             for label, value, expected in probes(rule, band):
-                yield pytest.param(name, i, value, expected, id=f"{name}-band{i}-{label.replace(' ', '_')}")
+                yield pytest.param(
+                    name, i, value, expected, id=f"{name}-band{i}-{label.replace(' ', '_')}"
+                )
 
 
 @pytest.mark.parametrize("name, band_index, value, expected", list(_cases()))
@@ -109,13 +111,19 @@ def _band_splits():
         tol = rule.error_for("test")
         for i, band in enumerate(rule.bands[:-1]):
             # a value normal for one group and out of range for the other
-            for value in (band.low - tol + 1e-6, band.high + tol - 1e-6,
-                          default.low - tol + 1e-6, default.high + tol - 1e-6):
+            for value in (
+                band.low - tol + 1e-6,
+                band.high + tol - 1e-6,
+                default.low - tol + 1e-6,
+                default.high + tol - 1e-6,
+            ):
                 yield pytest.param(name, i, value, id=f"{name}-band{i}-{value:.3g}")
 
 
 @pytest.mark.parametrize("name, band_index, value", list(_band_splits()))
-def test_the_profile_selects_the_reference_range_where_the_source_gives_age_or_sex_norms(name, band_index, value):
+def test_the_profile_selects_the_reference_range_where_the_source_gives_age_or_sex_norms(
+    name, band_index, value
+):
     rule = RULES[name]
     band, default = rule.bands[band_index], rule.bands[-1]
     group = _one(measurements_for(rule, value), name, profile_for(rule, band))
@@ -123,8 +131,10 @@ def test_the_profile_selects_the_reference_range_where_the_source_gives_age_or_s
     assert group.normal_range == (band.low, band.high)
     assert everyone.normal_range == (default.low, default.high)
     tol = rule.error_for("test")
-    inside = {"group": band.low - tol <= value <= band.high + tol,
-              "everyone": default.low - tol <= value <= default.high + tol}
+    inside = {
+        "group": band.low - tol <= value <= band.high + tol,
+        "everyone": default.low - tol <= value <= default.high + tol,
+    }
     assert (group.rating == "normal") == inside["group"]
     assert (everyone.rating == "normal") == inside["everyone"]
 
@@ -139,15 +149,32 @@ def test_age_and_sex_bands_exist_where_the_literature_gives_them():
     assert ratio.band_for(Profile(40, "female")).high < ratio.band_for(Profile(40, "male")).high
     assert ratio.band_for(Profile(60, "female")).high < ratio.band_for(Profile(40, "female")).high
     # a 45-degree lumbar bend is normal at 25 and excessive at 75
-    obs = {age: _one({"forward_bend": {"lumbar_flexion": m("lumbar_flexion", 45.0 + flex.error_for("x") + 8)}},
-                     "forward_bend.lumbar_flexion", Profile(age=age)) for age in (25, 75)}
+    obs = {
+        age: _one(
+            {
+                "forward_bend": {
+                    "lumbar_flexion": m("lumbar_flexion", 45.0 + flex.error_for("x") + 8)
+                }
+            },
+            "forward_bend.lumbar_flexion",
+            Profile(age=age),
+        )
+        for age in (25, 75)
+    }
     assert obs[25].rating == "normal" and obs[75].rating == "excessive"
     assert obs[75].population == "age 70+"
 
 
 def test_an_unknown_age_or_sex_says_so_in_the_population():
-    obs = _one({"forward_bend": {"lumbar_flexion": m("lumbar_flexion", 40), "hip_flexion": m("hip_flexion", 70)}},
-               "forward_bend.lumbopelvic_ratio")
+    obs = _one(
+        {
+            "forward_bend": {
+                "lumbar_flexion": m("lumbar_flexion", 40),
+                "hip_flexion": m("hip_flexion", 70),
+            }
+        },
+        "forward_bend.lumbopelvic_ratio",
+    )
     assert obs.population == "adults (age and sex not given)"
 
 
@@ -191,14 +218,20 @@ def test_a_value_that_is_not_a_finite_number_is_unusable(bad):
 
 
 def test_a_measurement_in_an_unexpected_unit_is_unusable_but_percent_and_ratio_convert():
-    hip = _one({"forward_bend": {"hip_flexion": m("hip_flexion", 1.2, unit="rad")}}, "forward_bend.hip_flexion")
+    hip = _one(
+        {"forward_bend": {"hip_flexion": m("hip_flexion", 1.2, unit="rad")}},
+        "forward_bend.hip_flexion",
+    )
     assert hip.reason == "unusable"
     reach = _one({"forward_bend": {"reach": m("reach", 20.0, unit="%")}}, "forward_bend.reach")
     assert reach.value == pytest.approx(0.20) and reach.rating == "insufficient"
 
 
 def test_a_confidence_outside_0_to_1_is_clamped():
-    obs = _one({"forward_bend": {"hip_flexion": m("hip_flexion", 70, confidence=7.0)}}, "forward_bend.hip_flexion")
+    obs = _one(
+        {"forward_bend": {"hip_flexion": m("hip_flexion", 70, confidence=7.0)}},
+        "forward_bend.hip_flexion",
+    )
     assert 0 < obs.confidence <= 1
 
 
@@ -213,20 +246,28 @@ def test_unknown_capture_steps_are_ignored(caplog):
 
 def test_no_profile_means_the_all_adult_ranges():
     rule = RULES["forward_bend.trunk_inclination"]
-    assert _one(measurements_for(rule, 100.0), rule.name, None).normal_range == \
-        (rule.bands[-1].low, rule.bands[-1].high)
+    assert _one(measurements_for(rule, 100.0), rule.name, None).normal_range == (
+        rule.bands[-1].low,
+        rule.bands[-1].high,
+    )
     assert assess(measurements_for(rule, 100.0)) == assess(measurements_for(rule, 100.0), Profile())
 
 
 def test_the_side_is_named_in_the_patient_sentence():
-    left_high = _one({"standing_back": {"shoulder_level": m("shoulder_level", 8.0)}}, "standing.shoulder_level")
-    right_high = _one({"standing_back": {"shoulder_level": m("shoulder_level", -8.0)}}, "standing.shoulder_level")
+    left_high = _one(
+        {"standing_back": {"shoulder_level": m("shoulder_level", 8.0)}}, "standing.shoulder_level"
+    )
+    right_high = _one(
+        {"standing_back": {"shoulder_level": m("shoulder_level", -8.0)}}, "standing.shoulder_level"
+    )
     assert left_high.rating == right_high.rating == "excessive"
     assert left_high.value == right_high.value == 8.0
     assert "left" in left_high.explanation["en"] and "左" in left_high.explanation["ja"]
     assert "right" in right_high.explanation["en"] and "右" in right_high.explanation["ja"]
-    turns = {"rotation_left": {"trunk_rotation": m("trunk_rotation", 50.0)},
-             "rotation_right": {"trunk_rotation": m("trunk_rotation", -20.0)}}
+    turns = {
+        "rotation_left": {"trunk_rotation": m("trunk_rotation", 50.0)},
+        "rotation_right": {"trunk_rotation": m("trunk_rotation", -20.0)},
+    }
     asym = _one(turns, "rotation.asymmetry")
     assert asym.rating == "excessive" and asym.value == 30.0
     assert asym.explanation["en"] == "You turn further to the left than to the other side."
@@ -234,11 +275,21 @@ def test_the_side_is_named_in_the_patient_sentence():
 
 def test_the_forward_bend_example_of_the_brief_reads_as_a_patient_sentence():
     # lumbar 70, hip 30: the lower back took 70% of the bend
-    obs = _one({"forward_bend": {"lumbar_flexion": m("lumbar_flexion", 70), "hip_flexion": m("hip_flexion", 30)}},
-               "forward_bend.lumbopelvic_ratio", Profile(35, "male"))
+    obs = _one(
+        {
+            "forward_bend": {
+                "lumbar_flexion": m("lumbar_flexion", 70),
+                "hip_flexion": m("hip_flexion", 30),
+            }
+        },
+        "forward_bend.lumbopelvic_ratio",
+        Profile(35, "male"),
+    )
     assert obs.value == pytest.approx(0.7)
     assert obs.rating == "excessive"
-    assert obs.explanation["en"] == "You bent mostly from your lower back and little from your hips."
+    assert (
+        obs.explanation["en"] == "You bent mostly from your lower back and little from your hips."
+    )
     assert "Esola" in obs.source
 
 
@@ -247,14 +298,25 @@ def test_a_two_sided_range_with_one_side_photographed_is_rated_with_less_confide
     both = _one(measurements_for(rule, 30.0), rule.name)
     left_only = _one({"side_bend_left": {"lateral_bend": m("lateral_bend", 30.0)}}, rule.name)
     assert left_only.rating == both.rating == "normal"
-    assert left_only.confidence == pytest.approx(both.confidence * thresholds().settings.partial_confidence, abs=0.002)
-    asym = _one({"side_bend_left": {"lateral_bend": m("lateral_bend", 30.0)}}, "side_bend.asymmetry")
+    assert left_only.confidence == pytest.approx(
+        both.confidence * thresholds().settings.partial_confidence, abs=0.002
+    )
+    asym = _one(
+        {"side_bend_left": {"lateral_bend": m("lateral_bend", 30.0)}}, "side_bend.asymmetry"
+    )
     assert asym.reason == "needs_both_sides"
 
 
 def test_a_bend_too_small_to_split_is_not_assessed():
-    obs = _one({"forward_bend": {"lumbar_flexion": m("lumbar_flexion", 5), "hip_flexion": m("hip_flexion", 5)}},
-               "forward_bend.lumbopelvic_ratio")
+    obs = _one(
+        {
+            "forward_bend": {
+                "lumbar_flexion": m("lumbar_flexion", 5),
+                "hip_flexion": m("hip_flexion", 5),
+            }
+        },
+        "forward_bend.lumbopelvic_ratio",
+    )
     assert obs.rating == "not_assessed" and obs.reason == "too_little_movement"
 
 

@@ -10,31 +10,39 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.compare import compare
-from assessment.rating import assess
-from assessment.types import Profile
+from backcare.assessment.compare import compare
+from backcare.assessment.rating import assess
+from backcare.assessment.types import Profile
 
 pytestmark = pytest.mark.slow
 
-TOE_TOUCH = "forward_bend/Standing_Toe_Touches__1.jpg"      # full toe touch, side view (key image)
-HIP_HINGE = "forward_bend/Good_Morning__1.jpg"              # good morning: hip hinge, flat back
-STANDING_SIDE = ("standing_upright/Standing_Hip_Circles__0.jpg",   # neutral standing, side views
-                 "rotation/Standing_Cable_Lift__0.jpg",
-                 "rotation/Standing_Cable_Wood_Chop__0.jpg")
+TOE_TOUCH = "forward_bend/Standing_Toe_Touches__1.jpg"  # full toe touch, side view (key image)
+HIP_HINGE = "forward_bend/Good_Morning__1.jpg"  # good morning: hip hinge, flat back
+STANDING_SIDE = (
+    "standing_upright/Standing_Hip_Circles__0.jpg",  # neutral standing, side views
+    "rotation/Standing_Cable_Lift__0.jpg",
+    "rotation/Standing_Cable_Wood_Chop__0.jpg",
+)
 STANDING_FRONT = "standing_upright/Romanian_Deadlift__1.jpg"
-TWIST = "rotation/Standing_Cable_Lift__1.jpg"               # standing twist, front view
-SIDE_BENDS = (("side_bend/Barbell_Side_Bend__0.jpg", "side_bend/Barbell_Side_Bend__1.jpg"),
-              ("side_bend/One-Arm_High-Pulley_Cable_Side_Bends__0.jpg",
-               "side_bend/One-Arm_High-Pulley_Cable_Side_Bends__1.jpg"))
+TWIST = "rotation/Standing_Cable_Lift__1.jpg"  # standing twist, front view
+SIDE_BENDS = (
+    ("side_bend/Barbell_Side_Bend__0.jpg", "side_bend/Barbell_Side_Bend__1.jpg"),
+    (
+        "side_bend/One-Arm_High-Pulley_Cable_Side_Bends__0.jpg",
+        "side_bend/One-Arm_High-Pulley_Cable_Side_Bends__1.jpg",
+    ),
+)
 
 
 @pytest.fixture(scope="module")
 def rated(photo_measurements):
     """rated(photo, step, profile) -> {observation name: Observation} for one photo as one step."""
+
     def rate(photo: str, step: str, profile: Profile = Profile(30, "female")):
         ms = photo_measurements(photo)
         assert ms is not None, f"vision refused {photo}; these tests need it accepted"
         return {o.name: o for o in assess({step: ms}, profile)}
+
     return rate
 
 
@@ -42,8 +50,13 @@ def test_the_toe_touch_bends_far_more_at_the_hips_than_standing(rated):
     toe = rated(TOE_TOUCH, "forward_bend")
     for photo in STANDING_SIDE:
         stand = rated(photo, "forward_bend")
-        assert toe["forward_bend.hip_flexion"].value > stand["forward_bend.hip_flexion"].value + 45, photo
-        assert toe["forward_bend.trunk_inclination"].value > stand["forward_bend.trunk_inclination"].value + 80
+        assert (
+            toe["forward_bend.hip_flexion"].value > stand["forward_bend.hip_flexion"].value + 45
+        ), photo
+        assert (
+            toe["forward_bend.trunk_inclination"].value
+            > stand["forward_bend.trunk_inclination"].value + 80
+        )
         # standing still is no forward bend at all
         assert stand["forward_bend.trunk_inclination"].rating == "insufficient"
         assert stand["forward_bend.hip_flexion"].rating == "insufficient"
@@ -51,7 +64,11 @@ def test_the_toe_touch_bends_far_more_at_the_hips_than_standing(rated):
 
 def test_a_full_toe_touch_by_a_fit_model_rates_normal(rated):
     toe = rated(TOE_TOUCH, "forward_bend")
-    for name in ("forward_bend.trunk_inclination", "forward_bend.hip_flexion", "forward_bend.lumbopelvic_ratio"):
+    for name in (
+        "forward_bend.trunk_inclination",
+        "forward_bend.hip_flexion",
+        "forward_bend.lumbopelvic_ratio",
+    ):
         assert toe[name].rating == "normal", (name, toe[name].value)
         assert 0 < toe[name].confidence <= 1
     # the lumbar share sits near the healthy split of forward bending (Esola 1996: 0.37)
@@ -71,7 +88,12 @@ def test_a_flat_back_hip_hinge_is_rated_hip_led(rated):
 def test_neutral_standing_rates_normal_posture(rated):
     for photo in STANDING_SIDE:
         stand = rated(photo, "standing_side")
-        for name in ("standing.lumbar_lordosis", "standing.thoracic_kyphosis", "standing.pelvic_tilt", "standing.sway"):
+        for name in (
+            "standing.lumbar_lordosis",
+            "standing.thoracic_kyphosis",
+            "standing.pelvic_tilt",
+            "standing.sway",
+        ):
             assert stand[name].rating == "normal", (photo, name, stand[name].value)
 
 
@@ -100,10 +122,12 @@ def test_a_standing_twist_turns_the_trunk_and_standing_does_not(rated):
 
 
 def test_a_session_of_real_photos_gives_every_observation_rated_or_not_assessed(photo_measurements):
-    steps = {"standing_side": photo_measurements(STANDING_SIDE[0]),
-             "forward_bend": photo_measurements(TOE_TOUCH),
-             "rotation_right": photo_measurements(TWIST),
-             "side_bend_left": photo_measurements(SIDE_BENDS[0][1])}
+    steps = {
+        "standing_side": photo_measurements(STANDING_SIDE[0]),
+        "forward_bend": photo_measurements(TOE_TOUCH),
+        "rotation_right": photo_measurements(TWIST),
+        "side_bend_left": photo_measurements(SIDE_BENDS[0][1]),
+    }
     out = assess(steps, Profile(45, "male"))
     by_step = {o.name: o for o in out}
     assert len(out) == 23
@@ -111,7 +135,12 @@ def test_a_session_of_real_photos_gives_every_observation_rated_or_not_assessed(
         if o.rating == "not_assessed":
             assert o.value is None and o.reason and o.explanation["en"]
         else:
-            assert o.value is not None and 0 < o.confidence <= 1 and o.explanation["en"] and o.explanation["ja"]
+            assert (
+                o.value is not None
+                and 0 < o.confidence <= 1
+                and o.explanation["en"]
+                and o.explanation["ja"]
+            )
     for name in ("backward_bend.extension", "standing.shoulder_level", "side_bend.asymmetry"):
         assert by_step[name].rating == "not_assessed"
     assert by_step["backward_bend.extension"].reason == "no_photo"

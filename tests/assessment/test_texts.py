@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.texts import PATH, load_texts, texts
-from assessment.thresholds import thresholds
-from assessment.values import REASONS
+from backcare.assessment.texts import PATH, load_texts, texts
+from backcare.assessment.thresholds import thresholds
+from backcare.assessment.values import REASONS
 from backcare.vocabulary import LANGUAGES
 from backcare.yamlfile import DataFileError
 
@@ -60,12 +60,16 @@ def test_a_missing_rating_sentence_is_refused_naming_the_observation(tmp_path):
 def test_a_missing_language_is_refused_with_its_line(tmp_path):
     old = '{en: "You bent little from your hips.", ja: "前屈で股関節があまり曲がっていません。"}'
     problems, text, _ = _refused(tmp_path, old, '{en: "You bent little from your hips."}')
-    p = next(p for p in problems if p.field == "observations.forward_bend.hip_flexion.insufficient.ja")
+    p = next(
+        p for p in problems if p.field == "observations.forward_bend.hip_flexion.insufficient.ja"
+    )
     assert p.line == text[: text.index('{en: "You bent little')].count("\n") + 1
 
 
 def test_a_side_placeholder_where_the_rule_gives_no_side_is_refused(tmp_path):
-    problems, _, _ = _refused(tmp_path, "You bent little from your hips.", "You bent little from your {side} hip.")
+    problems, _, _ = _refused(
+        tmp_path, "You bent little from your hips.", "You bent little from your {side} hip."
+    )
     assert any("unknown placeholder side" in p.message for p in problems)
 
 

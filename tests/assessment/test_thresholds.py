@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.thresholds import MEASUREMENTS, PATH, load_thresholds, thresholds
-from assessment.types import Profile
+from backcare.assessment.thresholds import MEASUREMENTS, PATH, load_thresholds, thresholds
+from backcare.assessment.types import Profile
 from backcare.vocabulary import vocabulary
 from backcare.yamlfile import DataFileError
 
@@ -85,37 +85,108 @@ def _broken(tmp_path, old: str, new: str):
     return err.value.problems, line, str(path)
 
 
-@pytest.mark.parametrize("old, new, field, words", [
-    ("{measure: standing_side.pelvic_tilt}", "{measure: standing_side.pelvic_tilts}",
-     "observations.standing.pelvic_tilt.value.measure", "unknown measurement"),
-    ("{measure: standing_side.pelvic_tilt}", "{measure: standing_front.pelvic_tilt}",
-     "observations.standing.pelvic_tilt.value.measure", "unknown capture step"),
-    ("{measure: standing_side.pelvic_tilt}", "{measure: standing_back.pelvis_level}",
-     "observations.standing.pelvic_tilt.value", "does not use that step"),
-    ("{measure: standing_side.pelvic_tilt}", "{measure: standing_side.pelvic_tilt, mean: [standing_side.sway]}",
-     "observations.standing.pelvic_tilt.value", "exactly one of"),
-    ("{measure: standing_side.pelvic_tilt}", "{measure: standing_side.pelvic_tilt, min_total: 5}",
-     "observations.standing.pelvic_tilt.value.min_total", "only with share"),
-    ("      - {low: 10, high: 30}", "      - {low: 30, high: 10}",
-     "observations.standing.pelvic_tilt.bands[2].high", "must be above low"),
-    ("      - {low: 10, high: 30}", "      - {when: {age: [60, null]}, low: 10, high: 30}",
-     "observations.standing.pelvic_tilt.bands[2]", "last band must have no condition"),
-    ("{when: {sex: female}, low: 12", "{when: {sex: woman}, low: 12",
-     "observations.standing.pelvic_tilt.bands[0].when.sex", "must be one of"),
-    ("{when: {age: [40, 60]}", "{when: {age: [60, 40]}",
-     "observations.standing.pelvic_tilt.bands[1].when.age", "from < to"),
-    ("{when: {age: [40, 60]}", "{when: {height: [40, 60]}",
-     "observations.standing.pelvic_tilt.bands[1].when.height", "unknown condition"),
-    ("    below: insufficient", "    below: insufficent",
-     "observations.standing.pelvic_tilt.below", "must be one of"),
-    ("    above: excessive", "    above: insufficient",
-     "observations.standing.pelvic_tilt.above", "rate differently"),
-    ("    error: 5", "    error: -5", "observations.standing.pelvic_tilt.error.default", "> 0"),
-    ("    error: 5", "    error: {3d: 5}", "observations.standing.pelvic_tilt.error", "needs a default"),
-    ("    unit: deg", "    unit: degrees", "observations.standing.pelvic_tilt.unit", "must be one of"),
-    ("    source: Someone 2001", "    sauce: Someone 2001", "observations.standing.pelvic_tilt.sauce", "unknown key"),
-    ("  min_confidence: 0.2", "  min_confidence: 2", "settings.min_confidence", "between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "old, new, field, words",
+    [
+        (
+            "{measure: standing_side.pelvic_tilt}",
+            "{measure: standing_side.pelvic_tilts}",
+            "observations.standing.pelvic_tilt.value.measure",
+            "unknown measurement",
+        ),
+        (
+            "{measure: standing_side.pelvic_tilt}",
+            "{measure: standing_front.pelvic_tilt}",
+            "observations.standing.pelvic_tilt.value.measure",
+            "unknown capture step",
+        ),
+        (
+            "{measure: standing_side.pelvic_tilt}",
+            "{measure: standing_back.pelvis_level}",
+            "observations.standing.pelvic_tilt.value",
+            "does not use that step",
+        ),
+        (
+            "{measure: standing_side.pelvic_tilt}",
+            "{measure: standing_side.pelvic_tilt, mean: [standing_side.sway]}",
+            "observations.standing.pelvic_tilt.value",
+            "exactly one of",
+        ),
+        (
+            "{measure: standing_side.pelvic_tilt}",
+            "{measure: standing_side.pelvic_tilt, min_total: 5}",
+            "observations.standing.pelvic_tilt.value.min_total",
+            "only with share",
+        ),
+        (
+            "      - {low: 10, high: 30}",
+            "      - {low: 30, high: 10}",
+            "observations.standing.pelvic_tilt.bands[2].high",
+            "must be above low",
+        ),
+        (
+            "      - {low: 10, high: 30}",
+            "      - {when: {age: [60, null]}, low: 10, high: 30}",
+            "observations.standing.pelvic_tilt.bands[2]",
+            "last band must have no condition",
+        ),
+        (
+            "{when: {sex: female}, low: 12",
+            "{when: {sex: woman}, low: 12",
+            "observations.standing.pelvic_tilt.bands[0].when.sex",
+            "must be one of",
+        ),
+        (
+            "{when: {age: [40, 60]}",
+            "{when: {age: [60, 40]}",
+            "observations.standing.pelvic_tilt.bands[1].when.age",
+            "from < to",
+        ),
+        (
+            "{when: {age: [40, 60]}",
+            "{when: {height: [40, 60]}",
+            "observations.standing.pelvic_tilt.bands[1].when.height",
+            "unknown condition",
+        ),
+        (
+            "    below: insufficient",
+            "    below: insufficent",
+            "observations.standing.pelvic_tilt.below",
+            "must be one of",
+        ),
+        (
+            "    above: excessive",
+            "    above: insufficient",
+            "observations.standing.pelvic_tilt.above",
+            "rate differently",
+        ),
+        ("    error: 5", "    error: -5", "observations.standing.pelvic_tilt.error.default", "> 0"),
+        (
+            "    error: 5",
+            "    error: {3d: 5}",
+            "observations.standing.pelvic_tilt.error",
+            "needs a default",
+        ),
+        (
+            "    unit: deg",
+            "    unit: degrees",
+            "observations.standing.pelvic_tilt.unit",
+            "must be one of",
+        ),
+        (
+            "    source: Someone 2001",
+            "    sauce: Someone 2001",
+            "observations.standing.pelvic_tilt.sauce",
+            "unknown key",
+        ),
+        (
+            "  min_confidence: 0.2",
+            "  min_confidence: 2",
+            "settings.min_confidence",
+            "between 0 and 1",
+        ),
+    ],
+)
 def test_a_broken_rule_is_refused_naming_file_line_and_field(tmp_path, old, new, field, words):
     problems, line, path = _broken(tmp_path, old, new)
     matching = [p for p in problems if p.field == field]
@@ -141,7 +212,10 @@ def test_a_missing_observation_is_reported(tmp_path):
     path.write_text(TEXT[:start] + TEXT[end:], encoding="utf-8")
     with pytest.raises(DataFileError) as err:
         load_thresholds(path)
-    assert any(p.field == "observations.standing.sway" and "missing" in p.message for p in err.value.problems)
+    assert any(
+        p.field == "observations.standing.sway" and "missing" in p.message
+        for p in err.value.problems
+    )
 
 
 def test_an_observation_outside_the_vocabulary_is_refused(tmp_path):
@@ -178,6 +252,8 @@ def test_a_per_method_error_is_used_for_that_method(tmp_path):
 
 def test_a_duplicate_key_is_refused_by_the_strict_loader(tmp_path):
     path = tmp_path / "t.yaml"
-    path.write_text(TEXT.replace("    unit: deg\n", "    unit: deg\n    unit: deg\n", 1), encoding="utf-8")
+    path.write_text(
+        TEXT.replace("    unit: deg\n", "    unit: deg\n    unit: deg\n", 1), encoding="utf-8"
+    )
     with pytest.raises(DataFileError, match="duplicate key"):
         load_thresholds(path)

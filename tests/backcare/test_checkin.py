@@ -8,15 +8,21 @@ from datetime import date, timedelta
 import pytest
 
 from backcare.checkin import CheckIn, CheckinError, classify, evaluate, referral_for
-from content.followup import Followup
-from content.texts import default_texts
+from backcare.content.followup import Followup
+from backcare.content.texts import default_texts
 
 TEXTS = default_texts()
 
 
 def week(n: int, pain: int, done: int = 5, planned: int = 5, flags=()) -> CheckIn:
     """The check-in n weeks after a program started on 2025-03-03."""
-    return CheckIn(at=(date(2025, 3, 3) + timedelta(weeks=n)).isoformat(), pain=pain, done_days=done, planned_days=planned, red_flags=tuple(flags))
+    return CheckIn(
+        at=(date(2025, 3, 3) + timedelta(weeks=n)).isoformat(),
+        pain=pain,
+        done_days=done,
+        planned_days=planned,
+        red_flags=tuple(flags),
+    )
 
 
 START = "2025-03-03"
@@ -24,18 +30,22 @@ START = "2025-03-03"
 
 # --- the smallest change that matters (Ostelo 2008: 2 points or 30%) ------------------------
 
-@pytest.mark.parametrize("reference, pain, status", [
-    (7, 5, "better"),    # -2 points
-    (7, 6, "same"),      # -1 point: within the MCID
-    (7, 9, "worse"),     # +2 points
-    (7, 8, "same"),
-    (10, 8, "better"),   # 2 points (20%): the points reach it first
-    (3, 2, "better"),    # 1 point is 33% of 3: the fraction reaches it first
-    (3, 4, "worse"),
-    (5, 4, "same"),      # 1 point is 20% of 5 and less than 2 points
-    (0, 0, "same"),
-    (0, 1, "worse"),     # from no pain, one point is the least the scale can show
-])
+
+@pytest.mark.parametrize(
+    "reference, pain, status",
+    [
+        (7, 5, "better"),  # -2 points
+        (7, 6, "same"),  # -1 point: within the MCID
+        (7, 9, "worse"),  # +2 points
+        (7, 8, "same"),
+        (10, 8, "better"),  # 2 points (20%): the points reach it first
+        (3, 2, "better"),  # 1 point is 33% of 3: the fraction reaches it first
+        (3, 4, "worse"),
+        (5, 4, "same"),  # 1 point is 20% of 5 and less than 2 points
+        (0, 0, "same"),
+        (0, 1, "worse"),  # from no pain, one point is the least the scale can show
+    ],
+)
 def test_classify_uses_two_points_or_thirty_percent(reference, pain, status):
     assert classify(reference, pain) == status
 
@@ -47,6 +57,7 @@ def test_mcid_comes_from_the_settings():
 
 
 # --- status and advice ----------------------------------------------------------------------
+
 
 def test_improvement_by_the_mcid_is_better_and_says_keep_going():
     outcome = evaluate(7, [week(1, 6)], week(2, 5), program_started=START)
@@ -104,8 +115,11 @@ def test_low_adherence_adds_advice_on_keeping_at_it():
 
 # --- red flags --------------------------------------------------------------------------------
 
+
 def test_new_red_flag_leads_to_referral_whatever_the_pain():
-    outcome = evaluate(7, [week(1, 5)], week(2, 3, flags=["red_flag_progressive_weakness"]), program_started=START)
+    outcome = evaluate(
+        7, [week(1, 5)], week(2, 3, flags=["red_flag_progressive_weakness"]), program_started=START
+    )
     assert outcome.referral == "urgent"
     assert outcome.advice["en"] == TEXTS.get("checkin.referral.urgent", "en")
     assert outcome.advice["ja"] == TEXTS.get("checkin.referral.urgent", "ja")
@@ -128,6 +142,7 @@ def test_unknown_red_flag_is_a_clear_error():
 
 
 # --- re-assessment ----------------------------------------------------------------------------
+
 
 def test_reassessment_is_offered_once_after_four_weeks():
     history: list[CheckIn] = []
@@ -156,11 +171,18 @@ def test_late_checkin_after_a_long_gap_still_invites():
 
 # --- bad input ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs, reason", [
-    ({"pain": 11}, "bad_pain"), ({"pain": -1}, "bad_pain"), ({"pain": 5.5}, "bad_pain"),
-    ({"done_days": -1}, "bad_done_days"), ({"planned_days": 40}, "bad_planned_days"),
-    ({"at": "last tuesday"}, "bad_time"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        ({"pain": 11}, "bad_pain"),
+        ({"pain": -1}, "bad_pain"),
+        ({"pain": 5.5}, "bad_pain"),
+        ({"done_days": -1}, "bad_done_days"),
+        ({"planned_days": 40}, "bad_planned_days"),
+        ({"at": "last tuesday"}, "bad_time"),
+    ],
+)
 def test_bad_checkin_is_a_clear_error(kwargs, reason):
     values = {"at": "2025-03-10", "pain": 5, "done_days": 3, "planned_days": 5} | kwargs
     with pytest.raises(CheckinError) as info:

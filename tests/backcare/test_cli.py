@@ -11,19 +11,30 @@ import pytest
 
 from backcare import cli
 
-STEPS = ["standing_side", "standing_back", "forward_bend", "backward_bend",
-         "rotation_left", "rotation_right", "side_bend_left", "side_bend_right"]
+STEPS = [
+    "standing_side",
+    "standing_back",
+    "forward_bend",
+    "backward_bend",
+    "rotation_left",
+    "rotation_right",
+    "side_bend_left",
+    "side_bend_right",
+]
 
 
-@pytest.mark.parametrize("name, step", [
-    ("forward_bend.jpg", "forward_bend"),
-    ("Forward-Bend-2.PNG", "forward_bend"),
-    ("side_bend_left.jpg", "side_bend_left"),
-    ("side_bend_right_retake.webp", "side_bend_right"),
-    ("standing_back.heic", "standing_back"),
-    ("IMG_2041.jpg", None),
-    ("notes.txt", None),
-])
+@pytest.mark.parametrize(
+    "name, step",
+    [
+        ("forward_bend.jpg", "forward_bend"),
+        ("Forward-Bend-2.PNG", "forward_bend"),
+        ("side_bend_left.jpg", "side_bend_left"),
+        ("side_bend_right_retake.webp", "side_bend_right"),
+        ("standing_back.heic", "standing_back"),
+        ("IMG_2041.jpg", None),
+        ("notes.txt", None),
+    ],
+)
 def test_the_capture_step_comes_from_the_start_of_the_file_name(name, step):
     assert cli.step_from_name(name, STEPS) == step
 
@@ -48,7 +59,9 @@ def bad_folder(tmp_path_factory, repo_root):
     """Two good photos, a text file, a corrupt JPEG and a picture with no person."""
     folder = tmp_path_factory.mktemp("photos")
     shutil.copy(repo_root / "samples" / "photos" / "forward_bend.jpg", folder / "forward_bend.jpg")
-    shutil.copy(repo_root / "samples" / "photos" / "standing_side.jpg", folder / "standing_side.jpg")
+    shutil.copy(
+        repo_root / "samples" / "photos" / "standing_side.jpg", folder / "standing_side.jpg"
+    )
     (folder / "notes.txt").write_text("my back hurts on Mondays")
     good = (repo_root / "samples" / "photos" / "rotation_left.jpg").read_bytes()
     (folder / "side_bend_left.jpg").write_bytes(good[: len(good) // 3])  # truncated: corrupt
@@ -60,18 +73,41 @@ def bad_folder(tmp_path_factory, repo_root):
     for _ in range(40):
         x, y = (int(v) for v in rng.integers(0, 700, 2))
         color = tuple(int(c) for c in rng.integers(0, 255, 3))
-        cv2.rectangle(wall, (x, y), (x + int(rng.integers(20, 120)), y + int(rng.integers(20, 120))), color, -1)
+        cv2.rectangle(
+            wall,
+            (x, y),
+            (x + int(rng.integers(20, 120)), y + int(rng.integers(20, 120))),
+            color,
+            -1,
+        )
     (folder / "standing_back.jpg").write_bytes(cv2.imencode(".jpg", wall)[1].tobytes())
     return folder
 
 
 def test_analyze_names_each_bad_file_with_its_reason_and_still_analyses_the_good_ones(
-        bad_folder, repo_root, tmp_path):
+    bad_folder, repo_root, tmp_path
+):
     out = tmp_path / "out"
     proc = subprocess.run(
-        [sys.executable, "-m", "backcare", "analyze", "--photos", str(bad_folder),
-         "--answers", str(repo_root / "samples" / "answers.yaml"), "--out", str(out), "--workers", "1"],
-        capture_output=True, text=True, cwd=repo_root, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "backcare",
+            "analyze",
+            "--photos",
+            str(bad_folder),
+            "--answers",
+            str(repo_root / "samples" / "answers.yaml"),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=repo_root,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     progress = proc.stderr
     assert "notes.txt: not used: the file is not a picture" in progress
@@ -82,16 +118,24 @@ def test_analyze_names_each_bad_file_with_its_reason_and_still_analyses_the_good
     accepted = {p["step"] for p in report["photos"] if p["accepted"]}
     assert "forward_bend" in accepted
     refused = {p["source"]: p["reason"] for p in report["photos"] if not p["accepted"]}
-    assert refused == {"notes.txt": "not_image", "side_bend_left.jpg": "corrupt",
-                       "standing_back.jpg": "no_person"}
+    assert refused == {
+        "notes.txt": "not_image",
+        "side_bend_left.jpg": "corrupt",
+        "standing_back.jpg": "no_person",
+    }
     assert (out / "forward_bend.annotated.jpg").stat().st_size > 10_000
     assert "forward_bend.annotated.jpg" in (out / "report.html").read_text()
 
 
 def test_demo_prints_a_report_and_writes_its_files(repo_root, tmp_path):
     out = tmp_path / "demo"
-    proc = subprocess.run([sys.executable, "-m", "backcare", "demo", "--out", str(out)],
-                          capture_output=True, text=True, cwd=repo_root, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "backcare", "demo", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=repo_root,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Probable causes" in proc.stdout
     assert "Your exercise program" in proc.stdout
@@ -106,8 +150,22 @@ def test_analyze_refuses_a_bad_answers_file_with_the_question_named(repo_root, t
     answers = tmp_path / "answers.yaml"
     answers.write_text("age: 300\nsex: female\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "backcare", "analyze", "--photos", str(repo_root / "samples" / "photos"),
-         "--answers", str(answers), "--out", str(tmp_path / "o")],
-        capture_output=True, text=True, cwd=repo_root, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "backcare",
+            "analyze",
+            "--photos",
+            str(repo_root / "samples" / "photos"),
+            "--answers",
+            str(answers),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=repo_root,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "age" in proc.stderr

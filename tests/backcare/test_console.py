@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
+from backcare.bot.dialogs.engine import Dialogs
+from backcare.bot.dialogs.events import Choice, Reply
 from backcare.console import Screen, run_console
+from backcare.content.types import Dose, Prescription, Program
 from backcare.interview import InterviewRegistry, load_answers
+from backcare.reasoning.types import Diagnosis, Explanation
 from backcare.report import PhotoResult, Report
-from bot.dialogs.engine import Dialogs
-from bot.dialogs.events import Choice, Reply
-from content.types import Dose, Prescription, Program
-from reasoning.types import Diagnosis, Explanation
 
 REPO = Path(__file__).resolve().parents[2]
 HEALTHY = REPO / "tests" / "backcare" / "interview" / "answers_healthy.yaml"
@@ -33,18 +33,41 @@ class Services:
 
     async def analyse_photo(self, data, step, filename=None):
         if not data.startswith(b"\xff\xd8"):
-            return PhotoResult(step=step, source=filename or step, accepted=False, reason="not_image")
+            return PhotoResult(
+                step=step, source=filename or step, accepted=False, reason="not_image"
+            )
         return PhotoResult(step=step, source=filename or step, accepted=True, annotated_jpeg=jpeg())
 
     async def build_report(self, result, photos, language):
         text = {"en": "Hip hinge", "ja": "ヒップヒンジ"}
-        exercise = Prescription("hip_hinge", text, text, Dose(2, 10, None, 3), text, "https://example.org/v",
-                                text, text, text)
-        return Report(created="2025-06-01T00:00:00+00:00", language=language, facts=tuple(sorted(result.facts)),
-                      scores=dict(result.scores), photos=tuple(photos), observations=(),
-                      diagnosis=Diagnosis((Explanation(("flexion_impairment",), 1.0, 1.0, (), (), ()),), None),
-                      program=Program((exercise,), {"en": ("Stay active.",), "ja": ("動きましょう。",)},
-                                      {"en": "Ease off.", "ja": "控えめに。"}), referral=None)
+        exercise = Prescription(
+            "hip_hinge",
+            text,
+            text,
+            Dose(2, 10, None, 3),
+            text,
+            "https://example.org/v",
+            text,
+            text,
+            text,
+        )
+        return Report(
+            created="2025-06-01T00:00:00+00:00",
+            language=language,
+            facts=tuple(sorted(result.facts)),
+            scores=dict(result.scores),
+            photos=tuple(photos),
+            observations=(),
+            diagnosis=Diagnosis(
+                (Explanation(("flexion_impairment",), 1.0, 1.0, (), (), ()),), None
+            ),
+            program=Program(
+                (exercise,),
+                {"en": ("Stay active.",), "ja": ("動きましょう。",)},
+                {"en": "Ease off.", "ja": "控えめに。"},
+            ),
+            referral=None,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +104,22 @@ def test_a_whole_conversation_in_the_terminal(dialogs, registry, tmp_path: Path)
     photo.write_bytes(jpeg())
     lines = ["1", "2"]  # I agree; delete photos after analysis
     lines += typed_answers(interview, load_answers(HEALTHY, interview))
-    lines += [str(tmp_path / "missing.jpg"), str(REPO / "pyproject.toml")]  # no such file; not a picture
+    lines += [
+        str(tmp_path / "missing.jpg"),
+        str(REPO / "pyproject.toml"),
+    ]  # no such file; not a picture
     lines += [str(photo)] * 8
     lines += ["2", "/status", "/quit"]  # no reminders
     out = io.StringIO()
     state_path = tmp_path / "chat.json"
-    state = run_console(dialogs, io.StringIO("\n".join(lines) + "\n"), out, state_path=state_path,
-                        language="en", picture_dir=tmp_path / "pictures")
+    state = run_console(
+        dialogs,
+        io.StringIO("\n".join(lines) + "\n"),
+        out,
+        state_path=state_path,
+        language="en",
+        picture_dir=tmp_path / "pictures",
+    )
     text = out.getvalue()
     assert "  1) I agree" in text and "How old are you?" in text
     assert "(no such file:" in text and "isn't a picture" in text
@@ -107,18 +139,35 @@ def test_the_conversation_resumes_from_the_saved_state(dialogs, tmp_path: Path):
     saved = json.loads(state_path.read_text(encoding="utf-8"))
     assert saved["interview"]["answers"] == {"age": 42}
     out = io.StringIO()
-    state = run_console(dialogs, io.StringIO("/back\n43\n"), out, state_path=state_path, language="en")
+    state = run_console(
+        dialogs, io.StringIO("/back\n43\n"), out, state_path=state_path, language="en"
+    )
     assert "Welcome back" in out.getvalue() and "What is your sex?" in out.getvalue()
     assert state["interview"]["answers"] == {"age": 43}
 
 
 def test_numbers_choose_buttons_unless_a_number_is_the_answer():
     screen = Screen(io.StringIO(), None)
-    screen.show([Reply("Pain?", choices=tuple(Choice(str(n), f"a:pain:{n}") for n in range(11)), expects="number")])
+    screen.show(
+        [
+            Reply(
+                "Pain?",
+                choices=tuple(Choice(str(n), f"a:pain:{n}") for n in range(11)),
+                expects="number",
+            )
+        ]
+    )
     assert screen.event("7", None).text == "7"
     assert screen.event("#8", None).data == "a:pain:7"
-    screen.show([Reply("Sex?", choices=(Choice("Female", "a:sex:female"), Choice("Male", "a:sex:male")),
-                       expects="choice")])
+    screen.show(
+        [
+            Reply(
+                "Sex?",
+                choices=(Choice("Female", "a:sex:female"), Choice("Male", "a:sex:male")),
+                expects="choice",
+            )
+        ]
+    )
     assert screen.event("2", None).data == "a:sex:male"
     assert screen.event("3", None).text == "3"  # no such button: sent as typed
     assert screen.event("/timer checkin", None).data == "checkin"
@@ -139,7 +188,9 @@ def test_an_absolute_photo_path_is_not_a_command(tmp_path: Path):
     screen = Screen(io.StringIO(), None)
     screen.show([Reply("Photo?", choices=(Choice("Skip", "ph:skip"),), expects="photo")])
     event = screen.event(str(photo), None)
-    assert event.kind == "photo" and event.photo == photo.read_bytes() and event.filename == "back.jpg"
+    assert (
+        event.kind == "photo" and event.photo == photo.read_bytes() and event.filename == "back.jpg"
+    )
     assert screen.event(f"'{photo}'", None).kind == "photo"
     assert screen.event(str(tmp_path / "nope.jpg"), None).startswith("(no such file")
     assert screen.event("/status", None).text == "status"

@@ -7,7 +7,7 @@ import pytest
 from backcare.interview import derive, load_answers, load_interview
 from backcare.pipeline import Pipeline, latest_by_step
 from backcare.report import PhotoResult
-from vision.pool import PoseService
+from backcare.vision.pool import PoseService
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,9 @@ def _photo(repo_root, name):
 
 
 def test_a_photo_of_the_asked_movement_is_accepted_with_its_measurements(pipeline, repo_root):
-    result = pipeline.analyse_photo_sync(_photo(repo_root, "forward_bend.jpg"), "forward_bend", "fb.jpg")
+    result = pipeline.analyse_photo_sync(
+        _photo(repo_root, "forward_bend.jpg"), "forward_bend", "fb.jpg"
+    )
     assert result.accepted, result
     assert result.view == "side"
     assert result.measurements["trunk_inclination"].value > 80
@@ -55,7 +57,8 @@ async def test_the_async_analysis_gives_the_same_result_without_blocking(pipelin
     sync = pipeline.analyse_photo_sync(_photo(repo_root, "forward_bend.jpg"), "forward_bend")
     assert result.accepted and sync.accepted
     assert result.measurements["trunk_inclination"].value == pytest.approx(
-        sync.measurements["trunk_inclination"].value)
+        sync.measurements["trunk_inclination"].value
+    )
 
 
 def test_an_unnamed_picture_is_placed_by_the_movement_it_shows(pipeline, repo_root):
@@ -72,14 +75,15 @@ def test_a_retake_replaces_the_earlier_photo_of_its_step():
 
 
 def test_the_report_rates_every_observation_explains_the_case_and_builds_a_program(
-        pipeline, repo_root, sample_result):
+    pipeline, repo_root, sample_result
+):
     photos = [pipeline.analyse_photo_sync(_photo(repo_root, "forward_bend.jpg"), "forward_bend")]
     report = pipeline.report_sync(sample_result, photos, "en")
     names = {o.name for o in report.observations}
     assert "forward_bend.hip_flexion" in names and "standing.sway" in names
     rated = {o.name: o.rating for o in report.observations}
     assert rated["forward_bend.trunk_inclination"] != "not_assessed"
-    assert rated["backward_bend.extension"] == "not_assessed"      # no photo: neither for nor against
+    assert rated["backward_bend.extension"] == "not_assessed"  # no photo: neither for nor against
     assert report.referral is None
     assert report.diagnosis.explanations
     assert "flexion_impairment" in report.diagnosis.explanations[0].causes  # sitting + bending pain
@@ -101,4 +105,4 @@ def test_photo_results_survive_a_trip_through_json(pipeline, repo_root):
     result = pipeline.analyse_photo_sync(_photo(repo_root, "forward_bend.jpg"), "forward_bend")
     again = PhotoResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert again.measurements == result.measurements
-    assert again.annotated_jpeg is None          # pictures never go into saved state
+    assert again.annotated_jpeg is None  # pictures never go into saved state

@@ -100,12 +100,21 @@ def test_summary_for_a_clinician_in_english():
 
 def test_summary_in_japanese_has_the_same_numbers():
     text = summary_text(progress_data(7, CHECKINS), "ja")
-    for fragment in ("開始時の痛み：7/10", "痛み 3/10", "-4ポイント", "臨床的に意味のある改善", "85%", "20日中17日"):
+    for fragment in (
+        "開始時の痛み：7/10",
+        "痛み 3/10",
+        "-4ポイント",
+        "臨床的に意味のある改善",
+        "85%",
+        "20日中17日",
+    ):
         assert fragment in text
 
 
 def test_summary_reports_worsening_and_missing_start():
-    worse = summary_text(progress_data(None, [CheckIn("2025-03-10", 3, 2, 5), CheckIn("2025-03-17", 6, 2, 5)]), "en")
+    worse = summary_text(
+        progress_data(None, [CheckIn("2025-03-10", 3, 2, 5), CheckIn("2025-03-17", 6, 2, 5)]), "en"
+    )
     assert "Pain at the start of the program: not recorded." in worse
     assert "+3 points since the start: a clinically meaningful worsening" in worse
     assert summary_text(progress_data(5, []), "en").endswith("No check-ins recorded yet.")

@@ -4,55 +4,96 @@ from __future__ import annotations
 
 import json
 
-from assessment.types import Observation
 from backcare import render
+from backcare.assessment.types import Observation
+from backcare.content.types import Dose, Prescription, Program
+from backcare.reasoning.types import Diagnosis, Explanation
 from backcare.report import PhotoResult, Report
-from content.types import Dose, Prescription, Program
-from reasoning.types import Diagnosis, Explanation
-from vision.types import Measurement
+from backcare.vision.types import Measurement
 
 
 def _observation(name="forward_bend.hip_flexion", rating="insufficient", value=38.0):
     return Observation(
-        name=name, rating=rating, value=value, unit="deg", normal_range=(60.0, 90.0),
-        source="Esola 1996 <b>", confidence=0.8,
-        explanation={"en": "You bent little from your hips.", "ja": "股関節があまり曲がっていません。"})
+        name=name,
+        rating=rating,
+        value=value,
+        unit="deg",
+        normal_range=(60.0, 90.0),
+        source="Esola 1996 <b>",
+        confidence=0.8,
+        explanation={
+            "en": "You bent little from your hips.",
+            "ja": "股関節があまり曲がっていません。",
+        },
+    )
 
 
 def _report(referral=None, language="en", program=True):
     expl = Explanation(
-        causes=("flexion_impairment",), cost=2.0, plausibility=0.7,
-        explains=("forward_bend.hip_flexion=insufficient", "worse_bending"), unexplained=(),
+        causes=("flexion_impairment",),
+        cost=2.0,
+        plausibility=0.7,
+        explains=("forward_bend.hip_flexion=insufficient", "worse_bending"),
+        unexplained=(),
         against=("standing.lumbar_lordosis=normal", "not:worse_sitting"),
-        evidence={"flexion_impairment": ("forward_bend.hip_flexion=insufficient", "worse_bending")})
-    prog = Program(
-        exercises=(Prescription(
-            exercise_id="hip_hinge", name={"en": "Hip hinge", "ja": "ヒップヒンジ"},
-            instructions={"en": "...", "ja": "..."}, dose=Dose(sets=2, reps=10, hold_s=None, days_per_week=5),
-            why={"en": "Your hips bent little.", "ja": "股関節の動きが少ないため。"},
-            video_url="https://example.org/hinge", progression={"en": "", "ja": ""},
-            regression={"en": "", "ja": ""}, stop_if={"en": "", "ja": ""}),),
-        advice={"en": ("Stay active.",), "ja": ("活動を続けましょう。",)},
-        if_worse={"en": "Rest a day, then restart gently.", "ja": "1日休んで、軽く再開しましょう。"},
-    ) if program else None
-    photo = PhotoResult(step="forward_bend", source="fb.jpg", accepted=True, view="side",
-                        measurements={"hip_flexion": Measurement("hip_flexion", 38.0, "deg", 0.8, "3d-world")},
-                        annotated_jpeg=b"\xff\xd8not-really-a-jpeg")
-    refused = PhotoResult(step="standing_side", source="<script>.jpg", accepted=False, reason="too_dark")
-    return Report(created="2026-11-25T05:00:00+00:00", language=language, facts=("worse_bending",),
-                  scores={"pain": 6}, photos=(photo, refused), observations=(_observation(),),
-                  diagnosis=Diagnosis(explanations=(expl,), referral=referral, solve_ms=1.2),
-                  program=prog, referral=referral)
+        evidence={"flexion_impairment": ("forward_bend.hip_flexion=insufficient", "worse_bending")},
+    )
+    prog = (
+        Program(
+            exercises=(
+                Prescription(
+                    exercise_id="hip_hinge",
+                    name={"en": "Hip hinge", "ja": "ヒップヒンジ"},
+                    instructions={"en": "...", "ja": "..."},
+                    dose=Dose(sets=2, reps=10, hold_s=None, days_per_week=5),
+                    why={"en": "Your hips bent little.", "ja": "股関節の動きが少ないため。"},
+                    video_url="https://example.org/hinge",
+                    progression={"en": "", "ja": ""},
+                    regression={"en": "", "ja": ""},
+                    stop_if={"en": "", "ja": ""},
+                ),
+            ),
+            advice={"en": ("Stay active.",), "ja": ("活動を続けましょう。",)},
+            if_worse={
+                "en": "Rest a day, then restart gently.",
+                "ja": "1日休んで、軽く再開しましょう。",
+            },
+        )
+        if program
+        else None
+    )
+    photo = PhotoResult(
+        step="forward_bend",
+        source="fb.jpg",
+        accepted=True,
+        view="side",
+        measurements={"hip_flexion": Measurement("hip_flexion", 38.0, "deg", 0.8, "3d-world")},
+        annotated_jpeg=b"\xff\xd8not-really-a-jpeg",
+    )
+    refused = PhotoResult(
+        step="standing_side", source="<script>.jpg", accepted=False, reason="too_dark"
+    )
+    return Report(
+        created="2026-11-25T05:00:00+00:00",
+        language=language,
+        facts=("worse_bending",),
+        scores={"pain": 6},
+        photos=(photo, refused),
+        observations=(_observation(),),
+        diagnosis=Diagnosis(explanations=(expl,), referral=referral, solve_ms=1.2),
+        program=prog,
+        referral=referral,
+    )
 
 
 def test_text_report_names_the_cause_its_evidence_the_program_and_the_refused_photo():
     text = render.to_text(_report())
     assert "flexion-related movement pattern" in text
-    assert "pain worse when bending forward" in text           # evidence in plain words
+    assert "pain worse when bending forward" in text  # evidence in plain words
     assert "Hip hinge - 2 x 10, 5 days a week" in text
     assert "too dark" in text and "<script>.jpg" in text
     assert "not the case: pain worse when sitting" in text  # a denied symptom in plain words
-    assert "Backward bend: no photo" in text                    # missing steps are named
+    assert "Backward bend: no photo" in text  # missing steps are named
     assert "not a diagnosis" in text
 
 
@@ -84,7 +125,7 @@ def test_report_texts_have_every_key_in_every_language():
 
 
 def test_every_photo_refusal_reason_has_a_plain_sentence():
-    from vision.errors import Reason
+    from backcare.vision.errors import Reason
 
     for reason in Reason:
         for language in ("en", "ja"):

@@ -3,15 +3,24 @@ and a reminder missed while the service was down fires once."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from backcare.schedule import (ReminderPlan, ScheduleError, catch_up, describe, find_timezone,
-                               guess_timezone, is_confident_guess, next_due, parse_time)
+from backcare.schedule import (
+    ReminderPlan,
+    ScheduleError,
+    catch_up,
+    describe,
+    find_timezone,
+    guess_timezone,
+    is_confident_guess,
+    next_due,
+    parse_time,
+)
 
-UTC = timezone.utc
+UTC = UTC
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 
@@ -25,29 +34,41 @@ def local(plan: ReminderPlan, moment: datetime) -> str:
 
 # --- the plan ------------------------------------------------------------------------------
 
+
 def test_plan_normalises_days_and_time():
     plan = ReminderPlan(days=(FRI, MON, MON), time="7:05", tz="Asia/Tokyo")
     assert plan.days == (MON, FRI) and plan.time == "07:05"
     assert ReminderPlan.from_dict(plan.to_dict()) == plan
 
 
-@pytest.mark.parametrize("kwargs, reason", [
-    ({"days": (), "time": "07:00", "tz": "UTC"}, "bad_days"),
-    ({"days": (7,), "time": "07:00", "tz": "UTC"}, "bad_days"),
-    ({"days": (True,), "time": "07:00", "tz": "UTC"}, "bad_days"),
-    ({"days": (0,), "time": "24:00", "tz": "UTC"}, "bad_time"),
-    ({"days": (0,), "time": "7pm", "tz": "UTC"}, "bad_time"),
-    ({"days": (0,), "time": "07:00", "tz": "Mars/Olympus"}, "bad_timezone"),
-    ({"days": (0,), "time": "07:00", "tz": "../etc/passwd"}, "bad_timezone"),
-])
+@pytest.mark.parametrize(
+    "kwargs, reason",
+    [
+        ({"days": (), "time": "07:00", "tz": "UTC"}, "bad_days"),
+        ({"days": (7,), "time": "07:00", "tz": "UTC"}, "bad_days"),
+        ({"days": (True,), "time": "07:00", "tz": "UTC"}, "bad_days"),
+        ({"days": (0,), "time": "24:00", "tz": "UTC"}, "bad_time"),
+        ({"days": (0,), "time": "7pm", "tz": "UTC"}, "bad_time"),
+        ({"days": (0,), "time": "07:00", "tz": "Mars/Olympus"}, "bad_timezone"),
+        ({"days": (0,), "time": "07:00", "tz": "../etc/passwd"}, "bad_timezone"),
+    ],
+)
 def test_bad_plan_is_a_clear_error(kwargs, reason):
     with pytest.raises(ScheduleError) as info:
         ReminderPlan(**kwargs)
     assert info.value.reason == reason
 
 
-@pytest.mark.parametrize("text, expected", [("7:30", "07:30"), ("07.30", "07:30"), (" 19:05 ", "19:05"),
-                                            ("7時30分", "07:30"), ("0:00", "00:00")])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("7:30", "07:30"),
+        ("07.30", "07:30"),
+        (" 19:05 ", "19:05"),
+        ("7時30分", "07:30"),
+        ("0:00", "00:00"),
+    ],
+)
 def test_parse_time_accepts_what_people_type(text, expected):
     assert parse_time(text) == expected
 
@@ -60,6 +81,7 @@ def test_naive_datetime_is_refused():
 
 
 # --- next due time -------------------------------------------------------------------------
+
 
 def test_next_due_is_the_same_day_when_the_time_is_still_ahead():
     plan = ReminderPlan(days=(WED,), time="18:00", tz="Asia/Tokyo")
@@ -95,13 +117,43 @@ def test_several_days_a_week_in_order():
 # New York: EDT starts Sun 9 Mar 2025 02:00 (02:00-03:00 does not exist)
 # and ends Sun 2 Nov 2025 02:00 (01:00-02:00 happens twice).
 
-@pytest.mark.parametrize("tz, before, after, expect_before, expect_after", [
-    ("Europe/London", utc(2025, 3, 28, 12), utc(2025, 3, 30, 12), utc(2025, 3, 29, 7, 30), utc(2025, 3, 31, 6, 30)),
-    ("Europe/London", utc(2025, 10, 24, 12), utc(2025, 10, 26, 12), utc(2025, 10, 25, 6, 30), utc(2025, 10, 27, 7, 30)),
-    ("America/New_York", utc(2025, 3, 7, 18), utc(2025, 3, 9, 18), utc(2025, 3, 8, 12, 30), utc(2025, 3, 10, 11, 30)),
-    ("America/New_York", utc(2025, 10, 31, 18), utc(2025, 11, 2, 18), utc(2025, 11, 1, 11, 30), utc(2025, 11, 3, 12, 30)),
-])
-def test_wall_time_stays_the_same_across_daylight_saving(tz, before, after, expect_before, expect_after):
+
+@pytest.mark.parametrize(
+    "tz, before, after, expect_before, expect_after",
+    [
+        (
+            "Europe/London",
+            utc(2025, 3, 28, 12),
+            utc(2025, 3, 30, 12),
+            utc(2025, 3, 29, 7, 30),
+            utc(2025, 3, 31, 6, 30),
+        ),
+        (
+            "Europe/London",
+            utc(2025, 10, 24, 12),
+            utc(2025, 10, 26, 12),
+            utc(2025, 10, 25, 6, 30),
+            utc(2025, 10, 27, 7, 30),
+        ),
+        (
+            "America/New_York",
+            utc(2025, 3, 7, 18),
+            utc(2025, 3, 9, 18),
+            utc(2025, 3, 8, 12, 30),
+            utc(2025, 3, 10, 11, 30),
+        ),
+        (
+            "America/New_York",
+            utc(2025, 10, 31, 18),
+            utc(2025, 11, 2, 18),
+            utc(2025, 11, 1, 11, 30),
+            utc(2025, 11, 3, 12, 30),
+        ),
+    ],
+)
+def test_wall_time_stays_the_same_across_daylight_saving(
+    tz, before, after, expect_before, expect_after
+):
     plan = ReminderPlan(days=tuple(range(7)), time="07:30", tz=tz)
     first, second = next_due(plan, before), next_due(plan, after)
     assert (first, second) == (expect_before, expect_after)
@@ -151,10 +203,11 @@ def test_a_full_year_in_london_never_repeats_or_skips_a_day():
 
 # --- missed reminders ----------------------------------------------------------------------
 
+
 def test_reminder_missed_while_down_fires_once_then_next_is_in_the_future():
     plan = ReminderPlan(days=tuple(range(7)), time="08:00", tz="Europe/London")
-    stored_due = utc(2025, 6, 2, 7, 0)           # 08:00 BST on Mon 2 June
-    restart = utc(2025, 6, 5, 12, 0)             # service back on Thursday: 4 reminders missed
+    stored_due = utc(2025, 6, 2, 7, 0)  # 08:00 BST on Mon 2 June
+    restart = utc(2025, 6, 5, 12, 0)  # service back on Thursday: 4 reminders missed
     fire, due = catch_up(stored_due, restart, plan)
     assert fire is True
     assert due == utc(2025, 6, 6, 7, 0) and due > restart
@@ -188,16 +241,36 @@ def test_future_due_time_does_not_fire():
 
 # --- time zones from language and from what people type -----------------------------------
 
-@pytest.mark.parametrize("language, zone", [("ja", "Asia/Tokyo"), ("ja-JP", "Asia/Tokyo"), ("ko", "Asia/Seoul"),
-                                            ("en", "UTC"), ("en-GB", "UTC"), (None, "UTC"), ("", "UTC")])
+
+@pytest.mark.parametrize(
+    "language, zone",
+    [
+        ("ja", "Asia/Tokyo"),
+        ("ja-JP", "Asia/Tokyo"),
+        ("ko", "Asia/Seoul"),
+        ("en", "UTC"),
+        ("en-GB", "UTC"),
+        (None, "UTC"),
+        ("", "UTC"),
+    ],
+)
 def test_guess_timezone_from_language(language, zone):
     assert guess_timezone(language) == zone
     assert is_confident_guess(language) == (zone != "UTC")
 
 
-@pytest.mark.parametrize("text, zone", [("Europe/London", "Europe/London"), ("london", "Europe/London"),
-                                        ("New York", "America/New_York"), ("TOKYO", "Asia/Tokyo"),
-                                        ("utc", "UTC"), ("Atlantis", None), ("", None)])
+@pytest.mark.parametrize(
+    "text, zone",
+    [
+        ("Europe/London", "Europe/London"),
+        ("london", "Europe/London"),
+        ("New York", "America/New_York"),
+        ("TOKYO", "Asia/Tokyo"),
+        ("utc", "UTC"),
+        ("Atlantis", None),
+        ("", None),
+    ],
+)
 def test_find_timezone_from_what_people_type(text, zone):
     assert find_timezone(text) == zone
 
@@ -206,4 +279,7 @@ def test_describe_plan_in_both_languages():
     plan = ReminderPlan(days=(MON, WED, FRI), time="07:30", tz="Asia/Tokyo")
     assert describe(plan, "en") == "Mon, Wed, Fri at 07:30 (Asia/Tokyo)"
     assert describe(plan, "ja") == "月・水・金 07:30（Asia/Tokyo）"
-    assert describe(ReminderPlan(days=tuple(range(7)), time="20:00", tz="UTC"), "en") == "every day at 20:00 (UTC)"
+    assert (
+        describe(ReminderPlan(days=tuple(range(7)), time="20:00", tz="UTC"), "en")
+        == "every day at 20:00 (UTC)"
+    )

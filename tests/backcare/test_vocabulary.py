@@ -18,7 +18,10 @@ def test_every_observation_belongs_to_a_capture_step_and_has_both_languages():
 
 def test_atoms_join_observation_and_rating():
     vocab = vocabulary()
-    assert vocab.atom("forward_bend.hip_flexion", "insufficient") == "forward_bend.hip_flexion=insufficient"
+    assert (
+        vocab.atom("forward_bend.hip_flexion", "insufficient")
+        == "forward_bend.hip_flexion=insufficient"
+    )
     assert len(vocab.atoms()) == len(vocab.observations) * len(RATINGS)
     with pytest.raises(KeyError):
         vocab.atom("forward_bend.hip_flexion", "a_lot")

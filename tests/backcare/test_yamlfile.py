@@ -23,12 +23,15 @@ def test_a_duplicate_key_is_refused_with_both_lines():
     assert "first at line 1" in problem.message
 
 
-@pytest.mark.parametrize("text", [
-    "a: !!python/object/apply:os.system ['true']\n",
-    "a: !custom 1\n",
-    "a: !!binary aGVsbG8=\n",
-    "a: !!set {x, y}\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object/apply:os.system ['true']\n",
+        "a: !custom 1\n",
+        "a: !!binary aGVsbG8=\n",
+        "a: !!set {x, y}\n",
+    ],
+)
 def test_tags_are_refused(text):
     with pytest.raises(DataFileError, match="tag"):
         loads(text)
@@ -37,7 +40,7 @@ def test_tags_are_refused(text):
 def test_an_alias_bomb_is_refused_before_it_expands():
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 12):
-        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     with pytest.raises(DataFileError, match=f"more than {MAX_ALIASES} YAML aliases"):
         loads("\n".join(lines))
 

@@ -24,8 +24,12 @@ def interview_file(tmp_path, repo_root):
 @pytest.fixture
 async def admin_bot(interview_file):
     registry = InterviewRegistry(interview_file)
-    async with BotHarness(EchoDialogs(), MemoryStorage(), interviews=registry,
-                          config={"admin_ids": frozenset({ADMIN})}) as bot:
+    async with BotHarness(
+        EchoDialogs(),
+        MemoryStorage(),
+        interviews=registry,
+        config={"admin_ids": frozenset({ADMIN})},
+    ) as bot:
         yield bot
 
 
@@ -35,8 +39,10 @@ async def test_a_non_admin_gets_the_unknown_command_answer(admin_bot):
         admin_bot.api.send_text(mallory, command)
     await admin_bot.settle()
     replies = [m.plain for m in admin_bot.api.messages(mallory.id)]
-    assert replies == [f"Unknown command /{c}. Send /help." for c in
-                       ("admin_reload", "admin_version", "admin_stats", "admin_nonsense", "foo")]
+    assert replies == [
+        f"Unknown command /{c}. Send /help."
+        for c in ("admin_reload", "admin_version", "admin_stats", "admin_nonsense", "foo")
+    ]
     assert admin_bot.storage.audit_log() == []
 
 
@@ -70,4 +76,7 @@ async def test_admin_reload_sends_back_the_loaders_errors(admin_bot, interview_f
     await admin_bot.settle()
     assert admin_bot.api.messages(ADMIN)[-1].plain.startswith("Interview reloaded: version")
     actions = [(e.action, e.detail.split(":")[0]) for e in admin_bot.storage.audit_log()]
-    assert actions == [("admin_reload", "refused"), ("admin_reload", "version " + actions[1][1][8:])]
+    assert actions == [
+        ("admin_reload", "refused"),
+        ("admin_reload", "version " + actions[1][1][8:]),
+    ]

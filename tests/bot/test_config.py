@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import BotConfig, ConfigError
+from backcare.bot.config import BotConfig, ConfigError
 
 TOKEN = "123456:ABCdefGHIjklMNOpqr_-"
 
@@ -24,38 +24,60 @@ def test_defaults_are_polling_and_private():
 
 
 def test_every_setting_is_read():
-    c = config(BACKCARE_MODE="webhook", BACKCARE_WEBHOOK_URL="https://bot.example.org/tg/hook",
-               BACKCARE_WEBHOOK_SECRET="s3cret_-X", BACKCARE_WEBHOOK_LISTEN="0.0.0.0",
-               BACKCARE_WEBHOOK_PORT="9000", BACKCARE_DATA_DIR="/srv/backcare",
-               BACKCARE_ADMIN_IDS=" 11, 22 ,", BACKCARE_MAX_PHOTO_MB="2.5",
-               BACKCARE_KEEP_PHOTOS="yes", BACKCARE_WORKERS="2",
-               BACKCARE_API_BASE_URL="http://127.0.0.1:8081/bot",
-               BACKCARE_API_FILE_URL="http://127.0.0.1:8081/file/bot")
+    c = config(
+        BACKCARE_MODE="webhook",
+        BACKCARE_WEBHOOK_URL="https://bot.example.org/tg/hook",
+        BACKCARE_WEBHOOK_SECRET="s3cret_-X",
+        BACKCARE_WEBHOOK_LISTEN="0.0.0.0",
+        BACKCARE_WEBHOOK_PORT="9000",
+        BACKCARE_DATA_DIR="/srv/backcare",
+        BACKCARE_ADMIN_IDS=" 11, 22 ,",
+        BACKCARE_MAX_PHOTO_MB="2.5",
+        BACKCARE_KEEP_PHOTOS="yes",
+        BACKCARE_WORKERS="2",
+        BACKCARE_API_BASE_URL="http://127.0.0.1:8081/bot",
+        BACKCARE_API_FILE_URL="http://127.0.0.1:8081/file/bot",
+    )
     assert (c.mode, c.webhook_path, c.webhook_secret) == ("webhook", "/tg/hook", "s3cret_-X")
-    assert (c.webhook_listen, c.webhook_port, c.data_dir) == ("0.0.0.0", 9000, Path("/srv/backcare"))
+    assert (c.webhook_listen, c.webhook_port, c.data_dir) == (
+        "0.0.0.0",
+        9000,
+        Path("/srv/backcare"),
+    )
     assert c.admin_ids == {11, 22} and c.max_photo_bytes == int(2.5 * 1024 * 1024)
     assert c.keep_photos and c.workers == 2
     assert c.api_base_url == "http://127.0.0.1:8081/bot"
 
 
-@pytest.mark.parametrize("env, names", [
-    ({"BACKCARE_TELEGRAM_TOKEN": ""}, "BACKCARE_TELEGRAM_TOKEN is not set"),
-    ({"BACKCARE_TELEGRAM_TOKEN": "nonsense"}, "does not look like a bot token"),
-    ({"BACKCARE_MODE": "push"}, "BACKCARE_MODE"),
-    ({"BACKCARE_MODE": "webhook"}, "BACKCARE_WEBHOOK_URL is required"),
-    ({"BACKCARE_MODE": "webhook", "BACKCARE_WEBHOOK_URL": "http://x.org/h",
-      "BACKCARE_WEBHOOK_SECRET": "abc"}, "https"),
-    ({"BACKCARE_MODE": "webhook", "BACKCARE_WEBHOOK_URL": "https://x.org/h"},
-     "BACKCARE_WEBHOOK_SECRET is required"),
-    ({"BACKCARE_WEBHOOK_SECRET": "has space"}, "A-Z a-z 0-9"),
-    ({"BACKCARE_WEBHOOK_PORT": "70000"}, "BACKCARE_WEBHOOK_PORT must be between"),
-    ({"BACKCARE_ADMIN_IDS": "11,@boss"}, "'@boss' is not one"),
-    ({"BACKCARE_MAX_PHOTO_MB": "25"}, "at most 20"),
-    ({"BACKCARE_MAX_PHOTO_MB": "0"}, "above 0"),
-    ({"BACKCARE_MAX_PHOTO_MB": "ten"}, "must be a number"),
-    ({"BACKCARE_KEEP_PHOTOS": "maybe"}, "BACKCARE_KEEP_PHOTOS"),
-    ({"BACKCARE_API_BASE_URL": "ftp://x"}, "BACKCARE_API_BASE_URL"),
-])
+@pytest.mark.parametrize(
+    "env, names",
+    [
+        ({"BACKCARE_TELEGRAM_TOKEN": ""}, "BACKCARE_TELEGRAM_TOKEN is not set"),
+        ({"BACKCARE_TELEGRAM_TOKEN": "nonsense"}, "does not look like a bot token"),
+        ({"BACKCARE_MODE": "push"}, "BACKCARE_MODE"),
+        ({"BACKCARE_MODE": "webhook"}, "BACKCARE_WEBHOOK_URL is required"),
+        (
+            {
+                "BACKCARE_MODE": "webhook",
+                "BACKCARE_WEBHOOK_URL": "http://x.org/h",
+                "BACKCARE_WEBHOOK_SECRET": "abc",
+            },
+            "https",
+        ),
+        (
+            {"BACKCARE_MODE": "webhook", "BACKCARE_WEBHOOK_URL": "https://x.org/h"},
+            "BACKCARE_WEBHOOK_SECRET is required",
+        ),
+        ({"BACKCARE_WEBHOOK_SECRET": "has space"}, "A-Z a-z 0-9"),
+        ({"BACKCARE_WEBHOOK_PORT": "70000"}, "BACKCARE_WEBHOOK_PORT must be between"),
+        ({"BACKCARE_ADMIN_IDS": "11,@boss"}, "'@boss' is not one"),
+        ({"BACKCARE_MAX_PHOTO_MB": "25"}, "at most 20"),
+        ({"BACKCARE_MAX_PHOTO_MB": "0"}, "above 0"),
+        ({"BACKCARE_MAX_PHOTO_MB": "ten"}, "must be a number"),
+        ({"BACKCARE_KEEP_PHOTOS": "maybe"}, "BACKCARE_KEEP_PHOTOS"),
+        ({"BACKCARE_API_BASE_URL": "ftp://x"}, "BACKCARE_API_BASE_URL"),
+    ],
+)
 def test_mistakes_are_refused_naming_the_variable(env, names):
     with pytest.raises(ConfigError, match=names):
         config(**env)

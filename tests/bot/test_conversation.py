@@ -30,8 +30,8 @@ async def test_buttons_answer_the_dialog_and_the_question_shows_the_answer(bot, 
 
 async def test_buttons_no_longer_live_are_taken_off_the_screen(bot):
     alice = bot.api.user(1001)
-    bot.api.send_text(alice, "/results")      # a reply with a link button only
-    bot.api.send_text(alice, "/start")        # a question with answer buttons
+    bot.api.send_text(alice, "/results")  # a reply with a link button only
+    bot.api.send_text(alice, "/start")  # a question with answer buttons
     await bot.settle()
     links, welcome = [m for m in bot.api.messages(alice.id) if m.kind == "text"]
     assert welcome.labels and links.labels == ["Video"]
@@ -60,9 +60,9 @@ async def test_old_and_forged_buttons_do_nothing_but_say_so(bot, dialogs):
     bot.api.press(alice, old, "3")
     await bot.settle()
     handled = len(dialogs.events)
-    bot.api.press(alice, old, data=stale)                              # stale
-    bot.api.press(alice, old, data="k00000000.1")                      # forged token
-    bot.api.press(alice, old, data="delete_everything")                # not ours at all
+    bot.api.press(alice, old, data=stale)  # stale
+    bot.api.press(alice, old, data="k00000000.1")  # forged token
+    bot.api.press(alice, old, data="delete_everything")  # not ours at all
     await bot.settle()
     assert len(dialogs.events) == handled
     expired = [c.get("text") for c in bot.api.answered_callbacks[-3:]]
@@ -109,7 +109,8 @@ async def test_a_users_updates_are_handled_one_at_a_time_in_order():
         await bot.settle()
         texts = [m.plain for m in bot.api.messages(alice.id) if m.kind == "text"]
         assert texts.index("You said: after the photo") > texts.index(
-            next(t for t in texts if t.startswith("Photo 1 received")))
+            next(t for t in texts if t.startswith("Photo 1 received"))
+        )
         kinds = [e.kind for _, e in dialogs.events]
         assert kinds == ["photo", "text"]
 
@@ -119,7 +120,7 @@ async def test_an_update_delivered_twice_is_handled_once(bot, dialogs):
     update = bot.api.send_text(alice, "once")
     await bot.settle()
     await bot.stop()
-    bot.api.redeliver(update)   # e.g. the confirmation was lost when the process died
+    bot.api.redeliver(update)  # e.g. the confirmation was lost when the process died
     await bot.start()
     await bot.settle()
     assert [e.text for _, e in dialogs.events] == ["once"]
@@ -149,7 +150,9 @@ async def test_stickers_and_voice_get_a_plain_answer(bot, dialogs):
 
 
 async def test_the_command_menu_is_set_in_both_languages(bot):
-    menus = {c.get("language_code"): [x["command"] for x in c["commands"]] for c in bot.api.commands}
+    menus = {
+        c.get("language_code"): [x["command"] for x in c["commands"]] for c in bot.api.commands
+    }
     assert set(menus) == {None, "ja"}
     assert {"start", "help", "delete", "export", "stop"} <= set(menus[None])
     assert not any(c.startswith("admin") for c in menus[None])

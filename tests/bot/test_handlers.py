@@ -14,7 +14,7 @@ async def test_a_quick_photo_gets_its_answer_without_a_progress_message(bot, dia
     alice = bot.api.user(1001)
     bot.api.send_photo(alice, JPEG)
     await bot.settle()
-    (_, event), = dialogs.events
+    ((_, event),) = dialogs.events
     assert event.kind == "photo" and event.photo == JPEG and event.filename.endswith(".jpg")
     reply, picture = bot.api.messages(alice.id)
     assert reply.plain == f"Photo 1 received ({len(JPEG)} bytes)."
@@ -47,8 +47,10 @@ async def test_an_oversized_photo_is_refused_without_downloading_it(bot, dialogs
     bot.api.send_photo(alice, b"tiny", size=11 * MB)
     await bot.settle()
     texts = [m.plain for m in bot.api.messages(alice.id)]
-    assert texts == ["This file is too large (12 MB). Please send a photo under 10 MB.",
-                     "This file is too large (11 MB). Please send a photo under 10 MB."]
+    assert texts == [
+        "This file is too large (12 MB). Please send a photo under 10 MB.",
+        "This file is too large (11 MB). Please send a photo under 10 MB.",
+    ]
     assert bot.api.calls_of("getFile") == [] and dialogs.events == []
 
 
@@ -62,9 +64,15 @@ async def test_the_lower_cap_is_configurable_and_telegrams_limit_is_respected(di
     async with BotHarness(dialogs, MemoryStorage(), config={"max_photo_mb": 20.0}) as bot:
         alice = bot.api.user(1002)
         stored = bot.api.add_file(b"x", size=25 * MB)
-        message = bot.api._message(alice, document={"file_id": stored.file_id,
-                                                    "file_unique_id": stored.unique_id,
-                                                    "file_name": "a.jpg", "mime_type": "image/jpeg"})
+        message = bot.api._message(
+            alice,
+            document={
+                "file_id": stored.file_id,
+                "file_unique_id": stored.unique_id,
+                "file_name": "a.jpg",
+                "mime_type": "image/jpeg",
+            },
+        )
         bot.api.push_update({"message": message})
         await bot.settle()
         assert any(m.plain.startswith("This file is too large") for m in bot.api.messages(alice.id))

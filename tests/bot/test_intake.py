@@ -36,10 +36,12 @@ async def test_updates_saved_by_a_run_that_died_are_handled_at_start():
     async with FakeBotApi() as api:
         alice = api.user(1001)
         raw = {"update_id": 77, "message": api._message(alice, text="written before the crash")}
-        storage.inbox_add(77, alice.id, raw)      # what the dead process had saved
+        storage.inbox_add(77, alice.id, raw)  # what the dead process had saved
         async with BotHarness(dialogs, storage, api=api) as bot:
             await bot.settle()
-            assert [m.plain for m in api.messages(alice.id)] == ["You said: written before the crash"]
+            assert [m.plain for m in api.messages(alice.id)] == [
+                "You said: written before the crash"
+            ]
             assert storage.inbox_pending() == []
             assert storage.get_session(alice.id)["last_update_id"] == 77
 
@@ -52,7 +54,7 @@ async def test_a_graceful_stop_finishes_the_turns_in_progress():
         bot.api.send_text(bob, "hello")
         await bot.api.wait_for(lambda: bot.api.pending_updates == 0, timeout=5)
         await asyncio.sleep(0.1)
-        await bot.stop()                      # while alice's photo is being analysed
+        await bot.stop()  # while alice's photo is being analysed
         assert any(m.plain.startswith("Photo 1 received") for m in bot.api.messages(alice.id))
         assert bot.api.messages(bob.id)[-1].plain == "You said: hello"
         assert storage.inbox_pending() == [] and storage.pending() == []

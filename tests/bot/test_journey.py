@@ -8,14 +8,14 @@ program, TinyDB storage on disk, the JobQueue for reminders.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from backcare.bot.dialogs.engine import Dialogs
 from backcare.interview import InterviewRegistry, load_answers
 from backcare.pipeline import Pipeline
 from backcare.storage import Reminder, TinyDBStorage
-from bot.dialogs.engine import Dialogs
 from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
 from tests.support.patients import Patient, photo
@@ -30,7 +30,7 @@ MB = 1024 * 1024
 
 @pytest.fixture(scope="session")
 def pipeline(shared_data):
-    from vision.pool import PoseService
+    from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1)
     yield Pipeline(service)
@@ -56,8 +56,9 @@ def data_file(tmp_path):
 async def live(pipeline, registry, data_file):
     storage = TinyDBStorage(data_file)
     dialogs = Dialogs(services=pipeline, interviews=registry)
-    async with BotHarness(dialogs, storage, interviews=registry,
-                          config={"admin_ids": frozenset({4242})}) as bot:
+    async with BotHarness(
+        dialogs, storage, interviews=registry, config={"admin_ids": frozenset({4242})}
+    ) as bot:
         yield bot
     storage.close()
 
@@ -88,7 +89,7 @@ async def test_a_patient_goes_through_the_whole_journey(live, registry, answers)
         else:
             await patient.send_photo(photo(step), label=f"photo: {step}")
     await patient.send_album([photo(s) for s in steps[4:]])
-    await patient.photos()                       # skips what is still missing
+    await patient.photos()  # skips what is still missing
     assert patient.step == "results", patient.transcript()
 
     messages = patient.messages
@@ -108,20 +109,30 @@ async def test_a_patient_goes_through_the_whole_journey(live, registry, answers)
     await patient.press("tz:Europe/London")
     assert patient.step == "active"
     stored = live.storage.get_reminder(patient.id)
-    assert stored.plan == {"days": [0, 1, 2, 3, 4, 5, 6], "time": "08:00", "tz": "Europe/London",
-                           "active": True}
+    assert stored.plan == {
+        "days": [0, 1, 2, 3, 4, 5, 6],
+        "time": "08:00",
+        "tz": "Europe/London",
+        "active": True,
+    }
 
     # the reminder fires (made due now; it survives a restart in between)
     await live.stop()
-    live.storage.put_reminder(Reminder(patient.id, stored.chat_id, stored.plan,
-                                       datetime.now(timezone.utc) + timedelta(seconds=0.3)))
+    live.storage.put_reminder(
+        Reminder(
+            patient.id, stored.chat_id, stored.plan, datetime.now(UTC) + timedelta(seconds=0.3)
+        )
+    )
     await live.start()
     exercise = report["program"]["exercises"][0]["name"]["en"]
-    reminder = await live.api.wait_for_message(patient.id, where=lambda m: exercise in m.plain
-                                               and m.message_id > messages[-1].message_id, timeout=10)
+    reminder = await live.api.wait_for_message(
+        patient.id,
+        where=lambda m: exercise in m.plain and m.message_id > messages[-1].message_id,
+        timeout=10,
+    )
     assert any(b.get("url") for b in reminder.buttons), "exercise videos as link buttons"
     await live.settle()
-    assert live.storage.get_reminder(patient.id).next_due > datetime.now(timezone.utc)
+    assert live.storage.get_reminder(patient.id).next_due > datetime.now(UTC)
     print("\n" + patient.transcript())
 
 
@@ -155,9 +166,10 @@ async def test_admin_commands_are_invisible_to_patients(live):
     unknown = patient.messages[-1].plain
     for command in ("/admin_reload", "/admin_version", "/admin_stats"):
         await patient.say(command)
-        assert patient.messages[-1].plain == unknown.replace("definitely_not_a_command",
-                                                             command[1:]) or \
-            patient.messages[-1].plain == unknown
+        assert (
+            patient.messages[-1].plain == unknown.replace("definitely_not_a_command", command[1:])
+            or patient.messages[-1].plain == unknown
+        )
     assert live.storage.audit_log() == []
     admin = Patient(live, 4242)
     await admin.say("/admin_stats")
@@ -198,7 +210,7 @@ async def test_serve_runs_the_real_bot_until_told_to_stop(pipeline, tmp_path, mo
     import asyncio
     from contextlib import nullcontext
 
-    from bot.app import serve
+    from backcare.bot.app import serve
     from tests.support.fake_botapi import FakeBotApi
     from tests.support.harness import config_for
 
@@ -221,14 +233,16 @@ async def test_serve_runs_the_real_bot_until_told_to_stop(pipeline, tmp_path, mo
 
 def test_a_corrupt_database_stops_the_bot_with_the_file_and_its_backup(tmp_path, monkeypatch):
     from backcare import logs
-    from bot.app import run
-    from bot.config import BotConfig
+    from backcare.bot.app import run
+    from backcare.bot.config import BotConfig
 
     monkeypatch.setattr(logs, "setup", lambda *a, **k: None)  # keep pytest's log capture
     data = tmp_path / "data"
     TinyDBStorage(data / "backcare.json").close()
     (data / "backcare.json").write_text('{"states": {"1": {"half')
-    config = BotConfig(token="123:abcdefghijklmnop", data_dir=data, api_base_url="http://127.0.0.1:9/bot")
+    config = BotConfig(
+        token="123:abcdefghijklmnop", data_dir=data, api_base_url="http://127.0.0.1:9/bot"
+    )
     with pytest.raises(SystemExit) as info:
         run(config)
     message = str(info.value)
@@ -250,7 +264,7 @@ def test_the_vision_workers_yield_the_cpu_to_the_event_loop():
     import subprocess
     import sys
 
-    from bot.app import yield_cpu_to_the_loop
+    from backcare.bot.app import yield_cpu_to_the_loop
 
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
     try:

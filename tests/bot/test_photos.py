@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Message
 
-from bot.photos import PhotoRef, Refusal, pick_photo
+from backcare.bot.photos import PhotoRef, Refusal, pick_photo
 
 MB = 1024 * 1024
 
@@ -15,8 +15,13 @@ def message(**content) -> Message:
 
 
 def size(file_id, width, file_size):
-    return {"file_id": file_id, "file_unique_id": file_id, "width": width,
-            "height": width * 2 // 3, "file_size": file_size}
+    return {
+        "file_id": file_id,
+        "file_unique_id": file_id,
+        "width": width,
+        "height": width * 2 // 3,
+        "file_size": file_size,
+    }
 
 
 def test_the_largest_rendition_of_a_photo_is_taken():
@@ -38,23 +43,45 @@ def test_image_documents_are_taken_by_type_or_by_name():
     doc = {"file_id": "d", "file_unique_id": "d", "file_size": 5 * MB}
     by_type = message(document={**doc, "file_name": "IMG_1.HEIC", "mime_type": "image/heic"})
     assert pick_photo(by_type, 10 * MB) == PhotoRef("d", 5 * MB, "IMG_1.HEIC", None)
-    by_name = message(document={**doc, "file_name": "bend.jpeg",
-                                "mime_type": "application/octet-stream"})
+    by_name = message(
+        document={**doc, "file_name": "bend.jpeg", "mime_type": "application/octet-stream"}
+    )
     assert isinstance(pick_photo(by_name, 10 * MB), PhotoRef)
 
 
 def test_other_documents_and_oversized_images_are_refused():
-    pdf = message(document={"file_id": "d", "file_unique_id": "d", "file_name": "scan.pdf",
-                            "mime_type": "application/pdf", "file_size": 1000})
+    pdf = message(
+        document={
+            "file_id": "d",
+            "file_unique_id": "d",
+            "file_name": "scan.pdf",
+            "mime_type": "application/pdf",
+            "file_size": 1000,
+        }
+    )
     assert pick_photo(pdf, 10 * MB) == Refusal("not_an_image")
-    huge = message(document={"file_id": "d", "file_unique_id": "d", "file_name": "a.png",
-                             "mime_type": "image/png", "file_size": 25 * MB})
+    huge = message(
+        document={
+            "file_id": "d",
+            "file_unique_id": "d",
+            "file_name": "a.png",
+            "mime_type": "image/png",
+            "file_size": 25 * MB,
+        }
+    )
     assert pick_photo(huge, 10 * MB) == Refusal("too_large", {"size": "25", "limit": "10"})
 
 
 def test_a_file_name_from_the_user_is_never_a_path():
-    m = message(document={"file_id": "d", "file_unique_id": "d", "mime_type": "image/jpeg",
-                          "file_name": "../../etc/<b>passwd</b>.jpg", "file_size": 10})
+    m = message(
+        document={
+            "file_id": "d",
+            "file_unique_id": "d",
+            "mime_type": "image/jpeg",
+            "file_name": "../../etc/<b>passwd</b>.jpg",
+            "file_size": 10,
+        }
+    )
     name = pick_photo(m, MB).filename
     assert name == "b_.jpg" and "/" not in name and "<" not in name
 

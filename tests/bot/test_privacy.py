@@ -48,7 +48,9 @@ async def test_delete_erases_every_trace_from_the_file_and_its_backups(tmp_path)
         await bot.settle()
         bot.api.press(alice, bot.api.messages(alice.id)[-1], "Yes, erase everything")
         await bot.settle()
-        assert bot.api.messages(alice.id)[-1].plain.startswith("Everything about you has been erased")
+        assert bot.api.messages(alice.id)[-1].plain.startswith(
+            "Everything about you has been erased"
+        )
         assert bot.runtime.scheduler.scheduled(alice.id) is None
         assert bot.runtime.scheduler.scheduled(bob.id) is not None
     storage.close()

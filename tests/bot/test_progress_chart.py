@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.progress_chart import chart_for_export, checkins_of, planned_days
+from backcare.bot.progress_chart import chart_for_export, checkins_of, planned_days
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -15,16 +15,23 @@ def test_planned_days_come_from_the_reminders_then_the_program():
 
 
 def test_check_ins_become_adherence_and_pain():
-    entries = [{"at": "2030-01-07T08:00:00+00:00", "pain": 6, "done": "all"},
-               {"at": "2030-01-14T08:00:00+00:00", "pain": 4, "done": "some"},
-               {"at": "garbage", "pain": 4, "done": "none"}, {"at": "2030-01-21", "pain": None}]
+    entries = [
+        {"at": "2030-01-07T08:00:00+00:00", "pain": 6, "done": "all"},
+        {"at": "2030-01-14T08:00:00+00:00", "pain": 4, "done": "some"},
+        {"at": "garbage", "pain": 4, "done": "none"},
+        {"at": "2030-01-21", "pain": None},
+    ]
     got = checkins_of(entries, 4)
     assert [(c.pain, c.done_days, c.planned_days) for c in got] == [(6, 4, 4), (4, 2, 4)]
 
 
 def test_a_chart_only_when_there_is_progress_to_show():
     assert chart_for_export({"dialog_state": {"language": "en"}, "checkins": []}) is None
-    export = {"dialog_state": {"language": "ja", "report": {"scores": {"pain": 6.0}}},
-              "checkins": [{"at": "2030-01-07", "pain": 5, "done": "all"},
-                           {"at": "2030-01-14", "pain": 3, "done": "some"}]}
+    export = {
+        "dialog_state": {"language": "ja", "report": {"scores": {"pain": 6.0}}},
+        "checkins": [
+            {"at": "2030-01-07", "pain": 5, "done": "all"},
+            {"at": "2030-01-14", "pain": 3, "done": "some"},
+        ],
+    }
     assert chart_for_export(export).startswith(PNG)

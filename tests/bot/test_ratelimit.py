@@ -8,25 +8,42 @@ import time
 import pytest
 from telegram.error import RetryAfter
 
-from bot.ratelimit import (
-    ANSWER, PROGRESS, REPLY, SHARE, TIDY, Dropped, PriorityRateLimiter, args,
+from backcare.bot.ratelimit import (
+    ANSWER,
+    PROGRESS,
+    REPLY,
+    SHARE,
+    TIDY,
+    Dropped,
+    PriorityRateLimiter,
+    args,
 )
 
 # PTB's own RetryAfter warns about its coming change to timedelta whenever a 429 is built
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
-
-def request(limiter, log, name, priority, chat=True, drop_after=None, fail=None,
-            endpoint="sendMessage", cancel=None):
+def request(
+    limiter,
+    log,
+    name,
+    priority,
+    chat=True,
+    drop_after=None,
+    fail=None,
+    endpoint="sendMessage",
+    cancel=None,
+):
     async def call():
         if fail and fail[0] > 0:
             fail[0] -= 1
             raise RetryAfter(1)
         log.append((name, time.monotonic()))
         return name
-    return limiter.process_request(call, (), {}, endpoint,
-                                   {"chat_id": 1} if chat else {}, args(priority, drop_after, cancel))
+
+    return limiter.process_request(
+        call, (), {}, endpoint, {"chat_id": 1} if chat else {}, args(priority, drop_after, cancel)
+    )
 
 
 async def test_the_overall_rate_is_kept():
@@ -42,11 +59,17 @@ async def test_the_overall_rate_is_kept():
 async def test_the_most_urgent_waiting_request_goes_first():
     limiter = PriorityRateLimiter(per_second=20, burst=1)
     log: list = []
-    first = asyncio.create_task(request(limiter, log, "first", REPLY))   # takes the only token
+    first = asyncio.create_task(request(limiter, log, "first", REPLY))  # takes the only token
     await asyncio.sleep(0)
-    waiting = [asyncio.create_task(request(limiter, log, f"{name}", prio))
-               for name, prio in (("tidy", TIDY), ("progress", PROGRESS), ("reply", REPLY),
-                                  ("answer", ANSWER))]
+    waiting = [
+        asyncio.create_task(request(limiter, log, f"{name}", prio))
+        for name, prio in (
+            ("tidy", TIDY),
+            ("progress", PROGRESS),
+            ("reply", REPLY),
+            ("answer", ANSWER),
+        )
+    ]
     await asyncio.gather(first, *waiting)
     assert [name for name, _ in log] == ["first", "answer", "reply", "progress", "tidy"]
 
@@ -57,8 +80,10 @@ async def test_optional_requests_are_dropped_rather_than_late():
     await request(limiter, log, "first", ANSWER)
     busy = [asyncio.create_task(request(limiter, log, f"r{i}", ANSWER)) for i in range(3)]
     await asyncio.sleep(0)
-    assert await request(limiter, log, "typing", TIDY, drop_after=0.05,
-                         endpoint="sendChatAction") is True
+    assert (
+        await request(limiter, log, "typing", TIDY, drop_after=0.05, endpoint="sendChatAction")
+        is True
+    )
     await asyncio.gather(*busy)
     assert "typing" not in [name for name, _ in log]
     assert limiter.stats["dropped"] == 1
@@ -91,8 +116,9 @@ async def test_a_429_pauses_everyone_then_retries():
     limiter = PriorityRateLimiter(per_second=100)
     log: list = []
     started = time.monotonic()
-    results = await asyncio.gather(request(limiter, log, "hit", ANSWER, fail=[1]),
-                                   request(limiter, log, "other", REPLY))
+    results = await asyncio.gather(
+        request(limiter, log, "hit", ANSWER, fail=[1]), request(limiter, log, "other", REPLY)
+    )
     assert results == ["hit", "other"]
     times = dict(log)
     assert times["hit"] - started >= 1.0
@@ -106,7 +132,7 @@ async def test_too_many_429s_give_up():
 
 
 async def test_answers_cannot_starve_the_rest(monkeypatch):
-    import bot.ratelimit as rl
+    import backcare.bot.ratelimit as rl
 
     monkeypatch.setattr(rl, "STARVING", 0.05)
     limiter = PriorityRateLimiter(per_second=40, burst=1)

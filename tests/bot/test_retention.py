@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from backcare.bot.retention import Retention, expired, last_active, photo_taken, purge
 from backcare.storage import MemoryStorage, UserProfile
-from bot.retention import Retention, expired, last_active, photo_taken, purge
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
-NOW = datetime(2031, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2031, 6, 1, tzinfo=UTC)
 RULES = Retention(data_days=365, photo_days=30)
 
 
@@ -35,11 +35,11 @@ def test_old_users_are_erased_and_old_photos_deleted():
     s.save_photo(2, new, b"n")
     assert expired(s, 1, NOW, RULES) == (True, [])
     assert expired(s, 2, NOW, RULES) == (False, [old])
-    assert photo_taken(new) == datetime.fromtimestamp(int(new.split("-")[0]), tz=timezone.utc)
+    assert photo_taken(new) == datetime.fromtimestamp(int(new.split("-")[0]), tz=UTC)
 
 
 async def test_the_purge_erases_like_delete_does(storage):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     long_ago = (now - timedelta(days=400)).isoformat()
     async with BotHarness(EchoDialogs(), storage) as bot:
         alice, bob = bot.api.user(1), bot.api.user(2)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.bot.texts import PATH, REQUIRED, load_texts, pick_language
 from backcare.vocabulary import LANGUAGES
 from backcare.yamlfile import DataFileError
-from bot.texts import PATH, REQUIRED, load_texts, pick_language
 
 
 def test_every_text_exists_in_every_language():

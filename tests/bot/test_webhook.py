@@ -7,8 +7,8 @@ import socket
 import aiohttp
 import pytest
 
+from backcare.bot.webhook import SECRET_HEADER, secret_ok
 from backcare.storage import MemoryStorage
-from bot.webhook import SECRET_HEADER, secret_ok
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -24,8 +24,13 @@ def free_port() -> int:
 @pytest.fixture
 async def hooked():
     port = free_port()
-    config = {"mode": "webhook", "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
-              "webhook_secret": SECRET, "webhook_listen": "127.0.0.1", "webhook_port": port}
+    config = {
+        "mode": "webhook",
+        "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
+        "webhook_secret": SECRET,
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": port,
+    }
     async with BotHarness(EchoDialogs(), MemoryStorage(), config=config) as bot:
         yield bot, f"http://127.0.0.1:{port}/telegram/hook"
 
@@ -52,9 +57,16 @@ async def test_updates_posted_by_telegram_are_handled(hooked):
 @pytest.mark.parametrize("headers", [{}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: SECRET[:-1]}])
 async def test_a_request_without_the_right_secret_is_refused(hooked, headers):
     bot, url = hooked
-    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "text": "/start",
-                                          "chat": {"id": 5, "type": "private"},
-                                          "from": {"id": 5, "is_bot": False, "first_name": "M"}}}
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": "/start",
+            "chat": {"id": 5, "type": "private"},
+            "from": {"id": 5, "is_bot": False, "first_name": "M"},
+        },
+    }
     async with aiohttp.ClientSession() as client:
         async with client.post(url, json=update, headers=headers) as response:
             assert response.status == 403

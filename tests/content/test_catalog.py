@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from backcare.content.catalog import (
+    BANDS,
+    CATEGORIES,
+    EXERCISES_PATH,
+    VIDEOS_PATH,
+    load_catalog,
+    volume,
+)
 from backcare.vocabulary import vocabulary
 from backcare.yamlfile import DataFileError
-from content.catalog import BANDS, CATEGORIES, EXERCISES_PATH, VIDEOS_PATH, load_catalog, volume
 
 EXERCISES = EXERCISES_PATH.read_text(encoding="utf-8")
 VIDEOS = VIDEOS_PATH.read_text(encoding="utf-8")
@@ -43,6 +50,7 @@ def edit(text: str, old: str, new: str) -> str:
 
 # --- the shipped catalog ---------------------------------------------------------------
 
+
 def test_shipped_catalog_has_12_to_20_exercises_with_both_languages_and_videos():
     catalog = load_catalog()
     assert 12 <= len(catalog.exercises) <= 20
@@ -67,12 +75,22 @@ def test_every_cause_except_referral_is_addressed_by_an_exercise():
 
 def test_gentler_pain_bands_never_ask_for_more_work():
     for ex in load_catalog().exercises.values():
-        assert volume(ex.dose["severe"]) <= volume(ex.dose["moderate"]) <= volume(ex.dose["low"]), ex.id
+        assert volume(ex.dose["severe"]) <= volume(ex.dose["moderate"]) <= volume(ex.dose["low"]), (
+            ex.id
+        )
 
 
 def test_catalog_cites_the_literature_it_draws_on():
     sources = " ".join(load_catalog().sources.values())
-    for citation in ("NG59", "Hayden", "Saragiotto", "Sahrmann", "Van Dillen", "McKenzie", "O'Sullivan"):
+    for citation in (
+        "NG59",
+        "Hayden",
+        "Saragiotto",
+        "Sahrmann",
+        "Van Dillen",
+        "McKenzie",
+        "O'Sullivan",
+    ):
         assert citation in sources
 
 
@@ -82,6 +100,7 @@ def test_unedited_copy_loads_from_other_paths(tmp_path):
 
 
 # --- one test per class of mistake: file, line, field -------------------------------------
+
 
 def test_unknown_cause_names_file_line_and_field(tmp_path):
     old = "causes: [psychosocial_risk, motor_control_deficit]"
@@ -102,7 +121,9 @@ def test_unknown_atom_is_refused(tmp_path):
 
 
 def test_unknown_contraindication_fact_is_refused(tmp_path):
-    text = edit(EXERCISES, "contraindications: [radiating_below_knee]", "contraindications: [sciatica]")
+    text = edit(
+        EXERCISES, "contraindications: [radiating_below_knee]", "contraindications: [sciatica]"
+    )
     [problem] = problems_of(tmp_path, exercises=text)
     assert problem.line == line_of(text, "contraindications: [sciatica]")
     assert problem.field == "exercises.lateral_shift_correction.contraindications"
@@ -119,7 +140,7 @@ def test_red_flag_cannot_be_something_an_exercise_addresses(tmp_path):
 def test_missing_translation_is_reported_at_the_text(tmp_path):
     text = edit(EXERCISES, '      ja: "リラックスした腹式呼吸"\n', "")
     [problem] = problems_of(tmp_path, exercises=text)
-    assert problem.line == line_of(text, "    name:\n      en: \"Relaxed belly breathing\"")
+    assert problem.line == line_of(text, '    name:\n      en: "Relaxed belly breathing"')
     assert problem.field == "exercises.relaxed_breathing.name.ja"
     assert problem.message == "missing translation"
 
@@ -173,14 +194,20 @@ def test_missing_pain_band_is_reported(tmp_path):
 
 
 def test_unknown_source_is_refused(tmp_path):
-    text = edit(EXERCISES, "sources: [osullivan2018, nice_ng59]", "sources: [osullivan2019, nice_ng59]")
+    text = edit(
+        EXERCISES, "sources: [osullivan2018, nice_ng59]", "sources: [osullivan2019, nice_ng59]"
+    )
     [problem] = problems_of(tmp_path, exercises=text)
     assert problem.line == line_of(text, "osullivan2019")
     assert "unknown source 'osullivan2019'" in problem.message
 
 
 def test_misspelt_field_is_refused(tmp_path):
-    text = edit(EXERCISES, "    video: walking\n", "    video: walking\n    contraindication: [worse_sitting]\n")
+    text = edit(
+        EXERCISES,
+        "    video: walking\n",
+        "    video: walking\n    contraindication: [worse_sitting]\n",
+    )
     [problem] = problems_of(tmp_path, exercises=text)
     assert problem.field == "exercises.walking.contraindication"
     assert problem.line == line_of(text, "contraindication: [worse_sitting]")
@@ -188,8 +215,12 @@ def test_misspelt_field_is_refused(tmp_path):
 
 def test_cause_left_without_any_exercise_is_refused(tmp_path):
     # Remove thoracic_stiffness from both exercises that address it.
-    text = EXERCISES.replace("causes: [thoracic_stiffness, sitting_posture]", "causes: [sitting_posture]")
-    text = text.replace("causes: [thoracic_stiffness, rotation_impairment]", "causes: [rotation_impairment]")
+    text = EXERCISES.replace(
+        "causes: [thoracic_stiffness, sitting_posture]", "causes: [sitting_posture]"
+    )
+    text = text.replace(
+        "causes: [thoracic_stiffness, rotation_impairment]", "causes: [rotation_impairment]"
+    )
     [problem] = problems_of(tmp_path, exercises=text)
     assert "no exercise addresses cause 'thoracic_stiffness'" in problem.message
 
@@ -204,7 +235,9 @@ def test_http_video_link_is_refused_with_its_line(tmp_path):
     assert "must use https" in problem.message
 
 
-@pytest.mark.parametrize("query", ["&si=AbC123", "&utm_source=telegram", "&feature=share", "&fbclid=x1"])
+@pytest.mark.parametrize(
+    "query", ["&si=AbC123", "&utm_source=telegram", "&feature=share", "&fbclid=x1"]
+)
 def test_tracking_parameter_in_video_link_is_refused(tmp_path, query):
     old = "url: https://www.youtube.com/watch?v=iZ611vwxI4I"
     text = edit(VIDEOS, old, old + query)
@@ -224,11 +257,18 @@ def test_video_link_without_host_is_refused(tmp_path):
 def test_every_problem_is_reported_at_once(tmp_path):
     exercises = edit(EXERCISES, "video: dead_bug", "video: nope")
     exercises = edit(exercises, "[standing.pelvic_tilt=excessive,", "[standing.pelvic_tilt=huge,")
-    videos = edit(VIDEOS, "https://www.youtube.com/watch?v=iZ611vwxI4I",
-                  "https://www.youtube.com/watch?v=iZ611vwxI4I&si=x")
+    videos = edit(
+        VIDEOS,
+        "https://www.youtube.com/watch?v=iZ611vwxI4I",
+        "https://www.youtube.com/watch?v=iZ611vwxI4I&si=x",
+    )
     problems = problems_of(tmp_path, exercises, videos)
     fields = {p.field for p in problems}
-    assert {"exercises.dead_bug.video", "exercises.pelvic_tilt.addresses.atoms", "videos.glute_bridge.url"} <= fields
+    assert {
+        "exercises.dead_bug.video",
+        "exercises.pelvic_tilt.addresses.atoms",
+        "videos.glute_bridge.url",
+    } <= fields
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.types import Observation
+from backcare.assessment.types import Observation
+from backcare.content.catalog import CATEGORIES, load_catalog
+from backcare.content.program import (
+    MAX_EXERCISES,
+    MAX_GENTLE,
+    ProgramError,
+    build_program,
+    dose_band,
+)
+from backcare.content.texts import default_texts
+from backcare.reasoning.types import Diagnosis, Explanation
 from backcare.vocabulary import vocabulary
-from content.catalog import CATEGORIES, load_catalog
-from content.program import MAX_EXERCISES, MAX_GENTLE, ProgramError, build_program, dose_band
-from content.texts import default_texts
-from reasoning.types import Diagnosis, Explanation
 
 CATALOG = load_catalog()
 TEXTS = default_texts()
@@ -17,8 +23,15 @@ CAUSES = [c for c in vocabulary().causes if c != "refer_clinician"]
 
 
 def explanation(causes, evidence=None, cost=1.0, plausibility=1.0):
-    return Explanation(causes=tuple(causes), cost=cost, plausibility=plausibility, explains=(),
-                       unexplained=(), against=(), evidence=evidence or {})
+    return Explanation(
+        causes=tuple(causes),
+        cost=cost,
+        plausibility=plausibility,
+        explains=(),
+        unexplained=(),
+        against=(),
+        evidence=evidence or {},
+    )
 
 
 def diagnosis(*explanations, referral=None):
@@ -27,8 +40,16 @@ def diagnosis(*explanations, referral=None):
 
 def observation(atom: str) -> Observation:
     name, rating = atom.split("=")
-    return Observation(name=name, rating=rating, value=1.0, unit="deg", normal_range=(0.0, 1.0),
-                       source="test", confidence=0.9, explanation={"en": "", "ja": ""})
+    return Observation(
+        name=name,
+        rating=rating,
+        value=1.0,
+        unit="deg",
+        normal_range=(0.0, 1.0),
+        source="test",
+        confidence=0.9,
+        explanation={"en": "", "ja": ""},
+    )
 
 
 def ids(program):
@@ -36,6 +57,7 @@ def ids(program):
 
 
 # --- every cause gets a program that addresses it ---------------------------------------
+
 
 @pytest.mark.parametrize("cause", CAUSES)
 def test_program_for_each_cause_addresses_it(cause):
@@ -64,14 +86,20 @@ def test_each_cause_is_still_addressed_when_its_first_choice_is_contraindicated(
 
 # --- contraindications ---------------------------------------------------------------
 
-CONTRAINDICATED = [(e.id, c) for e in CATALOG.exercises.values() for c in sorted(e.contraindications)]
+CONTRAINDICATED = [
+    (e.id, c) for e in CATALOG.exercises.values() for c in sorted(e.contraindications)
+]
 
 
 @pytest.mark.parametrize("exercise_id, contra", CONTRAINDICATED)
 def test_contraindicated_exercise_is_never_offered(exercise_id, contra):
     exercise = CATALOG.exercises[exercise_id]
     # The patient has exactly the causes this exercise treats, and the one thing that rules it out.
-    dx = diagnosis(explanation(exercise.causes, {c: exercise.atoms[:1] + exercise.facts[:1] for c in exercise.causes}))
+    dx = diagnosis(
+        explanation(
+            exercise.causes, dict.fromkeys(exercise.causes, exercise.atoms[:1] + exercise.facts[:1])
+        )
+    )
     facts = frozenset({contra}) if "=" not in contra else frozenset()
     observations = [observation(contra)] if "=" in contra else []
     program = build_program(dx, observations, facts, {"pain": 3})
@@ -94,15 +122,22 @@ def test_nerve_stretch_is_left_out_when_pain_spreads_below_the_knee():
     assert "hamstring_stretch" in ids(build_program(dx, [], frozenset(), {"pain": 3}))
     program = build_program(dx, [], frozenset({"radiating_below_knee"}), {"pain": 3})
     assert "hamstring_stretch" not in ids(program)
-    assert any(p.chosen_for == "hamstring_shortness" for p in program.exercises)  # hip hinge instead
+    assert any(
+        p.chosen_for == "hamstring_shortness" for p in program.exercises
+    )  # hip hinge instead
 
 
 # --- dosing by pain and risk group ----------------------------------------------------------
 
-@pytest.mark.parametrize("pain, band", [(0, "low"), (3, "low"), (4, "moderate"), (6, "moderate"),
-                                        (7, "severe"), (10, "severe")])
+
+@pytest.mark.parametrize(
+    "pain, band",
+    [(0, "low"), (3, "low"), (4, "moderate"), (6, "moderate"), (7, "severe"), (10, "severe")],
+)
 def test_dose_follows_the_pain_band(pain, band):
-    program = build_program(diagnosis(explanation(["motor_control_deficit"])), [], frozenset(), {"pain": pain})
+    program = build_program(
+        diagnosis(explanation(["motor_control_deficit"])), [], frozenset(), {"pain": pain}
+    )
     for p in program.exercises:
         assert p.dose == CATALOG.exercises[p.exercise_id].dose[band]
     assert TEXTS.get(f"program.notes.band.{band}", "en") in program.notes["en"]
@@ -116,17 +151,23 @@ def test_more_pain_means_less_work():
     shared = [p for p in high.exercises if p.exercise_id in by_id]
     assert shared
     for p in shared:
-        assert p.dose.sets * (p.dose.reps or 1) <= by_id[p.exercise_id].sets * (by_id[p.exercise_id].reps or 1)
+        assert p.dose.sets * (p.dose.reps or 1) <= by_id[p.exercise_id].sets * (
+            by_id[p.exercise_id].reps or 1
+        )
         assert p.dose != by_id[p.exercise_id]
 
 
 def test_startback_high_risk_gets_gentler_dosing_fewer_exercises_and_psychological_advice():
-    dx = diagnosis(explanation(["motor_control_deficit", "flexion_impairment", "rotation_impairment"]),
-                   explanation(["lateral_imbalance", "thoracic_stiffness"], cost=2.0))
+    dx = diagnosis(
+        explanation(["motor_control_deficit", "flexion_impairment", "rotation_impairment"]),
+        explanation(["lateral_imbalance", "thoracic_stiffness"], cost=2.0),
+    )
     low_risk = build_program(dx, [], frozenset({"startback_low"}), {"pain": 2})
     high_risk = build_program(dx, [], frozenset({"startback_high"}), {"pain": 2})
     for p in high_risk.exercises:
-        assert p.dose == CATALOG.exercises[p.exercise_id].dose["moderate"]  # one band gentler than pain 2
+        assert (
+            p.dose == CATALOG.exercises[p.exercise_id].dose["moderate"]
+        )  # one band gentler than pain 2
     for p in low_risk.exercises:
         assert p.dose == CATALOG.exercises[p.exercise_id].dose["low"]
     assert len(low_risk.exercises) == MAX_EXERCISES
@@ -152,21 +193,28 @@ def test_missing_pain_score_is_dosed_as_moderate_and_said_so():
 
 
 def test_psychosocial_cause_gets_psychological_advice_without_high_risk():
-    program = build_program(diagnosis(explanation(["psychosocial_risk"])), [], frozenset(), {"pain": 5})
+    program = build_program(
+        diagnosis(explanation(["psychosocial_risk"])), [], frozenset(), {"pain": 5}
+    )
     first = TEXTS.group("program.advice.psychological")[0]
     assert first["en"] in program.advice["en"] and first["ja"] in program.advice["ja"]
 
 
 def test_general_advice_and_what_to_do_if_worse_are_always_given():
-    program = build_program(diagnosis(explanation(["thoracic_stiffness"])), [], frozenset(), {"pain": 2})
+    program = build_program(
+        diagnosis(explanation(["thoracic_stiffness"])), [], frozenset(), {"pain": 2}
+    )
     for lang in ("en", "ja"):
-        assert [t[lang] for t in TEXTS.group("program.advice.general")] == list(program.advice[lang][:4])
+        assert [t[lang] for t in TEXTS.group("program.advice.general")] == list(
+            program.advice[lang][:4]
+        )
         assert program.if_worse[lang] == TEXTS.get("program.if_worse", lang)
     assert any("bed rest" in a for a in program.advice["en"])
     assert "urine" in program.if_worse["en"]
 
 
 # --- referral ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("referral", ["emergency", "urgent", "routine", "unexplained"])
 def test_referral_gets_no_program(referral):
@@ -186,28 +234,47 @@ def test_refer_clinician_as_the_best_explanation_gets_no_program():
 
 # --- choice, order and the reason for each exercise ---------------------------------------------
 
+
 def test_causes_of_the_best_explanation_come_first_then_the_next():
-    dx = diagnosis(explanation(["thoracic_stiffness", "hip_flexor_shortness"]),
-                   explanation(["lateral_imbalance"], cost=2.0),
-                   explanation(["deconditioning"], cost=3.0))
+    dx = diagnosis(
+        explanation(["thoracic_stiffness", "hip_flexor_shortness"]),
+        explanation(["lateral_imbalance"], cost=2.0),
+        explanation(["deconditioning"], cost=3.0),
+    )
     program = build_program(dx, [], frozenset(), {"pain": 2})
     assert program.causes[:2] == ("thoracic_stiffness", "hip_flexor_shortness")
     chosen_for = {p.chosen_for for p in program.exercises}
-    assert {"thoracic_stiffness", "hip_flexor_shortness", "lateral_imbalance", "deconditioning"} <= chosen_for
-    assert program.causes == ("thoracic_stiffness", "hip_flexor_shortness", "lateral_imbalance", "deconditioning")
+    assert {
+        "thoracic_stiffness",
+        "hip_flexor_shortness",
+        "lateral_imbalance",
+        "deconditioning",
+    } <= chosen_for
+    assert program.causes == (
+        "thoracic_stiffness",
+        "hip_flexor_shortness",
+        "lateral_imbalance",
+        "deconditioning",
+    )
 
 
 def test_long_shot_explanations_do_not_get_exercises():
-    dx = diagnosis(explanation(["thoracic_stiffness"], plausibility=0.75),
-                   explanation(["lateral_imbalance"], cost=2.0, plausibility=0.2),
-                   explanation(["deconditioning"], cost=5.0, plausibility=0.05))
+    dx = diagnosis(
+        explanation(["thoracic_stiffness"], plausibility=0.75),
+        explanation(["lateral_imbalance"], cost=2.0, plausibility=0.2),
+        explanation(["deconditioning"], cost=5.0, plausibility=0.05),
+    )
     program = build_program(dx, [], frozenset(), {"pain": 2})
     assert program.causes == ("thoracic_stiffness", "lateral_imbalance")
     assert "deconditioning" not in {p.chosen_for for p in program.exercises}
 
 
 def test_exercises_run_mobility_and_control_first_load_later():
-    dx = diagnosis(explanation(["deconditioning", "thoracic_stiffness", "motor_control_deficit", "hamstring_shortness"]))
+    dx = diagnosis(
+        explanation(
+            ["deconditioning", "thoracic_stiffness", "motor_control_deficit", "hamstring_shortness"]
+        )
+    )
     program = build_program(dx, [], frozenset(), {"pain": 2})
     ranks = [CATEGORIES.index(p.category) for p in program.exercises]
     assert ranks == sorted(ranks)
@@ -221,8 +288,10 @@ def test_why_names_the_cause_and_the_finding_that_supports_it():
     observations = [observation("forward_bend.lumbar_flexion=excessive")]
     program = build_program(dx, observations, frozenset({"worse_bending"}), {"pain": 3})
     hinge = next(p for p in program.exercises if p.exercise_id == "hip_hinge")
-    assert hinge.why["en"] == ("Chosen for a flexion-related movement pattern (your lower back rounds too easily): "
-                               "in your photos, rounding of the lower back was above the usual range.")
+    assert hinge.why["en"] == (
+        "Chosen for a flexion-related movement pattern (your lower back rounds too easily): "
+        "in your photos, rounding of the lower back was above the usual range."
+    )
     assert "腰の丸まり" in hinge.why["ja"] and "基準より大きかった" in hinge.why["ja"]
 
 
@@ -237,10 +306,18 @@ def test_why_falls_back_to_an_interview_answer():
 def test_exercise_that_fits_the_patients_findings_is_preferred():
     # Both the hip hinge and the hamstring stretch address hamstring shortness; a patient
     # whose forward bend shows a low-back-dominant pattern gets the hinge first.
-    dx = diagnosis(explanation(["hamstring_shortness"],
-                               {"hamstring_shortness": ("forward_bend.lumbar_flexion=excessive",)}))
-    program = build_program(dx, [observation("forward_bend.lumbar_flexion=excessive")], frozenset(), {"pain": 2})
-    first_for_cause = [p.exercise_id for p in program.exercises if p.chosen_for == "hamstring_shortness"]
+    dx = diagnosis(
+        explanation(
+            ["hamstring_shortness"],
+            {"hamstring_shortness": ("forward_bend.lumbar_flexion=excessive",)},
+        )
+    )
+    program = build_program(
+        dx, [observation("forward_bend.lumbar_flexion=excessive")], frozenset(), {"pain": 2}
+    )
+    first_for_cause = [
+        p.exercise_id for p in program.exercises if p.chosen_for == "hamstring_shortness"
+    ]
     assert "hip_hinge" in first_for_cause
 
 
@@ -255,7 +332,15 @@ def test_prescriptions_carry_everything_the_patient_needs_in_both_languages():
     dx = diagnosis(explanation(["extension_impairment", "hip_flexor_shortness"]))
     program = build_program(dx, [], frozenset(), {"pain": 5}, language="ja")
     for p in program.exercises:
-        for text in (p.name, p.instructions, p.why, p.progression, p.regression, p.stop_if, p.dose_text):
+        for text in (
+            p.name,
+            p.instructions,
+            p.why,
+            p.progression,
+            p.regression,
+            p.stop_if,
+            p.dose_text,
+        ):
             assert set(text) == {"en", "ja"} and all(text.values())
         assert p.video_url.startswith("https://")
         assert f"週{p.dose.days_per_week}日" in p.dose_text["ja"]
@@ -274,6 +359,7 @@ def test_dose_text_spells_out_holds_sides_and_minutes():
 
 
 # --- bad input -----------------------------------------------------------------------------------
+
 
 def test_unsupported_language_is_a_clear_error():
     with pytest.raises(ProgramError, match="unsupported language 'fr'"):

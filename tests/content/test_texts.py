@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.content.texts import PATH, SPEC, default_texts, load_texts
 from backcare.vocabulary import vocabulary
 from backcare.yamlfile import DataFileError
-from content.texts import PATH, SPEC, default_texts, load_texts
 
 TEXT = PATH.read_text(encoding="utf-8")
 
@@ -38,14 +38,18 @@ def test_text_falls_back_to_english_for_an_unsupported_language():
 
 
 def test_missing_translation(tmp_path):
-    text = TEXT.replace('title:     {en: "Your progress", ja: "経過"}', 'title:     {en: "Your progress"}')
+    text = TEXT.replace(
+        'title:     {en: "Your progress", ja: "経過"}', 'title:     {en: "Your progress"}'
+    )
     [p] = problems(tmp_path, text)
     assert (p.field, p.message) == ("progress.chart.title.ja", "missing translation")
     assert p.line == line_of(text, 'title:     {en: "Your progress"}')
 
 
 def test_placeholder_typo_in_one_language(tmp_path):
-    text = TEXT.replace("（10段階で{before}→{now}）。このまま", "（10段階で{before}→{nwo}）。このまま")
+    text = TEXT.replace(
+        "（10段階で{before}→{now}）。このまま", "（10段階で{before}→{nwo}）。このまま"
+    )
     [p] = problems(tmp_path, text)
     assert p.field == "checkin.better.ja"
     assert "missing {now}" in p.message and "unexpected {nwo}" in p.message

@@ -7,23 +7,31 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reasoning import bruteforce
-from reasoning.abduction import Engine
-from reasoning.generate import random_base, random_case
-from reasoning.model import Cause, KnowledgeBase, Settings, Weighted
-from reasoning.types import Case, Explanation
+from backcare.reasoning import bruteforce
+from backcare.reasoning.abduction import Engine
+from backcare.reasoning.generate import random_base, random_case
+from backcare.reasoning.model import Cause, KnowledgeBase, Settings, Weighted
+from backcare.reasoning.types import Case, Explanation
 
 # -- the reference on a base small enough to work out by hand ------------------------------
 
 HAND = KnowledgeBase(
-    observations=("a", "b"), facts=("f",), red_flags={},
+    observations=("a", "b"),
+    facts=("f",),
+    red_flags={},
     causes={
         "x": Cause("x", cost=1.0, explains={"a=excessive": (), "b=excessive": ()}),
         "y": Cause("y", cost=0.5, explains={"a=excessive": ()}, excludes=("z",)),
-        "z": Cause("z", cost=0.7, explains={"b=excessive": (), "f": ()},
-                   against=(Weighted("a=normal", 2.0),)),
+        "z": Cause(
+            "z",
+            cost=0.7,
+            explains={"b=excessive": (), "f": ()},
+            against=(Weighted("a=normal", 2.0),),
+        ),
     },
-    cannot_co_occur=(), settings=Settings(unexplained_observation=2.0, unexplained_fact=1.0))
+    cannot_co_occur=(),
+    settings=Settings(unexplained_observation=2.0, unexplained_fact=1.0),
+)
 
 
 def test_the_reference_finds_the_hand_computed_ranking():
@@ -43,12 +51,24 @@ def test_the_reference_drops_redundant_causes_and_respects_exclusions():
 
 def test_problems_spots_an_inconsistent_explanation():
     case = Case(observed=frozenset({"a=excessive", "b=excessive"}), facts=frozenset({"f"}))
-    bad = Explanation(causes=("y", "z"), cost=1.2, plausibility=1.0, explains=("a=excessive", "b=excessive", "f"),
-                      unexplained=(), against=())
+    bad = Explanation(
+        causes=("y", "z"),
+        cost=1.2,
+        plausibility=1.0,
+        explains=("a=excessive", "b=excessive", "f"),
+        unexplained=(),
+        against=(),
+    )
     found = bruteforce.problems(HAND, case, bad)
     assert any("exclude each other" in p for p in found)
-    wrong_cost = Explanation(causes=("x",), cost=9.0, plausibility=1.0, explains=("a=excessive", "b=excessive"),
-                             unexplained=("f",), against=())
+    wrong_cost = Explanation(
+        causes=("x",),
+        cost=9.0,
+        plausibility=1.0,
+        explains=("a=excessive", "b=excessive"),
+        unexplained=("f",),
+        against=(),
+    )
     assert any(p.startswith("cost") for p in bruteforce.problems(HAND, case, wrong_cost))
 
 
@@ -74,11 +94,15 @@ def check_against_reference(seed: int, size: tuple[int, int, int], solver: str, 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), size=sizes, top_k=st.integers(1, 6))
-def test_rc2_finds_the_reference_optimum_and_ranking_with_consistent_explanations(seed, size, top_k):
+def test_rc2_finds_the_reference_optimum_and_ranking_with_consistent_explanations(
+    seed, size, top_k
+):
     check_against_reference(seed, size, "rc2", top_k)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 2**32 - 1), size=sizes, top_k=st.integers(1, 6))
-def test_highs_finds_the_reference_optimum_and_ranking_with_consistent_explanations(seed, size, top_k):
+def test_highs_finds_the_reference_optimum_and_ranking_with_consistent_explanations(
+    seed, size, top_k
+):
     check_against_reference(seed, size, "milp", top_k)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from reasoning.generate import patient_case, random_base, scaled_base
-from reasoning.model import REFER, split_atom
+from backcare.reasoning.generate import patient_case, random_base, scaled_base
+from backcare.reasoning.model import REFER, split_atom
 
 
 def well_formed(kb):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 import time
 
-from reasoning.costs import case_costs
-from reasoning.encoding import CompiledBase
-from reasoning.generate import patient_case
-from reasoning.ilp import enumerate_milp
-from reasoning.maxsat import Solution, enumerate_rc2
-from reasoning.types import Case
+from backcare.reasoning.costs import case_costs
+from backcare.reasoning.encoding import CompiledBase
+from backcare.reasoning.generate import patient_case
+from backcare.reasoning.ilp import enumerate_milp
+from backcare.reasoning.maxsat import Solution, enumerate_rc2
+from backcare.reasoning.types import Case
 
 
 def test_highs_continues_an_enumeration_rc2_started_with_the_same_ranking(kb):
@@ -39,5 +39,10 @@ def test_a_case_with_nothing_to_decide_has_the_empty_explanation_only(kb):
 def test_highs_gives_up_at_the_deadline(kb):
     case = Case(observed=frozenset({"rotation.asymmetry=excessive"}), facts=frozenset())
     found: list[Solution] = []
-    assert enumerate_milp(CompiledBase(kb).encode(case_costs(kb, case)), 5, time.perf_counter() - 1, found) is False
+    assert (
+        enumerate_milp(
+            CompiledBase(kb).encode(case_costs(kb, case)), 5, time.perf_counter() - 1, found
+        )
+        is False
+    )
     assert found == []

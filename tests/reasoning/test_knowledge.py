@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.reasoning.knowledge import PATH, load_knowledge_base, parse
+from backcare.reasoning.model import ABNORMAL, NOT, REFER, is_atom, split_atom
 from backcare.vocabulary import parse as parse_vocabulary
 from backcare.vocabulary import vocabulary
 from backcare.yamlfile import DataFileError, loads
-from reasoning.knowledge import PATH, load_knowledge_base, parse
-from reasoning.model import ABNORMAL, NOT, REFER, is_atom, split_atom
 
 # -- the shipped base --------------------------------------------------------------------
 
-MOVEMENT_PATTERNS = ("flexion_impairment", "extension_impairment", "rotation_impairment", "hamstring_shortness",
-                     "hip_flexor_shortness", "thoracic_stiffness", "standing_posture")
+MOVEMENT_PATTERNS = (
+    "flexion_impairment",
+    "extension_impairment",
+    "rotation_impairment",
+    "hamstring_shortness",
+    "hip_flexor_shortness",
+    "thoracic_stiffness",
+    "standing_posture",
+)
 
 
 def test_the_shipped_base_loads_and_has_an_entry_for_every_vocabulary_cause(kb):
@@ -27,7 +34,9 @@ def test_every_rule_of_the_shipped_base_cites_a_listed_source(kb):
         assert cause.sources and set(cause.sources) <= set(kb.sources), cause.name
         for item, sources in cause.explains.items():
             assert sources and set(sources) <= set(kb.sources), (cause.name, item)
-        for rule in cause.against + cause.more_likely_with + cause.less_likely_with + cause.contributes_to:
+        for rule in (
+            cause.against + cause.more_likely_with + cause.less_likely_with + cause.contributes_to
+        ):
             assert rule.sources and set(rule.sources) <= set(kb.sources), (cause.name, rule.item)
 
 
@@ -139,62 +148,130 @@ def test_a_well_formed_base_loads_into_causes_rules_and_groups():
 def test_the_loader_reads_the_shipped_file_from_a_path(tmp_path):
     path = tmp_path / "kb.yaml"
     path.write_text(GOOD, encoding="utf-8")
-    assert set(load_knowledge_base(path, tiny_vocabulary()).causes) == {"stiff", "loose", "refer_clinician"}
+    assert set(load_knowledge_base(path, tiny_vocabulary()).causes) == {
+        "stiff",
+        "loose",
+        "refer_clinician",
+    }
 
 
-@pytest.mark.parametrize("old, new, fragment, message", [
-    ("bend.hip=insufficient: s1", "bend.knee=insufficient: s1", "bend.knee", "unknown observation atom or fact"),
-    ("bend.hip=insufficient: s1", "bend.hip=normal: s1", "bend.hip=normal: s1", "a normal rating needs no explanation"),
-    ("      hurts: s1", "      hurts: s9", "hurts: s9", "unknown source 's9'"),
-    ("      sits: {weight: 0.5, source: s1}", "      sits: {weight: -1, source: s1}", "sits: {weight: -1",
-     "must be greater than 0"),
-    ("      sits: {weight: 0.5, source: s1}", "      sits: {weight: lots, source: s1}", "sits: {weight: lots",
-     "expected float"),
-    ("      sits: {weight: 0.5, source: s1}", "      sits: {weight: 0.5}", "sits: {weight: 0.5}", "cite a source"),
-    ("      sits: {weight: 0.5, source: s1}", "      naps: {weight: 0.5, source: s1}", "naps:", "unknown fact"),
-    ("      bend.hip=normal: {weight: 1.0, source: s1}", "      hurts: {weight: 1.0, source: s1}",
-     "hurts: {weight: 1.0", "goes under less_likely_with"),
-    ("      loose: {weight: 0.5, source: s1}", "      stiff: {weight: 0.5, source: s1}", "stiff: {weight: 0.5",
-     "must name another cause"),
-    ("    cost: 3.0", "    cost: 3.0\n    colour: red", "colour: red", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "old, new, fragment, message",
+    [
+        (
+            "bend.hip=insufficient: s1",
+            "bend.knee=insufficient: s1",
+            "bend.knee",
+            "unknown observation atom or fact",
+        ),
+        (
+            "bend.hip=insufficient: s1",
+            "bend.hip=normal: s1",
+            "bend.hip=normal: s1",
+            "a normal rating needs no explanation",
+        ),
+        ("      hurts: s1", "      hurts: s9", "hurts: s9", "unknown source 's9'"),
+        (
+            "      sits: {weight: 0.5, source: s1}",
+            "      sits: {weight: -1, source: s1}",
+            "sits: {weight: -1",
+            "must be greater than 0",
+        ),
+        (
+            "      sits: {weight: 0.5, source: s1}",
+            "      sits: {weight: lots, source: s1}",
+            "sits: {weight: lots",
+            "expected float",
+        ),
+        (
+            "      sits: {weight: 0.5, source: s1}",
+            "      sits: {weight: 0.5}",
+            "sits: {weight: 0.5}",
+            "cite a source",
+        ),
+        (
+            "      sits: {weight: 0.5, source: s1}",
+            "      naps: {weight: 0.5, source: s1}",
+            "naps:",
+            "unknown fact",
+        ),
+        (
+            "      bend.hip=normal: {weight: 1.0, source: s1}",
+            "      hurts: {weight: 1.0, source: s1}",
+            "hurts: {weight: 1.0",
+            "goes under less_likely_with",
+        ),
+        (
+            "      loose: {weight: 0.5, source: s1}",
+            "      stiff: {weight: 0.5, source: s1}",
+            "stiff: {weight: 0.5",
+            "must name another cause",
+        ),
+        ("    cost: 3.0", "    cost: 3.0\n    colour: red", "colour: red", "unknown field"),
+    ],
+)
 def test_a_bad_entry_is_reported_with_file_line_and_field(old, new, fragment, message):
     text = GOOD.replace(old, new, 1)
     assert text != GOOD
     found = problems(text)
-    assert any(message in p and p.startswith(f"kb.yaml:{line_of(text, fragment)}:") and "causes.stiff" in p
-               for p in found), found
+    assert any(
+        message in p and p.startswith(f"kb.yaml:{line_of(text, fragment)}:") and "causes.stiff" in p
+        for p in found
+    ), found
 
 
 def test_a_cause_that_explains_nothing_can_never_be_supported():
     text = GOOD.replace("    explains:\n      bend.back=excessive: [s1]\n", "")
-    assert any("causes.loose.explains" in p and "no observation or fact could ever support" in p
-               for p in problems(text))
+    assert any(
+        "causes.loose.explains" in p and "no observation or fact could ever support" in p
+        for p in problems(text)
+    )
 
 
 def test_a_cycle_in_the_causal_chain_is_refused_naming_the_cycle():
-    text = GOOD.replace("      bend.back=excessive: [s1]\n",
-                        "      bend.back=excessive: [s1]\n    contributes_to:\n      stiff: {weight: 0.5, source: s1}\n")
+    text = GOOD.replace(
+        "      bend.back=excessive: [s1]\n",
+        "      bend.back=excessive: [s1]\n    contributes_to:\n      stiff: {weight: 0.5, source: s1}\n",
+    )
     found = problems(text)
-    assert any("cycle in contributes_to" in p and ("stiff -> loose -> stiff" in p or "loose -> stiff -> loose" in p)
-               and p.startswith("kb.yaml:") for p in found), found
+    assert any(
+        "cycle in contributes_to" in p
+        and ("stiff -> loose -> stiff" in p or "loose -> stiff -> loose" in p)
+        and p.startswith("kb.yaml:")
+        for p in found
+    ), found
 
 
-@pytest.mark.parametrize("old, new, message", [
-    ("    against:\n      bend.hip=normal: {weight: 1.0, source: s1}\n",
-     "    against:\n      bend.hip=insufficient: {weight: 1.0, source: s1}\n",
-     "both explains it and is weakened by it"),
-    ("    contributes_to:\n", "    less_likely_with:\n      sits: {weight: 0.5, source: s1}\n    contributes_to:\n",
-     "also listed under less_likely_with"),
-    ("    contributes_to:\n      loose: {weight: 0.5, source: s1}\n",
-     "    contributes_to:\n      loose: {weight: 0.5, source: s1}\n    excludes:\n      loose: s1\n",
-     "also exclude each other"),
-    ("    explains:\n      bend.back=excessive: [s1]\n",
-     "    explains:\n      bend.back=excessive: [s1]\n      bend.hip=insufficient: s1\n",
-     "explains all of them, but they cannot occur together"),
-    ("      loose: {weight: 0.5, source: s1}", "      loose: {weight: 1.9, source: s1}",
-     "would push its cost below min_cause_cost"),
-])
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        (
+            "    against:\n      bend.hip=normal: {weight: 1.0, source: s1}\n",
+            "    against:\n      bend.hip=insufficient: {weight: 1.0, source: s1}\n",
+            "both explains it and is weakened by it",
+        ),
+        (
+            "    contributes_to:\n",
+            "    less_likely_with:\n      sits: {weight: 0.5, source: s1}\n    contributes_to:\n",
+            "also listed under less_likely_with",
+        ),
+        (
+            "    contributes_to:\n      loose: {weight: 0.5, source: s1}\n",
+            "    contributes_to:\n      loose: {weight: 0.5, source: s1}\n    excludes:\n      loose: s1\n",
+            "also exclude each other",
+        ),
+        (
+            "    explains:\n      bend.back=excessive: [s1]\n",
+            "    explains:\n      bend.back=excessive: [s1]\n      bend.hip=insufficient: s1\n",
+            "explains all of them, but they cannot occur together",
+        ),
+        (
+            "      loose: {weight: 0.5, source: s1}",
+            "      loose: {weight: 1.9, source: s1}",
+            "would push its cost below min_cause_cost",
+        ),
+    ],
+)
 def test_conflicting_rules_and_constraints_are_refused(old, new, message):
     text = GOOD.replace(old, new, 1)
     assert text != GOOD
@@ -203,33 +280,53 @@ def test_conflicting_rules_and_constraints_are_refused(old, new, message):
 
 
 def test_a_vocabulary_cause_without_an_entry_and_an_unexplained_red_flag_are_refused():
-    text = GOOD.replace("  refer_clinician:\n    cost: 2.0\n    sources: s1\n    explains:\n      flag: s1\n", "")
+    text = GOOD.replace(
+        "  refer_clinician:\n    cost: 2.0\n    sources: s1\n    explains:\n      flag: s1\n", ""
+    )
     found = problems(text)
-    assert any("causes.refer_clinician" in p and "could never be concluded" in p for p in found), found
+    assert any("causes.refer_clinician" in p and "could never be concluded" in p for p in found), (
+        found
+    )
     assert any("red-flag fact 'flag'" in p for p in found), found
 
 
 def test_an_uncited_source_and_a_bad_group_are_refused():
-    text = GOOD.replace('  s1: "Author A. Title. Journal. 2001."',
-                        '  s1: "Author A. Title. Journal. 2001."\n  s2: "Nobody. Never cited. 1999."')
-    text = text.replace("[bend.hip=insufficient, bend.back=excessive]", "[bend.hip=insufficient, bend.hip=excessive]")
+    text = GOOD.replace(
+        '  s1: "Author A. Title. Journal. 2001."',
+        '  s1: "Author A. Title. Journal. 2001."\n  s2: "Nobody. Never cited. 1999."',
+    )
+    text = text.replace(
+        "[bend.hip=insufficient, bend.back=excessive]",
+        "[bend.hip=insufficient, bend.hip=excessive]",
+    )
     found = problems(text)
-    assert any(p.startswith(f"kb.yaml:{line_of(text, 's2:')}:") and "never cited" in p for p in found), found
+    assert any(
+        p.startswith(f"kb.yaml:{line_of(text, 's2:')}:") and "never cited" in p for p in found
+    ), found
     assert any("different observations" in p for p in found), found
 
 
 def test_every_problem_is_reported_at_once():
-    text = GOOD.replace("hurts: s1", "hurts: s9").replace("bend.back=excessive: [s1]", "bend.neck=excessive: [s1]")
+    text = GOOD.replace("hurts: s1", "hurts: s9").replace(
+        "bend.back=excessive: [s1]", "bend.neck=excessive: [s1]"
+    )
     found = problems(text)
     assert len(found) >= 2
     assert any("s9" in p for p in found) and any("bend.neck" in p for p in found)
 
 
 def test_settings_are_validated():
-    text = GOOD.replace("version: 1\n", "version: 1\nsettings:\n  min_cause_cost: 0\n  unexplained:\n"
-                                        "    observation: -1\n  refer_unexplained:\n    share: 1.5\n")
+    text = GOOD.replace(
+        "version: 1\n",
+        "version: 1\nsettings:\n  min_cause_cost: 0\n  unexplained:\n"
+        "    observation: -1\n  refer_unexplained:\n    share: 1.5\n",
+    )
     found = problems(text)
-    for field in ("settings.min_cause_cost", "settings.unexplained.observation", "settings.refer_unexplained.share"):
+    for field in (
+        "settings.min_cause_cost",
+        "settings.unexplained.observation",
+        "settings.refer_unexplained.share",
+    ):
         assert any(field in p for p in found), (field, found)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import random
 import time
 
-from reasoning.costs import case_costs
-from reasoning.encoding import CompiledBase
-from reasoning.generate import patient_case, scaled_base
-from reasoning.maxsat import Solution, enumerate_rc2
-from reasoning.types import Case
+from backcare.reasoning.costs import case_costs
+from backcare.reasoning.encoding import CompiledBase
+from backcare.reasoning.generate import patient_case, scaled_base
+from backcare.reasoning.maxsat import Solution, enumerate_rc2
+from backcare.reasoning.types import Case
 
 
 def instance(kb, case):
@@ -17,18 +17,25 @@ def instance(kb, case):
 
 
 def test_enumeration_lists_distinct_sets_best_first_and_says_when_all_are_listed(kb):
-    case = Case(observed=frozenset({"rotation.asymmetry=excessive"}), facts=frozenset({"worse_twisting"}))
+    case = Case(
+        observed=frozenset({"rotation.asymmetry=excessive"}), facts=frozenset({"worse_twisting"})
+    )
     found: list[Solution] = []
     assert enumerate_rc2(instance(kb, case), 10, time.perf_counter() + 10, found) is True
     # two candidate causes: {}, {rotation}, {lateral}, {rotation, lateral} (lateral claims nothing alone
     # once rotation explains the atom, so that pair is redundant)
-    assert {s.causes for s in found} == {frozenset(), frozenset({"rotation_impairment"}),
-                                        frozenset({"lateral_imbalance"})}
+    assert {s.causes for s in found} == {
+        frozenset(),
+        frozenset({"rotation_impairment"}),
+        frozenset({"lateral_imbalance"}),
+    }
     assert [s.cost for s in found] == sorted(s.cost for s in found)
 
 
 def test_sets_already_found_are_blocked_first(kb):
-    case = Case(observed=frozenset({"rotation.asymmetry=excessive"}), facts=frozenset({"worse_twisting"}))
+    case = Case(
+        observed=frozenset({"rotation.asymmetry=excessive"}), facts=frozenset({"worse_twisting"})
+    )
     first: list[Solution] = []
     enumerate_rc2(instance(kb, case), 1, time.perf_counter() + 10, first)
     more = list(first)
@@ -56,12 +63,19 @@ def test_a_sat_call_still_running_at_the_deadline_is_interrupted():
     # ten pigeons in nine holes as hard clauses: one SAT call would run for minutes
     from pysat.examples.genhard import PHP
 
-    from reasoning.encoding import Instance
+    from backcare.reasoning.encoding import Instance
 
     php = PHP(9)
     extra = php.nv + 1
-    inst = Instance(nvars=extra, hard=[list(c) for c in php.clauses], soft=[[extra]], weights=[1], constant=0,
-                    cause_var={"c": extra}, finding_var={})
+    inst = Instance(
+        nvars=extra,
+        hard=[list(c) for c in php.clauses],
+        soft=[[extra]],
+        weights=[1],
+        constant=0,
+        cause_var={"c": extra},
+        finding_var={},
+    )
     start = time.perf_counter()
     assert enumerate_rc2(inst, 1, start + 0.05, []) is False
     assert time.perf_counter() - start < 5.0  # stopped, not run to the end

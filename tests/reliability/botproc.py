@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("base_url")
     parser.add_argument("file_url")
     parser.add_argument("token")
-    parser.add_argument("--ready-fd", type=int, default=None, help="where to say ready (then closed)")
+    parser.add_argument(
+        "--ready-fd", type=int, default=None, help="where to say ready (then closed)"
+    )
     parser.add_argument("--vision", type=int, default=0, help="vision workers (0: no photos)")
     parser.add_argument("--vision-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
@@ -35,25 +37,37 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    from backcare.bot.app import BotRunner, build_application
+    from backcare.bot.config import BotConfig
+    from backcare.bot.dialogs.engine import Dialogs
     from backcare.interview import InterviewRegistry
     from backcare.pipeline import Pipeline
     from backcare.storage import TinyDBStorage
-    from bot.app import BotRunner, build_application
-    from bot.config import BotConfig
-    from bot.dialogs.engine import Dialogs
     from tests.reliability.live import INTERVIEW, NoPhotos
 
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    pipeline = Pipeline.create(workers=args.vision, timeout_s=args.vision_timeout) if args.vision else None
+    pipeline = (
+        Pipeline.create(workers=args.vision, timeout_s=args.vision_timeout) if args.vision else None
+    )
     storage = TinyDBStorage(args.data_file)
     try:
         registry = InterviewRegistry(INTERVIEW)
         dialogs = Dialogs(services=pipeline or NoPhotos(), interviews=registry)
-        config = BotConfig(token=args.token, api_base_url=args.base_url, api_file_url=args.file_url,
-                           data_dir=args.data_file.parent)
-        app = build_application(config, dialogs, storage, interviews=registry, poll_timeout=1,
-                                retry_delays=(0.05, 0.1, 0.2, 0.4))
+        config = BotConfig(
+            token=args.token,
+            api_base_url=args.base_url,
+            api_file_url=args.file_url,
+            data_dir=args.data_file.parent,
+        )
+        app = build_application(
+            config,
+            dialogs,
+            storage,
+            interviews=registry,
+            poll_timeout=1,
+            retry_delays=(0.05, 0.1, 0.2, 0.4),
+        )
         runner = BotRunner(app)
         await runner.start()
         if args.ready_fd is None:

@@ -31,11 +31,15 @@ def reference(tmp_path_factory, registry, answers) -> tuple[list[str], dict]:
     """The consent and the whole interview with nothing going wrong: the messages the patient
     gets (sendMessage texts, in order) and the answers saved. Runs with faults are compared
     with it."""
+
     async def run() -> tuple[list[str], dict]:
-        async with live_bot(tmp_path_factory.mktemp("reference") / "backcare.json", registry) as bot:
+        async with live_bot(
+            tmp_path_factory.mktemp("reference") / "backcare.json", registry
+        ) as bot:
             patient = Patient(bot, PATIENT)
             await patient.start()
             await patient.consent()
             await patient.interview(registry.current, answers)
             return delivered(bot.api)[PATIENT], patient.state["interview"]["answers"]
+
     return asyncio.run(run())

@@ -19,34 +19,89 @@ HUNT = int(os.environ.get("BACKCARE_FUZZ_EXAMPLES", "0"))
 
 
 def fuzz_settings(examples: int) -> settings:
-    return settings(max_examples=HUNT or examples, deadline=None, derandomize=not HUNT,
-                    database=None, print_blob=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                           HealthCheck.filter_too_much])
+    return settings(
+        max_examples=HUNT or examples,
+        deadline=None,
+        derandomize=not HUNT,
+        database=None,
+        print_blob=True,
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.data_too_large,
+            HealthCheck.filter_too_much,
+        ],
+    )
 
 
 # pieces of YAML that break files in interesting ways
 YAML_SNIPPETS = [
-    "&a x", "*a", "*undefined", "!tag x", "!!python/object/apply:os.system ['true']", "<<: *a",
-    "? [a, b]\n: c", "{", "]", "'unclosed", '"\\x"', "- - -", "null", "~", "1e999", ".nan", "-.inf",
-    "0x1F", "0o17", "2024-01-01", "12:30", "yes", "no", "on", "\t", "\ufeff", "\u202e",
-    "%YAML 1.1", "---", "...", "|", ">-", "&a [*a]", "[]", "{}", "''", "-1", "999999999999999999999",
-    "é", "日本語", "<b>x</b>", "a: b: c", ": x", "- x", "x:", "  x: 1",
+    "&a x",
+    "*a",
+    "*undefined",
+    "!tag x",
+    "!!python/object/apply:os.system ['true']",
+    "<<: *a",
+    "? [a, b]\n: c",
+    "{",
+    "]",
+    "'unclosed",
+    '"\\x"',
+    "- - -",
+    "null",
+    "~",
+    "1e999",
+    ".nan",
+    "-.inf",
+    "0x1F",
+    "0o17",
+    "2024-01-01",
+    "12:30",
+    "yes",
+    "no",
+    "on",
+    "\t",
+    "\ufeff",
+    "\u202e",
+    "%YAML 1.1",
+    "---",
+    "...",
+    "|",
+    ">-",
+    "&a [*a]",
+    "[]",
+    "{}",
+    "''",
+    "-1",
+    "999999999999999999999",
+    "é",
+    "日本語",
+    "<b>x</b>",
+    "a: b: c",
+    ": x",
+    "- x",
+    "x:",
+    "  x: 1",
 ]
+
 
 def yaml_printable(ch: str) -> bool:
     """Characters YAML allows in a file; the others (C0/C1 controls, DEL, surrogates,
     U+FFFE/FFFF) have a test of their own, test_fuzz_loaders.test_a_control_character..."""
     c = ord(ch)
-    return c in (0x9, 0xA, 0xD, 0x85) or 0x20 <= c <= 0x7E or 0xA0 <= c <= 0xD7FF \
-        or 0xE000 <= c <= 0xFFFD or c >= 0x10000
+    return (
+        c in (0x9, 0xA, 0xD, 0x85)
+        or 0x20 <= c <= 0x7E
+        or 0xA0 <= c <= 0xD7FF
+        or 0xE000 <= c <= 0xFFFD
+        or c >= 0x10000
+    )
 
 
 PRINTABLE = st.characters().filter(yaml_printable)
 SCALARS = st.one_of(
     st.sampled_from(YAML_SNIPPETS),
     st.text(PRINTABLE, max_size=12),
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 
@@ -59,8 +114,11 @@ def mutated(draw, text: str) -> str:
         if not lines:
             lines = [""]
         i = draw(st.integers(0, len(lines) - 1))
-        op = draw(st.sampled_from(["delete", "duplicate", "swap", "value", "insert", "indent",
-                                   "truncate", "key"]))
+        op = draw(
+            st.sampled_from(
+                ["delete", "duplicate", "swap", "value", "insert", "indent", "truncate", "key"]
+            )
+        )
         if op == "delete":
             del lines[i]
         elif op == "duplicate":
@@ -86,9 +144,11 @@ def mutated(draw, text: str) -> str:
 
 # JSON-like values of any shape (what a YAML file can become)
 JSONISH = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-              st.text(max_size=10)),
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=10)
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )

@@ -28,14 +28,23 @@ def _save(image: Image.Image, fmt: str, **kw) -> bytes:
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(body))
+        + kind
+        + body
+        + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    )
 
 
 def header_bomb(jpeg: bytes) -> bytes:
     """~100 bytes whose PNG header announces 3.6 gigapixels."""
     ihdr = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024)) \
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", ihdr)
+        + _chunk(b"IDAT", zlib.compress(b"\x00" * 1024))
         + _chunk(b"IEND", b"")
+    )
 
 
 def zeros_bomb(jpeg: bytes) -> bytes:
@@ -89,7 +98,7 @@ def alpha(jpeg: bytes) -> bytes:
 
 
 def heic(jpeg: bytes) -> bytes:
-    import pillow_heif  # noqa: F401 - registers the HEIF writer
+    import pillow_heif
 
     pillow_heif.register_heif_opener()
     return _save(_open(jpeg), "HEIF", quality=80)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 
+from backcare.bot.dialogs.engine import Dialogs
 from backcare.interview import InterviewRegistry, load_answers
 from backcare.storage import TinyDBStorage
-from bot.dialogs.engine import Dialogs
 from tests.support.fake_botapi import Call, FakeBotApi
 from tests.support.harness import BotHarness
 
@@ -26,7 +27,7 @@ HEALTHY = REPO / "tests" / "backcare" / "interview" / "answers_healthy.yaml"
 MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
 # a standing side view (the first capture step) from ../shared/data
 STANDING_SIDE = MOVEMENTS / "standing_upright" / "Standing_Hip_Circles__0.jpg"
-PATIENT = 41001        # the scripted patient of the reference run (conftest.reference)
+PATIENT = 41001  # the scripted patient of the reference run (conftest.reference)
 # what a photo's result says when vision never gave a verdict on it
 NO_VERDICT = ("worker_failed", "timeout")
 
@@ -59,10 +60,14 @@ class QuickHarness(BotHarness):
         self.read_timeout = read_timeout
 
     async def start(self) -> None:
-        from bot.app import BotRunner, build_application
+        from backcare.bot.app import BotRunner, build_application
 
-        build = {"poll_timeout": 1, "retry_delays": (0.05, 0.1, 0.2), "progress_after": 0.05,
-                 **self.build}
+        build = {
+            "poll_timeout": 1,
+            "retry_delays": (0.05, 0.1, 0.2),
+            "progress_after": 0.05,
+            **self.build,
+        }
         app = build_application(self.config, self.dialogs, self.storage, **build)
         if self.read_timeout is not None:
             shorten_timeouts(app, self.read_timeout)
@@ -77,6 +82,7 @@ class QuickHarness(BotHarness):
         async def sent() -> None:
             while self.storage.pending():
                 await asyncio.sleep(0.02)
+
         await super().settle(timeout)
         await asyncio.wait_for(sent(), timeout)
         await super().settle(timeout)
@@ -86,23 +92,37 @@ def shorten_timeouts(app: Any, read: float) -> None:
     """Every request of ``app.bot`` (except long polls, which add their own wait) times out
     after ``read`` seconds without an answer."""
     timeout = httpx.Timeout(connect=read, read=read, write=read, pool=1.0)
-    for request in app.bot._request:  # noqa: SLF001 - (getUpdates, everything else)
-        request._client_kwargs["timeout"] = timeout  # noqa: SLF001
-        request._client.timeout = timeout  # noqa: SLF001
+    for request in app.bot._request:
+        request._client_kwargs["timeout"] = timeout
+        request._client.timeout = timeout
 
 
 @contextlib.asynccontextmanager
-async def live_bot(data_file: Path, registry: InterviewRegistry, services: Any = None, *,
-                   api: FakeBotApi | None = None, admins: frozenset[int] = frozenset(),
-                   read_timeout: float | None = None, config: dict | None = None,
-                   **build: Any) -> AsyncIterator[QuickHarness]:
+async def live_bot(
+    data_file: Path,
+    registry: InterviewRegistry,
+    services: Any = None,
+    *,
+    api: FakeBotApi | None = None,
+    admins: frozenset[int] = frozenset(),
+    read_timeout: float | None = None,
+    config: dict | None = None,
+    **build: Any,
+) -> AsyncIterator[QuickHarness]:
     """The bot as `backcare bot` wires it (minus MediaPipe unless ``services`` is a Pipeline)."""
     storage = TinyDBStorage(data_file)
     dialogs = Dialogs(services=services or NoPhotos(), interviews=registry)
     settings = {"admin_ids": admins, "data_dir": data_file.parent, **(config or {})}
     try:
-        async with QuickHarness(dialogs, storage, api=api, interviews=registry, config=settings,
-                                read_timeout=read_timeout, **build) as bot:
+        async with QuickHarness(
+            dialogs,
+            storage,
+            api=api,
+            interviews=registry,
+            config=settings,
+            read_timeout=read_timeout,
+            **build,
+        ) as bot:
             yield bot
     finally:
         storage.close()
@@ -136,7 +156,7 @@ def read_database(path: Path) -> dict:
 # -- patients placed further along, played through the real dialogs (milliseconds) ----------
 def answer_events(interview: Any, qid: str, value: Any) -> list:
     """The events a patient sends to give ``value`` to question ``qid`` (as the buttons would)."""
-    from bot.dialogs.events import Event
+    from backcare.bot.dialogs.events import Event
 
     q = interview.questions[qid]
     if value is None:
@@ -147,16 +167,23 @@ def answer_events(interview: Any, qid: str, value: Any) -> list:
     if q.type in ("single", "scale"):
         return [Event("choice", data=f"a:{qid}:{value}")]
     if q.type in ("multiple", "body_map"):
-        return [Event("choice", data=f"t:{qid}:{o}") for o in value] + [Event("choice", data=f"d:{qid}")]
+        return [Event("choice", data=f"t:{qid}:{o}") for o in value] + [
+            Event("choice", data=f"d:{qid}")
+        ]
     return [Event("text", text=str(value))]
 
 
-async def state_at(registry: InterviewRegistry, answers: dict, step: str = "photos",
-                   language: str = "en", question: str | None = None) -> dict:
+async def state_at(
+    registry: InterviewRegistry,
+    answers: dict,
+    step: str = "photos",
+    language: str = "en",
+    question: str | None = None,
+) -> dict:
     """A dialog state at ``step`` ("consent", "interview" or "photos"), as if the patient had
     got there in the chat: consent given, photos not kept, the interview answered (up to
     ``question`` when given: the interview then waits for that question's answer)."""
-    from bot.dialogs.events import Event
+    from backcare.bot.dialogs.events import Event
 
     dialogs = Dialogs(services=NoPhotos(), interviews=registry)
     state, _ = await dialogs.handle(None, Event("start", language=language))
@@ -166,8 +193,9 @@ async def state_at(registry: InterviewRegistry, answers: dict, step: str = "phot
         state, _ = await dialogs.handle(state, Event("choice", data=value))
     if question is not None:
         step = "interview"
-    while state["step"] == "interview" and step == "photos" or (
-            question is not None and state["interview"]["current"] != question):
+    while (state["step"] == "interview" and step == "photos") or (
+        question is not None and state["interview"]["current"] != question
+    ):
         qid = state["interview"]["current"]
         for event in answer_events(registry.current, qid, answers.get(qid)):
             state, _ = await dialogs.handle(state, event)
@@ -184,8 +212,14 @@ def place(storage: Any, user_id: int, state: dict) -> None:
 class BotProcess:
     """``python -m tests.reliability.botproc`` against ``api``; ``kill()`` is SIGKILL."""
 
-    def __init__(self, api: FakeBotApi, data_file: Path, log_file: Path, vision: int = 0,
-                 vision_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        api: FakeBotApi,
+        data_file: Path,
+        log_file: Path,
+        vision: int = 0,
+        vision_timeout: float = 60.0,
+    ) -> None:
         self.api, self.data_file, self.log_file = api, data_file, log_file
         self.vision, self.vision_timeout = vision, vision_timeout
         self.process: Any = None
@@ -199,21 +233,31 @@ class BotProcess:
         import sys
 
         read_end, write_end = os.pipe()
-        args = [sys.executable, "-m", "tests.reliability.botproc", str(self.data_file),
-                self.api.base_url, self.api.file_url, self.api.token, "--ready-fd", str(write_end)]
+        args = [
+            sys.executable,
+            "-m",
+            "tests.reliability.botproc",
+            str(self.data_file),
+            self.api.base_url,
+            self.api.file_url,
+            self.api.token,
+            "--ready-fd",
+            str(write_end),
+        ]
         if self.vision:
             args += ["--vision", str(self.vision), "--vision-timeout", str(self.vision_timeout)]
         try:
             with open(self.log_file, "ab") as log:
                 self.process = await asyncio.create_subprocess_exec(
-                    *args, cwd=REPO, stdout=log, stderr=log, pass_fds=(write_end,))
+                    *args, cwd=REPO, stdout=log, stderr=log, pass_fds=(write_end,)
+                )
             os.close(write_end)
             write_end = -1
             line = await asyncio.wait_for(asyncio.to_thread(os.read, read_end, 16), timeout)
         finally:
             if write_end >= 0:
                 os.close(write_end)
-            os.close(read_end)     # (also ends the read if it timed out)
+            os.close(read_end)  # (also ends the read if it timed out)
         if line.strip() != b"ready":
             raise AssertionError(f"the bot did not start: {self.log_file.read_text()[-2000:]}")
         self.starts += 1
@@ -269,11 +313,15 @@ class ProcHarness:
         async def quiet() -> None:
             calls = -1
             while True:
-                if self.api.pending_updates == 0 and not self.storage.busy() \
-                        and len(self.api.calls) == calls:
+                if (
+                    self.api.pending_updates == 0
+                    and not self.storage.busy()
+                    and len(self.api.calls) == calls
+                ):
                     return
                 calls = len(self.api.calls)
                 await asyncio.sleep(0.02)
+
         await asyncio.wait_for(quiet(), timeout)
 
 
@@ -287,11 +335,11 @@ def production_log_levels(ours: int = 10):
     carry the bot token, and API replies); our own loggers at ``ours`` (default DEBUG)."""
     import logging
 
-    saved = {name: logging.getLogger(name).level for name in QUIETED + ("bot", "backcare", "vision")}
+    saved = {name: logging.getLogger(name).level for name in QUIETED + ("backcare",)}
     try:
         for name in QUIETED:
             logging.getLogger(name).setLevel(logging.WARNING)
-        for name in ("bot", "backcare", "vision"):
+        for name in ("backcare",):
             logging.getLogger(name).setLevel(ours)
         yield
     finally:
@@ -313,16 +361,23 @@ class AcceptingServices:
 
     async def analyse_photo(self, data: bytes, step: str, filename: str | None = None):
         from backcare.report import PhotoResult
+        from backcare.vision.types import Measurement
         from backcare.vocabulary import vocabulary
-        from vision.types import Measurement
 
         self.photos.append(data)
         movement = vocabulary().movements[step]
-        return PhotoResult(step=step, source=filename or step, accepted=True,
-                           measurements={"trunk_inclination": Measurement(
-                               "trunk_inclination", 60.0, "deg", 0.9, "3d-world")},
-                           view=movement.view, movement_seen=movement.expects, confidence=0.9,
-                           annotated_jpeg=b"\xff\xd8annotated:" + data[-32:])
+        return PhotoResult(
+            step=step,
+            source=filename or step,
+            accepted=True,
+            measurements={
+                "trunk_inclination": Measurement("trunk_inclination", 60.0, "deg", 0.9, "3d-world")
+            },
+            view=movement.view,
+            movement_seen=movement.expects,
+            confidence=0.9,
+            annotated_jpeg=b"\xff\xd8annotated:" + data[-32:],
+        )
 
     async def build_report(self, result, photos, language):
         return await self.pipeline.build_report(result, photos, language)

@@ -29,14 +29,17 @@ async def at(live, registry, answers, user_id: int, question: str) -> Patient:
     """A patient whose interview waits for ``question``, with its buttons on screen."""
     patient = Patient(live, user_id)
     place(live.storage, user_id, await state_at(registry, answers, question=question))
-    await patient.say("/start")                  # "welcome back", and the question again
+    await patient.say("/start")  # "welcome back", and the question again
     assert patient.state["interview"]["current"] == question
     assert patient.messages[-1].buttons or registry.current.questions[question].type == "number"
     return patient
 
 
 def outcome(before: dict, after: dict, qid: str) -> str:
-    if after["interview"]["current"] == qid and after["interview"]["answers"] == before["interview"]["answers"]:
+    if (
+        after["interview"]["current"] == qid
+        and after["interview"]["answers"] == before["interview"]["answers"]
+    ):
         return "refused"
     return "accepted"
 
@@ -57,12 +60,17 @@ TEXTS = {
 }
 # (question, case) -> what must happen; every other case only has to be answered sensibly
 EXPECTED = {
-    ("age", "empty"): "refused", ("age", "only blanks"): "refused",
-    ("age", "10,000 digits"): "refused", ("age", "control characters"): "refused",
-    ("age", "a number too large for a float"): "refused", ("age", "not a number"): "refused",
+    ("age", "empty"): "refused",
+    ("age", "only blanks"): "refused",
+    ("age", "10,000 digits"): "refused",
+    ("age", "control characters"): "refused",
+    ("age", "a number too large for a float"): "refused",
+    ("age", "not a number"): "refused",
     ("age", "Arabic-Indic digits"): "accepted",
-    ("notes", "empty"): "accepted", ("notes", "only blanks"): "accepted",   # optional: skipped
-    ("notes", "10,000 characters"): "refused", ("notes", "control characters"): "refused",
+    ("notes", "empty"): "accepted",
+    ("notes", "only blanks"): "accepted",  # optional: skipped
+    ("notes", "10,000 characters"): "refused",
+    ("notes", "control characters"): "refused",
     ("notes", "right-to-left override"): "refused",
     ("notes", "right-to-left mark in Hebrew"): "accepted",
     ("notes", "emoji with modifiers and joiners"): "accepted",
@@ -73,7 +81,8 @@ EXPECTED = {
 @pytest.mark.parametrize("qid", ["age", "sex", "notes"])
 @pytest.mark.parametrize("case", TEXTS)
 async def test_text_at_and_beyond_its_limits_gets_an_answer_and_keeps_a_valid_state(
-        live, registry, answers, qid, case):
+    live, registry, answers, qid, case
+):
     text = TEXTS[case]
     patient = await at(live, registry, answers, 70001, qid)
     before = patient.state
@@ -98,14 +107,23 @@ async def test_text_at_and_beyond_its_limits_gets_an_answer_and_keeps_a_valid_st
         assert patient.state["interview"]["current"] != qid
 
 
-@pytest.mark.parametrize("qid, typed, advice", [
-    ("age", "150", "from 18 to 100"), ("age", "-5", "from 18 to 100"), ("age", "17.5", "whole number"),
-    ("height", "1e10", "from 120 to 220"), ("pain_now", "11", "from 0 to 10"),
-    ("pain_now", "-1", "from 0 to 10"), ("sitting_hours", "25", "from 0 to 24"),
-    ("saddle", "maybe", "yes or no"), ("sex", "robot", "choose one of the buttons"),
-])
-async def test_answers_out_of_range_are_refused_with_the_range(live, registry, answers, qid,
-                                                               typed, advice):
+@pytest.mark.parametrize(
+    "qid, typed, advice",
+    [
+        ("age", "150", "from 18 to 100"),
+        ("age", "-5", "from 18 to 100"),
+        ("age", "17.5", "whole number"),
+        ("height", "1e10", "from 120 to 220"),
+        ("pain_now", "11", "from 0 to 10"),
+        ("pain_now", "-1", "from 0 to 10"),
+        ("sitting_hours", "25", "from 0 to 24"),
+        ("saddle", "maybe", "yes or no"),
+        ("sex", "robot", "choose one of the buttons"),
+    ],
+)
+async def test_answers_out_of_range_are_refused_with_the_range(
+    live, registry, answers, qid, typed, advice
+):
     patient = await at(live, registry, answers, 70002, qid)
     before = patient.state
     await patient.say(typed)
@@ -118,17 +136,29 @@ async def test_buttons_the_bot_never_sent_change_nothing(live, registry, answers
     question still open, do anything."""
     mallory = await at(live, registry, answers, 70003, "sex")
     stale = mallory.messages[-1].buttons[0]["callback_data"]
-    await mallory.say("/start")                  # the question again: the first buttons are dead
+    await mallory.say("/start")  # the question again: the first buttons are dead
     alice = await at(live, registry, answers, 70004, "sex")
     question = mallory.messages[-1]
     token = question.buttons[0]["callback_data"][1:].split(".")[0]
     alices = alice.messages[-1].buttons[0]["callback_data"]
     forged = [
-        alices,                                  # another patient's live button
-        f"k{token}.99", f"k{token}.-1", f"k{token}.1000", f"k{token}.0x", f"k{token}.",
-        stale,                                   # a button of a message no longer current
-        "a:sex:robot", "consent:yes", "cmd:restart", "delete", "",
-        "k" + "f" * 60 + ".0", "k💥.0", "k../../etc.0", f"K{token}.0", f" k{token}.0",
+        alices,  # another patient's live button
+        f"k{token}.99",
+        f"k{token}.-1",
+        f"k{token}.1000",
+        f"k{token}.0x",
+        f"k{token}.",
+        stale,  # a button of a message no longer current
+        "a:sex:robot",
+        "consent:yes",
+        "cmd:restart",
+        "delete",
+        "",
+        "k" + "f" * 60 + ".0",
+        "k💥.0",
+        "k../../etc.0",
+        f"K{token}.0",
+        f" k{token}.0",
     ]
     before = mallory.state
     for data in forged:
@@ -136,21 +166,27 @@ async def test_buttons_the_bot_never_sent_change_nothing(live, registry, answers
     await mallory.settle()
     assert mallory.state == before, "nothing changed"
     assert alice.state["interview"]["current"] == "sex", "the other patient was not answered for"
-    answers_given = [c.get("text") for c in live.api.answered_callbacks[-len(forged):]]
+    answers_given = [c.get("text") for c in live.api.answered_callbacks[-len(forged) :]]
     assert answers_given == [EXPIRED] * len(forged), "each press is answered (no endless spinner)"
-    await mallory.answer(registry.current, answers["sex"])   # the real button still works
+    await mallory.answer(registry.current, answers["sex"])  # the real button still works
     assert mallory.state["interview"]["answers"]["sex"] == answers["sex"]
     assert live.storage.inbox_pending() == []
 
 
-MARKUP = ["<b>bold</b> & <i>it</i>", "<script>alert(1)</script>", "a < b > c & d;",
-          "*bold* _it_ `code` [link](https://e.vil) ~strike~ ||spoiler||",
-          "&lt;already escaped&gt; &amp;", "</b><a href='tg://user?id=1'>x</a>"]
+MARKUP = [
+    "<b>bold</b> & <i>it</i>",
+    "<script>alert(1)</script>",
+    "a < b > c & d;",
+    "*bold* _it_ `code` [link](https://e.vil) ~strike~ ||spoiler||",
+    "&lt;already escaped&gt; &amp;",
+    "</b><a href='tg://user?id=1'>x</a>",
+]
 
 
 @pytest.mark.parametrize("typed", MARKUP)
-async def test_telegram_markup_in_what_patients_type_stays_plain_text(live, registry, answers,
-                                                                      typed):
+async def test_telegram_markup_in_what_patients_type_stays_plain_text(
+    live, registry, answers, typed
+):
     patient = await at(live, registry, answers, 70005, "notes")
     for text in (f"/start {typed}", f"/status {typed}", f"/{typed}", typed):
         if text == typed:
@@ -162,7 +198,8 @@ async def test_telegram_markup_in_what_patients_type_stays_plain_text(live, regi
 
 
 async def test_an_update_with_broken_unicode_is_answered_and_spoils_no_one_elses_data(
-        live, registry, answers, data_file):
+    live, registry, answers, data_file
+):
     """JSON may carry a lone surrogate ("\ud800"), which no UTF-8 file can hold. Kept as it
     is, the first write of it fails, and with it every later write of every patient."""
     patient = await at(live, registry, answers, 70006, "notes")
@@ -174,6 +211,6 @@ async def test_an_update_with_broken_unicode_is_answered_and_spoils_no_one_elses
     assert patient.state["interview"]["answers"]["notes"] == "bad \ufffd half"
     assert other.messages[0].plain.startswith("Welcome to backcare")
     assert live.storage.inbox_pending() == [] and live.storage.pending() == []
-    saved = read_database(data_file)             # and all of it reached the disk
+    saved = read_database(data_file)  # and all of it reached the disk
     assert saved["states"][str(patient.id)]["step"] == "photos"
     assert saved["states"][str(other.id)]["step"] == "consent"

@@ -19,7 +19,12 @@ REFUSED_FOR_WHAT_THE_FILE_IS = ("corrupt", "not_image", "too_large", "too_small_
 
 # case -> (builder, file name, MIME type, expected: a refusal reason, "analysed" or "no photo")
 CASES = {
-    "a decompression bomb (3.6 gigapixels announced)": (images.header_bomb, "bomb.png", "image/png", "too_large"),
+    "a decompression bomb (3.6 gigapixels announced)": (
+        images.header_bomb,
+        "bomb.png",
+        "image/png",
+        "too_large",
+    ),
     "49 megapixels of zeros in 50 kB": (images.zeros_bomb, "zeros.png", "image/png", "analysed"),
     "a 48 megapixel original": (images.huge, "IMG_4000.JPG", "image/jpeg", "analysed"),
     "a truncated JPEG": (images.truncated, "cut.jpg", "image/jpeg", "corrupt"),
@@ -30,31 +35,52 @@ CASES = {
     "a grayscale JPEG": (images.grayscale, "grey.jpg", "image/jpeg", "analysed"),
     "a PNG with transparency": (images.alpha, "cutout.png", "image/png", "analysed"),
     "an iPhone HEIC": (images.heic, "IMG_0001.HEIC", "image/heic", "analysed"),
-    "pixels sideways with an EXIF rotation": (images.rotated_exif, "turned.jpg", "image/jpeg", "analysed"),
-    "an EXIF orientation that does not exist": (images.invalid_orientation, "o.jpg", "image/jpeg", "analysed"),
+    "pixels sideways with an EXIF rotation": (
+        images.rotated_exif,
+        "turned.jpg",
+        "image/jpeg",
+        "analysed",
+    ),
+    "an EXIF orientation that does not exist": (
+        images.invalid_orientation,
+        "o.jpg",
+        "image/jpeg",
+        "analysed",
+    ),
     "an EXIF block of noise": (images.garbage_exif, "noise.jpg", "image/jpeg", "analysed"),
     "an EXIF focal length of 0/0": pytest.param(
-        images.odd_focal_length, "focal.jpg", "image/jpeg", "analysed",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "vision defect: vision.loading.focal_35mm raises ZeroDivisionError on an EXIF "
-            "rational 0/0; the worker turns it into worker_failed and the patient is asked to "
-            "resend a photo that will fail again"))),
+        images.odd_focal_length,
+        "focal.jpg",
+        "image/jpeg",
+        "analysed",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason=(
+                "vision defect: vision.loading.focal_35mm raises ZeroDivisionError on an EXIF "
+                "rational 0/0; the worker turns it into worker_failed and the patient is asked to "
+                "resend a photo that will fail again"
+            ),
+        ),
+    ),
     "a PDF named .jpg": (images.pdf, "scan.jpg", "image/jpeg", "not_image"),
     "an empty file": (images.empty, "nothing.jpg", "image/jpeg", "no photo"),
 }
 REASON_WORDS = {
-    "too_large": "The picture is too large", "corrupt": "The picture file seems damaged",
-    "too_small_image": "The picture is too small to measure", "not_image": "That file isn't a picture",
+    "too_large": "The picture is too large",
+    "corrupt": "The picture file seems damaged",
+    "too_small_image": "The picture is too small to measure",
+    "not_image": "That file isn't a picture",
 }
 
 # Pillow warns about the broken metadata these files carry on purpose
-pytestmark = pytest.mark.filterwarnings("ignore:Corrupt EXIF data:UserWarning",
-                                        "ignore:Truncated File Read:UserWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Corrupt EXIF data:UserWarning", "ignore:Truncated File Read:UserWarning"
+)
 
 
 @pytest.fixture(scope="module")
 def pipeline(shared_data):
-    from vision.pool import PoseService
+    from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1, timeout_s=60)
     yield Pipeline(service)
@@ -68,7 +94,8 @@ def original() -> bytes:
 
 @pytest.mark.parametrize("build, filename, mime, expected", CASES.values(), ids=CASES.keys())
 async def test_a_picture_file_is_analysed_or_refused_for_what_it_is(
-        pipeline, registry, answers, data_file, original, build, filename, mime, expected):
+    pipeline, registry, answers, data_file, original, build, filename, mime, expected
+):
     data = build(original)
     async with live_bot(data_file, registry, pipeline, config={"max_photo_mb": 20}) as bot:
         patient = bot.api.user(80001)
@@ -79,8 +106,10 @@ async def test_a_picture_file_is_analysed_or_refused_for_what_it_is(
         texts = [m.plain for m in bot.api.messages(patient.id) if m.kind == "text"]
         assert not any("went wrong" in t for t in texts), texts
         if expected == "analysed":
-            assert analysed(result) and result.get("reason") not in REFUSED_FOR_WHAT_THE_FILE_IS, result
-        elif expected == "no photo":   # nothing to analyse: asked for the photo again
+            assert analysed(result) and result.get("reason") not in REFUSED_FOR_WHAT_THE_FILE_IS, (
+                result
+            )
+        elif expected == "no photo":  # nothing to analyse: asked for the photo again
             assert result == {} and texts[-1].startswith("Please send a photo for this step")
         else:
             assert result["reason"] == expected
@@ -95,8 +124,13 @@ async def test_a_picture_file_is_analysed_or_refused_for_what_it_is(
 
 
 async def test_a_sideways_photo_with_its_exif_rotation_gets_the_verdict_of_the_upright_one(
-        pipeline, original):
+    pipeline, original
+):
     upright = await pipeline.analyse_photo(original, "standing_side")
     turned = await pipeline.analyse_photo(images.rotated_exif(original), "standing_side")
     assert upright.reason not in NO_VERDICT
-    assert (turned.accepted, turned.reason, turned.view) == (upright.accepted, upright.reason, upright.view)
+    assert (turned.accepted, turned.reason, turned.view) == (
+        upright.accepted,
+        upright.reason,
+        upright.view,
+    )

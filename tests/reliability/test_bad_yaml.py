@@ -20,7 +20,7 @@ NOT_RELOADED = "The interview was NOT reloaded; version"
 
 
 def laughs(levels: int, width: int) -> str:
-    """"Billion laughs": each level lists the one before ``width`` times (width**levels leaves)."""
+    """ "Billion laughs": each level lists the one before ``width`` times (width**levels leaves)."""
     lines = [f"lol0: &lol0 [{', '.join(['lol'] * width)}]"]
     lines += [f"lol{i}: &lol{i} [{', '.join([f'*lol{i - 1}'] * width)}]" for i in range(1, levels)]
     return "\n".join(lines) + "\n"
@@ -39,18 +39,28 @@ CASES = {
     "an alias bomb under the alias limit": (append("\n" + laughs(9, 9)), "lol8: unknown field"),
     "a duplicate key": (append("\nversion: '9'\n"), "duplicate key"),
     "a tag that runs a command": (
-        append('\nrce: !!python/object/apply:os.system ["touch {marker}"]\n'), "is not allowed"),
+        append('\nrce: !!python/object/apply:os.system ["touch {marker}"]\n'),
+        "is not allowed",
+    ),
     "a custom tag": (append("\nmine: !secret value\n"), "is not allowed"),
     "binary data": (append("\nblob: !!binary aGVsbG8=\n"), "is not allowed"),
     "a set": (append("\nset: !!set {a, b}\n"), "is not allowed"),
     "a file over 2 MB": (append("\n# " + "x" * 2_100_000 + "\n"), "larger than"),
     "an empty file": (replace(""), "interview.yaml"),
     "not YAML at all": (replace("{[}: ::\n\t- ]"), "YAML syntax"),
-    "Telegram markup in a key": (append("\n<b>bold</b> & <script>x</script>: 1\n"), "<b>bold</b> &"),
+    "Telegram markup in a key": (
+        append("\n<b>bold</b> & <script>x</script>: 1\n"),
+        "<b>bold</b> &",
+    ),
     "a control character": pytest.param(
-        append("\nnote: 'bell \x07'\n"), "special characters", marks=pytest.mark.xfail(
-            strict=True, reason="backcare/yamlfile.py lets yaml.reader.ReaderError escape (see "
-                                "test_fuzz_loaders): the admin gets the generic apology")),
+        append("\nnote: 'bell \x07'\n"),
+        "special characters",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="backcare/yamlfile.py lets yaml.reader.ReaderError escape (see "
+            "test_fuzz_loaders): the admin gets the generic apology",
+        ),
+    ),
 }
 
 
@@ -63,7 +73,8 @@ def interview_file(tmp_path):
 
 @pytest.mark.parametrize("damage, says", CASES.values(), ids=list(CASES))
 async def test_a_bad_interview_file_is_refused_with_its_problems_and_the_old_one_stays(
-        interview_file, data_file, answers, tmp_path, damage, says):
+    interview_file, data_file, answers, tmp_path, damage, says
+):
     registry = InterviewRegistry(interview_file)
     live_version = registry.current.digest
     marker = tmp_path / "pwned"

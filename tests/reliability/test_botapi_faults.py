@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-import bot.app
+from backcare.bot import app as bot_app
 from tests.reliability.live import PATIENT, delivered, live_bot, place, refused, state_at
 from tests.support.fake_botapi import Fault
 from tests.support.patients import Patient
@@ -25,17 +25,25 @@ def attempts(api, method: str = "sendMessage") -> list[tuple[float, int]]:
 
 
 async def test_server_errors_are_retried_with_growing_pauses_until_the_reply_is_through(
-        data_file, registry):
+    data_file, registry
+):
     async with live_bot(data_file, registry, retry_delays=BACK_OFF) as live:
         patient = Patient(live, 61001)
-        live.api.faults += [Fault("sendMessage", 502), Fault("sendMessage", 500), Fault("sendMessage", 503)]
+        live.api.faults += [
+            Fault("sendMessage", 502),
+            Fault("sendMessage", 500),
+            Fault("sendMessage", 503),
+        ]
         await patient.start()
         tries = attempts(live.api)[:4]
         assert [status for _, status in tries] == [502, 500, 503, 200]
         gaps = [b[0] - a[0] for a, b in zip(tries, tries[1:])]
         assert all(gap >= delay for gap, delay in zip(gaps, BACK_OFF)), gaps
         assert gaps[0] < gaps[1] < gaps[2], f"the pauses grow: {gaps}"
-        assert [m.plain[:19] for m in patient.messages] == ["Welcome to backcare", "Before we start, he"]
+        assert [m.plain[:19] for m in patient.messages] == [
+            "Welcome to backcare",
+            "Before we start, he",
+        ]
 
 
 async def test_a_bot_api_that_does_not_answer_in_time_is_asked_again(data_file, registry):
@@ -44,19 +52,23 @@ async def test_a_bot_api_that_does_not_answer_in_time_is_asked_again(data_file, 
         patient = Patient(live, 61002)
         live.api.faults.append(Fault("sendMessage", 504, delay=1.0))
         await patient.start()
-        await asyncio.sleep(0.7)              # until the server's late answer to the first
+        await asyncio.sleep(0.7)  # until the server's late answer to the first
         assert [status for _, status in attempts(live.api)] == [504, 200, 200]
-        assert [m.plain[:19] for m in patient.messages] == ["Welcome to backcare", "Before we start, he"]
+        assert [m.plain[:19] for m in patient.messages] == [
+            "Welcome to backcare",
+            "Before we start, he",
+        ]
         assert live.storage.pending() == []
 
 
 async def test_a_reply_telegram_took_but_answered_too_late_is_sent_again_never_lost(
-        data_file, registry):
+    data_file, registry
+):
     """A timeout cannot tell "not received" from "received, answer lost": Telegram has no
     way to ask, so the reply is sent again. At least once, at most twice."""
     async with live_bot(data_file, registry, read_timeout=0.4) as live:
         patient = Patient(live, 61003)
-        live.api.faults.append(Fault("sendMessage", 200, delay=1.0))   # taken, answered late
+        live.api.faults.append(Fault("sendMessage", 200, delay=1.0))  # taken, answered late
         await patient.start()
         texts = delivered(live.api)[patient.id]
         welcome = [t for t in texts if t.startswith("Welcome to backcare")]
@@ -70,22 +82,28 @@ async def test_dropped_connections_are_retried(data_file, registry):
         live.api.faults += [Fault("sendMessage", 0), Fault("sendMessage", 0)]
         await patient.start()
         assert len(live.api.calls_of("sendMessage")) == 4, "two cut off, then both replies sent"
-        assert [m.plain[:19] for m in patient.messages] == ["Welcome to backcare", "Before we start, he"]
+        assert [m.plain[:19] for m in patient.messages] == [
+            "Welcome to backcare",
+            "Before we start, he",
+        ]
 
 
 async def test_a_long_outage_keeps_the_reply_and_the_retry_job_sends_it_without_the_patient(
-        data_file, registry, monkeypatch):
-    monkeypatch.setattr(bot.app, "RETRY_PENDING_EVERY", 0.5)
+    data_file, registry, monkeypatch
+):
+    monkeypatch.setattr(bot_app, "RETRY_PENDING_EVERY", 0.5)
     async with live_bot(data_file, registry) as live:
         patient = live.api.user(61005)
-        live.api.faults.append(Fault("*", 502, times=8))     # longer than the back-off lasts
+        live.api.faults.append(Fault("*", 502, times=8))  # longer than the back-off lasts
         live.api.send_text(patient, "/start")
         await live.api.wait_for(lambda: live.storage.pending(patient.id), timeout=10)
         assert live.api.messages(patient.id) == []
         # nobody writes again: the periodic retry sends what was kept, in order
         await live.api.wait_for(lambda: len(live.api.messages(patient.id)) == 2, timeout=10)
-        assert [m.plain[:19] for m in live.api.messages(patient.id)] == \
-            ["Welcome to backcare", "Before we start, he"]
+        assert [m.plain[:19] for m in live.api.messages(patient.id)] == [
+            "Welcome to backcare",
+            "Before we start, he",
+        ]
         await live.settle()
         assert live.storage.pending() == []
 
@@ -104,19 +122,20 @@ async def test_long_polls_that_time_out_or_fail_lose_no_update(data_file, regist
 
 
 async def test_a_whole_interview_through_a_flaky_bot_api_loses_nothing_and_repeats_nothing(
-        data_file, registry, answers, reference, monkeypatch):
+    data_file, registry, answers, reference, monkeypatch
+):
     """5xx, timeouts and dropped connections on every kind of call, all through the consent
     and the interview: the patient sees exactly the messages of an undisturbed run."""
     expected_texts, expected_answers = reference
     rng = random.Random(3)
     injected = 0
-    monkeypatch.setattr(bot.app, "RETRY_PENDING_EVERY", 0.5)   # replies kept past the back-off
+    monkeypatch.setattr(bot_app, "RETRY_PENDING_EVERY", 0.5)  # replies kept past the back-off
     async with live_bot(data_file, registry, read_timeout=0.3) as live:
         patient = Patient(live, PATIENT)
 
         async def chaos() -> None:
             nonlocal injected
-            while True:   # a fault every few calls (one waiting at a time)
+            while True:  # a fault every few calls (one waiting at a time)
                 await asyncio.sleep(rng.uniform(0.1, 0.4))
                 if not any(f.times > 0 for f in live.api.faults):
                     status, delay = rng.choice([(500, 0.0), (502, 0.0), (0, 0.0), (504, 0.5)])

@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
+from backcare.bot.app import serve
 from backcare.storage import StorageCorrupt, TinyDBStorage
-from bot.app import serve
 from tests.reliability.live import REPO, NoPhotos, live_bot, place, state_at
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.harness import config_for
@@ -27,7 +27,7 @@ PATIENTS = (51001, 51002)
 async def history(data_file, registry, answers):
     """A database written by earlier runs: two patients, three rotated backups."""
     at_photos = await state_at(registry, answers)
-    for run in range(3):   # every start and stop rotates a backup
+    for run in range(3):  # every start and stop rotates a backup
         storage = TinyDBStorage(data_file)
         for patient in PATIENTS:
             place(storage, patient, {**at_photos, "run": run})
@@ -48,8 +48,9 @@ def no_vision(monkeypatch):
 
     from backcare.pipeline import Pipeline
 
-    monkeypatch.setattr(Pipeline, "create",
-                        classmethod(lambda cls, **kw: contextlib.nullcontext(NoPhotos())))
+    monkeypatch.setattr(
+        Pipeline, "create", classmethod(lambda cls, **kw: contextlib.nullcontext(NoPhotos()))
+    )
 
 
 async def refused_start(data_file) -> tuple[StorageCorrupt, FakeBotApi]:
@@ -68,9 +69,10 @@ async def refused_start(data_file) -> tuple[StorageCorrupt, FakeBotApi]:
 
 
 async def test_a_truncated_database_stops_the_start_and_names_the_last_good_backup(
-        history, data_file):
+    history, data_file
+):
     raw = data_file.read_bytes()
-    data_file.write_bytes(raw[: len(raw) * 2 // 3])   # a write cut short (disk full, copy)
+    data_file.write_bytes(raw[: len(raw) * 2 // 3])  # a write cut short (disk full, copy)
     before = snapshot(data_file.parent)
 
     error, api = await refused_start(data_file)
@@ -92,7 +94,7 @@ async def test_when_the_newest_backup_is_damaged_too_the_next_one_is_named(histo
 
 
 async def test_restoring_the_named_backup_brings_every_patient_back(history, data_file, registry):
-    data_file.write_bytes(b"\x00" * 4096)            # a block of zeros after a crash
+    data_file.write_bytes(b"\x00" * 4096)  # a block of zeros after a crash
     error, _ = await refused_start(data_file)
     data_file.write_bytes(error.backup.read_bytes())  # what the message tells the operator
     async with live_bot(data_file, registry) as bot:
@@ -107,10 +109,20 @@ def test_backcare_bot_exits_with_the_message_and_no_traceback(tmp_path):
     data = tmp_path / "data"
     TinyDBStorage(data / "backcare.json").close()
     (data / "backcare.json").write_text('{"states": {"1": {"step": "pho')
-    env = {**os.environ, "BACKCARE_TELEGRAM_TOKEN": "123456:abcdefghijklmnop",
-           "BACKCARE_DATA_DIR": str(data), "BACKCARE_API_BASE_URL": "http://127.0.0.1:9/bot"}
-    done = subprocess.run([sys.executable, "-m", "backcare.cli", "bot"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "BACKCARE_TELEGRAM_TOKEN": "123456:abcdefghijklmnop",
+        "BACKCARE_DATA_DIR": str(data),
+        "BACKCARE_API_BASE_URL": "http://127.0.0.1:9/bot",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "backcare.cli", "bot"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert f"backcare: storage file {data / 'backcare.json'} is unreadable" in done.stderr
@@ -122,22 +134,30 @@ def test_backcare_bot_exits_with_the_message_and_no_traceback(tmp_path):
 # from a buggy version. Each would otherwise crash the start with a bare traceback, or
 # let the bot run and fail the patients concerned at every message.
 DAMAGED_DOCUMENTS = {
-    "a reply waiting to be sent has no payload":
-        ("outbox", "1", {"user_id": 5, "chat_id": 5, "created": "2030-01-01T00:00:00+00:00"}),
-    "an update waiting to be handled has no update":
-        ("inbox", "9", {"user_id": 5, "received": "2030-01-01T00:00:00+00:00"}),
-    "a reminder's next time is not a time":
-        ("reminders", "5", {"chat_id": 5, "plan": {"days": [1]}, "next_due": "yesterday"}),
-    "a document id is not a number":
-        ("states", "abc", {"v": 1, "step": "consent"}),
-    "a dialog state is not an object":
-        ("states", "5", "garbage"),
-    "a session is not an object":
-        ("sessions", "5", 3),
-    "a user profile has unknown fields":
-        ("users", "5", {"nonsense": True}),
-    "an assessment has no user":
-        ("assessments", "1", {"created": "2030-01-01T00:00:00+00:00", "entry": {}}),
+    "a reply waiting to be sent has no payload": (
+        "outbox",
+        "1",
+        {"user_id": 5, "chat_id": 5, "created": "2030-01-01T00:00:00+00:00"},
+    ),
+    "an update waiting to be handled has no update": (
+        "inbox",
+        "9",
+        {"user_id": 5, "received": "2030-01-01T00:00:00+00:00"},
+    ),
+    "a reminder's next time is not a time": (
+        "reminders",
+        "5",
+        {"chat_id": 5, "plan": {"days": [1]}, "next_due": "yesterday"},
+    ),
+    "a document id is not a number": ("states", "abc", {"v": 1, "step": "consent"}),
+    "a dialog state is not an object": ("states", "5", "garbage"),
+    "a session is not an object": ("sessions", "5", 3),
+    "a user profile has unknown fields": ("users", "5", {"nonsense": True}),
+    "an assessment has no user": (
+        "assessments",
+        "1",
+        {"created": "2030-01-01T00:00:00+00:00", "entry": {}},
+    ),
 }
 
 

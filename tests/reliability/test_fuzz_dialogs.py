@@ -10,25 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backcare.bot.dialogs.commands import COMMANDS
+from backcare.bot.dialogs.engine import STATE_VERSION, Dialogs, _restore
+from backcare.bot.dialogs.events import Event, Reply
+from backcare.bot.dialogs.flow import STEP
+from backcare.bot.render import render, tg_len
 from backcare.pipeline import Pipeline
 from backcare.report import PhotoResult
+from backcare.vision.errors import Reason
+from backcare.vision.types import Measurement
 from backcare.vocabulary import vocabulary
-from bot.dialogs.commands import COMMANDS
-from bot.dialogs.engine import STATE_VERSION, Dialogs, _restore
-from bot.dialogs.events import Event, Reply
-from bot.dialogs.flow import STEP
-from bot.render import render, tg_len
 from tests.reliability.fuzzing import fuzz_settings
 from tests.reliability.images import tiny
 from tests.reliability.live import STANDING_SIDE, answer_events
-from vision.errors import Reason
-from vision.types import Measurement
 
 REASONS = [r.value for r in Reason]
 
@@ -42,20 +42,36 @@ class FuzzServices:
         self.picture = tiny(STANDING_SIDE.read_bytes())
         self.fail_reports = False
 
-    async def analyse_photo(self, data: bytes, step: str, filename: str | None = None) -> PhotoResult:
+    async def analyse_photo(
+        self, data: bytes, step: str, filename: str | None = None
+    ) -> PhotoResult:
         movement = vocabulary().movements[step]
         if data.startswith(b"crash"):
             raise RuntimeError("the worker died")
         if data.startswith(b"ok"):
             value = 40.0 + data[2] % 60 if len(data) > 2 else 60.0
-            return PhotoResult(step=step, source=filename or step, accepted=True,
-                               measurements={"trunk_inclination": Measurement(
-                                   "trunk_inclination", value, "deg", 0.9, "3d-world")},
-                               view=movement.view, movement_seen=movement.expects, confidence=0.9,
-                               annotated_jpeg=self.picture)
+            return PhotoResult(
+                step=step,
+                source=filename or step,
+                accepted=True,
+                measurements={
+                    "trunk_inclination": Measurement(
+                        "trunk_inclination", value, "deg", 0.9, "3d-world"
+                    )
+                },
+                view=movement.view,
+                movement_seen=movement.expects,
+                confidence=0.9,
+                annotated_jpeg=self.picture,
+            )
         reason = REASONS[data[0] % len(REASONS)] if data else "not_image"
-        return PhotoResult(step=step, source=filename or step, accepted=False, reason=reason,
-                           detail="feet,knees" if reason == "cropped" else "rotation")
+        return PhotoResult(
+            step=step,
+            source=filename or step,
+            accepted=False,
+            reason=reason,
+            detail="feet,knees" if reason == "cropped" else "rotation",
+        )
 
     async def build_report(self, result, photos, language):
         if self.fail_reports:
@@ -65,7 +81,7 @@ class FuzzServices:
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2030, 3, 30, 8, 0, tzinfo=timezone.utc)   # a DST weekend
+        self.now = datetime(2030, 3, 30, 8, 0, tzinfo=UTC)  # a DST weekend
 
     def __call__(self) -> datetime:
         return self.now
@@ -76,11 +92,19 @@ def world(registry, answers):
     loop = asyncio.new_event_loop()
     services, clock = FuzzServices(), Clock()
     dialogs = Dialogs(services=services, interviews=registry, clock=clock)
-    yield loop, dialogs, services, clock, loop.run_until_complete(milestones(dialogs, answers, clock))
+    yield (
+        loop,
+        dialogs,
+        services,
+        clock,
+        loop.run_until_complete(milestones(dialogs, answers, clock)),
+    )
     loop.close()
 
 
-async def milestones(dialogs: Dialogs, answers: dict, clock: Clock) -> list[tuple[dict, list[Reply]]]:
+async def milestones(
+    dialogs: Dialogs, answers: dict, clock: Clock
+) -> list[tuple[dict, list[Reply]]]:
     """States along the journey (with the replies that led there), for walks to start from:
     random walks from the start rarely get through forty questions."""
     out = []
@@ -110,7 +134,7 @@ async def milestones(dialogs: Dialogs, answers: dict, clock: Clock) -> list[tupl
     clock.now += timedelta(days=8)
     state = await play(state, Event("timer", data="checkin"))
     assert state["step"].startswith("checkin"), state["step"]
-    for _ in range(6):       # through the check-in, "yes" to new warning signs on the way
+    for _ in range(6):  # through the check-in, "yes" to new warning signs on the way
         if not state["step"].startswith("checkin"):
             break
         values = offered(out[-1][1])
@@ -136,35 +160,69 @@ def next_event(draw, replies: list[Reply], seen: list[str], question) -> Event:
     """What a patient might do next, knowing what the bot last offered."""
     live = offered(replies)
     language = draw(st.sampled_from([None, "en", "ja", "de", "pt-br", ""]))
-    kinds = ["live"] * 6 * bool(live) + ["typed"] * 3 + ["answer"] * 3 * bool(question) + [
-        "stale", "text", "photo", "photo", "command", "start", "timer", "later"]
+    kinds = (
+        ["live"] * 6 * bool(live)
+        + ["typed"] * 3
+        + ["answer"] * 3 * bool(question)
+        + ["stale", "text", "photo", "photo", "command", "start", "timer", "later"]
+    )
     kind = draw(st.sampled_from(kinds))
     if kind == "live":
         return Event("choice", data=draw(st.sampled_from(live)), language=language)
     if kind == "stale":
         return Event("choice", data=draw(st.sampled_from(seen or ["x"]) | st.text(max_size=30)))
-    if kind == "answer":   # a plausible typed answer to the question asked
+    if kind == "answer":  # a plausible typed answer to the question asked
         if question.type in ("number", "scale"):
             low, high = question.min or 0, question.max or 10
             return Event("text", text=str(draw(st.integers(int(low) - 5, int(high) + 5))))
         labels = [t for o in question.options for t in o.text.values()] or ["yes", "no", "はい"]
         return Event("text", text=draw(st.sampled_from(labels)))
     if kind in ("typed", "text"):
-        return Event("text", text=draw(st.sampled_from(
-            ["yes", "no", "42", "08:00", "7:30", "Europe/London", "Asia/Tokyo", "5", "back",
-             "", " ", "x" * 5000, "\u202e", "💪"]) | st.text(max_size=40)), language=language)
+        return Event(
+            "text",
+            text=draw(
+                st.sampled_from(
+                    [
+                        "yes",
+                        "no",
+                        "42",
+                        "08:00",
+                        "7:30",
+                        "Europe/London",
+                        "Asia/Tokyo",
+                        "5",
+                        "back",
+                        "",
+                        " ",
+                        "x" * 5000,
+                        "\u202e",
+                        "💪",
+                    ]
+                )
+                | st.text(max_size=40)
+            ),
+            language=language,
+        )
     if kind == "photo":
         data = draw(st.sampled_from([b"ok", b"crash", b"", b"\x00junk"]) | st.binary(max_size=8))
-        return Event("photo", photo=data + draw(st.binary(max_size=4)),
-                     filename=draw(st.sampled_from([None, "IMG_1.jpg", "../../x"])))
+        return Event(
+            "photo",
+            photo=data + draw(st.binary(max_size=4)),
+            filename=draw(st.sampled_from([None, "IMG_1.jpg", "../../x"])),
+        )
     if kind == "command":
-        return Event("command", text=draw(st.sampled_from(COMMANDS) | st.text(max_size=12)),
-                     data=draw(st.none() | st.text(max_size=12)))
+        return Event(
+            "command",
+            text=draw(st.sampled_from(COMMANDS) | st.text(max_size=12)),
+            data=draw(st.none() | st.text(max_size=12)),
+        )
     if kind == "start":
         return Event("start", text=draw(st.none() | st.text(max_size=20)), language=language)
     if kind == "timer":
-        return Event("timer", data=draw(st.sampled_from(["reminder", "checkin"]) | st.text(max_size=8)))
-    return Event("later", data=str(draw(st.integers(1, 40))))   # days pass (not an event)
+        return Event(
+            "timer", data=draw(st.sampled_from(["reminder", "checkin"]) | st.text(max_size=8))
+        )
+    return Event("later", data=str(draw(st.integers(1, 40))))  # days pass (not an event)
 
 
 def check_replies(event: Event, replies: list[Reply]) -> None:
@@ -175,7 +233,7 @@ def check_replies(event: Event, replies: list[Reply]) -> None:
         assert reply.text.strip() or reply.images or reply.files, reply
         for choice in reply.choices:
             assert choice.label.strip() and isinstance(choice.value, str) and choice.value
-    rendered = render(replies, blob_prefix="fuzz")   # what the bot sends: within Telegram's limits
+    rendered = render(replies, blob_prefix="fuzz")  # what the bot sends: within Telegram's limits
     for payload in rendered.payloads:
         if payload["kind"] == "text":
             assert 0 < tg_len(payload["text"]) <= 4096
@@ -188,16 +246,20 @@ def check_replies(event: Event, replies: list[Reply]) -> None:
 @given(st.data())
 def test_random_events_always_get_a_reply_and_leave_a_state_to_go_on_from(world, data):
     loop, dialogs, services, clock, starts = world
-    clock.now = datetime(2030, 3, 30, 8, 0, tzinfo=timezone.utc) + timedelta(
-        days=data.draw(st.integers(0, 60)))
+    clock.now = datetime(2030, 3, 30, 8, 0, tzinfo=UTC) + timedelta(
+        days=data.draw(st.integers(0, 60))
+    )
     services.fail_reports = data.draw(st.booleans())
     step = data.draw(st.sampled_from(sorted({s["step"] for s, _ in starts})))  # each step alike
     state, replies = data.draw(st.sampled_from([(s, r) for s, r in starts if s["step"] == step]))
     seen: list[str] = []
     for _ in range(data.draw(st.integers(5, 80))):
         interview = state.get("interview") or {}
-        question = dialogs.interviews.current.questions.get(interview.get("current")) \
-            if state["step"] == "interview" else None
+        question = (
+            dialogs.interviews.current.questions.get(interview.get("current"))
+            if state["step"] == "interview"
+            else None
+        )
         event = data.draw(next_event(replies, seen, question))
         if event.kind == "later":
             clock.now += timedelta(days=int(event.data), hours=data.draw(st.integers(0, 23)))
@@ -214,4 +276,4 @@ def test_random_events_always_get_a_reply_and_leave_a_state_to_go_on_from(world,
 
 def test_the_walks_start_from_every_step_of_the_flow(world):
     starts = world[-1]
-    assert {state["step"] for state, _ in starts} == set(STEP) - {"analysis"}   # analysis passes
+    assert {state["step"] for state, _ in starts} == set(STEP) - {"analysis"}  # analysis passes

@@ -7,18 +7,19 @@ other exception would reach the admin as a crash, or take the bot down at start.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from hypothesis import example, given
 
-from assessment import thresholds
+from backcare.assessment import thresholds
+from backcare.content import catalog
 from backcare.interview.loader import loads_interview, parse_interview
+from backcare.reasoning import knowledge
 from backcare.vocabulary import vocabulary
 from backcare.yamlfile import DataFileError, load, loads
-from content import catalog
-from reasoning import knowledge
 from tests.reliability.fuzzing import JSONISH, fuzz_settings, mutated
 from tests.reliability.live import INTERVIEW
 
@@ -36,12 +37,22 @@ def from_text(parse_data: Callable[[Any, str], Any]) -> Callable[[str], Any]:
 
 # loader name -> (the shipped file, text -> result, loaded data -> result)
 LOADERS = {
-    "interview": (INTERVIEW, lambda text: loads_interview(text, NAME),
-                  lambda data, name: parse_interview(data, name, "digest")),
-    "knowledge base": (knowledge.PATH, None, lambda data, name: knowledge.parse(data, name, vocabulary())),
+    "interview": (
+        INTERVIEW,
+        lambda text: loads_interview(text, NAME),
+        lambda data, name: parse_interview(data, name, "digest"),
+    ),
+    "knowledge base": (
+        knowledge.PATH,
+        None,
+        lambda data, name: knowledge.parse(data, name, vocabulary()),
+    ),
     "thresholds": (thresholds.PATH, None, lambda data, name: thresholds.parse(data, name)),
-    "exercise catalog": (catalog.EXERCISES_PATH, None,
-                         lambda data, name: catalog.parse_catalog(data, name, videos())),
+    "exercise catalog": (
+        catalog.EXERCISES_PATH,
+        None,
+        lambda data, name: catalog.parse_catalog(data, name, videos()),
+    ),
     "videos": (catalog.VIDEOS_PATH, None, lambda data, name: catalog.parse_videos(data, name)),
 }
 
@@ -89,22 +100,33 @@ def test_yaml_of_any_shape_loads_or_is_refused_with_its_problems(loader):
     check()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "defect in backcare/yamlfile.py: loads() builds the loader before its try block, and "
-    "PyYAML's reader checks the characters in the constructor, so yaml.reader.ReaderError "
-    "escapes instead of DataFileError: /admin_reload then fails with the generic apology and "
-    "a start-up load with a traceback, neither naming the file"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "defect in backcare/yamlfile.py: loads() builds the loader before its try block, and "
+        "PyYAML's reader checks the characters in the constructor, so yaml.reader.ReaderError "
+        "escapes instead of DataFileError: /admin_reload then fails with the generic apology and "
+        "a start-up load with a traceback, neither naming the file"
+    ),
+)
 @pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x9b", "\ufffe"])
 def test_a_control_character_in_a_yaml_file_is_a_data_file_error(character):
     text = INTERVIEW.read_text(encoding="utf-8").replace("title:", f"title:{character}", 1)
     loads_or_explains(lambda t: loads_interview(t, NAME), text)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "defect in reasoning/knowledge.py: an `explains` key that YAML reads as a number (e.g. "
-    "`42: [src]`) reaches model.is_atom(), which does `'=' in item` on an int: TypeError "
-    "instead of a problem naming the line (found by the fuzz with more examples)"))
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason=(
+        "defect in reasoning/knowledge.py: an `explains` key that YAML reads as a number (e.g. "
+        "`42: [src]`) reaches model.is_atom(), which does `'=' in item` on an int: TypeError "
+        "instead of a problem naming the line (found by the fuzz with more examples)"
+    ),
+)
 def test_a_number_as_an_explains_key_is_a_data_file_error():
     text = knowledge.PATH.read_text(encoding="utf-8")
     at = text.index("    explains:\n") + len("    explains:\n")
-    loads_or_explains(from_text(LOADERS["knowledge base"][2]), text[:at] + "      42: [x]\n" + text[at:])
+    loads_or_explains(
+        from_text(LOADERS["knowledge base"][2]), text[:at] + "      42: [x]\n" + text[at:]
+    )

@@ -17,18 +17,24 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from PIL import Image
 
-from backcare.interview.answers import (ANSWER_ERRORS, AnswerError, AnswersError,
-                                        validate_answer, validate_answers)
 from backcare.interview import load_interview
+from backcare.interview.answers import (
+    ANSWER_ERRORS,
+    AnswerError,
+    AnswersError,
+    validate_answer,
+    validate_answers,
+)
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.loading import MIN_SIDE, WORK_SIDE, focal_35mm, load_image
 from tests.reliability import images
 from tests.reliability.fuzzing import fuzz_settings
 from tests.reliability.live import INTERVIEW
-from vision.errors import PhotoRejected, Reason
-from vision.loading import MIN_SIDE, WORK_SIDE, focal_35mm, load_image
 
 # Pillow warns about the broken metadata these files carry on purpose
-pytestmark = pytest.mark.filterwarnings("ignore:Corrupt EXIF data:UserWarning",
-                                        "ignore:Truncated File Read:UserWarning")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Corrupt EXIF data:UserWarning", "ignore:Truncated File Read:UserWarning"
+)
 
 
 @lru_cache(maxsize=1)
@@ -39,20 +45,38 @@ def interview():
 # -- answers ----------------------------------------------------------------------------------
 def typed_like_a_person(question) -> st.SearchStrategy:
     """Text close to a real answer: option ids and labels in any case, numbers with units."""
-    labels = [o.id for o in question.options] + [t for o in question.options for t in o.text.values()]
+    labels = [o.id for o in question.options] + [
+        t for o in question.options for t in o.text.values()
+    ]
     units = [""] + list((question.unit or {}).values()) + [" years", "kg", "時間", " cm"]
-    number = st.one_of(st.integers(-1000, 100_000).map(str),
-                       st.floats(allow_nan=True, allow_infinity=True).map(repr),
-                       st.decimals(allow_nan=False, places=2).map(str))
-    pieces = st.one_of(st.sampled_from(labels or ["x"]), number,
-                       st.tuples(number, st.sampled_from(units)).map("".join), st.text(max_size=20))
-    return st.one_of(pieces, st.lists(pieces, max_size=4).map(", ".join),
-                     pieces.map(lambda s: s.upper()), pieces.map(lambda s: f"  {s}\u3000"))
+    number = st.one_of(
+        st.integers(-1000, 100_000).map(str),
+        st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        st.decimals(allow_nan=False, places=2).map(str),
+    )
+    pieces = st.one_of(
+        st.sampled_from(labels or ["x"]),
+        number,
+        st.tuples(number, st.sampled_from(units)).map("".join),
+        st.text(max_size=20),
+    )
+    return st.one_of(
+        pieces,
+        st.lists(pieces, max_size=4).map(", ".join),
+        pieces.map(lambda s: s.upper()),
+        pieces.map(lambda s: f"  {s}\u3000"),
+    )
 
 
-RAW = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True),
-                st.text(), st.lists(st.text(max_size=12), max_size=5),
-                st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+RAW = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(),
+    st.lists(st.text(max_size=12), max_size=5),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
 
 
 @fuzz_settings(600)
@@ -75,7 +99,9 @@ def test_any_answer_is_taken_in_its_stored_form_or_refused_with_a_message_key(da
     elif question.type in ("multiple", "body_map"):
         assert value and value == [o for o in question.option_ids if o in value]
     elif question.type in ("number", "scale"):
-        assert (question.min is None or value >= question.min) and (question.max is None or value <= question.max)
+        assert (question.min is None or value >= question.min) and (
+            question.max is None or value <= question.max
+        )
     elif question.type == "yes_no":
         assert isinstance(value, bool)
     elif question.type == "text":
@@ -84,13 +110,20 @@ def test_any_answer_is_taken_in_its_stored_form_or_refused_with_a_message_key(da
 
 
 @fuzz_settings(150)
-@given(st.dictionaries(st.one_of(st.sampled_from(sorted(interview().questions)), st.text(max_size=8)),
-                       RAW, max_size=6))
+@given(
+    st.dictionaries(
+        st.one_of(st.sampled_from(sorted(interview().questions)), st.text(max_size=8)),
+        RAW,
+        max_size=6,
+    )
+)
 def test_an_answers_file_of_any_shape_loads_or_names_each_bad_answer(answers):
     try:
         validate_answers(answers, interview(), "answers.yaml")
     except AnswersError as error:
-        assert error.problems and all(p.file == "answers.yaml" and p.message for p in error.problems)
+        assert error.problems and all(
+            p.file == "answers.yaml" and p.message for p in error.problems
+        )
 
 
 # -- the image loader ----------------------------------------------------------------------------
@@ -106,9 +139,20 @@ def _gradient(fmt: str, **kw) -> bytes:
 @lru_cache(maxsize=1)
 def seeds() -> list[bytes]:
     base = _gradient("JPEG", quality=85)
-    return [base, _gradient("PNG"), _gradient("GIF"), _gradient("WEBP"), _gradient("TIFF"),
-            _gradient("BMP"), images.heic(base), images.sixteen_bit(base), images.cmyk(base),
-            images.alpha(base), images.rotated_exif(base), images.garbage_exif(base)]
+    return [
+        base,
+        _gradient("PNG"),
+        _gradient("GIF"),
+        _gradient("WEBP"),
+        _gradient("TIFF"),
+        _gradient("BMP"),
+        images.heic(base),
+        images.sixteen_bit(base),
+        images.cmyk(base),
+        images.alpha(base),
+        images.rotated_exif(base),
+        images.garbage_exif(base),
+    ]
 
 
 @st.composite
@@ -124,10 +168,10 @@ def damaged(draw) -> bytes:
         elif op == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=64))
         elif op == "delete":
-            del data[at:at + draw(st.integers(1, 64))]
+            del data[at : at + draw(st.integers(1, 64))]
         elif op == "repeat":
-            data[at:at] = data[at:at + draw(st.integers(1, 256))] * draw(st.integers(1, 4))
-        elif op == "header" and len(data) > 32:   # sizes, chunk lengths, markers live up front
+            data[at:at] = data[at : at + draw(st.integers(1, 256))] * draw(st.integers(1, 4))
+        elif op == "header" and len(data) > 32:  # sizes, chunk lengths, markers live up front
             data[draw(st.integers(0, 31))] = draw(st.integers(0, 255))
     return bytes(data)
 
@@ -139,7 +183,7 @@ def loads_or_refuses(data: bytes) -> None:
         assert isinstance(refusal.reason, Reason)
         return
     assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
-    assert MIN_SIDE <= min(rgb.shape[:2]) and max(rgb.shape[:2]) <= WORK_SIDE
+    assert min(rgb.shape[:2]) >= MIN_SIDE and max(rgb.shape[:2]) <= WORK_SIDE
     assert rgb.flags["C_CONTIGUOUS"]
 
 
@@ -160,8 +204,12 @@ def test_reading_the_lens_from_any_file_gives_a_focal_length_or_none(data):
     assert focal is None or 8.0 <= focal <= 300.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "vision defect: vision.loading.focal_35mm raises ZeroDivisionError on an EXIF rational "
-    "0/0 (it catches TypeError and ValueError only)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "vision defect: vision.loading.focal_35mm raises ZeroDivisionError on an EXIF rational "
+        "0/0 (it catches TypeError and ValueError only)"
+    ),
+)
 def test_a_focal_length_of_zero_over_zero_is_none():
     assert focal_35mm(images.odd_focal_length(seeds()[0])) is None

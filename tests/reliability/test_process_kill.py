@@ -17,7 +17,8 @@ from tests.support.patients import Patient
 
 
 async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_nothing(
-        tmp_path, registry, answers, reference, data_file):
+    tmp_path, registry, answers, reference, data_file
+):
     expected_texts, expected_answers = reference
     # kill points: after the consent, in the middle of a multi-select (one option
     # ticked, not yet done), and between two of the safety questions
@@ -27,6 +28,7 @@ async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_no
         patient = Patient(ProcHarness(api, data_file), PATIENT)
         await bot.start()
         try:
+
             async def killed_and_restarted() -> None:
                 await bot.kill()
                 await bot.start()
@@ -44,7 +46,7 @@ async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_no
                     kind, at = next(stops, (None, None))
                 if qid == at and kind == "ticked":
                     await patient.press(f"t:{qid}:{answers[qid][0]}")
-                    await killed_and_restarted()     # the tick must survive
+                    await killed_and_restarted()  # the tick must survive
                     for option in answers[qid][1:]:
                         await patient.press(f"t:{qid}:{option}")
                     await patient.press(f"d:{qid}")
@@ -65,8 +67,9 @@ async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_no
         assert saved["inbox"] == {} and saved["outbox"] == {}
 
 
-async def test_killed_at_any_moment_no_answer_is_lost(tmp_path, registry, answers, reference,
-                                                     data_file):
+async def test_killed_at_any_moment_no_answer_is_lost(
+    tmp_path, registry, answers, reference, data_file
+):
     """Kills at random moments, even mid-turn: each update is handled exactly once (the
     inbox), every reply arrives (the outbox); only a reply already on its way when the
     process died can come a second time, since Telegram cannot be asked what it got."""
@@ -95,7 +98,7 @@ async def test_killed_at_any_moment_no_answer_is_lost(tmp_path, registry, answer
                 qid = patient.state["interview"]["current"]
                 try:
                     await patient.answer(interview, answers[qid])
-                except (AssertionError, asyncio.TimeoutError):
+                except (TimeoutError, AssertionError):
                     # the button was not there yet (killed before the question went out):
                     # a person would wait for the question, then answer it
                     await patient.settle()

@@ -24,10 +24,10 @@ TIMED_OUT = "The analysis took too long. Please send the photo again."
 
 @pytest.fixture(scope="module")
 def pipeline(shared_data):
-    from vision.pool import PoseService
+    from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1, timeout_s=60)
-    service.analyse(STANDING_SIDE.read_bytes())   # the worker is up and warm
+    service.analyse(STANDING_SIDE.read_bytes())  # the worker is up and warm
     yield Pipeline(service)
     service.close()
 
@@ -72,7 +72,8 @@ def last_text(bot, user_id: int) -> str:
 
 
 async def test_a_worker_killed_mid_analysis_costs_one_resend_and_nobody_else_anything(
-        pipeline, registry, answers, data_file):
+    pipeline, registry, answers, data_file
+):
     photo = STANDING_SIDE.read_bytes()
     watched = Watched(pipeline)
     at_photos = await state_at(registry, answers)
@@ -84,18 +85,19 @@ async def test_a_worker_killed_mid_analysis_costs_one_resend_and_nobody_else_any
         with frozen(pid):
             bot.api.send_photo(ana, photo)
             await bot.api.wait_for(lambda: len(watched.started) == 1, timeout=10)
-            await asyncio.sleep(0.3)                 # her photo is with the frozen worker
-            bot.api.send_photo(ben, photo)          # his waits for the same worker
+            await asyncio.sleep(0.3)  # her photo is with the frozen worker
+            bot.api.send_photo(ben, photo)  # his waits for the same worker
             sent = time.monotonic()
-            bot.api.send_text(cleo, "/start")       # and a third patient just starts
+            bot.api.send_text(cleo, "/start")  # and a third patient just starts
             welcome = await bot.api.wait_for_message(cleo.id, timeout=5)
             assert time.monotonic() - sent < 2.0, "text answers do not wait for photo analysis"
             assert welcome.plain.startswith("Welcome to backcare")
-            os.kill(pid, signal.SIGKILL)             # the worker dies mid-analysis
-            told = await bot.api.wait_for_message(ana.id, where=lambda m: WORKER_FAILED in m.plain,
-                                                   timeout=20)
+            os.kill(pid, signal.SIGKILL)  # the worker dies mid-analysis
+            told = await bot.api.wait_for_message(
+                ana.id, where=lambda m: WORKER_FAILED in m.plain, timeout=20
+            )
         assert told.plain.startswith("I couldn't use this photo")
-        await bot.settle(timeout=90)                  # ben's photo waits for the new worker
+        await bot.settle(timeout=90)  # ben's photo waits for the new worker
 
         # ana: told, still on the same step, nothing half-saved; she sends it again
         photos = bot.storage.get_state(ana.id)["photos"]
@@ -116,8 +118,9 @@ async def test_a_worker_killed_mid_analysis_costs_one_resend_and_nobody_else_any
         assert bot.storage.pending() == [] and bot.storage.inbox_pending() == []
 
 
-async def test_an_analysis_that_hangs_times_out_with_a_clear_message(pipeline, registry, answers,
-                                                                     data_file):
+async def test_an_analysis_that_hangs_times_out_with_a_clear_message(
+    pipeline, registry, answers, data_file
+):
     photo = STANDING_SIDE.read_bytes()
     at_photos = await state_at(registry, answers)
     async with live_bot(data_file, registry, pipeline) as bot:
@@ -126,24 +129,26 @@ async def test_an_analysis_that_hangs_times_out_with_a_clear_message(pipeline, r
         pid = await worker_pid(pipeline)
         pipeline.pose.timeout_s = 2.0
         try:
-            with frozen(pid):                       # the analysis will never finish
+            with frozen(pid):  # the analysis will never finish
                 sent = time.monotonic()
                 bot.api.send_photo(ana, photo)
-                told = await bot.api.wait_for_message(ana.id, where=lambda m: TIMED_OUT in m.plain,
-                                                       timeout=15)
+                told = await bot.api.wait_for_message(
+                    ana.id, where=lambda m: TIMED_OUT in m.plain, timeout=15
+                )
                 waited = time.monotonic() - sent
-                bot.api.send_text(ben, "/start")     # the bot is not stuck meanwhile
+                bot.api.send_text(ben, "/start")  # the bot is not stuck meanwhile
                 await bot.api.wait_for_message(ben.id, timeout=5)
         finally:
             pipeline.pose.timeout_s = 60
         assert 2.0 <= waited < 10, f"told after {waited:.1f} s"
-        assert any("analys" in m.plain.lower() for m in bot.api.messages(ana.id)[:-1]), \
+        assert any("analys" in m.plain.lower() for m in bot.api.messages(ana.id)[:-1]), (
             "a progress message was shown while she waited"
+        )
         assert told.plain.startswith("I couldn't use this photo")
         photos = bot.storage.get_state(ana.id)["photos"]
         assert photos["index"] == 0 and photos["results"]["standing_side"]["reason"] == "timeout"
 
-        bot.api.send_photo(ana, photo)               # a new worker takes the resend
+        bot.api.send_photo(ana, photo)  # a new worker takes the resend
         await bot.settle(timeout=90)
         assert analysed(bot.storage.get_state(ana.id)["photos"]["results"]["standing_side"])
         assert pipeline.pose.worker_pids()[0] != pid

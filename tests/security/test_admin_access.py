@@ -19,14 +19,26 @@ async def bot(data_file, registry):
 
 
 def message(api, sender: int, chat: int, text: str, chat_type: str = "private") -> dict:
-    return {"message_id": 1, "date": 0, "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-            "chat": {"id": chat, "type": chat_type, "title": "group"},
-            "from": {"id": sender, "is_bot": False, "first_name": "M", "language_code": "en"}}
+    return {
+        "message_id": 1,
+        "date": 0,
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        "chat": {"id": chat, "type": chat_type, "title": "group"},
+        "from": {"id": sender, "is_bot": False, "first_name": "M", "language_code": "en"},
+    }
 
 
-DRESSED_UP = ["/admin_stats", "/admin_version", "/admin_reload", f"/admin_stats@{BOT_USERNAME}",
-              "/ADMIN_STATS", "/Admin_Version", "/admin_reload now please", "/admin_stats@other_bot"]
+DRESSED_UP = [
+    "/admin_stats",
+    "/admin_version",
+    "/admin_reload",
+    f"/admin_stats@{BOT_USERNAME}",
+    "/ADMIN_STATS",
+    "/Admin_Version",
+    "/admin_reload now please",
+    "/admin_stats@other_bot",
+]
 
 
 async def test_nobody_else_can_tell_the_admin_commands_exist(bot):
@@ -72,5 +84,9 @@ async def test_the_admin_is_answered_and_every_action_audited(bot):
     replies = [m.plain for m in bot.api.messages(ADMIN)]
     assert replies[0].startswith("Users:") or "Users:" in replies[0]
     assert "interview version" in replies[1]
-    assert [e.action for e in bot.storage.audit_log()] == ["admin_stats", "admin_version", "admin_stats"]
+    assert [e.action for e in bot.storage.audit_log()] == [
+        "admin_stats",
+        "admin_version",
+        "admin_stats",
+    ]
     assert all(e.admin_id == ADMIN for e in bot.storage.audit_log())

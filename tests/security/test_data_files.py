@@ -14,9 +14,9 @@ import stat
 
 import pytest
 
+from backcare.bot.app import serve
 from backcare.storage import TinyDBStorage
-from bot.app import serve
-from tests.reliability.live import AcceptingServices, FileView, STANDING_SIDE, place, state_at
+from tests.reliability.live import STANDING_SIDE, AcceptingServices, FileView, place, state_at
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.harness import config_for
 
@@ -46,8 +46,9 @@ def services(monkeypatch):
     from backcare.pipeline import Pipeline
 
     accepting = AcceptingServices()
-    monkeypatch.setattr(Pipeline, "create",
-                        classmethod(lambda cls, **kw: contextlib.nullcontext(accepting)))
+    monkeypatch.setattr(
+        Pipeline, "create", classmethod(lambda cls, **kw: contextlib.nullcontext(accepting))
+    )
     return accepting
 
 
@@ -57,11 +58,13 @@ async def run_bot_with_a_kept_photo(data_dir, registry, answers) -> None:
     state["consent"]["keep_photos"] = True
     async with FakeBotApi() as api:
         stop = asyncio.Event()
-        running = asyncio.create_task(serve(config_for(api, data_dir=data_dir, keep_photos=True), stop))
-        await api.wait_for(lambda: api.calls_of("deleteWebhook"), timeout=20)   # started
+        running = asyncio.create_task(
+            serve(config_for(api, data_dir=data_dir, keep_photos=True), stop)
+        )
+        await api.wait_for(lambda: api.calls_of("deleteWebhook"), timeout=20)  # started
         view = FileView(data_dir / "backcare.json")
         patient = api.user(PATIENT)
-        api.send_text(patient, "/status")              # a first write (and a first user)
+        api.send_text(patient, "/status")  # a first write (and a first user)
         await api.wait_for_message(PATIENT, timeout=10)
         stop.set()
         await asyncio.wait_for(running, 20)
@@ -69,28 +72,36 @@ async def run_bot_with_a_kept_photo(data_dir, registry, answers) -> None:
         place(storage, PATIENT, state)
         storage.close()
         stop = asyncio.Event()
-        running = asyncio.create_task(serve(config_for(api, data_dir=data_dir, keep_photos=True), stop))
+        running = asyncio.create_task(
+            serve(config_for(api, data_dir=data_dir, keep_photos=True), stop)
+        )
         api.send_document(patient, STANDING_SIDE.read_bytes(), "IMG_0001.JPG")
-        await api.wait_for(lambda: (view.get_state(PATIENT) or {}).get("photos", {}).get("index") == 1,
-                           timeout=20)
+        await api.wait_for(
+            lambda: (view.get_state(PATIENT) or {}).get("photos", {}).get("index") == 1, timeout=20
+        )
         stop.set()
         await asyncio.wait_for(running, 20)
 
 
-async def test_every_file_and_folder_the_bot_writes_is_owner_only(open_umask, tmp_path, registry,
-                                                                  answers):
+async def test_every_file_and_folder_the_bot_writes_is_owner_only(
+    open_umask, tmp_path, registry, answers
+):
     data_dir = tmp_path / "data"
     await run_bot_with_a_kept_photo(data_dir, registry, answers)
     found = modes(data_dir)
     assert {"backcare.json", "backcare.json.bak.1", "backcare.json.lock"} <= set(found)
     assert any(name.startswith("photos/") and name.count("/") == 2 for name in found), found
-    wrong = {name: oct(m) for name, m in found.items()
-             if m != (0o700 if (data_dir / name).is_dir() else 0o600)}
+    wrong = {
+        name: oct(m)
+        for name, m in found.items()
+        if m != (0o700 if (data_dir / name).is_dir() else 0o600)
+    }
     assert wrong == {}
 
 
 async def test_files_left_readable_by_a_restore_by_hand_are_made_private_at_start(
-        open_umask, tmp_path, registry, answers):
+    open_umask, tmp_path, registry, answers
+):
     """An operator restores backups with cp (0644 or worse) into a folder made with mkdir."""
     data_dir = tmp_path / "data"
     await run_bot_with_a_kept_photo(data_dir, registry, answers)
@@ -102,6 +113,5 @@ async def test_files_left_readable_by_a_restore_by_hand_are_made_private_at_star
         await api.wait_for(lambda: api.calls_of("deleteWebhook"), timeout=20)
         stop.set()
         await asyncio.wait_for(running, 20)
-    wrong = {name: oct(m) for name, m in modes(data_dir).items()
-             if m & 0o077}
+    wrong = {name: oct(m) for name, m in modes(data_dir).items() if m & 0o077}
     assert wrong == {}, "nothing readable or writable by others"

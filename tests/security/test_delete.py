@@ -8,16 +8,22 @@ data folder are searched for what identified them or what they said.
 
 from __future__ import annotations
 
+from backcare.bot.dialogs.engine import Dialogs
 from backcare.storage import TinyDBStorage
-from bot.dialogs.engine import Dialogs
-from tests.reliability.live import (MOVEMENTS, STANDING_SIDE, AcceptingServices, QuickHarness,
-                                    place, state_at)
+from tests.reliability.live import (
+    MOVEMENTS,
+    STANDING_SIDE,
+    AcceptingServices,
+    QuickHarness,
+    place,
+    state_at,
+)
 from tests.support.patients import Patient
 
 PATIENT, OTHER = 918273645501, 97002
 NOTE = "erase-me: HERNIA-RUMOUR-5512"
-ZONE = "Asia/Kathmandu"          # a time zone few would type: it is this patient's
-FORWARD_BEND = MOVEMENTS / "forward_bend" / "Standing_Toe_Touches__1.jpg"   # the other's photos
+ZONE = "Asia/Kathmandu"  # a time zone few would type: it is this patient's
+FORWARD_BEND = MOVEMENTS / "forward_bend" / "Standing_Toe_Touches__1.jpg"  # the other's photos
 
 
 async def journey(patient: Patient, registry, answers, note: str, photo: bytes, zone: str) -> None:
@@ -36,11 +42,15 @@ async def journey(patient: Patient, registry, answers, note: str, photo: bytes, 
 
 
 async def test_delete_leaves_no_trace_in_any_file_nor_in_memory(data_file, registry, answers):
-    storage = TinyDBStorage(data_file, backup_interval=0.0)   # every write also backed up
+    storage = TinyDBStorage(data_file, backup_interval=0.0)  # every write also backed up
     services = AcceptingServices()
     dialogs = Dialogs(services=services, interviews=registry)
-    async with QuickHarness(dialogs, storage, interviews=registry,
-                            config={"keep_photos": True, "data_dir": data_file.parent}) as bot:
+    async with QuickHarness(
+        dialogs,
+        storage,
+        interviews=registry,
+        config={"keep_photos": True, "data_dir": data_file.parent},
+    ) as bot:
         patient, other = Patient(bot, PATIENT), Patient(bot, OTHER)
         await journey(patient, registry, answers, NOTE, STANDING_SIDE.read_bytes(), ZONE)
         await journey(other, registry, answers, "stays", FORWARD_BEND.read_bytes(), "Europe/Oslo")
@@ -66,7 +76,7 @@ async def test_delete_leaves_no_trace_in_any_file_nor_in_memory(data_file, regis
     photo = STANDING_SIDE.read_bytes()
     traces = [str(PATIENT).encode(), NOTE.encode(), ZONE.encode(), photo[-64:], photo[1000:1064]]
     files = [f for f in data_file.parent.rglob("*") if f.is_file()]
-    assert len(files) >= 4, files           # database, backups, lock, the other's photos
+    assert len(files) >= 4, files  # database, backups, lock, the other's photos
     found = {f.name: [t[:20] for t in traces if t in f.read_bytes()] for f in files}
     assert {name: hits for name, hits in found.items() if hits} == {}
     assert not (data_file.parent / "photos" / str(PATIENT)).exists()

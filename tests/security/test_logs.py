@@ -15,8 +15,8 @@ import traceback
 import pytest
 
 from backcare import logs
+from backcare.bot.app import setup_logging
 from backcare.pipeline import Pipeline
-from bot.app import setup_logging
 from tests.reliability.live import STANDING_SIDE, live_bot
 from tests.support.fake_botapi import TOKEN, Fault
 from tests.support.patients import Patient
@@ -26,8 +26,15 @@ NAME = "Xavierqz"
 NOTE = "my secret note: KIDNEY-STONE-7731 <b>shy</b>"
 TYPO = "PRIVATE-TYPO-4451"
 FILE = "Xavierqz-bedroom-mirror.jpg"
-SECRETS = [str(PATIENT), NAME, "KIDNEY-STONE-7731", TYPO, "bedroom-mirror", TOKEN,
-           "Asia/Kolkata-typed"]
+SECRETS = [
+    str(PATIENT),
+    NAME,
+    "KIDNEY-STONE-7731",
+    TYPO,
+    "bedroom-mirror",
+    TOKEN,
+    "Asia/Kolkata-typed",
+]
 
 # Photo steps get real vision (its logs are part of the run)
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -57,8 +64,11 @@ class Kept(logging.Handler):
 def production_logs(monkeypatch):
     """Logging set up as the bot does it, at DEBUG, plus a handler that keeps every record."""
     root = logging.getLogger()
-    saved = (root.level, list(root.handlers),
-             {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict})
+    saved = (
+        root.level,
+        list(root.handlers),
+        {name: logging.getLogger(name).level for name in logging.root.manager.loggerDict},
+    )
     monkeypatch.setenv("BACKCARE_LOG_KEY", "test-installation-key")
     monkeypatch.setattr(logs, "_KEY", None)
     setup_logging("DEBUG")
@@ -74,7 +84,7 @@ def production_logs(monkeypatch):
 
 @pytest.fixture(scope="module")
 def pipeline(shared_data):
-    from vision.pool import PoseService
+    from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1, timeout_s=60)
     yield Pipeline(service)
@@ -98,32 +108,38 @@ class FlakyReports:
 
 
 async def test_a_whole_journey_leaves_no_personal_data_in_the_logs(
-        production_logs, pipeline, registry, answers, data_file):
-    async with live_bot(data_file, registry, FlakyReports(pipeline), admins=frozenset({ADMIN}),
-                        config={"keep_photos": True}) as bot:
+    production_logs, pipeline, registry, answers, data_file
+):
+    async with live_bot(
+        data_file,
+        registry,
+        FlakyReports(pipeline),
+        admins=frozenset({ADMIN}),
+        config={"keep_photos": True},
+    ) as bot:
         patient = Patient(bot, PATIENT, name=NAME)
         await patient.start()
         await patient.press("consent:yes")
         await patient.press("keep:yes")
-        await patient.say(TYPO)                                   # refused: not an age
+        await patient.say(TYPO)  # refused: not an age
         await patient.interview(registry.current, {**answers, "notes": NOTE})
         assert patient.state["interview"]["answers"]["notes"] == NOTE
-        bot.api.faults.append(Fault("sendMessage", 502))          # a network error on the way
+        bot.api.faults.append(Fault("sendMessage", 502))  # a network error on the way
         await patient.send_file(STANDING_SIDE.read_bytes(), FILE)
         await patient.send_file(b"\xff\xd8 broken " + NAME.encode(), FILE)
         while patient.step == "photos":
             await patient.press("ph:skip")
-        if patient.step == "analysis":                            # the first report failed
+        if patient.step == "analysis":  # the first report failed
             await patient.press_label("Try again")
         assert patient.step == "results", patient.transcript()
         await patient.press("rm:set")
         await patient.press("day:all")
         await patient.press("day:done")
         await patient.say("07:45")
-        await patient.say("Asia/Kolkata-typed")                   # refused: not a time zone
+        await patient.say("Asia/Kolkata-typed")  # refused: not a time zone
         await patient.say("Asia/Tokyo")
         assert patient.step == "active"
-        bot.api.press(patient.user, patient.messages[-1], data=f"k{NAME}.0")   # forged button
+        bot.api.press(patient.user, patient.messages[-1], data=f"k{NAME}.0")  # forged button
         for command in ("/status", "/export", "/progress", f"/start {NAME}", "/admin_stats"):
             await patient.say(command)
         await Patient(bot, ADMIN).say("/admin_stats")
@@ -132,9 +148,14 @@ async def test_a_whole_journey_leaves_no_personal_data_in_the_logs(
 
     texts = production_logs.texts()
     assert len(texts) > 20, "the run was logged (something to scan)"
-    leaks = sorted({(record.name, record.levelname, secret)
-                    for record, text in zip(production_logs.records, texts)
-                    for secret in SECRETS if secret in text})
+    leaks = sorted(
+        {
+            (record.name, record.levelname, secret)
+            for record, text in zip(production_logs.records, texts)
+            for secret in SECRETS
+            if secret in text
+        }
+    )
     assert leaks == [], leaks
     assert any(logs.pseudonym(PATIENT) in text for text in texts), "patients appear as pseudonyms"
 
@@ -144,8 +165,14 @@ def test_the_libraries_that_log_updates_requests_and_replies_are_kept_quiet():
     token in it (INFO): even with the bot at DEBUG, none of that is written."""
     root = logging.getLogger()
     saved = (root.level, list(root.handlers))
-    names = ("telegram.ext.Application", "telegram.ext.Updater", "telegram.ext.ExtBot",
-             "httpx", "httpcore", "apscheduler")
+    names = (
+        "telegram.ext.Application",
+        "telegram.ext.Updater",
+        "telegram.ext.ExtBot",
+        "httpx",
+        "httpcore",
+        "apscheduler",
+    )
     try:
         setup_logging("DEBUG")
         levels = {name: logging.getLogger(name).getEffectiveLevel() for name in names}

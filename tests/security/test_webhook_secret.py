@@ -13,7 +13,7 @@ import socket
 import aiohttp
 import pytest
 
-from bot.webhook import MAX_BODY, SECRET_HEADER, WebhookServer
+from backcare.bot.webhook import MAX_BODY, SECRET_HEADER, WebhookServer
 from tests.reliability.live import live_bot, production_log_levels
 
 SECRET = "s3cret-Token_for-the-webhook-0123456789"
@@ -29,16 +29,28 @@ def free_port() -> int:
 async def hooked(data_file, registry):
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram/hook"
-    config = {"mode": "webhook", "webhook_url": url, "webhook_secret": SECRET,
-              "webhook_listen": "127.0.0.1", "webhook_port": port}
+    config = {
+        "mode": "webhook",
+        "webhook_url": url,
+        "webhook_secret": SECRET,
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": port,
+    }
     async with live_bot(data_file, registry, config=config) as bot:
         yield bot, url
 
 
 def update(text: str = "/start", user: int = 5) -> dict:
-    return {"update_id": 77, "message": {"message_id": 1, "date": 0, "text": text,
-                                         "chat": {"id": user, "type": "private"},
-                                         "from": {"id": user, "is_bot": False, "first_name": "M"}}}
+    return {
+        "update_id": 77,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "text": text,
+            "chat": {"id": user, "type": "private"},
+            "from": {"id": user, "is_bot": False, "first_name": "M"},
+        },
+    }
 
 
 NEAR_MISSES = {
@@ -49,7 +61,10 @@ NEAR_MISSES = {
     "a prefix": {SECRET_HEADER: SECRET[:-1]},
     "longer": {SECRET_HEADER: SECRET + "0"},
     "one character off": {SECRET_HEADER: SECRET[:5] + "X" + SECRET[6:]},
-    "under another header": {"X-Telegram-Bot-Api-Secret": SECRET, "Authorization": f"Bearer {SECRET}"},
+    "under another header": {
+        "X-Telegram-Bot-Api-Secret": SECRET,
+        "Authorization": f"Bearer {SECRET}",
+    },
     "very long": {SECRET_HEADER: "A" * 8000},
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.dialogs.events import Choice, Event, Image, Reply
+from backcare.bot.dialogs.events import Choice, Event, Image, Reply
 
 PAIN = tuple(Choice(str(n), str(n)) for n in range(11))
 PLAN = {"days": [0, 1, 2, 3, 4, 5, 6], "time": "08:00", "tz": "Europe/London", "active": True}
@@ -27,12 +27,19 @@ class EchoDialogs:
         kind = event.kind
         if kind == "start":
             state.update(step="pain", language=event.language or "en")
-            return state, [Reply("Welcome. How bad is your pain today?", choices=PAIN, expects="choice")]
+            return state, [
+                Reply("Welcome. How bad is your pain today?", choices=PAIN, expects="choice")
+            ]
         if kind == "choice" and state.get("step") == "pain":
             state["answers"]["pain"] = event.data
             state["step"] = "sitting"
-            return state, [Reply("Do you sit for long?",
-                                 choices=(Choice("Yes", "yes"), Choice("No", "no")), expects="choice")]
+            return state, [
+                Reply(
+                    "Do you sit for long?",
+                    choices=(Choice("Yes", "yes"), Choice("No", "no")),
+                    expects="choice",
+                )
+            ]
         if kind == "choice" and state.get("step") == "sitting":
             state["answers"]["sitting"] = event.data
             state["step"] = "photo"
@@ -45,15 +52,19 @@ class EchoDialogs:
             picked ^= {event.data}
             state["picked"] = sorted(picked)
             again = self._multi(picked)
-            again.meta["update"] = True   # the driver may edit the pressed message
+            again.meta["update"] = True  # the driver may edit the pressed message
             return state, [again]
         if kind == "photo":
             if self.photo_delay:
                 await asyncio.sleep(self.photo_delay)
             state["photos"] = state.get("photos", 0) + 1
             state["answers"][f"photo{state['photos']}"] = len(event.photo or b"")
-            return state, [Reply(f"Photo {state['photos']} received ({len(event.photo)} bytes).",
-                                 images=(Image(event.photo, "annotated"),))]
+            return state, [
+                Reply(
+                    f"Photo {state['photos']} received ({len(event.photo)} bytes).",
+                    images=(Image(event.photo, "annotated"),),
+                )
+            ]
         if kind == "command":
             if event.text == "status":
                 return state, [Reply(f"Step: {state.get('step')}; answers: {state['answers']}")]
@@ -67,9 +78,19 @@ class EchoDialogs:
                 state["step"] = "multi"
                 return state, [self._multi(set())]
             if event.text == "results":
-                return state, [Reply("Your results:", images=(Image(b"img1", "side"), Image(b"img2", "back")),
-                                     links=(("Video", "https://example.org/v"),),
-                                     meta={"assessment": {"summary": "results", "pain": state["answers"].get("pain")}})]
+                return state, [
+                    Reply(
+                        "Your results:",
+                        images=(Image(b"img1", "side"), Image(b"img2", "back")),
+                        links=(("Video", "https://example.org/v"),),
+                        meta={
+                            "assessment": {
+                                "summary": "results",
+                                "pain": state["answers"].get("pain"),
+                            }
+                        },
+                    )
+                ]
             if event.text == "boom":
                 raise RuntimeError("dialog bug")
             return state, [Reply(f"Unknown command /{event.text}. Send /help.")]

@@ -21,8 +21,9 @@ import itertools
 import json
 import secrets
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -32,8 +33,19 @@ BOT_USERNAME = "backcare_test_bot"
 FILE_SIZE_LIMIT = 20 * 1024 * 1024  # what bots may download through getFile
 
 # Parameters whose value is a string even when it looks like JSON ("42", "true").
-_STRING_PARAMS = {"text", "caption", "callback_query_id", "file_id", "url", "secret_token",
-                  "parse_mode", "action", "description", "short_description", "filename"}
+_STRING_PARAMS = {
+    "text",
+    "caption",
+    "callback_query_id",
+    "file_id",
+    "url",
+    "secret_token",
+    "parse_mode",
+    "action",
+    "description",
+    "short_description",
+    "filename",
+}
 
 
 @dataclass(frozen=True)
@@ -43,8 +55,12 @@ class FakeUser:
     language_code: str = "en"
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "is_bot": False, "first_name": self.first_name,
-                "language_code": self.language_code}
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": self.language_code,
+        }
 
 
 @dataclass
@@ -55,7 +71,7 @@ class Call:
     params: dict
     files: dict[str, tuple[str, bytes]]
     time: float
-    status: int = 200                 # HTTP status answered; 0 when the connection was dropped
+    status: int = 200  # HTTP status answered; 0 when the connection was dropped
 
 
 @dataclass
@@ -64,11 +80,11 @@ class Sent:
 
     message_id: int
     chat_id: int
-    kind: str                         # text | photo | document
-    text: str = ""                    # text or caption, with the HTML the bot sent
+    kind: str  # text | photo | document
+    text: str = ""  # text or caption, with the HTML the bot sent
     parse_mode: str | None = None
     reply_markup: dict | None = None
-    data: bytes | None = None         # photo or document bytes
+    data: bytes | None = None  # photo or document bytes
     filename: str | None = None
     media_group_id: str | None = None
     time: float = 0.0
@@ -104,9 +120,9 @@ class Fault:
     """Misbehave on the next ``times`` calls of ``method`` ("*" for any)."""
 
     method: str = "*"
-    status: int = 500               # 429, 500, 502, ...; 0 = drop the connection
+    status: int = 500  # 429, 500, 502, ...; 0 = drop the connection
     retry_after: int = 1
-    delay: float = 0.0              # seconds to wait before answering (or failing)
+    delay: float = 0.0  # seconds to wait before answering (or failing)
     times: int = 1
 
     def matches(self, method: str) -> bool:
@@ -118,7 +134,7 @@ class StoredFile:
     file_id: str
     unique_id: str
     data: bytes
-    size: int          # what Telegram reports (may be set larger than data to fake a huge file)
+    size: int  # what Telegram reports (may be set larger than data to fake a huge file)
     path: str
 
 
@@ -129,19 +145,19 @@ class FakeBotApi:
         self.port = 0
         self.long_poll_cap = long_poll_cap  # keeps test shutdowns quick
         self.calls: list[Call] = []
-        self.sent: dict[int, list[Sent]] = {}          # chat id -> messages the bot sent
+        self.sent: dict[int, list[Sent]] = {}  # chat id -> messages the bot sent
         self.faults: list[Fault] = []
         self.files: dict[str, StoredFile] = {}
         self.answered_callbacks: list[dict] = []
         self.commands: list[dict] = []
         self.webhook: dict | None = None
-        self.webhook_deliveries: list[int] = []        # HTTP statuses the webhook answered
-        self.delivered_at: dict[int, float] = {}       # update id -> when the bot first got it
-        self._updates: list[dict] = []                 # not yet confirmed by an offset
-        self._confirmed = 0                            # every update_id below this is confirmed
+        self.webhook_deliveries: list[int] = []  # HTTP statuses the webhook answered
+        self.delivered_at: dict[int, float] = {}  # update id -> when the bot first got it
+        self._updates: list[dict] = []  # not yet confirmed by an offset
+        self._confirmed = 0  # every update_id below this is confirmed
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
-        self._tick = asyncio.Event()                   # replaced (after being set) on every change
+        self._tick = asyncio.Event()  # replaced (after being set) on every change
         self._chat_ticks: dict[int, asyncio.Event] = {}  # the same, per chat (cheap waits)
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task | None = None
@@ -149,7 +165,7 @@ class FakeBotApi:
         self._closing = False
 
     # -- lifecycle -------------------------------------------------------------------
-    async def start(self) -> "FakeBotApi":
+    async def start(self) -> FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
@@ -157,12 +173,12 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # noqa: SLF001 - the bound port
+        self.port = site._server.sockets[0].getsockname()[1]
         return self
 
     async def close(self) -> None:
         self._closing = True
-        self._notify()   # long polls return at once
+        self._notify()  # long polls return at once
         if self._webhook_task:
             self._webhook_task.cancel()
         if self._client:
@@ -170,7 +186,7 @@ class FakeBotApi:
         if self._runner:
             await self._runner.cleanup()
 
-    async def __aenter__(self) -> "FakeBotApi":
+    async def __aenter__(self) -> FakeBotApi:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -189,9 +205,13 @@ class FakeBotApi:
         return FakeUser(user_id, first_name, language_code)
 
     def _message(self, user: FakeUser, **content: Any) -> dict:
-        return {"message_id": next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
-                "from": user.to_dict(), **content}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "from": user.to_dict(),
+            **content,
+        }
 
     def push_update(self, update: dict) -> dict:
         update = {"update_id": next(self._update_ids), **update}
@@ -217,21 +237,43 @@ class FakeBotApi:
 
     def add_file(self, data: bytes, size: int | None = None, suffix: str = "jpg") -> StoredFile:
         unique = secrets.token_hex(6)
-        stored = StoredFile(file_id=f"file-{unique}", unique_id=unique, data=data,
-                            size=len(data) if size is None else size,
-                            path=f"photos/{unique}.{suffix}")
+        stored = StoredFile(
+            file_id=f"file-{unique}",
+            unique_id=unique,
+            data=data,
+            size=len(data) if size is None else size,
+            path=f"photos/{unique}.{suffix}",
+        )
         self.files[stored.file_id] = stored
         return stored
 
-    def send_photo(self, user: FakeUser, data: bytes, caption: str | None = None,
-                   media_group_id: str | None = None, size: int | None = None) -> dict:
+    def send_photo(
+        self,
+        user: FakeUser,
+        data: bytes,
+        caption: str | None = None,
+        media_group_id: str | None = None,
+        size: int | None = None,
+    ) -> dict:
         """A compressed photo: Telegram offers a thumbnail and the full size."""
         full = self.add_file(data, size)
         thumb = self.add_file(data[: max(1, len(data) // 10)])
-        sizes = [{"file_id": thumb.file_id, "file_unique_id": thumb.unique_id, "width": 90,
-                  "height": 60, "file_size": thumb.size},
-                 {"file_id": full.file_id, "file_unique_id": full.unique_id, "width": 1280,
-                  "height": 853, "file_size": full.size}]
+        sizes = [
+            {
+                "file_id": thumb.file_id,
+                "file_unique_id": thumb.unique_id,
+                "width": 90,
+                "height": 60,
+                "file_size": thumb.size,
+            },
+            {
+                "file_id": full.file_id,
+                "file_unique_id": full.unique_id,
+                "width": 1280,
+                "height": 853,
+                "file_size": full.size,
+            },
+        ]
         content: dict[str, Any] = {"photo": sizes}
         if caption:
             content["caption"] = caption
@@ -243,30 +285,58 @@ class FakeBotApi:
         group = secrets.token_hex(8)
         return [self.send_photo(user, data, media_group_id=group) for data in photos]
 
-    def send_document(self, user: FakeUser, data: bytes, filename: str,
-                      mime_type: str = "image/jpeg", size: int | None = None) -> dict:
+    def send_document(
+        self,
+        user: FakeUser,
+        data: bytes,
+        filename: str,
+        mime_type: str = "image/jpeg",
+        size: int | None = None,
+    ) -> dict:
         stored = self.add_file(data, size, suffix=filename.rsplit(".", 1)[-1] or "bin")
-        document = {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                    "file_name": filename, "mime_type": mime_type, "file_size": stored.size}
+        document = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": stored.size,
+        }
         return self.push_update({"message": self._message(user, document=document)})
 
     def send_sticker(self, user: FakeUser) -> dict:
-        sticker = {"file_id": "sticker-1", "file_unique_id": "s1", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False, "type": "regular"}
+        sticker = {
+            "file_id": "sticker-1",
+            "file_unique_id": "s1",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
         return self.push_update({"message": self._message(user, sticker=sticker)})
 
-    def press(self, user: FakeUser, message: Sent, label: str | None = None,
-              data: str | None = None) -> dict:
+    def press(
+        self, user: FakeUser, message: Sent, label: str | None = None, data: str | None = None
+    ) -> dict:
         """Press a button of ``message`` by its label, or send any callback data (forgery)."""
         if data is None:
             data = message.button(label)["callback_data"]
-        bot_message = {"message_id": message.message_id, "date": int(message.time),
-                       "chat": {"id": message.chat_id, "type": "private"},
-                       "from": self.me(), "text": message.text}
+        bot_message = {
+            "message_id": message.message_id,
+            "date": int(message.time),
+            "chat": {"id": message.chat_id, "type": "private"},
+            "from": self.me(),
+            "text": message.text,
+        }
         if message.reply_markup:
             bot_message["reply_markup"] = message.reply_markup
-        query = {"id": secrets.token_hex(8), "from": user.to_dict(), "message": bot_message,
-                 "chat_instance": str(user.id), "data": data}
+        query = {
+            "id": secrets.token_hex(8),
+            "from": user.to_dict(),
+            "message": bot_message,
+            "chat_instance": str(user.id),
+            "data": data,
+        }
         return self.push_update({"callback_query": query})
 
     # -- what the bot sent ---------------------------------------------------------------
@@ -283,28 +353,41 @@ class FakeBotApi:
 
     async def wait_for(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
         """Wait until ``condition()`` is truthy (re-checked whenever the bot calls the server)."""
+
         async def waiter() -> Any:
             while not (result := condition()):
                 await self._tick.wait()
             return result
+
         return await asyncio.wait_for(waiter(), timeout)
 
-    async def wait_in_chat(self, chat_id: int, condition: Callable[[], Any],
-                           timeout: float = 10.0) -> Any:
+    async def wait_in_chat(
+        self, chat_id: int, condition: Callable[[], Any], timeout: float = 10.0
+    ) -> Any:
         """Like :meth:`wait_for`, re-checked only when something happens in ``chat_id``
         (many simulated patients can wait at once without waking each other)."""
+
         async def waiter() -> Any:
             while not (result := condition()):
                 await self._chat_ticks.setdefault(chat_id, asyncio.Event()).wait()
             return result
+
         return await asyncio.wait_for(waiter(), timeout)
 
-    async def wait_for_message(self, chat_id: int, after: int = 0, timeout: float = 10.0,
-                               where: Callable[[Sent], bool] = lambda m: True) -> Sent:
+    async def wait_for_message(
+        self,
+        chat_id: int,
+        after: int = 0,
+        timeout: float = 10.0,
+        where: Callable[[Sent], bool] = lambda m: True,
+    ) -> Sent:
         """The first message in ``chat_id`` with id above ``after`` that satisfies ``where``."""
+
         def found() -> Sent | None:
-            return next((m for m in self.sent.get(chat_id, [])
-                         if m.message_id > after and where(m)), None)
+            return next(
+                (m for m in self.sent.get(chat_id, []) if m.message_id > after and where(m)), None
+            )
+
         return await self.wait_in_chat(chat_id, found, timeout)
 
     def _notify(self, chat_id: int | None = None) -> None:
@@ -314,9 +397,15 @@ class FakeBotApi:
             self._chat_ticks.pop(chat_id).set()
 
     def me(self) -> dict:
-        return {"id": BOT_ID, "is_bot": True, "first_name": "BackCare", "username": BOT_USERNAME,
-                "can_join_groups": False, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            "id": BOT_ID,
+            "is_bot": True,
+            "first_name": "BackCare",
+            "username": BOT_USERNAME,
+            "can_join_groups": False,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     # -- the server ----------------------------------------------------------------------
     @staticmethod
@@ -330,8 +419,9 @@ class FakeBotApi:
 
     async def _api(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401,
-                                      "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         method = request.match_info["method"]
         params: dict[str, Any] = {}
         files: dict[str, tuple[str, bytes]] = {}
@@ -350,14 +440,20 @@ class FakeBotApi:
         self.calls.append(call)
 
         # "*" faults spare getUpdates: polling has its own tests
-        fault = next((f for f in self.faults if f.matches(method)
-                      and (method != "getUpdates" or f.method == "getUpdates")), None)
+        fault = next(
+            (
+                f
+                for f in self.faults
+                if f.matches(method) and (method != "getUpdates" or f.method == "getUpdates")
+            ),
+            None,
+        )
         if fault is not None:
             fault.times -= 1
             if fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault.status == 0:
-                call.status = 0   # what the bot saw: no answer at all
+                call.status = 0  # what the bot saw: no answer at all
                 assert request.transport is not None
                 request.transport.abort()
                 self._notify()
@@ -370,26 +466,37 @@ class FakeBotApi:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             call.status = 404
-            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"},
-                                     status=404)
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
         try:
             result = await handler(params, files)
         except _ApiError as exc:
             call.status = exc.code
             self._notify()
-            return web.json_response({"ok": False, "error_code": exc.code,
-                                      "description": exc.description}, status=exc.code)
+            return web.json_response(
+                {"ok": False, "error_code": exc.code, "description": exc.description},
+                status=exc.code,
+            )
         self._notify()
         return web.json_response({"ok": True, "result": result})
 
     @staticmethod
     def _error(status: int, retry_after: int) -> web.Response:
         if status == 429:
-            return web.json_response({"ok": False, "error_code": 429,
-                                      "description": f"Too Many Requests: retry after {retry_after}",
-                                      "parameters": {"retry_after": retry_after}}, status=429)
-        return web.json_response({"ok": False, "error_code": status,
-                                  "description": "Internal Server Error"}, status=status)
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {retry_after}",
+                    "parameters": {"retry_after": retry_after},
+                },
+                status=429,
+            )
+        return web.json_response(
+            {"ok": False, "error_code": status, "description": "Internal Server Error"},
+            status=status,
+        )
 
     async def _download(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -423,7 +530,7 @@ class FakeBotApi:
                 return ready
             try:
                 await asyncio.wait_for(self._tick.wait(), deadline - time.monotonic())
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def _m_getFile(self, p: dict, f: dict) -> dict:
@@ -432,8 +539,12 @@ class FakeBotApi:
             raise _ApiError(400, "Bad Request: invalid file_id")
         if stored.size > FILE_SIZE_LIMIT:
             raise _ApiError(400, "Bad Request: file is too big")
-        return {"file_id": stored.file_id, "file_unique_id": stored.unique_id,
-                "file_size": stored.size, "file_path": stored.path}
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.unique_id,
+            "file_size": stored.size,
+            "file_path": stored.path,
+        }
 
     def _record(self, chat_id: int, **fields: Any) -> Sent:
         sent = Sent(message_id=next(self._message_ids), chat_id=chat_id, time=time.time(), **fields)
@@ -442,21 +553,32 @@ class FakeBotApi:
         return sent
 
     def _as_message(self, sent: Sent) -> dict:
-        out: dict[str, Any] = {"message_id": sent.message_id, "date": int(sent.time),
-                               "chat": {"id": sent.chat_id, "type": "private"}, "from": self.me()}
+        out: dict[str, Any] = {
+            "message_id": sent.message_id,
+            "date": int(sent.time),
+            "chat": {"id": sent.chat_id, "type": "private"},
+            "from": self.me(),
+        }
         if sent.kind == "text":
             out["text"] = self._plain(sent.text)
         else:
             if sent.text:
                 out["caption"] = self._plain(sent.text)
             if sent.kind == "photo":
-                out["photo"] = [{"file_id": f"sent-{sent.message_id}",
-                                 "file_unique_id": f"u{sent.message_id}", "width": 100,
-                                 "height": 100}]
+                out["photo"] = [
+                    {
+                        "file_id": f"sent-{sent.message_id}",
+                        "file_unique_id": f"u{sent.message_id}",
+                        "width": 100,
+                        "height": 100,
+                    }
+                ]
             else:
-                out["document"] = {"file_id": f"sent-{sent.message_id}",
-                                   "file_unique_id": f"u{sent.message_id}",
-                                   "file_name": sent.filename or "file"}
+                out["document"] = {
+                    "file_id": f"sent-{sent.message_id}",
+                    "file_unique_id": f"u{sent.message_id}",
+                    "file_name": sent.filename or "file",
+                }
         if sent.media_group_id:
             out["media_group_id"] = sent.media_group_id
         if sent.reply_markup:
@@ -477,11 +599,28 @@ class FakeBotApi:
             return
         import re
 
-        allowed = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code",
-                   "pre", "tg-spoiler", "span", "blockquote"}
+        allowed = {
+            "b",
+            "strong",
+            "i",
+            "em",
+            "u",
+            "ins",
+            "s",
+            "strike",
+            "del",
+            "a",
+            "code",
+            "pre",
+            "tg-spoiler",
+            "span",
+            "blockquote",
+        }
         for tag in re.findall(r"<\s*/?\s*([A-Za-z-]*)", text):
             if tag.lower() not in allowed:
-                raise _ApiError(400, f"Bad Request: can't parse entities: unsupported start tag \"{tag}\"")
+                raise _ApiError(
+                    400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"'
+                )
         if re.search(r"&(?![A-Za-z]+;|#\d+;|#x[0-9A-Fa-f]+;)", text):
             raise _ApiError(400, "Bad Request: can't parse entities: bare ampersand")
 
@@ -498,13 +637,18 @@ class FakeBotApi:
         if len(self._plain(text)) > 4096:
             raise _ApiError(400, "Bad Request: message is too long")
         self._check_html(text, p.get("parse_mode"))
-        sent = self._record(self._chat(p), kind="text", text=text, parse_mode=p.get("parse_mode"),
-                            reply_markup=p.get("reply_markup"))
+        sent = self._record(
+            self._chat(p),
+            kind="text",
+            text=text,
+            parse_mode=p.get("parse_mode"),
+            reply_markup=p.get("reply_markup"),
+        )
         return self._as_message(sent)
 
     def _upload(self, value: Any, files: dict, name: str) -> bytes:
         if isinstance(value, str) and value.startswith("attach://"):
-            return files[value[len("attach://"):]][1]
+            return files[value[len("attach://") :]][1]
         if name in files:
             return files[name][1]
         if isinstance(value, str):  # a file_id sent again
@@ -520,17 +664,28 @@ class FakeBotApi:
 
     async def _m_sendPhoto(self, p: dict, f: dict) -> dict:
         data = self._upload(p.get("photo"), f, "photo")
-        sent = self._record(self._chat(p), kind="photo", data=data,
-                            text=self._caption(p.get("caption"), p.get("parse_mode")),
-                            parse_mode=p.get("parse_mode"), reply_markup=p.get("reply_markup"))
+        sent = self._record(
+            self._chat(p),
+            kind="photo",
+            data=data,
+            text=self._caption(p.get("caption"), p.get("parse_mode")),
+            parse_mode=p.get("parse_mode"),
+            reply_markup=p.get("reply_markup"),
+        )
         return self._as_message(sent)
 
     async def _m_sendDocument(self, p: dict, f: dict) -> dict:
         data = self._upload(p.get("document"), f, "document")
         filename = f["document"][0] if "document" in f else None
-        sent = self._record(self._chat(p), kind="document", data=data, filename=filename,
-                            text=self._caption(p.get("caption"), p.get("parse_mode")),
-                            parse_mode=p.get("parse_mode"), reply_markup=p.get("reply_markup"))
+        sent = self._record(
+            self._chat(p),
+            kind="document",
+            data=data,
+            filename=filename,
+            text=self._caption(p.get("caption"), p.get("parse_mode")),
+            parse_mode=p.get("parse_mode"),
+            reply_markup=p.get("reply_markup"),
+        )
         return self._as_message(sent)
 
     async def _m_sendMediaGroup(self, p: dict, f: dict) -> list[dict]:
@@ -542,9 +697,14 @@ class FakeBotApi:
         out = []
         for item in media:
             data = self._upload(item.get("media"), f, "media")
-            sent = self._record(chat, kind=item.get("type", "photo"), data=data,
-                                text=self._caption(item.get("caption"), item.get("parse_mode")),
-                                parse_mode=item.get("parse_mode"), media_group_id=group)
+            sent = self._record(
+                chat,
+                kind=item.get("type", "photo"),
+                data=data,
+                text=self._caption(item.get("caption"), item.get("parse_mode")),
+                parse_mode=item.get("parse_mode"),
+                media_group_id=group,
+            )
             out.append(self._as_message(sent))
         return out
 
@@ -611,8 +771,11 @@ class FakeBotApi:
         return True
 
     async def _m_getWebhookInfo(self, p: dict, f: dict) -> dict:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     # -- webhook delivery: POST each update until the bot answers 200 (as Telegram retries) --
     def _start_webhook_delivery(self) -> None:
@@ -628,11 +791,12 @@ class FakeBotApi:
             if self.webhook.get("secret_token"):
                 headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
             try:
-                async with self._client.post(self.webhook["url"], json=update,
-                                             headers=headers) as response:
+                async with self._client.post(
+                    self.webhook["url"], json=update, headers=headers
+                ) as response:
                     self.webhook_deliveries.append(response.status)
                     ok = response.status == 200
-            except Exception:  # noqa: BLE001 - the bot is down: Telegram retries later
+            except Exception:
                 self.webhook_deliveries.append(0)
                 ok = False
             if ok:

@@ -1,10 +1,10 @@
 """The real bot Application against the fake Bot API server, for tests and benchmarks.
 
-    async with BotHarness(dialogs, storage) as h:
-        alice = h.api.user(1001)
-        h.api.send_text(alice, "/start")
-        await h.settle()
-        print(h.api.messages(alice.id))
+async with BotHarness(dialogs, storage) as h:
+    alice = h.api.user(1001)
+    h.api.send_text(alice, "/start")
+    await h.settle()
+    print(h.api.messages(alice.id))
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from backcare.bot.app import BotRunner, build_application
+from backcare.bot.config import BotConfig
 from backcare.storage import Storage
-from bot.app import BotRunner, build_application
-from bot.config import BotConfig
 from tests.support.fake_botapi import FakeBotApi
 
 
@@ -25,8 +25,9 @@ def config_for(api: FakeBotApi, **overrides: Any) -> BotConfig:
 
 
 class BotHarness:
-    def __init__(self, dialogs: Any, storage: Storage, api: FakeBotApi | None = None,
-                 **build: Any) -> None:
+    def __init__(
+        self, dialogs: Any, storage: Storage, api: FakeBotApi | None = None, **build: Any
+    ) -> None:
         self.dialogs = dialogs
         self.storage = storage
         self.api = api
@@ -35,7 +36,7 @@ class BotHarness:
         self.build = build
         self.runner: BotRunner | None = None
 
-    async def __aenter__(self) -> "BotHarness":
+    async def __aenter__(self) -> BotHarness:
         if self.api is None:
             self.api = await FakeBotApi().start()
         await self.start()
@@ -59,8 +60,12 @@ class BotHarness:
         return self.runner.rt
 
     async def start(self) -> None:
-        build = {"poll_timeout": 1, "retry_delays": (0.05, 0.1, 0.2), "progress_after": 0.05,
-                 **self.build}
+        build = {
+            "poll_timeout": 1,
+            "retry_delays": (0.05, 0.1, 0.2),
+            "progress_after": 0.05,
+            **self.build,
+        }
         app = build_application(self.config, self.dialogs, self.storage, **build)
         self.runner = BotRunner(app)
         await self.runner.start()
@@ -76,13 +81,16 @@ class BotHarness:
 
     def _quiet(self) -> bool:
         queue = self.app.update_queue
-        return (self.api.pending_updates == 0
-                and getattr(queue, "_unfinished_tasks", 0) == 0
-                and self.runtime.conversation.active == 0
-                and not self.runtime.outbox._tidying)
+        return (
+            self.api.pending_updates == 0
+            and getattr(queue, "_unfinished_tasks", 0) == 0
+            and self.runtime.conversation.active == 0
+            and not self.runtime.outbox._tidying
+        )
 
     async def settle(self, timeout: float = 15.0) -> None:
         """Wait until every update sent so far is handled and its replies sent."""
+
         async def quiet_twice() -> None:
             while True:
                 if self._quiet():
@@ -90,4 +98,5 @@ class BotHarness:
                     if self._quiet():
                         return
                 await asyncio.sleep(0.01)
+
         await asyncio.wait_for(quiet_twice(), timeout)

@@ -15,11 +15,12 @@ script can follow interview.yaml whatever its wording.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from backcare.bot.render import parse_callback
 from backcare.interview import Interview
-from bot.render import parse_callback
 from tests.support.fake_botapi import FakeUser, Sent
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ class Patient:
     def __init__(self, harness: Any, user_id: int, language: str = "en", name: str = "Patient"):
         self.h = harness
         self.user: FakeUser = harness.api.user(user_id, name, language)
-        self.actions: list[tuple[int, str]] = []   # (last message id seen, what the patient did)
+        self.actions: list[tuple[int, str]] = []  # (last message id seen, what the patient did)
 
     # -- what the patient sees -------------------------------------------------------
     @property
@@ -142,8 +143,11 @@ class Patient:
         if value is None:
             await self.press(f"s:{qid}")
         elif q.type == "yes_no":
-            await self.press(f"a:{qid}:{'yes' if value else 'no'}" if isinstance(value, bool)
-                             else f"a:{qid}:{value}")
+            await self.press(
+                f"a:{qid}:{'yes' if value else 'no'}"
+                if isinstance(value, bool)
+                else f"a:{qid}:{value}"
+            )
         elif q.type in ("single", "scale"):
             if self.button_for(f"a:{qid}:{value}") is not None:
                 await self.press(f"a:{qid}:{value}")
@@ -156,8 +160,9 @@ class Patient:
         else:
             await self.say(str(value))
 
-    async def interview(self, interview: Interview, answers: dict,
-                        until: Callable[[str], bool] = lambda qid: False) -> None:
+    async def interview(
+        self, interview: Interview, answers: dict, until: Callable[[str], bool] = lambda qid: False
+    ) -> None:
         """Answer until the interview ends (or ``until(question id)`` holds)."""
         guard = 0
         while self.step == "interview" and not until(self.state["interview"]["current"]):
@@ -199,7 +204,12 @@ class Patient:
                 body = f"[file {message.filename}] {message.plain}".rstrip()
             lines.append("bot: " + body.replace("\n", "\n     "))
             if message.buttons:
-                lines.append("     " + "  ".join(f"[{b['text']} ↗]" if "url" in b else f"[{b['text']}]"
-                                                 for b in message.buttons))
+                lines.append(
+                    "     "
+                    + "  ".join(
+                        f"[{b['text']} ↗]" if "url" in b else f"[{b['text']}]"
+                        for b in message.buttons
+                    )
+                )
         lines += [f"{'':>8}{a[1]:>{width - 8}}" for a in actions]
         return "\n".join(lines)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from vision.errors import PhotoRejected
+from backcare.vision.errors import PhotoRejected
 
 
 @pytest.fixture(scope="session")
 def estimator():
-    from vision.pose import PoseEstimator
+    from backcare.vision.pose import PoseEstimator
 
     est = PoseEstimator()
     yield est
@@ -23,7 +23,9 @@ def estimator():
 @pytest.fixture(scope="session")
 def manifest(shared_data: Path) -> dict[str, dict]:
     """file (relative to ../shared/data) -> its manifest entry (licence, movement_class, view, note)."""
-    return {entry["file"]: entry for entry in json.loads((shared_data / "manifest.json").read_text())}
+    return {
+        entry["file"]: entry for entry in json.loads((shared_data / "manifest.json").read_text())
+    }
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +44,8 @@ def photo_bytes(shared_data: Path):
 @pytest.fixture(scope="session")
 def analysed(estimator, photo_bytes):
     """relative path -> AnalysedPhoto or the PhotoRejected it raised (cached for the session)."""
-    from vision.analysis import analyse_image
-    from vision.loading import load_image
+    from backcare.vision.analysis import analyse_image
+    from backcare.vision.loading import load_image
 
     cache: dict[str, object] = {}
 
@@ -60,7 +62,7 @@ def analysed(estimator, photo_bytes):
 
 @pytest.fixture(scope="session")
 def rgb_of(photo_bytes):
-    from vision.loading import load_image
+    from backcare.vision.loading import load_image
 
     cache: dict[str, object] = {}
 
@@ -76,20 +78,28 @@ def rgb_of(photo_bytes):
 def seen(estimator, photo_bytes):
     """relative path -> PhotoAnalysis with the framing gates off (a movement photo cut at the
     feet or small in the frame still shows its movement), or None when nobody was found."""
-    from vision.analysis import analyse_image
-    from vision.loading import load_image
-    from vision.quality import Limits
+    from backcare.vision.analysis import analyse_image
+    from backcare.vision.loading import load_image
+    from backcare.vision.quality import Limits
 
-    framing_off = Limits(part_presence=0.0, edge_margin=-10.0, min_person_frac=0.0, min_person_px=0.0,
-                         max_roll_deg=90.0, min_distance_m=0.0, min_distance_guess_m=0.0,
-                         second_person_score=2.0)
+    framing_off = Limits(
+        part_presence=0.0,
+        edge_margin=-10.0,
+        min_person_frac=0.0,
+        min_person_px=0.0,
+        max_roll_deg=90.0,
+        min_distance_m=0.0,
+        min_distance_guess_m=0.0,
+        second_person_score=2.0,
+    )
     cache: dict[str, object] = {}
 
     def get(relative: str):
         if relative not in cache:
             try:
-                cache[relative] = analyse_image(load_image(photo_bytes(relative)), estimator, annotate=False,
-                                                limits=framing_off).analysis
+                cache[relative] = analyse_image(
+                    load_image(photo_bytes(relative)), estimator, annotate=False, limits=framing_off
+                ).analysis
             except PhotoRejected:
                 cache[relative] = None
         return cache[relative]

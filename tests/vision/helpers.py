@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from vision.analysis import analyse_image
-from vision.pose import PoseOutput
-from vision.synthetic import SynthCamera, SynthPose, SynthShot, shoot
-from vision.types import AnalysedPhoto
+from backcare.vision.analysis import analyse_image
+from backcare.vision.pose import PoseOutput
+from backcare.vision.synthetic import SynthCamera, SynthPose, SynthShot, shoot
+from backcare.vision.types import AnalysedPhoto
 
 
 class StandIn:
@@ -28,7 +28,9 @@ def textured(width: int, height: int) -> np.ndarray:
     return img
 
 
-def analyse_synthetic(pose: SynthPose, camera: SynthCamera, **kw) -> tuple[AnalysedPhoto, SynthShot]:
+def analyse_synthetic(
+    pose: SynthPose, camera: SynthCamera, **kw
+) -> tuple[AnalysedPhoto, SynthShot]:
     shot = shoot(pose, camera, depth_gain=kw.pop("depth_gain", 0.8))
     out = analyse_image(textured(*shot.landmarks.image_size), StandIn(shot), **kw)
     return out, shot

@@ -9,25 +9,40 @@ from __future__ import annotations
 
 import pytest
 
-from vision.errors import PhotoRejected, Reason
-from vision.types import AnalysedPhoto, PhotoAnalysis
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.types import AnalysedPhoto, PhotoAnalysis
 
 CUT = {  # file -> the parts the picture cuts off (lowest last)
-    "rotation/Middle_Back_Stretch__1.jpg": "feet", "rotation/Pallof_Press_With_Rotation__1.jpg": "feet",
-    "rotation/Torso_Rotation__0.jpg": "feet", "rotation/Torso_Rotation__1.jpg": "feet",
-    "side_bend/Chair_Lower_Back_Stretch__0.jpg": "feet", "side_bend/Standing_Lateral_Stretch__0.jpg": "feet",
-    "side_bend/Standing_Lateral_Stretch__1.jpg": "feet", "standing_upright/Band_Good_Morning__1.jpg": "feet",
-    "standing_upright/Dynamic_Back_Stretch__0.jpg": "feet", "standing_upright/Good_Morning__0.jpg": "feet",
-    "standing_upright/Middle_Back_Stretch__0.jpg": "feet", "standing_upright/Overhead_Stretch__0.jpg": "feet",
-    "standing_upright/Runners_Stretch__0.jpg": "feet", "standing_upright/Standing_Pelvic_Tilt__0.jpg": "feet",
-    "standing_upright/Standing_Pelvic_Tilt__1.jpg": "feet", "standing_upright/Standing_Toe_Touches__0.jpg": "feet",
+    "rotation/Middle_Back_Stretch__1.jpg": "feet",
+    "rotation/Pallof_Press_With_Rotation__1.jpg": "feet",
+    "rotation/Torso_Rotation__0.jpg": "feet",
+    "rotation/Torso_Rotation__1.jpg": "feet",
+    "side_bend/Chair_Lower_Back_Stretch__0.jpg": "feet",
+    "side_bend/Standing_Lateral_Stretch__0.jpg": "feet",
+    "side_bend/Standing_Lateral_Stretch__1.jpg": "feet",
+    "standing_upright/Band_Good_Morning__1.jpg": "feet",
+    "standing_upright/Dynamic_Back_Stretch__0.jpg": "feet",
+    "standing_upright/Good_Morning__0.jpg": "feet",
+    "standing_upright/Middle_Back_Stretch__0.jpg": "feet",
+    "standing_upright/Overhead_Stretch__0.jpg": "feet",
+    "standing_upright/Runners_Stretch__0.jpg": "feet",
+    "standing_upright/Standing_Pelvic_Tilt__0.jpg": "feet",
+    "standing_upright/Standing_Pelvic_Tilt__1.jpg": "feet",
+    "standing_upright/Standing_Toe_Touches__0.jpg": "feet",
     "standing_upright/Upward_Stretch__0.jpg": "feet",
 }
-TWO_PEOPLE = {"rotation/Medicine_Ball_Full_Twist__0.jpg", "rotation/Medicine_Ball_Full_Twist__1.jpg"}
+TWO_PEOPLE = {
+    "rotation/Medicine_Ball_Full_Twist__0.jpg",
+    "rotation/Medicine_Ball_Full_Twist__1.jpg",
+}
 
 
 def _whole_body(movement_files):
-    return [f for f in movement_files if f[len("movements/"):] not in CUT and f[len("movements/"):] not in TWO_PEOPLE]
+    return [
+        f
+        for f in movement_files
+        if f[len("movements/") :] not in CUT and f[len("movements/") :] not in TWO_PEOPLE
+    ]
 
 
 def test_every_whole_body_photo_is_accepted(analysed, movement_files):
@@ -66,16 +81,21 @@ def test_analysis_crosses_process_boundaries(analysed):
 
 
 def test_annotation_can_be_skipped(estimator, rgb_of):
-    from vision.analysis import analyse_image
+    from backcare.vision.analysis import analyse_image
 
-    out = analyse_image(rgb_of("movements/standing_upright/Standing_Hip_Circles__0.jpg"), estimator,
-                        annotate=False)
+    out = analyse_image(
+        rgb_of("movements/standing_upright/Standing_Hip_Circles__0.jpg"), estimator, annotate=False
+    )
     assert out.annotated_jpeg is None and out.analysis.measurements
 
 
 def test_grayscale_array_is_analysed_like_colour(estimator, rgb_of):
-    from vision.analysis import analyse_image
+    from backcare.vision.analysis import analyse_image
 
-    gray = rgb_of("movements/standing_upright/Standing_Hip_Circles__0.jpg").mean(axis=2).astype("uint8")
+    gray = (
+        rgb_of("movements/standing_upright/Standing_Hip_Circles__0.jpg")
+        .mean(axis=2)
+        .astype("uint8")
+    )
     out = analyse_image(gray, estimator, annotate=False)
     assert out.analysis.view.kind.value == "side"

@@ -8,8 +8,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from vision.annotate import OUTPUT_SIDE, annotate
-from vision.types import Landmarks
+from backcare.vision.annotate import OUTPUT_SIDE, annotate
+from backcare.vision.types import Landmarks
 
 PHOTO = "movements/forward_bend/Standing_Toe_Touches__1.jpg"
 
@@ -22,10 +22,19 @@ def _decode(jpeg: bytes) -> np.ndarray:
 
 def _scaled(analysis, k: float):
     lm = analysis.landmarks
-    lm2 = Landmarks(lm.pixel * k, lm.normalized, lm.world, lm.visibility, lm.presence,
-                    (round(lm.image_size[0] * k), round(lm.image_size[1] * k)))
-    back = replace(analysis.back, points=analysis.back.points * k,
-                   apex=tuple(c * k for c in analysis.back.apex))
+    lm2 = Landmarks(
+        lm.pixel * k,
+        lm.normalized,
+        lm.world,
+        lm.visibility,
+        lm.presence,
+        (round(lm.image_size[0] * k), round(lm.image_size[1] * k)),
+    )
+    back = replace(
+        analysis.back,
+        points=analysis.back.points * k,
+        apex=tuple(c * k for c in analysis.back.apex),
+    )
     return replace(analysis, landmarks=lm2, back=back)
 
 
@@ -42,9 +51,13 @@ def test_annotated_photo_is_a_jpeg_of_the_same_picture(analysed, rgb_of):
     rgb = rgb_of(PHOTO)
     assert img.shape == rgb.shape
     # the skeleton is drawn on the body: the hip region changed, a far corner did not
-    hip = ((out.analysis.landmarks.px("left_hip") + out.analysis.landmarks.px("right_hip")) / 2).astype(int)
-    near = np.abs(img[hip[1] - 6:hip[1] + 6, hip[0] - 6:hip[0] + 6].astype(int) - rgb[hip[1] - 6:hip[1] + 6,
-                                                                            hip[0] - 6:hip[0] + 6]).mean()
+    hip = (
+        (out.analysis.landmarks.px("left_hip") + out.analysis.landmarks.px("right_hip")) / 2
+    ).astype(int)
+    near = np.abs(
+        img[hip[1] - 6 : hip[1] + 6, hip[0] - 6 : hip[0] + 6].astype(int)
+        - rgb[hip[1] - 6 : hip[1] + 6, hip[0] - 6 : hip[0] + 6]
+    ).mean()
     corner = np.abs(img[-20:, -20:].astype(int) - rgb[-20:, -20:].astype(int)).mean()
     assert near > 40 and corner < 12
 
@@ -73,6 +86,6 @@ def test_the_view_and_the_angles_are_written(analysed, rgb_of):
     img = _decode(out.annotated_jpeg).astype(int)
     h, w = img.shape[:2]
     header = img[: int(0.08 * h), : int(0.25 * w)]
-    assert (header.max(axis=2) > 200).mean() > 0.03       # white text
-    assert np.median(header) < 60                          # on a dark box
+    assert (header.max(axis=2) > 200).mean() > 0.03  # white text
+    assert np.median(header) < 60  # on a dark box
     assert "hip_flexion" in out.analysis.measurements

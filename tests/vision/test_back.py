@@ -8,10 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.back import T_S2, T_T1, back_midline, side_contour
-from vision.errors import PhotoRejected
-from vision.geometry import body_frame, estimate_gravity, reconstruct
-from vision.synthetic import SynthCamera, SynthPose, shoot
+from backcare.vision.back import T_S2, T_T1, back_midline, side_contour
+from backcare.vision.errors import PhotoRejected
+from backcare.vision.geometry import body_frame, estimate_gravity, reconstruct
+from backcare.vision.synthetic import SynthCamera, SynthPose, shoot
 
 
 def _slope(a: float, t: float) -> float:
@@ -53,10 +53,12 @@ def test_side_outline_angles_follow_the_drawn_curve(amplitude):
         assert shape.slopes[level] == pytest.approx(_slope(amplitude, t), abs=2), level
     expected = _slope(amplitude, 0.55) - _slope(amplitude, T_S2)
     assert shape.lumbar_angle == pytest.approx(expected, abs=3)
-    assert shape.thoracic_angle == pytest.approx(_slope(amplitude, 0.55) - _slope(amplitude, T_T1), abs=3)
-    if amplitude < 0:   # hollow below, rounded above: a normal standing back
+    assert shape.thoracic_angle == pytest.approx(
+        _slope(amplitude, 0.55) - _slope(amplitude, T_T1), abs=3
+    )
+    if amplitude < 0:  # hollow below, rounded above: a normal standing back
         assert shape.lumbar_angle > 5 and shape.thoracic_angle > 5
-    else:               # the mirror image: a lumbar spine rounded (flexed)
+    else:  # the mirror image: a lumbar spine rounded (flexed)
         assert shape.lumbar_angle < -5
     assert shape.points.shape[1] == 2 and len(shape.curvature) == len(shape.points)
     assert shape.points[0, 1] < shape.points[-1, 1]  # shoulders first, down to the pelvis
@@ -80,13 +82,15 @@ def test_real_standing_back_is_hollow_and_rounded(analysed):
 def test_real_toe_touch_rounds_the_lower_back(analysed):
     toe_touch = analysed("movements/forward_bend/Standing_Toe_Touches__1.jpg").analysis.back
     hinge = analysed("movements/forward_bend/Good_Morning__1.jpg").analysis.back
-    assert toe_touch.lumbar_angle < -10          # lordosis reversed
+    assert toe_touch.lumbar_angle < -10  # lordosis reversed
     assert hinge.lumbar_angle > toe_touch.lumbar_angle + 20  # a hip hinge keeps the back flatter
 
 
 def test_real_back_view_spine_line_is_nearly_straight(analysed):
-    for photo in ("movements/standing_upright/Standing_Calf_Raises__0.jpg",
-                  "movements/standing_upright/Standing_Calf_Raises__1.jpg"):
+    for photo in (
+        "movements/standing_upright/Standing_Calf_Raises__0.jpg",
+        "movements/standing_upright/Standing_Calf_Raises__1.jpg",
+    ):
         back = analysed(photo).analysis.back
         assert back is not None and back.spine_deviation is not None
         assert abs(back.spine_deviation) < 5
@@ -101,7 +105,9 @@ def test_back_midline_finds_a_drawn_sideways_shift():
     sh = (lm.px("left_shoulder") + lm.px("right_shoulder")) / 2
     length = float(np.linalg.norm(sh - hip))
     ts = np.linspace(-0.2, 1.2, 120)
-    shift = 0.06 * np.sin(np.pi * np.clip(ts, 0, 1)) * length  # a C-curve peaking at 6% of the trunk
+    shift = (
+        0.06 * np.sin(np.pi * np.clip(ts, 0, 1)) * length
+    )  # a C-curve peaking at 6% of the trunk
     centre = hip + ts[:, None] * (sh - hip) + shift[:, None] * np.array([1.0, 0.0])
     half = 0.22 * length
     polygon = np.vstack([centre + [half, 0], (centre - [half, 0])[::-1]]).astype(np.int32)

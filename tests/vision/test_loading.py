@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vision.errors import PhotoRejected, Reason
-from vision.loading import focal_35mm, load_image
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.loading import focal_35mm, load_image
 
 
 def _gradient(w: int = 320, h: int = 240) -> np.ndarray:
@@ -31,10 +31,17 @@ def _encode(img: np.ndarray | Image.Image, fmt: str, **kw) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("fmt, kw, tolerance", [
-    ("JPEG", {"quality": 95}, 12), ("PNG", {}, 0), ("WEBP", {"lossless": True}, 0),
-    ("HEIF", {"quality": 95}, 16), ("BMP", {}, 0), ("TIFF", {}, 0),
-])
+@pytest.mark.parametrize(
+    "fmt, kw, tolerance",
+    [
+        ("JPEG", {"quality": 95}, 12),
+        ("PNG", {}, 0),
+        ("WEBP", {"lossless": True}, 0),
+        ("HEIF", {"quality": 95}, 16),
+        ("BMP", {}, 0),
+        ("TIFF", {}, 0),
+    ],
+)
 def test_formats_decode_to_the_same_rgb_picture(fmt, kw, tolerance):
     img = _gradient()
     out = load_image(_encode(img, fmt, **kw))
@@ -140,8 +147,14 @@ def test_garbled_png_is_corrupt():
 
 def _png_header_claiming(width: int, height: int) -> bytes:
     """A tiny PNG whose header announces a huge picture (a decompression bomb's shape)."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 1024)

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
+from backcare.vision import measure as measure_module
+from backcare.vision.synthetic import SynthCamera, SynthPose
+from backcare.vision.types import Measurement
 from tests.vision.helpers import analyse_synthetic
-from vision import measure as measure_module
-from vision.synthetic import SynthCamera, SynthPose
-from vision.types import Measurement
 
 DOCUMENTED = set(re.findall(r"^\s{6}(\w+)\s{2,}", Measurement.__doc__, re.M))
 
@@ -18,7 +18,9 @@ DOCUMENTED = set(re.findall(r"^\s{6}(\w+)\s{2,}", Measurement.__doc__, re.M))
 def test_the_documented_names_are_the_ones_defined_in_measure():
     assert len(DOCUMENTED) == 18
     for name in DOCUMENTED:
-        assert re.search(rf"^{name}\s", measure_module.__doc__, re.M), f"{name} not defined in vision/measure.py"
+        assert re.search(rf"^{name}\s", measure_module.__doc__, re.M), (
+            f"{name} not defined in vision/measure.py"
+        )
 
 
 def _m(pose, camera, **kw):
@@ -27,7 +29,12 @@ def _m(pose, camera, **kw):
 
 
 def test_every_emitted_measurement_is_documented_and_well_formed():
-    for camera in (SynthCamera(yaw=0), SynthCamera(yaw=90), SynthCamera(yaw=270), SynthCamera(yaw=35)):
+    for camera in (
+        SynthCamera(yaw=0),
+        SynthCamera(yaw=90),
+        SynthCamera(yaw=270),
+        SynthCamera(yaw=35),
+    ):
         ms, _ = _m(SynthPose(hip_flexion=40), camera)
         assert ms, camera
         for name, m in ms.items():
@@ -75,13 +82,18 @@ def test_sideways_measurements_are_not_emitted_from_a_side_view():
     side, _ = _m(SynthPose(), SynthCamera(yaw=0))
     front, _ = _m(SynthPose(), SynthCamera(yaw=90))
     assert "pelvic_rotation" not in side and "pelvic_rotation" in front
-    assert front["lateral_bend"].confidence > side.get("lateral_bend", front["lateral_bend"]).confidence - 0.01
+    assert (
+        front["lateral_bend"].confidence
+        > side.get("lateral_bend", front["lateral_bend"]).confidence - 0.01
+    )
     assert side["trunk_inclination"].confidence > front["trunk_inclination"].confidence
 
 
 def test_confidence_drops_as_the_camera_leaves_the_side():
-    confidences = [_m(SynthPose(hip_flexion=60), SynthCamera(yaw=yaw))[0]["trunk_inclination"].confidence
-                   for yaw in (0, 40, 70)]
+    confidences = [
+        _m(SynthPose(hip_flexion=60), SynthCamera(yaw=yaw))[0]["trunk_inclination"].confidence
+        for yaw in (0, 40, 70)
+    ]
     assert confidences[0] >= confidences[1] > confidences[2]
 
 

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from vision.errors import PhotoRejected, Reason
-from vision.pool import PoseService
-from vision.types import AnalysedPhoto
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.pool import PoseService
+from backcare.vision.types import AnalysedPhoto
 
 PHOTO = "movements/forward_bend/Standing_Toe_Touches__1.jpg"
 
@@ -62,7 +62,9 @@ async def test_async_analysis_leaves_the_event_loop_free(service, photo_bytes):
 
 def test_analyse_many_keeps_order_and_returns_refusals(service, photo_bytes):
     good = photo_bytes(PHOTO)
-    out = service.analyse_many([good, b"", photo_bytes("movements/rotation/Medicine_Ball_Full_Twist__1.jpg"), good])
+    out = service.analyse_many(
+        [good, b"", photo_bytes("movements/rotation/Medicine_Ball_Full_Twist__1.jpg"), good]
+    )
     assert isinstance(out[0], AnalysedPhoto) and isinstance(out[3], AnalysedPhoto)
     assert out[1].reason is Reason.NOT_IMAGE and out[2].reason is Reason.SEVERAL_PEOPLE
 
@@ -109,27 +111,39 @@ def test_a_closed_service_refuses_work(photo_bytes):
 _NATIVE_NOISE = ("inference_feedback_manager", "XNNPACK delegate", "absl::InitializeLog")
 _ANALYSE_IN_A_CHILD = """
 import sys
-from vision.pool import PoseService
+from backcare.vision.pool import PoseService
 with PoseService(workers=1, timeout_s=60) as service:
     out = service.analyse(open(sys.argv[1], "rb").read(), annotate=False)
 print(out.analysis.movement.movement.value)
 """
 
 
-def _run_child(code: str, *args: str, log_level: str | None, repo_root) -> subprocess.CompletedProcess:
+def _run_child(
+    code: str, *args: str, log_level: str | None, repo_root
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "BACKCARE_LOG_LEVEL"}
     if log_level:
         env["BACKCARE_LOG_LEVEL"] = log_level
     env["PYTHONPATH"] = str(repo_root)
-    return subprocess.run([sys.executable, "-c", code, *args], cwd=repo_root, env=env, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("log_level", [None, "INFO", "DEBUG"])
-def test_mediapipe_native_logs_stay_out_of_the_terminal_unless_debugging(log_level, repo_root, shared_data):
+def test_mediapipe_native_logs_stay_out_of_the_terminal_unless_debugging(
+    log_level, repo_root, shared_data
+):
     """`backcare demo` and `chat` share the terminal with the workers: MediaPipe's absl and
     TFLite lines (written straight to file descriptor 2) are shown only at DEBUG."""
-    done = _run_child(_ANALYSE_IN_A_CHILD, str(shared_data / PHOTO), log_level=log_level, repo_root=repo_root)
+    done = _run_child(
+        _ANALYSE_IN_A_CHILD, str(shared_data / PHOTO), log_level=log_level, repo_root=repo_root
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "forward_bend"
     noisy = [line for line in done.stderr.splitlines() if any(n in line for n in _NATIVE_NOISE)]
@@ -142,11 +156,11 @@ def test_mediapipe_native_logs_stay_out_of_the_terminal_unless_debugging(log_lev
 def test_python_errors_still_reach_stderr_when_native_logs_are_silenced(repo_root):
     code = """
 import logging, os, sys
-from vision.pool import silence_native_stderr
+from backcare.vision.pool import silence_native_stderr
 silence_native_stderr()
 os.write(2, b"native noise\\n")
 print("python message", file=sys.stderr)
-logging.getLogger("vision").warning("logged warning")
+logging.getLogger("backcare.vision").warning("logged warning")
 raise SystemExit("exit message")
 """
     done = _run_child(code, log_level=None, repo_root=repo_root)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from vision.pck import evaluate, pck
+from backcare.vision.pck import evaluate, pck
 
 # Photos where the manifest notes a second person: they are refused, not "detected".
 SEVERAL = ("two people", "2 people")
@@ -35,11 +35,13 @@ def test_every_person_the_detector_sees_is_reported(estimator, rgb_of):
 
 
 def test_landmarks_are_hip_centred_metres_and_pixels(estimator, rgb_of):
-    lm = estimator.estimate(rgb_of("movements/standing_upright/Standing_Hip_Circles__0.jpg")).landmarks
+    lm = estimator.estimate(
+        rgb_of("movements/standing_upright/Standing_Hip_Circles__0.jpg")
+    ).landmarks
     hips = (lm.xyz("left_hip") + lm.xyz("right_hip")) / 2
-    assert np.linalg.norm(hips) < 0.02                       # world origin between the hips
+    assert np.linalg.norm(hips) < 0.02  # world origin between the hips
     height = lm.xyz("left_ankle")[1] - lm.xyz("left_shoulder")[1]
-    assert 1.0 < height < 1.6                                 # metres, y down
+    assert 1.0 < height < 1.6  # metres, y down
     w, h = lm.image_size
     assert np.allclose(lm.pixel, lm.normalized[:, :2] * [w, h])
     assert lm.presence.min() > 0.5 and lm.visibility.max() <= 1.0
@@ -47,9 +49,11 @@ def test_landmarks_are_hip_centred_metres_and_pixels(estimator, rgb_of):
 
 def test_mediapipe_reference_landmarks_are_reproduced(estimator, shared_data, photo_bytes):
     """Google's expected output of the full model on its own test picture, within 0.02 of the frame."""
-    from vision.loading import load_image
+    from backcare.vision.loading import load_image
 
-    expected = json.loads((shared_data / "mediapipe_fixture" / "expected_landmarks.json").read_text())
+    expected = json.loads(
+        (shared_data / "mediapipe_fixture" / "expected_landmarks.json").read_text()
+    )
     lm = estimator.estimate(load_image(photo_bytes("mediapipe_fixture/test_image.jpg"))).landmarks
     errors = {}
     for model, result in expected["results"].items():

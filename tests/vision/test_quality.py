@@ -11,13 +11,13 @@ import cv2
 import numpy as np
 import pytest
 
-from vision.analysis import analyse_image
-from vision.errors import PhotoRejected, Reason
-from vision.quality import LIMITS, check_distance, check_tilt
+from backcare.vision.analysis import analyse_image
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.quality import LIMITS, check_distance, check_tilt
+from backcare.vision.synthetic import SynthCamera, SynthPose, shoot
 from tests.vision.helpers import StandIn, textured
-from vision.synthetic import SynthCamera, SynthPose, shoot
 
-FULL_SIDE = "movements/standing_upright/Standing_Hip_Circles__0.jpg"   # whole body, side view
+FULL_SIDE = "movements/standing_upright/Standing_Hip_Circles__0.jpg"  # whole body, side view
 FULL_FRONT = "movements/standing_upright/Stiff-Legged_Dumbbell_Deadlift__0.jpg"
 
 
@@ -51,7 +51,9 @@ def test_out_of_focus_photo_is_blurred(rgb_of, estimator):
 
 
 def test_photo_without_anyone_is_no_person(rgb_of, estimator):
-    room = rgb_of("movements/standing_upright/Runners_Stretch__0.jpg")[:, :330]  # the wall and the ball
+    room = rgb_of("movements/standing_upright/Runners_Stretch__0.jpg")[
+        :, :330
+    ]  # the wall and the ball
     room = cv2.resize(room, (660, 1134))
     assert _refusal(room, estimator).reason is Reason.NO_PERSON
 
@@ -60,21 +62,28 @@ def test_blank_picture_is_no_person_not_blurred(estimator):
     assert _refusal(np.full((480, 640, 3), 128, np.uint8), estimator).reason is Reason.NO_PERSON
 
 
-@pytest.mark.parametrize("photo", ["movements/rotation/Medicine_Ball_Full_Twist__0.jpg",
-                                   "movements/rotation/Medicine_Ball_Full_Twist__1.jpg"])
+@pytest.mark.parametrize(
+    "photo",
+    [
+        "movements/rotation/Medicine_Ball_Full_Twist__0.jpg",
+        "movements/rotation/Medicine_Ball_Full_Twist__1.jpg",
+    ],
+)
 def test_two_people_are_several_people(analysed, photo):
     err = analysed(photo)
     assert isinstance(err, PhotoRejected) and err.reason is Reason.SEVERAL_PEOPLE
 
 
 def test_feet_cut_off_are_named(analysed):
-    err = analysed("movements/standing_upright/Standing_Toe_Touches__0.jpg")  # manifest: "feet cropped"
+    err = analysed(
+        "movements/standing_upright/Standing_Toe_Touches__0.jpg"
+    )  # manifest: "feet cropped"
     assert err.reason is Reason.CROPPED and err.detail == "feet"
 
 
 def test_head_cut_off_is_named(rgb_of, estimator):
     img = rgb_of(FULL_SIDE)
-    err = _refusal(img[int(0.32 * img.shape[0]):], estimator)  # the head is in the top third
+    err = _refusal(img[int(0.32 * img.shape[0]) :], estimator)  # the head is in the top third
     assert err.reason is Reason.CROPPED and "head" in err.detail.split(",")
 
 
@@ -87,10 +96,13 @@ def test_legs_cut_off_name_knees_and_feet(rgb_of, estimator):
 def test_person_far_away_is_too_small(rgb_of, estimator):
     img = rgb_of(FULL_SIDE)
     h, w = img.shape[:2]
-    big_h, big_w = int(h * 2.2), int(w * 2.2)  # the same person, under a third of the frame's height
+    big_h, big_w = (
+        int(h * 2.2),
+        int(w * 2.2),
+    )  # the same person, under a third of the frame's height
     canvas = np.full((big_h, big_w, 3), 200, np.uint8)
     top, left = (big_h - h) // 2, (big_w - w) // 2
-    canvas[top:top + h, left:left + w] = img
+    canvas[top : top + h, left : left + w] = img
     assert _refusal(canvas, estimator).reason is Reason.PERSON_TOO_SMALL
 
 

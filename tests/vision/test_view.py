@@ -6,19 +6,28 @@ import cv2
 import numpy as np
 import pytest
 
+from backcare.vision.errors import PhotoRejected
+from backcare.vision.synthetic import SynthCamera, SynthPose
+from backcare.vision.types import ViewKind
+from backcare.vision.view import off_side, scene_roll, view_kind
 from tests.vision.helpers import analyse_synthetic
-from vision.errors import PhotoRejected
-from vision.synthetic import SynthCamera, SynthPose
-from vision.types import ViewKind
-from vision.view import off_side, scene_roll, view_kind
 
 
-@pytest.mark.parametrize("yaw, kind, facing", [
-    (0, ViewKind.SIDE, "right"), (180, ViewKind.SIDE, "left"), (90, ViewKind.FRONT, "toward"),
-    (270, ViewKind.BACK, "away"), (40, ViewKind.OBLIQUE, "right"), (225, ViewKind.OBLIQUE, "left"),
-])
+@pytest.mark.parametrize(
+    "yaw, kind, facing",
+    [
+        (0, ViewKind.SIDE, "right"),
+        (180, ViewKind.SIDE, "left"),
+        (90, ViewKind.FRONT, "toward"),
+        (270, ViewKind.BACK, "away"),
+        (40, ViewKind.OBLIQUE, "right"),
+        (225, ViewKind.OBLIQUE, "left"),
+    ],
+)
 def test_view_of_synthetic_camera(yaw, kind, facing):
-    out, _ = analyse_synthetic(SynthPose(hip_flexion=20), SynthCamera(yaw=yaw, pitch=8), annotate=False)
+    out, _ = analyse_synthetic(
+        SynthPose(hip_flexion=20), SynthCamera(yaw=yaw, pitch=8), annotate=False
+    )
     view = out.analysis.view
     assert view.kind is kind and view.facing == facing
     assert min(abs(view.yaw_deg - yaw), 360 - abs(view.yaw_deg - yaw)) < 12
@@ -33,16 +42,22 @@ def test_off_side_and_kinds():
     assert view_kind(45) is ViewKind.OBLIQUE
 
 
-@pytest.mark.parametrize("photo, kinds", [
-    ("standing_upright/Standing_Hip_Circles__0.jpg", {ViewKind.SIDE}),
-    ("forward_bend/Standing_Toe_Touches__1.jpg", {ViewKind.SIDE}),
-    ("forward_bend/Good_Morning__1.jpg", {ViewKind.SIDE}),
-    ("forward_bend/Romanian_Deadlift__0.jpg", {ViewKind.FRONT}),
-    ("standing_upright/Standing_Calf_Raises__0.jpg", {ViewKind.BACK}),
-    ("standing_upright/Standing_Calf_Raises__1.jpg", {ViewKind.BACK}),
-    ("forward_bend/Standing_Hamstring_and_Calf_Stretch__0.jpg", {ViewKind.OBLIQUE}),  # side-oblique
-    ("forward_bend/Stiff-Legged_Barbell_Deadlift__0.jpg", {ViewKind.OBLIQUE}),       # front-oblique
-])
+@pytest.mark.parametrize(
+    "photo, kinds",
+    [
+        ("standing_upright/Standing_Hip_Circles__0.jpg", {ViewKind.SIDE}),
+        ("forward_bend/Standing_Toe_Touches__1.jpg", {ViewKind.SIDE}),
+        ("forward_bend/Good_Morning__1.jpg", {ViewKind.SIDE}),
+        ("forward_bend/Romanian_Deadlift__0.jpg", {ViewKind.FRONT}),
+        ("standing_upright/Standing_Calf_Raises__0.jpg", {ViewKind.BACK}),
+        ("standing_upright/Standing_Calf_Raises__1.jpg", {ViewKind.BACK}),
+        (
+            "forward_bend/Standing_Hamstring_and_Calf_Stretch__0.jpg",
+            {ViewKind.OBLIQUE},
+        ),  # side-oblique
+        ("forward_bend/Stiff-Legged_Barbell_Deadlift__0.jpg", {ViewKind.OBLIQUE}),  # front-oblique
+    ],
+)
 def test_view_of_real_photos_matches_the_manifest(analysed, photo, kinds):
     out = analysed(f"movements/{photo}")
     assert not isinstance(out, PhotoRejected), out
@@ -51,8 +66,11 @@ def test_view_of_real_photos_matches_the_manifest(analysed, photo, kinds):
 
 def test_studio_cameras_are_level(analysed, manifest, movement_files):
     """The manifest's photos were taken with a level camera: no accepted photo reads a tilt."""
-    rolls = [analysed(f).analysis.view.roll_deg for f in movement_files
-             if not isinstance(analysed(f), PhotoRejected)]
+    rolls = [
+        analysed(f).analysis.view.roll_deg
+        for f in movement_files
+        if not isinstance(analysed(f), PhotoRejected)
+    ]
     assert len(rolls) > 20
     assert max(abs(r) for r in rolls) < 15
     assert np.median(np.abs(rolls)) < 4

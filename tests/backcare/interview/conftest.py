@@ -24,7 +24,6 @@ def interview_text() -> str:
     return INTERVIEW_PATH.read_text(encoding="utf-8")
 
 
-
 @pytest.fixture(scope="session")
 def healthy_path() -> Path:
     return HEALTHY_PATH

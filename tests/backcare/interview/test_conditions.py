@@ -4,27 +4,55 @@ from __future__ import annotations
 
 import pytest
 
-from backcare.interview.conditions import AllOf, AnyOf, Compare, Not, evaluate, questions_in, scores_in
+from backcare.interview.conditions import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Not,
+    evaluate,
+    questions_in,
+    scores_in,
+)
 
-T = Compare("q", "t", "==", True)      # true when t is True
-F = Compare("q", "f", "==", True)      # false when f is False
+T = Compare("q", "t", "==", True)  # true when t is True
+F = Compare("q", "f", "==", True)  # false when f is False
 U = Compare("q", "missing", "==", True)  # unknown: never answered
 ANSWERS = {"t": True, "f": False, "age": 56, "worse": ["sitting"], "sex": "male"}
 
 
-@pytest.mark.parametrize("cond, expected", [
-    (AllOf((T, T)), True), (AllOf((T, F)), False), (AllOf((T, U)), None), (AllOf((F, U)), False),
-    (AnyOf((F, F)), False), (AnyOf((F, T)), True), (AnyOf((F, U)), None), (AnyOf((T, U)), True),
-    (Not(T), False), (Not(F), True), (Not(U), None), (None, True),
-])
+@pytest.mark.parametrize(
+    "cond, expected",
+    [
+        (AllOf((T, T)), True),
+        (AllOf((T, F)), False),
+        (AllOf((T, U)), None),
+        (AllOf((F, U)), False),
+        (AnyOf((F, F)), False),
+        (AnyOf((F, T)), True),
+        (AnyOf((F, U)), None),
+        (AnyOf((T, U)), True),
+        (Not(T), False),
+        (Not(F), True),
+        (Not(U), None),
+        (None, True),
+    ],
+)
 def test_kleene_logic(cond, expected):
     assert evaluate(cond, ANSWERS) is expected
 
 
-@pytest.mark.parametrize("op, value, expected", [
-    (">=", 55, True), (">", 56, False), ("<", 57, True), ("<=", 55, False), ("==", 56, True), ("!=", 56, False),
-    ("in", [55, 56], True),
-])
+@pytest.mark.parametrize(
+    "op, value, expected",
+    [
+        (">=", 55, True),
+        (">", 56, False),
+        ("<", 57, True),
+        ("<=", 55, False),
+        ("==", 56, True),
+        ("!=", 56, False),
+        ("in", [55, 56], True),
+    ],
+)
 def test_number_comparisons(op, value, expected):
     assert evaluate(Compare("q", "age", op, value), ANSWERS) is expected
 

@@ -10,7 +10,16 @@ from hypothesis import strategies as st
 
 from backcare.interview import InterviewResult, derive, load_answers, red_flags_now
 
-SB_ITEMS = ["sb_leg", "sb_neck", "sb_walk", "sb_dress", "sb_safe", "sb_worry", "sb_terrible", "sb_enjoy"]
+SB_ITEMS = [
+    "sb_leg",
+    "sb_neck",
+    "sb_walk",
+    "sb_dress",
+    "sb_safe",
+    "sb_worry",
+    "sb_terrible",
+    "sb_enjoy",
+]
 BOTHER = ["not_at_all", "slightly", "moderately", "very", "extremely"]
 
 
@@ -21,13 +30,34 @@ def healthy(interview, healthy_path):
 
 def test_the_healthy_answers_derive_the_expected_facts(interview, healthy):
     result = derive(interview, healthy)
-    assert {"sex_female", "sitting_long", "worse_sitting", "worse_bending", "better_walking", "chronic",
-            "activity_low", "bmi_over_25", "startback_low"} <= result.facts
-    assert {"age_over_50", "smoker", "radiating_below_knee", "pain_high", "startback_high",
-            "red_flag_cauda_equina", "red_flag_progressive_weakness"} <= result.false_facts
+    assert {
+        "sex_female",
+        "sitting_long",
+        "worse_sitting",
+        "worse_bending",
+        "better_walking",
+        "chronic",
+        "activity_low",
+        "bmi_over_25",
+        "startback_low",
+    } <= result.facts
+    assert {
+        "age_over_50",
+        "smoker",
+        "radiating_below_knee",
+        "pain_high",
+        "startback_high",
+        "red_flag_cauda_equina",
+        "red_flag_progressive_weakness",
+    } <= result.false_facts
     assert not result.facts & result.false_facts
     assert result.red_flags == {} and result.urgency is None
-    assert result.scores == {"startback_total": 2.0, "startback_psych": 1.0, "bmi": 25.7, "pain": 5.0}
+    assert result.scores == {
+        "startback_total": 2.0,
+        "startback_psych": 1.0,
+        "bmi": 25.7,
+        "pain": 5.0,
+    }
     assert (result.profile.age, result.profile.sex) == (42, "female")
     assert result.version == interview.digest
 
@@ -37,7 +67,9 @@ def test_unanswered_questions_leave_facts_unknown(interview):
     assert {"age_over_50", "age_over_65"} <= result.facts and "age_under_30" in result.false_facts
     assert "sitting_long" not in result.facts | result.false_facts
     assert "startback_total" not in result.scores
-    assert not {"startback_low", "startback_medium", "startback_high"} & (result.facts | result.false_facts)
+    assert not {"startback_low", "startback_medium", "startback_high"} & (
+        result.facts | result.false_facts
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -53,7 +85,9 @@ def test_startback_scores_and_risk_groups_follow_hill_2008(interview, agrees, bo
     assert result.scores["startback_total"] == total and result.scores["startback_psych"] == psych
     groups = {g for g in ("low", "medium", "high") if f"startback_{g}" in result.facts}
     assert groups == {expected}
-    assert {f"startback_{g}" for g in ("low", "medium", "high") if g != expected} <= result.false_facts
+    assert {
+        f"startback_{g}" for g in ("low", "medium", "high") if g != expected
+    } <= result.false_facts
 
 
 @pytest.mark.parametrize("rule_id", ["ces_saddle", "ces_bladder_bowel", "ces_both_legs"])
@@ -70,13 +104,20 @@ def test_each_cauda_equina_sign_alone_is_an_emergency(interview, healthy, rule_i
 def test_several_red_flags_keep_each_urgency(interview, healthy):
     answers = dict(healthy, saddle=True, fever=True, steroids=True, onset_age=60)
     result = derive(interview, answers)
-    assert result.red_flags == {"red_flag_cauda_equina": "emergency", "red_flag_fever": "urgent",
-                                "red_flag_steroids": "routine", "red_flag_age_onset": "routine"}
+    assert result.red_flags == {
+        "red_flag_cauda_equina": "emergency",
+        "red_flag_fever": "urgent",
+        "red_flag_steroids": "routine",
+        "red_flag_age_onset": "routine",
+    }
     assert result.urgency == "emergency"
 
 
 def test_progressive_weakness_needs_weakness_that_gets_worse(interview, healthy):
-    assert "red_flag_progressive_weakness" in derive(interview, dict(healthy, weakness=True, weakness_worse=False)).false_facts
+    assert (
+        "red_flag_progressive_weakness"
+        in derive(interview, dict(healthy, weakness=True, weakness_worse=False)).false_facts
+    )
     worse = derive(interview, dict(healthy, weakness=True, weakness_worse=True))
     assert worse.red_flags == {"red_flag_progressive_weakness": "urgent"}
 

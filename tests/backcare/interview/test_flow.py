@@ -8,10 +8,15 @@ from backcare.interview import loads_interview, next_question, remaining, walk
 from backcare.vocabulary import Term, Vocabulary
 from backcare.yamlfile import DataFileError
 
-VOCAB = Vocabulary(movements={}, observations={}, causes={}, facts={
-    "smoker": Term("smoker", {"en": "smokes", "ja": "喫煙"}),
-    "red_flag_fever": Term("red_flag_fever", {"en": "fever", "ja": "発熱"}, red_flag="urgent"),
-})
+VOCAB = Vocabulary(
+    movements={},
+    observations={},
+    causes={},
+    facts={
+        "smoker": Term("smoker", {"en": "smokes", "ja": "喫煙"}),
+        "red_flag_fever": Term("red_flag_fever", {"en": "fever", "ja": "発熱"}, red_flag="urgent"),
+    },
+)
 
 TEXT = """
 version: "t1"
@@ -103,7 +108,9 @@ def test_remaining_counts_questions_that_may_still_come(small):
 
 
 def test_a_section_condition_on_its_own_questions_is_refused():
-    text = TEXT.replace('    when: {q: smokes, op: "==", value: true}\n    questions:\n      - id: quit',
-                        '    when: {q: quit, op: "==", value: true}\n    questions:\n      - id: quit')
+    text = TEXT.replace(
+        '    when: {q: smokes, op: "==", value: true}\n    questions:\n      - id: quit',
+        '    when: {q: quit, op: "==", value: true}\n    questions:\n      - id: quit',
+    )
     with pytest.raises(DataFileError, match="a condition on itself"):
         loads_interview(text, "small.yaml", VOCAB)

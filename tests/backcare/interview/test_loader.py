@@ -29,7 +29,9 @@ def test_the_shipped_interview_loads_with_a_version(interview):
 
 
 def test_every_vocabulary_fact_is_derived_or_marked_not_asked(interview):
-    covered = set(interview.facts) | {r.fact for r in interview.red_flags} | set(interview.not_asked)
+    covered = (
+        set(interview.facts) | {r.fact for r in interview.red_flags} | set(interview.not_asked)
+    )
     assert covered == set(vocabulary().facts)
 
 
@@ -63,46 +65,85 @@ def test_a_missing_file_is_a_data_file_error(tmp_path: Path):
 # Each broken variant: (old snippet, new snippet, the line to expect at the new
 # snippet, a word of the message, the field it names).
 BROKEN = {
-    "yaml syntax": ('      - id: height\n', '      - id: height: [\n', "YAML syntax", ""),
-    "unknown question type": ('      - id: saddle\n        type: yes_no',
-                              '      - id: saddle\n        type: yes_or_maybe', "unknown question type",
-                              "questions.saddle.type"),
+    "yaml syntax": ("      - id: height\n", "      - id: height: [\n", "YAML syntax", ""),
+    "unknown question type": (
+        "      - id: saddle\n        type: yes_no",
+        "      - id: saddle\n        type: yes_or_maybe",
+        "unknown question type",
+        "questions.saddle.type",
+    ),
     "branch to a missing question": (
-        '      - id: trauma\n        type: yes_no\n',
+        "      - id: trauma\n        type: yes_no\n",
         '      - id: trauma\n        type: yes_no\n        next: [{when: {q: trauma, op: "==", value: false}, goto: fevr}]\n',
-        "branch to unknown question 'fevr'", "questions.trauma.next[0].goto"),
+        "branch to unknown question 'fevr'",
+        "questions.trauma.next[0].goto",
+    ),
     "condition on a missing question": (
         'when: {q: weakness, op: "==", value: true}\n        text: {en: "Is this weakness',
         'when: {q: weaknes, op: "==", value: true}\n        text: {en: "Is this weakness',
-        "unknown question 'weaknes'", "questions.weakness_worse.when.q"),
+        "unknown question 'weaknes'",
+        "questions.weakness_worse.when.q",
+    ),
     "a cycle": (
-        '      - id: fever\n        type: yes_no\n',
+        "      - id: fever\n        type: yes_no\n",
         '      - id: fever\n        type: yes_no\n        next: [{when: {q: fever, op: "==", value: false}, goto: saddle}]\n',
-        "makes a cycle", "questions.fever.next[0].goto"),
+        "makes a cycle",
+        "questions.fever.next[0].goto",
+    ),
     "a condition on a later answer": (
         'when: {q: weakness, op: "==", value: true}\n        text: {en: "Is this weakness',
         'when: {q: cancer, op: "==", value: true}\n        text: {en: "Is this weakness',
-        "asked after", "questions.weakness_worse.when.q"),
-    "a missing translation": ('text: {en: "How tall are you?", ja: "身長を教えてください。"}',
-                              'text: {en: "How tall are you?"}', "missing translation",
-                              "questions.height.text.ja"),
+        "asked after",
+        "questions.weakness_worse.when.q",
+    ),
+    "a missing translation": (
+        'text: {en: "How tall are you?", ja: "身長を教えてください。"}',
+        'text: {en: "How tall are you?"}',
+        "missing translation",
+        "questions.height.text.ja",
+    ),
     "a red-flag rule with an unknown urgency": (
-        '    fact: red_flag_fever\n    urgency: urgent', '    fact: red_flag_fever\n    urgency: soonish',
-        "unknown urgency", "red_flags.fever.urgency"),
+        "    fact: red_flag_fever\n    urgency: urgent",
+        "    fact: red_flag_fever\n    urgency: soonish",
+        "unknown urgency",
+        "red_flags.fever.urgency",
+    ),
     "a red-flag rule on a fact that is no red flag": (
-        '    fact: red_flag_fever\n', '    fact: smoker\n', "not a red-flag fact", "red_flags.fever.fact"),
+        "    fact: red_flag_fever\n",
+        "    fact: smoker\n",
+        "not a red-flag fact",
+        "red_flags.fever.fact",
+    ),
     "a red-flag rule with another urgency than the vocabulary": (
-        '    fact: red_flag_trauma\n    urgency: urgent', '    fact: red_flag_trauma\n    urgency: routine',
-        "vocabulary.yaml", "red_flags.trauma.urgency"),
+        "    fact: red_flag_trauma\n    urgency: urgent",
+        "    fact: red_flag_trauma\n    urgency: routine",
+        "vocabulary.yaml",
+        "red_flags.trauma.urgency",
+    ),
     "a red-flag rule with a bad condition": (
-        'when: {q: steroids, op: "==", value: true}', 'when: {q: steroids, op: ">", value: 3}',
-        "does not apply to a yes_no question", "red_flags.steroids.when.op"),
-    "a fact not in the vocabulary": ('  smoker: {when:', '  smokes_a_lot: {when:', "not in backcare/vocabulary.yaml",
-                                     "facts.smokes_a_lot"),
-    "an option that does not exist": ('{q: smoking, op: "==", value: current}', '{q: smoking, op: "==", value: daily}',
-                                      "is not a choice of smoking", "facts.smoker.when.value"),
-    "an unknown field": ('        max_length: 500\n', '        max_lenght: 500\n', "unknown field",
-                         "questions.notes.max_lenght"),
+        'when: {q: steroids, op: "==", value: true}',
+        'when: {q: steroids, op: ">", value: 3}',
+        "does not apply to a yes_no question",
+        "red_flags.steroids.when.op",
+    ),
+    "a fact not in the vocabulary": (
+        "  smoker: {when:",
+        "  smokes_a_lot: {when:",
+        "not in backcare/vocabulary.yaml",
+        "facts.smokes_a_lot",
+    ),
+    "an option that does not exist": (
+        '{q: smoking, op: "==", value: current}',
+        '{q: smoking, op: "==", value: daily}',
+        "is not a choice of smoking",
+        "facts.smoker.when.value",
+    ),
+    "an unknown field": (
+        "        max_length: 500\n",
+        "        max_lenght: 500\n",
+        "unknown field",
+        "questions.notes.max_lenght",
+    ),
 }
 
 
@@ -124,20 +165,31 @@ def test_a_broken_file_names_the_line_and_the_field(interview_text, case):
 
 
 def test_a_fact_neither_derived_nor_marked_is_refused(interview_text):
-    text = interview_text.replace("  smoker: {when: {q: smoking, op: \"==\", value: current}}\n", "", 1)
+    text = interview_text.replace(
+        '  smoker: {when: {q: smoking, op: "==", value: current}}\n', "", 1
+    )
     problems = problems_of(text)
     assert any(p.field == "facts.smoker" and "not derived" in p.message for p in problems)
 
 
 def test_a_fact_may_be_marked_not_asked(interview_text):
-    text = interview_text.replace("  smoker: {when: {q: smoking, op: \"==\", value: current}}",
-                                  "  smoker: {not_asked: \"asked by the GP form instead\"}", 1)
+    text = interview_text.replace(
+        '  smoker: {when: {q: smoking, op: "==", value: current}}',
+        '  smoker: {not_asked: "asked by the GP form instead"}',
+        1,
+    )
     assert loads_interview(text).not_asked == {"smoker": "asked by the GP form instead"}
 
 
 def test_all_problems_are_reported_at_once(interview_text):
-    text = (interview_text.replace('    fact: red_flag_fever\n    urgency: urgent',
-                                   '    fact: red_flag_fever\n    urgency: soonish', 1)
-            .replace('text: {en: "How tall are you?", ja: "身長を教えてください。"}', 'text: {en: "How tall are you?"}', 1))
+    text = interview_text.replace(
+        "    fact: red_flag_fever\n    urgency: urgent",
+        "    fact: red_flag_fever\n    urgency: soonish",
+        1,
+    ).replace(
+        'text: {en: "How tall are you?", ja: "身長を教えてください。"}',
+        'text: {en: "How tall are you?"}',
+        1,
+    )
     messages = " | ".join(p.message for p in problems_of(text))
     assert "unknown urgency" in messages and "missing translation" in messages

@@ -20,8 +20,10 @@ def live(tmp_path: Path, interview_text) -> Path:
 def test_a_good_reload_puts_the_new_version_live_and_keeps_the_old(live: Path):
     registry = InterviewRegistry(live)
     old = registry.current
-    live.write_text(live.read_text(encoding="utf-8").replace('version: "2025.06-1"', 'version: "2025.06-2"'),
-                    encoding="utf-8")
+    live.write_text(
+        live.read_text(encoding="utf-8").replace('version: "2025.06-1"', 'version: "2025.06-2"'),
+        encoding="utf-8",
+    )
     assert registry.reload() == []
     assert registry.current.version == "2025.06-2"
     assert registry.get(old.digest) is old
@@ -32,7 +34,10 @@ def test_a_good_reload_puts_the_new_version_live_and_keeps_the_old(live: Path):
 def test_a_broken_reload_keeps_the_previous_version(live: Path):
     registry = InterviewRegistry(live)
     good = registry.current
-    live.write_text(live.read_text(encoding="utf-8").replace("type: yes_no", "type: yes_maybe", 1), encoding="utf-8")
+    live.write_text(
+        live.read_text(encoding="utf-8").replace("type: yes_no", "type: yes_maybe", 1),
+        encoding="utf-8",
+    )
     problems = registry.reload()
     assert problems and "unknown question type" in problems[0].message and problems[0].line
     assert registry.current is good
@@ -42,7 +47,11 @@ def test_a_broken_reload_keeps_the_previous_version(live: Path):
 def test_reloading_the_same_file_changes_nothing(live: Path):
     registry = InterviewRegistry(live)
     first = registry.current
-    assert registry.reload() == [] and registry.current is first and registry.versions() == [first.digest]
+    assert (
+        registry.reload() == []
+        and registry.current is first
+        and registry.versions() == [first.digest]
+    )
 
 
 def test_an_unknown_version_is_none(live: Path):

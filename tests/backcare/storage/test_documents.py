@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from backcare.storage import (
-    MemoryStorage, Reminder, Storage, StorageError, TinyDBStorage, UserProfile,
+    MemoryStorage,
+    Reminder,
+    Storage,
+    StorageError,
+    TinyDBStorage,
+    UserProfile,
 )
 
 
@@ -18,7 +23,7 @@ def store(request, tmp_path) -> Storage:
     s.close()
 
 
-DUE = datetime(2030, 1, 6, 8, 0, tzinfo=timezone.utc)
+DUE = datetime(2030, 1, 6, 8, 0, tzinfo=UTC)
 
 
 def test_state_is_replaced_whole_not_merged(store):
@@ -47,8 +52,12 @@ def test_data_that_is_not_json_is_refused_and_changes_nothing(store):
 def test_profile_round_trip(store):
     store.put_user(UserProfile(7, language="ja", tz="Asia/Tokyo", consents={"keep_photos": True}))
     got = store.get_user(7)
-    assert (got.language, got.tz, got.consented("keep_photos"), got.consented("other")) == \
-        ("ja", "Asia/Tokyo", True, False)
+    assert (got.language, got.tz, got.consented("keep_photos"), got.consented("other")) == (
+        "ja",
+        "Asia/Tokyo",
+        True,
+        False,
+    )
     assert got.created.endswith("+00:00")
     assert store.get_user(8) is None
     assert store.user_ids() == [7]
@@ -66,8 +75,11 @@ def test_assessments_and_checkins_keep_order_per_user(store):
 
 def test_reminders_are_listed_for_restore(store):
     store.put_reminder(Reminder(1, 100, {"days": ["mon"], "time": "08:00", "active": True}, DUE))
-    store.put_reminder(Reminder(2, 200, {"days": ["tue"], "time": "09:00", "active": True},
-                                DUE + timedelta(days=1)))
+    store.put_reminder(
+        Reminder(
+            2, 200, {"days": ["tue"], "time": "09:00", "active": True}, DUE + timedelta(days=1)
+        )
+    )
     store.remove_reminder(2)
     (only,) = store.reminders()
     assert (only.user_id, only.chat_id, only.next_due) == (1, 100, DUE)
@@ -104,13 +116,12 @@ def test_audit_log(store):
 
 def test_a_failed_transaction_changes_nothing(store):
     store.put_state(1, {"v": 1})
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.put_state(1, {"v": 2})
-            store.add_assessment(1, {"x": 1})
-            store.enqueue(1, 1, [{"text": "never"}])
-            store.put_reminder(Reminder(1, 1, {"active": True}, DUE))
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.put_state(1, {"v": 2})
+        store.add_assessment(1, {"x": 1})
+        store.enqueue(1, 1, [{"text": "never"}])
+        store.put_reminder(Reminder(1, 1, {"active": True}, DUE))
+        raise RuntimeError("boom")
     assert store.get_state(1) == {"v": 1}
     assert store.assessments(1) == [] and store.pending() == [] and store.reminders() == []
 
@@ -172,5 +183,12 @@ def test_stats_are_counts_only(store):
     _fill(store, 2)
     store.add_assessment(2, {"again": True})
     stats = store.stats()
-    assert stats == {"users": 2, "users_assessed": 2, "assessments": 3, "checkins": 2,
-                     "reminders_active": 2, "outbox_pending": 2, "users_with_photos": 2}
+    assert stats == {
+        "users": 2,
+        "users_assessed": 2,
+        "assessments": 3,
+        "checkins": 2,
+        "reminders_active": 2,
+        "outbox_pending": 2,
+        "users_with_photos": 2,
+    }

@@ -9,8 +9,15 @@ import threading
 
 import pytest
 
-from backcare.storage import StorageCorrupt, StorageError, StorageWriteFailed, TinyDBStorage, UserProfile
-from backcare.storage import atomic, tinyfile
+from backcare.storage import (
+    StorageCorrupt,
+    StorageError,
+    StorageWriteFailed,
+    TinyDBStorage,
+    UserProfile,
+    atomic,
+    tinyfile,
+)
 
 
 def mode(path) -> int:
@@ -87,12 +94,15 @@ def test_temp_files_left_by_a_killed_process_are_removed_at_start(tmp_path):
     assert not stale.exists()
 
 
-@pytest.mark.parametrize("damage", [
-    lambda raw: raw[: len(raw) // 2],          # truncated
-    lambda raw: b"",                           # emptied
-    lambda raw: b"\xff\xfe" + raw,             # binary garbage
-    lambda raw: b"[1, 2, 3]",                  # valid JSON, not a database
-])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],  # truncated
+        lambda raw: b"",  # emptied
+        lambda raw: b"\xff\xfe" + raw,  # binary garbage
+        lambda raw: b"[1, 2, 3]",  # valid JSON, not a database
+    ],
+)
 def test_a_corrupt_file_is_refused_and_left_untouched(tmp_path, damage):
     path = tmp_path / "db.json"
     s = TinyDBStorage(path)
@@ -210,5 +220,5 @@ def test_changes_made_without_waiting_reach_the_disk_moments_later(tmp_path):
         time.sleep(0.01)
     assert b'"a"' not in path.read_bytes(), "written in the background"
     s.mark_sent(second.id, wait=False)
-    s.close()   # close writes whatever is still waiting
+    s.close()  # close writes whatever is still waiting
     assert TinyDBStorage(path).pending() == []

@@ -13,22 +13,22 @@ from __future__ import annotations
 import io
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image as PILImage
 
-from assessment.types import Observation
+from backcare.assessment.types import Observation
+from backcare.bot.dialogs.engine import Dialogs
+from backcare.bot.dialogs.events import Event, Reply
+from backcare.content.types import Dose, Prescription, Program
 from backcare.interview import Interview, InterviewRegistry, InterviewResult, load_answers
+from backcare.reasoning.types import Diagnosis, Explanation
 from backcare.report import PhotoResult, Report
+from backcare.vision.types import Measurement
 from backcare.vocabulary import vocabulary
-from bot.dialogs.engine import Dialogs
-from bot.dialogs.events import Event, Reply
-from content.types import Dose, Prescription, Program
-from reasoning.types import Diagnosis, Explanation
-from vision.types import Measurement
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
@@ -50,9 +50,12 @@ def both(en: str, ja: str) -> dict[str, str]:
     return {"en": en, "ja": ja}
 
 
-def prescription(exercise_id: str, name: dict, reps: int | None, hold: int | None, url: str) -> Prescription:
+def prescription(
+    exercise_id: str, name: dict, reps: int | None, hold: int | None, url: str
+) -> Prescription:
     return Prescription(
-        exercise_id=exercise_id, name=name,
+        exercise_id=exercise_id,
+        name=name,
         instructions=both("Move slowly and breathe.", "ゆっくり呼吸しながら動かします。"),
         dose=Dose(sets=2, reps=reps, hold_s=hold, days_per_week=5),
         why=both("It trains bending at the hips.", "股関節から曲げる練習になります。"),
@@ -69,79 +72,201 @@ class FakeServices:
         self.report_calls: list[tuple[InterviewResult, list[PhotoResult], str]] = []
         self.fail_reports = 0
         self.referral: str | None = None
-        self.hip_flexion = 55.0   # what the forward bend's photo measures
-        self.created = "2025-06-01T10:00:00+00:00"   # the reports' time stamp
+        self.hip_flexion = 55.0  # what the forward bend's photo measures
+        self.created = "2025-06-01T10:00:00+00:00"  # the reports' time stamp
 
-    async def analyse_photo(self, data: bytes, step: str, filename: str | None = None) -> PhotoResult:
+    async def analyse_photo(
+        self, data: bytes, step: str, filename: str | None = None
+    ) -> PhotoResult:
         self.photo_calls.append((step, filename))
         if data.startswith(b"crash"):
             raise RuntimeError("the worker died")
         if data.startswith(b"refuse:"):
             _, reason, *detail = data.decode().split(":")
-            return PhotoResult(step=step, source=filename or step, accepted=False, reason=reason,
-                               detail=detail[0] if detail else "")
+            return PhotoResult(
+                step=step,
+                source=filename or step,
+                accepted=False,
+                reason=reason,
+                detail=detail[0] if detail else "",
+            )
         expects = vocabulary().movements[step].expects
-        measurements = {"trunk_inclination": Measurement("trunk_inclination", 80.0, "deg", 0.9, "3d-world")}
+        measurements = {
+            "trunk_inclination": Measurement("trunk_inclination", 80.0, "deg", 0.9, "3d-world")
+        }
         if step == "forward_bend":
-            measurements["hip_flexion"] = Measurement("hip_flexion", self.hip_flexion, "deg", 0.9, "3d-world")
+            measurements["hip_flexion"] = Measurement(
+                "hip_flexion", self.hip_flexion, "deg", 0.9, "3d-world"
+            )
         return PhotoResult(
-            step=step, source=filename or step, accepted=True,
+            step=step,
+            source=filename or step,
+            accepted=True,
             measurements=measurements,
-            view=vocabulary().movements[step].view, movement_seen=expects, confidence=0.9, annotated_jpeg=JPEG,
+            view=vocabulary().movements[step].view,
+            movement_seen=expects,
+            confidence=0.9,
+            annotated_jpeg=JPEG,
         )
 
-    async def build_report(self, result: InterviewResult, photos: list[PhotoResult], language: str) -> Report:
+    async def build_report(
+        self, result: InterviewResult, photos: list[PhotoResult], language: str
+    ) -> Report:
         self.report_calls.append((result, photos, language))
         if self.fail_reports:
             self.fail_reports -= 1
             raise RuntimeError("the solver timed out")
-        causes = ("flexion_impairment", "hamstring_shortness") if "worse_bending" in result.facts else ("deconditioning",)
+        causes = (
+            ("flexion_impairment", "hamstring_shortness")
+            if "worse_bending" in result.facts
+            else ("deconditioning",)
+        )
         observations = (
-            Observation("forward_bend.lumbar_flexion", "excessive", 48.0, "deg", (20.0, 40.0), "test", 0.8,
-                        both("Your lower back rounds a lot when you bend forward.", "前かがみで腰が大きく丸まっています。")),
+            Observation(
+                "forward_bend.lumbar_flexion",
+                "excessive",
+                48.0,
+                "deg",
+                (20.0, 40.0),
+                "test",
+                0.8,
+                both(
+                    "Your lower back rounds a lot when you bend forward.",
+                    "前かがみで腰が大きく丸まっています。",
+                ),
+            ),
             hip_flexion(photos),
-            Observation("standing.sway", "normal", 2.0, "%", (-5.0, 5.0), "test", 0.9,
-                        both("Your standing posture is balanced.", "立ち姿勢のバランスは良好です。")),
+            Observation(
+                "standing.sway",
+                "normal",
+                2.0,
+                "%",
+                (-5.0, 5.0),
+                "test",
+                0.9,
+                both("Your standing posture is balanced.", "立ち姿勢のバランスは良好です。"),
+            ),
         )
         diagnosis = Diagnosis(
             explanations=(
-                Explanation(causes, 1.2, 0.72, ("forward_bend.lumbar_flexion=excessive",), (), (),
-                            {causes[0]: ("forward_bend.lumbar_flexion=excessive",)}),
-                Explanation(("motor_control_deficit",), 2.1, 0.28, (), ("forward_bend.hip_flexion=insufficient",), ()),
+                Explanation(
+                    causes,
+                    1.2,
+                    0.72,
+                    ("forward_bend.lumbar_flexion=excessive",),
+                    (),
+                    (),
+                    {causes[0]: ("forward_bend.lumbar_flexion=excessive",)},
+                ),
+                Explanation(
+                    ("motor_control_deficit",),
+                    2.1,
+                    0.28,
+                    (),
+                    ("forward_bend.hip_flexion=insufficient",),
+                    (),
+                ),
             ),
-            referral=self.referral, referral_reasons=("red_flag_fever",) if self.referral else (),
+            referral=self.referral,
+            referral_reasons=("red_flag_fever",) if self.referral else (),
         )
         # stiff hips get a stretch; once they bend as usual, trunk control instead
-        second = prescription("hamstring_stretch", both("Hamstring stretch", "ハムストリングスのストレッチ"), None, 30,
-                              "https://example.org/stretch") if observations[1].rating != "normal" else \
-            prescription("bird_dog", both("Bird dog", "バードドッグ"), 8, None, "https://example.org/bird-dog")
-        program = None if self.referral else Program(
-            exercises=(prescription("hip_hinge", both("Hip hinge", "ヒップヒンジ"), 10, None, "https://example.org/hinge"),
-                       second),
-            advice={"en": ("Stay active.", "Change position often."), "ja": ("活動的に過ごしましょう。", "こまめに姿勢を変えましょう。")},
-            if_worse=both("Ease off and use the easier versions.", "ペースを落とし、やさしいバージョンにしましょう。"),
-            causes=causes,
+        second = (
+            prescription(
+                "hamstring_stretch",
+                both("Hamstring stretch", "ハムストリングスのストレッチ"),
+                None,
+                30,
+                "https://example.org/stretch",
+            )
+            if observations[1].rating != "normal"
+            else prescription(
+                "bird_dog",
+                both("Bird dog", "バードドッグ"),
+                8,
+                None,
+                "https://example.org/bird-dog",
+            )
         )
-        return Report(created=self.created, language=language, facts=tuple(sorted(result.facts)),
-                      scores=dict(result.scores), photos=tuple(photos), observations=observations,
-                      diagnosis=diagnosis, program=program, referral=self.referral)
+        program = (
+            None
+            if self.referral
+            else Program(
+                exercises=(
+                    prescription(
+                        "hip_hinge",
+                        both("Hip hinge", "ヒップヒンジ"),
+                        10,
+                        None,
+                        "https://example.org/hinge",
+                    ),
+                    second,
+                ),
+                advice={
+                    "en": ("Stay active.", "Change position often."),
+                    "ja": ("活動的に過ごしましょう。", "こまめに姿勢を変えましょう。"),
+                },
+                if_worse=both(
+                    "Ease off and use the easier versions.",
+                    "ペースを落とし、やさしいバージョンにしましょう。",
+                ),
+                causes=causes,
+            )
+        )
+        return Report(
+            created=self.created,
+            language=language,
+            facts=tuple(sorted(result.facts)),
+            scores=dict(result.scores),
+            photos=tuple(photos),
+            observations=observations,
+            diagnosis=diagnosis,
+            program=program,
+            referral=self.referral,
+        )
 
 
 def hip_flexion(photos: list[PhotoResult]) -> Observation:
     """forward_bend.hip_flexion rated from the forward bend's photo (70-90 deg is usual)."""
-    seen = next((p.measurements.get("hip_flexion") for p in photos if p.step == "forward_bend" and p.accepted), None)
+    seen = next(
+        (
+            p.measurements.get("hip_flexion")
+            for p in photos
+            if p.step == "forward_bend" and p.accepted
+        ),
+        None,
+    )
     if seen is None:
-        return Observation("forward_bend.hip_flexion", "not_assessed", None, "deg", (70.0, 90.0), "test", 0.0,
-                           both("Not measured.", "測定できませんでした。"), reason="no_photo")
+        return Observation(
+            "forward_bend.hip_flexion",
+            "not_assessed",
+            None,
+            "deg",
+            (70.0, 90.0),
+            "test",
+            0.0,
+            both("Not measured.", "測定できませんでした。"),
+            reason="no_photo",
+        )
     rating = "insufficient" if seen.value < 70 else "excessive" if seen.value > 90 else "normal"
-    return Observation("forward_bend.hip_flexion", rating, seen.value, "deg", (70.0, 90.0), "test", 0.7,
-                       both("Your hips bend less than usual.", "股関節の曲がりが少なめです。") if rating != "normal"
-                       else both("Your hips bend as usual.", "股関節の曲がりは標準的です。"), tolerance=5.0)
+    return Observation(
+        "forward_bend.hip_flexion",
+        rating,
+        seen.value,
+        "deg",
+        (70.0, 90.0),
+        "test",
+        0.7,
+        both("Your hips bend less than usual.", "股関節の曲がりが少なめです。")
+        if rating != "normal"
+        else both("Your hips bend as usual.", "股関節の曲がりは標準的です。"),
+        tolerance=5.0,
+    )
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2025, 6, 2, 8, 0, tzinfo=timezone.utc)
+        self.now = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -228,7 +353,9 @@ class Chat:
             return await self.press(f"d:{qid}")
         return await self.type(str(value))
 
-    async def answer_all(self, interview: Interview, answers: dict, stop_at: str | None = None) -> None:
+    async def answer_all(
+        self, interview: Interview, answers: dict, stop_at: str | None = None
+    ) -> None:
         """Answer until the interview ends (or ``stop_at`` is the current question)."""
         while self.step == "interview" and self.current != stop_at:
             await self.answer(interview, answers[self.current])
@@ -301,8 +428,10 @@ def chat(dialogs) -> Chat:
 @pytest.fixture
 def new_chat(dialogs):
     """Another user (or the same user's saved state on another Dialogs: set .state)."""
+
     def make(on: Dialogs | None = None, language: str | None = "en") -> Chat:
         return Chat(on or dialogs, language)
+
     return make
 
 
@@ -315,6 +444,8 @@ def restarting_chat(services, registry, clock) -> RestartingChat:
 @pytest.fixture
 def make_dialogs(clock):
     """A fresh engine, as after a process restart."""
+
     def make(registry: InterviewRegistry, services: FakeServices | None = None) -> Dialogs:
         return Dialogs(services or FakeServices(), registry, clock)
+
     return make

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from backcare.bot.dialogs.events import Event
+from backcare.bot.dialogs.texts import default_texts
+from backcare.vision.errors import Reason
 from backcare.vocabulary import vocabulary
-from bot.dialogs.events import Event
-from bot.dialogs.texts import default_texts
-from vision.errors import Reason
 
 STEPS = list(vocabulary().movements)
 
@@ -34,15 +34,23 @@ async def test_each_step_comes_with_its_own_guidance_in_order(at_photos):
 
 
 @pytest.mark.parametrize("reason", [r for r in Reason])
-async def test_a_refused_photo_gets_advice_for_its_reason_and_can_be_retaken(at_photos, services, reason):
+async def test_a_refused_photo_gets_advice_for_its_reason_and_can_be_retaken(
+    at_photos, services, reason
+):
     chat = at_photos
     await chat.photo(f"refuse:{reason.value}:feet".encode())
-    assert chat.state["photos"]["index"] == 0 and chat.state["photos"]["results"]["standing_side"]["accepted"] is False
+    assert (
+        chat.state["photos"]["index"] == 0
+        and chat.state["photos"]["results"]["standing_side"]["accepted"] is False
+    )
     template = default_texts().table[f"photo.reasons.{reason.value}"]["en"]
     assert template.split("{")[0][:40] in chat.text  # the advice, up to its detail
     assert "couldn't use this photo" in chat.text
     await chat.photo()
-    assert chat.state["photos"]["index"] == 1 and chat.state["photos"]["results"]["standing_side"]["accepted"]
+    assert (
+        chat.state["photos"]["index"] == 1
+        and chat.state["photos"]["results"]["standing_side"]["accepted"]
+    )
 
 
 async def test_a_wrong_movement_names_what_was_seen_in_plain_words(new_chat, interview, healthy):
@@ -64,7 +72,9 @@ async def test_a_painful_movement_can_be_skipped(at_photos, services):
     chat = at_photos
     await chat.photo()
     await chat.press("ph:skip")
-    assert chat.state["photos"]["skipped"] == ["standing_back"] and "Never push into pain" in chat.text
+    assert (
+        chat.state["photos"]["skipped"] == ["standing_back"] and "Never push into pain" in chat.text
+    )
     await chat.all_photos()
     assert chat.step == "results"
     photos = services.report_calls[0][1]
@@ -108,7 +118,9 @@ async def test_text_while_a_photo_is_expected_asks_for_the_photo(at_photos):
 async def test_photo_bytes_never_enter_the_state(at_photos):
     chat = at_photos
     await chat.photo(b"\xff\xd8 very private body picture")
-    assert "private body picture" not in json.dumps(chat.state) and "\\u00ff" not in json.dumps(chat.state)
+    assert "private body picture" not in json.dumps(chat.state) and "\\u00ff" not in json.dumps(
+        chat.state
+    )
 
 
 async def test_a_failed_report_can_be_retried(at_photos, services):
@@ -123,8 +135,9 @@ async def test_a_failed_report_can_be_retried(at_photos, services):
     assert len(services.report_calls) == 2
 
 
-async def test_pictures_are_kept_in_memory_only_until_shown_unless_the_user_allows_it(chat, new_chat, interview,
-                                                                                       healthy, dialogs):
+async def test_pictures_are_kept_in_memory_only_until_shown_unless_the_user_allows_it(
+    chat, new_chat, interview, healthy, dialogs
+):
     await chat.consent(keep_photos=False)
     await chat.answer_all(interview, healthy)
     await chat.all_photos()
@@ -154,15 +167,18 @@ async def test_the_progress_message_can_go_out_before_the_analysis_runs(at_photo
         assert services.report_calls == []  # the analysis has not started yet
         sent_early.extend(replies)
 
-    state, replies = await chat.dialogs.handle(chat.state, Event("photo", photo=b"\xff\xd8", filename="x.jpg"),
-                                               early=early)
+    state, replies = await chat.dialogs.handle(
+        chat.state, Event("photo", photo=b"\xff\xd8", filename="x.jpg"), early=early
+    )
     assert "Analysing" in sent_early[-1].text and sent_early[0].images
     assert state["step"] == "results" and not any("Analysing" in r.text for r in replies)
     assert "most likely keeps your back pain going" in replies[0].text
 
 
 @pytest.mark.parametrize("language, expected", [("en", "(knees, feet)"), ("ja", "（膝・足先）")])
-async def test_the_parts_cut_off_are_named_in_the_users_language(new_chat, interview, healthy, language, expected):
+async def test_the_parts_cut_off_are_named_in_the_users_language(
+    new_chat, interview, healthy, language, expected
+):
     chat = new_chat(language=language)
     await chat.consent()
     await chat.answer_all(interview, healthy)

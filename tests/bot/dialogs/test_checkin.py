@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.bot.dialogs.events import Event
 from backcare.checkin import CheckIn
-from bot.dialogs.events import Event
-from content.texts import default_texts as content_texts
+from backcare.content.texts import default_texts as content_texts
 
 ADVICE = content_texts()
 
@@ -19,10 +19,10 @@ def advice(key: str, language: str = "en", **values) -> str:
 @pytest.fixture
 async def active(chat, interview, healthy):
     await chat.consent()
-    await chat.answer_all(interview, healthy)   # pain_now 5
+    await chat.answer_all(interview, healthy)  # pain_now 5
     await chat.all_photos()
     await chat.press("rm:set")
-    await chat.press("day:done")                # weekdays: 5 days a week
+    await chat.press("day:done")  # weekdays: 5 days a week
     await chat.press("time:08:00")
     await chat.press("tz:UTC")
     assert chat.step == "active"
@@ -49,7 +49,10 @@ async def test_a_worsening_by_the_smallest_change_that_matters_changes_the_advic
     assert advice("checkin.worse", before=5, now=7) in chat.text and "easier version" in chat.text
     clock.advance(days=7)
     await check_in(chat, 7)
-    assert advice("checkin.worse_again") in chat.text and "see a doctor or physiotherapist" in chat.text
+    assert (
+        advice("checkin.worse_again") in chat.text
+        and "see a doctor or physiotherapist" in chat.text
+    )
     assert [c["outcome"] for c in chat.state["checkins"]] == ["same", "worse", "worse"]
     assert chat.step == "active"
 
@@ -96,12 +99,17 @@ async def test_days_done_are_a_whole_number_from_zero_to_the_days_planned(active
     await chat.press("ck:pain:4")
     assert [c.value for c in chat.replies[-1].choices][:-1] == [f"ck:done:{n}" for n in range(6)]
     assert chat.replies[-1].expects == "number"
-    for typed, says in (("some", "type a number"), ("6", "from 0 to 5"), ("-1", "from 0 to 5"),
-                        ("2.5", "whole number"), ("", "give an answer")):
+    for typed, says in (
+        ("some", "type a number"),
+        ("6", "from 0 to 5"),
+        ("-1", "from 0 to 5"),
+        ("2.5", "whole number"),
+        ("", "give an answer"),
+    ):
         await chat.type(typed)
         assert chat.step == "checkin_done" and says in chat.text, typed
         assert chat.state["checkin"]["done_days"] is None
-    await chat.send(Event("choice", data="ck:done:9"))   # a stale button from a longer plan
+    await chat.send(Event("choice", data="ck:done:9"))  # a stale button from a longer plan
     assert chat.step == "checkin_done" and "from 0 to 5" in chat.text
     await chat.send(Event("choice", data="ck:signs:no"))  # a button of another step
     assert chat.step == "checkin_done" and "answer with the buttons" in chat.text
@@ -109,11 +117,13 @@ async def test_days_done_are_a_whole_number_from_zero_to_the_days_planned(active
     assert chat.step == "checkin_signs" and chat.state["checkin"]["done_days"] == 3
 
 
-async def test_the_days_planned_come_from_the_reminders_or_else_the_program(chat, interview, healthy):
+async def test_the_days_planned_come_from_the_reminders_or_else_the_program(
+    chat, interview, healthy
+):
     await chat.consent()
     await chat.answer_all(interview, healthy)
     await chat.all_photos()
-    await chat.press("rm:no")                    # no reminders: the program's 5 days a week
+    await chat.press("rm:no")  # no reminders: the program's 5 days a week
     await chat.press("act:checkin")
     await chat.press("ck:pain:5")
     assert "plan is 5 days a week" in chat.text
@@ -123,7 +133,7 @@ async def test_the_days_planned_come_from_the_reminders_or_else_the_program(chat
     await chat.press("ck:signs:no")
     await chat.press("act:program")
     await chat.press("rm:set")
-    for day in (1, 3):                           # untick Tue and Thu: Mon, Wed, Fri
+    for day in (1, 3):  # untick Tue and Thu: Mon, Wed, Fri
         await chat.press(f"day:{day}")
     await chat.press("day:done")
     await chat.press("time:07:00")
@@ -144,9 +154,19 @@ async def test_each_record_holds_what_the_rule_and_the_chart_need(active):
     await chat.press("ck:done:0")
     await chat.press("ck:signs:no")
     record = chat.state["checkins"][-1]
-    assert record == {"at": "2025-06-02T08:00:00+00:00", "pain": 3, "done": "none", "outcome": "better", "n": 1,
-                      "done_days": 0, "planned_days": 5, "red_flags": [], "referral": None, "reassess": False,
-                      "program": chat.state["program_started"]}
+    assert record == {
+        "at": "2025-06-02T08:00:00+00:00",
+        "pain": 3,
+        "done": "none",
+        "outcome": "better",
+        "n": 1,
+        "done_days": 0,
+        "planned_days": 5,
+        "red_flags": [],
+        "referral": None,
+        "reassess": False,
+        "program": chat.state["program_started"],
+    }
     assert CheckIn.from_dict(record).adherence == 0.0
 
 
@@ -160,12 +180,18 @@ async def test_a_new_red_flag_in_a_check_in_refers_with_its_urgency(active):
     await chat.press("ca:saddle:yes")
     assert chat.step == "referred"
     referral = chat.state["referral"]
-    assert (referral["urgency"], referral["origin"], referral["facts"]) == ("emergency", "checkin",
-                                                                             ["red_flag_cauda_equina"])
+    assert (referral["urgency"], referral["origin"], referral["facts"]) == (
+        "emergency",
+        "checkin",
+        ["red_flag_cauda_equina"],
+    )
     assert "emergency department" in chat.text and chat.replies[-1].meta["urgency"] == "emergency"
     record = chat.state["checkins"][-1]
-    assert (record["outcome"], record["referral"], record["red_flags"]) == ("red_flag", "emergency",
-                                                                            ["red_flag_cauda_equina"])
+    assert (record["outcome"], record["referral"], record["red_flags"]) == (
+        "red_flag",
+        "emergency",
+        ["red_flag_cauda_equina"],
+    )
     assert chat.state["reminders"]["active"] is False
     assert await chat.timer("checkin") == []
 
@@ -180,11 +206,17 @@ async def test_new_warning_signs_are_asked_again_and_a_red_flag_stops_self_care(
     while chat.step == "checkin_flags":
         qid = chat.replies[-1].meta["question"]
         asked.append(qid)
-        await chat.press(f"ca:{qid}:{'yes' if qid == 'fever' else 'no'}" if qid != "night_pain" else f"ca:{qid}:none")
+        await chat.press(
+            f"ca:{qid}:{'yes' if qid == 'fever' else 'no'}"
+            if qid != "night_pain"
+            else f"ca:{qid}:none"
+        )
     rechecked = [q for q in interview.order if interview.questions[q].recheck]
     assert asked == [q for q in rechecked if q != "weakness_worse"][: asked.index("fever") + 1]
     assert chat.step == "referred" and chat.state["referral"]["urgency"] == "urgent"
-    assert chat.state["referral"]["origin"] == "checkin" and chat.state["reminders"]["active"] is False
+    assert (
+        chat.state["referral"]["origin"] == "checkin" and chat.state["reminders"]["active"] is False
+    )
     assert "within the next 24 hours" in chat.text and "infection" in chat.text
     assert chat.state["checkins"][-1]["outcome"] == "red_flag"
     assert "I answered by mistake" not in chat.text
@@ -208,7 +240,9 @@ async def test_no_new_warning_sign_after_the_questions(active, interview):
         await chat.press(f"ca:{qid}:no")
     assert chat.step == "active" and "needs urgent attention" in chat.text
     assert chat.state["checkins"][-1]["outcome"] == "same"
-    assert chat.state["interview"]["answers"]["saddle"] is False  # the assessment's answers are untouched
+    assert (
+        chat.state["interview"]["answers"]["saddle"] is False
+    )  # the assessment's answers are untouched
 
 
 async def test_weakness_getting_worse_is_asked_only_after_weakness(active):
@@ -217,19 +251,30 @@ async def test_weakness_getting_worse_is_asked_only_after_weakness(active):
     await chat.press("ck:pain:5")
     await chat.press("ck:done:5")
     await chat.press("ck:signs:yes")
-    for qid, answer in (("night_pain", "none"), ("saddle", "no"), ("bladder_bowel", "no"), ("both_legs", "no"),
-                        ("weakness", "yes")):
+    for qid, answer in (
+        ("night_pain", "none"),
+        ("saddle", "no"),
+        ("bladder_bowel", "no"),
+        ("both_legs", "no"),
+        ("weakness", "yes"),
+    ):
         assert chat.replies[-1].meta["question"] == qid
         await chat.press(f"ca:{qid}:{answer}")
     assert chat.replies[-1].meta["question"] == "weakness_worse"
     await chat.press("ca:weakness_worse:yes")
-    assert chat.step == "referred" and chat.state["referral"]["facts"] == ["red_flag_progressive_weakness"]
+    assert chat.step == "referred" and chat.state["referral"]["facts"] == [
+        "red_flag_progressive_weakness"
+    ]
 
 
-async def test_the_records_stay_bounded_and_a_reader_comparing_lengths_sees_every_new_one(active, clock):
+async def test_the_records_stay_bounded_and_a_reader_comparing_lengths_sees_every_new_one(
+    active, clock
+):
     chat = active
-    old = [{"at": f"2025-06-02T0{n % 8}:00:00+00:00", "pain": 5, "done": "all", "outcome": "same"}
-           for n in range(100)]
+    old = [
+        {"at": f"2025-06-02T0{n % 8}:00:00+00:00", "pain": 5, "done": "all", "outcome": "same"}
+        for n in range(100)
+    ]
     chat.state["checkins"] = [dict(r) for r in old]
     seen: list[dict] = []
 
@@ -238,8 +283,8 @@ async def test_the_records_stay_bounded_and_a_reader_comparing_lengths_sees_ever
         await send
         after = chat.state["checkins"]
         # the adapter's rule (bot/conversation.py): new records are those past the old length
-        if len(after) > len(before) and after[:len(before)] == before:
-            seen.extend(after[len(before):])
+        if len(after) > len(before) and after[: len(before)] == before:
+            seen.extend(after[len(before) :])
         else:
             assert len(after) <= len(before)  # a turn that trims adds nothing
 
@@ -253,13 +298,17 @@ async def test_the_records_stay_bounded_and_a_reader_comparing_lengths_sees_ever
     assert len(chat.state["checkins"]) == 100 and chat.state["checkins"][-1]["n"] == 102
 
 
-async def test_a_new_assessment_starts_a_new_program_and_its_own_check_ins(active, clock, interview, healthy):
+async def test_a_new_assessment_starts_a_new_program_and_its_own_check_ins(
+    active, clock, interview, healthy
+):
     chat = active
     await check_in(chat, 8)
     first = chat.state["program_started"]
     clock.advance(days=3)
     await chat.command("restart")
-    assert "program_started" not in chat.state and len(chat.state["checkins"]) == 1  # kept for the record
+    assert (
+        "program_started" not in chat.state and len(chat.state["checkins"]) == 1
+    )  # kept for the record
     await chat.answer_all(interview, healthy)
     await chat.all_photos()
     await chat.press("rm:no")
@@ -275,11 +324,16 @@ async def test_records_from_before_days_were_counted_still_count(active, clock):
     # a state saved by the earlier dialogs: no program_started, records without days or numbers
     del chat.state["program_started"]
     chat.state["report"]["created"] = "2025-06-01T10:00:00+00:00"
-    chat.state["checkins"] = [{"at": "2025-06-08T08:00:00+00:00", "pain": 7, "done": "some", "outcome": "worse"}]
+    chat.state["checkins"] = [
+        {"at": "2025-06-08T08:00:00+00:00", "pain": 7, "done": "some", "outcome": "worse"}
+    ]
     clock.advance(days=14)
     await check_in(chat, 7, done=5)
-    assert advice("checkin.worse_again") in chat.text   # the old record was the first time worse
+    assert advice("checkin.worse_again") in chat.text  # the old record was the first time worse
     await chat.press("act:progress")
     chart = next(r for r in chat.replies if r.images).meta["chart"]
-    assert chart["pain"] == (7, 7) and chart["done_days"] == (2, 5)  # "some" of 5 days: 2 (rounded half)
+    assert chart["pain"] == (7, 7) and chart["done_days"] == (
+        2,
+        5,
+    )  # "some" of 5 days: 2 (rounded half)
     assert chat.state["checkins"][-1]["n"] == 2

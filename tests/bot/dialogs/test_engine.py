@@ -6,9 +6,9 @@ import asyncio
 import dataclasses
 import json
 
+from backcare.bot.dialogs import flow
+from backcare.bot.dialogs.events import Event
 from backcare.vocabulary import vocabulary
-from bot.dialogs import flow
-from bot.dialogs.events import Event
 
 
 async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, healthy, services):
@@ -20,7 +20,11 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     await chat.press("consent:yes")
     assert chat.step == "photo_consent" and "30 days" in chat.text
     await chat.press("keep:no")
-    assert chat.state["consent"] == {"data": True, "keep_photos": False, "at": "2025-06-02T08:00:00+00:00"}
+    assert chat.state["consent"] == {
+        "data": True,
+        "keep_photos": False,
+        "at": "2025-06-02T08:00:00+00:00",
+    }
 
     # the interview, one question at a time
     assert chat.step == "interview" and chat.current == "age"
@@ -38,7 +42,11 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
 
     # photos, in vocabulary order, with guidance; a refused one is retaken
     steps = list(vocabulary().movements)
-    assert chat.step == "photos" and "Photo 1 of 8" in chat.text and "side toward the camera" in chat.text
+    assert (
+        chat.step == "photos"
+        and "Photo 1 of 8" in chat.text
+        and "side toward the camera" in chat.text
+    )
     assert chat.replies[-1].expects == "photo"
     await chat.photo(b"refuse:too_dark")
     assert chat.state["photos"]["index"] == 0 and "too dark" in chat.text
@@ -51,27 +59,53 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     assert chat.step == "results"
     text = chat.text
     assert chat.replies[0].images and "Analysing" in chat.replies[1].text
-    assert "Your lower back rounds too easily" in text and "Tight muscles at the back of the thighs" in text
+    assert (
+        "Your lower back rounds too easily" in text
+        and "Tight muscles at the back of the thighs" in text
+    )
     assert "not a medical diagnosis" in text
     pictures = next(r for r in chat.replies if r.text.startswith("Your movements"))
-    assert [i.caption for i in pictures.images] == [t.text["en"] for t in vocabulary().movements.values()]
+    assert [i.caption for i in pictures.images] == [
+        t.text["en"] for t in vocabulary().movements.values()
+    ]
     links = [url for r in chat.replies for _, url in r.links]
     assert links == ["https://example.org/hinge", "https://example.org/stretch"]
-    assert "10 × 2" not in text and "2 × 10, 5 days a week" in text and "Stop if: pain spreads down the leg" in text
+    assert (
+        "10 × 2" not in text
+        and "2 × 10, 5 days a week" in text
+        and "Stop if: pain spreads down the leg" in text
+    )
     report_call = services.report_calls[0]
-    assert report_call[2] == "en" and len(report_call[1]) == 8 and "worse_bending" in report_call[0].facts
+    assert (
+        report_call[2] == "en"
+        and len(report_call[1]) == 8
+        and "worse_bending" in report_call[0].facts
+    )
 
     # reminders: days (pre-ticked from the dose), time, time zone
     await chat.press("rm:set")
     assert chat.step == "reminder_days" and chat.replies[-1].multi
-    assert [c.label for c in chat.replies[-1].choices][:7] == ["✓ Mon", "✓ Tue", "✓ Wed", "✓ Thu", "✓ Fri", "Sat", "Sun"]
+    assert [c.label for c in chat.replies[-1].choices][:7] == [
+        "✓ Mon",
+        "✓ Tue",
+        "✓ Wed",
+        "✓ Thu",
+        "✓ Fri",
+        "Sat",
+        "Sun",
+    ]
     await chat.press("day:4")
     await chat.press("day:5")
     await chat.press("day:done")
     await chat.type("7:30")
     await chat.press("tz:Europe/London")
     assert chat.step == "active"
-    assert chat.state["reminders"] == {"days": [0, 1, 2, 3, 5], "time": "07:30", "tz": "Europe/London", "active": True}
+    assert chat.state["reminders"] == {
+        "days": [0, 1, 2, 3, 5],
+        "time": "07:30",
+        "tz": "Europe/London",
+        "active": True,
+    }
     assert "Mon, Tue, Wed, Thu, Sat at 07:30 (Europe/London)" in chat.text
 
     # a reminder fires, then a check-in
@@ -85,7 +119,9 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     assert "plan is 5 days a week" in chat.text  # the reminder plan's days
     await chat.press("ck:done:5")
     await chat.press("ck:signs:no")
-    assert chat.step == "active" and "clearly better than at the start (5 → 3 out of 10)" in chat.text
+    assert (
+        chat.step == "active" and "clearly better than at the start (5 → 3 out of 10)" in chat.text
+    )
     assert chat.state["checkins"][-1]["outcome"] == "better"
     await chat.press("act:progress")
     assert chat.replies[0].images[0].data.startswith(b"\x89PNG")
@@ -169,7 +205,9 @@ async def test_one_engine_serves_many_users_at_once(dialogs, new_chat, interview
 
 
 async def test_an_unusable_state_starts_over_politely(dialogs):
-    state, replies = await dialogs.handle({"step": "no_such_step", "v": 1, "language": "en"}, Event("text", text="hi"))
+    state, replies = await dialogs.handle(
+        {"step": "no_such_step", "v": 1, "language": "en"}, Event("text", text="hi")
+    )
     assert state["step"] == "consent" and "Welcome" in replies[0].text
     state, replies = await dialogs.handle({"v": 99}, Event("start"))
     assert state["step"] == "consent"
@@ -178,11 +216,14 @@ async def test_an_unusable_state_starts_over_politely(dialogs):
 async def test_a_failure_inside_a_step_keeps_the_saved_state(chat, monkeypatch):
     await chat.consent()
     saved = json.loads(json.dumps(chat.state))
+
     async def broken(conv, event):
         conv.data["interview"]["answers"]["age"] = 99  # a half-done change that must not be saved
         raise RuntimeError("bug")
 
-    monkeypatch.setitem(flow.STEP, "interview", dataclasses.replace(flow.STEP["interview"], handle=broken))
+    monkeypatch.setitem(
+        flow.STEP, "interview", dataclasses.replace(flow.STEP["interview"], handle=broken)
+    )
     state, replies = await chat.dialogs.handle(chat.state, Event("text", text="42"))
     assert state == saved and "something went wrong" in replies[0].text
 

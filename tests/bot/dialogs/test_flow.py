@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.dialogs.flow import STEP, STEPS, TRANSITIONS, build_machine
+from backcare.bot.dialogs.flow import STEP, STEPS, TRANSITIONS, build_machine
 
 SOURCES = sorted((Path(__file__).resolve().parents[3] / "bot" / "dialogs").glob("*.py"))
 
@@ -16,7 +16,11 @@ def sources_of(transition) -> list[str]:
 
 
 def test_every_trigger_fired_in_the_code_is_a_transition():
-    fired = {t for p in SOURCES for t in re.findall(r'\.go\("([a-z_]+)"\)', p.read_text(encoding="utf-8"))}
+    fired = {
+        t
+        for p in SOURCES
+        for t in re.findall(r'\.go\("([a-z_]+)"\)', p.read_text(encoding="utf-8"))
+    }
     defined = {t["trigger"] for t in TRANSITIONS}
     assert fired and fired <= defined
     assert defined - fired == set()  # no dead transitions either

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogs.events import Event
+from backcare.bot.dialogs.events import Event
 
 
 async def goto(chat, interview, healthy, qid):
@@ -13,21 +13,26 @@ async def goto(chat, interview, healthy, qid):
     assert chat.current == qid
 
 
-@pytest.mark.parametrize("qid, typed, message", [
-    ("age", "150", "from 18 to 100"),                 # out of range
-    ("age", "12", "from 18 to 100"),
-    ("age", "forty-two", "type a number"),            # wrong type
-    ("age", "42.5", "whole number"),
-    ("age", "   ", "give an answer"),                 # empty
-    ("age", "4\x002", "control characters"),         # control characters
-    ("height", "12345678", "from 120 to 220"),
-    ("pain_now", "11", "from 0 to 10"),
-    ("saddle", "perhaps", "yes or no"),
-    ("sex", "robot", "choose one of the buttons"),
-    ("notes", "x" * 501, "keep it to 500 characters (you wrote 501)"),  # too long
-    ("notes", "line\u202eevil", "control characters"),
-])
-async def test_an_invalid_answer_is_refused_with_advice_and_asked_again(chat, interview, healthy, qid, typed, message):
+@pytest.mark.parametrize(
+    "qid, typed, message",
+    [
+        ("age", "150", "from 18 to 100"),  # out of range
+        ("age", "12", "from 18 to 100"),
+        ("age", "forty-two", "type a number"),  # wrong type
+        ("age", "42.5", "whole number"),
+        ("age", "   ", "give an answer"),  # empty
+        ("age", "4\x002", "control characters"),  # control characters
+        ("height", "12345678", "from 120 to 220"),
+        ("pain_now", "11", "from 0 to 10"),
+        ("saddle", "perhaps", "yes or no"),
+        ("sex", "robot", "choose one of the buttons"),
+        ("notes", "x" * 501, "keep it to 500 characters (you wrote 501)"),  # too long
+        ("notes", "line\u202eevil", "control characters"),
+    ],
+)
+async def test_an_invalid_answer_is_refused_with_advice_and_asked_again(
+    chat, interview, healthy, qid, typed, message
+):
     await goto(chat, interview, healthy, qid)
     answers_before = dict(chat.state["interview"]["answers"])
     await chat.type(typed)
@@ -86,7 +91,9 @@ async def test_back_over_a_branch_drops_the_branch_answer(chat, interview, healt
     assert chat.current == "trauma" and "weakness_worse" not in chat.state["interview"]["answers"]
 
 
-async def test_restart_begins_a_new_interview_and_keeps_consent_and_language(chat, interview, healthy):
+async def test_restart_begins_a_new_interview_and_keeps_consent_and_language(
+    chat, interview, healthy
+):
     await goto(chat, interview, healthy, "work")
     await chat.command("language")
     await chat.press("lang:ja")
@@ -112,14 +119,18 @@ async def test_restart_before_consent_shows_the_consent_again(chat):
     assert chat.step == "consent" and "Do you agree?" in chat.text
 
 
-async def test_a_button_from_an_earlier_question_is_not_taken_for_this_one(chat, interview, healthy):
+async def test_a_button_from_an_earlier_question_is_not_taken_for_this_one(
+    chat, interview, healthy
+):
     await goto(chat, interview, healthy, "smoking")
     await chat.send(Event("choice", data="a:work:manual"))
     assert chat.current == "smoking" and chat.state["interview"]["answers"]["work"] == "desk"
     assert "earlier question" in chat.text
 
 
-async def test_multiple_choice_ticks_and_an_exclusive_choice_clears_the_others(chat, interview, healthy):
+async def test_multiple_choice_ticks_and_an_exclusive_choice_clears_the_others(
+    chat, interview, healthy
+):
     await goto(chat, interview, healthy, "worse")
     await chat.press("t:worse:sitting")
     await chat.press("t:worse:lifting")
@@ -153,10 +164,16 @@ async def test_a_required_question_offers_no_skip(chat, interview, healthy):
     assert chat.current == "age" and "give an answer" in chat.text
 
 
-async def test_a_photo_during_the_interview_is_not_taken_as_an_answer(chat, interview, healthy, services):
+async def test_a_photo_during_the_interview_is_not_taken_as_an_answer(
+    chat, interview, healthy, services
+):
     await goto(chat, interview, healthy, "age")
     await chat.photo()
-    assert chat.current == "age" and services.photo_calls == [] and "answer this question first" in chat.text
+    assert (
+        chat.current == "age"
+        and services.photo_calls == []
+        and "answer this question first" in chat.text
+    )
 
 
 async def test_sections_are_announced_once(chat, interview, healthy):

@@ -7,9 +7,9 @@ from dataclasses import asdict
 
 import pytest
 
+from backcare.bot.dialogs.texts import default_texts
 from backcare.checkin import CheckIn
 from backcare.progress import progress_data, summary_text
-from bot.dialogs.texts import default_texts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -17,10 +17,10 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture
 async def active(chat, interview, healthy):
     await chat.consent()
-    await chat.answer_all(interview, healthy)   # pain_now 5
+    await chat.answer_all(interview, healthy)  # pain_now 5
     await chat.all_photos()
     await chat.press("rm:set")
-    await chat.press("day:done")                # 5 days a week
+    await chat.press("day:done")  # 5 days a week
     await chat.press("time:08:00")
     await chat.press("tz:UTC")
     return chat
@@ -44,14 +44,24 @@ async def test_the_progress_command_sends_the_chart_of_the_check_ins(active, clo
     for pain, done in entered:
         clock.advance(days=7)
         await check_in(chat, pain, done)
-        expected.append(CheckIn(at=clock.now.isoformat(timespec="seconds"), pain=pain, done_days=done,
-                                planned_days=5))
+        expected.append(
+            CheckIn(
+                at=clock.now.isoformat(timespec="seconds"),
+                pain=pain,
+                done_days=done,
+                planned_days=5,
+            )
+        )
     await chat.command("progress")
     reply = chart_reply(chat)
     assert reply.images[0].caption == "Your pain and exercise days at each check-in"
     data = progress_data(5, expected)
     assert reply.meta["chart"] == asdict(data)
-    assert reply.meta["chart"]["pain"] == (6, 4, 3) and reply.meta["chart"]["done_days"] == (2, 4, 5)
+    assert reply.meta["chart"]["pain"] == (6, 4, 3) and reply.meta["chart"]["done_days"] == (
+        2,
+        4,
+        5,
+    )
     assert reply.meta["chart"]["dates"] == ("2025-06-09", "2025-06-16", "2025-06-23")
     assert reply.meta["chart"]["baseline"] == 5
     assert summary_text(data, "en") in chat.text and "11 of 15" in chat.text
@@ -81,17 +91,23 @@ async def test_the_chart_is_labelled_in_the_users_language(new_chat, interview, 
     await chat.command("progress")
     reply = chart_reply(chat)
     assert reply.images[0].caption == default_texts().get("progress.caption", "ja")
-    data = progress_data(5, [CheckIn(at="2025-06-02T08:00:00+00:00", pain=3, done_days=5, planned_days=5)])
+    data = progress_data(
+        5, [CheckIn(at="2025-06-02T08:00:00+00:00", pain=3, done_days=5, planned_days=5)]
+    )
     assert summary_text(data, "ja") in chat.text
 
 
 async def test_before_any_check_in_the_patient_is_told_the_chart_starts_with_the_first(active):
     chat = active
     await chat.command("progress")
-    assert "starts with your first check-in" in chat.text and not any(r.images for r in chat.replies)
+    assert "starts with your first check-in" in chat.text and not any(
+        r.images for r in chat.replies
+    )
 
 
-async def test_before_the_program_progress_says_so_and_the_question_is_asked_again(chat, interview, healthy):
+async def test_before_the_program_progress_says_so_and_the_question_is_asked_again(
+    chat, interview, healthy
+):
     await chat.consent()
     await chat.answer(interview, healthy["age"])
     await chat.command("progress")

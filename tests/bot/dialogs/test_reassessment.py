@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.bot.dialogs.events import Event
+from backcare.bot.dialogs.texts import default_texts
 from backcare.vocabulary import vocabulary
-from bot.dialogs.events import Event
-from bot.dialogs.texts import default_texts
 
 STEPS = list(vocabulary().movements)
 
 
 async def set_up(chat, interview, healthy):
     await chat.consent()
-    await chat.answer_all(interview, healthy)   # pain_now 5
-    await chat.all_photos()                     # hip flexion 55 deg: insufficient
+    await chat.answer_all(interview, healthy)  # pain_now 5
+    await chat.all_photos()  # hip flexion 55 deg: insufficient
     await chat.press("rm:set")
     await chat.press("day:done")
     await chat.press("time:08:00")
@@ -36,8 +36,9 @@ def offered(chat) -> set[str]:
     return {c.value for r in chat.replies for c in r.choices}
 
 
-async def test_after_four_weeks_new_photos_show_before_and_after_across_restarts(restarting_chat, services,
-                                                                                   clock, interview, healthy):
+async def test_after_four_weeks_new_photos_show_before_and_after_across_restarts(
+    restarting_chat, services, clock, interview, healthy
+):
     chat = restarting_chat  # a new engine for every event: only the JSON state carries the story
     await set_up(chat, interview, healthy)
     started = chat.state["program_started"]
@@ -45,21 +46,30 @@ async def test_after_four_weeks_new_photos_show_before_and_after_across_restarts
 
     await weekly_check_ins(chat, clock, 3)
     assert "re:yes" not in offered(chat) and "reassessment" not in chat.state
-    await weekly_check_ins(chat, clock, 1)      # day 28
-    assert "4 weeks since you started" in chat.text and {"re:yes", "re:no", "act:progress"} <= offered(chat)
+    await weekly_check_ins(chat, clock, 1)  # day 28
+    assert "4 weeks since you started" in chat.text and {
+        "re:yes",
+        "re:no",
+        "act:progress",
+    } <= offered(chat)
     assert chat.state["checkins"][-1]["reassess"] is True
 
     # the same capture as the first time: every step with its own guidance
     await chat.press("re:yes")
     assert chat.step == "photos" and "compare with last time" in chat.text
     assert chat.replies[-1].choices[-1].label == default_texts().get("reassess.cancel", "en")
-    services.hip_flexion = 82.0                 # the hips now bend as usual
+    services.hip_flexion = 82.0  # the hips now bend as usual
     services.created = "2025-06-30T08:00:00+00:00"
     for n, step in enumerate(STEPS, start=1):
-        assert f"Photo {n} of 8" in chat.text and default_texts().get(f"photo.steps.{step}", "en") in chat.text
+        assert (
+            f"Photo {n} of 8" in chat.text
+            and default_texts().get(f"photo.steps.{step}", "en") in chat.text
+        )
         await chat.photo()
     assert chat.step == "results" and len(services.report_calls) == 2
-    assert services.report_calls[1][0].facts == services.report_calls[0][0].facts  # the same interview
+    assert (
+        services.report_calls[1][0].facts == services.report_calls[0][0].facts
+    )  # the same interview
 
     # before and after: the changed measurement went the right way, the others stayed
     comparison = next(r for r in chat.replies if r.text.startswith("Before and after"))
@@ -68,14 +78,16 @@ async def test_after_four_weeks_new_photos_show_before_and_after_across_restarts
     assert "Bending at the hips: better than last time." in comparison.text
     assert "2025-06-01 and 2025-06-30" in comparison.text
     causes = next(r for r in chat.replies if "most likely keeps" in r.text)
-    assert chat.replies.index(comparison) < chat.replies.index(causes)  # what the patient waited for first
+    assert chat.replies.index(comparison) < chat.replies.index(
+        causes
+    )  # what the patient waited for first
 
     # the new program replaces the old one; the reminders stay
     assert "replaces the previous one" in chat.text and "Bird dog" in chat.text
     assert chat.state["previous_report"]["observations"][1]["value"] == 55.0
     assert chat.state["report"]["observations"][1]["value"] == 82.0
     assert "reassessment" not in chat.state and chat.state["program_started"] == started
-    await chat.press("rm:no")                   # keep the reminders
+    await chat.press("rm:no")  # keep the reminders
     assert chat.step == "active" and chat.state["reminders"]["active"] is True
     await chat.timer("reminder")
     assert "Bird dog" in chat.text and "Hamstring stretch" not in chat.text
@@ -91,7 +103,7 @@ async def test_after_four_weeks_new_photos_show_before_and_after_across_restarts
 
 
 async def test_a_measurement_that_got_worse_is_said_so(chat, services, clock, interview, healthy):
-    services.hip_flexion = 80.0                 # usual at the start
+    services.hip_flexion = 80.0  # usual at the start
     await set_up(chat, interview, healthy)
     await weekly_check_ins(chat, clock, 4)
     await chat.press("re:yes")
@@ -102,7 +114,9 @@ async def test_a_measurement_that_got_worse_is_said_so(chat, services, clock, in
     assert "Bending at the hips: further from the usual range than last time." in comparison.text
 
 
-async def test_a_skipped_movement_is_said_to_be_unmeasured_this_time(chat, clock, interview, healthy):
+async def test_a_skipped_movement_is_said_to_be_unmeasured_this_time(
+    chat, clock, interview, healthy
+):
     await set_up(chat, interview, healthy)
     await weekly_check_ins(chat, clock, 4)
     await chat.press("re:yes")
@@ -113,7 +127,9 @@ async def test_a_skipped_movement_is_said_to_be_unmeasured_this_time(chat, clock
     assert comparison.meta["changes"]["forward_bend.hip_flexion"] == "lost"
 
 
-async def test_the_offer_can_be_declined_and_comes_back_after_the_next_period(chat, clock, interview, healthy):
+async def test_the_offer_can_be_declined_and_comes_back_after_the_next_period(
+    chat, clock, interview, healthy
+):
     await set_up(chat, interview, healthy)
     await weekly_check_ins(chat, clock, 4)
     await chat.press("re:no")
@@ -121,7 +137,7 @@ async def test_the_offer_can_be_declined_and_comes_back_after_the_next_period(ch
     assert "re:yes" not in offered(chat)
     await weekly_check_ins(chat, clock, 3)
     assert "re:yes" not in offered(chat)
-    await weekly_check_ins(chat, clock, 1)      # day 56
+    await weekly_check_ins(chat, clock, 1)  # day 56
     assert "8 weeks since you started" in chat.text and "re:yes" in offered(chat)
 
 
@@ -129,12 +145,14 @@ async def test_the_offer_waits_in_the_menu(chat, clock, interview, healthy):
     await set_up(chat, interview, healthy)
     await weekly_check_ins(chat, clock, 4)
     await chat.command("start")
-    assert "re:yes" in offered(chat)          # the menu offers it until taken or declined
+    assert "re:yes" in offered(chat)  # the menu offers it until taken or declined
     await chat.press("re:yes")
     assert chat.step == "photos"
 
 
-async def test_the_new_photos_can_be_called_off_and_the_program_goes_on(chat, services, clock, interview, healthy):
+async def test_the_new_photos_can_be_called_off_and_the_program_goes_on(
+    chat, services, clock, interview, healthy
+):
     await set_up(chat, interview, healthy)
     before = dict(chat.state["report"])
     await weekly_check_ins(chat, clock, 4)
@@ -142,7 +160,7 @@ async def test_the_new_photos_can_be_called_off_and_the_program_goes_on(chat, se
     await chat.photo()
     await chat.press("cmd:back")
     assert chat.step == "photos" and chat.state["photos"]["index"] == 0
-    await chat.press("cmd:back")                # from the first photo: not now
+    await chat.press("cmd:back")  # from the first photo: not now
     assert chat.step == "active" and "goes on as before" in chat.text
     assert chat.state["report"] == before and "previous_report" not in chat.state
     assert "reassessment" not in chat.state and chat.state["reminders"]["active"] is True
@@ -150,7 +168,9 @@ async def test_the_new_photos_can_be_called_off_and_the_program_goes_on(chat, se
     assert await chat.timer("reminder") != []
 
 
-async def test_a_re_assessment_that_refers_stops_the_reminders(chat, services, clock, interview, healthy):
+async def test_a_re_assessment_that_refers_stops_the_reminders(
+    chat, services, clock, interview, healthy
+):
     await set_up(chat, interview, healthy)
     await weekly_check_ins(chat, clock, 4)
     await chat.press("re:yes")
@@ -162,20 +182,29 @@ async def test_a_re_assessment_that_refers_stops_the_reminders(chat, services, c
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
-async def test_the_comparison_speaks_the_users_language(new_chat, services, clock, interview, healthy, language):
+async def test_the_comparison_speaks_the_users_language(
+    new_chat, services, clock, interview, healthy, language
+):
     chat = new_chat(language=language)
     await set_up(chat, interview, healthy)
     await weekly_check_ins(chat, clock, 4)
     await chat.press("re:yes")
     services.hip_flexion = 82.0
     await chat.all_photos()
-    heading = default_texts().get("reassess.heading", language, before="2025-06-01", after="2025-06-01")
+    heading = default_texts().get(
+        "reassess.heading", language, before="2025-06-01", after="2025-06-01"
+    )
     comparison = next(r for r in chat.replies if r.text.startswith(heading))
-    better = {"en": "Bending at the hips: better than last time.", "ja": "股関節の曲がり：前回より良くなりました。"}
+    better = {
+        "en": "Bending at the hips: better than last time.",
+        "ja": "股関節の曲がり：前回より良くなりました。",
+    }
     assert better[language] in comparison.text
 
 
-async def test_a_stale_offer_button_without_a_program_does_nothing(chat, interview, healthy, services):
+async def test_a_stale_offer_button_without_a_program_does_nothing(
+    chat, interview, healthy, services
+):
     services.referral = "urgent"
     await chat.consent()
     await chat.answer_all(interview, healthy)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from backcare.bot.dialogs.texts import default_texts
 from backcare.interview import load_interview
 from backcare.interview.conditions import AllOf, AnyOf, Compare, Condition
 from backcare.vocabulary import vocabulary
-from bot.dialogs.texts import default_texts
 
 INTERVIEW = load_interview(Path(__file__).resolve().parents[3] / "interview.yaml")
 RULES = {rule.id: rule for rule in INTERVIEW.red_flags}
@@ -55,7 +55,9 @@ EMERGENCY_WORDS = {"en": "emergency department", "ja": "救急外来"}
 
 @pytest.mark.parametrize("language", ["en", "ja"])
 @pytest.mark.parametrize("rule_id", sorted(RULES))
-async def test_each_red_flag_rule_stops_self_care_with_its_urgency(new_chat, healthy, services, rule_id, language):
+async def test_each_red_flag_rule_stops_self_care_with_its_urgency(
+    new_chat, healthy, services, rule_id, language
+):
     rule = RULES[rule_id]
     answers = {**healthy, **witness(rule.when)}
     chat = new_chat(language=language)
@@ -111,7 +113,9 @@ async def test_a_mistaken_red_flag_answer_can_be_taken_back(chat, healthy):
     assert chat.current == "bladder_bowel"
 
 
-async def test_a_red_flag_in_the_results_of_the_reasoning_is_a_referral_too(chat, healthy, services):
+async def test_a_red_flag_in_the_results_of_the_reasoning_is_a_referral_too(
+    chat, healthy, services
+):
     services.referral = "urgent"
     await chat.consent()
     await chat.answer_all(INTERVIEW, healthy)

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogs.reminders import ReminderError, parse_time, parse_zone
+from backcare.bot.dialogs.reminders import ReminderError, parse_time, parse_zone
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("07:30", "07:30"), ("7:30", "07:30"), ("19:00", "19:00"), ("７：３０", "07:30"), ("19時", "19:00"),
-    ("7時30分", "07:30"), ("7h", "07:00"), ("8", "08:00"), (" 21:05 ", "21:05"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("07:30", "07:30"),
+        ("7:30", "07:30"),
+        ("19:00", "19:00"),
+        ("７：３０", "07:30"),
+        ("19時", "19:00"),
+        ("7時30分", "07:30"),
+        ("7h", "07:00"),
+        ("8", "08:00"),
+        (" 21:05 ", "21:05"),
+    ],
+)
 def test_times_are_read_in_common_forms(raw, expected):
     assert parse_time(raw) == expected
 
@@ -22,9 +32,15 @@ def test_bad_times_are_refused(raw):
     assert caught.value.key == "reminders.bad_time"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Asia/Tokyo", "Asia/Tokyo"), ("asia/tokyo", "Asia/Tokyo"), ("America/New York", "America/New_York"), ("UTC", "UTC"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Asia/Tokyo", "Asia/Tokyo"),
+        ("asia/tokyo", "Asia/Tokyo"),
+        ("America/New York", "America/New_York"),
+        ("UTC", "UTC"),
+    ],
+)
 def test_time_zones_come_from_the_tz_database(raw, expected):
     assert parse_zone(raw) == expected
 
@@ -55,9 +71,15 @@ async def test_set_up_with_typed_time_and_zone_and_mistakes_on_the_way(at_result
     await chat.type("Atlantis/Capital")
     assert chat.step == "reminder_zone" and "don't know that time zone" in chat.text
     await chat.type("america/chicago")
-    assert chat.state["reminders"] == {"days": [0, 1, 2, 3, 4, 5, 6], "time": "06:45", "tz": "America/Chicago",
-                                       "active": True}
-    assert "Every day at 06:45 (America/Chicago)" in chat.text and "reminder_draft" not in chat.state
+    assert chat.state["reminders"] == {
+        "days": [0, 1, 2, 3, 4, 5, 6],
+        "time": "06:45",
+        "tz": "America/Chicago",
+        "active": True,
+    }
+    assert (
+        "Every day at 06:45 (America/Chicago)" in chat.text and "reminder_draft" not in chat.state
+    )
 
 
 async def test_at_least_one_day_is_needed(at_results):
@@ -97,7 +119,9 @@ async def test_a_japanese_user_is_offered_tokyo_time(new_chat, interview, health
 async def test_no_reminders_then_set_them_later(at_results):
     chat = at_results
     await chat.press("rm:no")
-    assert chat.step == "active" and "Reminders are off" in chat.text and "reminders" not in chat.state
+    assert (
+        chat.step == "active" and "Reminders are off" in chat.text and "reminders" not in chat.state
+    )
     assert await chat.timer("reminder") == []
     await chat.command("status")
     assert "program is running" in chat.text
@@ -117,4 +141,7 @@ async def test_the_program_can_be_shown_again_with_its_videos(at_results):
     chat = at_results
     await chat.press("rm:no")
     await chat.press("act:program")
-    assert [url for r in chat.replies for _, url in r.links] == ["https://example.org/hinge", "https://example.org/stretch"]
+    assert [url for r in chat.replies for _, url in r.links] == [
+        "https://example.org/hinge",
+        "https://example.org/stretch",
+    ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from backcare.interview import InterviewRegistry
 
 
-async def test_a_process_restart_mid_interview_continues_exactly(chat, interview, healthy, make_dialogs, registry):
+async def test_a_process_restart_mid_interview_continues_exactly(
+    chat, interview, healthy, make_dialogs, registry
+):
     await chat.consent()
     await chat.answer_all(interview, healthy, stop_at="worse")
     await chat.press("t:worse:sitting")
@@ -20,11 +22,14 @@ async def test_a_process_restart_mid_interview_continues_exactly(chat, interview
     await chat.answer_all(interview, healthy)
     await chat.all_photos()
     assert chat.step == "results"
-    assert chat.state["interview"]["answers"] == {q: healthy[q] for q in chat.state["interview"]["history"]}
+    assert chat.state["interview"]["answers"] == {
+        q: healthy[q] for q in chat.state["interview"]["history"]
+    }
 
 
-async def test_a_process_restart_between_photos_keeps_the_photos_taken(chat, interview, healthy, make_dialogs,
-                                                                        registry, services):
+async def test_a_process_restart_between_photos_keeps_the_photos_taken(
+    chat, interview, healthy, make_dialogs, registry, services
+):
     await chat.consent()
     await chat.answer_all(interview, healthy)
     for _ in range(3):
@@ -53,7 +58,9 @@ async def test_pause_for_days_then_resume_where_the_user_left(chat, interview, h
     assert chat.state["updated"] == clock.now.isoformat(timespec="seconds")
 
 
-async def test_a_reload_mid_interview_lets_the_user_finish_on_the_old_version(live_path, make_dialogs, new_chat, healthy):
+async def test_a_reload_mid_interview_lets_the_user_finish_on_the_old_version(
+    live_path, make_dialogs, new_chat, healthy
+):
     registry = InterviewRegistry(live_path)
     dialogs = make_dialogs(registry)
     old = registry.current
@@ -64,11 +71,18 @@ async def test_a_reload_mid_interview_lets_the_user_finish_on_the_old_version(li
     # the admin rewords a question and adds one, then reloads
     text = live_path.read_text(encoding="utf-8")
     text = text.replace('version: "2025.06-1"', 'version: "2025.07-1"')
-    text = text.replace("How do you spend most of your working day?", "What is your job mostly like?")
-    text = text.replace("      - id: sitting_hours\n", (
-        "      - id: commute\n        type: yes_no\n"
-        "        text: {en: \"Do you commute by car?\", ja: \"車で通勤していますか？\"}\n"
-        "      - id: sitting_hours\n"), 1)
+    text = text.replace(
+        "How do you spend most of your working day?", "What is your job mostly like?"
+    )
+    text = text.replace(
+        "      - id: sitting_hours\n",
+        (
+            "      - id: commute\n        type: yes_no\n"
+            '        text: {en: "Do you commute by car?", ja: "車で通勤していますか？"}\n'
+            "      - id: sitting_hours\n"
+        ),
+        1,
+    )
     live_path.write_text(text, encoding="utf-8")
     assert registry.reload() == []
     new = registry.current
@@ -77,7 +91,10 @@ async def test_a_reload_mid_interview_lets_the_user_finish_on_the_old_version(li
     # the user in progress goes on with the old version (no new question, old words)
     await early.answer_all(old, healthy)
     assert "commute" not in early.state["interview"]["history"]
-    assert early.state["interview"]["digest"] == old.digest and early.state["result"]["version"] == old.digest
+    assert (
+        early.state["interview"]["digest"] == old.digest
+        and early.state["result"]["version"] == old.digest
+    )
 
     # a new user gets the new version
     late = new_chat(dialogs)
@@ -88,7 +105,9 @@ async def test_a_reload_mid_interview_lets_the_user_finish_on_the_old_version(li
     assert late.state["interview"]["answers"]["commute"] is True
 
 
-async def test_a_broken_reload_is_refused_and_nobody_notices(live_path, make_dialogs, new_chat, healthy):
+async def test_a_broken_reload_is_refused_and_nobody_notices(
+    live_path, make_dialogs, new_chat, healthy
+):
     registry = InterviewRegistry(live_path)
     dialogs = make_dialogs(registry)
     user = new_chat(dialogs)
@@ -96,7 +115,9 @@ async def test_a_broken_reload_is_refused_and_nobody_notices(live_path, make_dia
     await user.answer_all(registry.current, healthy, stop_at="saddle")
     good = registry.current
     text = live_path.read_text(encoding="utf-8")
-    live_path.write_text(text.replace("    urgency: emergency", "    urgency: whenever", 1), encoding="utf-8")
+    live_path.write_text(
+        text.replace("    urgency: emergency", "    urgency: whenever", 1), encoding="utf-8"
+    )
     problems = registry.reload()
     assert problems and problems[0].field.endswith(".urgency") and problems[0].line
     assert registry.current is good
@@ -109,16 +130,20 @@ async def test_a_broken_reload_is_refused_and_nobody_notices(live_path, make_dia
     assert other.state["interview"]["digest"] == good.digest
 
 
-async def test_after_a_restart_an_unknown_version_moves_the_answers_to_the_live_one(live_path, make_dialogs,
-                                                                                     new_chat, healthy):
+async def test_after_a_restart_an_unknown_version_moves_the_answers_to_the_live_one(
+    live_path, make_dialogs, new_chat, healthy
+):
     registry = InterviewRegistry(live_path)
     user = new_chat(make_dialogs(registry))
     await user.consent()
     await user.answer_all(registry.current, healthy, stop_at="smoking")
     # the file changed while the process was down: the old version is gone from memory
     text = live_path.read_text(encoding="utf-8").replace(
-        "      - id: lifting\n", "      - id: commute\n        type: yes_no\n"
-        "        text: {en: \"Do you commute by car?\", ja: \"車で通勤していますか？\"}\n      - id: lifting\n", 1)
+        "      - id: lifting\n",
+        "      - id: commute\n        type: yes_no\n"
+        '        text: {en: "Do you commute by car?", ja: "車で通勤していますか？"}\n      - id: lifting\n',
+        1,
+    )
     live_path.write_text(text, encoding="utf-8")
     restarted = InterviewRegistry(live_path)
     user.dialogs = make_dialogs(restarted)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from backcare.bot.dialogs.texts import PATH, default_texts, parse_texts, placeholders, required_keys
 from backcare.vocabulary import LANGUAGES
 from backcare.yamlfile import DataFileError, loads
-from bot.dialogs.texts import PATH, default_texts, parse_texts, placeholders, required_keys
 
 SOURCES = sorted(Path(PATH).parent.glob("*.py"))
 LITERAL_KEY = re.compile(r"""(?:\.t|\.button|texts\.get)\(\s*"([a-z_]+(?:\.[a-z0-9_]+)+)\"""")
@@ -21,7 +21,9 @@ def test_the_shipped_texts_load():
 
 
 def test_every_literal_key_in_the_dialogs_exists():
-    used = {key for path in SOURCES for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))}
+    used = {
+        key for path in SOURCES for key in LITERAL_KEY.findall(path.read_text(encoding="utf-8"))
+    }
     assert len(used) > 80  # the pattern still finds the dialogs' keys
     assert sorted(k for k in used if not default_texts().has(k)) == []
 
@@ -42,11 +44,15 @@ greeting:
 
 
 def test_a_missing_translation_names_the_line():
-    text = GOOD + "  bye:\n    en: \"Bye\"\n"
+    text = GOOD + '  bye:\n    en: "Bye"\n'
     with pytest.raises(DataFileError) as caught:
         parse_texts(loads(text, "texts.yaml"), "texts.yaml")
     problem = caught.value.problems[0]
-    assert (problem.line, problem.field, problem.message) == (5, "greeting.bye.ja", "missing translation")
+    assert (problem.line, problem.field, problem.message) == (
+        5,
+        "greeting.bye.ja",
+        "missing translation",
+    )
 
 
 def test_different_placeholders_are_refused():
@@ -58,10 +64,14 @@ def test_different_placeholders_are_refused():
 
 def test_a_required_key_missing_is_refused():
     with pytest.raises(DataFileError, match="greeting.bye: missing text"):
-        parse_texts(loads(GOOD, "texts.yaml"), "texts.yaml", required=["greeting.hello", "greeting.bye"])
+        parse_texts(
+            loads(GOOD, "texts.yaml"), "texts.yaml", required=["greeting.hello", "greeting.bye"]
+        )
 
 
 def test_an_unknown_language_is_refused():
-    text = GOOD.replace('ja: "こんにちは、{name}さん"', 'ja: "こんにちは、{name}さん", fr: "Salut {name}"')
+    text = GOOD.replace(
+        'ja: "こんにちは、{name}さん"', 'ja: "こんにちは、{name}さん", fr: "Salut {name}"'
+    )
     with pytest.raises(DataFileError, match="unknown language"):
         parse_texts(loads(text, "texts.yaml"), "texts.yaml")
