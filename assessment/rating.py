@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 from backcare.assessment.compare import compare  # noqa: F401  (ARCHITECTURE.md names assessment.rating.compare)
 from backcare.assessment.texts import Texts
@@ -65,11 +66,16 @@ def _observation(
 ) -> Observation:
     band = rule.band_for(profile)
     tolerance = rule.error_for(derived.method)
-    common = dict(
+    # What both outcomes share; the rated case replaces the verdict fields.
+    not_assessed = Observation(
         name=rule.name,
+        rating=NOT_ASSESSED,
+        value=None,
         unit=rule.unit,
         normal_range=(band.low, band.high),
         source=band.source or rule.source,
+        confidence=0.0,
+        explanation={},
         tolerance=tolerance,
         population=rule.population(band, profile),
     )
@@ -77,21 +83,18 @@ def _observation(
     if derived.value is not None and derived.confidence < settings_min:
         reason = "low_confidence"
     if derived.value is None or reason:
-        return Observation(
-            rating=NOT_ASSESSED,
-            value=None,
-            confidence=0.0,
+        return replace(
+            not_assessed,
             explanation=words.missing(reason or "unusable"),
             reason=reason or "unusable",
-            **common,
         )
     rating, margin = rate(derived.value, band.low, band.high, tolerance, rule.below, rule.above)
-    return Observation(
+    return replace(
+        not_assessed,
         rating=rating,
         value=derived.value,
         confidence=round(derived.confidence * margin, 3),
         explanation=words.rating(rule.name, rating, derived.side),
-        **common,
     )
 
 

@@ -159,9 +159,12 @@ class Rule:
             if unknown:
                 return f"adults ({' and '.join(unknown)} not given)"
         before = self.bands[:-1]
-        if all(b.sex is None and b.age is not None and b.age[0] is not None for b in before):
-            start = min(b.age[0] for b in before)  # type: ignore[index]
-            covered = sorted(b.age for b in before)  # type: ignore[type-var]
+        # Only age bands with a start (and no sex) leave a catch-all that reads "under N".
+        starts = [(b.age[0], b.age[1]) for b in before if b.sex is None and b.age is not None]
+        bounded = [(start, end) for start, end in starts if start is not None]
+        if len(bounded) == len(before):
+            start = min(s for s, _ in bounded)
+            covered = sorted(bounded, key=lambda r: r[0])
             contiguous = all(covered[i][1] == covered[i + 1][0] for i in range(len(covered) - 1))
             if contiguous and covered[-1][1] is None:
                 return f"under {start}"
@@ -379,7 +382,7 @@ def parse(data: Any, filename: str, vocab: Vocabulary | None = None) -> Threshol
         if unit is not None and unit not in UNITS:
             check.problem(entry, "unit", f"{field}.unit", f"must be one of {', '.join(UNITS)}")
         errors = _errors(entry, check, field)
-        sides = {}
+        sides: dict[str, str | None] = {}
         for side in ("below", "above"):
             sides[side] = check.need(entry, side, field, str)
             if sides[side] is not None and sides[side] not in RATINGS:
@@ -406,11 +409,12 @@ def parse(data: Any, filename: str, vocab: Vocabulary | None = None) -> Threshol
                     f"{field}.bands[{len(raw_bands) - 1}]",
                     "the last band must have no condition (it holds for all adults)",
                 )
-        if None in (spec, unit, errors, sides["below"], sides["above"], source) or not bands:
+        below, above = sides["below"], sides["above"]
+        if spec is None or errors is None or unit is None or source is None or not bands:
             continue
-        rules[name] = Rule(
-            name, spec, unit, errors, sides["below"], sides["above"], source, note, tuple(bands)
-        )  # type: ignore[arg-type]
+        if below is None or above is None:
+            continue
+        rules[name] = Rule(name, spec, unit, errors, below, above, source, note, tuple(bands))
     for name in vocab.observations:
         if name not in entries:
             check.problem(
@@ -420,7 +424,7 @@ def parse(data: Any, filename: str, vocab: Vocabulary | None = None) -> Threshol
                 "missing: every vocabulary observation needs a rule",
             )
     check.raise_if_any()
-    return Thresholds(Settings(min_conf, partial), rules)  # type: ignore[arg-type]
+    return Thresholds(Settings(min_conf, partial), rules)
 
 
 def load_thresholds(path: str | Path = PATH, vocab: Vocabulary | None = None) -> Thresholds:

@@ -116,7 +116,9 @@ def derive(spec: ValueSpec, steps: Steps, unit: str, partial_confidence: float =
         if failed:
             one_side_missing = failed.count("no_photo") == 1 and len(failed) == 1
             return Derived(None, reason="needs_both_sides" if one_side_missing else _why(failed))
-        (a, ma), (b, mb) = got  # type: ignore[misc]
+        first, second = got
+        assert not isinstance(first, str) and not isinstance(second, str)  # failed is empty
+        (a, ma), (b, mb) = first, second
         if spec.abs:
             a, b = abs(a), abs(b)
         return Derived(
