@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from backcare.reasoning.model import (
@@ -75,7 +76,9 @@ def synthetic_base(rng: random.Random, shape: Shape) -> KnowledgeBase:
         unexplained_red_flag=10.0,
     )
 
-    def pick(pool: list[str], lo_hi: tuple[int, int], avoid: set[str] = frozenset()) -> list[str]:
+    def pick(
+        pool: list[str], lo_hi: tuple[int, int], avoid: AbstractSet[str] = frozenset()
+    ) -> list[str]:
         pool = [p for p in pool if p not in avoid]
         return rng.sample(pool, min(len(pool), rng.randint(*lo_hi)))
 

@@ -10,6 +10,7 @@ column. Enumeration adds one blocking row per listed set of causes.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -32,7 +33,8 @@ class _Program:
         self.ncols = len(used)
         self.objective: list[float] = [0.0] * self.ncols
         self.offset = 0.0
-        self.rows: list[list[int]] = []
+        # A row holds clause literals and, for a soft clause, its ("relax", column).
+        self.rows: list[Sequence[int | tuple[str, int]]] = []
         for clause in inst.hard:
             self.rows.append(list(clause))
         for clause, w in zip(inst.soft, inst.weights):

@@ -18,7 +18,7 @@ from pysat.formula import WCNF
 
 from backcare.reasoning.encoding import Instance
 
-RC2_SETTINGS = dict(solver="g3", adapt=True, exhaust=True, minz=True)
+RC2_SETTINGS = {"solver": "g3", "adapt": True, "exhaust": True, "minz": True}
 # Core minimisation (minz) spends up to |core| extra SAT calls per core. On this
 # encoding it was slower at every size measured (bench/reasoning.py: ~1.5x on
 # clinical cases, 2.5-4x at 10x-30x, ~9x at 100x) but it avoided one slow tail
@@ -96,9 +96,8 @@ def enumerate_rc2(inst: Instance, k: int, deadline: float, found: list[Solution]
         while len(found) < k:
             model = solver.compute(expect_interrupt=True)
             if model is None:
-                if solver.timed_out:
-                    return False
-                return True  # every distinct set of causes has been listed
+                # Not timed out: every distinct set of causes has been listed.
+                return not solver.timed_out
             causes, claimed = inst.decode({v for v in model if v > 0})
             found.append(Solution(causes, claimed, solver.cost + inst.constant))
             if not inst.cause_var:
