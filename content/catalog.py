@@ -216,20 +216,22 @@ def parse_catalog(
             check.problem(entry, "sources", f"{field}.sources", "cite at least one source")
         if len(check.problems) > before:
             continue
+        # need_text records a problem whenever it gives None, so every text is here.
+        text = {k: v for k, v in texts.items() if v is not None}
         exercises[str(ex_id)] = Exercise(
             id=str(ex_id),
             category=category,
             general=general,
-            name=texts["name"],
-            instructions=texts["instructions"],
+            name=text["name"],
+            instructions=text["instructions"],
             causes=causes,
             atoms=ex_atoms,
             facts=ex_facts,
             contraindications=contra,
             dose=dose,
-            progression=texts["progression"],
-            regression=texts["regression"],
-            safety=texts["safety"],
+            progression=text["progression"],
+            regression=text["regression"],
+            safety=text["safety"],
             video=video,
             video_url=videos[video].url if video in videos else "",
             sources=tuple(cited),
@@ -374,12 +376,13 @@ def _parse_dose(check: Checker, entry: dict, field: str) -> dict[str, Dose]:
             check.problem(spec, None, sub, "bad dose: give reps, hold_s or minutes")
             ok = False
         per_side = check.need(spec, "per_side", sub, bool, required=False) or False
-        if ok:
+        sets, days = values["sets"], values["days_per_week"]  # required: None only if not ok
+        if ok and sets is not None and days is not None:
             out[band] = Dose(
-                sets=values["sets"],
+                sets=sets,
                 reps=values["reps"],
                 hold_s=values["hold_s"],
-                days_per_week=values["days_per_week"],
+                days_per_week=days,
                 minutes=values["minutes"],
                 per_side=per_side,
             )

@@ -111,7 +111,15 @@ def build_program(
     picks.sort(key=lambda p: (CATEGORIES.index(p[0].category), order[p[0].id]))
 
     prescriptions = tuple(
-        _prescription(e, cause, evidence.get(cause, ()), present, band, texts, vocab)
+        _prescription(
+            e,
+            cause,
+            evidence.get(cause, ()) if cause is not None else (),
+            present,
+            band,
+            texts,
+            vocab,
+        )
         for e, cause in picks
     )
     addressed = tuple(c for c in wanted if any(c in e.causes for e, _ in picks))
