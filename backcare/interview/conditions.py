@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 # op -> the question types it applies to (scores are numbers)
 NUMERIC_OPS = ("<", "<=", ">", ">=")
@@ -58,7 +58,7 @@ class Not:
     part: Condition
 
 
-Condition = Union[Compare, AllOf, AnyOf, Not]
+Condition = Compare | AllOf | AnyOf | Not
 
 
 def evaluate(
@@ -86,7 +86,7 @@ def evaluate(
 
 
 def _compare(cond: Compare, answers: Mapping[str, Any], scores: Mapping[str, float]) -> bool | None:
-    source = answers if cond.kind == "q" else scores
+    source: Mapping[str, Any] = answers if cond.kind == "q" else scores
     value = source.get(cond.ref)
     if cond.op == "answered":
         return value is not None

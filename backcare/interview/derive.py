@@ -101,13 +101,13 @@ def derive(interview: Interview, answers: Mapping[str, Any]) -> InterviewResult:
     red_flags: dict[str, str] = {}
     fired: list[str] = []
     outcome: dict[str, list[bool | None]] = {}
-    for rule in interview.red_flags:
-        value = evaluate(rule.when, answers, scores)
-        outcome.setdefault(rule.fact, []).append(value)
+    for flag in interview.red_flags:
+        value = evaluate(flag.when, answers, scores)
+        outcome.setdefault(flag.fact, []).append(value)
         if value is True:
-            fired.append(rule.id)
-            red_flags[rule.fact] = (
-                most_urgent([red_flags.get(rule.fact, rule.urgency), rule.urgency]) or rule.urgency
+            fired.append(flag.id)
+            red_flags[flag.fact] = (
+                most_urgent([red_flags.get(flag.fact, flag.urgency), flag.urgency]) or flag.urgency
             )
     for fact, values in outcome.items():
         if any(v is True for v in values):

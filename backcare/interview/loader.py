@@ -15,7 +15,7 @@ import hashlib
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from backcare.interview.conditions import (
     OPS,
@@ -389,12 +389,13 @@ class _Parser:
                     node, key, f"{field}.{key}", "expected a non-empty list of conditions"
                 )
                 return None
-            parts = [
+            parsed = [
                 self.condition(p, f"{field}.{key}[{i}]", before) for i, p in enumerate(parts_raw)
             ]
-            if any(p is None for p in parts):
+            parts = tuple(p for p in parsed if p is not None)
+            if len(parts) < len(parsed):
                 return None
-            return AllOf(tuple(parts)) if key == "all" else AnyOf(tuple(parts))
+            return AllOf(parts) if key == "all" else AnyOf(parts)
         if "not" in keys:
             self.known_fields(node, {"not"}, field)
             part = self.condition(node["not"], f"{field}.not", before)
@@ -435,13 +436,18 @@ class _Parser:
                     node, "op", f"{field}.op", f"operator {op!r} does not apply to a score"
                 )
                 return None
-            if op != "answered" and not _is_number(value):
-                check.problem(node, "value", f"{field}.value", "a score is compared with a number")
-                return None
+            number: float | None = None
+            if op != "answered":
+                if not _is_number(value):
+                    check.problem(
+                        node, "value", f"{field}.value", "a score is compared with a number"
+                    )
+                    return None
+                number = float(value)
             if before is not None:
                 for item in _score_questions(score):
                     self.asked_before(node, "score", field, item, before)
-            return Compare("score", ref, op, float(value) if op != "answered" else None, line)
+            return Compare("score", ref, op, number, line)
         q = self.questions.get(ref)
         if q is None:
             check.problem(node, "q", f"{field}.q", f"unknown question {ref!r}")
@@ -651,12 +657,12 @@ class _Parser:
             urgency = check.need(node, "urgency", field, str)
             ok = fact is not None and urgency is not None
             if fact is not None and fact not in vocab_flags:
-                message = (
+                why = (
                     f"{fact!r} is not a red-flag fact (it has no red_flag urgency in backcare/vocabulary.yaml)"
                     if fact in self.vocab.facts
                     else f"unknown fact {fact!r}: not in backcare/vocabulary.yaml"
                 )
-                check.problem(node, "fact", f"{field}.fact", message)
+                check.problem(node, "fact", f"{field}.fact", why)
                 ok = False
             if urgency is not None and urgency not in URGENCIES:
                 check.problem(
@@ -753,7 +759,7 @@ class _Parser:
 _BAD = object()
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

@@ -24,8 +24,11 @@ def score_value(interview: Interview, score: Score, answers: Mapping[str, Any]) 
     """A score's value, or None until every question it needs is answered."""
     if score.kind == "sum":
         points = [item_points(interview.questions[q], answers.get(q)) for q in score.items]
-        return None if any(p is None for p in points) else float(sum(points))
+        known = [p for p in points if p is not None]
+        return None if len(known) < len(points) else float(sum(known))
     if score.kind == "bmi":
+        if score.weight is None or score.height is None:
+            return None  # the loader requires both for a bmi score
         weight, height = answers.get(score.weight), answers.get(score.height)
         if weight is None or height is None or height <= 0:
             return None
