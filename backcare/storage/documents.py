@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -238,7 +238,10 @@ class DocumentStorage(Storage):
                 t.remove(doc_ids=[doc_id])
         elif t.contains(doc_id=doc_id):
 
-            def replace(old: dict) -> None:
+            def replace(old: Mapping[str, Any]) -> None:
+                # tinydb types the document as a Mapping but hands its own Document (a dict)
+                # to be changed in place.
+                assert isinstance(old, dict)
                 old.clear()
                 old.update(doc)
 
@@ -385,7 +388,12 @@ class DocumentStorage(Storage):
         ]
         with self.transaction():
             ids = [self._insert("outbox", doc) for doc in docs]
-            return [self._item(self._tables["outbox"].get(doc_id=i)) for i in ids]
+            items = []
+            for i in ids:
+                doc = self._tables["outbox"].get(doc_id=i)
+                assert isinstance(doc, Document)  # inserted just above, in this transaction
+                items.append(self._item(doc))
+            return items
 
     def pending(self, user_id: int | None = None) -> list[OutboxItem]:
         with self.transaction():

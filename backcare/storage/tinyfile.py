@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+from io import BufferedRandom
 from pathlib import Path
 
 from backcare.storage import atomic
@@ -113,10 +114,11 @@ class TinyDBStorage(DocumentStorage):
     def _durable(self) -> bool:
         return True
 
-    def _take_lock(self):
+    def _take_lock(self) -> BufferedRandom:
         """One process per file: two bots writing the same file would lose each other's data."""
         lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(os.open(lock_path, os.O_RDWR | os.O_CREAT, atomic.FILE_MODE), "r+b")
+        # Held open (and so locked) for the storage's lifetime, closed by close().
+        handle = open(os.open(lock_path, os.O_RDWR | os.O_CREAT, atomic.FILE_MODE), "r+b")  # noqa: SIM115
         atomic.private_file_mode(lock_path)
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
