@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,7 +48,7 @@ class PhotoFile:
 def step_from_name(name: str, steps: list[str]) -> str | None:
     """The capture step a file name starts with; the longest match wins (side_bend_left > ...)."""
     stem = Path(name).stem.lower().replace("-", "_").replace(" ", "_")
-    matches = [s for s in steps if stem == s or stem.startswith(s + "_") or stem.startswith(s)]
+    matches = [s for s in steps if stem == s or stem.startswith((s + "_", s))]
     return max(matches, key=len) if matches else None
 
 
@@ -183,7 +184,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from backcare.vocabulary import vocabulary
     from backcare.yamlfile import DataFileError
 
-    checks = [
+    checks: list[tuple[str, Callable[[], object]]] = [
         ("vocabulary", vocabulary),
         ("interview", lambda: load_interview(INTERVIEW)),
         ("knowledge base", load_knowledge_base),

@@ -244,6 +244,7 @@ def summary_text(
         lines.append(texts.get("progress.summary.none", lang))
         return "\n".join(lines)
     reference = data.reference
+    assert reference is not None  # there are check-ins, so at least the first is a reference
     change = data.pain[-1] - reference
     lines.append(
         texts.get(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as WallTime  # the plan has a field named time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -50,9 +51,9 @@ class ReminderPlan:
         zone(self.tz)  # raises ScheduleError for an unknown zone
 
     @property
-    def wall_time(self) -> time:
+    def wall_time(self) -> WallTime:
         hours, minutes = self.time.split(":")
-        return time(int(hours), int(minutes))
+        return WallTime(int(hours), int(minutes))
 
     def to_dict(self) -> dict:
         return {"days": list(self.days), "time": self.time, "tz": self.tz}

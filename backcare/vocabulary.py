@@ -71,17 +71,17 @@ def parse(data: object, filename: str) -> Vocabulary:
                 if value is not None:
                     text[lang] = value
             extra = {k: entry.get(k) for k in ("movement", "part", "expects", "view", "red_flag")}
-            if section == "observations":
-                if (
-                    check.need(entry, "movement", field, str) is not None
-                    and extra["movement"] not in sections["movements"]
-                ):
-                    check.problem(
-                        entry,
-                        "movement",
-                        f"{field}.movement",
-                        f"unknown movement {extra['movement']!r}",
-                    )
+            if (
+                section == "observations"
+                and check.need(entry, "movement", field, str) is not None
+                and extra["movement"] not in sections["movements"]
+            ):
+                check.problem(
+                    entry,
+                    "movement",
+                    f"{field}.movement",
+                    f"unknown movement {extra['movement']!r}",
+                )
             if extra["red_flag"] is not None and extra["red_flag"] not in URGENCIES:
                 check.problem(
                     entry, "red_flag", f"{field}.red_flag", f"must be one of {', '.join(URGENCIES)}"
