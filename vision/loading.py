@@ -79,10 +79,7 @@ def load_image(
             if getattr(image, "n_frames", 1) > 1:
                 image.seek(0)
             fast = _plain_jpeg(data, image, max_side)
-            if fast is not None:
-                rgb = fast
-            else:
-                rgb = _decode(image, width, height, max_side)
+            rgb = fast if fast is not None else _decode(image, width, height, max_side)
         except PhotoRejected:
             raise
         except Exception as err:  # truncated data, bad Huffman tables, broken chunks ...
@@ -204,6 +201,6 @@ def focal_35mm(data: bytes) -> float | None:
         return None
     try:
         focal = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, ArithmeticError):  # a rational 0/0 divides by zero
         return None
-    return focal if 8.0 <= focal <= 300.0 else None
+    return focal if 8.0 <= focal <= 300.0 else None  # also refuses NaN

@@ -48,19 +48,11 @@ CASES = {
         "analysed",
     ),
     "an EXIF block of noise": (images.garbage_exif, "noise.jpg", "image/jpeg", "analysed"),
-    "an EXIF focal length of 0/0": pytest.param(
+    "an EXIF focal length of 0/0": (
         images.odd_focal_length,
         "focal.jpg",
         "image/jpeg",
         "analysed",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason=(
-                "vision defect: vision.loading.focal_35mm raises ZeroDivisionError on an EXIF "
-                "rational 0/0; the worker turns it into worker_failed and the patient is asked to "
-                "resend a photo that will fail again"
-            ),
-        ),
     ),
     "a PDF named .jpg": (images.pdf, "scan.jpg", "image/jpeg", "not_image"),
     "an empty file": (images.empty, "nothing.jpg", "image/jpeg", "no photo"),

@@ -204,12 +204,5 @@ def test_reading_the_lens_from_any_file_gives_a_focal_length_or_none(data):
     assert focal is None or 8.0 <= focal <= 300.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "vision defect: vision.loading.focal_35mm raises ZeroDivisionError on an EXIF rational "
-        "0/0 (it catches TypeError and ValueError only)"
-    ),
-)
 def test_a_focal_length_of_zero_over_zero_is_none():
     assert focal_35mm(images.odd_focal_length(seeds()[0])) is None
