@@ -178,9 +178,15 @@ def loads(text: str, filename: str = "<string>") -> Any:
     """Parse YAML text strictly. Raises :class:`DataFileError` with the line."""
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         raise DataFileError([Problem(filename, None, "", f"file larger than {MAX_BYTES} bytes")])
-    loader = _StrictLoader(text, filename)
+    try:
+        # PyYAML's reader checks every character when the loader is built
+        loader = _StrictLoader(text, filename)
+    except yaml.reader.ReaderError as exc:
+        raise DataFileError([_unacceptable_character(text, filename, exc)]) from None
     try:
         return loader.get_single_data()
+    except yaml.reader.ReaderError as exc:
+        raise DataFileError([_unacceptable_character(text, filename, exc)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -190,6 +196,21 @@ def loads(text: str, filename: str = "<string>") -> Any:
         raise DataFileError([Problem(filename, None, "", f"YAML: {exc}")]) from None
     finally:
         loader.dispose()
+
+
+def _unacceptable_character(text: str, filename: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML does not allow (C0/C1 controls, DEL, U+FFFE...), with its line."""
+    before = text[: max(0, exc.position)]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+    return Problem(
+        filename,
+        line,
+        "",
+        f"character U+{code:04X} at column {column}: special characters such as control codes "
+        "are not allowed in YAML; delete it or write it as an escape in a quoted string",
+    )
 
 
 def read_text(path: str | Path) -> str:

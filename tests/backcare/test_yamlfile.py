@@ -88,3 +88,13 @@ def test_checker_accepts_ints_where_floats_are_asked_but_never_bools():
     assert check.need(data, "a", "", float) == 3.0
     assert check.need(data, "b", "", int) is None
     assert len(check.problems) == 1
+
+
+@pytest.mark.parametrize("character", ["\x07", "\x00", "\x1b", "\x9b", "\ufffe"])
+def test_a_character_yaml_does_not_allow_is_refused_with_its_line_and_column(character):
+    with pytest.raises(DataFileError) as err:
+        loads(f"title: x\nnote: 'a {character}'\n", "f.yaml")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line) == ("f.yaml", 2)
+    assert f"U+{ord(character):04X} at column 10" in problem.message
+    assert "special characters" in problem.message
