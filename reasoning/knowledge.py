@@ -24,7 +24,7 @@ from backcare.reasoning.model import (
     split_atom,
 )
 from backcare.vocabulary import Vocabulary, vocabulary
-from backcare.yamlfile import Checker, load
+from backcare.yamlfile import Checker, YDict, line_of, load
 
 PATH = Path(__file__).with_name("knowledge_base.yaml")
 TOP_KEYS = {"version", "settings", "sources", "causes", "cannot_co_occur"}
@@ -97,7 +97,29 @@ class _Parser:
         if not isinstance(value, dict):
             self.check.problem(entry, key, f"{field}.{key}", "expected a mapping")
             return {}
-        return value
+        return self.named(value, f"{field}.{key}")
+
+    def named(self, mapping: dict, field: str) -> dict:
+        """``mapping`` without the keys that are not text, each reported with its line.
+
+        YAML reads ``42:``, ``1.5:``, ``yes:`` or ``~:`` as a number, a boolean or null;
+        a name compared, split or joined as text would crash the loader on them.
+        """
+        odd = [key for key in mapping if not isinstance(key, str)]
+        for key in odd:
+            self.check.problem(
+                mapping,
+                key,
+                f"{field}.{key}",
+                f"expected a name as text, got {type(key).__name__} {key!r} "
+                "(YAML reads some bare words and numbers so; put it in quotes)",
+            )
+        if not odd:
+            return mapping
+        kept = YDict({k: v for k, v in mapping.items() if isinstance(k, str)})
+        kept.line = line_of(mapping)
+        kept.key_lines = dict(getattr(mapping, "key_lines", {}))
+        return kept
 
     def is_abnormal_atom(self, item: str) -> bool:
         return (
@@ -133,7 +155,7 @@ class _Parser:
                     raw_sources, key, f"sources.{key}", "expected the full reference as text"
                 )
             self.sources[key] = text if isinstance(text, str) else ""
-        raw_causes = check.need(data, "causes", "", dict) or {}
+        raw_causes = self.named(check.need(data, "causes", "", dict) or {}, "causes")
         causes: dict[str, Cause] = {}
         for name, entry in raw_causes.items():
             cause = self.parse_cause(raw_causes, name, entry, settings)
@@ -209,6 +231,7 @@ class _Parser:
                 else:
                     values[f"unexplained_{key}"] = value
         items = check.need(unexplained, "items", "settings.unexplained", dict, required=False) or {}
+        items = self.named(items, "settings.unexplained.items")
         per_item = {}
         for item, value in items.items():
             field = f"settings.unexplained.items.{item}"

@@ -208,6 +208,20 @@ def test_the_loader_reads_the_shipped_file_from_a_path(tmp_path):
             "must name another cause",
         ),
         ("    cost: 3.0", "    cost: 3.0\n    colour: red", "colour: red", "unknown field"),
+        # names YAML reads as a number or a boolean: reported, not a crash of the loader
+        ("bend.hip=insufficient: s1", "42: s1", "42: s1", "expected a name as text, got int"),
+        (
+            "      bend.hip=normal: {weight: 1.0, source: s1}",
+            "      1.5: {weight: 1.0, source: s1}",
+            "1.5: {weight",
+            "expected a name as text, got float",
+        ),
+        (
+            "      sits: {weight: 0.5, source: s1}",
+            "      yes: {weight: 0.5, source: s1}",
+            "yes: {weight",
+            "expected a name as text, got bool",
+        ),
     ],
 )
 def test_a_bad_entry_is_reported_with_file_line_and_field(old, new, fragment, message):

@@ -100,33 +100,25 @@ def test_yaml_of_any_shape_loads_or_is_refused_with_its_problems(loader):
     check()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "defect in backcare/yamlfile.py: loads() builds the loader before its try block, and "
-        "PyYAML's reader checks the characters in the constructor, so yaml.reader.ReaderError "
-        "escapes instead of DataFileError: /admin_reload then fails with the generic apology and "
-        "a start-up load with a traceback, neither naming the file"
-    ),
-)
 @pytest.mark.parametrize("character", ["\x00", "\x1b", "\x7f", "\x9b", "\ufffe"])
 def test_a_control_character_in_a_yaml_file_is_a_data_file_error(character):
     text = INTERVIEW.read_text(encoding="utf-8").replace("title:", f"title:{character}", 1)
     loads_or_explains(lambda t: loads_interview(t, NAME), text)
+    with pytest.raises(DataFileError) as err:  # refused, not loaded: and the line is named
+        loads_interview(text, NAME)
+    line = text[: text.index(character)].count("\n") + 1
+    assert [(p.line, "special characters" in p.message) for p in err.value.problems] == [
+        (line, True)
+    ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=(
-        "defect in reasoning/knowledge.py: an `explains` key that YAML reads as a number (e.g. "
-        "`42: [src]`) reaches model.is_atom(), which does `'=' in item` on an int: TypeError "
-        "instead of a problem naming the line (found by the fuzz with more examples)"
-    ),
-)
 def test_a_number_as_an_explains_key_is_a_data_file_error():
     text = knowledge.PATH.read_text(encoding="utf-8")
     at = text.index("    explains:\n") + len("    explains:\n")
-    loads_or_explains(
-        from_text(LOADERS["knowledge base"][2]), text[:at] + "      42: [x]\n" + text[at:]
-    )
+    edited = text[:at] + "      42: [x]\n" + text[at:]
+    loads_or_explains(from_text(LOADERS["knowledge base"][2]), edited)
+    with pytest.raises(DataFileError) as err:
+        from_text(LOADERS["knowledge base"][2])(edited)
+    line = edited[:at].count("\n") + 1
+    named = [p for p in err.value.problems if p.line == line and ".explains.42" in p.field]
+    assert named and "text" in named[0].message, err.value.problems
