@@ -112,17 +112,19 @@ def validate_answer(question: Question, raw: Any) -> Any:
 
 
 def _refuse_controls(raw: str, allow_newlines: bool) -> None:
+    # A tab, and a line break (\n, or \r\n / \r from some keyboards and pasted text) in
+    # free text, are whitespace, not control characters: _text normalises them.
+    allowed = "\t\n\r" if allow_newlines else "\t"
     for ch in raw:
-        if ch in BIDI_CONTROLS or (
-            unicodedata.category(ch) == "Cc" and not (allow_newlines and ch == "\n")
-        ):
+        if ch in BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and ch not in allowed):
             raise AnswerError("answer.control_characters")
 
 
 def _text(question: Question, raw: Any) -> str:
     if not isinstance(raw, str):
         raise AnswerError("answer.wrong_type", expected="text")
-    text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n")).strip()
+    lines = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = unicodedata.normalize("NFC", lines).strip()
     if question.max_length is not None and len(text) > question.max_length:
         raise AnswerError("answer.too_long", max=question.max_length, length=len(text))
     return text

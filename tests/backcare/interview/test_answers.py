@@ -43,6 +43,10 @@ def q(interview, qid):
         ("worse", "Sitting, lifting", ["sitting", "lifting"]),
         ("pain_where", ["below_knee_r", "lower_back"], ["lower_back", "below_knee_r"]),
         ("notes", "  Two lines\nof text  ", "Two lines\nof text"),
+        ("notes", "Two lines\r\nof\ttext\r", "Two lines\nof text"),  # tabs and CRLF: whitespace
+        ("notes", "old\rMac", "old\nMac"),
+        ("age", "\t42\t", 42),
+        ("sex", "female\t", "female"),
         ("notes", "", None),
         ("notes", None, None),
     ],
@@ -81,6 +85,8 @@ def test_valid_answers_become_typed_values(interview, qid, raw, expected):
         ("notes", "hello\x00", "answer.control_characters"),
         ("notes", "evil\u202etxt", "answer.control_characters"),
         ("age", "4\x1b2", "answer.control_characters"),
+        ("age", "42\r\n", "answer.control_characters"),  # a line break only in free text
+        ("notes", "tab\t\x0bvertical tab", "answer.control_characters"),
     ],
 )
 def test_invalid_answers_raise_a_keyed_error(interview, qid, raw, key):
