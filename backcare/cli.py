@@ -152,13 +152,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from backcare.bot.dialogs.engine import Dialogs
+    from backcare.bot.dialogs.engine import Dialogs, Policy
     from backcare.console import run_console
     from backcare.interview import InterviewRegistry
     from backcare.pipeline import Pipeline
 
     with Pipeline.create(workers=1) as pipeline:
-        dialogs = Dialogs(services=pipeline, interviews=InterviewRegistry(INTERVIEW))
+        # the console keeps no photos: the optional question is not asked
+        dialogs = Dialogs(
+            services=pipeline,
+            interviews=InterviewRegistry(INTERVIEW),
+            policy=Policy(keep_photos=False),
+        )
         run_console(dialogs, state_path=Path(args.state) if args.state else None)
     return 0
 
@@ -212,7 +217,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--log-level",
         default=None,
-        help="DEBUG, INFO, WARNING (default: $BACKCARE_LOG_LEVEL or WARNING)",
+        help="DEBUG, INFO, WARNING, ERROR (default: $BACKCARE_LOG_LEVEL, else INFO for 'bot' "
+        "and WARNING for the other commands); other libraries log at WARNING unless DEBUG",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 

@@ -16,6 +16,14 @@ import secrets
 from pathlib import Path
 
 _KEY: bytes | None = None
+LEVEL: str | None = None  # what setup() last configured (the bot keeps the CLI's choice)
+
+# Other libraries' chatter (the state machine's every transition, PTB, the scheduler, the web
+# server) stays at WARNING unless the level is DEBUG.
+CHATTER = ("transitions", "telegram", "apscheduler", "aiohttp", "asyncio", "absl", "PIL", "tinydb")
+# ...and these stay at WARNING even then: request URLs carry the bot token, and PTB's bot
+# logs every request's parameters (what patients are sent) at DEBUG.
+PRIVATE = ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot")
 
 
 def _key() -> bytes:
@@ -33,8 +41,11 @@ def pseudonym(user_id: object) -> str:
 
 
 def setup(level: str | None = None, logfile: Path | None = None) -> None:
-    """Configure the root logger once: level from BACKCARE_LOG_LEVEL (default INFO)."""
+    """Configure the root logger: ``level``, else BACKCARE_LOG_LEVEL, else INFO. Other
+    libraries log at WARNING unless the level is DEBUG (see CHATTER and PRIVATE)."""
+    global LEVEL
     level = (level or os.environ.get("BACKCARE_LOG_LEVEL") or "INFO").upper()
+    LEVEL = level
     if level != "DEBUG":
         # MediaPipe's native logging (glog, TFLite) writes to stderr from the worker
         # processes, which inherit this environment; keep it to errors.
@@ -50,6 +61,7 @@ def setup(level: str | None = None, logfile: Path | None = None) -> None:
         handlers=handlers,
         force=True,
     )
-    # Libraries below log request URLs, which carry the bot token; keep them quiet.
-    for noisy in ("httpx", "httpcore", "telegram.ext.ExtBot", "apscheduler", "absl"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in CHATTER:
+        logging.getLogger(name).setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)
+    for name in PRIVATE:
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -5,8 +5,10 @@
 ``Intake``) with a :class:`BotRuntime` in ``app.bot_data["backcare"]``.
 ``BotRunner`` starts and stops it in polling or webhook mode; ``run(config)``
 is what ``backcare bot`` calls: it builds the pipeline, the dialogs and the
-storage, runs until SIGINT/SIGTERM and stops gracefully: no new updates are
-taken, every update taken is handled and saved, pending replies are sent.
+storage, runs until SIGINT/SIGTERM and stops within a bound: no new updates are
+taken, the turns in flight get ``config.stop_grace`` seconds (BACKCARE_STOP_GRACE,
+default 8), what is left stays in the inbox and outbox for the next start, and the
+vision workers end with the bot.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from backcare.bot.config import BotConfig
 from backcare.bot.conversation import Clock, Conversation
 from backcare.bot.db import Db
 from backcare.bot.handlers import Handlers
-from backcare.bot.intake import ALLOWED_UPDATES, Intake
-from backcare.bot.outbox import Outbox
+from backcare.bot.health import StorageHealth
+from backcare.bot.intake import ALLOWED_UPDATES, POLL_TIMEOUT, Intake
+from backcare.bot.outbox import RETRY_DELAYS, Outbox
 from backcare.bot.privacy import Chart, Privacy
 from backcare.bot.ratelimit import PriorityRateLimiter
 from backcare.bot.reminders import Scheduler
@@ -51,6 +54,7 @@ class BotRuntime:
     db: Db
     texts: Texts
     outbox: Outbox
+    health: StorageHealth
     scheduler: Scheduler
     conversation: Conversation
     handlers: Handlers
@@ -87,14 +91,16 @@ def build_application(
 
     texts = texts or load_texts()
     db = Db(storage)
-    outbox = Outbox(app.bot, db, texts, **({"retry_delays": retry_delays} if retry_delays else {}))
+    health = StorageHealth()
+    outbox = Outbox(app.bot, db, texts, retry_delays or RETRY_DELAYS)
+    outbox.on_save_failed = health.failed
     conversation_ref: list[Conversation] = []
 
     async def fire(user_id: int) -> None:
         await conversation_ref[0].fire_reminder(user_id)
 
     scheduler = Scheduler(app.job_queue, fire)
-    conversation = Conversation(dialogs, db, outbox, texts, scheduler, clock=clock)
+    conversation = Conversation(dialogs, db, outbox, texts, scheduler, clock=clock, health=health)
     conversation_ref.append(conversation)
     admin = Admin(conversation, texts, config.admin_ids, interviews)
     privacy = Privacy(conversation, texts, chart)
@@ -102,10 +108,11 @@ def build_application(
     if progress_after is not None:
         handlers.progress_after = progress_after
     handlers.register(app)
-    intake = Intake(app, db, **({"poll_timeout": poll_timeout} if poll_timeout else {}))
+    intake = Intake(app, db, poll_timeout=poll_timeout or POLL_TIMEOUT, health=health)
+    conversation.on_not_saved = intake.retry_later
     app.add_error_handler(_log_error)
     app.bot_data["backcare"] = BotRuntime(
-        config, storage, db, texts, outbox, scheduler, conversation, handlers, intake
+        config, storage, db, texts, outbox, health, scheduler, conversation, handlers, intake
     )
     return app
 
@@ -134,18 +141,20 @@ class BotRunner:
         moved = rt.scheduler.restore(await rt.db(rt.storage.reminders), rt.conversation.clock())
         for reminder in moved:
             await rt.db(rt.storage.put_reminder, reminder)
-        app.job_queue.run_repeating(
+        jobs = app.job_queue
+        if jobs is None:  # only without python-telegram-bot's job-queue extra, a dependency
+            raise RuntimeError("python-telegram-bot[job-queue] is not installed")
+        jobs.run_repeating(
             self._retry_pending,
             interval=RETRY_PENDING_EVERY,
             first=RETRY_PENDING_EVERY,
             name="outbox-retry",
         )
-        app.job_queue.run_repeating(
-            self._purge, interval=retention.EVERY, first=60.0, name="retention"
-        )
+        jobs.run_repeating(self._purge, interval=retention.EVERY, first=60.0, name="retention")
         await rt.conversation.flush_all()
         await rt.intake.replay()
         if rt.config.mode == "webhook":
+            assert rt.config.webhook_secret is not None  # BotConfig requires it for a webhook
             self.webhook = WebhookServer(
                 rt.intake,
                 rt.config.webhook_path,
@@ -189,21 +198,43 @@ class BotRunner:
             log.warning("could not set the command menu: %s", exc)
 
     async def stop(self) -> None:
-        """Graceful: take no more updates, finish every one taken, send what is pending."""
-        self._stopping = True
+        """Bounded: take no more updates, give the turns in flight ``stop_grace`` seconds,
+        leave the rest in the inbox and outbox (saved) for the next start."""
         rt = self.rt
+        grace = rt.config.stop_grace
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+
+        def left(cap: float = float("inf")) -> float:
+            return max(0.0, min(cap, deadline - loop.time()))
+
+        self._stopping = True
+        rt.conversation.closing = True  # queued updates start no turn: they stay in the inbox
+        await rt.intake.stop_retrying()
         if self.webhook is not None:
             await self.webhook.stop()
         if self._poller is not None:
             self._poller.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._poller
-            await rt.intake.confirm()
-        await self.app.stop()  # handles every queued update, waits for jobs
-        await rt.conversation.wait_idle()  # and for turns started by a timer
-        await rt.outbox.wait_tidy()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(rt.conversation.flush_all(), timeout=10)
+            # what is saved is confirmed; if this fails, Telegram offers it again (recognised)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(rt.intake.confirm(), left(2.0))
+        try:
+            await asyncio.wait_for(rt.conversation.wait_idle(), left())
+        except TimeoutError:
+            cancelled = await rt.conversation.cancel_running()
+            log.warning(
+                "stop: %d turn(s) still running after %.0f s were cancelled; their updates "
+                "stay in the inbox and are handled at the next start",
+                cancelled,
+                grace,
+            )
+        await self.app.stop()  # queued updates return at once (closing); waits for jobs
+        await rt.outbox.wait_tidy(timeout=left(2.0))
+        if left() > 0:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(rt.conversation.flush_all(), timeout=left())
         await self.app.shutdown()
         rt.db.close()
         log.info("bot stopped")
@@ -211,7 +242,7 @@ class BotRunner:
 
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
     """Run the real bot (pipeline, dialogs, TinyDB storage) until ``stop`` is set."""
-    from backcare.bot.dialogs.engine import Dialogs
+    from backcare.bot.dialogs.engine import Dialogs, Policy
     from backcare.interview import InterviewRegistry
     from backcare.paths import INTERVIEW
     from backcare.pipeline import Pipeline
@@ -222,7 +253,11 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
         with Pipeline.create(workers=workers or config.workers) as pipeline:
             yield_cpu_to_the_loop()
             interviews = InterviewRegistry(INTERVIEW)
-            dialogs = Dialogs(services=pipeline, interviews=interviews)
+            dialogs = Dialogs(
+                services=pipeline,
+                interviews=interviews,
+                policy=Policy(keep_photos=config.keep_photos),  # ask only what will be done
+            )
             app = build_application(
                 config, dialogs, storage, interviews=interviews, chart=_default_chart()
             )
@@ -272,18 +307,20 @@ WHOLE_UPDATES = ("telegram.ext.Application", "telegram.ext.Updater")
 
 
 def setup_logging(level: str | None = None) -> None:
-    """backcare.logs.setup, with PTB's loggers that print whole updates held at INFO even
-    when the bot logs at DEBUG: patients' words never go into the logs."""
+    """backcare.logs.setup (the bot logs at INFO unless told otherwise; other libraries at
+    WARNING unless the level is DEBUG), with PTB's loggers that print whole updates held at
+    INFO even at DEBUG: patients' words never go into the logs. Without ``level``, the one
+    the command line set (``backcare --log-level``), else BACKCARE_LOG_LEVEL, else INFO."""
     from backcare import logs
 
-    logs.setup(level)
+    logs.setup(level or logs.LEVEL)
     for name in WHOLE_UPDATES:
         logger = logging.getLogger(name)
         logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
 
 
 def run(config: BotConfig) -> None:
-    """``backcare bot``: run until SIGINT or SIGTERM, then stop gracefully."""
+    """``backcare bot``: run until SIGINT or SIGTERM, then stop within the grace period."""
     setup_logging()
 
     async def main() -> None:

@@ -23,6 +23,12 @@ BACKCARE_WORKERS               photo-analysis worker processes (default 1)
 BACKCARE_API_BASE_URL          Bot API endpoint, e.g. ``http://127.0.0.1:8081/bot`` for a
                                local Bot API server (default Telegram's)
 BACKCARE_API_FILE_URL          file download endpoint to match (default Telegram's)
+BACKCARE_STOP_GRACE            seconds a stop (SIGTERM, SIGINT) gives the turns in flight
+                               (default 8: within the 10 s systemd and container
+                               runtimes wait); what is not finished by then stays in
+                               the inbox and outbox and is handled at the next start
+BACKCARE_LOG_LEVEL             DEBUG, INFO (default for the bot), WARNING, ERROR; other
+                               libraries' loggers stay at WARNING unless it is DEBUG
 =============================  ==========================================================
 
 Run it for real::
@@ -50,6 +56,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 TELEGRAM_DOWNLOAD_LIMIT_MB = 20  # bots cannot getFile anything larger
+DEFAULT_STOP_GRACE = 8.0  # seconds; systemd and container runtimes kill after 10
 _TOKEN = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{10,100}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _TRUE = {"1", "true", "yes", "on"}
@@ -75,6 +82,7 @@ class BotConfig:
     workers: int = 1
     api_base_url: str | None = None
     api_file_url: str | None = None
+    stop_grace: float = DEFAULT_STOP_GRACE
 
     def __repr__(self) -> str:  # the token never goes into logs or tracebacks
         return f"BotConfig(mode={self.mode!r}, data_dir={str(self.data_dir)!r}, admins={len(self.admin_ids)})"
@@ -135,6 +143,7 @@ class BotConfig:
             workers=_integer(get("BACKCARE_WORKERS", "1"), "BACKCARE_WORKERS", 1, 64),
             api_base_url=_url(get("BACKCARE_API_BASE_URL"), "BACKCARE_API_BASE_URL"),
             api_file_url=_url(get("BACKCARE_API_FILE_URL"), "BACKCARE_API_FILE_URL"),
+            stop_grace=_seconds(get("BACKCARE_STOP_GRACE", str(DEFAULT_STOP_GRACE))),
         )
 
 
@@ -170,6 +179,16 @@ def _megabytes(text: str) -> float:
             f"BACKCARE_MAX_PHOTO_MB must be above 0 and at most "
             f"{TELEGRAM_DOWNLOAD_LIMIT_MB} (Telegram's download limit), not {text}"
         )
+    return value
+
+
+def _seconds(text: str, name: str = "BACKCARE_STOP_GRACE", high: float = 600.0) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+    if not 0 <= value <= high:
+        raise ConfigError(f"{name} must be between 0 and {high:.0f} seconds, not {text}")
     return value
 
 

@@ -6,12 +6,19 @@ state, the adapter's session (last update handled, live buttons), the replies
 transaction. Only then are the replies sent. So a crash loses either the whole
 turn (the update is still in the inbox and is handled again) or nothing (the
 replies go out from the outbox after the restart), and an update delivered
-twice is recognised by its id.
+twice is recognised by its id (bot.dedup: the ids the user's turns handled).
+
+A turn that cannot be saved (a full disk) leaves its update waiting: the patient
+is told once that their answer will be picked up, and the intake retries with
+back-off (bot.health). On a stop, no new turn starts (``closing``) and turns
+still running after the grace period are cancelled: unsaved, so their updates
+stay in the inbox for the next start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -23,9 +30,10 @@ from typing import Any
 from telegram import Bot
 from telegram.constants import ParseMode
 
-from backcare.bot import ratelimit
+from backcare.bot import dedup, ratelimit
 from backcare.bot.db import Db
 from backcare.bot.dialogs.events import Event, Reply
+from backcare.bot.health import StorageHealth
 from backcare.bot.locks import UserLocks
 from backcare.bot.outbox import Outbox
 from backcare.bot.reminders import ReminderChange, Scheduler, change_for, next_due, timer_kind
@@ -124,6 +132,7 @@ class Conversation:
         scheduler: Scheduler,
         *,
         clock: Clock = utc_now,
+        health: StorageHealth | None = None,
     ) -> None:
         self.dialogs = dialogs
         self.db = db
@@ -137,6 +146,11 @@ class Conversation:
         self._idle = asyncio.Event()
         self._idle.set()
         self.turns = 0
+        self.health = health or StorageHealth()
+        # called (with no argument) after a turn could not be saved: the intake retries later
+        self.on_not_saved: Callable[[], None] = lambda: None
+        self.closing = False  # a stop began: no new turn starts
+        self._running: set[asyncio.Task] = set()
 
     @property
     def bot(self) -> Bot:
@@ -151,14 +165,26 @@ class Conversation:
         client_language: str | None,
         work: Callable[[Turn], Awaitable[None]],
     ) -> None:
-        """Run ``work`` as the user's next turn, then save and send what it produced."""
+        """Run ``work`` as the user's next turn, then save and send what it produced.
+
+        After a stop began it does nothing: the update stays in the inbox for the next start.
+        """
+        if self.closing:
+            return
         self._enter()
         clock = Stopwatch()
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
         try:
             async with self.locks.hold(user_id):
                 clock.lap("wait")
+                if self.closing:
+                    return
                 await self._run_locked(user_id, chat_id, update_id, client_language, work, clock)
         finally:
+            if task is not None:
+                self._running.discard(task)
             self._leave()
             clock.report(user_id)
 
@@ -175,10 +201,18 @@ class Conversation:
         await self.outbox.flush(user_id, boost=ratelimit.ANSWER)
         clock.lap("earlier")
         session = self.storage.get_session(user_id)  # memory reads: no thread hop needed
-        if update_id is not None and update_id <= session.get("last_update_id", -1):
-            log.info("update %s for %s seen before: skipped", update_id, pseudonym(user_id))
+        if update_id is not None and dedup.seen(session, update_id):
+            log.info("update %s for %s handled before: skipped", update_id, pseudonym(user_id))
             self.storage.inbox_done(update_id, wait=False)
             return
+        if update_id is not None and dedup.far_off(session, update_id):
+            # Telegram numbers anew after a week without updates (or the id is forged):
+            # handled like any other, only noted
+            log.warning(
+                "update %s for %s is far from their recent update ids: handled",
+                update_id,
+                pseudonym(user_id),
+            )
         turn = Turn(user_id, chat_id, update_id, client_language, session)
         try:
             await work(turn)
@@ -200,10 +234,16 @@ class Conversation:
         try:
             change = await self.db(self._save, turn, self.clock())
             clock.lap("save")
-        except StorageError:
-            log.exception("turn of %s not saved", pseudonym(turn.user_id))
-            await self.say_now(turn.chat_id, self.texts.get("not_saved", turn.language))
+        except StorageError as exc:
+            # Nothing of the turn is kept; its update waits (inbox or Telegram) and is handled
+            # again once saving works. One calm message per patient and episode.
+            self.health.failed(exc)
+            log.info("turn of %s not saved; it will be handled again", pseudonym(turn.user_id))
+            if turn.update_id is not None and self.health.tell(turn.user_id):
+                await self.say_now(turn.chat_id, self.texts.get("not_saved", turn.language))
+            self.on_not_saved()
             return
+        self.health.saved()
         self.turns += 1
         if turn.erase:
             self.scheduler.unschedule(turn.user_id)
@@ -248,7 +288,7 @@ class Conversation:
                 self._sync_profile(turn, now)
             session = dict(turn.session)
             if turn.update_id is not None:
-                session["last_update_id"] = turn.update_id
+                session = dedup.remember(session, [turn.update_id], time.time())
             if turn.keyboards is not None:
                 session["keyboards"] = turn.keyboards
             session["language"] = turn.language
@@ -340,7 +380,7 @@ class Conversation:
 
         token = new_token()
         rendered = render(
-            [Reply(text=text, choices=tuple(Choice(l, v) for l, v in choices), files=files)],
+            [Reply(text=text, choices=tuple(Choice(label, v) for label, v in choices), files=files)],
             blob_prefix=turn.blob_prefix(),
             token=lambda: token,
         )
@@ -362,6 +402,8 @@ class Conversation:
     # -- timers -------------------------------------------------------------------------------
     async def fire_reminder(self, user_id: int) -> None:
         """A reminder's time came: save the next due time first, then let the dialogs speak."""
+        if self.closing:
+            return  # the next start restores the reminders and fires what is due
         self._enter()
         try:
             async with self.locks.hold(user_id):
@@ -422,3 +464,16 @@ class Conversation:
 
     async def wait_idle(self) -> None:
         await self._idle.wait()
+
+    async def cancel_running(self, wait: float = 1.0) -> int:
+        """Cancel the turns still running (a stop's grace period is over); returns how many.
+
+        A cancelled turn saved nothing unless its save had begun (a storage thread finishes
+        a save it started, and its replies then go out at the next start)."""
+        tasks = [t for t in self._running if not t.done()]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wait_idle(), wait)
+        return len(tasks)

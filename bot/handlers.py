@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -36,6 +37,38 @@ log = logging.getLogger(__name__)
 ACTION_EVERY = 4.5  # Telegram shows a chat action for about 5 s
 ALBUM_MEMORY = 300.0  # seconds an album's progress message is remembered
 PROGRESS_AFTER = 0.4  # seconds of analysis before a progress message is worth sending
+
+
+TYPED = "typed"  # in the session: the patient's latest typed message and the question it answered
+
+
+def _asked(state: dict | None) -> str | None:
+    """The interview question waiting for an answer in ``state``, if any."""
+    if not state or state.get("step") != "interview":
+        return None
+    current = (state.get("interview") or {}).get("current")
+    return current if isinstance(current, str) else None
+
+
+def _remember_typed(turn: Turn, message_id: int, question: str | None) -> None:
+    turn.session = {k: v for k, v in turn.session.items() if k != TYPED}
+    if question is not None:
+        turn.session[TYPED] = {"message_id": message_id, "question": question}
+
+
+def _sender(update: Update) -> tuple[User, Chat]:
+    """The user and chat of an update that route() let through (it ignores the others)."""
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    return user, chat
+
+
+@dataclass
+class _Progress:
+    """The progress message's task and how to call it off while it still waits."""
+
+    task: asyncio.Task[int | None]
+    withdraw: Callable[[], None]
 
 
 class Handlers:
@@ -60,6 +93,8 @@ class Handlers:
 
     # -- routing ------------------------------------------------------------------------------
     async def route(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+        if self.conv.closing:
+            return  # a stop began: the update stays in the inbox for the next start
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or user.is_bot or chat.type != ChatType.PRIVATE:
             await self._ignore(update)
@@ -68,14 +103,16 @@ class Handlers:
             await self._callback(update, update.callback_query)
             return
         message = update.message
-        if message is None:  # edits, reactions, member updates: nothing to answer
+        if message is None and update.edited_message is not None:
+            await self._edited(update, update.edited_message)
+            return
+        if message is None:  # reactions, member updates: nothing to answer
             await self._ignore(update)
             return
         if message.text and message.text.startswith("/"):
-            await self._command(update, message)
+            await self._command(update, message.text)
         elif message.text is not None:
-            event = Event(kind="text", text=message.text, language=user.language_code)
-            await self._dialog_turn(update, event)
+            await self._text(update, message.message_id, message.text)
         elif message.photo or message.document:
             await self._photo(update, message)
         else:
@@ -84,11 +121,9 @@ class Handlers:
     async def _ignore(self, update: Update) -> None:
         self.conv.storage.inbox_done(update.update_id, wait=False)
 
-    async def _run(self, update: Update, work) -> None:
-        user = update.effective_user
-        await self.conv.run(
-            user.id, update.effective_chat.id, update.update_id, user.language_code, work
-        )
+    async def _run(self, update: Update, work: Callable[[Turn], Awaitable[None]]) -> None:
+        user, chat = _sender(update)
+        await self.conv.run(user.id, chat.id, update.update_id, user.language_code, work)
 
     async def _dialog_turn(self, update: Update, event: Event) -> None:
         async def work(turn: Turn) -> None:
@@ -99,12 +134,67 @@ class Handlers:
     def _say(self, turn: Turn, key: str, **values: object) -> None:
         self.conv.say(turn, self.texts.get(key, turn.language, **values))
 
+    # -- typed answers and their edits --------------------------------------------------------
+    async def _text(self, update: Update, message_id: int, text: str) -> None:
+        user, _chat = _sender(update)
+        event = Event(kind="text", text=text, language=user.language_code)
+
+        async def work(turn: Turn) -> None:
+            asked = _asked(self._state(turn))
+            await self.conv.dialog(turn, event)
+            _remember_typed(turn, message_id, asked)
+
+        await self._run(update, work)
+
+    def _state(self, turn: Turn) -> dict | None:
+        if not turn.state_loaded:
+            turn.state = self.conv.storage.get_state(turn.user_id)
+            turn.state_loaded = True
+        return turn.state
+
+    async def _edited(self, update: Update, message: Message) -> None:
+        """An edited message: the edit of the patient's latest typed answer replaces that
+        answer (the question is asked now, or it is the last one answered: one step back,
+        then the edit as the answer); any other edit is answered with how to change an
+        answer (Back), never ignored without a word."""
+        user, _chat = _sender(update)
+        text = message.text if message.text and not message.text.startswith("/") else None
+
+        async def work(turn: Turn) -> None:
+            state = self._state(turn) or {}
+            typed = turn.session.get(TYPED) or {}
+            asked = typed.get("question") if typed.get("message_id") == message.message_id else None
+            interview = state.get("interview") if state.get("step") == "interview" else None
+            if text is None or not asked or not isinstance(interview, dict):
+                self._say(turn, "edit_old")
+                return
+            event = Event(kind="text", text=text, language=user.language_code)
+            if interview.get("current") != asked:
+                if (interview.get("history") or [])[-1:] != [asked]:
+                    self._say(turn, "edit_old")
+                    return
+                # the latest answer: one question back (its replies are not shown), then the
+                # edited text answers it again
+                back, _ = await self.conv.dialogs.handle(
+                    state, Event(kind="command", text="back", language=user.language_code)
+                )
+                if _asked(back) != asked:
+                    self._say(turn, "edit_old")
+                    return
+                turn.state = back
+            log.info("edited answer of %s applied", pseudonym(turn.user_id))
+            self._say(turn, "edit_applied")
+            await self.conv.dialog(turn, event)
+            _remember_typed(turn, message.message_id, asked)
+
+        await self._run(update, work)
+
     # -- commands -----------------------------------------------------------------------------
-    async def _command(self, update: Update, message: Message) -> None:
-        head, _, rest = message.text[1:].partition(" ")
+    async def _command(self, update: Update, text: str) -> None:
+        head, _, rest = text[1:].partition(" ")
         name = head.split("@", 1)[0].lower()
         args = rest.strip() or None
-        user = update.effective_user
+        user, _chat = _sender(update)
         if name == "start":
             await self._dialog_turn(
                 update, Event(kind="start", text=args, language=user.language_code)
@@ -127,7 +217,7 @@ class Handlers:
             )
 
     @staticmethod
-    def _turn(fn):
+    def _turn(fn: Callable[[Turn], object]) -> Callable[[Turn], Awaitable[None]]:
         async def work(turn: Turn) -> None:
             fn(turn)
 
@@ -136,7 +226,8 @@ class Handlers:
     # -- buttons ------------------------------------------------------------------------------
     async def _callback(self, update: Update, query: CallbackQuery) -> None:
         parsed = parse_callback(query.data)
-        user_id = update.effective_user.id
+        user, _chat = _sender(update)
+        user_id = user.id
         # Answer at once (the button's spinner), judged on the session as it is now;
         # the turn below decides again under the user's lock.
         session = self.conv.storage.get_session(user_id)
@@ -145,30 +236,29 @@ class Handlers:
             query,
             None
             if live
-            else self.texts.get(
-                "button_expired", session.get("language") or update.effective_user.language_code
-            ),
+            else self.texts.get("button_expired", session.get("language") or user.language_code),
         )
-        if not live:
+        if parsed is None or not live:
             log.info("stale or unknown button from %s", pseudonym(user_id))
             await self._ignore(update)
             return
+        token, index = parsed
         message_id = query.message.message_id if query.message else None
         question = getattr(query.message, "text", None) or ""
 
         async def work(turn: Turn) -> None:
-            button = self._button(turn.session, *parsed)
+            button = self._button(turn.session, token, index)
             if button is None:
                 return
             owner, value, multi, label = button
             if owner == "delete":
-                self.privacy.answer_delete(turn, parsed[1], message_id)
+                self.privacy.answer_delete(turn, index, message_id)
                 return
-            event = Event(kind="choice", data=value, language=update.effective_user.language_code)
+            event = Event(kind="choice", data=value, language=user.language_code)
             replies = await self.conv.dialog(turn, event, edit_message_id=message_id)
             if message_id is None or not question or (replies and replaces_pressed(replies[0])):
                 return
-            markup = query.message.reply_markup
+            markup = getattr(query.message, "reply_markup", None)  # a message with text
             keep = links_only(markup.to_dict()) if markup is not None else None
             if not multi:
                 # show the answer under the question and take its answer buttons away
@@ -212,7 +302,7 @@ class Handlers:
 
     # -- photos -------------------------------------------------------------------------------
     async def _photo(self, update: Update, message: Message) -> None:
-        user = update.effective_user
+        user, _chat = _sender(update)
         picked = pick_photo(message, self.config.max_photo_bytes)
 
         async def work(turn: Turn) -> None:
@@ -229,7 +319,7 @@ class Handlers:
                     except DownloadRefused as exc:
                         self._say(turn, exc.refusal.key, **exc.refusal.values)
                         return
-                    await self.conv.dialog(
+                    replies = await self.conv.dialog(
                         turn,
                         Event(
                             kind="photo",
@@ -239,7 +329,7 @@ class Handlers:
                         ),
                     )
                     await self._keep_photo(turn, picked, data)
-                    ok = True
+                    ok = not any(r.meta.get("analysis_failed") for r in replies)
             finally:
                 await self._progress_end(turn, picked, progress, ok)
 
@@ -252,7 +342,7 @@ class Handlers:
             name = f"{int(time.time())}-{picked.filename}"
             await self.conv.db(self.conv.storage.save_photo, turn.user_id, name, data)
 
-    def _progress_start(self, turn: Turn, picked: PhotoRef) -> asyncio.Task:
+    def _progress_start(self, turn: Turn, picked: PhotoRef) -> _Progress:
         """A progress message if the analysis takes a while (one per album, edited as its
         photos go through). Runs beside the analysis; never delays it."""
         self._forget_old_albums()
@@ -297,12 +387,10 @@ class Handlers:
                 album["message_id"] = sent.message_id
             return sent.message_id
 
-        task = asyncio.create_task(show())
-        task.withdraw = withdrawn.set  # type: ignore[attr-defined]
-        return task
+        return _Progress(asyncio.create_task(show()), withdrawn.set)
 
     async def _progress_end(
-        self, turn: Turn, picked: PhotoRef, progress: asyncio.Task, ok: bool
+        self, turn: Turn, picked: PhotoRef, progress: _Progress, ok: bool
     ) -> None:
         album = (
             self._albums.get((turn.user_id, picked.media_group_id))
@@ -316,7 +404,7 @@ class Handlers:
         progress.withdraw()
         message_id = None
         try:
-            message_id = await progress
+            message_id = await progress.task
         except TelegramError as exc:
             if not isinstance(exc, ratelimit.Dropped):
                 log.info("progress message failed: %s", exc)
@@ -327,8 +415,10 @@ class Handlers:
         lang = turn.language
         if album is not None and album["done"] > 1:
             text = self.texts.get("analysed_album", lang, n=album["done"])
-        else:
+        elif ok or (album is not None and album["done"]):
             text = self.texts.get("analysed", lang)
+        else:  # the analysis failed, or the turn did: the message after this one says why
+            text = self.texts.get("not_analysed", lang)
         try:
             await self.conv.bot.edit_message_text(
                 escape(text),
@@ -352,14 +442,12 @@ class Handlers:
 
         async def keep() -> None:
             while True:
-                try:
+                with contextlib.suppress(TelegramError):  # only a courtesy: never fails the work
                     await self.conv.bot.send_chat_action(
                         chat_id,
                         action,
                         rate_limit_args=ratelimit.args(ratelimit.TIDY, drop_after=1.0),
                     )
-                except TelegramError:
-                    pass
                 try:
                     await asyncio.wait_for(done.wait(), ACTION_EVERY)
                     return

@@ -5,12 +5,18 @@ only after it is in the inbox; webhook: the 200 answer comes after the inbox
 write, otherwise Telegram delivers again. The inbox entry goes in the same
 transaction as the turn that handles it, so after a crash every update that
 was not fully handled is handled again at start (``replay``), and a turn
-already saved is recognised by its update id.
+already saved is recognised by its update id (bot.dedup).
+
+When saving fails (a full disk), nothing is confirmed and nothing dropped:
+polling waits with back-off (bot.health) before fetching again, and updates
+already in the inbox whose turn could not be saved are handled again after
+the same back-off (``retry_later``), until saving works.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Sequence
@@ -21,12 +27,14 @@ from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, Tel
 from telegram.ext import Application
 
 from backcare.bot.db import Db
+from backcare.bot.health import StorageHealth
 from backcare.bot.outbox import retry_seconds
 from backcare.storage import StorageError
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ("message", "callback_query")
+# edits are taken so that an edited answer is answered (bot.handlers), never ignored silently
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 POLL_TIMEOUT = 30  # seconds of long polling
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
 
@@ -69,12 +77,21 @@ def sanitized(value: Any) -> Any:
 
 
 class Intake:
-    def __init__(self, app: Application, db: Db, poll_timeout: int = POLL_TIMEOUT) -> None:
+    def __init__(
+        self,
+        app: Application,
+        db: Db,
+        poll_timeout: int = POLL_TIMEOUT,
+        health: StorageHealth | None = None,
+    ) -> None:
         self.app = app
         self.db = db
         self.poll_timeout = poll_timeout
+        self.health = health or StorageHealth()
         self.offset = 0
         self.received = 0
+        self.closing = False
+        self._retry: asyncio.Task | None = None
 
     def _store(self, raws: Sequence[dict]) -> list[dict]:
         """Into the inbox in memory now; on disk by the time ``accept`` returns."""
@@ -118,9 +135,35 @@ class Intake:
         for raw, update in parsed:
             if raw["update_id"] in fresh_ids:
                 await self.app.update_queue.put(update)
-        await self.db(self.db.storage.sync)
+        try:
+            await self.db(self.db.storage.sync)
+        except StorageError as exc:
+            self.health.failed(exc)
+            raise
+        self.health.saved()
         self.received += len(fresh)
         return len(fresh)
+
+    def retry_later(self) -> None:
+        """Handle the inbox again after the back-off (a turn could not be saved). One retry
+        waits at a time; a turn that fails again asks for the next, later one."""
+        if self.closing or (self._retry is not None and not self._retry.done()):
+            return
+        delay = self.health.next_delay()
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            if not self.closing:
+                await self.replay()
+
+        self._retry = asyncio.create_task(later(), name="backcare-inbox-retry")
+
+    async def stop_retrying(self) -> None:
+        self.closing = True
+        if self._retry is not None and not self._retry.done():
+            self._retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retry
 
     async def replay(self) -> int:
         """Queue what a previous run saved but did not finish handling."""
@@ -128,12 +171,11 @@ class Intake:
         for _, update in self._parse(pending):
             await self.app.update_queue.put(update)
         if pending:
-            log.info("handling %d update(s) saved before the last stop", len(pending))
+            log.info("handling %d update(s) waiting in the inbox", len(pending))
         return len(pending)
 
     async def poll(self) -> None:
         """Long-poll getUpdates until cancelled."""
-        bot = self.app.bot
         failures = 0
         while True:
             try:
@@ -166,9 +208,8 @@ class Intake:
                 await asyncio.shield(self.accept(readable))
             except StorageError:
                 # not saved: not confirmed either, so Telegram offers them again (a turn
-                # already saved recognises its update by its id)
-                log.exception("updates not saved; fetching them again")
-                await asyncio.sleep(BACKOFF[0])
+                # already saved recognises its update by its id); logged once per episode
+                await asyncio.sleep(self.health.next_delay())
                 continue
             self.offset = max(_update_id(r) for r in readable) + 1
 

@@ -2,9 +2,11 @@
 
 A turn's replies are stored in the outbox in the same transaction as the new
 dialog state, so a crash either loses both or keeps both; after a restart the
-pending replies are sent before anything else for that user. An item is removed
-right after Telegram accepted it, so at most the one message in flight at a
-crash can be sent twice. Network errors and 5xx are retried with back-off;
+pending replies are sent before anything else for that user. An item's removal
+is on disk before the next reply goes out, so only the reply whose own send
+(request, Telegram's answer, its removal saved) was under way at a crash can
+be sent twice. If that removal cannot be saved (a full disk), the item is
+remembered as sent in memory and its removal retried, never sent again. Network errors and 5xx are retried with back-off;
 429 waits retry_after; errors that retrying cannot fix (the user blocked the
 bot, a message Telegram refuses) drop the item with a log line instead of
 blocking the user's queue forever.
@@ -16,10 +18,12 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile, InputMediaPhoto, LinkPreviewOptions
+from telegram import InlineKeyboardMarkup, InputFile, InputMediaPhoto, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import ExtBot
 
 from backcare.bot import ratelimit
 from backcare.bot.db import Db
@@ -38,7 +42,7 @@ TIDY_WAIT = 30.0  # seconds an edit that only tidies up may wait for a slot
 class Outbox:
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],  # the application's bot: rate_limit_args need its limiter
         db: Db,
         texts: Texts,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
@@ -55,6 +59,8 @@ class Outbox:
         # restart old buttons stay visible, and pressing them says they are no longer active)
         self.live_buttons: dict[int, list[tuple[int, dict | None]]] = {}
         self._tidying: set[asyncio.Task] = set()
+        self._unmarked: set[int] = set()  # sent, but their removal is not saved yet
+        self.on_save_failed: Callable[[BaseException], None] = lambda exc: None
 
     # -- public ---------------------------------------------------------------------------
     async def flush(self, user_id: int, boost: int | None = None) -> bool:
@@ -64,6 +70,10 @@ class Outbox:
         """
         items = self.db.storage.pending(user_id)  # a memory read: no thread hop
         for item in items:
+            if item.id in self._unmarked:  # Telegram has it: only its removal is missing
+                if not await self._mark_sent(item.id):
+                    return False
+                continue
             if boost is not None and item.payload.get("prio", ratelimit.REPLY) > boost:
                 item = OutboxItem(
                     item.id,
@@ -155,12 +165,22 @@ class Outbox:
             except TelegramError as exc:
                 log.error("dropping a reply to %s: %r", pseudonym(item.user_id), exc)
                 break
-        if durable:
-            # in effect at once (the next turn will not send it again), on disk moments later
-            self.db.storage.mark_sent(item.id, wait=False)
         self.sent_count += 1
         for key in _blob_keys(item.payload):
             self.blobs.pop(key, None)
+        if durable:
+            return await self._mark_sent(item.id)
+        return True
+
+    async def _mark_sent(self, item_id: int) -> bool:
+        """The item's removal, on disk before the user's next reply goes out."""
+        self._unmarked.add(item_id)
+        try:
+            await self.db(self.db.storage.mark_sent, item_id)
+        except StorageError as exc:
+            self.on_save_failed(exc)
+            return False
+        self._unmarked.discard(item_id)
         return True
 
     async def _stuck(self, item: OutboxItem, exc: Exception) -> bool:

@@ -76,7 +76,7 @@ class WebhookServer:
         try:
             await self.intake.accept([raw])
         except StorageError:
-            log.exception("update not saved; Telegram will deliver it again")
+            # Telegram delivers it again, with its own back-off; bot.health logs the episode
             return web.Response(status=500)
         except Exception:
             log.exception("update could not be read; dropped")
