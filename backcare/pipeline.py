@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from backcare.assessment.rating import assess
@@ -19,38 +19,58 @@ from backcare.assessment.types import Observation, Profile
 from backcare.content.catalog import Catalog, load_catalog
 from backcare.content.program import build_program
 from backcare.interview import InterviewResult
+from backcare.interview.triage import rank
 from backcare.reasoning.abduction import Engine
 from backcare.reasoning.case import build_case
 from backcare.reasoning.knowledge import load_knowledge_base
 from backcare.report import PhotoResult, Report
 from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.movement import check_step
 from backcare.vision.pool import PoseService
 from backcare.vision.types import AnalysedPhoto, PhotoAnalysis
-from backcare.vocabulary import Vocabulary, vocabulary
+from backcare.vocabulary import STOPS, Vocabulary, vocabulary
 
 log = logging.getLogger(__name__)
-
-# Below this confidence a movement guess is too weak to refuse a photo on.
-WRONG_MOVEMENT_MIN_CONFIDENCE = 0.6
 
 
 @dataclass(frozen=True)
 class MovementCheck:
-    """Whether a photo shows what its capture step asked for."""
+    """Whether a photo shows what its capture step asked for; when it clearly shows another
+    movement, the step it looks like (``suggested``)."""
 
     ok: bool
     seen: str
     detail: str = ""
+    suggested: str | None = None
+
+
+def step_side(step: str) -> str | None:
+    """ "left" or "right" for a step done to one side (rotation_left, side_bend_right)."""
+    for side in ("left", "right"):
+        if step.endswith("_" + side):
+            return side
+    return None
 
 
 def check_movement(step: str, analysis: PhotoAnalysis, vocab: Vocabulary) -> MovementCheck:
-    """Refuse a photo only when vision is confident it shows another movement."""
+    """Measure the photo as its step unless it clearly shows another movement (vision's
+    check_step: a restricted movement is a finding, never a wrong photo)."""
     expected = vocab.movements[step].expects
-    guess = analysis.movement
-    seen = guess.movement.value
-    if seen != expected and guess.confidence >= WRONG_MOVEMENT_MIN_CONFIDENCE:
-        return MovementCheck(False, seen, seen)
-    return MovementCheck(True, seen)
+    judged = check_step(analysis.movement, expected or "standing", step_side(step))
+    if judged.ok:
+        return MovementCheck(True, judged.seen)
+    suggested = _step_for(judged.suggested or judged.seen, judged.side, analysis, vocab)
+    return MovementCheck(False, judged.seen, judged.suggested or judged.seen, suggested)
+
+
+def _step_for(movement: str, side: str | None, analysis: PhotoAnalysis, vocab: Vocabulary) -> str:
+    if movement == "standing":
+        kind = analysis.view.kind.value
+        return "standing_back" if kind in ("back", "front") else "standing_side"
+    candidates = [s for s, m in vocab.movements.items() if m.expects == movement]
+    if side is not None:
+        candidates = [s for s in candidates if step_side(s) == side] or candidates
+    return candidates[0] if candidates else movement
 
 
 UNASSIGNED = "unassigned"
@@ -88,26 +108,22 @@ def photo_result(
         )
     analysis = outcome.analysis
     check = check_movement(step, analysis, vocab)
-    if not check.ok:
-        return PhotoResult(
-            step=step,
-            source=source,
-            accepted=False,
-            reason=Reason.WRONG_MOVEMENT.value,
-            detail=check.detail,
-            view=analysis.view.kind.value,
-            movement_seen=check.seen,
-        )
     confidences = [m.confidence for m in analysis.measurements.values()]
+    # measured as the step either way: a photo that looks like another movement keeps its
+    # measurements, so the patient can still use it for this step
     return PhotoResult(
         step=step,
         source=source,
-        accepted=True,
+        accepted=check.ok,
+        reason=None if check.ok else Reason.WRONG_MOVEMENT.value,
+        detail="" if check.ok else check.detail,
         measurements=dict(analysis.measurements),
         view=analysis.view.kind.value,
         movement_seen=check.seen,
         confidence=round(min(confidences), 3) if confidences else 0.0,
         annotated_jpeg=outcome.annotated_jpeg,
+        suggested_step=check.suggested,
+        unusable=dict(analysis.unusable),
     )
 
 
@@ -219,12 +235,23 @@ class Pipeline:
                 age=getattr(result.profile, "age", None), sex=getattr(result.profile, "sex", None)
             )
         )
+        triage = result.triage
+        if not triage.stops and not triage.complete:
+            raise TriageIncomplete(triage.missing)
         observations: list[Observation] = assess(measurements, profile)
-        case = build_case(observations, result.facts, result.false_facts)
+        # Red flags are triage's alone (one graded judgement); reasoning explains the rest.
+        red = set(self.vocab.red_flags())
+        facts, false_facts = result.facts - red, result.false_facts - red
+        case = build_case(observations, facts, false_facts)
         diagnosis = self.engine.diagnose(case)
+        if triage.stops:
+            stopping = [
+                f for f in _flags_by_urgency(result.red_flags) if result.red_flags[f] in STOPS
+            ]
+            diagnosis = replace(diagnosis, referral=triage.level, referral_reasons=tuple(stopping))
         program = None
-        if diagnosis.referral is None:
-            program = build_program(diagnosis, observations, result.facts, result.scores, language)
+        if diagnosis.referral in (None, "unexplained"):  # unexplained: never a dead end
+            program = build_program(diagnosis, observations, facts, result.scores, language)
         created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         return Report(
             created=created,
@@ -236,6 +263,7 @@ class Pipeline:
             diagnosis=diagnosis,
             program=program,
             referral=diagnosis.referral,
+            triage=triage,
         )
 
     async def build_report(
@@ -243,6 +271,19 @@ class Pipeline:
     ) -> Report:
         # Milliseconds of work, but a thread keeps the loop free even on a slow solve.
         return await asyncio.to_thread(self.report_sync, result, photos, language)
+
+
+class TriageIncomplete(ValueError):
+    """Red-flag questions were not answered: no program without them (``missing``: their ids)."""
+
+    def __init__(self, missing: tuple[str, ...]):
+        self.missing = tuple(missing)
+        super().__init__(f"red-flag questions not answered: {', '.join(self.missing)}")
+
+
+def _flags_by_urgency(red_flags: Mapping[str, str]) -> list[str]:
+    """Red-flag facts, most urgent first (the order the referral names them)."""
+    return sorted(red_flags, key=lambda f: (rank(red_flags[f]), f))
 
 
 def observations_by_name(report: Report) -> Mapping[str, Observation]:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from backcare.assessment.types import Observation
 from backcare.content.types import Program
+from backcare.interview.triage import Triage
 from backcare.reasoning.types import Diagnosis
 from backcare.vision.types import Measurement
 
@@ -25,6 +26,9 @@ class PhotoResult:
     detail:      e.g. the body part cut off, or the movement seen instead
     view:        "side" | "front" | "back" | "oblique" when accepted
     movement_seen: the movement class vision saw
+    suggested_step: when refused as "wrong_movement": the capture step the photo looks
+                 like (the patient may still use it for ``step``; measurements are kept)
+    unusable:    readings outside the physiological envelope (name -> why), not measured
     annotated_jpeg: the annotated picture (memory only: not in to_dict)
     """
 
@@ -38,6 +42,8 @@ class PhotoResult:
     movement_seen: str | None = None
     confidence: float = 0.0
     annotated_jpeg: bytes | None = field(default=None, repr=False, compare=False)
+    suggested_step: str | None = None
+    unusable: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         out = asdict(self)
@@ -65,4 +71,7 @@ class Report:
     observations: tuple[Observation, ...]
     diagnosis: Diagnosis
     program: Program | None  # None when referred
-    referral: str | None  # None | "emergency" | "urgent" | "routine" | "unexplained"
+    referral: str | None  # None | "emergency" | "urgent" | "soon" | "routine" | "unexplained"
+    # the red-flag triage (backcare/interview/triage.py): level, rules, advice (rheumatology,
+    # caution) that goes with the program
+    triage: Triage | None = None

@@ -10,6 +10,7 @@ import numpy as np
 
 from backcare.vision.annotate import annotate as draw
 from backcare.vision.back import back_midline, side_contour
+from backcare.vision.envelope import screen
 from backcare.vision.errors import PhotoRejected, Reason
 from backcare.vision.geometry import (
     PHONE_FOCAL_35MM,
@@ -36,6 +37,7 @@ from backcare.vision.quality import (
     sharpness,
 )
 from backcare.vision.types import AnalysedPhoto, PhotoAnalysis, ViewKind
+from backcare.vision.uncertainty import with_uncertainty
 from backcare.vision.view import estimate_view, off_side, scene_roll
 
 _KEY_POINTS = (
@@ -113,6 +115,8 @@ def analyse_image(
         )
     )
     measurements = measure(angles, sk, frame, view, gravity, lm, back, image_quality)
+    measurements, unusable = screen(measurements, angles.values)
+    measurements = with_uncertainty(measurements)
     standing = on_feet(lm)
     movement = classify(angles, view, standing)
     quality.update(
@@ -139,6 +143,7 @@ def analyse_image(
         movement=movement,
         quality=quality,
         warnings=tuple(warnings),
+        unusable=unusable,
     )
     return AnalysedPhoto(
         analysis=analysis, annotated_jpeg=draw(rgb, analysis) if annotate else None

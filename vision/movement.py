@@ -21,6 +21,7 @@ for less from the side.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from backcare.vision.measure import Angles
 from backcare.vision.types import Movement, MovementGuess, View
@@ -51,6 +52,32 @@ def twist_evidence(v: dict[str, float], off_side_deg: float) -> float:
     return evidence
 
 
+def signed_twist(v: dict[str, float], off_side_deg: float) -> float:
+    """``twist_evidence`` with the sign of the witness that gave it (+ to the person's left)."""
+    witnesses = [(abs(v["trunk_rotation"]), v["trunk_rotation"])]
+    witnesses.append(
+        (0.8 * abs(v.get("mediapipe_rotation", 0.0)), v.get("mediapipe_rotation", 0.0))
+    )
+    if off_side_deg >= 50:
+        knee = v.get("shoulder_knee_rotation", 0.0)
+        witnesses.append((0.6 * abs(knee), knee))
+    size, value = max(witnesses, key=lambda w: w[0])
+    return math.copysign(size, value)
+
+
+def evidence(v: dict[str, float], off_side_deg: float, on_feet: bool) -> dict[str, float]:
+    """Degrees of each movement the angles show (sideways and twisting ones signed, + to the
+    person's left): what "shows the asked movement with at least 5 deg of it" is judged on."""
+    incl, flex = v["trunk_inclination"], v["trunk_thigh_angle"]
+    lateral = v["lateral_bend"]
+    return {
+        Movement.FORWARD_BEND.value: round(max(0.0, incl if on_feet else min(incl, flex)), 1),
+        Movement.BACKWARD_BEND.value: round(max(0.0, -incl, -flex), 1),
+        Movement.SIDE_BEND.value: round(math.copysign(side_evidence(v), lateral), 1),
+        Movement.ROTATION.value: round(signed_twist(v, off_side_deg), 1),
+    }
+
+
 def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
     v = angles.values
     incl, flex = v["trunk_inclination"], v["trunk_thigh_angle"]
@@ -79,9 +106,69 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
     )
     total = sum(scores.values()) or 1.0
     probs = {m.value: round(s / total, 3) for m, s in scores.items()}
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda m: scores[m])
     return MovementGuess(
         movement=best,
         confidence=round(probs[best.value] * (0.7 + 0.3 * view.confidence), 2),
         scores=probs,
+        evidence=evidence(v, off, on_feet),
     )
+
+
+# A photo is taken for another movement than asked only when the guess is this sure of it,
+# the asked movement shows less than SHOWS_DEG and the other one at least CLEAR_DEG; a
+# bend to the other side only when it shows at least CLEAR_DEG that way.
+OTHER_MOVEMENT_CONFIDENCE = 0.6
+SHOWS_DEG = 5.0
+CLEAR_DEG = 10.0
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    """Whether a photo can be measured as the step it was sent for.
+
+    ``ok`` False only when the photo clearly shows another movement (or the asked one to
+    the other side); ``suggested`` is then that movement and ``side`` its side ("left",
+    "right" or None), for the patient to confirm or retake. A restricted movement (little
+    or none of the asked one) is always ok: that is a finding, not a wrong photo.
+    """
+
+    ok: bool
+    seen: str
+    suggested: str | None = None
+    side: str | None = None
+
+
+def check_step(guess: MovementGuess, expects: str, side: str | None = None) -> StepCheck:
+    """Judge a photo sent for a step that expects movement ``expects`` (to ``side``)."""
+    seen = guess.movement.value
+    ev = guess.evidence
+    other = guess.movement.value
+    other_side = _side_of(other, ev)
+    clear_other = (
+        other not in (expects, Movement.STANDING.value)
+        and guess.confidence >= OTHER_MOVEMENT_CONFIDENCE
+        and abs(ev.get(other, CLEAR_DEG)) >= CLEAR_DEG
+    )
+    if expects == Movement.STANDING.value:
+        if clear_other:
+            return StepCheck(False, seen, other, other_side)
+        return StepCheck(True, seen)
+    own = abs(ev.get(expects, 0.0))
+    if clear_other and own < SHOWS_DEG:
+        return StepCheck(False, seen, other, other_side)
+    if side in ("left", "right") and expects in (
+        Movement.SIDE_BEND.value,
+        Movement.ROTATION.value,
+    ):
+        signed = ev.get(expects, 0.0)
+        wrong_way = signed < 0 if side == "left" else signed > 0
+        if wrong_way and abs(signed) >= CLEAR_DEG:
+            return StepCheck(False, seen, expects, "right" if side == "left" else "left")
+    return StepCheck(True, seen)
+
+
+def _side_of(movement: str, ev: dict[str, float]) -> str | None:
+    if movement not in (Movement.SIDE_BEND.value, Movement.ROTATION.value):
+        return None
+    return "left" if ev.get(movement, 0.0) >= 0 else "right"

@@ -25,8 +25,9 @@ class Limits:
     )
     min_sharpness: float = 30.0  # Laplacian variance of the person at 256 px tall (sharp
     # studio photos read 70-2000; a blur of 2% of body height ~10)
-    min_person_frac: float = 0.35  # the body's extent / the picture's, along its longer axis
-    # (the detector itself misses people under ~25%)
+    min_person_frac: float = 0.2  # the body's length along itself (head to ankles through
+    # the trunk and legs, so a deep bend keeps its size) / the picture's longer side: a
+    # person 3.5 m from a phone spans ~30% (BlazePose itself misses people under ~15%)
     min_person_px: float = 160.0  # ... and at least this many pixels
     second_person_score: float = 0.5  # detector confidence for "another person"
     second_person_size: float = 0.35  # ... at least this fraction of the main person's size
@@ -57,7 +58,9 @@ def luma(rgb: np.ndarray) -> np.ndarray:
 
 def check_image_brightness(gray: np.ndarray, limits: Limits = LIMITS) -> float:
     """Mean luma of the whole picture; refuses a nearly black one."""
-    mean = float(cv2.mean(gray)[0])  # OpenCV's sum: ~5x faster than numpy's on a photo
+    # OpenCV's sum: ~5x faster than numpy's on a photo. cv2.mean always returns a 4-tuple;
+    # its stub's Scalar also allows a bare float.
+    mean = float(cv2.mean(gray)[0])  # type: ignore[index]
     if mean < limits.min_image_brightness:
         raise PhotoRejected(Reason.TOO_DARK, f"mean brightness {mean:.0f}/255")
     return mean
@@ -140,12 +143,33 @@ def check_framing(lm: Landmarks, limits: Limits = LIMITS) -> dict[str, float]:
     inside = lm.presence > limits.part_presence
     pts = lm.pixel[inside] if inside.sum() >= 4 else lm.pixel
     extent = pts.max(0) - pts.min(0)
-    # lying people stretch across the picture, standing ones up it
-    frac = float(max(extent[0] / w, extent[1] / h))
-    size_px = float(max(extent))
-    if frac < limits.min_person_frac or size_px < limits.min_person_px:
+    # the body measured along itself: bending folds the picture's extent, not this
+    size_px = max(float(max(extent)), body_length_px(lm))
+    frac = size_px / max(w, h)
+    if frac < limits.min_person_frac:
         raise PhotoRejected(Reason.PERSON_TOO_SMALL, f"person spans {frac:.0%} of the picture")
+    if size_px < limits.min_person_px:
+        raise PhotoRejected(
+            Reason.PERSON_TOO_SMALL,
+            f"person {size_px:.0f} px along the body, need {limits.min_person_px:.0f}",
+        )
     return {"person_frac": round(frac, 3), "person_px": round(size_px, 1)}
+
+
+_CHAIN = ("nose", "shoulder", "hip", "knee", "ankle")
+
+
+def body_length_px(lm: Landmarks) -> float:
+    """Pixels from the nose down the trunk and legs to the ankles (midpoints of each pair):
+    the body's size along its own axis, the same standing or folded over."""
+
+    def at(part: str) -> np.ndarray:
+        if part == "nose":
+            return lm.px("nose")
+        return (lm.px(f"left_{part}") + lm.px(f"right_{part}")) / 2
+
+    points = [at(p) for p in _CHAIN]
+    return float(sum(np.hypot(*(b - a)) for a, b in zip(points, points[1:], strict=False)))
 
 
 def _outside(lm: Landmarks, name: str, limits: Limits) -> bool:

@@ -156,6 +156,9 @@ class Measurement:
     unit: str  # "deg" or "%" or "ratio"
     confidence: float  # 0..1
     method: str  # e.g. "3d-world", "2d-side", "back-contour"
+    # one standard deviation of the reading's error, in ``unit``, for this view and pose
+    # (vision/uncertainty.py); None where nobody has estimated it (older saved results)
+    uncertainty: float | None = None
 
 
 class Movement(str, enum.Enum):
@@ -171,6 +174,9 @@ class MovementGuess:
     movement: Movement
     confidence: float
     scores: dict[str, float] = field(default_factory=dict)
+    # degrees of each movement the photo shows, signed where a side is meant (vision.movement):
+    # forward_bend, backward_bend, side_bend (+ to the person's left), rotation (+ left)
+    evidence: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,9 @@ class PhotoAnalysis:
     movement: MovementGuess
     quality: dict[str, float]  # brightness, sharpness, person_height_frac, ...
     warnings: tuple[str, ...] = ()  # soft issues that lowered confidence
+    # readings outside the physiological envelope of the pose seen (vision/envelope.py):
+    # name -> why; they are not in ``measurements``
+    unusable: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

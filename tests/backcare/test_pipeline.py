@@ -40,11 +40,20 @@ def test_a_photo_of_the_asked_movement_is_accepted_with_its_measurements(pipelin
     assert result.annotated_jpeg[:2] == b"\xff\xd8"
 
 
-def test_a_photo_of_another_movement_is_refused_as_the_wrong_movement(pipeline, repo_root):
-    result = pipeline.analyse_photo_sync(_photo(repo_root, "standing_side.jpg"), "forward_bend")
+def test_a_photo_of_another_movement_is_not_used_but_suggested_for_its_step(pipeline, repo_root):
+    result = pipeline.analyse_photo_sync(_photo(repo_root, "forward_bend.jpg"), "side_bend_left")
     assert not result.accepted
     assert result.reason == "wrong_movement"
-    assert result.detail == "standing"
+    assert result.detail == "forward_bend"
+    assert result.suggested_step == "forward_bend"
+    assert result.measurements  # kept: the patient may still use it for the step asked
+
+
+def test_a_restricted_movement_is_measured_as_its_step_not_refused(pipeline, repo_root):
+    # standing still, sent as a forward bend: a finding (no bend), not a wrong photo
+    result = pipeline.analyse_photo_sync(_photo(repo_root, "standing_side.jpg"), "forward_bend")
+    assert result.accepted and result.suggested_step is None
+    assert abs(result.measurements["trunk_inclination"].value) < 15
 
 
 def test_an_unknown_capture_step_is_a_programming_error(pipeline, repo_root):
