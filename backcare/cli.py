@@ -206,6 +206,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from backcare.bot import heartbeat
+    from backcare.bot.config import data_dir_from_env
+
+    ok, why = heartbeat.healthy(data_dir_from_env() / heartbeat.FILE)
+    print(("healthy: " if ok else "unhealthy: ") + why)
+    return 0 if ok else 1
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="backcare",
@@ -284,6 +293,14 @@ def parser() -> argparse.ArgumentParser:
         "check", help="validate interview.yaml, the knowledge base and the exercise catalog"
     )
     check.set_defaults(func=cmd_check)
+
+    health = sub.add_parser(
+        "health",
+        help="exit 0 if the bot running on this data folder is alive (for health checks)",
+        description="Reads the heartbeat the bot's event loop writes to BACKCARE_DATA_DIR "
+        "every few seconds; unhealthy when it is missing or older than a minute.",
+    )
+    health.set_defaults(func=cmd_health)
     return p
 
 

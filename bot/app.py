@@ -242,6 +242,7 @@ class BotRunner:
 
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
     """Run the real bot (pipeline, dialogs, TinyDB storage) until ``stop`` is set."""
+    from backcare.bot import heartbeat
     from backcare.bot.dialogs.engine import Dialogs, Policy
     from backcare.interview import InterviewRegistry
     from backcare.paths import INTERVIEW
@@ -264,7 +265,8 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
             runner = BotRunner(app)
             await runner.start()
             try:
-                await stop.wait()
+                async with heartbeat.beating(config.data_dir / heartbeat.FILE):
+                    await stop.wait()
             finally:
                 await runner.stop()
     finally:

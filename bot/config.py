@@ -67,6 +67,12 @@ class ConfigError(ValueError):
     """A setting is missing or wrong; the message names the variable."""
 
 
+def data_dir_from_env(env: Mapping[str, str] | None = None) -> Path:
+    """BACKCARE_DATA_DIR (default ./data); also what ``backcare health`` reads, token or not."""
+    env = os.environ if env is None else env
+    return Path((env.get("BACKCARE_DATA_DIR") or "data").strip()).expanduser()
+
+
 @dataclass(frozen=True)
 class BotConfig:
     token: str
@@ -136,7 +142,7 @@ class BotConfig:
             webhook_port=_integer(
                 get("BACKCARE_WEBHOOK_PORT", "8443"), "BACKCARE_WEBHOOK_PORT", 1, 65535
             ),
-            data_dir=Path(get("BACKCARE_DATA_DIR", "data")).expanduser(),
+            data_dir=data_dir_from_env(env),
             admin_ids=_admin_ids(get("BACKCARE_ADMIN_IDS")),
             max_photo_mb=_megabytes(get("BACKCARE_MAX_PHOTO_MB", "10")),
             keep_photos=_flag(get("BACKCARE_KEEP_PHOTOS"), "BACKCARE_KEEP_PHOTOS"),

@@ -29,7 +29,9 @@ def test_dependencies_install_from_the_lock_files_in_a_layer_before_the_code():
     assert any("requirements.lock" in step and "--require-hashes" in step for step in locks)
     assert any("requirements-mediapipe.lock" in step and "--no-deps" in step for step in locks)
     first_code = min(
-        DOCKER.index(c) for c in DOCKER.all("COPY") if any(name in c.argument.split() for name in CODE)
+        DOCKER.index(c)
+        for c in DOCKER.all("COPY")
+        if any(name in c.argument.split() for name in CODE)
     )
     deps_runs = [run for run, step in DOCKER.pip_steps() if "-r" in step]
     assert all(DOCKER.index(run) < first_code for run in deps_runs)

@@ -28,7 +28,9 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: 
     proc = subprocess.run(
         args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
-    assert proc.returncode == 0, f"{shlex.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    assert proc.returncode == 0, (
+        f"{shlex.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+    )
     return proc
 
 
@@ -40,7 +42,11 @@ def new_venv(path: Path) -> Path:
 def site_packages(venv_bin: Path) -> Path:
     return Path(
         run(
-            [str(venv_bin / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            [
+                str(venv_bin / "python"),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
             cwd=venv_bin,
         ).stdout.strip()
     )
@@ -59,7 +65,11 @@ def check_installed(venv_bin: Path, workdir: Path) -> None:
     where = workdir / "elsewhere"
     where.mkdir()
     located = run(
-        [str(venv_bin / "python"), "-c", "import backcare, backcare.vision; print(backcare.__file__)"],
+        [
+            str(venv_bin / "python"),
+            "-c",
+            "import backcare, backcare.vision; print(backcare.__file__)",
+        ],
         cwd=where,
         env=env,
     ).stdout
@@ -82,7 +92,9 @@ def check_installed(venv_bin: Path, workdir: Path) -> None:
     assert "Traceback" not in chat.stderr, chat.stderr
     assert "backcare" in chat.stdout.lower(), chat.stdout
     installed = {p.name for p in site_packages(venv_bin).iterdir()}
-    assert not installed & set(GENERIC), f"generic top-level names in site-packages: {installed & set(GENERIC)}"
+    assert not installed & set(GENERIC), (
+        f"generic top-level names in site-packages: {installed & set(GENERIC)}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,19 +134,30 @@ def test_the_dockerfile_steps_install_a_working_product(dependencies: Path, tmp_
     check_installed(venv_bin, tmp_path)
 
 
-def test_the_wheel_installs_under_one_name_and_works_from_anywhere(dependencies: Path, tmp_path: Path):
+def test_the_wheel_installs_under_one_name_and_works_from_anywhere(
+    dependencies: Path, tmp_path: Path
+):
     dist = tmp_path / "dist"
-    run([str(dependencies / "python"), "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)], cwd=tmp_path)
+    run(
+        [str(dependencies / "python"), "-m", "build", "--wheel", "--outdir", str(dist), str(REPO)],
+        cwd=tmp_path,
+    )
     (wheel,) = dist.glob("backcare-*.whl")
     venv_bin = new_venv(tmp_path / "venv")
     (site_packages(venv_bin) / "locked-deps.pth").write_text(f"{site_packages(dependencies)}\n")
-    run([str(venv_bin / "python"), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)], cwd=tmp_path)
+    run(
+        [str(venv_bin / "python"), "-m", "pip", "install", "--no-deps", "--quiet", str(wheel)],
+        cwd=tmp_path,
+    )
     check_installed(venv_bin, tmp_path)
 
 
 def test_pip_check_reports_only_the_documented_mediapipe_lines(dependencies: Path):
     proc = subprocess.run(
-        [str(dependencies / "python"), "-m", "pip", "check"], capture_output=True, text=True, check=False
+        [str(dependencies / "python"), "-m", "pip", "check"],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
     readme = (REPO / "README.md").read_text()
