@@ -25,7 +25,7 @@ def test_the_base_image_is_pinned_to_a_patch_version():
 
 
 def test_dependencies_install_from_the_lock_files_in_a_layer_before_the_code():
-    locks = [s for s in DOCKER.dependency_steps()]
+    locks = DOCKER.dependency_steps()
     assert any("requirements.lock" in step and "--require-hashes" in step for step in locks)
     assert any("requirements-mediapipe.lock" in step and "--no-deps" in step for step in locks)
     first_code = min(
