@@ -222,7 +222,7 @@ def _draw_header(img: np.ndarray, analysis: PhotoAnalysis, unit: float) -> None:
     box_h = sum(s[1] for s in sizes) + pad * (len(lines) + 1)
     _shade(img, (0, 0, box_w, box_h))
     y = pad
-    for text, (tw, th) in zip(lines, sizes):
+    for text, (_, th) in zip(lines, sizes):
         y += th
         _put_text(img, text, (pad, y), font, fscale, thick)
         y += pad

@@ -94,7 +94,7 @@ def side_contour(
     inside = (t >= 0.0) & (t <= 1.0)
     pix, kappa = pix[inside][::-1], curvature[inside][::-1] / (trunk_len)
     apex_i = int(np.argmax(np.abs(kappa)))
-    confidence = _confidence(valid, resid, np.linalg.norm(B) / np.linalg.norm(A), notes)
+    confidence = _confidence(valid, resid, float(np.linalg.norm(B) / np.linalg.norm(A)), notes)
     if resid > 0.02:
         notes.append("uneven outline (loose clothing or hair?)")
     slopes = {
@@ -235,7 +235,7 @@ def _near_arms(
     depth: np.ndarray | None = None,
 ) -> np.ndarray:
     """Contour points lying on an arm or hand (which the mask cannot tell from the back)."""
-    samples = []
+    samples: list[np.ndarray] = []
     for side in ("left", "right"):
         chain = [lm.px(f"{side}_{p}") for p in _ARM_PARTS]
         for a, b in zip(chain[:-1], chain[1:]):

@@ -21,6 +21,7 @@ Camera coordinates follow MediaPipe: x right, y down, z away from the camera, me
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -453,6 +454,10 @@ def gravity_roll(gravity: Gravity) -> float:
     return math.degrees(math.atan2(-float(gravity.down[0]), float(gravity.down[1])))
 
 
+# One term of the gravity fit: its cost over the grid of (pitch, roll, gravity vector).
+_Term = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+
 def estimate_gravity(
     sk: Skeleton, lm: Landmarks, scene_roll: tuple[float, float] | None = None
 ) -> Gravity:
@@ -465,7 +470,8 @@ def estimate_gravity(
         if scene_roll is not None:
             return Gravity(gravity_vector(0.0, scene_roll[0]), "room+level-camera", 0.4)
         return Gravity(gravity_vector(0.0, 0.0), "level-camera", 0.3)
-    terms = [
+    # Each term scores every (pitch, roll, gravity) of the grid: squared sigmas off.
+    terms: list[_Term] = [
         lambda P, R, g: (
             ((P - _PITCH_PRIOR[0]) / _PITCH_PRIOR[1]) ** 2
             + ((R - _ROLL_PRIOR[0]) / _ROLL_PRIOR[1]) ** 2
@@ -485,7 +491,7 @@ def estimate_gravity(
             if seen < 0.5 or length < 0.05:
                 continue
             sigma = math.hypot(_FOOT_XY_M, _FOOT_DEPTH_M * abs(v[2]) / length) / length
-            terms.append(lambda P, R, g, v=v / length, k=seen / sigma**2: k * (g @ v) ** 2)
+            terms.append(_flat_term(v / length, seen / sigma**2))
             info["floor"] += seen / sigma
     if _standing(sk, lm):
         # balance: a person standing still keeps the centre of mass over the feet
@@ -506,7 +512,7 @@ def estimate_gravity(
         above = centre_of_mass(sk) - support
         height = float(np.linalg.norm(above))
         sigma = math.degrees(math.atan2(_BALANCE_M, height))
-        terms.append(lambda P, R, g, d=-above / height, s=sigma: _off_deg(g, d) ** 2 / s**2)
+        terms.append(_direction_term(-above / height, sigma))
         info["balance"] = 1 / math.radians(sigma)
     trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
     lean = (
@@ -521,7 +527,7 @@ def estimate_gravity(
         ):
             continue
         leg = _unit(sk.at(f"{side}_ankle") - sk.at(f"{side}_hip"))
-        terms.append(lambda P, R, g, d=leg: _off_deg(g, d) ** 2 / lean**2)
+        terms.append(_direction_term(leg, lean))
         info["legs"] += 1 / math.radians(lean)
     sources = [name for name, value in info.items() if value > 0]
     if not sources:
@@ -540,11 +546,24 @@ def _off_deg(g: np.ndarray, direction: np.ndarray) -> np.ndarray:
     return np.degrees(np.arccos(np.clip(g @ direction, -1.0, 1.0)))
 
 
-def _best(terms, pitches: np.ndarray, rolls: np.ndarray) -> tuple[float, float]:
+def _flat_term(v: np.ndarray, weight: float) -> _Term:
+    """A line that lies flat (unit ``v``): gravity perpendicular to it, ``weight`` per unit off."""
+    return lambda P, R, g: weight * (g @ v) ** 2
+
+
+def _direction_term(direction: np.ndarray, sigma_deg: float) -> _Term:
+    """Gravity along ``direction`` (unit), within ``sigma_deg``."""
+    return lambda P, R, g: _off_deg(g, direction) ** 2 / sigma_deg**2
+
+
+def _best(terms: list[_Term], pitches: np.ndarray, rolls: np.ndarray) -> tuple[float, float]:
     P, R = np.meshgrid(pitches, rolls, indexing="ij")
     p, r = np.radians(P), np.radians(R)
     g = np.stack([-np.sin(r) * np.cos(p), np.cos(r) * np.cos(p), np.sin(p)], axis=-1)
-    cost = sum(term(P, R, g) for term in terms)
+    first, *rest = terms
+    cost = first(P, R, g)
+    for term in rest:
+        cost = cost + term(P, R, g)
     k = np.unravel_index(int(np.argmin(cost)), cost.shape)
     return float(P[k]), float(R[k])
 

@@ -196,8 +196,10 @@ def measure(
             "3d-fused",
         )
 
-    side_contour = back is not None and back.lumbar_angle is not None
-    if side_contour:
+    # back.py measures both curves from a side contour, or neither.
+    lumbar = back.lumbar_angle if back is not None else None
+    thoracic = back.thoracic_angle if back is not None else None
+    if back is not None and lumbar is not None and thoracic is not None:
         contour = back.confidence
         sacrum = v["trunk_inclination"] - back.slopes.get("S2", 0.0)
         thigh_incl = v["hip_extension"]
@@ -210,16 +212,16 @@ def measure(
         )
         put(
             "lumbar_flexion",
-            LORDOSIS_STANDING_DEG - back.lumbar_angle,
+            LORDOSIS_STANDING_DEG - lumbar,
             "deg",
             0.8 * sag * contour,
             "back-contour",
         )
         if angles.upright:
-            put("lumbar_lordosis", back.lumbar_angle, "deg", 0.8 * sag * contour, "back-contour")
+            put("lumbar_lordosis", lumbar, "deg", 0.8 * sag * contour, "back-contour")
             put(
                 "thoracic_kyphosis",
-                back.thoracic_angle,
+                thoracic,
                 "deg",
                 0.75 * sag * contour,
                 "back-contour",

@@ -113,13 +113,17 @@ def score_image(file: str, people: list[Person], landmarks: Landmarks | None) ->
         return ImageScore(file, False, 0, len(largest.points))
     pred = {name: landmarks.pixel[INDEX[name]] for name in COMMON}
 
+    def torso(p: Person) -> float:
+        size = p.torso
+        assert size is not None  # the loader keeps only people whose torso is known
+        return size
+
     def distance(p: Person) -> float:  # mean torso-normalised distance over its joints
-        return (
-            float(np.mean([np.linalg.norm(pred[n] - xy) for n, xy in p.points.items()])) / p.torso
-        )
+        mean = float(np.mean([np.linalg.norm(pred[n] - xy) for n, xy in p.points.items()]))
+        return mean / torso(p)
 
     match = min(people, key=distance)
-    limit = THRESHOLD * match.torso
+    limit = THRESHOLD * torso(match)
     correct = sum(int(np.linalg.norm(pred[n] - xy) <= limit) for n, xy in match.points.items())
     return ImageScore(file, True, correct, len(match.points))
 

@@ -162,12 +162,14 @@ def _balance_offset(pts: np.ndarray) -> float:
 
 
 def _posed(pose: SynthPose) -> np.ndarray:
+    thigh_tilt = pose.thigh_tilt
+    assert thigh_tilt is not None  # pose_points settles a tilt left to balance first
     base = {name: np.array(p, dtype=float) * _H for name, p in _STANDING.items()}
     pts: dict[str, np.ndarray] = {}
     for side in ("left", "right"):
         ankle = base[f"{side}_ankle"]
         # legs: tilt backward about the ankle (about the left axis x: + tilt moves the hip back)
-        tilt = _rot("x", pose.thigh_tilt)
+        tilt = _rot("x", thigh_tilt)
         shank = base[f"{side}_knee"] - ankle
         # knee flexion bends the shank forward (knee ahead of the ankle) and the thigh back
         half = pose.knee_flexion / 2
@@ -180,7 +182,7 @@ def _posed(pose: SynthPose) -> np.ndarray:
     hip_mid = (pts["left_hip"] + pts["right_hip"]) / 2
     # trunk: flexion about the hip axis on top of the thigh tilt, then lateral bend,
     # then the shoulders' axial rotation about the trunk's own axis
-    trunk_rot = _rot("x", -(pose.hip_flexion - pose.thigh_tilt)) @ _rot("y", pose.lateral_bend)
+    trunk_rot = _rot("x", -(pose.hip_flexion - thigh_tilt)) @ _rot("y", pose.lateral_bend)
     base_hip = (base["left_hip"] + base["right_hip"]) / 2
     axial = _rot("z", -pose.trunk_rotation)  # + turns the front to the left
     upper = [n for n in _STANDING if n not in pts and "hip" not in n]
@@ -363,7 +365,10 @@ def truth_angles(body: np.ndarray) -> dict[str, float]:
         knees.append(180.0 - math.degrees(math.acos(np.clip(cos, -1, 1))))
     shoulders = body[INDEX["left_shoulder"]] - body[INDEX["right_shoulder"]]
     hips = body[INDEX["left_hip"]] - body[INDEX["right_hip"]]
-    heading = lambda v: math.degrees(math.atan2(-v[1], v[0]))  # + when the left end moves back
+
+    def heading(v: np.ndarray) -> float:
+        return math.degrees(math.atan2(-v[1], v[0]))  # + when the left end moves back
+
     rotation = (heading(shoulders) - heading(hips) + 180) % 360 - 180
     return {
         "trunk_inclination": _sag(trunk),
