@@ -5,6 +5,7 @@ backcare analyze --photos DIR --answers FILE [--out DIR]
 backcare chat                      the patient conversation in this terminal
 backcare bot                       the Telegram bot (token in BACKCARE_TELEGRAM_TOKEN)
 backcare check                     validate every data file an admin may edit
+backcare measure [--step STEP] PHOTO... | --manifest FILE   one JSON line of measurements per photo
 """
 
 from __future__ import annotations
@@ -206,6 +207,78 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def read_manifest(path: Path) -> list[tuple[Path, str | None]]:
+    """(photo, step) pairs from a CSV (photo,step; a header row is optional) or JSONL
+    ({"photo": ..., "step": ...} per line) file; photo paths relative to the manifest."""
+    import csv
+    import json
+
+    rows: list[tuple[str, str | None]] = []
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+        for n, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+                rows.append((str(entry["photo"]), entry.get("step") or None))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise SystemExit(
+                    f"backcare: {path}:{n}: expected {{'photo': ..., 'step': ...}}: {exc}"
+                ) from None
+    else:
+        for n, row in enumerate(csv.reader(text.splitlines()), start=1):
+            if not row or not row[0].strip() or (n == 1 and row[0].strip().lower() == "photo"):
+                continue
+            step = row[1].strip() if len(row) > 1 and row[1].strip() else None
+            rows.append((row[0].strip(), step))
+    return [(path.parent / photo, step) for photo, step in rows]
+
+
+def cmd_measure(args: argparse.Namespace) -> int:
+    """One JSON line per photo, from the same pipeline the bot uses."""
+    import json
+
+    from backcare.pipeline import Pipeline, measurement_record
+
+    jobs: list[tuple[Path, str | None]] = [(Path(p), args.step) for p in args.photos]
+    if args.manifest:
+        jobs += read_manifest(Path(args.manifest))
+    if not jobs:
+        print("backcare: no photos given (PHOTO... or --manifest FILE)", file=sys.stderr)
+        return 2
+    with Pipeline.create(workers=args.workers) as pipeline:
+        steps = list(pipeline.vocab.movements)
+        bad = sorted({s for _, s in jobs if s is not None and s not in steps})
+        if bad:
+            print(
+                f"backcare: unknown step {', '.join(bad)}; one of {', '.join(steps)}",
+                file=sys.stderr,
+            )
+            return 2
+
+        def one(job: tuple[Path, str | None]) -> dict:
+            path, step = job
+            try:
+                size = path.stat().st_size
+                data = b"" if size > MAX_FILE_BYTES else path.read_bytes()
+            except OSError as exc:
+                return {
+                    "photo": str(path),
+                    "step": step,
+                    "accepted": False,
+                    "reason": "unreadable",
+                    "detail": str(exc),
+                }
+            result = pipeline.analyse_file(data, str(path), step, too_large=size > MAX_FILE_BYTES)
+            return measurement_record(result)
+
+        with ThreadPoolExecutor(max_workers=max(1, args.workers)) as pool:
+            for record in pool.map(one, jobs):  # in the order given
+                print(json.dumps(record, ensure_ascii=False), flush=True)
+    return 0
+
+
 def cmd_health(args: argparse.Namespace) -> int:
     from backcare.bot import heartbeat
     from backcare.bot.config import data_dir_from_env
@@ -293,6 +366,27 @@ def parser() -> argparse.ArgumentParser:
         "check", help="validate interview.yaml, the knowledge base and the exercise catalog"
     )
     check.set_defaults(func=cmd_check)
+
+    measure = sub.add_parser(
+        "measure",
+        help="measure photos: one JSON line per photo (for researchers and clinicians)",
+        description="Runs each photo through the bot's own analysis for its capture step and "
+        "prints one JSON line: accepted or refused with the reason, the view, the movement "
+        "seen (and the step it looks like when not the one asked), every measurement with "
+        "value, unit and uncertainty (one standard deviation), and readings set aside as "
+        "outside the body's range. Without a step, the step is guessed from the movement.",
+    )
+    measure.add_argument("photos", nargs="*", metavar="PHOTO", help="photo files")
+    measure.add_argument(
+        "--step", default=None, help="capture step of the PHOTOs, e.g. forward_bend"
+    )
+    measure.add_argument(
+        "--manifest", default=None, help="CSV (photo,step) or JSONL ({photo, step}) of photos"
+    )
+    measure.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes"
+    )
+    measure.set_defaults(func=cmd_measure)
 
     health = sub.add_parser(
         "health",

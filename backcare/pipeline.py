@@ -288,3 +288,31 @@ def _flags_by_urgency(red_flags: Mapping[str, str]) -> list[str]:
 
 def observations_by_name(report: Report) -> Mapping[str, Observation]:
     return {o.name: o for o in report.observations}
+
+
+def measurement_record(result: PhotoResult) -> dict:
+    """One photo's outcome as plain JSON-able data (``backcare measure``): accepted or
+    refused with the reason, the view, the movement seen, the step it looks like when it
+    is not the one asked, every measurement with value, unit and uncertainty, and the
+    readings set aside as outside the body's envelope."""
+    return {
+        "photo": result.source,
+        "step": result.step,
+        "accepted": result.accepted,
+        "reason": result.reason,
+        "detail": result.detail,
+        "view": result.view,
+        "movement_seen": result.movement_seen,
+        "suggested_step": result.suggested_step,
+        "measurements": {
+            name: {
+                "value": m.value,
+                "unit": m.unit,
+                "uncertainty": m.uncertainty,
+                "confidence": m.confidence,
+                "method": m.method,
+            }
+            for name, m in sorted(result.measurements.items())
+        },
+        "unusable": dict(sorted(result.unusable.items())),
+    }
