@@ -14,16 +14,21 @@ from collections.abc import Iterable
 
 from backcare.assessment.texts import Texts
 from backcare.assessment.texts import texts as default_texts
-from backcare.assessment.types import NOT_ASSESSED, Change, Observation
+from backcare.assessment.types import BORDERLINE, NOT_ASSESSED, Change, Observation
 from backcare.vocabulary import Vocabulary, vocabulary
 
 
 def deviation(o: Observation) -> float:
-    """How far the value lies outside the range widened by the tolerance (0 inside)."""
+    """How far the value lies outside the reference range (0 inside)."""
     if o.value is None or o.normal_range is None:
         return 0.0
-    low, high = o.normal_range[0] - o.tolerance, o.normal_range[1] + o.tolerance
+    low, high = o.normal_range
     return max(0.0, low - o.value, o.value - high)
+
+
+def _level(rating: str) -> int:
+    """0 usual, 1 borderline, 2 unusual: an order to tell better from worse."""
+    return 0 if rating == "normal" else 1 if rating == BORDERLINE else 2
 
 
 def direction(before: Observation | None, after: Observation | None) -> str | None:
@@ -37,13 +42,11 @@ def direction(before: Observation | None, after: Observation | None) -> str | No
     if not has:
         return "lost"
     assert before is not None and after is not None
-    if before.rating == after.rating == "normal":
+    if before.rating == after.rating and before.rating in ("normal", BORDERLINE):
         return "same"
-    if before.rating == "normal":
-        return "worse"
-    if after.rating == "normal":
-        return "better"
-    noise = max(before.tolerance, after.tolerance)
+    if _level(before.rating) != _level(after.rating):
+        return "better" if _level(after.rating) < _level(before.rating) else "worse"
+    noise = max(before.uncertainty, after.uncertainty)
     was, now = deviation(before), deviation(after)
     if now < was - noise:
         return "better"

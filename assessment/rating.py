@@ -7,12 +7,18 @@ that step's accepted photo. A step without a photo, a measurement the view did n
 allow, or one too unsure to use gives ``not_assessed`` with a reason, so the
 reasoning works with what there is.
 
-A rating compares the value with the reference range of the patient's age and sex
-(thresholds.yaml) widened by the camera method's error. Its confidence is the
-measurement's confidence times the probability that the true value lies on the
-rated side of the nearest threshold, taking the method error as one standard
-deviation: a value right at a threshold is a coin toss (x 0.5), one error inside
-is fairly sure (x 0.84).
+A rating compares the interval value ± u with the reference range of the patient's
+age and sex (thresholds.yaml), the range exactly as printed: wholly inside is
+normal, wholly outside is insufficient or excessive, across a limit is
+"borderline" (the photo cannot tell). u is the measurement's own uncertainty when
+vision gives one, else the rule's documented default for the camera method
+(``error`` in thresholds.yaml). No hidden widening: what the report prints is
+what was compared.
+
+The confidence is the measurement's confidence times the probability that the
+true value lies on the rated side of the nearest limit where the rating changes,
+taking u as one standard deviation (at least 0.84 for a value rated normal or
+abnormal, as its interval clears every such limit).
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from backcare.assessment.texts import Texts
 from backcare.assessment.texts import texts as default_texts
 from backcare.assessment.thresholds import Rule, Thresholds
 from backcare.assessment.thresholds import thresholds as default_thresholds
-from backcare.assessment.types import NOT_ASSESSED, Observation, Profile
+from backcare.assessment.types import BORDERLINE, NOT_ASSESSED, Observation, Profile
 from backcare.assessment.values import Derived, derive
 from backcare.vision.types import Measurement
 from backcare.vocabulary import Vocabulary, vocabulary
@@ -41,31 +47,49 @@ def _phi(x: float) -> float:
 
 
 def rate(
-    value: float, low: float, high: float, tolerance: float, below: str, above: str
-) -> tuple[str, float]:
-    """The rating of ``value`` against [low - tolerance, high + tolerance], and how sure
-    it is (0.5 at a threshold, towards 1 far from every threshold that changes the rating).
+    value: float, uncertainty: float, low: float, high: float, below: str, above: str
+) -> tuple[str, float, str]:
+    """(rating, margin, leaning) of the interval ``value`` ± ``uncertainty`` against [low, high].
 
-    Values on a bound count as inside. ``below``/``above`` rate the values outside;
-    either may be "normal" for a one-sided range.
+    normal when the whole interval lies inside (bounds count as inside), ``below`` /
+    ``above`` when it lies wholly under / over the range, "borderline" when it crosses
+    a limit where the rating changes; ``leaning`` names the rating across that limit.
+    ``below``/``above`` may be "normal" (a one-sided range): that limit changes nothing.
+    margin: the probability (u as one SD) that the true value is on the rated side of
+    the nearest limit where the rating changes; 0.5 for borderline.
     """
-    lo, hi = low - tolerance, high + tolerance
-    rating = below if value < lo else above if value > hi else "normal"
-    # Only thresholds where the rating actually changes matter for the margin.
-    edges = [e for e, changes in ((lo, below != "normal"), (hi, above != "normal")) if changes]
+    u = max(0.0, uncertainty)
+    lo_v, hi_v = value - u, value + u
+    crossing = [
+        side
+        for side, limit in ((below, low), (above, high))
+        if side != "normal" and lo_v < limit < hi_v
+    ]
+    if crossing:
+        # across both limits (a range narrower than the interval): lean to the nearer side
+        leaning = (
+            crossing[0]
+            if len(crossing) == 1
+            else (below if abs(value - low) < abs(value - high) else above)
+        )
+        return BORDERLINE, 0.5, leaning
+    rating = below if hi_v < low else above if lo_v > high else "normal"
+    edges = [e for e, changes in ((low, below != "normal"), (high, above != "normal")) if changes]
     if not edges:
-        return rating, 1.0
+        return rating, 1.0, ""
     distance = min(abs(value - e) for e in edges)
-    if tolerance <= 0:
-        return rating, 1.0 if distance > 0 else 0.5
-    return rating, _phi(distance / tolerance)
+    if u <= 0:
+        return rating, 1.0 if distance > 0 else 0.5, ""
+    return rating, _phi(distance / u), ""
 
 
 def _observation(
     rule: Rule, derived: Derived, profile: Profile, settings_min: float, words: Texts
 ) -> Observation:
     band = rule.band_for(profile)
-    tolerance = rule.error_for(derived.method)
+    uncertainty = (
+        derived.uncertainty if derived.uncertainty is not None else rule.error_for(derived.method)
+    )
     # What both outcomes share; the rated case replaces the verdict fields.
     not_assessed = Observation(
         name=rule.name,
@@ -76,7 +100,7 @@ def _observation(
         source=band.source or rule.source,
         confidence=0.0,
         explanation={},
-        tolerance=tolerance,
+        uncertainty=uncertainty,
         population=rule.population(band, profile),
     )
     reason = derived.reason
@@ -88,13 +112,22 @@ def _observation(
             explanation=words.missing(reason or "unusable"),
             reason=reason or "unusable",
         )
-    rating, margin = rate(derived.value, band.low, band.high, tolerance, rule.below, rule.above)
+    rating, margin, leaning = rate(
+        derived.value, uncertainty, band.low, band.high, rule.below, rule.above
+    )
+    if rating == BORDERLINE:
+        explanation = words.borderline_sentence(
+            rule.name, leaning, derived.value, uncertainty, (band.low, band.high), rule.unit
+        )
+    else:
+        explanation = words.rating(rule.name, rating, derived.side)
     return replace(
         not_assessed,
         rating=rating,
         value=derived.value,
         confidence=round(derived.confidence * margin, 3),
-        explanation=words.rating(rule.name, rating, derived.side),
+        explanation=explanation,
+        leaning=leaning,
     )
 
 

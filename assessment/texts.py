@@ -16,7 +16,8 @@ from typing import Any
 from backcare.assessment.thresholds import SIDES, Thresholds, thresholds
 from backcare.assessment.types import DIRECTIONS
 from backcare.assessment.values import REASONS
-from backcare.vocabulary import LANGUAGES
+from backcare.units import number, plus_minus
+from backcare.vocabulary import LANGUAGES, vocabulary
 from backcare.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("texts.yaml")
@@ -30,6 +31,9 @@ class Texts:
     observations: dict[str, dict[str, Text]]
     not_assessed: dict[str, Text]
     changes: dict[str, Text]
+    borderline: dict[str, Text] | None = (
+        None  # leaning -> sentence with {what} {value} {low} {high}
+    )
 
     def rating(self, name: str, rating: str, side: str | None = None) -> Text:
         """The sentence for an observation's rating, with the side filled in."""
@@ -37,6 +41,31 @@ class Texts:
             lang: text.format(side=self.words.get(side, {}).get(lang, "") if side else "")
             for lang, text in self.observations[name][rating].items()
         }
+
+    def borderline_sentence(
+        self,
+        name: str,
+        leaning: str,
+        value: float,
+        uncertainty: float,
+        normal_range: tuple[float, float],
+        unit: str,
+    ) -> Text:
+        """The sentence for a value whose interval crosses a limit, with the interval."""
+        what = vocabulary().observations[name].text
+        table = self.borderline or {}
+        out = {}
+        for lang, text in table.get(leaning, table.get("excessive", {})).items():
+            words = what.get(lang, what.get("en", name))
+            if lang == "en":
+                words = words[:1].upper() + words[1:]
+            out[lang] = text.format(
+                what=words,
+                value=plus_minus(value, uncertainty, unit),
+                low=number(normal_range[0], unit),
+                high=number(normal_range[1], unit),
+            )
+        return out
 
     def missing(self, reason: str) -> Text:
         return dict(self.not_assessed[reason])
@@ -126,6 +155,9 @@ def parse(data: Any, filename: str, rules: Thresholds | None = None) -> Texts:
     words = _section(data, "words", SIDES, check, set())
     not_assessed = _section(data, "not_assessed", REASONS, check, set())
     changes = _section(data, "changes", DIRECTIONS, check, {"what"})
+    borderline = _section(
+        data, "borderline", ("insufficient", "excessive"), check, {"what", "value", "low", "high"}
+    )
     raw = check.need(data, "observations", "", dict) or {}
     observations: dict[str, dict[str, Text]] = {}
     for name, rule in rules.rules.items():
@@ -166,7 +198,7 @@ def parse(data: Any, filename: str, rules: Thresholds | None = None) -> Texts:
                 raw, name, f"observations.{name}", "not an observation of thresholds.yaml"
             )
     check.raise_if_any()
-    return Texts(words, observations, not_assessed, changes)
+    return Texts(words, observations, not_assessed, changes, borderline)
 
 
 def load_texts(path: str | Path = PATH, rules: Thresholds | None = None) -> Texts:

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 SEXES = ("female", "male")
 NOT_ASSESSED = "not_assessed"
+# A value whose interval (value ± uncertainty) straddles a limit of its reference range:
+# neither usual nor unusual on this evidence. Shown as such; never a reasoning atom.
+BORDERLINE = "borderline"
 DIRECTIONS = ("better", "worse", "same", "new", "lost")
 
 
@@ -39,18 +42,22 @@ class Observation:
     """One body-part condition, rated, with the evidence a clinician needs.
 
     name:       a vocabulary observation, e.g. "forward_bend.hip_flexion"
-    rating:     "insufficient" | "normal" | "excessive" | "not_assessed"
+    rating:     "insufficient" | "normal" | "excessive" | "borderline" | "not_assessed"
     value:      the measured value (None when not assessed)
     unit:       "deg", "%", "ratio"
-    normal_range: (low, high) of the published reference range (before widening)
+    normal_range: (low, high) of the reference range, exactly as the rating used it
     source:     citation of the reference range (from assessment/thresholds.yaml)
     confidence: 0..1 (photo quality, view, back-contour confidence, distance to the threshold)
     explanation: {"en": ..., "ja": ...} one plain sentence for the patient
-    tolerance:  measurement error of the camera method: the rating treats values within
-                normal_range widened by this much on each side as normal
+    uncertainty: the value is value ± uncertainty (the measurement's own, or the camera
+                method's default from thresholds.yaml). Rated normal only when the whole
+                interval lies inside normal_range, insufficient/excessive only when it lies
+                wholly outside; an interval across a limit is "borderline"
     population: the reference group whose range was used, e.g. "age 50-69" or "adults"
     reason:     why not assessed ("no_photo", "not_measured", "low_confidence",
                 "too_little_movement", "unusable"); "" when rated
+    leaning:    for "borderline": the rating on the far side of the limit the interval
+                crosses ("insufficient" | "excessive"); "" otherwise
     """
 
     name: str
@@ -61,14 +68,24 @@ class Observation:
     source: str
     confidence: float
     explanation: dict[str, str]
-    tolerance: float = 0.0
+    uncertainty: float = 0.0
     population: str = ""
     reason: str = ""
+    leaning: str = ""
 
     @property
     def atom(self) -> str | None:
-        """The reasoning atom, or None when not assessed."""
-        return None if self.rating == "not_assessed" else f"{self.name}={self.rating}"
+        """The reasoning atom, or None when not assessed or borderline (no evidence either way)."""
+        if self.rating in (NOT_ASSESSED, BORDERLINE):
+            return None
+        return f"{self.name}={self.rating}"
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """(value - uncertainty, value + uncertainty), None when not assessed."""
+        if self.value is None:
+            return None
+        return self.value - self.uncertainty, self.value + self.uncertainty
 
 
 @dataclass(frozen=True)

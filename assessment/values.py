@@ -36,6 +36,9 @@ class Derived:
                 only some of the terms were available)
     method:     Measurement.method of the inputs ("+"-joined when several)
     side:       "left" | "right" for a side-specific value, else None
+    uncertainty: the value's uncertainty propagated from the measurements' own (first
+                order, inputs independent); None when any input carries none (the rule's
+                default for the method is used then)
     """
 
     value: float | None
@@ -43,6 +46,7 @@ class Derived:
     method: str = ""
     side: str | None = None
     reason: str = ""
+    uncertainty: float | None = None
 
 
 def _convert(value: float, unit: str, wanted: str | None) -> float | None:
@@ -87,6 +91,28 @@ def _why(reasons: list[str]) -> str:
     return faults[0] if faults else "no_photo"
 
 
+def own_uncertainty(m: Measurement, unit: str | None = None) -> float | None:
+    """The measurement's own uncertainty (value ± u, in its unit, converted to ``unit``),
+    or None when vision gave none or an unusable one."""
+    u = getattr(m, "uncertainty", None)
+    if isinstance(u, bool) or not isinstance(u, numbers.Real) or not math.isfinite(float(u)):
+        return None
+    if u < 0:
+        return None
+    return _convert(float(u), getattr(m, "unit", ""), unit)
+
+
+def _combined(parts: list[tuple[float, Measurement]], unit: str | None) -> float | None:
+    """sqrt(sum (weight * u)^2) over (weight, measurement); None if any u is missing."""
+    total = 0.0
+    for weight, m in parts:
+        u = own_uncertainty(m, unit)
+        if u is None:
+            return None
+        total += (weight * u) ** 2
+    return math.sqrt(total)
+
+
 def _method(ms: list[Measurement]) -> str:
     return "+".join(sorted({str(m.method) for m in ms}))
 
@@ -108,7 +134,11 @@ def derive(spec: ValueSpec, steps: Steps, unit: str, partial_confidence: float =
             return Derived(None, reason=item)
         v, m = item
         return Derived(
-            abs(v) if spec.abs else v, _confidence(m), str(m.method), _side(spec, v, 0.0)
+            abs(v) if spec.abs else v,
+            _confidence(m),
+            str(m.method),
+            _side(spec, v, 0.0),
+            uncertainty=_combined([(1.0, m)], unit),
         )
 
     if spec.op == "difference":
@@ -122,7 +152,11 @@ def derive(spec: ValueSpec, steps: Steps, unit: str, partial_confidence: float =
         if spec.abs:
             a, b = abs(a), abs(b)
         return Derived(
-            abs(a - b), min(_confidence(ma), _confidence(mb)), _method([ma, mb]), _side(spec, a, b)
+            abs(a - b),
+            min(_confidence(ma), _confidence(mb)),
+            _method([ma, mb]),
+            _side(spec, a, b),
+            uncertainty=_combined([(1.0, ma), (1.0, mb)], unit),
         )
 
     if spec.op == "mean":
@@ -134,11 +168,18 @@ def derive(spec: ValueSpec, steps: Steps, unit: str, partial_confidence: float =
         conf = min(_confidence(m) for _, m in ok)
         if len(ok) < len(spec.terms):
             conf *= partial_confidence
-        return Derived(sum(values) / len(values), conf, _method([m for _, m in ok]))
+        n = len(values)
+        return Derived(
+            sum(values) / n,
+            conf,
+            _method([m for _, m in ok]),
+            uncertainty=_combined([(1.0 / n, m) for _, m in ok], unit),
+        )
 
     # share: part / (part + rest) per pair, mean over the pairs available
     shares: list[float] = []
     used: list[Measurement] = []
+    spread: list[tuple[float, Measurement]] = []  # d share / d input, per input
     reasons: list[str] = []
     for i in range(0, len(got), 2):
         part, rest = got[i], got[i + 1]
@@ -159,9 +200,16 @@ def derive(spec: ValueSpec, steps: Steps, unit: str, partial_confidence: float =
             continue
         shares.append(p / total)
         used += [mp, mr]
+        spread += [(r / total**2, mp), (p / total**2, mr)]
     if not shares:
         return Derived(None, reason=_why(reasons))
     conf = min(_confidence(m) for m in used)
     if len(shares) < len(spec.pairs):
         conf *= partial_confidence
-    return Derived(sum(shares) / len(shares), conf, _method(used))
+    n = len(shares)
+    return Derived(
+        sum(shares) / n,
+        conf,
+        _method(used),
+        uncertainty=_combined([(w / n, m) for w, m in spread], None),
+    )

@@ -6,11 +6,13 @@ piece of text that may come from a user or a data file is escaped for HTML.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import enum
 import html
 import json
 import math
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from backcare.report import Report
+from backcare.units import number, plus_minus
 from backcare.vocabulary import LANGUAGES, vocabulary
 from backcare.yamlfile import Checker, load
 
@@ -82,6 +85,121 @@ def _fmt(value: float | None) -> str:
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.2g}"
 
 
+# From this summed plausibility a cause is in the headline; from POSSIBLE, "also possible".
+LIKELY = 0.5
+POSSIBLE = 0.2
+
+
+def view_text(view: str | None, language: str) -> str:
+    return str(texts()[_lang(language)]["view"].get(view or "", view or ""))
+
+
+def _reason(p: Any, lang: str) -> str:
+    detail = p.detail
+    if p.reason == "cropped":  # vision names the parts cut off: say them in the language
+        parts = texts()[lang]["parts"]
+        detail = _t(lang, "part_joiner").join(parts.get(x, x) for x in p.detail.split(",") if x)
+    return reason_text(p.reason or "", detail, lang)
+
+
+def _observation_words(report: Report, atom: str, lang: str) -> str:
+    """The patient's sentence for a photo finding (what the photo showed), else plain words."""
+    name = atom.split("=", 1)[0]
+    for o in report.observations:
+        if o.name == name and o.atom == atom and o.explanation.get(lang):
+            return o.explanation[lang]
+    return atom_text(atom, lang)
+
+
+def cause_lines(report: Report) -> tuple[str, list[str]]:
+    """The heading and lines of the causes section a patient reads (never empty)."""
+    lang = _lang(report.language)
+    d = report.diagnosis
+    shown = [c for c in d.causes if c.cause in vocabulary().causes and c.cause != "refer_clinician"]
+    likely = [c for c in shown if c.plausibility >= LIKELY]
+    possible = [c for c in shown if POSSIBLE <= c.plausibility < LIKELY]
+    lines: list[str] = []
+    if likely:
+        heading, main, extra = _t(lang, "causes_likely"), likely, possible
+    elif possible:
+        heading, main, extra = _t(lang, "causes_possible"), possible, []
+    else:
+        heading, main, extra = _t(lang, "causes_likely"), [], []
+        lines.append(_t(lang, "nothing_stands_out"))
+    for c in main:
+        lines.append(f"• {cause_text(c.cause, lang)}")
+        if c.supports:
+            lines.append(
+                f"   {_t(lang, 'supported_by')}: "
+                + "; ".join(atom_text(a, lang) for a in c.supports)
+            )
+        if c.photo_against:
+            lines.append(
+                f"   {_t(lang, 'not_in_photos')}: "
+                + " ".join(_observation_words(report, a, lang) for a in c.photo_against)
+            )
+        if c.borderline:
+            names = sorted({a.split("=", 1)[0] for a in c.borderline})
+            lines.append(
+                f"   {_t(lang, 'too_close')}: "
+                + "; ".join(vocabulary().observations[n].text[lang] for n in names)
+            )
+    if extra:
+        lines.append(
+            f"{_t(lang, 'also_possible')}: " + "; ".join(cause_text(c.cause, lang) for c in extra)
+        )
+    if report.referral == "unexplained" and d.unexplained:
+        items = "; ".join(atom_text(a, lang) for a in d.unexplained)
+        lines.append(_t(lang, "unexplained", items=items))
+    return heading, lines
+
+
+def finding_groups(report: Report, steps: set[str] | None = None) -> list[tuple[str, list[str]]]:
+    """The photo findings as (group heading, sentences): unusual, borderline, usual.
+    ``steps``: only the observations measured on these capture steps' movements."""
+    lang = _lang(report.language)
+    vocab = vocabulary()
+    groups: dict[str, list[str]] = {"unusual": [], "borderline": [], "usual": []}
+    for o in report.observations:
+        if o.rating == "not_assessed":
+            continue
+        if steps is not None and _group_of(o.name) not in {_step_group(s) for s in steps}:
+            continue
+        text = o.explanation.get(lang) or o.explanation.get("en", "")
+        if not text:
+            continue
+        kind = "usual" if o.rating == "normal" else o.rating
+        groups[
+            "borderline" if kind == "borderline" else "usual" if kind == "usual" else "unusual"
+        ].append(text)
+    del vocab
+    return [(_t(lang, f"findings_{k}"), v) for k, v in groups.items() if v]
+
+
+def _step_group(step: str) -> str:
+    """Capture steps whose findings belong together: the standing views apart, each side of
+    a two-sided movement together."""
+    term = vocabulary().movements.get(step)
+    if term is None:
+        return step
+    return step if term.expects == "standing" else str(term.expects)
+
+
+def _group_of(observation: str) -> str:
+    term = vocabulary().observations.get(observation)
+    return _step_group(term.movement) if term and term.movement else observation
+
+
+def _value(o: Any) -> str:
+    return plus_minus(o.value, o.uncertainty, o.unit)
+
+
+def _range(o: Any) -> str:
+    if not o.normal_range:
+        return "-"
+    return f"{number(o.normal_range[0], o.unit)} – {number(o.normal_range[1], o.unit)}"
+
+
 def _dose(language: str, item: Any) -> str:
     """The dose in words: content writes it (reps, holds, minutes, per side); a fallback otherwise."""
     if item.dose_text.get(language):
@@ -92,37 +210,58 @@ def _dose(language: str, item: Any) -> str:
     return _t(language, "dose_hold", sets=dose.sets, hold=dose.hold_s, days=dose.days_per_week)
 
 
+def clinician_rows(report: Report) -> list[list[str]]:
+    """One row per rated observation: measure, value ± u, usual range, group, rating, confidence, source."""
+    lang = _lang(report.language)
+    vocab = vocabulary()
+    ratings = texts()[lang]["ratings"]
+    rows = []
+    for o in report.observations:
+        if o.rating == "not_assessed":
+            continue
+        term = vocab.observations.get(o.name)
+        rating = ratings.get(o.rating, o.rating)
+        if o.rating == "borderline" and o.leaning:
+            rating = f"{rating} ({ratings.get(o.leaning, o.leaning)}?)"
+        rows.append(
+            [
+                term.text[lang] if term else o.name,
+                _value(o),
+                _range(o),
+                o.population,
+                rating,
+                f"{o.confidence:.2f}",
+                o.source,
+            ]
+        )
+    return rows
+
+
+def _facts_text(report: Report) -> str:
+    lang = _lang(report.language)
+    return "; ".join(atom_text(f, lang) for f in report.facts) or "-"
+
+
+def _scores_text(report: Report) -> str:
+    lang = _lang(report.language)
+    names = texts()[lang]["scores"]
+    return "; ".join(f"{names.get(k, k)}: {_fmt(v)}" for k, v in sorted(report.scores.items()))
+
+
 def sections(report: Report) -> list[tuple[str, list[str]]]:
-    """The report as (heading, lines) pairs, shared by every text format."""
+    """The report as (heading, lines) pairs, shared by the text formats."""
     lang = _lang(report.language)
     out: list[tuple[str, list[str]]] = []
-    if report.referral:
+    if report.referral and report.referral != "unexplained":
         out.append(("", [_t(lang, f"referral_{report.referral}")]))
+    if report.program is not None or report.diagnosis.causes:
+        out.append(cause_lines(report))
 
-    causes: list[str] = []
-    for rank, expl in enumerate(report.diagnosis.explanations, start=1):
-        text = " + ".join(cause_text(c, lang) for c in expl.causes) or "-"
-        causes.append(
-            _t(lang, "cause_line", rank=rank, text=text, pct=round(100 * expl.plausibility))
-        )
-        support = sorted({a for atoms in expl.evidence.values() for a in atoms})
-        if support:
-            causes.append(
-                f"   {_t(lang, 'evidence')}: " + "; ".join(atom_text(a, lang) for a in support)
-            )
-        if expl.against:
-            causes.append(
-                f"   {_t(lang, 'against')}: " + "; ".join(atom_text(a, lang) for a in expl.against)
-            )
-    if causes:
-        out.append((_t(lang, "causes"), causes))
-
-    findings = [
-        o.explanation.get(lang) or o.explanation.get("en", "")
-        for o in report.observations
-        if o.rating != "not_assessed"
-    ]
-    out.append((_t(lang, "findings"), [f for f in findings if f] or [_t(lang, "no_findings")]))
+    findings: list[str] = []
+    for heading, items in finding_groups(report):
+        findings.append(f"{heading}:")
+        findings += [f"   {t}" for t in items]
+    out.append((_t(lang, "findings"), findings or [_t(lang, "no_findings")]))
 
     if report.program is not None:
         lines = []
@@ -134,55 +273,51 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
         out.append((_t(lang, "advice"), list(report.program.advice.get(lang, ()))))
         out.append((_t(lang, "if_worse"), [report.program.if_worse.get(lang, "")]))
 
+    out.append((_t(lang, "photos"), _photo_lines(report)))
+
+    clinician = [" | ".join(row) for row in clinician_rows(report)]
+    d = report.diagnosis
+    for c in d.causes:
+        clinician.append(
+            f"{cause_text(c.cause, lang)}: {round(100 * c.plausibility)}%"
+            + (
+                f"; {_t(lang, 'col_against')}: "
+                + "; ".join(atom_text(a, lang) for a in c.photo_against + c.against)
+                if c.photo_against or c.against
+                else ""
+            )
+        )
+    clinician.append(f"{_t(lang, 'clinician_facts')}: {_facts_text(report)}")
+    if report.scores:
+        clinician.append(f"{_t(lang, 'clinician_scores')}: {_scores_text(report)}")
+    clinician.append(_t(lang, "clinician_solver", solver=d.solver, ms=f"{d.solve_ms:.1f}"))
+    out.append((_t(lang, "clinician"), clinician))
+    out.append(("", [_t(lang, "disclaimer")]))
+    return out
+
+
+def _photo_lines(report: Report) -> list[str]:
+    lang = _lang(report.language)
     photo_lines = []
     seen = {p.step for p in report.photos}
     for p in report.photos:
         if p.accepted:
-            photo_lines.append(_t(lang, "photo_ok", step=step_name(p.step, lang), view=p.view))
+            photo_lines.append(
+                _t(lang, "photo_ok", step=step_name(p.step, lang), view=view_text(p.view, lang))
+            )
         else:
             photo_lines.append(
                 _t(
                     lang,
                     "photo_refused",
                     step=f"{step_name(p.step, lang)} ({p.source})",
-                    reason=reason_text(p.reason or "", p.detail, lang),
+                    reason=_reason(p, lang),
                 )
             )
     for step in vocabulary().movements:
         if step not in seen:
             photo_lines.append(_t(lang, "photo_missing", step=step_name(step, lang)))
-    out.append((_t(lang, "photos"), photo_lines))
-
-    clinician = []
-    for o in report.observations:
-        if o.rating == "not_assessed":
-            continue
-        low, high = o.normal_range if o.normal_range else (None, None)
-        clinician.append(
-            _t(
-                lang,
-                "value_line",
-                name=o.name,
-                value=_fmt(o.value),
-                unit=o.unit,
-                low=_fmt(low),
-                high=_fmt(high),
-                source=o.source,
-                rating=o.rating,
-                conf=f"{o.confidence:.2f}",
-            )
-        )
-    d = report.diagnosis
-    clinician.append(
-        f"solver: {d.solver}, {d.solve_ms:.1f} ms; facts: {', '.join(report.facts) or '-'}"
-    )
-    if report.scores:
-        clinician.append(
-            "scores: " + ", ".join(f"{k}={_fmt(v)}" for k, v in sorted(report.scores.items()))
-        )
-    out.append((_t(lang, "clinician"), clinician))
-    out.append(("", [_t(lang, "disclaimer")]))
-    return out
+    return photo_lines
 
 
 def to_text(report: Report) -> str:
@@ -207,27 +342,211 @@ def to_markdown(report: Report, images: dict[str, str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_html(report: Report, images: dict[str, str] | None = None) -> str:
+CSS = """
+:root{--ink:#1d2530;--muted:#5a6573;--line:#d8dde3;--accent:#0b6bcb;--warn:#9a5b00}
+body{font-family:system-ui,"Noto Sans CJK JP","Noto Sans JP",sans-serif;color:var(--ink);
+ max-width:60rem;margin:auto;padding:1rem 1.25rem;line-height:1.5}
+h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.25rem;margin:1.6rem 0 .5rem;
+ border-bottom:2px solid var(--line);padding-bottom:.2rem}h3{font-size:1.05rem;margin:.6rem 0 .3rem}
+a{color:var(--accent)}.muted{color:var(--muted)}.referral{background:#fff3e0;border-left:4px solid
+ var(--warn);padding:.6rem .9rem}.cause{margin:.4rem 0 .8rem}.cause .name{font-weight:600}
+.cause .detail{margin:.1rem 0 .1rem 1.2rem;color:var(--muted)}
+.finding{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1.2fr);gap:1.2rem;
+ align-items:start;margin:1rem 0;break-inside:avoid}
+.finding img{width:100%;height:auto;border-radius:6px;display:block}
+.finding figure{margin:0}.finding figcaption{font-size:.9rem;color:var(--muted)}
+.finding ul{margin:.2rem 0 .6rem;padding-left:1.2rem}
+table{border-collapse:collapse;width:100%;font-size:.88rem;margin:.4rem 0 1rem}
+th,td{border:1px solid var(--line);padding:.3rem .45rem;text-align:left;vertical-align:top}
+th{background:#f2f4f7}td.num{white-space:nowrap}
+ol.program li{margin:.4rem 0}
+@media (max-width:640px){.finding{grid-template-columns:1fr}}
+@media print{body{max-width:none;font-size:10.5pt}a{color:inherit}
+ a[href^="http"]::after{content:" (" attr(href) ")";font-size:.8em;word-break:break-all}
+ h2{break-after:avoid}.finding,tr{break-inside:avoid}}
+"""
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def _link(text: str) -> str:
+    """Plain text with any http(s) address made a link (text escaped)."""
+    out = []
+    for i, part in enumerate(re.split(r"(https?://[^\s<>\"]+)", text)):
+        out.append(
+            f'<a href="{html.escape(part)}">{html.escape(part)}</a>' if i % 2 else html.escape(part)
+        )
+    return "".join(out)
+
+
+def _table(head: list[str], rows: list[list[str]], cls: str = "") -> str:
     esc = html.escape
+    return (
+        f'<table class="{cls}"><thead><tr>'
+        + "".join(f"<th>{esc(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"
+        + "".join("<tr>" + "".join(f"<td>{_link(c)}</td>" for c in row) + "</tr>" for row in rows)
+        + "</tbody></table>"
+    )
+
+
+def to_html(report: Report, images: dict[str, str] | None = None) -> str:
+    """One self-contained page: pictures embedded (data URIs) beside their findings, the
+    clinician's part as tables, links clickable, print-friendly. ``images`` (step -> file
+    name) is used only for a photo whose annotated picture is not in memory."""
+    esc = html.escape
+    lang = _lang(report.language)
+    vocab = vocabulary()
     parts = [
         "<!doctype html>",
-        f'<html lang="{esc(_lang(report.language))}"><head><meta charset="utf-8">',
+        f'<html lang="{esc(lang)}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(_t(report.language, 'title'))}</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:auto;padding:1rem;line-height:1.45}"
-        "img{max-width:100%;height:auto;border-radius:6px}figure{margin:1rem 0}</style></head><body>",
-        f"<h1>{esc(_t(report.language, 'title'))}</h1><p><small>{esc(report.created)}</small></p>",
+        f"<title>{esc(_t(lang, 'title'))}</title><style>{CSS}</style></head><body>",
+        f'<h1>{esc(_t(lang, "title"))}</h1><p class="muted">{esc(report.created)}</p>',
     ]
-    for heading, body in sections(report):
-        if heading:
-            parts.append(f"<h2>{esc(heading)}</h2>")
-        parts.append("<ul>" + "".join(f"<li>{esc(line.strip())}</li>" for line in body) + "</ul>")
-    for step, path in (images or {}).items():
-        parts.append(
-            f'<figure><img src="{esc(path)}" alt="{esc(step)}">'
-            f"<figcaption>{esc(step_name(step, report.language))}</figcaption></figure>"
+    if report.referral and report.referral != "unexplained":
+        parts.append(f'<p class="referral">{esc(_t(lang, f"referral_{report.referral}"))}</p>')
+    if report.program is not None or report.diagnosis.causes:
+        heading, lines = cause_lines(report)
+        parts.append(f'<section id="causes"><h2>{esc(heading)}</h2>')
+        for line in lines:
+            if line.startswith("• "):
+                parts.append(f'<div class="cause"><div class="name">{esc(line[2:])}</div></div>')
+            elif line.startswith("   "):
+                parts.insert(len(parts) - 1, "")  # keep order; details follow their cause
+                parts[-1] = parts[-1].replace(
+                    "</div></div>", f'</div><div class="detail">{esc(line.strip())}</div></div>'
+                )
+            else:
+                parts.append(f"<p>{esc(line)}</p>")
+        parts.append("</section>")
+
+    # each movement's pictures beside its findings
+    parts.append(f'<section id="findings"><h2>{esc(_t(lang, "findings"))}</h2>')
+    accepted = [p for p in report.photos if p.accepted]
+    groups: dict[str, list[Any]] = {}
+    for p in accepted:
+        groups.setdefault(_step_group(p.step), []).append(p)
+    any_finding = False
+    for key, photos in groups.items():
+        figures = []
+        for p in photos:
+            src = _data_uri(p.annotated_jpeg) if p.annotated_jpeg else (images or {}).get(p.step)
+            if src:
+                figures.append(
+                    f'<figure><img src="{esc(src)}" alt="{esc(step_name(p.step, lang))}">'
+                    f"<figcaption>{esc(step_name(p.step, lang))} ({esc(view_text(p.view, lang))})"
+                    "</figcaption></figure>"
+                )
+        groups_text = finding_groups(report, {p.step for p in photos})
+        body = "".join(
+            f"<h3>{esc(h)}</h3><ul>" + "".join(f"<li>{esc(t)}</li>" for t in items) + "</ul>"
+            for h, items in groups_text
         )
+        any_finding = any_finding or bool(groups_text)
+        parts.append(
+            f'<div class="finding" data-step="{esc(key)}"><div class="pictures">'
+            + "".join(figures)
+            + f'</div><div class="findings">{body}</div></div>'
+        )
+    if not any_finding:
+        parts.append(f"<p>{esc(_t(lang, 'no_findings'))}</p>")
+    parts.append("</section>")
+
+    if report.program is not None:
+        parts.append(
+            f'<section id="program"><h2>{esc(_t(lang, "program"))}</h2><ol class="program">'
+        )
+        for item in report.program.exercises:
+            parts.append(
+                f"<li><strong>{esc(item.name[lang])}</strong> – {esc(_dose(lang, item))}<br>"
+                f"{esc(item.why[lang])}<br>"
+                f'<a href="{esc(item.video_url)}">{esc(_t(lang, "video"))}</a></li>'
+            )
+        parts.append("</ol>")
+        parts.append(
+            f"<h3>{esc(_t(lang, 'advice'))}</h3><ul>"
+            + "".join(f"<li>{esc(a)}</li>" for a in report.program.advice.get(lang, ()))
+            + "</ul>"
+        )
+        parts.append(
+            f"<h3>{esc(_t(lang, 'if_worse'))}</h3><p>{esc(report.program.if_worse.get(lang, ''))}</p>"
+        )
+        parts.append("</section>")
+
+    parts.append(
+        f'<section id="photos"><h2>{esc(_t(lang, "photos"))}</h2><ul>'
+        + "".join(f"<li>{esc(line)}</li>" for line in _photo_lines(report))
+        + "</ul></section>"
+    )
+
+    d = report.diagnosis
+    parts.append(f'<section id="clinician"><h2>{esc(_t(lang, "clinician"))}</h2>')
+    parts.append(
+        _table(
+            [
+                _t(lang, k)
+                for k in (
+                    "col_measure",
+                    "col_value",
+                    "col_range",
+                    "col_group",
+                    "col_rating",
+                    "col_confidence",
+                    "col_source",
+                )
+            ],
+            clinician_rows(report),
+            "measurements",
+        )
+    )
+    if d.causes:
+        parts.append(f"<h3>{esc(_t(lang, 'clinician_causes'))}</h3>")
+        parts.append(
+            _table(
+                [
+                    _t(lang, k)
+                    for k in ("col_cause", "col_plausibility", "col_supports", "col_against")
+                ],
+                [
+                    [
+                        cause_text(c.cause, lang),
+                        f"{round(100 * c.plausibility)}%",
+                        "; ".join(atom_text(a, lang) for a in c.supports),
+                        "; ".join(atom_text(a, lang) for a in c.photo_against + c.against),
+                    ]
+                    for c in d.causes
+                ],
+                "causes",
+            )
+        )
+    if d.explanations:
+        parts.append(f"<h3>{esc(_t(lang, 'clinician_explanations'))}</h3>")
+        parts.append(
+            _table(
+                [_t(lang, "col_explanation"), _t(lang, "col_plausibility")],
+                [
+                    [
+                        " + ".join(cause_text(c, lang) for c in e.causes) or "-",
+                        f"{round(100 * e.plausibility)}%",
+                    ]
+                    for e in d.explanations
+                ],
+                "explanations",
+            )
+        )
+    parts.append(f"<p>{esc(_t(lang, 'clinician_facts'))}: {esc(_facts_text(report))}</p>")
+    if report.scores:
+        parts.append(f"<p>{esc(_t(lang, 'clinician_scores'))}: {esc(_scores_text(report))}</p>")
+    parts.append(
+        f'<p class="muted">{esc(_t(lang, "clinician_solver", solver=d.solver, ms=f"{d.solve_ms:.1f}"))}</p>'
+    )
+    parts.append("</section>")
+    parts.append(f'<p class="muted">{esc(_t(lang, "disclaimer"))}</p>')
     parts.append("</body></html>")
+    del vocab
     return "\n".join(parts) + "\n"
 
 

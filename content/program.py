@@ -36,6 +36,7 @@ HIGH_RISK = "startback_high"
 # Causes of a lower-ranked explanation count only if it is at least this plausible
 # relative to the best one: a program should not be spent on long shots.
 MIN_RELATIVE_PLAUSIBILITY = 0.2
+UNEXPLAINED = "unexplained"  # Diagnosis.referral when findings fit no known pattern
 
 
 class ProgramError(ValueError):
@@ -87,7 +88,8 @@ def build_program(
     texts = texts or default_texts()
     vocab = vocabulary()
     facts = frozenset(facts)
-    if diagnosis.referral is not None or facts & set(vocab.red_flags()):
+    # "unexplained" is no dead end: a program for what is known, and advice to see a physio
+    if diagnosis.referral not in (None, UNEXPLAINED) or facts & set(vocab.red_flags()):
         return None
     if diagnosis.explanations and REFERRAL_CAUSE in diagnosis.explanations[0].causes:
         return None
@@ -125,7 +127,7 @@ def build_program(
     addressed = tuple(c for c in wanted if any(c in e.causes for e, _ in picks))
     return Program(
         exercises=prescriptions,
-        advice=_advice(texts, facts, wanted),
+        advice=_advice(texts, facts, wanted, diagnosis.referral == UNEXPLAINED),
         if_worse=texts.all("program.if_worse"),
         causes=addressed,
         notes=_notes(texts, scores, facts, band, eased, skipped),
@@ -295,8 +297,12 @@ def _prescription(
     )
 
 
-def _advice(texts: Texts, facts: frozenset[str], causes: list[str]) -> dict[str, tuple[str, ...]]:
+def _advice(
+    texts: Texts, facts: frozenset[str], causes: list[str], unexplained: bool = False
+) -> dict[str, tuple[str, ...]]:
     groups = ["program.advice.general"]
+    if unexplained:
+        groups.insert(0, "program.advice.unexplained")
     if HIGH_RISK in facts or "psychosocial_risk" in causes:
         groups.append("program.advice.psychological")
     if "sitting_long" in facts or "sitting_posture" in causes:

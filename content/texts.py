@@ -65,7 +65,12 @@ SPEC: dict[str, frozenset[str]] = {
     "schedule.plan": _F({"days", "time", "tz"}),
 }
 # Groups of free-named texts without placeholders (at least one entry each).
-GROUPS = ("program.advice.general", "program.advice.psychological", "program.advice.sitting")
+GROUPS = (
+    "program.advice.general",
+    "program.advice.psychological",
+    "program.advice.sitting",
+    "program.advice.unexplained",
+)
 
 
 def _keyed() -> dict[str, tuple[str, ...]]:

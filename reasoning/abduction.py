@@ -14,7 +14,7 @@ import time
 from backcare.reasoning.case import check_case
 from backcare.reasoning.costs import case_costs
 from backcare.reasoning.encoding import CompiledBase
-from backcare.reasoning.explain import ranked
+from backcare.reasoning.explain import cause_support, ranked, unexplained_findings
 from backcare.reasoning.ilp import enumerate_milp
 from backcare.reasoning.maxsat import Solution, enumerate_rc2
 from backcare.reasoning.model import KnowledgeBase
@@ -75,4 +75,6 @@ class Engine:
             solve_ms=(time.perf_counter() - start) * 1000.0,
             solver="+".join(used) or "none",
             complete=complete,
+            causes=cause_support(self.kb, case, costs, explanations),
+            unexplained=unexplained_findings(costs, explanations),
         )

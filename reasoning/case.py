@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from backcare.assessment.types import Observation
+from backcare.assessment.types import BORDERLINE, Observation
 from backcare.reasoning.errors import CaseError
 from backcare.reasoning.model import KnowledgeBase, split_atom
 from backcare.reasoning.types import Case
@@ -24,6 +24,7 @@ def build_case(
     observed: set[str] = set()
     confidence: dict[str, float] = {}
     not_assessed: set[str] = set()
+    borderline: set[str] = set()
     seen: set[str] = set()
     unknown: list[str] = []
     twice: list[str] = []
@@ -31,7 +32,7 @@ def build_case(
         if obs.name not in vocab.observations:
             unknown.append(obs.name)
             continue
-        if obs.rating not in RATINGS and obs.rating != NOT_ASSESSED:
+        if obs.rating not in RATINGS and obs.rating not in (NOT_ASSESSED, BORDERLINE):
             unknown.append(f"{obs.name}={obs.rating}")
             continue
         if obs.name in seen:
@@ -40,6 +41,9 @@ def build_case(
         seen.add(obs.name)
         if obs.rating == NOT_ASSESSED:
             not_assessed.add(obs.name)
+            continue
+        if obs.rating == BORDERLINE:  # too close to call: no evidence either way
+            borderline.add(obs.name)
             continue
         atom = f"{obs.name}={obs.rating}"
         observed.add(atom)
@@ -59,6 +63,7 @@ def build_case(
         false_facts=false_facts,
         not_assessed=frozenset(not_assessed),
         confidence=confidence,
+        borderline=frozenset(borderline),
     )
 
 
@@ -68,11 +73,15 @@ def check_case(kb: KnowledgeBase, case: Case) -> None:
     atoms = kb.atoms
     unknown = sorted(a for a in case.observed if a not in atoms)
     unknown += sorted(f for f in case.facts | case.false_facts if f not in kb.facts)
-    unknown += sorted(o for o in case.not_assessed if o not in kb.observations)
+    unknown += sorted(o for o in case.not_assessed | case.borderline if o not in kb.observations)
     if unknown:
         raise CaseError("unknown to the knowledge base", tuple(unknown))
     names = [split_atom(a)[0] for a in case.observed]
-    twice = {n for n in names if names.count(n) > 1} | (set(names) & set(case.not_assessed))
+    twice = (
+        {n for n in names if names.count(n) > 1}
+        | (set(names) & set(case.not_assessed | case.borderline))
+        | (case.not_assessed & case.borderline)
+    )
     if twice:
         raise CaseError("observation rated more than once", tuple(sorted(twice)))
     if case.facts & case.false_facts:

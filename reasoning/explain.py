@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from backcare.reasoning.costs import CaseCosts
 from backcare.reasoning.maxsat import Solution
 from backcare.reasoning.model import KnowledgeBase, is_atom, split_atom
-from backcare.reasoning.types import Case, Explanation
+from backcare.reasoning.types import Case, CauseSupport, Explanation
 
 
 def explanation(
@@ -59,3 +59,56 @@ def ranked(
     raw = [math.exp(-(s.cost / kb.settings.weight_scale - best)) for s in sols]
     total = sum(raw)
     return tuple(explanation(kb, case, costs, s, r / total) for s, r in zip(sols, raw))
+
+
+def cause_support(
+    kb: KnowledgeBase, case: Case, costs: CaseCosts, explanations: Sequence[Explanation]
+) -> tuple[CauseSupport, ...]:
+    """Every cause of the explanations once, with the summed plausibility of the
+    explanations containing it, most plausible first (ties in knowledge-base order).
+
+    Near-duplicate sets ({A}, {A, B}, {A, C}) thus read as "A, and possibly B or C",
+    never as a list repeating A with small percentages."""
+    total: dict[str, float] = {}
+    supports: dict[str, list[str]] = {}
+    for expl in explanations:
+        for c in expl.causes:
+            total[c] = total.get(c, 0.0) + expl.plausibility
+            mine = supports.setdefault(c, [])
+            mine += [a for a in expl.evidence.get(c, ()) if a not in mine]
+    order = list(kb.causes)
+    out = []
+    for c in sorted(total, key=lambda c: (-total[c], order.index(c))):
+        predicted = [a for a in kb.causes[c].explains if is_atom(a)]
+        names = {split_atom(a)[0] for a in predicted}
+        # a photo finding of what the cause predicts, with another rating, did not support it
+        photo_against = sorted(
+            a for a in case.observed if split_atom(a)[0] in names and a not in predicted
+        )
+        counter = costs.counter.get(c, ())
+        photo_against += sorted(a for a in counter if is_atom(a) and a not in photo_against)
+        ordered = sorted(supports[c], key=lambda a: (not is_atom(a), a))
+        out.append(
+            CauseSupport(
+                cause=c,
+                plausibility=round(min(1.0, total[c]), 4),
+                supports=tuple(ordered),
+                photo_against=tuple(photo_against),
+                against=tuple(sorted(a for a in counter if not is_atom(a))),
+                borderline=tuple(
+                    sorted(a for a in predicted if split_atom(a)[0] in case.borderline)
+                ),
+                not_assessed=tuple(
+                    sorted(a for a in predicted if split_atom(a)[0] in case.not_assessed)
+                ),
+            )
+        )
+    return tuple(out)
+
+
+def unexplained_findings(costs: CaseCosts, explanations: Sequence[Explanation]) -> tuple[str, ...]:
+    """Abnormal photo findings that the best explanation leaves unexplained."""
+    if not explanations:
+        return tuple(sorted(costs.abnormal))
+    best = explanations[0]
+    return tuple(sorted(a for a in costs.abnormal if a not in best.explains))

@@ -15,6 +15,8 @@ class Case:
     not_assessed: observation names with no usable photo (neither for nor against)
     facts:        interview facts that are true (vocabulary facts)
     false_facts:  interview facts known to be false (asked, answered no)
+    borderline:   observation names measured across a limit of their range (value ± u):
+                  like not_assessed, neither for nor against any cause
     """
 
     observed: frozenset[str]
@@ -22,6 +24,7 @@ class Case:
     false_facts: frozenset[str] = frozenset()
     not_assessed: frozenset[str] = frozenset()
     confidence: dict[str, float] = field(default_factory=dict)
+    borderline: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,28 @@ class Explanation:
 
 
 @dataclass(frozen=True)
+class CauseSupport:
+    """One cause over all the ranked explanations: how plausible, and on what evidence.
+
+    plausibility:  the summed plausibility of the explanations that contain the cause
+    supports:      findings and facts that support it (photo atoms first)
+    photo_against: photo findings that did not support it: observed atoms the cause
+                   predicts otherwise (e.g. "forward_bend.lumbar_flexion=normal")
+    against:       facts speaking against it ("not:<fact>" for a fact answered no)
+    borderline:    atoms it would explain whose observation was too close to call
+    not_assessed:  atoms it would explain whose observation had no usable photo
+    """
+
+    cause: str
+    plausibility: float
+    supports: tuple[str, ...] = ()
+    photo_against: tuple[str, ...] = ()
+    against: tuple[str, ...] = ()
+    borderline: tuple[str, ...] = ()
+    not_assessed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Diagnosis:
     """The engine's answer: ranked explanations, or a referral.
 
@@ -61,6 +86,9 @@ class Diagnosis:
                    for a "routine" referral the knowledge base concluded, the facts behind it
     solver:        "rc2", "milp", "rc2+milp" (RC2 ran out of budget part-way) or "none"
     complete:      False when the time budget ended before top_k explanations were proven
+    causes:        every cause of the explanations once, most plausible first (what the
+                   patient reads; the explanations are the clinician's detail)
+    unexplained:   abnormal photo findings that no reported explanation accounts for
     """
 
     explanations: tuple[Explanation, ...]
@@ -69,3 +97,5 @@ class Diagnosis:
     solve_ms: float = 0.0
     solver: str = "rc2"
     complete: bool = True
+    causes: tuple[CauseSupport, ...] = ()
+    unexplained: tuple[str, ...] = ()

@@ -41,6 +41,10 @@ class Policy:
 
     data_days: int = 365  # answers and results, counted from the last message
     photo_days: int = 30  # photos, only with the optional consent
+    # whether this service keeps photos at all: without it the patient is never asked, so
+    # nobody is promised what will not happen. The bot sets it from BACKCARE_KEEP_PHOTOS
+    # (bot/app.py) and the console chat to False; True here is for embedding and tests.
+    keep_photos: bool = True
 
 
 class PictureCache:

@@ -83,6 +83,7 @@ CHECKIN = ["checkin_pain", "checkin_done", "checkin_signs", "checkin_flags"]
 
 TRANSITIONS: list[dict] = [
     {"trigger": "agree", "source": "consent", "dest": "photo_consent"},
+    {"trigger": "agree_no_photos", "source": "consent", "dest": "interview"},
     {"trigger": "decline", "source": "consent", "dest": "declined"},
     {"trigger": "reconsider", "source": "declined", "dest": "consent"},
     {"trigger": "photos_decided", "source": "photo_consent", "dest": "interview"},
@@ -109,7 +110,13 @@ TRANSITIONS: list[dict] = [
     {"trigger": "restart", "source": AFTER_CONSENT, "dest": "interview"},
     # one step back, where the step itself has nothing to go back to
     {"trigger": "back", "source": "photo_consent", "dest": "consent"},
-    {"trigger": "back", "source": "interview", "dest": "photo_consent"},
+    {
+        "trigger": "back",
+        "source": "interview",
+        "dest": "photo_consent",
+        "conditions": "offers_photo_consent",
+    },
+    {"trigger": "back", "source": "interview", "dest": "consent"},
     {"trigger": "back", "source": "referred", "dest": "interview"},
     {"trigger": "back", "source": "photos", "dest": "interview"},
     {"trigger": "back", "source": "reminder_time", "dest": "reminder_days"},

@@ -27,7 +27,11 @@ def prompt_consent(conv: Conversation) -> None:
     policy = conv.dialogs.policy
     conv.say(conv.t("consent.welcome"))
     conv.say(
-        conv.t("consent.text", data_days=policy.data_days, photo_days=policy.photo_days),
+        conv.t(
+            "consent.text" if policy.keep_photos else "consent.text_no_photos",
+            data_days=policy.data_days,
+            photo_days=policy.photo_days,
+        ),
         choices=[
             conv.button("consent.agree", "consent:yes"),
             conv.button("consent.decline", "consent:no"),
@@ -44,7 +48,11 @@ async def on_consent(conv: Conversation, event: Event) -> None:
             "keep_photos": False,
             "at": conv.now.isoformat(timespec="seconds"),
         }
-        conv.go("agree")
+        if conv.dialogs.policy.keep_photos:
+            conv.go("agree")
+        else:  # photos are never kept here: nothing to ask
+            start_interview(conv)
+            conv.go("agree_no_photos")
     elif event.kind == "choice" and event.data == "consent:no":
         conv.go("decline")
     else:

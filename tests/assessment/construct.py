@@ -30,7 +30,8 @@ def measurements_for(
     rule: Rule, v: float, confidence: float = CONF
 ) -> dict[str, dict[str, Measurement]]:
     """Measurements of every step the rule reads, built so the derived value is ``v``."""
-    spec, out = rule.value, {}
+    spec = rule.value
+    out: dict[str, dict[str, Measurement]] = {}
     if spec.op in ("measure", "mean"):
         for term in spec.terms:
             _put(out, term, v, confidence, rule.unit)
@@ -56,29 +57,42 @@ def profile_for(rule: Rule, band: Band) -> Profile:
     age = None
     if band.age is not None:
         start, end = band.age
-        age = start if start is not None else end - 1
+        if start is not None:
+            age = start
+        else:
+            assert end is not None, f"{rule.name}: an age band needs a start or an end"
+            age = end - 1
     profile = Profile(age=age, sex=band.sex)
     assert rule.band_for(profile) is band, f"{rule.name}: no profile reaches band {band}"
     return profile
 
 
 def probes(rule: Rule, band: Band) -> list[tuple[str, float, str]]:
-    """(label, value, expected rating) around each threshold where the rating changes."""
+    """(label, value, expected rating) around each limit where the rating changes: the
+    interval value ± u is compared with the printed band, no widening."""
     tol = rule.error_for("test")
     eps = tol * 0.05
-    lo, hi = band.low - tol, band.high + tol
+    wide = band.high - band.low > 2 * tol + 2 * eps  # room for an interval wholly inside
     out = []
-    if rule.below != "normal":
+    for side, limit, outward in ((rule.below, band.low, -1), (rule.above, band.high, 1)):
+        if side == "normal":
+            continue
         out += [
-            ("just below the low threshold", lo - eps, rule.below),
-            ("just above the low threshold", lo + eps, "normal"),
-            ("on the published low, inside the tolerance", band.low, "normal"),
+            ("wholly outside the limit", limit + outward * (tol + eps), side),
+            (
+                "interval just crossing the limit from outside",
+                limit + outward * (tol - eps),
+                "borderline",
+            ),
+            ("on the printed limit", limit, "borderline"),
+            (
+                "interval just crossing the limit from inside",
+                limit - outward * (tol - eps),
+                "borderline",
+            ),
         ]
-    if rule.above != "normal":
-        out += [
-            ("just above the high threshold", hi + eps, rule.above),
-            ("just below the high threshold", hi - eps, "normal"),
-            ("on the published high, inside the tolerance", band.high, "normal"),
-        ]
-    out.append(("mid-range", (band.low + band.high) / 2, "normal"))
+        if wide:
+            out.append(("wholly inside the limit", limit - outward * (tol + eps), "normal"))
+    if wide:
+        out.append(("mid-range", (band.low + band.high) / 2, "normal"))
     return out

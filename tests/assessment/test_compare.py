@@ -80,10 +80,12 @@ def test_a_full_assessment_compares_in_vocabulary_order_with_known_directions():
     assert compare_from_rating is compare
 
 
-def test_deviation_is_the_distance_outside_the_widened_range():
-    o = Observation("x", "insufficient", 30.0, "deg", (50.0, 90.0), "", 0.9, {}, tolerance=8.0)
-    assert deviation(o) == 12.0
+def test_deviation_is_the_distance_outside_the_printed_range():
+    o = Observation("x", "insufficient", 30.0, "deg", (50.0, 90.0), "", 0.9, {}, uncertainty=8.0)
+    assert deviation(o) == 20.0
     assert (
-        deviation(Observation("x", "normal", 60.0, "deg", (50.0, 90.0), "", 0.9, {}, tolerance=8.0))
+        deviation(
+            Observation("x", "normal", 60.0, "deg", (50.0, 90.0), "", 0.9, {}, uncertainty=8.0)
+        )
         == 0.0
     )

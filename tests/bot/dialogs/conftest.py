@@ -260,7 +260,7 @@ def hip_flexion(photos: list[PhotoResult]) -> Observation:
         both("Your hips bend less than usual.", "股関節の曲がりが少なめです。")
         if rating != "normal"
         else both("Your hips bend as usual.", "股関節の曲がりは標準的です。"),
-        tolerance=5.0,
+        uncertainty=5.0,
     )
 
 

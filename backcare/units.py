@@ -1,0 +1,42 @@
+"""How a measured number is written, everywhere: the report, the chat and the pictures.
+
+One rounding per unit, so the annotated picture, the patient's sentence and the
+clinician's table show the same number for the same value.
+
+    number(15.24, "deg") -> "15°"      number(3.46, "%") -> "3.5%"
+    number(0.055, "ratio") -> "0.06"   plus_minus(15.2, 3, "deg") -> "15 ± 3°"
+"""
+
+from __future__ import annotations
+
+import math
+
+DECIMALS = {"deg": 0, "%": 1, "ratio": 2}
+SUFFIX = {"deg": "°", "%": "%", "ratio": ""}
+
+
+def rounded(value: float, unit: str) -> float:
+    """The value as it is shown (round half away from zero, like people do)."""
+    step = 10.0 ** DECIMALS.get(unit, 1)
+    return math.copysign(math.floor(abs(value) * step + 0.5), value) / step + 0.0
+
+
+def digits(value: float | None, unit: str, signed: bool = False) -> str:
+    """The number without its unit sign: "-" when there is none."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    shown = rounded(value, unit)
+    return f"{shown:{'+' if signed and shown else ''}.{DECIMALS.get(unit, 1)}f}"
+
+
+def number(value: float | None, unit: str, signed: bool = False) -> str:
+    """The number with its unit sign, e.g. "15°", "3.5%", "0.06"."""
+    text = digits(value, unit, signed)
+    return text if text == "-" else text + SUFFIX.get(unit, "")
+
+
+def plus_minus(value: float | None, uncertainty: float, unit: str) -> str:
+    """value ± uncertainty, e.g. "15 ± 3°"."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{digits(value, unit)} ± {digits(uncertainty, unit)}{SUFFIX.get(unit, '')}"
