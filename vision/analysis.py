@@ -144,6 +144,7 @@ def analyse_image(
         quality=quality,
         warnings=tuple(warnings),
         unusable=unusable,
+        angles={k: round(float(x), 3) for k, x in angles.values.items()},
     )
     return AnalysedPhoto(
         analysis=analysis, annotated_jpeg=draw(rgb, analysis) if annotate else None

@@ -193,6 +193,9 @@ class PhotoAnalysis:
     # readings outside the physiological envelope of the pose seen (vision/envelope.py):
     # name -> why; they are not in ``measurements``
     unusable: dict[str, str] = field(default_factory=dict)
+    # the raw body-frame angles and witnesses behind the measurements (vision.measure.raw_angles),
+    # for the fitted estimators and the accuracy bench
+    angles: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,262 @@
+"""Render the vision accuracy sets: a training set and a disjoint evaluation set of
+synthetic people with exact truth (an instrument, not part of the product).
+
+Needs ../shared/tools/synth set up (its README; /work/synth-work/HOWTO.md on the
+project machine). Run with the synth *render* venv, from the repo root:
+
+    SYNTH_HOME=/work/synth-work /work/synth-work/render/bin/python \
+        bench/synth/render_accuracy_sets.py [--out DIR] [--train N] [--eval N]
+
+Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
+DIR/{train,eval}/img/<id>.jpg, DIR/{train,eval}/mask/<id>.png and DIR/{train,eval}/meta.jsonl
+(one JSON line per image: pose, body, camera, exact angles ``gt``). Re-running resumes.
+
+The two sets never share a body or a seed: bodies are drawn from different random
+streams (train seed 14_001, eval seed 14_002) and every image's own generator is seeded
+from its set and id. Ranges follow issue 14: forward bends 10-130 deg of total flexion,
+rotations 5-50, side bends 5-40, extensions 5-40, standing with flat to hyper lordosis
+and kyphosis; both sexes, ages ~20-80, BMI ~18-40 (anny's weight 0.05-0.95), camera yaw
+0-60 off the view the bot asks for, pitch -10..25, distance 1.5-3.5 m, phone focal
+lengths 24-28 mm (main camera) and some 48-52 mm (2x) from afar; half the files carry the
+35 mm focal length in EXIF (sent as documents), half do not (Telegram's compressed photos).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+SYNTH_TOOL = Path(os.environ.get("SYNTH_TOOL", "/work/shared/tools/synth"))
+DEFAULT_OUT = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
+W, H = 720, 960  # a phone's 3:4 portrait, downsized (BlazePose sees 256 px anyway)
+SEEDS = {"train": 14_001, "eval": 14_002}
+KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", "standing_back")
+# the view the bot asks for, per kind: side (0/180) or back/front (270/90)
+FRONTAL = {"rotation": (90.0,), "side_bend": (270.0, 90.0), "standing_back": (270.0,)}
+SKINS = [(0.94, 0.78, 0.66), (0.87, 0.68, 0.55), (0.72, 0.52, 0.38), (0.50, 0.34, 0.24)]
+CLOTH = [(0.15, 0.2, 0.45), (0.1, 0.1, 0.1), (0.6, 0.1, 0.1), (0.2, 0.45, 0.25), (0.85, 0.85, 0.85)]
+HAIR = [(0.08, 0.06, 0.05), (0.25, 0.15, 0.08), (0.55, 0.42, 0.25), (0.6, 0.6, 0.6)]
+
+
+def anny_age(years: float) -> float:
+    """MakeHuman's age scale: 0.1875 = 11 y, 0.5 = 25 y, 1.0 = 90 y."""
+    if years <= 25:
+        return 0.1875 + (years - 11) / 14 * 0.3125
+    return 0.5 + (years - 25) / 65 * 0.5
+
+
+def bodies(rng: np.random.Generator, n: int) -> list[dict]:
+    out = []
+    for i in range(n):
+        years = float(rng.uniform(20, 80))
+        male = i % 2 == 0
+        out.append(
+            dict(
+                gender=float(rng.uniform(0.0, 0.2) if male else rng.uniform(0.8, 1.0)),
+                age=anny_age(years),
+                muscle=float(rng.uniform(0.2, 0.8)),
+                weight=float(rng.uniform(0.05, 0.95)),
+                height=float(rng.uniform(0.2, 0.6)),
+                proportions=float(rng.uniform(0.3, 0.7)),
+                years=years,
+            )
+        )
+    return out
+
+
+def pose_for(kind: str, rng: np.random.Generator) -> dict:
+    def u(a, b):
+        return float(rng.uniform(a, b))
+
+    sign = float(rng.choice([-1.0, 1.0]))
+    p = dict(arm_abd=u(4, 16), elbow_flex=u(5, 25), arm_fwd=u(-5, 10), knee_flex=u(0, 6))
+    if kind == "forward_bend":
+        total = u(10, 130)
+        lumbar = min(55.0, total * u(0.15, 0.45))
+        thoracic = min(25.0, total * u(0.0, 0.2))
+        hip = total - lumbar - thoracic
+        p.update(
+            hip_flex=hip,
+            lumbar_flex=lumbar,
+            thoracic_flex=thoracic,
+            neck_flex=0.3 * total + u(-5, 10),
+            thigh_tilt=0.08 * hip + u(-2, 2),
+            knee_flex=u(0, 12),
+            arm_fwd=u(-5, 15),
+        )
+    elif kind == "rotation":
+        p.update(axial_rot=sign * u(5, 50), lumbar_flex=u(-5, 5), hip_flex=u(-3, 5))
+    elif kind == "side_bend":
+        p.update(side_bend=sign * u(5, 40), lumbar_flex=u(-5, 5))
+    elif kind == "extension":
+        total = u(5, 40)
+        lumbar = total * u(0.5, 0.85)
+        p.update(
+            hip_flex=-(total - lumbar),
+            lumbar_flex=-lumbar,
+            thoracic_flex=u(-8, 0),
+            neck_flex=u(-20, 0),
+            thigh_tilt=u(-6, 0),
+        )
+    else:  # standing: flat (lumbar_flex +) to hyper (lumbar_flex -) lordosis, flat to round upper back
+        p.update(
+            lumbar_flex=u(-20, 15),
+            thoracic_flex=u(-10, 25),
+            hip_flex=u(-8, 8),
+            neck_flex=u(-5, 20),
+            thigh_tilt=u(-3, 3),
+        )
+    return p
+
+
+def items(set_name: str, n: int) -> list[dict]:
+    rng = np.random.default_rng(SEEDS[set_name])
+    people = bodies(rng, max(8, n // 6))
+    out = []
+    for i in range(n):
+        kind = KINDS[i % len(KINDS)]
+        off = float(rng.uniform(0, 60))
+        if kind in FRONTAL:
+            square = float(rng.choice(FRONTAL[kind]))
+            az = square + float(rng.choice([-1, 1])) * off
+        else:
+            square = float(rng.choice([0.0, 180.0]))
+            az = square + float(rng.choice([-1, 1])) * off
+        dist = float(rng.uniform(1.5, 3.5))
+        focal = (
+            float(rng.choice([24.0, 26.0, 26.0, 28.0]))
+            if dist < 3.0
+            else float(rng.choice([24.0, 26.0, 28.0, 50.0]))
+        )
+        out.append(
+            dict(
+                id=f"{set_name}_{i:04d}",
+                set=set_name,
+                kind=kind,
+                body_id=int(rng.integers(len(people))),
+                params=pose_for(kind, rng),
+                az=az % 360.0,
+                yaw_off_view=off,
+                pitch=float(rng.uniform(-10, 25)),
+                dist=dist,
+                focal_35mm=focal,
+                exif=bool(i % 2 == 0),
+            )
+            | {"body": None}
+        )
+        out[-1]["body"] = people[out[-1]["body_id"]]
+    return out
+
+
+def yfov_of(focal_35mm: float) -> float:
+    """Vertical field of view of a 3:4 portrait phone photo (long side vertical)."""
+    long_side = 43.27 * 0.8  # 35 mm-equivalent diagonal split 4:3
+    return math.degrees(2 * math.atan(long_side / 2 / focal_35mm))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--train", type=int, default=900)
+    ap.add_argument("--eval", type=int, default=660)
+    a = ap.parse_args()
+    sys.path.insert(0, str(SYNTH_TOOL))
+    os.environ.setdefault("SYNTH_HOME", "/work/synth-work")
+    from PIL import Image
+    from synth_lib import (
+        Renderer,
+        Synth,
+        add_face_and_hair,
+        camera_for,
+        composite,
+        make_background,
+        project,
+    )
+
+    todo = {"train": items("train", a.train), "eval": items("eval", a.eval)}
+    train_bodies = {json.dumps(b["body"], sort_keys=True) for b in todo["train"]}
+    assert not any(json.dumps(b["body"], sort_keys=True) in train_bodies for b in todo["eval"])
+    files = {}
+    done: set[str] = set()
+    for name in todo:
+        folder = a.out / name
+        (folder / "img").mkdir(parents=True, exist_ok=True)
+        (folder / "mask").mkdir(parents=True, exist_ok=True)
+        meta = folder / "meta.jsonl"
+        if meta.exists():
+            done |= {json.loads(line)["id"] for line in meta.read_text().splitlines() if line}
+        files[name] = meta.open("a")
+    # interleave the two sets so a partial run leaves both usable
+    queue = [it for pair in zip(todo["train"], todo["eval"], strict=False) for it in pair]
+    queue += todo["train"][len(todo["eval"]) :] + todo["eval"][len(todo["train"]) :]
+    S, R = Synth(), Renderer(W, H)
+    t0 = time.time()
+    for n, it in enumerate(queue):
+        if it["id"] in done:
+            continue
+        rng = np.random.default_rng(zlib.crc32(it["id"].encode()))
+        s = S.make(it["params"], {k: v for k, v in it["body"].items() if k != "years"})
+        yfov = yfov_of(it["focal_35mm"])
+        dist = it["dist"]
+        for _ in range(20):  # step back until the whole body is in the frame, as a patient would
+            M, K = camera_for(s["V"], it["az"], it["pitch"], dist, yfov, W, H)
+            uv, _ = project(s["V"][::25], M, K)
+            if (
+                uv[:, 0].min() > 0.03 * W
+                and uv[:, 0].max() < 0.97 * W
+                and (uv[:, 1].min() > 0.03 * H and uv[:, 1].max() < 0.97 * H)
+            ):
+                break
+            dist += 0.15
+        skin = np.array(SKINS[rng.integers(len(SKINS))]) * rng.uniform(0.9, 1.05)
+        cloth = np.array(CLOTH[rng.integers(len(CLOTH))])
+        top = None if rng.uniform() < 0.5 else np.array(CLOTH[rng.integers(len(CLOTH))])
+        col = S.vertex_colors(skin, cloth, top)
+        col = add_face_and_hair(
+            col, s, S.labels, hair=HAIR[rng.integers(len(HAIR))], bald=rng.uniform() < 0.15
+        )
+        color, depth = R.render(s["V"], S.faces, col, M, K, yfov)
+        img, mask = composite(color, depth, make_background(rng, W, H), rng)
+        folder = a.out / it["set"]
+        picture = Image.fromarray(img)
+        if it["exif"]:
+            exif = Image.Exif()
+            exif.get_ifd(0x8769)[0xA405] = int(round(it["focal_35mm"]))
+            picture.save(folder / "img" / f"{it['id']}.jpg", quality=90, exif=exif)
+        else:
+            picture.save(folder / "img" / f"{it['id']}.jpg", quality=90)
+        Image.fromarray(mask * 255).save(folder / "mask" / f"{it['id']}.png")
+        names = list(s["J"])
+        uvj, zj = project(np.array([s["J"][k] for k in names]), M, K)
+        ys, xs = np.nonzero(mask)
+        rec = dict(it)
+        rec.update(
+            dist=dist,
+            yfov=yfov,
+            W=W,
+            H=H,
+            K=K.tolist(),
+            cam_to_world=M.tolist(),
+            joints3d={k: s["J"][k].tolist() for k in names},
+            joints2d={k: uvj[i].tolist() for i, k in enumerate(names)},
+            person_frac=float((ys.max() - ys.min()) / H) if len(ys) else 0.0,
+            gt=s["gt"],
+        )
+        files[it["set"]].write(json.dumps(rec) + "\n")
+        files[it["set"]].flush()
+        if n % 25 == 0:
+            print(f"{n}/{len(queue)} {it['id']} {time.time() - t0:.0f}s", flush=True)
+    print(f"done {len(queue)} in {time.time() - t0:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

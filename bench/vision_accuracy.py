@@ -1,0 +1,333 @@
+"""Vision accuracy against exact truth, on rendered people the project never tuned on.
+
+    .venv/bin/python bench/vision_accuracy.py [--set eval] [--cache DIR] [--limit N]
+
+The photos come from bench/synth/render_accuracy_sets.py (rendered with
+../shared/tools/synth, cached outside the repo in $BACKCARE_SYNTH_CACHE or
+/work/synth-work/accuracy; rebuild with the command in that script's docstring).
+Each photo goes through the product's own analysis for its capture step (what
+``backcare measure`` and the bot run: vision.analysis.analyse_image on the decoded
+file with its EXIF focal length, then backcare.pipeline.photo_result) and, on the
+same MediaPipe output, through naive angles from BlazePose's raw 3D world landmarks.
+
+Prints per measurement and bin of camera yaw off the view the bot asks for:
+photos, acceptance (of those where BlazePose found the person with the whole body in
+frame), mean absolute error, bias, correlation with the truth -- for the product and
+for the raw landmarks. Per-photo results are kept in DIR/results-<set>.jsonl (the
+training script vision/fit_estimators.py reads the training set's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from backcare.pipeline import photo_result  # noqa: E402
+from backcare.vision.analysis import analyse_image  # noqa: E402
+from backcare.vision.errors import PhotoRejected  # noqa: E402
+from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
+from backcare.vision.pose import PoseEstimator, PoseOutput  # noqa: E402
+from backcare.vision.types import INDEX  # noqa: E402
+
+CACHE = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
+YAW_BINS = ((0, 15), (15, 30), (30, 45), (45, 61))
+# our measurement -> the renderer's exact angle (same definition and sign)
+TRUTH = {
+    "trunk_inclination": "trunk_inclination",
+    "trunk_thigh_angle": "trunk_thigh_angle",
+    "hip_flexion": "hip_flexion",
+    "lumbar_flexion": "lumbar_flexion",
+    "thoracic_flexion": "thoracic_flexion",
+    "trunk_rotation": "trunk_rotation_horiz",
+    "lateral_bend": "lateral_bend",
+    "lumbar_lordosis": "rig_lordosis",
+    "thoracic_kyphosis": "rig_kyphosis",
+    "pelvic_tilt": "pelvis_tilt",
+    "knee_flexion": "knee_flex",
+}
+# which movements each measurement is judged on (the steps that report it)
+JUDGED_ON = {
+    "trunk_inclination": ("forward_bend", "extension", "standing_side"),
+    "trunk_thigh_angle": ("forward_bend", "extension"),
+    "hip_flexion": ("forward_bend",),
+    "lumbar_flexion": ("forward_bend", "extension"),
+    "thoracic_flexion": ("forward_bend",),
+    "trunk_rotation": ("rotation",),
+    "lateral_bend": ("side_bend",),
+    "lumbar_lordosis": ("standing_side",),
+    "thoracic_kyphosis": ("standing_side",),
+    "pelvic_tilt": ("standing_side",),
+    "knee_flexion": ("forward_bend", "standing_side"),
+}
+
+
+def step_of(meta: dict) -> str:
+    kind, p = meta["kind"], meta["params"]
+    if kind == "rotation":
+        return "rotation_left" if p.get("axial_rot", 0) >= 0 else "rotation_right"
+    if kind == "side_bend":
+        return "side_bend_left" if p.get("side_bend", 0) >= 0 else "side_bend_right"
+    if kind == "extension":
+        return "backward_bend"
+    return kind  # forward_bend, standing_side, standing_back
+
+
+def truth_of(meta: dict) -> dict[str, float]:
+    gt = meta["gt"]
+    out = {}
+    for name, key in TRUTH.items():
+        if key in gt and gt[key] is not None:
+            out[name] = float(gt[key])
+        elif key in meta["params"]:
+            out[name] = float(meta["params"][key])
+    return out
+
+
+class Recording:
+    """The estimator, remembering its last output (so raw landmarks come from the same call)."""
+
+    def __init__(self, inner: PoseEstimator) -> None:
+        self.inner = inner
+        self.last: PoseOutput | None = None
+        self.seconds = 0.0
+
+    def estimate(self, rgb):
+        t = time.perf_counter()
+        self.last = self.inner.estimate(rgb)
+        self.seconds = time.perf_counter() - t
+        return self.last
+
+
+def raw_angles(world: np.ndarray) -> dict[str, float]:
+    """Naive angles straight from BlazePose's world landmarks (y down, camera-oriented)."""
+
+    def mid(n: str) -> np.ndarray:
+        return (world[INDEX[f"left_{n}"]] + world[INDEX[f"right_{n}"]]) / 2
+
+    up = np.array([0.0, -1.0, 0.0])
+    trunk = mid("shoulder") - mid("hip")
+    thigh = mid("hip") - mid("knee")
+
+    def ang(a, b):
+        c = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-9)
+        return math.degrees(math.acos(max(-1.0, min(1.0, c))))
+
+    across = world[INDEX["left_hip"]] - world[INDEX["right_hip"]]
+    sh = world[INDEX["left_shoulder"]] - world[INDEX["right_shoulder"]]
+    heading = math.degrees(math.atan2(sh[2], sh[0]) - math.atan2(across[2], across[0]))
+    knees = []
+    for s in ("left", "right"):
+        a = world[INDEX[f"{s}_hip"]] - world[INDEX[f"{s}_knee"]]
+        b = world[INDEX[f"{s}_ankle"]] - world[INDEX[f"{s}_knee"]]
+        knees.append(180 - ang(a, b))
+    lateral = math.degrees(
+        math.asin(
+            float(np.clip(trunk @ across / np.linalg.norm(trunk) / np.linalg.norm(across), -1, 1))
+        )
+    )
+    return {
+        "trunk_inclination": ang(trunk, up),
+        "trunk_thigh_angle": ang(trunk, thigh),
+        "hip_flexion": ang(trunk, thigh),  # what a landmark-only method has
+        "trunk_rotation": (heading + 180) % 360 - 180,
+        "lateral_bend": lateral,
+        "knee_flexion": float(np.mean(knees)),
+    }
+
+
+def analyse_set(name: str, cache: Path, limit: int = 0, refresh: bool = False) -> list[dict]:
+    """Run every rendered photo of a set; per-photo records, cached in results-<set>.jsonl."""
+    folder = cache / name
+    metas = [json.loads(line) for line in (folder / "meta.jsonl").read_text().splitlines() if line]
+    if limit:
+        metas = metas[:limit]
+    out_path = cache / f"results-{name}.jsonl"
+    done: dict[str, dict] = {}
+    if out_path.exists() and not refresh:
+        for line in out_path.read_text().splitlines():
+            rec = json.loads(line)
+            done[rec["id"]] = rec
+    todo = [m for m in metas if m["id"] not in done]
+    if todo:
+        est = Recording(PoseEstimator())
+        with out_path.open("a") as f:
+            for n, meta in enumerate(todo):
+                rec = analyse_one(meta, folder, est)
+                done[meta["id"]] = rec
+                f.write(json.dumps(rec) + "\n")
+                if n % 50 == 0:
+                    print(f"  {name}: {n}/{len(todo)}", file=sys.stderr, flush=True)
+        est.inner.close()
+    return [done[m["id"]] for m in metas if m["id"] in done]
+
+
+def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
+    data = (folder / "img" / f"{meta['id']}.jpg").read_bytes()
+    step = step_of(meta)
+    t = time.perf_counter()
+    try:
+        outcome = analyse_image(load_image(data), est, annotate=False, focal_35mm=focal_35mm(data))
+    except PhotoRejected as exc:
+        outcome = exc
+    total = time.perf_counter() - t
+    result = photo_result(step, meta["id"], outcome)
+    pose = est.last
+    rec: dict = {
+        "id": meta["id"],
+        "kind": meta["kind"],
+        "step": step,
+        "yaw_off": meta["yaw_off_view"],
+        "az": meta["az"],
+        "pitch": meta["pitch"],
+        "dist": meta["dist"],
+        "body": meta["body"],
+        "truth": truth_of(meta),
+        "found": pose is not None and pose.landmarks is not None,
+        "accepted": result.accepted,
+        "reason": result.reason,
+        "detail": result.detail,
+        "suggested_step": result.suggested_step,
+        "view": result.view,
+        "movement_seen": result.movement_seen,
+        "measured": {k: [m.value, m.uncertainty] for k, m in result.measurements.items()},
+        "unusable": result.unusable,
+        "seconds": total,
+        "pose_seconds": est.seconds,
+    }
+    if pose is not None and pose.landmarks is not None:
+        lm = pose.landmarks
+        rec["raw"] = raw_angles(lm.world)
+        inside = (lm.normalized[:, :2] > 0.01).all() and (lm.normalized[:, :2] < 0.99).all()
+        rec["whole_body_in_frame"] = bool(inside)
+        rec["landmarks"] = {
+            "pixel": np.round(lm.pixel, 1).tolist(),
+            "world": np.round(lm.world, 4).tolist(),
+            "visibility": np.round(lm.visibility, 3).tolist(),
+            "image_size": list(lm.image_size),
+        }
+    if not isinstance(outcome, PhotoRejected):
+        a = outcome.analysis
+        rec["angles"] = a.angles
+        rec["view_est"] = {
+            "yaw": a.view.yaw_deg,
+            "pitch": a.view.pitch_deg,
+            "kind": a.view.kind.value,
+        }
+        if a.back is not None:
+            rec["back"] = {
+                "thoracic": a.back.thoracic_angle,
+                "lumbar": a.back.lumbar_angle,
+                "slopes": a.back.slopes,
+                "deviation": a.back.spine_deviation,
+                "confidence": a.back.confidence,
+            }
+    return rec
+
+
+def stats(pairs: list[tuple[float, float]]) -> tuple[int, float, float, float]:
+    if not pairs:
+        return 0, math.nan, math.nan, math.nan
+    est, true = np.array(pairs).T
+    err = est - true
+    r = (
+        float(np.corrcoef(est, true)[0, 1])
+        if len(pairs) > 2 and est.std() > 0 and true.std() > 0
+        else math.nan
+    )
+    return len(pairs), float(np.abs(err).mean()), float(err.mean()), r
+
+
+def report(records: list[dict]) -> None:
+    print("\n## Acceptance (whole body in frame and BlazePose found the person)")
+    print(f"{'movement':14} {'photos':>6} {'found':>6} {'accepted':>8} {'wrong-mvt':>9}  refusals")
+    for kind in sorted({r["kind"] for r in records}):
+        rs = [r for r in records if r["kind"] == kind]
+        found = [r for r in rs if r["found"] and r.get("whole_body_in_frame", False)]
+        acc = [r for r in found if r["accepted"]]
+        wrong = [r for r in found if r["reason"] == "wrong_movement"]
+        reasons: dict[str, int] = {}
+        for r in found:
+            if not r["accepted"]:
+                reasons[r["reason"]] = reasons.get(r["reason"], 0) + 1
+        share = len(acc) / len(found) if found else math.nan
+        print(f"{kind:14} {len(rs):6d} {len(found):6d} {share:8.1%} {len(wrong):9d}  {reasons}")
+    print("\n## Error against the truth, accepted photos (product) / same photos (raw BlazePose)")
+    print(
+        f"{'measurement':18} {'yaw':>6} | {'n':>4} {'MAE':>5} {'bias':>6} {'r':>5} {'sd-claim':>8} | "
+        f"{'raw MAE':>7} {'bias':>6} {'r':>5}"
+    )
+    for name, kinds in JUDGED_ON.items():
+        for lo, hi in (*YAW_BINS, (0, 45)):
+            rows = [
+                r
+                for r in records
+                if r["kind"] in kinds and lo <= r["yaw_off"] < hi and name in r["truth"]
+            ]
+            ours = [
+                (r["measured"][name][0], r["truth"][name])
+                for r in rows
+                if r["accepted"] and name in r["measured"]
+            ]
+            claimed = [
+                r["measured"][name][1] or math.nan
+                for r in rows
+                if r["accepted"] and name in r["measured"]
+            ]
+            raw = [
+                (
+                    r["raw"][name],
+                    abs(r["truth"][name]) if name == "trunk_inclination" else r["truth"][name],
+                )
+                for r in rows
+                if r["accepted"] and name in r.get("raw", {}) and name in r["measured"]
+            ]
+            n, mae, bias, corr = stats(ours)
+            _, rmae, rbias, rcorr = stats(raw)
+            label = f"{lo}-{hi if hi < 61 else 60}" if (lo, hi) != (0, 45) else "0-45*"
+            sd = float(np.nanmean(claimed)) if claimed else math.nan
+            print(
+                f"{name:18} {label:>6} | {n:4d} {mae:5.1f} {bias:+6.1f} {corr:5.2f} {sd:8.1f} | "
+                f"{rmae:7.1f} {rbias:+6.1f} {rcorr:5.2f}"
+            )
+    times = [r["seconds"] for r in records if "seconds" in r]
+    pose_t = [r["pose_seconds"] for r in records if r.get("pose_seconds")]
+    if times and pose_t:
+        print(
+            f"\nper photo: analysis {np.median(times) * 1000:.0f} ms median, of which the model call "
+            f"{np.median(pose_t) * 1000:.0f} ms (ratio {np.median(times) / np.median(pose_t):.2f}; "
+            "bench/vision.py measures the ratio against the raw MediaPipe call)"
+        )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--set", default="eval", choices=["eval", "train"])
+    ap.add_argument("--cache", type=Path, default=CACHE)
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--refresh", action="store_true", help="re-analyse every photo")
+    a = ap.parse_args()
+    if not (a.cache / a.set / "meta.jsonl").exists():
+        print(
+            f"no rendered set at {a.cache / a.set}: run bench/synth/render_accuracy_sets.py "
+            "(see its docstring)",
+            file=sys.stderr,
+        )
+        return 2
+    records = analyse_set(a.set, a.cache, a.limit, a.refresh)
+    print(f"# vision accuracy on {len(records)} rendered photos ({a.set} set, {a.cache})")
+    report(records)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
