@@ -17,7 +17,11 @@ PATH = Path(__file__).with_name("vocabulary.yaml")
 RATINGS = ("insufficient", "normal", "excessive")
 NOT_ASSESSED = "not_assessed"
 LANGUAGES = ("en", "ja")
-URGENCIES = ("emergency", "urgent", "routine")
+# Triage levels, most urgent first: emergency (now), urgent (same day), soon (days to
+# weeks); those stop self-care. routine keeps self-care, with any advice below.
+URGENCIES = ("emergency", "urgent", "soon", "routine")
+STOPS = ("emergency", "urgent", "soon")
+ADVICE = ("rheumatology", "caution")
 
 
 @dataclass(frozen=True)

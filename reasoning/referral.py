@@ -5,8 +5,7 @@ from __future__ import annotations
 from backcare.reasoning.costs import CaseCosts
 from backcare.reasoning.model import REFER, KnowledgeBase
 from backcare.reasoning.types import Case, Explanation
-
-URGENCIES = ("emergency", "urgent", "routine")  # most urgent first
+from backcare.vocabulary import URGENCIES  # most urgent first
 
 
 def red_flag_referral(kb: KnowledgeBase, case: Case) -> tuple[str | None, tuple[str, ...]]:

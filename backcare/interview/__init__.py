@@ -4,7 +4,8 @@ load_interview(path) -> Interview          validated; DataFileError names file, 
 InterviewRegistry(path)                    current / reload() / get(digest)
 validate_answer(question, raw) -> value    or AnswerError(key, **params)
 load_answers(path, interview) -> answers   or AnswersError (by question id)
-derive(interview, answers) -> InterviewResult(facts, false_facts, scores, red_flags, profile)
+derive(interview, answers) -> InterviewResult(facts, false_facts, scores, red_flags, profile, triage)
+judge(interview, answers) -> Triage        the combined red-flag judgement (triage.py)
 """
 
 from backcare.interview.answers import (
@@ -22,6 +23,7 @@ from backcare.interview.loader import load_interview, loads_interview, parse_int
 from backcare.interview.model import Interview, Option, Question, RedFlagRule, Section
 from backcare.interview.registry import InterviewRegistry
 from backcare.interview.scoring import compute_scores
+from backcare.interview.triage import Triage, judge, red_flag_questions, rules_of
 
 __all__ = [
     "ANSWER_ERRORS",
@@ -35,18 +37,22 @@ __all__ = [
     "Question",
     "RedFlagRule",
     "Section",
+    "Triage",
     "compute_scores",
     "derive",
     "evaluate",
     "is_shown",
+    "judge",
     "load_answers",
     "load_interview",
     "loads_interview",
     "most_urgent",
     "next_question",
     "parse_interview",
+    "red_flag_questions",
     "red_flags_now",
     "remaining",
+    "rules_of",
     "validate_answer",
     "validate_answers",
     "walk",

@@ -3,6 +3,7 @@
     {q: age, op: ">=", value: 55}          a question's answer compared with a value
     {score: startback_total, op: "<=", value: 3}
     {all: [...]}  {any: [...]}  {not: ...}
+    {at_least: 4, of: [...]}               criteria counts, e.g. 4 of the 5 ASAS items
 
 Evaluation is three-valued (Kleene): a comparison on a question that was not
 answered (skipped by branching, or not reached yet) is *unknown* (None), so a
@@ -58,7 +59,15 @@ class Not:
     part: Condition
 
 
-Condition = Compare | AllOf | AnyOf | Not
+@dataclass(frozen=True)
+class AtLeast:
+    """At least ``count`` of ``parts`` hold (unknown while the unknown ones could decide it)."""
+
+    count: int
+    parts: tuple[Condition, ...]
+
+
+Condition = Compare | AllOf | AnyOf | Not | AtLeast
 
 
 def evaluate(
@@ -82,6 +91,12 @@ def evaluate(
     if isinstance(cond, Not):
         result = evaluate(cond.part, answers, scores)
         return None if result is None else not result
+    if isinstance(cond, AtLeast):
+        results = [evaluate(p, answers, scores) for p in cond.parts]
+        true, unknown = results.count(True), results.count(None)
+        if true >= cond.count:
+            return True
+        return None if true + unknown >= cond.count else False
     raise TypeError(f"not a condition: {cond!r}")
 
 
@@ -120,7 +135,7 @@ def references(cond: Condition | None) -> list[Compare]:
         return []
     if isinstance(cond, Compare):
         return [cond]
-    if isinstance(cond, (AllOf, AnyOf)):
+    if isinstance(cond, (AllOf, AnyOf, AtLeast)):
         return [c for p in cond.parts for c in references(p)]
     return references(cond.part)
 

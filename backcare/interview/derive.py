@@ -10,7 +10,8 @@ from backcare.assessment.types import SEXES, Profile
 from backcare.interview.conditions import evaluate
 from backcare.interview.model import Interview, RedFlagRule
 from backcare.interview.scoring import compute_scores
-from backcare.vocabulary import URGENCIES
+from backcare.interview.triage import ROUTINE, Triage, judge
+from backcare.vocabulary import STOPS, URGENCIES
 
 
 @dataclass(frozen=True)
@@ -20,10 +21,11 @@ class InterviewResult:
     facts:       vocabulary facts that hold
     false_facts: vocabulary facts known not to hold (asked, answered otherwise)
     scores:      e.g. {"startback_total": 5.0, "startback_psych": 2.0, "bmi": 24.1, "pain": 6.0}
-    red_flags:   red-flag fact -> urgency ("emergency" | "urgent" | "routine")
+    red_flags:   red-flag fact -> urgency ("emergency" | "urgent" | "soon" | "routine")
     profile:     age and sex for the reference ranges of assessment/
     version:     the interview's content hash (``Interview.digest``)
     red_flag_rules: ids of the red-flag rules that fired, for their messages
+    triage:      the combined red-flag judgement (backcare/interview/triage.py)
     """
 
     facts: frozenset[str]
@@ -33,11 +35,12 @@ class InterviewResult:
     profile: Profile
     version: str = ""
     red_flag_rules: tuple[str, ...] = field(default=())
+    triage: Triage = field(default_factory=lambda: Triage(ROUTINE))
 
     @property
     def urgency(self) -> str | None:
-        """The most urgent red flag, or None."""
-        return most_urgent(self.red_flags.values())
+        """The triage level when it stops self-care, or None."""
+        return self.triage.level if self.triage.stops else None
 
     def to_dict(self) -> dict:
         return {
@@ -48,19 +51,29 @@ class InterviewResult:
             "profile": {"age": self.profile.age, "sex": self.profile.sex},
             "version": self.version,
             "red_flag_rules": list(self.red_flag_rules),
+            "triage": self.triage.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> InterviewResult:
         profile = data.get("profile") or {}
+        red_flags = dict(data.get("red_flags") or {})
+        if data.get("triage"):
+            triage = Triage.from_dict(data["triage"])
+        else:  # stored before triage: every fired red flag stopped self-care
+            level = most_urgent(red_flags.values())
+            triage = Triage(
+                level if level in STOPS else ROUTINE, tuple(data.get("red_flag_rules", ()))
+            )
         return cls(
             facts=frozenset(data.get("facts", ())),
             false_facts=frozenset(data.get("false_facts", ())),
             scores={k: float(v) for k, v in (data.get("scores") or {}).items()},
-            red_flags=dict(data.get("red_flags") or {}),
+            red_flags=red_flags,
             profile=Profile(age=profile.get("age"), sex=profile.get("sex")),
             version=data.get("version", ""),
             red_flag_rules=tuple(data.get("red_flag_rules", ())),
+            triage=triage,
         )
 
 
@@ -73,7 +86,7 @@ def most_urgent(urgencies) -> str | None:
 def red_flags_now(
     interview: Interview, answers: Mapping[str, Any], scores: Mapping[str, float] | None = None
 ) -> list[RedFlagRule]:
-    """The red-flag rules that surely hold on the answers so far (the dialog stops on any)."""
+    """The red-flag rules that surely hold on the answers so far (any level, advice too)."""
     if scores is None:
         scores = compute_scores(interview, answers)
     return [rule for rule in interview.red_flags if evaluate(rule.when, answers, scores) is True]
@@ -103,9 +116,12 @@ def derive(interview: Interview, answers: Mapping[str, Any]) -> InterviewResult:
     outcome: dict[str, list[bool | None]] = {}
     for flag in interview.red_flags:
         value = evaluate(flag.when, answers, scores)
-        outcome.setdefault(flag.fact, []).append(value)
         if value is True:
             fired.append(flag.id)
+        if flag.fact is None:  # advice only
+            continue
+        outcome.setdefault(flag.fact, []).append(value)
+        if value is True:
             red_flags[flag.fact] = (
                 most_urgent([red_flags.get(flag.fact, flag.urgency), flag.urgency]) or flag.urgency
             )
@@ -122,4 +138,5 @@ def derive(interview: Interview, answers: Mapping[str, Any]) -> InterviewResult:
         profile=profile_of(interview, answers),
         version=interview.digest,
         red_flag_rules=tuple(fired),
+        triage=judge(interview, answers, scores),
     )

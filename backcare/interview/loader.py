@@ -21,6 +21,7 @@ from backcare.interview.conditions import (
     OPS,
     AllOf,
     AnyOf,
+    AtLeast,
     Compare,
     Condition,
     Not,
@@ -41,7 +42,7 @@ from backcare.interview.model import (
     Section,
     Text,
 )
-from backcare.vocabulary import LANGUAGES, URGENCIES, Vocabulary, vocabulary
+from backcare.vocabulary import ADVICE, LANGUAGES, STOPS, URGENCIES, Vocabulary, vocabulary
 from backcare.yamlfile import Checker, line_of, loads, read_text
 
 # Ids travel in button data (Telegram allows 64 bytes: "a:<question>:<option>").
@@ -374,10 +375,13 @@ class _Parser:
                 node,
                 None,
                 field,
-                "a condition is a mapping: {q, op, value}, {score, op, value}, all, any or not",
+                "a condition is a mapping: {q, op, value}, {score, op, value}, all, any, not"
+                " or {at_least, of}",
             )
             return None
         keys = set(node)
+        if "at_least" in keys or "of" in keys:
+            return self.at_least(node, field, before)
         if keys & {"all", "any"}:
             self.known_fields(node, {"all", "any"}, field)
             if len(keys & {"all", "any"}) > 1:
@@ -402,8 +406,30 @@ class _Parser:
             return None if part is None else Not(part)
         if "q" in keys or "score" in keys:
             return self.compare(node, field, before)
-        check.problem(node, None, field, "a condition needs q, score, all, any or not")
+        check.problem(node, None, field, "a condition needs q, score, all, any, not or at_least")
         return None
+
+    def at_least(self, node: dict, field: str, before: str | None) -> Condition | None:
+        """{at_least: n, of: [conditions]}: criteria counted, e.g. 4 of 5 (ASAS)."""
+        check = self.check
+        self.known_fields(node, {"at_least", "of"}, field)
+        count = check.need(node, "at_least", field, int)
+        parts_raw = check.need(node, "of", field, list)
+        if count is None or parts_raw is None:
+            return None
+        if isinstance(count, bool) or not 1 <= count <= len(parts_raw):
+            check.problem(
+                node,
+                "at_least",
+                f"{field}.at_least",
+                f"expected a whole number from 1 to {len(parts_raw)} (the conditions listed)",
+            )
+            return None
+        parsed = [self.condition(p, f"{field}.of[{i}]", before) for i, p in enumerate(parts_raw)]
+        parts = tuple(p for p in parsed if p is not None)
+        if len(parts) < len(parsed):
+            return None
+        return AtLeast(count, parts)
 
     def compare(self, node: dict, field: str, before: str | None) -> Compare | None:
         check = self.check
@@ -633,6 +659,8 @@ class _Parser:
         return out
 
     def red_flags(self, data: dict) -> list[RedFlagRule]:
+        """Triage rules (backcare/interview/triage.py combines them): each names its level,
+        its source and, for a red-flag fact, the vocabulary fact it establishes."""
         check = self.check
         raw = check.need(data, "red_flags", "", list) or []
         vocab_flags = self.vocab.red_flags()
@@ -644,7 +672,7 @@ class _Parser:
                     raw,
                     i,
                     f"red_flags[{i}]",
-                    "expected a mapping {id, fact, urgency, when, message}",
+                    "expected a mapping {id, fact, urgency, when, message, source}",
                 )
                 continue
             rid = self.ident(node, "id", f"red_flags[{i}]") or f"#{i}"
@@ -652,10 +680,17 @@ class _Parser:
             if rid in seen:
                 check.problem(node, "id", f"{field}.id", "duplicate red-flag rule id")
             seen.add(rid)
-            self.known_fields(node, {"id", "fact", "urgency", "when", "message"}, field)
-            fact = check.need(node, "fact", field, str)
+            self.known_fields(
+                node, {"id", "fact", "urgency", "advice", "when", "message", "source"}, field
+            )
+            fact = node.get("fact")
             urgency = check.need(node, "urgency", field, str)
-            ok = fact is not None and urgency is not None
+            advice = node.get("advice")
+            source = check.need(node, "source", field, str)
+            ok = urgency is not None and source is not None
+            if source is not None and not source.strip():
+                check.problem(node, "source", f"{field}.source", "name the source: author, year")
+                ok = False
             if fact is not None and fact not in vocab_flags:
                 why = (
                     f"{fact!r} is not a red-flag fact (it has no red_flag urgency in backcare/vocabulary.yaml)"
@@ -672,12 +707,50 @@ class _Parser:
                     f"unknown urgency {urgency!r} (expected one of {', '.join(URGENCIES)})",
                 )
                 ok = False
-            elif ok and urgency != vocab_flags[fact]:
+            elif (
+                ok
+                and fact is not None
+                and URGENCIES.index(urgency) > URGENCIES.index(vocab_flags[fact])
+            ):
                 check.problem(
                     node,
                     "urgency",
                     f"{field}.urgency",
-                    f"{fact} is {vocab_flags[fact]!r} in backcare/vocabulary.yaml, not {urgency!r}",
+                    f"{fact} is {vocab_flags[fact]!r} on its own in backcare/vocabulary.yaml; "
+                    f"a rule may make it more urgent, not {urgency!r}",
+                )
+                ok = False
+            if advice is not None and advice not in ADVICE:
+                check.problem(
+                    node,
+                    "advice",
+                    f"{field}.advice",
+                    f"unknown advice {advice!r} (expected one of {', '.join(ADVICE)})",
+                )
+                ok = False
+            elif urgency == "routine" and advice is None:
+                check.problem(
+                    node,
+                    "urgency",
+                    f"{field}.advice",
+                    "a routine rule keeps self-care: say which advice it adds "
+                    f"({', '.join(ADVICE)})",
+                )
+                ok = False
+            elif urgency not in (None, "routine") and advice is not None:
+                check.problem(
+                    node,
+                    "advice",
+                    f"{field}.advice",
+                    f"advice goes with urgency routine; {urgency} already stops self-care",
+                )
+                ok = False
+            if fact is None and urgency in STOPS:
+                check.problem(
+                    node,
+                    None,
+                    f"{field}.fact",
+                    "missing: a rule that stops self-care names its fact",
                 )
                 ok = False
             if "when" not in node:
@@ -689,7 +762,15 @@ class _Parser:
             message = self.text(node, "message", field)
             if ok and when is not None and message is not None:
                 out.append(
-                    RedFlagRule(id=rid, fact=fact, urgency=urgency, when=when, message=message)
+                    RedFlagRule(
+                        id=rid,
+                        fact=fact,
+                        urgency=urgency,
+                        when=when,
+                        message=message,
+                        source=source.strip(),
+                        advice=advice,
+                    )
                 )
         return out
 

@@ -84,11 +84,20 @@ class Score:
 
 @dataclass(frozen=True)
 class RedFlagRule:
+    """A triage rule: when ``when`` holds, care is at least ``urgency``.
+
+    urgency: emergency | urgent | soon stop self-care; routine keeps it and then
+    ``advice`` says what to add (rheumatology: a non-urgent referral while
+    exercise continues; caution: a careful start and a doctor if it changes).
+    """
+
     id: str
-    fact: str  # a vocabulary red-flag fact
-    urgency: str  # emergency | urgent | routine
+    fact: str | None  # a vocabulary red-flag fact it establishes (None: advice only)
+    urgency: str  # emergency | urgent | soon | routine
     when: Condition
     message: Text
+    source: str = ""  # author, year, journal
+    advice: str | None = None  # rheumatology | caution
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,10 @@ from backcare.interview import (
     Interview,
     Question,
     is_shown,
-    red_flags_now,
+    rules_of,
     validate_answer,
 )
+from backcare.interview import judge as triage_of
 from backcare.vocabulary import vocabulary
 
 PREFIX = "c"  # check-in answer buttons: "ca:<question>:<option>"
@@ -231,12 +232,13 @@ async def on_flags(conv: Conversation, event: Event) -> None:
         return
     st["answers"][q.id] = value
     st["pending"] = []
-    fired = red_flags_now(interview, merged_answers(conv, interview))
-    if fired:
+    triage = triage_of(interview, merged_answers(conv, interview))
+    if triage.stops:  # the same triage as the interview's, on today's answers
         known = vocabulary().red_flags()
-        checkin, outcome = judge(conv, sorted({r.fact for r in fired if r.fact in known}))
+        stopping = [r for r in rules_of(interview, triage) if r.advice is None]
+        checkin, outcome = judge(conv, sorted({r.fact for r in stopping if r.fact in known}))
         finish(conv, checkin, outcome, kind="red_flag")
-        refer(conv, fired, origin="checkin", urgency=outcome.referral)
+        refer(conv, interview, triage, origin="checkin", urgency=outcome.referral)
         return
     st["current"] = next_recheck(conv, q.id)
     if st["current"] is None:

@@ -1,4 +1,9 @@
-"""The interview, one question at a time: buttons, typed answers, back, red-flag stop.
+"""The interview, one question at a time: buttons, typed answers, back, red-flag triage.
+
+Red flags go through backcare.interview.judge (the one triage of the bot, the
+console and ``backcare analyze``): the interview stops for a referral as soon as
+triage is decided at a level that stops self-care, never earlier, so a milder
+flag cannot hide a more severe one still to be asked.
 
 State (``data["interview"]``): digest and version of the interview, answers
 (question id -> stored value), history (the answered questions in order: the
@@ -16,15 +21,17 @@ from backcare.interview import (
     AnswerError,
     Interview,
     Question,
+    Triage,
     derive,
+    judge,
     most_urgent,
     next_question,
-    red_flags_now,
     remaining,
+    rules_of,
     validate_answer,
 )
 from backcare.interview.answers import fmt_number
-from backcare.interview.model import MULTI_TYPES, RedFlagRule
+from backcare.interview.model import MULTI_TYPES
 
 ANSWER, TOGGLE, DONE, SKIP = "a", "t", "d", "s"  # button data: "<kind>:<question>[:<option>]"
 
@@ -93,6 +100,7 @@ def question_buttons(
             conv.button("common.no_button", f"{tag}:{q.id}:no"),
         ]
     if q.type == "scale":
+        assert q.min is not None and q.max is not None  # the loader gives a scale its range
         return [Choice(str(n), f"{tag}:{q.id}:{n}") for n in range(int(q.min), int(q.max) + 1)]
     if q.type == "single":
         return [Choice(conv.text_of(o.text), f"{tag}:{q.id}:{o.id}") for o in q.options]
@@ -191,21 +199,28 @@ def raw_answer(conv: Conversation, q: Question, event: Event) -> tuple[str, Any]
 def toggle(pending: list[str], q: Question, option: str | None) -> list[str]:
     """Tick or untick; an exclusive choice ("none of these") clears the others and vice versa."""
     chosen = q.option(option or "")
-    if chosen is None:
+    if option is None or chosen is None:
         return pending
     if option in pending:
         return [o for o in pending if o != option]
     if chosen.exclusive:
         return [option]
-    kept = [o for o in pending if not q.option(o).exclusive]
+    kept = [o for o in pending if not _exclusive(q, o)]
     return [o for o in q.option_ids if o in kept or o == option]
+
+
+def _exclusive(q: Question, option_id: str) -> bool:
+    option = q.option(option_id)
+    assert option is not None  # pending holds only the question's own options
+    return option.exclusive
 
 
 def error_text(conv: Conversation, q: Question, error: AnswerError) -> str:
     params = dict(error.params)
     params.setdefault("unit", conv.text_of(q.unit))
-    if "option" in params and q.option(params["option"]):
-        params["option"] = conv.text_of(q.option(params["option"]).text)
+    option = q.option(params["option"]) if "option" in params else None
+    if option:
+        params["option"] = conv.text_of(option.text)
     return conv.t(error.key, **params)
 
 
@@ -247,11 +262,14 @@ def record(conv: Conversation, interview: Interview, q: Question, value: Any) ->
     st["answers"][q.id] = value
     st["history"].append(q.id)
     st["pending"] = []
-    fired = red_flags_now(interview, st["answers"])
-    if fired:
-        refer(conv, fired, origin="interview")
+    triage = judge(interview, st["answers"])
+    if triage.stops and triage.decided:
+        refer(conv, interview, triage, origin="interview")
         return
     st["current"] = next_question(interview, st["answers"], q.id)
+    if st["current"] is None and triage.stops:  # nothing left to ask: the level stands
+        refer(conv, interview, triage, origin="interview")
+        return
     if st["current"] is None:
         finish(conv)
     else:
@@ -259,15 +277,21 @@ def record(conv: Conversation, interview: Interview, q: Question, value: Any) ->
 
 
 def refer(
-    conv: Conversation, rules: list[RedFlagRule], origin: str, urgency: str | None = None
+    conv: Conversation,
+    interview: Interview,
+    triage: Triage,
+    origin: str,
+    urgency: str | None = None,
 ) -> None:
     """Stop self-care: keep the messages (both languages) so a restart or an edit cannot lose them.
-    ``urgency`` (the check-in rule's) counts too: the most urgent of it and the rules' wins."""
+    ``urgency`` (the check-in rule's) counts too: the most urgent of it and the triage's wins.
+    Only the rules that stop self-care are quoted (advice means nothing without a program)."""
+    rules = [r for r in rules_of(interview, triage) if r.advice is None]
     conv.data["referral"] = {
         "origin": origin,
-        "urgency": most_urgent([r.urgency for r in rules] + ([urgency] if urgency else [])),
+        "urgency": most_urgent([triage.level] + ([urgency] if urgency else [])),
         "rules": [r.id for r in rules],
-        "facts": sorted({r.fact for r in rules}),
+        "facts": sorted({r.fact for r in rules if r.fact}),
         "messages": [dict(r.message) for r in rules],
         "at": conv.now.isoformat(timespec="seconds"),
     }
@@ -283,7 +307,19 @@ def finish(conv: Conversation) -> None:
     result = derive(interview, st["answers"])
     conv.data["result"] = result.to_dict()
     st["finished"] = conv.now.isoformat(timespec="seconds")
+    advice = triage_advice(conv, interview, result.triage)
+    if advice:
+        conv.say(advice)
     conv.go("answered_all")
+
+
+def triage_advice(conv: Conversation, interview: Interview, triage: Triage) -> str:
+    """What the routine rules add (rheumatology, caution): their reasons and what to do."""
+    if triage.stops or not triage.advice:
+        return ""
+    lines = [conv.t(f"triage.{kind}") for kind in triage.advice]
+    lines += [conv.text_of(r.message) for r in rules_of(interview, triage) if r.advice]
+    return "\n\n".join(lines)
 
 
 def back_interview(conv: Conversation) -> bool | None:

@@ -18,7 +18,7 @@ from typing import Any
 from backcare.interview import ANSWER_ERRORS
 from backcare.vision.errors import Reason
 from backcare.vision.types import Movement
-from backcare.vocabulary import LANGUAGES, vocabulary
+from backcare.vocabulary import ADVICE, LANGUAGES, URGENCIES, vocabulary
 from backcare.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("texts.yaml")
@@ -30,7 +30,8 @@ def required_keys() -> list[str]:
     keys += [f"photo.reasons.{r.value}" for r in Reason]
     keys += list(ANSWER_ERRORS)
     keys += [f"days.{d}" for d in range(7)]
-    keys += [f"referral.{u}" for u in ("emergency", "urgent", "routine", "unexplained")]
+    keys += [f"referral.{u}" for u in (*URGENCIES, "unexplained")]
+    keys += [f"triage.{a}" for a in ADVICE]
     keys += [f"photo.movements.{m.value}" for m in Movement]
     keys += ["reminders.bad_time", "reminders.bad_zone", "common.error"]
     from backcare.bot.dialogs.flow import (

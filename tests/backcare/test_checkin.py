@@ -131,7 +131,7 @@ def test_most_urgent_red_flag_decides():
     outcome = evaluate(5, [], week(1, 5, flags=["red_flag_night_pain", "red_flag_cauda_equina"]))
     assert outcome.referral == "emergency"
     assert "emergency" in outcome.advice["en"] and "救急" in outcome.advice["ja"]
-    assert referral_for(["red_flag_steroids"]) == "routine"
+    assert referral_for(["red_flag_steroids"]) == "soon"
     assert referral_for([]) is None
 
 

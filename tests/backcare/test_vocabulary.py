@@ -30,7 +30,7 @@ def test_atoms_join_observation_and_rating():
 def test_red_flags_carry_their_urgency_and_cauda_equina_is_an_emergency():
     flags = vocabulary().red_flags()
     assert flags["red_flag_cauda_equina"] == "emergency"
-    assert set(flags.values()) <= {"emergency", "urgent", "routine"}
+    assert set(flags.values()) <= {"emergency", "urgent", "soon", "routine"}
 
 
 def test_a_missing_translation_and_an_unknown_movement_are_reported_with_lines():

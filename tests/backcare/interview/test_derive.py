@@ -107,7 +107,7 @@ def test_several_red_flags_keep_each_urgency(interview, healthy):
     assert result.red_flags == {
         "red_flag_cauda_equina": "emergency",
         "red_flag_fever": "urgent",
-        "red_flag_steroids": "routine",
+        "red_flag_steroids": "soon",
         "red_flag_age_onset": "routine",
     }
     assert result.urgency == "emergency"

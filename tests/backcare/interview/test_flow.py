@@ -59,6 +59,7 @@ red_flags:
     urgency: urgent
     when: {q: fever, op: "==", value: true}
     message: {en: "See a doctor.", ja: "受診してください。"}
+    source: "Finucane LM et al. JOSPT 2020"
 facts:
   smoker: {when: {q: smokes, op: "==", value: true}}
 """

@@ -8,7 +8,7 @@ import pytest
 
 from backcare.interview import load_interview, loads_interview
 from backcare.interview.model import QUESTION_TYPES
-from backcare.vocabulary import LANGUAGES, vocabulary
+from backcare.vocabulary import LANGUAGES, URGENCIES, vocabulary
 from backcare.yamlfile import DataFileError
 
 
@@ -30,14 +30,27 @@ def test_the_shipped_interview_loads_with_a_version(interview):
 
 def test_every_vocabulary_fact_is_derived_or_marked_not_asked(interview):
     covered = (
-        set(interview.facts) | {r.fact for r in interview.red_flags} | set(interview.not_asked)
+        set(interview.facts)
+        | {r.fact for r in interview.red_flags if r.fact}
+        | set(interview.not_asked)
     )
     assert covered == set(vocabulary().facts)
 
 
-def test_every_red_flag_fact_has_a_rule_with_the_vocabulary_urgency(interview):
-    by_fact = {r.fact: r.urgency for r in interview.red_flags}
-    assert by_fact == vocabulary().red_flags()
+def test_every_red_flag_fact_has_a_rule_at_its_vocabulary_urgency_and_none_milder(interview):
+    alone = vocabulary().red_flags()
+    by_fact: dict[str, set[str]] = {}
+    for rule in interview.red_flags:
+        if rule.fact:
+            by_fact.setdefault(rule.fact, set()).add(rule.urgency)
+    assert set(by_fact) == set(alone)
+    for fact, urgencies in by_fact.items():
+        assert alone[fact] in urgencies
+        assert all(URGENCIES.index(u) <= URGENCIES.index(alone[fact]) for u in urgencies)
+
+
+def test_every_triage_rule_names_its_source(interview):
+    assert all(len(r.source) > 10 and "20" in r.source for r in interview.red_flags)
 
 
 def test_every_text_is_in_every_language(interview):
@@ -119,6 +132,24 @@ BROKEN = {
         "    fact: red_flag_trauma\n    urgency: routine",
         "vocabulary.yaml",
         "red_flags.trauma.urgency",
+    ),
+    "a routine rule with unknown advice": (
+        "    urgency: routine\n    advice: caution\n",
+        "    urgency: routine\n    advice: carefully\n",
+        "unknown advice",
+        "red_flags.age_onset.advice",
+    ),
+    "a red-flag rule without its source": (
+        '    source: "Downie A et al. BMJ 2013;347:f7095 (a history',
+        '    sources: "Downie A et al. BMJ 2013;347:f7095 (a history',
+        "unknown field",
+        "red_flags.cancer.sources",
+    ),
+    "a criteria count larger than its criteria": (
+        "        - at_least: 4\n",
+        "        - at_least: 6\n",
+        "from 1 to 5",
+        "red_flags.inflammatory_asas.when.all[1].at_least",
     ),
     "a red-flag rule with a bad condition": (
         'when: {q: steroids, op: "==", value: true}',
