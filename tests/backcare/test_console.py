@@ -11,7 +11,7 @@ import pytest
 from PIL import Image as PILImage
 
 from backcare.bot.dialogs.engine import Dialogs
-from backcare.bot.dialogs.events import Choice, Reply
+from backcare.bot.dialogs.events import Choice, Event, Reply
 from backcare.console import Screen, run_console
 from backcare.content.types import Dose, Prescription, Program
 from backcare.interview import InterviewRegistry, load_answers
@@ -123,7 +123,11 @@ def test_a_whole_conversation_in_the_terminal(dialogs, registry, tmp_path: Path)
     text = out.getvalue()
     assert "  1) I agree" in text and "How old are you?" in text
     assert "(no such file:" in text and "isn't a picture" in text
-    assert state["step"] == "active" and state == json.loads(state_path.read_text(encoding="utf-8"))
+    assert (
+        state is not None
+        and state["step"] == "active"
+        and state == json.loads(state_path.read_text(encoding="utf-8"))
+    )
     assert stat.S_IMODE(state_path.stat().st_mode) == 0o600
     pictures = sorted((tmp_path / "pictures").glob("picture-*.jpg"))
     assert len(pictures) == 16  # one per accepted photo, then the eight in the results
@@ -143,7 +147,7 @@ def test_the_conversation_resumes_from_the_saved_state(dialogs, tmp_path: Path):
         dialogs, io.StringIO("/back\n43\n"), out, state_path=state_path, language="en"
     )
     assert "Welcome back" in out.getvalue() and "What is your sex?" in out.getvalue()
-    assert state["interview"]["answers"] == {"age": 43}
+    assert state is not None and state["interview"]["answers"] == {"age": 43}
 
 
 def test_numbers_choose_buttons_unless_a_number_is_the_answer():
@@ -188,9 +192,13 @@ def test_an_absolute_photo_path_is_not_a_command(tmp_path: Path):
     screen = Screen(io.StringIO(), None)
     screen.show([Reply("Photo?", choices=(Choice("Skip", "ph:skip"),), expects="photo")])
     event = screen.event(str(photo), None)
+    assert isinstance(event, Event)
     assert (
         event.kind == "photo" and event.photo == photo.read_bytes() and event.filename == "back.jpg"
     )
-    assert screen.event(f"'{photo}'", None).kind == "photo"
-    assert screen.event(str(tmp_path / "nope.jpg"), None).startswith("(no such file")
-    assert screen.event("/status", None).text == "status"
+    quoted = screen.event(f"'{photo}'", None)
+    assert isinstance(quoted, Event) and quoted.kind == "photo"
+    missing = screen.event(str(tmp_path / "nope.jpg"), None)
+    assert isinstance(missing, str) and missing.startswith("(no such file")
+    command = screen.event("/status", None)
+    assert isinstance(command, Event) and command.text == "status"

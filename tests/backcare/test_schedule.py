@@ -24,8 +24,8 @@ UTC = UTC
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 
 
-def utc(*args) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def local(plan: ReminderPlan, moment: datetime) -> str:

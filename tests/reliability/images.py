@@ -54,7 +54,7 @@ def zeros_bomb(jpeg: bytes) -> bytes:
 
 def huge(jpeg: bytes) -> bytes:
     """The photo blown up to 48 megapixels (a phone's full sensor), as a JPEG file."""
-    return _save(_open(jpeg).resize((6000, 8000), Image.BILINEAR), "JPEG", quality=80)
+    return _save(_open(jpeg).resize((6000, 8000), Image.Resampling.BILINEAR), "JPEG", quality=80)
 
 
 def truncated(jpeg: bytes) -> bytes:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -145,8 +146,8 @@ async def milestones(
     red = await play(red, choice("consent:yes"), choice("keep:no"))
     while red["step"] == "interview":
         qid = red["interview"]["current"]
-        value = True if qid == "saddle" else answers.get(qid)
-        red = await play(red, *answer_events(interview, qid, value))
+        answer = True if qid == "saddle" else answers.get(qid)
+        red = await play(red, *answer_events(interview, qid, answer))
     assert red["step"] == "referred", red["step"]
     return out
 
@@ -155,8 +156,15 @@ def offered(replies: list[Reply]) -> list[str]:
     return [c.value for r in replies for c in r.choices]
 
 
+@dataclass(frozen=True)
+class Later:
+    """Days pass before the patient's next move (not an event of the dialogs)."""
+
+    days: int
+
+
 @st.composite
-def next_event(draw, replies: list[Reply], seen: list[str], question) -> Event:
+def next_event(draw, replies: list[Reply], seen: list[str], question) -> Event | Later:
     """What a patient might do next, knowing what the bot last offered."""
     live = offered(replies)
     language = draw(st.sampled_from([None, "en", "ja", "de", "pt-br", ""]))
@@ -222,7 +230,7 @@ def next_event(draw, replies: list[Reply], seen: list[str], question) -> Event:
         return Event(
             "timer", data=draw(st.sampled_from(["reminder", "checkin"]) | st.text(max_size=8))
         )
-    return Event("later", data=str(draw(st.integers(1, 40))))  # days pass (not an event)
+    return Later(draw(st.integers(1, 40)))
 
 
 def check_replies(event: Event, replies: list[Reply]) -> None:
@@ -261,8 +269,8 @@ def test_random_events_always_get_a_reply_and_leave_a_state_to_go_on_from(world,
             else None
         )
         event = data.draw(next_event(replies, seen, question))
-        if event.kind == "later":
-            clock.now += timedelta(days=int(event.data), hours=data.draw(st.integers(0, 23)))
+        if isinstance(event, Later):
+            clock.now += timedelta(days=event.days, hours=data.draw(st.integers(0, 23)))
             continue
         if data.draw(st.integers(0, 9)) == 0:
             services.fail_reports = not services.fail_reports

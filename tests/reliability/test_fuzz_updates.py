@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.reliability.fuzzing import JSONISH, fuzz_settings
 from tests.reliability.live import live_bot, production_log_levels
 
-UNREADABLE = [
+UNREADABLE: list[dict[str, object]] = [
     {"message": "not an object"},
     {"message": {"text": 5}},
     {"callback_query": {"id": 1}},

@@ -58,11 +58,12 @@ class EchoDialogs:
             if self.photo_delay:
                 await asyncio.sleep(self.photo_delay)
             state["photos"] = state.get("photos", 0) + 1
-            state["answers"][f"photo{state['photos']}"] = len(event.photo or b"")
+            photo = event.photo or b""
+            state["answers"][f"photo{state['photos']}"] = len(photo)
             return state, [
                 Reply(
-                    f"Photo {state['photos']} received ({len(event.photo)} bytes).",
-                    images=(Image(event.photo, "annotated"),),
+                    f"Photo {state['photos']} received ({len(photo)} bytes).",
+                    images=(Image(photo, "annotated"),),
                 )
             ]
         if kind == "command":

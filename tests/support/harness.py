@@ -10,16 +10,22 @@ async with BotHarness(dialogs, storage) as h:
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Self
 
-from backcare.bot.app import BotRunner, build_application
+from telegram.ext import Application
+
+from backcare.bot.app import BotRunner, BotRuntime, build_application
 from backcare.bot.config import BotConfig
 from backcare.storage import Storage
 from tests.support.fake_botapi import FakeBotApi
 
 
 def config_for(api: FakeBotApi, **overrides: Any) -> BotConfig:
-    values = {"token": api.token, "api_base_url": api.base_url, "api_file_url": api.file_url}
+    values: dict[str, Any] = {
+        "token": api.token,
+        "api_base_url": api.base_url,
+        "api_file_url": api.file_url,
+    }
     values.update(overrides)
     return BotConfig(**values)
 
@@ -30,33 +36,42 @@ class BotHarness:
     ) -> None:
         self.dialogs = dialogs
         self.storage = storage
-        self.api = api
+        self._api = api
         self._own_api = api is None
         self.config_overrides = build.pop("config", {})
         self.build = build
         self.runner: BotRunner | None = None
 
-    async def __aenter__(self) -> BotHarness:
-        if self.api is None:
-            self.api = await FakeBotApi().start()
+    @property
+    def api(self) -> FakeBotApi:
+        """The fake Bot API: the one given, or the harness's own once entered."""
+        if self._api is None:
+            raise RuntimeError("enter the harness (async with) before using its Bot API")
+        return self._api
+
+    async def __aenter__(self) -> Self:
+        if self._api is None:
+            self._api = await FakeBotApi().start()
         await self.start()
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
-        if self._own_api and self.api is not None:
-            await self.api.close()
+        if self._own_api and self._api is not None:
+            await self._api.close()
 
     @property
     def config(self) -> BotConfig:
         return config_for(self.api, **self.config_overrides)
 
     @property
-    def app(self):
+    def app(self) -> Application:
+        assert self.runner is not None, "the bot is not running"
         return self.runner.app
 
     @property
-    def runtime(self):
+    def runtime(self) -> BotRuntime:
+        assert self.runner is not None, "the bot is not running"
         return self.runner.rt
 
     async def start(self) -> None:

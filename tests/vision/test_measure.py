@@ -12,7 +12,7 @@ from backcare.vision.synthetic import SynthCamera, SynthPose
 from backcare.vision.types import Measurement
 from tests.vision.helpers import analyse_synthetic
 
-DOCUMENTED = set(re.findall(r"^\s{6}(\w+)\s{2,}", Measurement.__doc__, re.M))
+DOCUMENTED = set(re.findall(r"^\s{6}(\w+)\s{2,}", Measurement.__doc__ or "", re.M))
 
 
 def test_the_documented_names_are_the_ones_defined_in_measure():
@@ -50,7 +50,7 @@ def test_forward_bend_from_the_side_reads_the_true_angles():
 
 
 def test_without_a_back_contour_hip_flexion_says_it_is_not_split():
-    ms, truth = _m(SynthPose(hip_flexion=70), SynthCamera(yaw=10))
+    ms, _ = _m(SynthPose(hip_flexion=70), SynthCamera(yaw=10))
     hip = ms["hip_flexion"]
     assert "not split" in hip.method
     assert hip.confidence < ms["trunk_thigh_angle"].confidence / 2
@@ -74,7 +74,7 @@ def test_rotation_to_the_left_is_positive_and_read_from_the_front():
 
 
 def test_pelvis_turned_from_the_camera_reads_as_pelvic_rotation():
-    ms, truth = _m(SynthPose(pelvic_rotation=20), SynthCamera(yaw=90, pitch=5))
+    ms, _ = _m(SynthPose(pelvic_rotation=20), SynthCamera(yaw=90, pitch=5))
     assert ms["pelvic_rotation"].value == pytest.approx(20, abs=5)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from backcare.storage import (
 
 
 @pytest.fixture(params=["memory", "tinydb"])
-def store(request, tmp_path) -> Storage:
+def store(request, tmp_path) -> Iterator[Storage]:
     s = MemoryStorage() if request.param == "memory" else TinyDBStorage(tmp_path / "db.json")
     yield s
     s.close()
@@ -89,7 +90,7 @@ def test_reminders_are_listed_for_restore(store):
 
 
 def test_outbox_keeps_order_until_marked_sent(store):
-    a, b = store.enqueue(1, 100, [{"text": "a"}, {"text": "b"}])
+    a, _ = store.enqueue(1, 100, [{"text": "a"}, {"text": "b"}])
     store.enqueue(2, 200, [{"text": "other"}])
     assert [i.payload["text"] for i in store.pending(1)] == ["a", "b"]
     store.note_attempt(a.id)
