@@ -39,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parents[1]
 # bench/bot.py must not shadow the bot package
@@ -46,6 +47,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"
 sys.path.insert(0, str(REPO))
 
 from tests.support.fake_botapi import FakeBotApi, Sent  # noqa: E402
+
+if TYPE_CHECKING:  # the bot's modules load where they run (the bot has its own process)
+    from backcare.interview import InterviewResult
+    from backcare.report import PhotoResult, Report
+    from backcare.storage import Storage
 
 MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
 SIDE_PHOTOS = [
@@ -60,6 +66,20 @@ PHOTO_BASE, TEXT_BASE = 500_000, 600_000
 
 
 # -- the patients' states, played through the real dialogs before the bot starts ---------
+class NoServices:
+    """The states are played up to the photos: nothing is analysed or reported here."""
+
+    async def analyse_photo(
+        self, data: bytes, step: str, filename: str | None = None
+    ) -> PhotoResult:
+        raise AssertionError("the prepared states stop before the photos")
+
+    async def build_report(
+        self, result: InterviewResult, photos: list[PhotoResult], language: str
+    ) -> Report:
+        raise AssertionError("the prepared states stop before the report")
+
+
 async def prepare(data_file: Path, photo_patients: int, text_patients: int) -> None:
     from backcare.bot.dialogs.engine import Dialogs
     from backcare.bot.dialogs.events import Event
@@ -69,12 +89,12 @@ async def prepare(data_file: Path, photo_patients: int, text_patients: int) -> N
     registry = InterviewRegistry(REPO / "interview.yaml")
     interview = registry.current
     answers = load_answers(REPO / "samples" / "answers.yaml", interview)
-    dialogs = Dialogs(services=None, interviews=registry)
+    dialogs = Dialogs(services=NoServices(), interviews=registry)
 
     async def play(full: bool) -> dict:
         state, _ = await dialogs.handle(None, Event("start", language="en"))
-        for value in ("consent:yes", "keep:no"):
-            state, _ = await dialogs.handle(state, Event("choice", data=value))
+        for choice in ("consent:yes", "keep:no"):
+            state, _ = await dialogs.handle(state, Event("choice", data=choice))
         while full and state["step"] == "interview":
             qid = state["interview"]["current"]
             q, value = interview.questions[qid], answers.get(qid)
@@ -144,7 +164,7 @@ def run_bot(settings: dict, conn) -> None:
     logging.basicConfig(level=logging.WARNING)
     from telegram.ext import AIORateLimiter
 
-    from backcare.bot.app import BotRunner, build_application, yield_cpu_to_the_loop
+    from backcare.bot.app import BotRunner, build_application
     from backcare.bot.config import BotConfig
     from backcare.bot.dialogs.engine import Dialogs
     from backcare.bot.ratelimit import PriorityRateLimiter
@@ -160,7 +180,7 @@ def run_bot(settings: dict, conn) -> None:
     async def main() -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-        storage = TinyDBStorage(settings["data_file"])
+        storage: Storage = TinyDBStorage(settings["data_file"])
         if (
             settings.get("storage") == "memory"
         ):  # the same data, never written: to see storage's cost
@@ -169,7 +189,9 @@ def run_bot(settings: dict, conn) -> None:
             memory = MemoryStorage()
             with memory.transaction():
                 for uid in storage.user_ids():
-                    memory.put_state(uid, storage.get_state(uid))
+                    state = storage.get_state(uid)
+                    if state is not None:  # every listed user has one
+                        memory.put_state(uid, state)
             storage.close()
             storage = memory
 
@@ -193,8 +215,10 @@ def run_bot(settings: dict, conn) -> None:
             api_file_url=settings["file_url"],
             data_dir=Path(settings["data_file"]).parent,
         )
-        with Pipeline.create(workers=settings["workers"]) as pipeline:
-            yield_cpu_to_the_loop(settings["nice_workers"])  # as bot.app.serve does
+        # niced as bot.app.serve does (WORKER_NICENESS), or as asked
+        with Pipeline.create(
+            workers=settings["workers"], niceness=settings["nice_workers"]
+        ) as pipeline:
             registry = InterviewRegistry(REPO / "interview.yaml")
             dialogs = Dialogs(services=pipeline, interviews=registry)
             app = build_application(
@@ -300,7 +324,7 @@ class Patients:
             self.api.send_photo(user, data)
             self.updates += 1
 
-            def result() -> float | None:
+            def result(last_id: int = last_id) -> float | None:
                 return next(
                     (
                         m.time
@@ -384,6 +408,7 @@ async def run_once(args, limiter: str) -> dict:
             updates = patients.updates - updates_before
             split = list(patients.split)
         finally:
+            assert process.pid is not None  # started above
             os.kill(process.pid, signal.SIGTERM)
         memory = {"bot_kb": 0, "workers_kb": 0}
         for _ in range(600):  # the fake Telegram must keep answering while the bot stops

@@ -46,7 +46,10 @@ def cases_for(kb: KnowledgeBase, n: int, seed: int):
 
 
 def run_engine(engine: Engine, cases) -> dict:
-    times, solvers, hits, incomplete, causes = [], {}, 0, 0, []
+    times: list[float] = []
+    solvers: dict[str, int] = {}
+    hits, incomplete = 0, 0
+    causes: list[int] = []
     engine.diagnose(cases[0][0], top_k=TOP_K, budget_s=BUDGET_S)  # warm-up (imports, first solver)
     for case, hidden in cases:
         start = time.perf_counter()
