@@ -2,12 +2,18 @@
 
 ``Storage`` is the contract (users, dialog state, assessments, reminders,
 check-ins, outbox, inbox, admin audit, consented photos, erase and export).
-``TinyDBStorage(path)`` is the embedded default (one owner-only JSON file,
-atomic writes, rotating backups); ``MemoryStorage()`` serves tests and the console.
+``TinyDBStorage(path)`` is the embedded default (TinyDB files in one owner-only
+folder, a partition per user, a write-ahead journal, rotating backups);
+``MemoryStorage()`` serves tests and the console.
 """
 
 from backcare.storage.base import Storage
-from backcare.storage.errors import StorageCorrupt, StorageError, StorageWriteFailed
+from backcare.storage.errors import (
+    StorageCorrupt,
+    StorageError,
+    StorageUnavailable,
+    StorageWriteFailed,
+)
 from backcare.storage.memory import MemoryStorage
 from backcare.storage.records import AuditEntry, OutboxItem, Reminder, UserProfile, utc_now
 from backcare.storage.tinyfile import TinyDBStorage
@@ -20,6 +26,7 @@ __all__ = [
     "Storage",
     "StorageCorrupt",
     "StorageError",
+    "StorageUnavailable",
     "StorageWriteFailed",
     "TinyDBStorage",
     "UserProfile",

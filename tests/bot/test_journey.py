@@ -16,6 +16,7 @@ from backcare.bot.dialogs.engine import Dialogs
 from backcare.interview import InterviewRegistry, load_answers
 from backcare.pipeline import Pipeline
 from backcare.storage import Reminder, TinyDBStorage
+from backcare.storage.tinyfile import read_database
 from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
 from tests.support.patients import Patient, photo
@@ -153,7 +154,7 @@ async def test_delete_after_a_journey_leaves_no_trace(live, registry, answers, d
         if f.is_file():
             raw = f.read_bytes()
             assert b"987650001" not in raw, f.name
-    assert b"20002" in data_file.read_bytes(), "the other patient is untouched"
+    assert "20002" in read_database(data_file)["states"], "the other patient is untouched"
     live.storage = TinyDBStorage(data_file)
     assert live.storage.get_state(patient.id) is None
     await live.start()

@@ -8,7 +8,6 @@ the real vision pool or :class:`NoPhotos` for tests that never reach it.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -149,8 +148,11 @@ def refused(api: FakeBotApi) -> list[Call]:
 
 
 def read_database(path: Path) -> dict:
-    """The TinyDB file as the bot last committed it (written atomically: always whole)."""
-    return json.loads(path.read_bytes())
+    """The whole database as the bot last committed it, in the single-file layout (its
+    partitions and journal merged; read without the lock, nothing written)."""
+    from backcare.storage.tinyfile import read_database as merged
+
+    return merged(path)
 
 
 # -- patients placed further along, played through the real dialogs (milliseconds) ----------

@@ -15,6 +15,8 @@ import pytest
 
 from backcare.bot.app import serve
 from backcare.storage import StorageCorrupt, TinyDBStorage
+from backcare.storage.documents import SHARED, user_key
+from backcare.storage.layout import Layout
 from tests.reliability.live import REPO, NoPhotos, live_bot, place, state_at
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.harness import config_for
@@ -38,7 +40,12 @@ async def history(data_file, registry, answers):
 
 
 def snapshot(folder) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file() and p.suffix != ".lock"}
+    """Every file of the data folder (users' partitions included) but the lock."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix != ".lock"
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -164,11 +171,18 @@ DAMAGED_DOCUMENTS = {
 @pytest.mark.parametrize("damage", DAMAGED_DOCUMENTS.values(), ids=DAMAGED_DOCUMENTS.keys())
 async def test_a_damaged_document_inside_valid_json_is_refused_at_start(history, data_file, damage):
     table, doc_id, document = damage
-    data = json.loads(data_file.read_bytes())
-    data[table][doc_id] = document
-    data_file.write_text(json.dumps(data))
+    # into the file that holds the table: the shared one, or the user's (user 5's; a
+    # document id that is not a number goes to a patient's file)
+    key = (
+        SHARED if table in ("outbox", "inbox") else user_key(5 if doc_id.isdigit() else PATIENTS[0])
+    )
+    file = Layout(data_file).file_of(key)
+    data = json.loads(file.read_bytes()) if file.exists() else {}
+    data.setdefault(table, {})[doc_id] = document
+    file.parent.mkdir(mode=0o700, exist_ok=True)
+    file.write_text(json.dumps(data))
     before = snapshot(data_file.parent)
     error, api = await refused_start(data_file)
     assert f"{table} {doc_id}" in error.reason, error.reason
-    assert error.backup == history[0]
+    assert error.path == file and error.backup == history[0]
     assert snapshot(data_file.parent) == before and api.calls == []
