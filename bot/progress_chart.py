@@ -29,7 +29,8 @@ def checkins_of(entries: list, planned: int) -> list[CheckIn]:
     for entry in entries:
         if not isinstance(entry, dict) or entry.get("pain") is None:
             continue
-        share = DONE_SHARE.get(entry.get("done"), 0.0)
+        done = entry.get("done")
+        share = DONE_SHARE.get(done, 0.0) if isinstance(done, str) else 0.0
         try:
             out.append(
                 CheckIn(

@@ -56,13 +56,16 @@ def timer_kind(state: dict | None, due: datetime, every_days: int | None = None)
 
         every_days = default_followup().checkin_every_days
     state = state or {}
-    checkins = state.get("checkins") if isinstance(state.get("checkins"), list) else []
-    stamps = [c.get("at") for c in checkins if isinstance(c, dict)]
+    raw = state.get("checkins")
+    checkins = raw if isinstance(raw, list) else []
+    stamps: list[object] = [c.get("at") for c in checkins if isinstance(c, dict)]
     stamps = [s for s in stamps if isinstance(s, str)] or [
         (state.get("report") or {}).get("created")
     ]
     since = None
     for text in stamps:
+        if not isinstance(text, str):
+            continue  # no check-in and no report yet (or a damaged one)
         try:
             moment = datetime.fromisoformat(text)
         except (TypeError, ValueError):
@@ -155,4 +158,6 @@ class Scheduler:
         return changed
 
     async def _job(self, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.fire(int(context.job.data))
+        job = context.job  # set by the JobQueue for its callbacks
+        assert job is not None and isinstance(job.data, int)  # schedule() gives the user id
+        await self.fire(job.data)

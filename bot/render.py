@@ -14,6 +14,7 @@ import html
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from backcare.bot.dialogs.events import Reply
 
@@ -140,7 +141,9 @@ def render(
                     "multi": reply.multi,
                 }
         texts = split_text(reply.text) if reply.text.strip() else []
-        text_payloads = [{"kind": "text", "text": escape(t), "markup": None} for t in texts]
+        text_payloads: list[dict[str, Any]] = [
+            {"kind": "text", "text": escape(t), "markup": None} for t in texts
+        ]
         if markup is not None:
             if not text_payloads:
                 text_payloads = [{"kind": "text", "text": "⬇️", "markup": None}]

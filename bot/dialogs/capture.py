@@ -75,7 +75,7 @@ async def on_photos(conv: Conversation, event: Event) -> None:
         prompt_photos(conv, note=conv.t("photo.send_a_photo"))
         return
     st["tries"][step] = st["tries"].get(step, 0) + 1
-    result = await analyse(conv, event, step)
+    result = await analyse(conv, event.photo, event.filename, step)
     st["results"][step] = result.to_dict()
     if result.accepted:
         if step in st["skipped"]:
@@ -116,14 +116,14 @@ def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:
     return detail or ""
 
 
-async def analyse(conv: Conversation, event: Event, step: str) -> PhotoResult:
+async def analyse(conv: Conversation, photo: bytes, filename: str | None, step: str) -> PhotoResult:
     try:
-        return await conv.dialogs.services.analyse_photo(event.photo, step, event.filename)
+        return await conv.dialogs.services.analyse_photo(photo, step, filename)
     except Exception:  # the pipeline failed on this photo: the user may simply send another
         log.exception("photo analysis failed for step %s", step)
         return PhotoResult(
             step=step,
-            source=event.filename or step,
+            source=filename or step,
             accepted=False,
             reason=Reason.WORKER_FAILED.value,
         )

@@ -90,9 +90,10 @@ def prompt_pain(conv: Conversation, note: str | None = None) -> None:
 
 
 async def on_pain(conv: Conversation, event: Event) -> None:
+    data = event.data or ""
     raw = (
-        event.data[len(PAIN_BUTTON) :]
-        if event.kind == "choice" and (event.data or "").startswith(PAIN_BUTTON)
+        data[len(PAIN_BUTTON) :]
+        if event.kind == "choice" and data.startswith(PAIN_BUTTON)
         else event.text
     )
     try:
@@ -214,7 +215,8 @@ async def on_flags(conv: Conversation, event: Event) -> None:
     if event.kind == "text":
         raw = event.text
     else:
-        parsed = parse_button(event.data[1:] if (event.data or "").startswith(PREFIX) else None)
+        data = event.data or ""
+        parsed = parse_button(data[1:] if data.startswith(PREFIX) else None)
         if parsed is None or parsed[1] != q.id:
             prompt_flags(conv, note=conv.t("interview.use_buttons"))
             return
@@ -270,7 +272,7 @@ def judge(
     planned = planned_of(conv)
     done = st.get("done_days")
     if done is None:  # a check-in begun before days were counted: its old answer, in days
-        done = round(history.OLD_DONE_SHARE.get(st.get("done"), 0.0) * planned)
+        done = round(history.old_done_share(st.get("done")) * planned)
     checkin = CheckIn(
         at=conv.now.isoformat(timespec="seconds"),
         pain=st["pain"],

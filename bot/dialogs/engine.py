@@ -111,10 +111,9 @@ class Dialogs:
         slow follow-up work (the analysis) starts, so "Analysing..." shows at once; the returned
         list then holds only the rest."""
         now = self.clock()
-        data = _restore(state)
-        fresh = data is None
-        if fresh:
-            data = new_state(event, now)
+        restored = _restore(state)
+        fresh = restored is None
+        data = new_state(event, now) if restored is None else restored
         before = json.dumps(data)
         conv = Conversation(self, data, now)
         self.machine.add_model(conv, initial=data["step"])
@@ -134,9 +133,9 @@ class Dialogs:
                     await auto(conv)
         except Exception:
             log.exception("dialog step failed in %s on a %s event", data.get("step"), event.kind)
-            restored = json.loads(before)
-            return restored, [
-                Reply(text=self.texts.get("common.error", restored.get("language", "en")))
+            unchanged = json.loads(before)
+            return unchanged, [
+                Reply(text=self.texts.get("common.error", unchanged.get("language", "en")))
             ]
         finally:
             self.machine.remove_model(conv)
@@ -145,16 +144,17 @@ class Dialogs:
         return json.loads(json.dumps(data)), conv.replies
 
     async def _dispatch(self, conv: Conversation, event: Event) -> None:
+        data = event.data or ""
         if event.kind == "start":
             commands.run(conv, "start")
         elif event.kind == "command":
             commands.run(conv, (event.text or "").strip().lstrip("/").split(" ")[0].lower())
         elif event.kind == "timer":
             commands.timer(conv, event.data)
-        elif event.kind == "choice" and (event.data or "").startswith("cmd:"):
-            commands.run(conv, event.data[4:])
-        elif event.kind == "choice" and (event.data or "").startswith("lang:"):
-            commands.set_language(conv, event.data[5:])
+        elif event.kind == "choice" and data.startswith("cmd:"):
+            commands.run(conv, data[4:])
+        elif event.kind == "choice" and data.startswith("lang:"):
+            commands.set_language(conv, data[5:])
         elif event.kind in ("text", "choice", "photo"):
             await STEP[conv.step].handle(conv, event)
         else:

@@ -25,6 +25,11 @@ DEFAULT_PLANNED = 7  # no plan and no dose known: every day counts
 OLD_DONE_SHARE = {"all": 1.0, "some": 0.5, "none": 0.0}  # records written before done_days existed
 
 
+def old_done_share(answer: object) -> float:
+    """The share of planned days an old "done" answer stood for (0 for anything else)."""
+    return OLD_DONE_SHARE.get(answer, 0.0) if isinstance(answer, str) else 0.0
+
+
 def program_started(data: dict) -> str | None:
     """When the first program of this assessment was given (a re-assessment keeps it)."""
     return data.get("program_started") or (
@@ -101,7 +106,7 @@ def as_checkin(record: Any, planned: int) -> CheckIn | None:
     try:
         if "done_days" in record:
             return CheckIn.from_dict(record)
-        done = round(OLD_DONE_SHARE.get(record.get("done"), 0.0) * planned)
+        done = round(old_done_share(record.get("done")) * planned)
         return CheckIn(at=record["at"], pain=record["pain"], done_days=done, planned_days=planned)
     except (CheckinError, KeyError, TypeError):
         log.info("an unreadable check-in record was left out")

@@ -140,11 +140,8 @@ def prompt_time(conv: Conversation, note: str | None = None) -> None:
 
 
 async def on_time(conv: Conversation, event: Event) -> None:
-    raw = (
-        event.data[5:]
-        if event.kind == "choice" and (event.data or "").startswith("time:")
-        else event.text
-    )
+    data = event.data or ""
+    raw = data[5:] if event.kind == "choice" and data.startswith("time:") else event.text
     try:
         draft(conv)["time"] = parse_time(raw or "")
     except ReminderError as error:
@@ -165,11 +162,8 @@ def prompt_zone(conv: Conversation, note: str | None = None) -> None:
 
 
 async def on_zone(conv: Conversation, event: Event) -> None:
-    raw = (
-        event.data[3:]
-        if event.kind == "choice" and (event.data or "").startswith("tz:")
-        else event.text
-    )
+    data = event.data or ""
+    raw = data[3:] if event.kind == "choice" and data.startswith("tz:") else event.text
     try:
         zone = parse_zone(raw or "")
     except ReminderError as error:

@@ -170,7 +170,9 @@ def render_program(conv: Conversation, report: dict) -> None:
                 lines.append(conv.t(key, text=conv.text_of(ex[field])))
         links = [(conv.t("results.video"), ex["video_url"])] if ex.get("video_url") else []
         conv.say("\n".join(lines), links=links, exercise=ex["id"])
-    advice = program["advice"].get(conv.lang) or next(iter(program["advice"].values()), [])
+    advice: list[str] = program["advice"].get(conv.lang) or next(
+        iter(program["advice"].values()), []
+    )
     lines = [conv.t("results.advice")] + [f"• {a}" for a in advice]
     if program.get("if_worse"):
         lines.append(conv.t("results.if_worse", text=conv.text_of(program["if_worse"])))
