@@ -4,11 +4,14 @@ and a dead or stuck worker costs one refusal, not the service."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -69,17 +72,98 @@ def test_analyse_many_keeps_order_and_returns_refusals(service, photo_bytes):
     assert out[1].reason is Reason.NOT_IMAGE and out[2].reason is Reason.SEVERAL_PEOPLE
 
 
-def test_a_killed_worker_costs_one_call_then_the_pool_recovers(service, photo_bytes):
+def test_a_worker_killed_while_idle_does_not_fail_the_next_photo(service, photo_bytes):
     service.analyse(photo_bytes(PHOTO))  # make sure the worker is up
     pid = service.worker_pids()[0]
     assert pid is not None
     os.kill(pid, signal.SIGKILL)  # the worker process this test's service started
     time.sleep(0.2)
-    with pytest.raises(PhotoRejected) as err:
-        service.analyse(photo_bytes(PHOTO))
-    assert err.value.reason is Reason.WORKER_FAILED
     assert isinstance(service.analyse(photo_bytes(PHOTO)), AnalysedPhoto)
-    assert service.worker_pids()[0] != pid
+    assert service.worker_pids()[0] not in (None, pid)
+
+
+@contextlib.contextmanager
+def frozen(pid: int):
+    """The worker stops running (SIGSTOP) until the block ends or it is killed: a photo
+    sent to it meanwhile is certainly "in the middle of an analysis"."""
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+
+
+def new_worker(svc: PoseService, old: int, within: float = 30.0) -> int:
+    end = time.monotonic() + within
+    while time.monotonic() < end:
+        pid = svc.worker_pids()[0]
+        if pid not in (None, old):
+            return pid
+        time.sleep(0.005)
+    raise AssertionError("no new worker started")
+
+
+def test_a_worker_killed_mid_analysis_gets_the_photo_again_on_a_fresh_one(service, photo_bytes):
+    service.analyse(photo_bytes(PHOTO))
+    pid = service.worker_pids()[0]
+    with ThreadPoolExecutor(1) as caller, frozen(pid):
+        pending = caller.submit(service.analyse, photo_bytes(PHOTO))
+        time.sleep(0.5)  # the photo is with the frozen worker
+        os.kill(pid, signal.SIGKILL)
+        assert isinstance(pending.result(timeout=60), AnalysedPhoto)
+    assert service.worker_pids()[0] not in (None, pid)
+
+
+def test_a_worker_dying_again_on_the_retry_is_one_clear_refusal(service, photo_bytes):
+    service.analyse(photo_bytes(PHOTO))
+    pid = service.worker_pids()[0]
+    with ThreadPoolExecutor(1) as caller, frozen(pid):
+        pending = caller.submit(service.analyse, photo_bytes(PHOTO))
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        os.kill(new_worker(service, pid), signal.SIGKILL)  # the retry's worker dies too
+        with pytest.raises(PhotoRejected) as err:
+            pending.result(timeout=60)
+    assert err.value.reason is Reason.WORKER_FAILED
+    assert "twice" in str(err.value)
+    assert isinstance(service.analyse(photo_bytes(PHOTO)), AnalysedPhoto)  # and it goes on
+
+
+def thread_nice_values(pid: int) -> list[int]:
+    """The nice value of every thread of ``pid`` (Linux keeps one per thread)."""
+    values = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        with contextlib.suppress(OSError):
+            values.append(int(stat.read_text().rsplit(")", 1)[1].split()[16]))
+    return values
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_replaced_worker_runs_at_the_lower_priority_too(photo_bytes):
+    caller = os.getpriority(os.PRIO_PROCESS, 0)
+    nice = max(caller, 12)  # a worker lowers its priority, never raises it
+    with PoseService(workers=1, timeout_s=60, niceness=12) as svc:
+        svc.analyse(photo_bytes(PHOTO), annotate=False)
+        first = svc.worker_pids()[0]
+        assert os.getpriority(os.PRIO_PROCESS, first) == nice
+        assert set(thread_nice_values(first)) == {nice}, "MediaPipe's threads too"
+
+        os.kill(first, signal.SIGKILL)  # replaced after a crash
+        svc.analyse(photo_bytes(PHOTO), annotate=False)
+        second = new_worker(svc, first)
+        assert os.getpriority(os.PRIO_PROCESS, second) == nice
+        assert set(thread_nice_values(second)) == {nice}
+
+        svc.timeout_s = 1.0  # replaced after a time-out
+        with frozen(second), pytest.raises(PhotoRejected):
+            svc.analyse(photo_bytes(PHOTO), annotate=False)
+        svc.timeout_s = 60
+        svc.analyse(photo_bytes(PHOTO), annotate=False)
+        third = new_worker(svc, second)
+        assert os.getpriority(os.PRIO_PROCESS, third) == nice
+        assert set(thread_nice_values(third)) == {nice}
+    assert os.getpriority(os.PRIO_PROCESS, 0) == caller, "the caller keeps its own"
 
 
 def test_a_call_past_its_time_is_a_timeout_and_the_worker_is_replaced(photo_bytes):
@@ -104,6 +188,91 @@ def test_a_closed_service_refuses_work(photo_bytes):
     svc.close()
     with pytest.raises(RuntimeError):
         svc.analyse(photo_bytes(PHOTO))
+
+
+# ------------------------------------------------------------------ workers end with their parent
+
+_POOL_IN_A_PARENT = """
+import sys, time
+from backcare.vision.pool import PoseService
+service = PoseService(workers=2, timeout_s=60)
+service.analyse_many([b"", b""], annotate=False)  # both workers up (refusals are quick)
+print(*service.worker_pids(), flush=True)
+time.sleep(600)
+"""
+_ORPHAN_IN_A_PARENT = """
+import os, subprocess, sys, time
+child = subprocess.Popen(
+    [sys.executable, "-c", sys.argv[1], str(os.getpid())], stdout=subprocess.PIPE, text=True
+)
+assert child.stdout.readline().strip() == "watching"
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+_WATCHED_BY_A_THREAD_ONLY = """
+import sys, time
+from backcare.vision.pool import exit_with_parent
+exit_with_parent(int(sys.argv[1]), kernel_signal=False)
+print("watching", flush=True)
+time.sleep(600)
+"""
+
+
+def running(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie waiting for init to reap it has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def gone_within(pids: list[int], seconds: float) -> list[int]:
+    """The pids still running after ``seconds``."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and any(running(p) for p in pids):
+        time.sleep(0.05)
+    return [p for p in pids if running(p)]
+
+
+def kill_parent_and_watch(code: str, *args: str, repo_root, seconds: float) -> list[int]:
+    """Start ``code`` in a parent process, read the pids it prints, SIGKILL the parent
+    and return those still running ``seconds`` later (killed then, so nothing leaks)."""
+    env = {**os.environ, "PYTHONPATH": str(repo_root)}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    pids: list[int] = []
+    try:
+        assert parent.stdout is not None
+        pids = [int(p) for p in parent.stdout.readline().split()]
+        assert pids and all(running(p) for p in pids)
+        parent.kill()  # SIGKILL: no atexit, no pool shutdown, nothing of the parent runs
+        parent.wait()
+        return gone_within(pids, seconds)
+    finally:
+        parent.kill()
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_process_that_started_them_is_killed(repo_root):
+    left = kill_parent_and_watch(_POOL_IN_A_PARENT, repo_root=repo_root, seconds=5)
+    assert left == [], "orphaned vision workers"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_without_the_kernels_signal_the_watching_thread_ends_an_orphan(repo_root):
+    left = kill_parent_and_watch(
+        _ORPHAN_IN_A_PARENT, _WATCHED_BY_A_THREAD_ONLY, repo_root=repo_root, seconds=5
+    )
+    assert left == []
 
 
 # ------------------------------------------------------------------ MediaPipe's native logging
