@@ -152,8 +152,8 @@ class Pipeline:
         self.catalog = catalog or load_catalog()
 
     @classmethod
-    def create(cls, workers: int = 1, timeout_s: float = 60.0) -> Pipeline:
-        return cls(PoseService(workers=workers, timeout_s=timeout_s))
+    def create(cls, workers: int = 1, timeout_s: float = 60.0, niceness: int = 0) -> Pipeline:
+        return cls(PoseService(workers=workers, timeout_s=timeout_s, niceness=niceness))
 
     def close(self) -> None:
         self.pose.close()

@@ -251,8 +251,9 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
 
     storage = TinyDBStorage(config.data_dir / DB_FILE)
     try:
-        with Pipeline.create(workers=workers or config.workers) as pipeline:
-            yield_cpu_to_the_loop()
+        with Pipeline.create(
+            workers=workers or config.workers, niceness=WORKER_NICENESS
+        ) as pipeline:
             interviews = InterviewRegistry(INTERVIEW)
             dialogs = Dialogs(
                 services=pipeline,
@@ -273,29 +274,12 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
         storage.close()
 
 
+# The vision workers' CPU priority. Pose estimation keeps a core busy; at equal priority
+# the scheduler shares the cores between it and the event loop, and text answers wait
+# behind photo analysis (bench/bot.py: p99 up to ~600 ms on 2 cores, ~150 ms with the
+# workers niced; photo results just as fast). Each worker sets it itself as it starts
+# (backcare.vision.pool), so a worker replaced after a crash or a time-out has it too.
 WORKER_NICENESS = 10
-
-
-def yield_cpu_to_the_loop(niceness: int = WORKER_NICENESS) -> int:
-    """Lower the CPU priority of this process's children (the vision workers).
-
-    Pose estimation keeps a core busy; at equal priority the scheduler shares the cores
-    between it and the event loop, and text answers wait behind photo analysis
-    (bench/bot.py: p99 up to ~600 ms on 2 cores, ~150 ms with the workers niced; photo
-    results just as fast). Linux only; returns how many processes were reniced.
-    """
-    import os
-    from pathlib import Path
-
-    me, done = os.getpid(), 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == me:
-                os.setpriority(os.PRIO_PROCESS, int(stat.parent.name), niceness)
-                done += 1
-        except (OSError, ValueError, IndexError):
-            continue
-    return done
 
 
 def _default_chart() -> Chart:

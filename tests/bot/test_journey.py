@@ -260,18 +260,23 @@ async def test_a_japanese_patient_is_answered_in_japanese(live):
     assert patient.messages[-1].plain.startswith("ファイルが大きすぎます（30 MB）")
 
 
-def test_the_vision_workers_yield_the_cpu_to_the_event_loop():
-    import os
-    import subprocess
-    import sys
+async def test_the_bot_starts_its_vision_workers_at_a_lower_cpu_priority(tmp_path, monkeypatch):
+    """Each worker sets it as it starts, replacements too (tests/vision/test_pool.py)."""
+    import asyncio
 
-    from backcare.bot.app import yield_cpu_to_the_loop
+    from backcare.bot.app import WORKER_NICENESS, serve
+    from backcare.bot.config import BotConfig
 
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
-    try:
-        assert yield_cpu_to_the_loop(7) >= 1
-        assert os.getpriority(os.PRIO_PROCESS, child.pid) == 7
-        assert os.getpriority(os.PRIO_PROCESS, os.getpid()) != 7
-    finally:
-        child.kill()
-        child.wait()
+    asked: dict = {}
+
+    class Started(Exception):
+        pass
+
+    def create(**kwargs):
+        asked.update(kwargs)
+        raise Started
+
+    monkeypatch.setattr(Pipeline, "create", staticmethod(create))
+    with pytest.raises(Started):
+        await serve(BotConfig(token="1:x", data_dir=tmp_path), asyncio.Event())
+    assert asked["niceness"] == WORKER_NICENESS > 0
