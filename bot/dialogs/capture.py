@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 SKIP, RETRY = "ph:skip", "an:retry"
 # After this many refused photos of one step, the skip button is offered with a nudge.
 TRIES_BEFORE_NUDGE = 3
+# Refusals that mean the photo was never analysed (not a verdict on what it shows)
+ANALYSIS_FAILED = frozenset({Reason.WORKER_FAILED.value, Reason.TIMEOUT.value})
 
 
 def steps() -> list[str]:
@@ -101,6 +103,8 @@ async def on_photos(conv: Conversation, event: Event) -> None:
     prompt_photos(
         conv, note=conv.t("photo.refused") + "\n" + conv.t(f"photo.reasons.{reason}", detail=detail)
     )
+    if reason in ANALYSIS_FAILED:  # drivers must not show "Photo analysed." for it
+        conv.replies[-1].meta["analysis_failed"] = reason
 
 
 def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:

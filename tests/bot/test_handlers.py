@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
+from backcare.bot.dialogs.events import Reply
 from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
@@ -31,6 +36,36 @@ async def test_a_slow_analysis_shows_a_progress_message_then_its_end():
         progress, reply, picture = bot.api.messages(alice.id)
         assert progress.plain == "Photo analysed." and progress.edits == 1
         assert reply.plain.startswith("Photo 1 received") and picture.kind == "photo"
+
+
+class FailingAnalysis(EchoDialogs):
+    """Photos whose analysis fails (its worker died twice) or whose turn crashes, slowly
+    enough for a progress message to be shown first."""
+
+    def __init__(self, crash: bool = False) -> None:
+        super().__init__(photo_delay=0.4)
+        self.crash = crash
+
+    async def handle(self, state, event):
+        if event.kind != "photo":
+            return await super().handle(state, event)
+        await asyncio.sleep(self.photo_delay)
+        if self.crash:
+            raise RuntimeError("a bug in the dialogs")
+        reply = Reply("I couldn't use this photo: something went wrong.", expects="photo")
+        reply.meta["analysis_failed"] = "worker_failed"
+        return dict(state or {}), [reply]
+
+
+@pytest.mark.parametrize("crash", [False, True], ids=["analysis failed", "turn failed"])
+async def test_a_failed_analysis_ends_its_progress_message_without_claiming_success(crash):
+    async with BotHarness(FailingAnalysis(crash), MemoryStorage()) as bot:
+        alice = bot.api.user(1001)
+        bot.api.send_photo(alice, JPEG)
+        await bot.settle()
+        progress, told = bot.api.messages(alice.id)
+        assert progress.plain == "Photo not analysed." and progress.edits == 1
+        assert told.plain.startswith("Sorry" if crash else "I couldn't use this photo")
 
 
 async def test_an_image_sent_as_a_file_is_taken(bot, dialogs):

@@ -71,7 +71,21 @@ def last_text(bot, user_id: int) -> str:
     return [m.plain for m in bot.api.messages(user_id) if m.kind == "text"][-1]
 
 
-async def test_a_worker_killed_mid_analysis_costs_one_resend_and_nobody_else_anything(
+async def new_worker_pid(pipeline: Pipeline, old: int) -> int:
+    for _ in range(6000):
+        pid = pipeline.pose.worker_pids()[0]
+        if pid not in (None, old):
+            return pid
+        await asyncio.sleep(0.005)
+    raise AssertionError("no new vision worker started")
+
+
+def progress_of(bot, user_id: int) -> list[str]:
+    """How the "Analysing your photo..." messages ended (their text after the edits)."""
+    return [m.plain for m in bot.api.messages(user_id) if m.edits and "nalys" in m.plain]
+
+
+async def test_a_worker_killed_mid_analysis_is_retried_on_a_new_one_and_nobody_notices(
     pipeline, registry, answers, data_file
 ):
     photo = STANDING_SIDE.read_bytes()
@@ -93,28 +107,54 @@ async def test_a_worker_killed_mid_analysis_costs_one_resend_and_nobody_else_any
             assert time.monotonic() - sent < 2.0, "text answers do not wait for photo analysis"
             assert welcome.plain.startswith("Welcome to backcare")
             os.kill(pid, signal.SIGKILL)  # the worker dies mid-analysis
-            told = await bot.api.wait_for_message(
-                ana.id, where=lambda m: WORKER_FAILED in m.plain, timeout=20
-            )
-        assert told.plain.startswith("I couldn't use this photo")
-        await bot.settle(timeout=90)  # ben's photo waits for the new worker
+        await bot.settle(timeout=90)  # her photo again, then his, on the new worker
 
-        # ana: told, still on the same step, nothing half-saved; she sends it again
+        for patient in (ana, ben):  # both analysed, without a word about the crash
+            assert analysed(bot.storage.get_state(patient.id)["photos"]["results"]["standing_side"])
+            assert not any("went wrong" in m.plain for m in bot.api.messages(patient.id))
+        assert progress_of(bot, ana.id) == ["Photo analysed."]
+        assert not any("went wrong" in m.plain for m in bot.api.messages(cleo.id))
+        assert watched.started == ["standing_side", "standing_side"], "one analysis each"
+
+        # the pool replaced its worker and goes on
+        assert pipeline.pose.worker_pids()[0] not in (None, pid)
+        assert bot.storage.pending() == [] and bot.storage.inbox_pending() == []
+
+
+async def test_a_photo_whose_worker_dies_twice_gets_one_clear_message(
+    pipeline, registry, answers, data_file
+):
+    photo = STANDING_SIDE.read_bytes()
+    watched = Watched(pipeline)
+    at_photos = await state_at(registry, answers)
+    async with live_bot(data_file, registry, watched) as bot:
+        ana = bot.api.user(31101)
+        place(bot.storage, ana.id, at_photos)
+        pid = await worker_pid(pipeline)
+        with frozen(pid):
+            bot.api.send_photo(ana, photo)
+            await bot.api.wait_for(lambda: len(watched.started) == 1, timeout=10)
+            await asyncio.sleep(0.3)  # her photo is with the frozen worker
+            os.kill(pid, signal.SIGKILL)  # it dies mid-analysis...
+            retry = await new_worker_pid(pipeline, pid)
+            os.kill(retry, signal.SIGKILL)  # ...and so does the new one it is retried on
+            told = await bot.api.wait_for_message(
+                ana.id, where=lambda m: WORKER_FAILED in m.plain, timeout=30
+            )
+        await bot.settle(timeout=30)
+        assert told.plain.startswith("I couldn't use this photo")
+        texts = [m.plain for m in bot.api.messages(ana.id)]
+        assert sum(WORKER_FAILED in t for t in texts) == 1, "one message, not one per attempt"
+        assert progress_of(bot, ana.id) == ["Photo not analysed."]
+
+        # still on the same step, nothing half-saved; she sends it again
         photos = bot.storage.get_state(ana.id)["photos"]
         assert photos["index"] == 0
         assert photos["results"]["standing_side"]["reason"] == "worker_failed"
         bot.api.send_photo(ana, photo)
-        await bot.settle(timeout=60)
+        await bot.settle(timeout=90)
         assert analysed(bot.storage.get_state(ana.id)["photos"]["results"]["standing_side"])
-        assert bot.api.messages(ana.id)[-1].plain != told.plain
-
-        # ben, whose photo was queued behind hers, never noticed
-        assert analysed(bot.storage.get_state(ben.id)["photos"]["results"]["standing_side"])
-        assert not any(WORKER_FAILED in m.plain for m in bot.api.messages(ben.id))
-        assert not any("went wrong" in m.plain for m in bot.api.messages(cleo.id))
-
-        # the pool replaced its worker and goes on
-        assert pipeline.pose.worker_pids()[0] not in (None, pid)
+        assert pipeline.pose.worker_pids()[0] not in (None, pid, retry)
         assert bot.storage.pending() == [] and bot.storage.inbox_pending() == []
 
 

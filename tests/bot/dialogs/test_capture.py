@@ -33,7 +33,7 @@ async def test_each_step_comes_with_its_own_guidance_in_order(at_photos):
     assert chat.step == "results"
 
 
-@pytest.mark.parametrize("reason", [r for r in Reason])
+@pytest.mark.parametrize("reason", list(Reason))
 async def test_a_refused_photo_gets_advice_for_its_reason_and_can_be_retaken(
     at_photos, services, reason
 ):
@@ -46,6 +46,10 @@ async def test_a_refused_photo_gets_advice_for_its_reason_and_can_be_retaken(
     template = default_texts().table[f"photo.reasons.{reason.value}"]["en"]
     assert template.split("{")[0][:40] in chat.text  # the advice, up to its detail
     assert "couldn't use this photo" in chat.text
+    # drivers end their "Analysing..." message by it: a photo never analysed is not "analysed"
+    failed = [r.meta["analysis_failed"] for r in chat.replies if r.meta.get("analysis_failed")]
+    never_analysed = reason in (Reason.WORKER_FAILED, Reason.TIMEOUT)
+    assert failed == ([reason.value] if never_analysed else [])
     await chat.photo()
     assert (
         chat.state["photos"]["index"] == 1
@@ -66,6 +70,7 @@ async def test_a_failing_analysis_of_a_photo_is_a_refusal_the_user_can_retry(at_
     await chat.photo(b"crash")
     assert chat.step == "photos" and "went wrong while analysing" in chat.text
     assert chat.state["photos"]["results"]["standing_side"]["reason"] == "worker_failed"
+    assert [r.meta.get("analysis_failed") for r in chat.replies] == ["worker_failed"]
 
 
 async def test_a_painful_movement_can_be_skipped(at_photos, services):
