@@ -245,6 +245,7 @@ class Soak:
         self.view = FileView(self.data_file)
         self.faults: Counter[str] = Counter()
         self.workers_seen: set[int] = set()
+        self.orphaned: list[int] = []  # vision workers that outlived their killed bot
 
     def vision_workers(self) -> list[int]:
         """The bot process's spawned worker processes (not its resource tracker)."""
@@ -278,9 +279,14 @@ class Soak:
         elif kind == "bot killed":
             workers = self.vision_workers()
             await self.bot.kill()
-            # as a service manager does (systemd kills the unit's cgroup): an orphaned pool
-            # worker would wait on its queue for ever (see the report on vision.pool)
+            # the workers end with their parent by themselves (vision.pool); any still
+            # running after a few seconds is counted, then killed as a service manager would
+            end = time.monotonic() + 5.0
+            while time.monotonic() < end and any(_running(pid) for pid in workers):
+                await asyncio.sleep(0.1)
             for pid in workers:
+                if _running(pid):
+                    self.orphaned.append(pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             await self.bot.start()
@@ -366,6 +372,8 @@ class Soak:
                 lost.append(f"{p.id}: {p.reports_seen} report(s) shown, {reports} kept")
         if data["inbox"] or data["outbox"]:
             inconsistent.append(f"inbox {len(data['inbox'])}, outbox {len(data['outbox'])} left")
+        if self.orphaned:
+            inconsistent.append(f"{len(self.orphaned)} vision worker(s) outlived the killed bot")
         repeated = 0
         for p in patients:
             texts = [m.plain for m in self.api.messages(p.id)] if self.api else []
@@ -380,6 +388,14 @@ class Soak:
             "faults": self.faults,
             "calls": len(self.api.calls) if self.api else 0,
         }
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie left for init to reap has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except (OSError, IndexError):
+        return False
 
 
 def report(args: argparse.Namespace, result: dict) -> None:
