@@ -160,7 +160,7 @@ def analyse_set(name: str, cache: Path, limit: int = 0, refresh: bool = False) -
     todo = [m for m in metas if m["id"] not in done]
     if todo:
         est = Recording(PoseEstimator())
-        with out_path.open("a") as f:
+        with out_path.open("w" if refresh else "a") as f:
             for n, meta in enumerate(todo):
                 rec = analyse_one(meta, folder, est)
                 done[meta["id"]] = rec

@@ -53,16 +53,10 @@ def twist_evidence(v: dict[str, float], off_side_deg: float) -> float:
 
 
 def signed_twist(v: dict[str, float], off_side_deg: float) -> float:
-    """``twist_evidence`` with the sign of the witness that gave it (+ to the person's left)."""
-    witnesses = [(abs(v["trunk_rotation"]), v["trunk_rotation"])]
-    witnesses.append(
-        (0.8 * abs(v.get("mediapipe_rotation", 0.0)), v.get("mediapipe_rotation", 0.0))
-    )
-    if off_side_deg >= 50:
-        knee = v.get("shoulder_knee_rotation", 0.0)
-        witnesses.append((0.6 * abs(knee), knee))
-    size, value = max(witnesses, key=lambda w: w[0])
-    return math.copysign(size, value)
+    """``twist_evidence`` signed by the measured rotation (+ to the person's left): the
+    witnesses say how much, only the measurement itself says which way (the knee line's
+    turn went the wrong way on renders of small twists)."""
+    return math.copysign(twist_evidence(v, off_side_deg), v["trunk_rotation"])
 
 
 def evidence(v: dict[str, float], off_side_deg: float, on_feet: bool) -> dict[str, float]:
@@ -116,11 +110,14 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
 
 
 # A photo is taken for another movement than asked only when the guess is this sure of it,
-# the asked movement shows less than SHOWS_DEG and the other one at least CLEAR_DEG; a
-# bend to the other side only when it shows at least CLEAR_DEG that way.
+# the asked movement shows less than SHOWS_DEG and the other one at least CLEAR_DEG
+# (CLEAR_STANDING_DEG when standing was asked: postures lean and twist a little); a bend
+# or turn to the other side only when it measures at least WRONG_WAY_DEG that way.
 OTHER_MOVEMENT_CONFIDENCE = 0.6
 SHOWS_DEG = 5.0
-CLEAR_DEG = 10.0
+CLEAR_DEG = 15.0
+CLEAR_STANDING_DEG = 20.0
+WRONG_WAY_DEG = 10.0
 
 
 @dataclass(frozen=True)
@@ -145,10 +142,11 @@ def check_step(guess: MovementGuess, expects: str, side: str | None = None) -> S
     ev = guess.evidence
     other = guess.movement.value
     other_side = _side_of(other, ev)
+    clear = CLEAR_STANDING_DEG if expects == Movement.STANDING.value else CLEAR_DEG
     clear_other = (
         other not in (expects, Movement.STANDING.value)
         and guess.confidence >= OTHER_MOVEMENT_CONFIDENCE
-        and abs(ev.get(other, CLEAR_DEG)) >= CLEAR_DEG
+        and abs(ev.get(other, clear)) >= clear
     )
     if expects == Movement.STANDING.value:
         if clear_other:
@@ -163,7 +161,7 @@ def check_step(guess: MovementGuess, expects: str, side: str | None = None) -> S
     ):
         signed = ev.get(expects, 0.0)
         wrong_way = signed < 0 if side == "left" else signed > 0
-        if wrong_way and abs(signed) >= CLEAR_DEG:
+        if wrong_way and abs(signed) >= WRONG_WAY_DEG:
             return StepCheck(False, seen, expects, "right" if side == "left" else "left")
     return StepCheck(True, seen)
 

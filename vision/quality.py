@@ -31,7 +31,9 @@ class Limits:
     min_person_px: float = 160.0  # ... and at least this many pixels
     second_person_score: float = 0.5  # detector confidence for "another person"
     second_person_size: float = 0.35  # ... at least this fraction of the main person's size
-    max_roll_deg: float = 15.0  # camera tilt
+    max_roll_deg: float = 15.0  # camera tilt, when the room's vertical lines show it
+    max_body_roll_deg: float = 22.0  # ... when only the body does (floor, legs, balance):
+    # on renders of oblique views with a level camera the body alone read up to 17 deg
     min_distance_m: float = 1.3  # camera to hips when the lens is known (EXIF);
     min_distance_guess_m: float = (
         0.9  # ... when a phone's main camera is assumed (the file did not say)
@@ -182,9 +184,13 @@ def _outside(lm: Landmarks, name: str, limits: Limits) -> bool:
 
 def check_tilt(roll_deg: float, gravity_source: str, limits: Limits = LIMITS) -> None:
     """The camera's roll, when the room's verticals or standing legs vouch for it."""
-    if abs(roll_deg) > limits.max_roll_deg and (
-        "room" in gravity_source or "legs" in gravity_source or "balance" in gravity_source
-    ):
+    if "room" in gravity_source:
+        limit = limits.max_roll_deg
+    elif "legs" in gravity_source or "balance" in gravity_source:
+        limit = limits.max_body_roll_deg
+    else:
+        return
+    if abs(roll_deg) > limit:
         raise PhotoRejected(Reason.TILTED, f"camera tilted {roll_deg:+.0f} deg")
 
 

@@ -139,3 +139,14 @@ def test_every_measurement_carries_an_uncertainty_in_its_unit():
     out, _ = analyse_synthetic(SynthPose(hip_flexion=60), SynthCamera(yaw=10), annotate=False)
     for m in out.analysis.measurements.values():
         assert m.uncertainty is not None and m.uncertainty > 0, m
+
+
+def test_a_tilt_only_the_body_suggests_must_be_larger_to_refuse():
+    from backcare.vision.quality import check_tilt
+
+    check_tilt(17.0, "floor+legs+balance")  # oblique views of level cameras read this much
+    check_tilt(-17.0, "floor+legs")
+    with pytest.raises(PhotoRejected):
+        check_tilt(25.0, "floor+legs+balance")
+    with pytest.raises(PhotoRejected):
+        check_tilt(17.0, "room+legs")  # the room's verticals are surer
