@@ -82,7 +82,7 @@ class _StrictLoader(yaml.SafeLoader):
         self.filename = filename
         self.alias_count = 0
 
-    def compose_node(self, parent, index):  # type: ignore[override]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:

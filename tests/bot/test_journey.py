@@ -9,6 +9,7 @@ program, TinyDB storage on disk, the JobQueue for reminders.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -260,7 +261,9 @@ async def test_a_japanese_patient_is_answered_in_japanese(live):
     assert patient.messages[-1].plain.startswith("ファイルが大きすぎます（30 MB）")
 
 
-async def test_the_bot_starts_its_vision_workers_at_a_lower_cpu_priority(tmp_path, monkeypatch):
+async def test_the_bot_starts_its_vision_workers_at_a_lower_cpu_priority(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each worker sets it as it starts, replacements too (tests/vision/test_pool.py)."""
     import asyncio
 
@@ -272,7 +275,7 @@ async def test_the_bot_starts_its_vision_workers_at_a_lower_cpu_priority(tmp_pat
     class Started(Exception):
         pass
 
-    def create(**kwargs):
+    def create(**kwargs: object) -> Pipeline:
         asked.update(kwargs)
         raise Started
 
