@@ -22,13 +22,13 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from telegram import Bot
 from telegram.constants import ParseMode
+from telegram.ext import ExtBot
 
 from backcare.bot import dedup, ratelimit
 from backcare.bot.db import Db
@@ -153,7 +153,7 @@ class Conversation:
         self._running: set[asyncio.Task] = set()
 
     @property
-    def bot(self) -> Bot:
+    def bot(self) -> ExtBot[Any]:
         return self.outbox.bot
 
     # -- the turn ---------------------------------------------------------------------------
@@ -315,8 +315,9 @@ class Conversation:
     def _sync_profile(self, turn: Turn, now: datetime) -> None:
         state = turn.state or {}
         stored = self.storage.get_user(turn.user_id)
-        plan = state.get("reminders") if isinstance(state.get("reminders"), dict) else {}
-        consent = state.get("consent") if isinstance(state.get("consent"), dict) else {}
+        raw_plan, raw_consent = state.get("reminders"), state.get("consent")
+        plan = raw_plan if isinstance(raw_plan, dict) else {}
+        consent = raw_consent if isinstance(raw_consent, dict) else {}
         consents = {k: v for k, v in consent.items() if isinstance(v, bool)}
         profile = UserProfile(
             user_id=turn.user_id,
@@ -358,8 +359,9 @@ class Conversation:
         report = after.get("report")
         if isinstance(report, dict) and report and report != before.get("report"):
             turn.assessments.append(report)
-        old = before.get("checkins") if isinstance(before.get("checkins"), list) else []
-        new = after.get("checkins") if isinstance(after.get("checkins"), list) else []
+        raw_old, raw_new = before.get("checkins"), after.get("checkins")
+        old = raw_old if isinstance(raw_old, list) else []
+        new = raw_new if isinstance(raw_new, list) else []
         if len(new) > len(old) and new[: len(old)] == old:
             turn.checkins += [c for c in new[len(old) :] if isinstance(c, dict)]
         for reply in replies:
@@ -372,7 +374,7 @@ class Conversation:
         self,
         turn: Turn,
         text: str,
-        choices: list[tuple[str, str]] = (),
+        choices: Sequence[tuple[str, str]] = (),
         files: tuple[tuple[str, bytes], ...] = (),
     ) -> str | None:
         """Queue the adapter's own message; returns the keyboard token when it has buttons."""
@@ -380,7 +382,11 @@ class Conversation:
 
         token = new_token()
         rendered = render(
-            [Reply(text=text, choices=tuple(Choice(label, v) for label, v in choices), files=files)],
+            [
+                Reply(
+                    text=text, choices=tuple(Choice(label, v) for label, v in choices), files=files
+                )
+            ],
             blob_prefix=turn.blob_prefix(),
             token=lambda: token,
         )

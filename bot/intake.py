@@ -211,7 +211,8 @@ class Intake:
                 # already saved recognises its update by its id); logged once per episode
                 await asyncio.sleep(self.health.next_delay())
                 continue
-            self.offset = max(_update_id(r) for r in readable) + 1
+            ids = [i for i in map(_update_id, readable) if i is not None]  # all, as read above
+            self.offset = max(ids) + 1
 
     async def _get_updates(self, offset: int, timeout: int, limit: int = 100) -> list:
         """getUpdates as JSON, each update parsed on its own later (``accept``).

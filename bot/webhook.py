@@ -50,7 +50,7 @@ class WebhookServer:
         site = web.TCPSite(self._runner, self.listen, self.port)
         await site.start()
         if self.port == 0:
-            self.port = site._server.sockets[0].getsockname()[1]
+            self.port = self._runner.addresses[0][1]  # the port the system picked
         log.info("webhook listening on %s:%s%s", self.listen, self.port, self.path)
 
     async def stop(self) -> None:

@@ -313,8 +313,13 @@ class Chat:
         return await self.send(Event("timer", data=name))
 
     @property
+    def started(self) -> dict:
+        assert self.state is not None, "no event sent yet"
+        return self.state
+
+    @property
     def step(self) -> str:
-        return self.state["step"]
+        return self.started["step"]
 
     @property
     def text(self) -> str:
@@ -322,7 +327,7 @@ class Chat:
 
     @property
     def current(self) -> str | None:
-        return self.state["interview"]["current"]
+        return self.started["interview"]["current"]
 
     def button(self, label: str) -> str:
         """The value of the button whose label contains ``label``."""
@@ -340,6 +345,7 @@ class Chat:
     async def answer(self, interview: Interview, value: Any) -> list[Reply]:
         """Answer the current question with ``value`` the way a user would: buttons, or typing."""
         qid = self.current
+        assert qid is not None, "no question is being asked"
         q = interview.questions[qid]
         if value is None:
             return await self.press(f"s:{qid}")
