@@ -2,6 +2,7 @@
 
 backcare demo                      the whole pipeline on the shipped sample photos
 backcare analyze --photos DIR --answers FILE [--out DIR]
+                                   exit 3 (no program) when red-flag answers are missing
 backcare chat                      the patient conversation in this terminal
 backcare bot                       the Telegram bot (token in BACKCARE_TELEGRAM_TOKEN)
 backcare check                     validate every data file an admin may edit
@@ -34,6 +35,8 @@ IMAGE_SUFFIXES = {
     ".tiff",
     ".gif",
 }
+# Exit status of analyze/demo when the answers leave red-flag questions unanswered.
+UNSCREENED = 3
 # A folder of photos is small; anything bigger than this is not a phone photo.
 MAX_FILE_BYTES = 40 * 1024 * 1024
 
@@ -128,6 +131,11 @@ def run_analysis(photos: Path, answers: Path, out: Path, language: str, workers:
     except (DataFileError, AnswersError) as exc:
         print(f"backcare: {exc}", file=sys.stderr)
         return 2
+    triage = result.triage
+    if triage.missing and not triage.stops:
+        # no program while serious causes were not ruled out: nothing to analyse it for
+        print(unscreened_message(interview, triage, answers, language), file=sys.stderr)
+        return UNSCREENED
     with Pipeline.create(workers=workers) as pipeline:
         photo_results = analyse_folder(pipeline, photos, workers, language)
         report = pipeline.report_sync(result, photo_results, language)
@@ -137,7 +145,44 @@ def run_analysis(photos: Path, answers: Path, out: Path, language: str, workers:
         f"backcare: wrote {', '.join(str(p) for p in paths.values())} and the annotated pictures to {out}",
         file=sys.stderr,
     )
+    if triage.missing:  # referred already; a missing answer could only make it more urgent
+        print(unscreened_message(interview, triage, answers, language), file=sys.stderr)
+        return UNSCREENED
     return 0
+
+
+def unscreened_message(interview, triage, answers: Path, language: str) -> str:
+    """Which red-flag questions the answers file lacks, and what that means."""
+    lines = [
+        (
+            f"backcare: no exercise program: {answers} does not answer every warning-sign "
+            "(red-flag) question, so serious causes of back pain were not ruled out."
+            if not triage.stops
+            else f"backcare: {answers} does not answer every warning-sign (red-flag) question; "
+            f"the answers given already need a clinician ({triage.level}), and the missing ones "
+            "could make it more urgent."
+        ),
+        "Missing answers (question id: question):",
+    ]
+    for qid in triage.missing:
+        q = interview.questions[qid]
+        kind = (
+            "yes or no"
+            if q.type == "yes_no"
+            else f"one of {', '.join(q.option_ids)}"
+            if q.options
+            else q.type
+        )
+        lines.append(f"  {qid} ({kind}): {q.text.get(language) or q.text['en']}")
+    lines.append(
+        "Add them to the answers file (see samples/answers.yaml) and run again. "
+        "The answers given raise no warning sign that stops self-care."
+        if not triage.stops
+        else "Please see a clinician as advised above."
+    )
+    if triage.advice and not triage.stops:
+        lines += ["So far, also:"] + [f"  {n.get(language) or n['en']}" for n in triage.notes]
+    return "\n".join(lines)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -252,6 +252,8 @@ class Pipeline:
         program = None
         if diagnosis.referral in (None, "unexplained"):  # unexplained: never a dead end
             program = build_program(diagnosis, observations, facts, result.scores, language)
+            if program is not None and triage.notes:  # rheumatology, caution: said first
+                program = replace(program, advice=_with_notes(program.advice, triage.notes))
         created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
         return Report(
             created=created,
@@ -279,6 +281,15 @@ class TriageIncomplete(ValueError):
     def __init__(self, missing: tuple[str, ...]):
         self.missing = tuple(missing)
         super().__init__(f"red-flag questions not answered: {', '.join(self.missing)}")
+
+
+def _with_notes(
+    advice: Mapping[str, tuple[str, ...]], notes: tuple[dict[str, str], ...]
+) -> dict[str, tuple[str, ...]]:
+    return {
+        lang: tuple(n[lang] for n in notes if n.get(lang)) + tuple(items)
+        for lang, items in advice.items()
+    }
 
 
 def _flags_by_urgency(red_flags: Mapping[str, str]) -> list[str]:

@@ -47,6 +47,7 @@ class Triage:
     advice:   rheumatology | caution, from routine rules that hold (empty when self-care stops)
     decided:  no rule still unknown could raise the level
     missing:  red-flag questions that could still be asked and are not answered
+    notes:    the advice rules' own words ({language: text}), to go with the program
     """
 
     level: str
@@ -54,6 +55,7 @@ class Triage:
     advice: tuple[str, ...] = ()
     decided: bool = True
     missing: tuple[str, ...] = ()
+    notes: tuple[dict[str, str], ...] = ()
 
     @property
     def stops(self) -> bool:
@@ -72,6 +74,7 @@ class Triage:
             "advice": list(self.advice),
             "decided": self.decided,
             "missing": list(self.missing),
+            "notes": [dict(n) for n in self.notes],
         }
 
     @classmethod
@@ -83,6 +86,7 @@ class Triage:
             advice=tuple(a for a in data.get("advice") or () if a in ADVICE),
             decided=bool(data.get("decided", True)),
             missing=tuple(data.get("missing") or ()),
+            notes=tuple(dict(n) for n in data.get("notes") or () if isinstance(n, Mapping)),
         )
 
 
@@ -118,14 +122,21 @@ def judge(
         if answers.get(q) is None and is_shown(interview, q, answers, scores)
     )
     advice: tuple[str, ...] = ()
+    notes: tuple[dict[str, str], ...] = ()
     if level not in STOPS:
-        advice = tuple(a for a in ADVICE if any(r.advice == a for r in holding))
+        first = {}  # one note per kind of advice: the first rule of the file that holds
+        for rule in holding:
+            if rule.advice and rule.advice not in first:
+                first[rule.advice] = rule
+        advice = tuple(a for a in ADVICE if a in first)
+        notes = tuple(dict(first[a].message) for a in advice)
     return Triage(
         level=level,
         rules=tuple(r.id for r in holding),
         advice=advice,
         decided=decided,
         missing=missing,
+        notes=notes,
     )
 
 

@@ -169,3 +169,37 @@ def test_analyze_refuses_a_bad_answers_file_with_the_question_named(repo_root, t
     )
     assert proc.returncode == 2
     assert "age" in proc.stderr
+
+
+def test_analyze_without_the_red_flag_answers_gives_no_program_and_names_each_missing_question(
+    repo_root, tmp_path, capsys
+):
+    # a plausible answers file from before the warning signs were asked: no safety section
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "age: 42\nsex: female\nheight: 165\nweight: 68\nduration: over_1y\n"
+        "onset_age: 35\nnight_pain: on_moving\nsaddle: no\npain_now: 4\n"
+    )
+    out = tmp_path / "o"
+    status = cli.main(
+        ["analyze", "--photos", str(repo_root / "samples" / "photos"), "--answers", str(answers)]
+        + ["--out", str(out)]
+    )
+    err = capsys.readouterr()
+    assert status == cli.UNSCREENED != 0
+    assert "no exercise program" in err.err and "not ruled out" in err.err
+    for missing in ("bladder_bowel", "both_legs", "trauma", "fever", "cancer", "steroids"):
+        assert f"  {missing} (yes or no): " in err.err
+    assert "Have you ever been diagnosed with cancer?" in err.err
+    assert "  saddle " not in err.err and "  night_pain " not in err.err  # those were answered
+    assert not out.exists() and "Your exercise program" not in err.out  # nothing analysed
+
+
+def test_analyze_names_the_missing_questions_in_the_report_language(repo_root, tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("age: 42\nsex: female\nonset_age: 35\n")
+    status = cli.main(
+        ["analyze", "--photos", str(tmp_path), "--answers", str(answers), "--lang", "ja"]
+    )
+    assert status == cli.UNSCREENED
+    assert "これまでに、がんと診断されたことがありますか？" in capsys.readouterr().err

@@ -7,6 +7,7 @@ import pytest
 from backcare.interview.conditions import (
     AllOf,
     AnyOf,
+    AtLeast,
     Compare,
     Not,
     evaluate,
@@ -79,3 +80,18 @@ def test_references_are_listed():
     cond = AllOf((T, Not(AnyOf((U, Compare("score", "bmi", ">=", 25))))))
     assert questions_in(cond) == {"t", "missing"}
     assert scores_in(cond) == {"bmi"}
+
+
+@pytest.mark.parametrize(
+    "cond, expected",
+    [
+        (AtLeast(2, (T, T, F)), True),
+        (AtLeast(2, (T, F, F)), False),
+        (AtLeast(2, (T, F, U)), None),  # the unknown one could still make it
+        (AtLeast(2, (T, T, U)), True),  # already enough
+        (AtLeast(3, (T, F, U)), False),  # cannot reach 3 any more
+        (AtLeast(1, (U, U)), None),
+    ],
+)
+def test_at_least_counts_criteria_and_is_unknown_only_while_it_could_go_either_way(cond, expected):
+    assert evaluate(cond, ANSWERS) is expected
