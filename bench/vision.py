@@ -14,6 +14,7 @@ and the view-invariance sweep on synthetic keypoints.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import sys
@@ -85,10 +86,8 @@ def speed(photos: list[bytes], repeat: int) -> None:
             raw_pose.process(rgb)
             raw.append(time.perf_counter() - t)
             t = time.perf_counter()
-            try:
+            with contextlib.suppress(PhotoRejected):  # refused photos still cost their analysis
                 analyse_image(load_image(data), estimator, annotate=True)
-            except PhotoRejected:
-                pass  # refused photos still cost their analysis
             whole.append(time.perf_counter() - t)
     raw_pose.close()
     r_med, r_p95 = _ms(raw)

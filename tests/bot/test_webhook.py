@@ -67,15 +67,17 @@ async def test_a_request_without_the_right_secret_is_refused(hooked, headers):
             "from": {"id": 5, "is_bot": False, "first_name": "M"},
         },
     }
-    async with aiohttp.ClientSession() as client:
-        async with client.post(url, json=update, headers=headers) as response:
-            assert response.status == 403
+    async with (
+        aiohttp.ClientSession() as client,
+        client.post(url, json=update, headers=headers) as response,
+    ):
+        assert response.status == 403
     await bot.settle()
     assert bot.api.messages(5) == [] and bot.storage.inbox_pending() == []
 
 
 async def test_malformed_bodies_are_rejected(hooked):
-    bot, url = hooked
+    _, url = hooked
     async with aiohttp.ClientSession() as client:
         for body in (b"not json", b"[1, 2]", b'{"update_id": "x"}'):
             async with client.post(url, data=body, headers={SECRET_HEADER: SECRET}) as response:

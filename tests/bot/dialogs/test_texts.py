@@ -63,7 +63,7 @@ def test_different_placeholders_are_refused():
 
 
 def test_a_required_key_missing_is_refused():
-    with pytest.raises(DataFileError, match="greeting.bye: missing text"):
+    with pytest.raises(DataFileError, match=r"greeting\.bye: missing text"):
         parse_texts(
             loads(GOOD, "texts.yaml"), "texts.yaml", required=["greeting.hello", "greeting.bye"]
         )
