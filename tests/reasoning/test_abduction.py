@@ -322,9 +322,10 @@ def test_a_missing_forward_bend_photo_counts_neither_for_nor_against_and_is_list
         ("red_flag_fever", "urgent"),
         ("red_flag_cancer", "urgent"),
         ("red_flag_weight_loss", "urgent"),
-        ("red_flag_night_pain", "routine"),
+        ("red_flag_night_pain", "soon"),
         ("red_flag_age_onset", "routine"),
-        ("red_flag_steroids", "routine"),
+        ("red_flag_steroids", "soon"),
+        ("red_flag_infection_risk", "soon"),
     ],
 )
 def test_every_red_flag_leads_to_referral_at_its_urgency(engine, kb, make_patient, flag, urgency):
@@ -514,7 +515,7 @@ def test_any_red_flag_on_any_patient_refers_at_the_highest_urgency(engine, kb, s
     case, _ = patient_case(random.Random(seed), kb, p_red_flag=0.0)
     case = dataclasses.replace(case, facts=case.facts | flags, false_facts=case.false_facts - flags)
     d = engine.diagnose(case)
-    urgencies = ("emergency", "urgent", "routine")
+    urgencies = ("emergency", "urgent", "soon", "routine")
     assert d.referral == min((kb.red_flags[f] for f in flags), key=urgencies.index)
     assert set(d.referral_reasons) == flags
     assert d.explanations and "refer_clinician" in d.explanations[0].causes
