@@ -157,6 +157,14 @@ def _refuse_tag(loader: _StrictLoader, suffix: str, node: yaml.Node) -> Any:
     )
 
 
+def _refuse_plain_tag(loader: _StrictLoader, node: yaml.Node) -> Any:
+    return _refuse_tag(loader, "", node)
+
+
+def _date_as_text(loader: _StrictLoader, node: yaml.Node) -> str:
+    return loader.construct_yaml_str(node)
+
+
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 _StrictLoader.add_multi_constructor("!", _refuse_tag)
@@ -169,9 +177,9 @@ for _tag in (
     "tag:yaml.org,2002:omap",
     "tag:yaml.org,2002:pairs",
 ):
-    _StrictLoader.add_constructor(_tag, lambda loader, node: _refuse_tag(loader, "", node))
+    _StrictLoader.add_constructor(_tag, _refuse_plain_tag)
 # Dates stay strings: "2024-01-01" in a text field must not become a date object.
-_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+_StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
 
 
 def loads(text: str, filename: str = "<string>") -> Any:
