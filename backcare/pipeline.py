@@ -141,12 +141,13 @@ class Pipeline:
 
     def __init__(
         self,
-        pose: PoseService,
+        pose: PoseService | None,
         engine: Engine | None = None,
         catalog: Catalog | None = None,
         vocab: Vocabulary | None = None,
     ):
-        self.pose = pose
+        """pose: the photo workers; None for a pipeline that only builds reports."""
+        self._pose = pose
         self.vocab = vocab or vocabulary()
         self.engine = engine or Engine(load_knowledge_base())
         self.catalog = catalog or load_catalog()
@@ -155,8 +156,15 @@ class Pipeline:
     def create(cls, workers: int = 1, timeout_s: float = 60.0, niceness: int = 0) -> Pipeline:
         return cls(PoseService(workers=workers, timeout_s=timeout_s, niceness=niceness))
 
+    @property
+    def pose(self) -> PoseService:
+        if self._pose is None:
+            raise RuntimeError("this pipeline was made without photo workers: reports only")
+        return self._pose
+
     def close(self) -> None:
-        self.pose.close()
+        if self._pose is not None:
+            self._pose.close()
 
     def __enter__(self) -> Pipeline:
         return self
