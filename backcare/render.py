@@ -13,12 +13,14 @@ import html
 import json
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from backcare.reasoning.types import CauseSupport
 from backcare.report import Report
 from backcare.units import number, plus_minus
 from backcare.vocabulary import LANGUAGES, vocabulary
@@ -111,11 +113,43 @@ def _observation_words(report: Report, atom: str, lang: str) -> str:
     return atom_text(atom, lang)
 
 
+def causes_of(report: Report) -> tuple[CauseSupport, ...]:
+    """The diagnosis' causes; for a report made before they were summed (a stored one, or a
+    hand-built Diagnosis), summed here from the explanations the same way."""
+    d = report.diagnosis
+    if d.causes or not d.explanations:
+        return d.causes
+    total: dict[str, float] = {}
+    support: dict[str, list[str]] = {}
+    against: dict[str, list[str]] = {}
+    for e in d.explanations:
+        for c in e.causes:
+            total[c] = total.get(c, 0.0) + e.plausibility
+            support.setdefault(c, [])
+            support[c] += [a for a in e.evidence.get(c, ()) if a not in support[c]]
+            against.setdefault(c, [])
+            against[c] += [a for a in e.against if a not in against[c]]
+    return tuple(
+        CauseSupport(
+            cause=c,
+            plausibility=min(1.0, total[c]),
+            supports=tuple(support[c]),
+            photo_against=tuple(a for a in against[c] if "=" in a),
+            against=tuple(a for a in against[c] if "=" not in a),
+        )
+        for c in sorted(total, key=lambda c: -total[c])
+    )
+
+
 def cause_lines(report: Report) -> tuple[str, list[str]]:
     """The heading and lines of the causes section a patient reads (never empty)."""
     lang = _lang(report.language)
     d = report.diagnosis
-    shown = [c for c in d.causes if c.cause in vocabulary().causes and c.cause != "refer_clinician"]
+    shown = [
+        c
+        for c in causes_of(report)
+        if c.cause in vocabulary().causes and c.cause != "refer_clinician"
+    ]
     likely = [c for c in shown if c.plausibility >= LIKELY]
     possible = [c for c in shown if POSSIBLE <= c.plausibility < LIKELY]
     lines: list[str] = []
@@ -130,26 +164,29 @@ def cause_lines(report: Report) -> tuple[str, list[str]]:
         lines.append(f"• {cause_text(c.cause, lang)}")
         if c.supports:
             lines.append(
-                f"   {_t(lang, 'supported_by')}: "
-                + "; ".join(atom_text(a, lang) for a in c.supports)
+                f"   {_t(lang, 'label', label=_t(lang, 'supported_by'))}"
+                + _t(lang, "list_joiner").join(atom_text(a, lang) for a in c.supports)
             )
         if c.photo_against:
             lines.append(
-                f"   {_t(lang, 'not_in_photos')}: "
+                f"   {_t(lang, 'label', label=_t(lang, 'not_in_photos'))}"
                 + " ".join(_observation_words(report, a, lang) for a in c.photo_against)
             )
         if c.borderline:
             names = sorted({a.split("=", 1)[0] for a in c.borderline})
             lines.append(
-                f"   {_t(lang, 'too_close')}: "
-                + "; ".join(vocabulary().observations[n].text[lang] for n in names)
+                f"   {_t(lang, 'label', label=_t(lang, 'too_close'))}"
+                + _t(lang, "list_joiner").join(
+                    vocabulary().observations[n].text[lang] for n in names
+                )
             )
     if extra:
         lines.append(
-            f"{_t(lang, 'also_possible')}: " + "; ".join(cause_text(c.cause, lang) for c in extra)
+            f"{_t(lang, 'label', label=_t(lang, 'also_possible'))}"
+            + _t(lang, "list_joiner").join(cause_text(c.cause, lang) for c in extra)
         )
     if report.referral == "unexplained" and d.unexplained:
-        items = "; ".join(atom_text(a, lang) for a in d.unexplained)
+        items = _t(lang, "list_joiner").join(atom_text(a, lang) for a in d.unexplained)
         lines.append(_t(lang, "unexplained", items=items))
     return heading, lines
 
@@ -190,6 +227,30 @@ def _group_of(observation: str) -> str:
     return _step_group(term.movement) if term and term.movement else observation
 
 
+_POPULATION_JA = (
+    (r"adults \(age and sex not given\)", "成人（年齢・性別の回答なし）"),
+    (r"adults \(age not given\)", "成人（年齢の回答なし）"),
+    (r"adults \(sex not given\)", "成人（性別の回答なし）"),
+    (r"other adults", "その他の成人"),
+    (r"age (\d+)-(\d+)", r"\1〜\2歳"),
+    (r"age (\d+)\+", r"\1歳以上"),
+    (r"under (\d+)", r"\1歳未満"),
+    (r"(?<![A-Za-z])women(?![A-Za-z])", "女性"),
+    (r"(?<![A-Za-z])men(?![A-Za-z])", "男性"),
+    (r"(?<![A-Za-z])adults(?![A-Za-z])", "成人"),
+    (r", ", "、"),
+)
+
+
+def population_text(population: str, language: str) -> str:
+    """The reference group in the report's language (assessment writes it in English)."""
+    if _lang(language) != "ja":
+        return population
+    for pattern, repl in _POPULATION_JA:
+        population = re.sub(pattern, repl, population)
+    return population
+
+
 def _value(o: Any) -> str:
     return plus_minus(o.value, o.uncertainty, o.unit)
 
@@ -228,7 +289,7 @@ def clinician_rows(report: Report) -> list[list[str]]:
                 term.text[lang] if term else o.name,
                 _value(o),
                 _range(o),
-                o.population,
+                population_text(o.population, lang),
                 rating,
                 f"{o.confidence:.2f}",
                 o.source,
@@ -239,13 +300,15 @@ def clinician_rows(report: Report) -> list[list[str]]:
 
 def _facts_text(report: Report) -> str:
     lang = _lang(report.language)
-    return "; ".join(atom_text(f, lang) for f in report.facts) or "-"
+    return _t(lang, "list_joiner").join(atom_text(f, lang) for f in report.facts) or "-"
 
 
 def _scores_text(report: Report) -> str:
     lang = _lang(report.language)
     names = texts()[lang]["scores"]
-    return "; ".join(f"{names.get(k, k)}: {_fmt(v)}" for k, v in sorted(report.scores.items()))
+    return _t(lang, "list_joiner").join(
+        f"{names.get(k, k)}: {_fmt(v)}" for k, v in sorted(report.scores.items())
+    )
 
 
 def sections(report: Report) -> list[tuple[str, list[str]]]:
@@ -254,12 +317,12 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     if report.referral and report.referral != "unexplained":
         out.append(("", [_t(lang, f"referral_{report.referral}")]))
-    if report.program is not None or report.diagnosis.causes:
+    if report.program is not None or causes_of(report):
         out.append(cause_lines(report))
 
     findings: list[str] = []
     for heading, items in finding_groups(report):
-        findings.append(f"{heading}:")
+        findings.append(_t(lang, "label", label=heading).rstrip())
         findings += [f"   {t}" for t in items]
     out.append((_t(lang, "findings"), findings or [_t(lang, "no_findings")]))
 
@@ -268,7 +331,7 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
         for i, item in enumerate(report.program.exercises, start=1):
             lines.append(f"{i}. {item.name[lang]} - {_dose(lang, item)}")
             lines.append(f"   {item.why[lang]}")
-            lines.append(f"   {_t(lang, 'video')}: {item.video_url}")
+            lines.append(f"   {_t(lang, 'label', label=_t(lang, 'video'))}{item.video_url}")
         out.append((_t(lang, "program"), lines))
         out.append((_t(lang, "advice"), list(report.program.advice.get(lang, ()))))
         out.append((_t(lang, "if_worse"), [report.program.if_worse.get(lang, "")]))
@@ -277,19 +340,23 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
 
     clinician = [" | ".join(row) for row in clinician_rows(report)]
     d = report.diagnosis
-    for c in d.causes:
+    for c in causes_of(report):
         clinician.append(
             f"{cause_text(c.cause, lang)}: {round(100 * c.plausibility)}%"
             + (
-                f"; {_t(lang, 'col_against')}: "
-                + "; ".join(atom_text(a, lang) for a in c.photo_against + c.against)
+                f"; {_t(lang, 'label', label=_t(lang, 'col_against'))}"
+                + _t(lang, "list_joiner").join(
+                    atom_text(a, lang) for a in c.photo_against + c.against
+                )
                 if c.photo_against or c.against
                 else ""
             )
         )
-    clinician.append(f"{_t(lang, 'clinician_facts')}: {_facts_text(report)}")
+    clinician.append(f"{_t(lang, 'label', label=_t(lang, 'clinician_facts'))}{_facts_text(report)}")
     if report.scores:
-        clinician.append(f"{_t(lang, 'clinician_scores')}: {_scores_text(report)}")
+        clinician.append(
+            f"{_t(lang, 'label', label=_t(lang, 'clinician_scores'))}{_scores_text(report)}"
+        )
     clinician.append(_t(lang, "clinician_solver", solver=d.solver, ms=f"{d.solve_ms:.1f}"))
     out.append((_t(lang, "clinician"), clinician))
     out.append(("", [_t(lang, "disclaimer")]))
@@ -320,12 +387,18 @@ def _photo_lines(report: Report) -> list[str]:
     return photo_lines
 
 
+def _width(text: str) -> int:
+    """Columns a terminal gives the text (CJK characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def to_text(report: Report) -> str:
-    lines = [_t(report.language, "title"), "=" * len(_t(report.language, "title"))]
+    title = _t(report.language, "title")
+    lines = [title, "=" * _width(title)]
     for heading, body in sections(report):
         lines.append("")
         if heading:
-            lines += [heading, "-" * len(heading)]
+            lines += [heading, "-" * _width(heading)]
         lines += body
     return "\n".join(lines) + "\n"
 
@@ -408,19 +481,24 @@ def to_html(report: Report, images: dict[str, str] | None = None) -> str:
     ]
     if report.referral and report.referral != "unexplained":
         parts.append(f'<p class="referral">{esc(_t(lang, f"referral_{report.referral}"))}</p>')
-    if report.program is not None or report.diagnosis.causes:
+    if report.program is not None or causes_of(report):
         heading, lines = cause_lines(report)
         parts.append(f'<section id="causes"><h2>{esc(heading)}</h2>')
+        open_cause = False
         for line in lines:
+            if line.startswith("   ") and open_cause:  # a cause's detail
+                parts.append(f'<div class="detail">{esc(line.strip())}</div>')
+                continue
+            if open_cause:
+                parts.append("</div>")
+                open_cause = False
             if line.startswith("• "):
-                parts.append(f'<div class="cause"><div class="name">{esc(line[2:])}</div></div>')
-            elif line.startswith("   "):
-                parts.insert(len(parts) - 1, "")  # keep order; details follow their cause
-                parts[-1] = parts[-1].replace(
-                    "</div></div>", f'</div><div class="detail">{esc(line.strip())}</div></div>'
-                )
+                parts.append(f'<div class="cause"><div class="name">{esc(line[2:])}</div>')
+                open_cause = True
             else:
                 parts.append(f"<p>{esc(line)}</p>")
+        if open_cause:
+            parts.append("</div>")
         parts.append("</section>")
 
     # each movement's pictures beside its findings
@@ -502,7 +580,7 @@ def to_html(report: Report, images: dict[str, str] | None = None) -> str:
             "measurements",
         )
     )
-    if d.causes:
+    if causes_of(report):
         parts.append(f"<h3>{esc(_t(lang, 'clinician_causes'))}</h3>")
         parts.append(
             _table(
@@ -514,10 +592,12 @@ def to_html(report: Report, images: dict[str, str] | None = None) -> str:
                     [
                         cause_text(c.cause, lang),
                         f"{round(100 * c.plausibility)}%",
-                        "; ".join(atom_text(a, lang) for a in c.supports),
-                        "; ".join(atom_text(a, lang) for a in c.photo_against + c.against),
+                        _t(lang, "list_joiner").join(atom_text(a, lang) for a in c.supports),
+                        _t(lang, "list_joiner").join(
+                            atom_text(a, lang) for a in c.photo_against + c.against
+                        ),
                     ]
-                    for c in d.causes
+                    for c in causes_of(report)
                 ],
                 "causes",
             )

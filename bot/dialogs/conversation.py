@@ -81,8 +81,9 @@ class Conversation:
         """Fire a machine trigger (bound by transitions onto this model)."""
         self.trigger(trigger)  # type: ignore[attr-defined]  # added by Machine.add_model
 
-    def offers_photo_consent(self) -> bool:
-        """Whether the service keeps photos at all, so the optional question is asked."""
+    def offers_photo_consent(self, *_event: object) -> bool:
+        """Whether the service keeps photos at all, so the optional question is asked
+        (a transition condition: the machine passes its event data)."""
         return bool(self.dialogs.policy.keep_photos)
 
     def can(self, trigger: str) -> bool:

@@ -12,12 +12,35 @@ from dataclasses import asdict
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.reassessment import observation_dicts, render_changes
+from backcare.render import LIKELY, POSSIBLE, causes_of
 from backcare.report import Report
 from backcare.vocabulary import vocabulary
 
 MAX_FINDINGS = 6
 MAX_EXPLANATIONS = 3
-LIKELY = 0.5  # plausibility from which the top explanation is called "likely"
+MAX_CAUSES = 4
+REFER = "refer_clinician"  # the knowledge base's "see a clinician" conclusion, not a cause to name
+
+
+def _sentences(report: Report, atoms: tuple[str, ...]) -> list[dict[str, str]]:
+    """The patient's sentences (every language) of the photo findings ``atoms``."""
+    by_atom = {o.atom: dict(o.explanation) for o in report.observations if o.atom}
+    return [by_atom[a] for a in atoms if a in by_atom]
+
+
+def cause_summaries(report: Report) -> list[dict]:
+    """Each cause once (plausibility summed over the explanations), what supports it, and
+    the photo findings that did not, as the patient reads them."""
+    return [
+        {
+            "cause": c.cause,
+            "plausibility": round(float(c.plausibility), 3),
+            "supports": list(c.supports),
+            "photo_against": _sentences(report, c.photo_against),
+        }
+        for c in causes_of(report)
+        if c.cause != REFER and c.cause in vocabulary().causes
+    ][:MAX_CAUSES]
 
 
 def summarise(report: Report) -> dict:
@@ -55,9 +78,12 @@ def summarise(report: Report) -> dict:
             {"causes": list(e.causes), "plausibility": round(float(e.plausibility), 3)}
             for e in report.diagnosis.explanations[:MAX_EXPLANATIONS]
         ],
+        "causes": cause_summaries(report),
+        "unexplained": list(report.diagnosis.unexplained),
         "findings": [
             {"name": o.name, "rating": o.rating, "text": dict(o.explanation)} for o in findings
         ],
+        "borderline": [o.name for o in report.observations if o.rating == "borderline"],
         "photos": {p.step: {"accepted": p.accepted, "reason": p.reason} for p in report.photos},
         "scores": {k: float(v) for k, v in report.scores.items()},
         "program": program,
@@ -71,9 +97,18 @@ def cause_words(conv: Conversation, cause: str) -> str:
 
 
 def reason_words(conv: Conversation, reason: str) -> str:
+    """Plain words for a fact, a cause or a photo finding ("<observation>=<rating>");
+    never the internal name itself."""
     vocab = vocabulary()
+    if "=" in reason:
+        name, rating = reason.split("=", 1)
+        obs = vocab.observations.get(name)
+        what = conv.text_of(obs.text) if obs else name.replace("_", " ").replace(".", ": ")
+        return conv.t("results.finding_words", what=what, rating=conv.t(f"results.rating_{rating}"))
+    if reason.startswith("not:"):
+        return conv.t("results.denied", text=reason_words(conv, reason[4:]))
     term = vocab.facts.get(reason) or vocab.causes.get(reason)
-    return conv.text_of(term.text) if term else reason
+    return conv.text_of(term.text) if term else reason.replace("_", " ")
 
 
 def dose_words(conv: Conversation, dose: dict) -> str:
@@ -91,25 +126,46 @@ def dose_words(conv: Conversation, dose: dict) -> str:
 
 
 def render_causes(conv: Conversation, report: dict) -> None:
-    explanations = report["explanations"]
-    if not explanations:
-        conv.say(conv.t("results.no_causes"))
-        return
-    top = explanations[0]
-    head = conv.t(
-        "results.causes_likely" if top["plausibility"] >= LIKELY else "results.causes_possible"
-    )
-    lines = [head] + [f"• {cause_words(conv, c)}" for c in top["causes"]]
-    others = [e for e in explanations[1:] if e["causes"]]
-    if others:
-        lines.append(conv.t("results.alternatives"))
-        lines += [
-            f"• {' + '.join(cause_words(conv, c) for c in e['causes'])} "
-            f"({round(100 * e['plausibility'])}%)"
-            for e in others
+    """Each cause once; a headline only with something under it; when nothing stands out,
+    the patient is told so (the program is then a general one)."""
+    causes = report.get("causes")
+    if causes is None:  # a summary saved before causes were summed
+        causes = [
+            {"cause": c, "plausibility": e["plausibility"], "supports": [], "photo_against": []}
+            for e in report["explanations"][:1]
+            for c in e["causes"]
         ]
+    likely = [c for c in causes if c["plausibility"] >= LIKELY]
+    possible = [c for c in causes if POSSIBLE <= c["plausibility"] < LIKELY]
+    main = likely or possible
+    if not main:
+        conv.say(conv.t("results.nothing_stands_out"))
+        return
+    separator = conv.t("reminders.list_separator")
+    lines = [conv.t("results.causes_likely" if likely else "results.causes_possible")]
+    for c in main:
+        lines.append(f"• {cause_words(conv, c['cause'])}")
+        if c["supports"]:
+            items = separator.join(reason_words(conv, a) for a in c["supports"])
+            lines.append("   " + conv.t("results.supported_by", items=items))
+        if c["photo_against"]:
+            items = " ".join(conv.text_of(t) for t in c["photo_against"])
+            lines.append("   " + conv.t("results.not_in_photos", items=items))
+    if likely and possible:
+        items = separator.join(cause_words(conv, c["cause"]) for c in possible)
+        lines.append(conv.t("results.also_possible", items=items))
     lines.append(conv.t("results.not_a_diagnosis"))
     conv.say("\n".join(lines))
+
+
+def render_unexplained(conv: Conversation, report: dict) -> None:
+    """Findings no known pattern explains: said plainly, with a physiotherapist to see;
+    the program still follows (never a dead end)."""
+    items = report.get("unexplained") or [r for r in report.get("referral_reasons", []) if "=" in r]
+    separator = conv.t("reminders.list_separator")
+    conv.say(
+        conv.t("results.unexplained", items=separator.join(reason_words(conv, a) for a in items))
+    )
 
 
 def render_findings(conv: Conversation, report: dict) -> None:
@@ -120,6 +176,11 @@ def render_findings(conv: Conversation, report: dict) -> None:
                 + [f"• {conv.text_of(f['text'])}" for f in report["findings"]]
             )
         )
+    borderline = [o for o in report.get("borderline", []) if o in vocabulary().observations]
+    if borderline:
+        separator = conv.t("reminders.list_separator")
+        names = separator.join(conv.text_of(vocabulary().observations[o].text) for o in borderline)
+        conv.say(conv.t("results.borderline", items=names))
     movements = vocabulary().movements
     missing = [s for s in movements if not (report["photos"].get(s) or {}).get("accepted")]
     if len(missing) == len(movements):
@@ -219,10 +280,15 @@ def offer_reminders(conv: Conversation) -> None:
     )
 
 
+def stops(report: dict) -> bool:
+    """Whether the results are a referral instead of self-care ("unexplained" is not)."""
+    return bool(report["referral"]) and report["referral"] != "unexplained"
+
+
 def prompt_results(conv: Conversation) -> None:
     report = conv.data["report"]
     render_changes(conv)  # only after a re-assessment
-    if report["referral"]:
+    if stops(report):
         render_referral(conv, report)
         render_pictures(conv)
         conv.say(
@@ -232,6 +298,8 @@ def prompt_results(conv: Conversation) -> None:
         )
         return
     render_causes(conv, report)
+    if report["referral"] == "unexplained":
+        render_unexplained(conv, report)
     render_findings(conv, report)
     render_pictures(conv)
     if conv.data.get("previous_report"):
@@ -242,7 +310,7 @@ def prompt_results(conv: Conversation) -> None:
 
 def resume_results(conv: Conversation) -> None:
     report = conv.data["report"]
-    if report["referral"]:
+    if stops(report):
         render_referral(conv, report)
         return
     offer_reminders(conv)
@@ -250,7 +318,7 @@ def resume_results(conv: Conversation) -> None:
 
 async def on_results(conv: Conversation, event: Event) -> None:
     report = conv.data["report"]
-    if report["referral"]:
+    if stops(report):
         resume_results(conv)
     elif event.kind == "choice" and event.data == "rm:set":
         conv.go("plan_reminders")

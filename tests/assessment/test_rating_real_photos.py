@@ -62,14 +62,15 @@ def test_the_toe_touch_bends_far_more_at_the_hips_than_standing(rated):
         assert stand["forward_bend.hip_flexion"].rating == "insufficient"
 
 
-def test_a_full_toe_touch_by_a_fit_model_rates_normal(rated):
+def test_a_full_toe_touch_by_a_fit_model_rates_nothing_unusual(rated):
     toe = rated(TOE_TOUCH, "forward_bend")
     for name in (
         "forward_bend.trunk_inclination",
         "forward_bend.hip_flexion",
         "forward_bend.lumbopelvic_ratio",
     ):
-        assert toe[name].rating == "normal", (name, toe[name].value)
+        # usual, or too close to call with vision's uncertainty: never a finding
+        assert toe[name].rating in ("normal", "borderline"), (name, toe[name].value)
         assert 0 < toe[name].confidence <= 1
     # the lumbar share sits near the healthy split of forward bending (Esola 1996: 0.37)
     assert 0.25 < toe["forward_bend.lumbopelvic_ratio"].value < 0.5
@@ -80,12 +81,12 @@ def test_a_flat_back_hip_hinge_is_rated_hip_led(rated):
     toe = rated(TOE_TOUCH, "forward_bend")
     ratio = hinge["forward_bend.lumbopelvic_ratio"]
     assert ratio.value < toe["forward_bend.lumbopelvic_ratio"].value - 0.1
-    # below the published range; whether past its tolerance depends on the profile's band
+    # below the published range: hip-led, or too close to call with its uncertainty
     assert ratio.value < ratio.normal_range[0]
-    assert ratio.rating in ("insufficient", "normal")
+    assert ratio.rating in ("insufficient", "borderline")
 
 
-def test_neutral_standing_rates_normal_posture(rated):
+def test_neutral_standing_rates_no_unusual_posture(rated):
     for photo in STANDING_SIDE:
         stand = rated(photo, "standing_side")
         for name in (
@@ -94,7 +95,7 @@ def test_neutral_standing_rates_normal_posture(rated):
             "standing.pelvic_tilt",
             "standing.sway",
         ):
-            assert stand[name].rating == "normal", (photo, name, stand[name].value)
+            assert stand[name].rating in ("normal", "borderline"), (photo, name, stand[name].value)
 
 
 @pytest.mark.parametrize("start, end", SIDE_BENDS, ids=["barbell", "cable"])

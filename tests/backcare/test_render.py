@@ -101,7 +101,9 @@ def test_html_escapes_every_piece_of_text():
     page = render.to_html(_report(), {"forward_bend": "forward_bend.annotated.jpg"})
     assert "<script>" not in page and "&lt;script&gt;.jpg" in page
     assert "Esola 1996 &lt;b&gt;" in page
-    assert '<img src="forward_bend.annotated.jpg"' in page
+    # self-contained: the picture in memory is embedded, not linked to a file
+    assert '<img src="data:image/jpeg;base64,' in page
+    assert "forward_bend.annotated.jpg" not in page
 
 
 def test_json_is_valid_and_holds_no_picture_bytes():

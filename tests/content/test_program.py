@@ -216,10 +216,30 @@ def test_general_advice_and_what_to_do_if_worse_are_always_given():
 # --- referral ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("referral", ["emergency", "urgent", "routine", "unexplained"])
+@pytest.mark.parametrize("referral", ["emergency", "urgent", "routine"])
 def test_referral_gets_no_program(referral):
     dx = diagnosis(explanation(["flexion_impairment"]), referral=referral)
     assert build_program(dx, [], frozenset(), {"pain": 3}) is None
+
+
+def test_findings_no_cause_explains_get_a_program_and_advice_to_see_a_physiotherapist():
+    # issue 16: "your results don't fit the patterns I know" used to end with no program
+    dx = diagnosis(explanation(["flexion_impairment"]), referral="unexplained")
+    program = build_program(dx, [], frozenset(), {"pain": 3})
+    assert program is not None and len(program.exercises) >= 3
+    for lang in ("en", "ja"):
+        physio = [t[lang] for t in TEXTS.group("program.advice.unexplained")]
+        assert physio and program.advice[lang][0] == physio[0]
+    assert "physiotherapist" in program.advice["en"][0]
+
+
+def test_the_if_worse_text_has_no_lead_in_of_its_own():
+    # issue 16: "If the pain gets worse: If your pain gets worse: ..." under its heading
+    for lang in ("en", "ja"):
+        text = TEXTS.get("program.if_worse", lang)
+        assert not text.lower().startswith(
+            ("if your pain", "if the pain", "痛みが悪化", "痛みが強く")
+        )
 
 
 def test_red_flag_fact_gets_no_program_even_without_a_referral_diagnosis():
