@@ -16,7 +16,7 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 FIRST_RETRY = 1.0  # seconds
-MAX_RETRY = 60.0
+MAX_RETRY = 30.0
 
 
 class StorageHealth:

@@ -1,12 +1,15 @@
 """The bot in a process of its own, for tests and benchmarks that kill it (SIGKILL).
 
     python -m tests.reliability.botproc DATA_FILE BASE_URL FILE_URL TOKEN [--ready-fd FD] [--vision N]
+        [--disk-full-flag PATH] [--slow-fsync SECONDS] [--stop-grace SECONDS]
 
 Runs what `backcare bot` runs (bot.app: TinyDB storage in DATA_FILE, the real
 dialogs and interview.yaml) against the Bot API at BASE_URL, writes "ready" (to FD,
 or stdout) once it polls, and stops gracefully on SIGTERM. Without ``--vision`` photos are
 not expected (tests.reliability.live.NoPhotos); with it, the vision pool runs
 N MediaPipe workers (children of this process, so they can be killed too).
+``--disk-full-flag``: every save fails (ENOSPC) while that file exists;
+``--slow-fsync``: every fsync takes that long (tests.reliability.diskfull).
 """
 
 from __future__ import annotations
@@ -31,7 +34,18 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--vision", type=int, default=0, help="vision workers (0: no photos)")
     parser.add_argument("--vision-timeout", type=float, default=60.0)
+    parser.add_argument(
+        "--disk-full-flag", type=Path, default=None, help="saving fails while this file exists"
+    )
+    parser.add_argument(
+        "--slow-fsync", type=float, default=0.0, help="seconds every fsync takes (a slow disk)"
+    )
+    parser.add_argument("--stop-grace", type=float, default=None, help="seconds; default 8")
     args = parser.parse_args(argv)
+    if args.disk_full_flag is not None or args.slow_fsync:
+        from tests.reliability.diskfull import DiskFull
+
+        DiskFull(args.disk_full_flag, slow=args.slow_fsync).install()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     asyncio.run(serve(args))
 
@@ -59,6 +73,7 @@ async def serve(args: argparse.Namespace) -> None:
             api_base_url=args.base_url,
             api_file_url=args.file_url,
             data_dir=args.data_file.parent,
+            **({"stop_grace": args.stop_grace} if args.stop_grace is not None else {}),
         )
         app = build_application(
             config,

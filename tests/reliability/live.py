@@ -23,9 +23,8 @@ from tests.support.harness import BotHarness
 REPO = Path(__file__).resolve().parents[2]
 INTERVIEW = REPO / "interview.yaml"
 HEALTHY = REPO / "tests" / "backcare" / "interview" / "answers_healthy.yaml"
-MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
-# a standing side view (the first capture step) from ../shared/data
-STANDING_SIDE = MOVEMENTS / "standing_upright" / "Standing_Hip_Circles__0.jpg"
+# a standing side view (the first capture step), rendered (tests/data/README.md)
+STANDING_SIDE = REPO / "tests" / "data" / "renders" / "standing_side_right.jpg"
 PATIENT = 41001  # the scripted patient of the reference run (conftest.reference)
 # what a photo's result says when vision never gave a verdict on it
 NO_VERDICT = ("worker_failed", "timeout")
@@ -221,9 +220,11 @@ class BotProcess:
         log_file: Path,
         vision: int = 0,
         vision_timeout: float = 60.0,
+        options: tuple[str, ...] = (),
     ) -> None:
         self.api, self.data_file, self.log_file = api, data_file, log_file
         self.vision, self.vision_timeout = vision, vision_timeout
+        self.options = options  # more botproc options, e.g. ("--slow-fsync", "0.3")
         self.process: Any = None
         self.starts = 0
 
@@ -248,6 +249,7 @@ class BotProcess:
         ]
         if self.vision:
             args += ["--vision", str(self.vision), "--vision-timeout", str(self.vision_timeout)]
+        args += list(self.options)
         try:
             with open(self.log_file, "ab") as log:
                 self.process = await asyncio.create_subprocess_exec(

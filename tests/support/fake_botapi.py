@@ -17,6 +17,7 @@ misbehave: 429 with retry_after, 5xx, slow replies, dropped connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import secrets
@@ -124,6 +125,7 @@ class Fault:
     retry_after: int = 1
     delay: float = 0.0  # seconds to wait before answering (or failing)
     times: int = 1
+    after: int = 0  # let this many matching calls through first
 
     def matches(self, method: str) -> bool:
         return self.times > 0 and self.method in ("*", method)
@@ -220,6 +222,11 @@ class FakeBotApi:
         if self.webhook:
             self._start_webhook_delivery()
         return update
+
+    def number_updates_from(self, first: int) -> None:
+        """Number the next updates from ``first`` on, as Telegram does after a week without
+        updates ("the identifier of the next update will be chosen randomly")."""
+        self._update_ids = itertools.count(first)
 
     def redeliver(self, update: dict) -> None:
         """Offer an update again, as Telegram does when it is not sure it was received."""
@@ -438,6 +445,7 @@ class FakeBotApi:
         params.update({k: self._value(k, v) for k, v in request.query.items()})
         call = Call(method, params, files, time.monotonic())
         self.calls.append(call)
+        self._notify()  # waiters see the call arrive, not only its answer
 
         # "*" faults spare getUpdates: polling has its own tests
         fault = next(
@@ -448,6 +456,9 @@ class FakeBotApi:
             ),
             None,
         )
+        if fault is not None and fault.after > 0:
+            fault.after -= 1
+            fault = None
         if fault is not None:
             fault.times -= 1
             if fault.delay:
@@ -528,10 +539,8 @@ class FakeBotApi:
                 for update in ready:
                     self.delivered_at.setdefault(update["update_id"], now)
                 return ready
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._tick.wait(), deadline - time.monotonic())
-            except TimeoutError:
-                pass
 
     async def _m_getFile(self, p: dict, f: dict) -> dict:
         stored = self.files.get(p.get("file_id", ""))
