@@ -1,0 +1,313 @@
+"""The clinical validation suite: case histories from the literature, run through the bot.
+
+A case (``tests/clinical/cases/<id>.yaml``) is a patient's story as interview answers
+(on top of ``base.yaml``, a neutral red-flag-free adult), the outcome the sources lead
+to, and the source line. Fields:
+
+    id, title, source, story       what the case is and where its expected outcome comes from
+    answers                        question id -> answer (validated like an answers file)
+    expected.urgency               emergency | urgent | soon | routine (triage)
+    expected.program               true | false (default: true when routine)
+    expected.advice                kinds the patient must be told: rheumatology, caution
+                                   (triage, exact), psychological, sitting (program advice)
+    photos                         optional {capture step: file next to the case}
+    expected_top_cause             optional: the knowledge base's cause expected first
+
+:func:`run_case` plays the case as a patient of the bot: the real dialogs and the
+real pipeline (``backcare.pipeline.Pipeline``), answering every question it is asked
+with the case's answers and skipping the photo steps it has no photo for. With the
+default pipeline (reports only, no photo workers) every photo step is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from backcare.bot.dialogs.engine import Dialogs
+from backcare.bot.dialogs.events import Event, Reply
+from backcare.content.texts import default_texts
+from backcare.interview import Interview, InterviewRegistry, load_interview, validate_answers
+from backcare.interview.answers import AnswersError
+from backcare.pipeline import Pipeline
+from backcare.vocabulary import ADVICE, STOPS, URGENCIES, vocabulary
+from backcare.yamlfile import Checker, DataFileError, load
+
+HERE = Path(__file__).resolve().parent
+CASES = HERE / "cases"
+BASE = HERE / "base.yaml"
+INTERVIEW_PATH = HERE.parents[1] / "interview.yaml"
+PROGRAM_ADVICE = ("psychological", "sitting", "unexplained")  # content/texts.yaml groups
+ADVICE_KINDS = (*ADVICE, *PROGRAM_ADVICE)
+CASE_FIELDS = {
+    "id",
+    "title",
+    "source",
+    "story",
+    "answers",
+    "expected",
+    "photos",
+    "expected_top_cause",
+}
+
+
+@dataclass(frozen=True)
+class Expected:
+    urgency: str
+    program: bool
+    advice: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    title: str
+    source: str
+    story: str
+    answers: dict[str, Any]  # base.yaml with the case's own answers on top
+    own: tuple[str, ...]  # the questions the case itself answers
+    expected: Expected
+    path: Path
+    photos: dict[str, Path] = field(default_factory=dict)
+    expected_top_cause: str | None = None
+
+    @property
+    def red_flag(self) -> bool:
+        return self.expected.urgency in STOPS
+
+
+@dataclass(frozen=True)
+class Outcome:
+    urgency: str  # the referral the patient got (emergency | urgent | soon), or routine
+    program: bool
+    advice: tuple[str, ...]
+    referral: str | None  # what the report says (may be the reasoning's own, e.g. unexplained)
+    top_cause: str | None
+    asked: tuple[str, ...]  # the questions asked, in order
+    text: str  # everything the patient read
+
+
+# -- loading ------------------------------------------------------------------------------
+def load_base(interview: Interview) -> dict[str, Any]:
+    try:
+        return validate_answers(load(BASE), interview, str(BASE))
+    except AnswersError as exc:
+        raise DataFileError(exc.problems) from None
+
+
+def load_case(path: Path, interview: Interview, base: Mapping[str, Any]) -> Case:
+    """One case file, validated; DataFileError names file, line and field."""
+    data = load(path)
+    name = str(path)
+    check = Checker(name)
+    if not isinstance(data, dict):
+        check.problem(data, None, "", "expected a mapping (id, title, source, answers, expected)")
+        check.raise_if_any()
+    for key in data:
+        if key not in CASE_FIELDS:
+            check.problem(data, key, str(key), f"unknown field ({', '.join(sorted(CASE_FIELDS))})")
+    cid = check.need(data, "id", "", str)
+    if cid is not None and cid != path.stem:
+        check.problem(data, "id", "id", f"the id must be the file's name ({path.stem})")
+    texts = {k: check.need(data, k, "", str) for k in ("title", "source", "story")}
+    if texts["source"] is not None and len(texts["source"].strip()) < 10:
+        check.problem(data, "source", "source", "name the source: author, year, journal")
+    raw_answers = check.need(data, "answers", "", dict) or {}
+    own: dict[str, Any] = {}
+    try:
+        own = validate_answers(raw_answers, interview, name)
+    except AnswersError as exc:
+        check.problems += list(exc.problems)
+    exp = check.need(data, "expected", "", dict) or {}
+    urgency = check.need(exp, "urgency", "expected", str)
+    if urgency is not None and urgency not in URGENCIES:
+        check.problem(exp, "urgency", "expected.urgency", f"one of {', '.join(URGENCIES)}")
+    program = exp.get("program", urgency not in STOPS)
+    if not isinstance(program, bool):
+        check.problem(exp, "program", "expected.program", "true or false")
+    advice = check.need(exp, "advice", "expected", list, required=False) or []
+    for i, kind in enumerate(advice):
+        if kind not in ADVICE_KINDS:
+            check.problem(advice, i, f"expected.advice[{i}]", f"one of {', '.join(ADVICE_KINDS)}")
+    for key in set(exp) - {"urgency", "program", "advice"}:
+        check.problem(exp, key, f"expected.{key}", "unknown field (urgency, program, advice)")
+    photos_raw = check.need(data, "photos", "", dict, required=False) or {}
+    photos: dict[str, Path] = {}
+    for step, file in photos_raw.items():
+        if step not in vocabulary().movements:
+            check.problem(photos_raw, step, f"photos.{step}", "not a capture step")
+        elif not isinstance(file, str):
+            check.problem(photos_raw, step, f"photos.{step}", "a file name next to the case")
+        else:
+            photos[step] = path.parent / file
+    top = check.need(data, "expected_top_cause", "", str, required=False)
+    if top is not None and top not in vocabulary().causes:
+        check.problem(data, "expected_top_cause", "expected_top_cause", "not a vocabulary cause")
+    check.raise_if_any()
+    return Case(
+        id=cid or path.stem,
+        title=texts["title"] or "",
+        source=" ".join((texts["source"] or "").split()),
+        story=" ".join((texts["story"] or "").split()),
+        answers={**base, **own},
+        own=tuple(own),
+        expected=Expected(urgency or "routine", bool(program), tuple(advice)),
+        path=path,
+        photos=photos,
+        expected_top_cause=top,
+    )
+
+
+def load_cases(folder: Path = CASES, interview: Interview | None = None) -> list[Case]:
+    interview = interview or load_interview(INTERVIEW_PATH)
+    base = load_base(interview)
+    return [load_case(p, interview, base) for p in sorted(folder.glob("*.yaml"))]
+
+
+# -- playing a case through the bot ---------------------------------------------------------
+class Patient:
+    """Answers the bot as the case's patient would (buttons, typed numbers, skipped photos)."""
+
+    def __init__(self, dialogs: Dialogs, case: Case, language: str):
+        self.dialogs, self.case, self.language = dialogs, case, language
+        self.state: dict | None = None
+        self.replies: list[Reply] = []
+        self.read: list[str] = []
+
+    async def send(self, event: Event) -> None:
+        state, self.replies = await self.dialogs.handle(self.state, event)
+        self.state = json.loads(json.dumps(state))  # what a driver stores between messages
+        self.read += [r.text for r in self.replies if r.text]
+
+    async def press(self, value: str) -> None:
+        offered = {c.value for r in self.replies for c in r.choices}
+        if value not in offered:
+            raise AssertionError(f"{self.case.id}: no button {value!r}; offered {sorted(offered)}")
+        await self.send(Event("choice", data=value))
+
+    @property
+    def step(self) -> str:
+        return (self.state or {}).get("step", "")
+
+    async def answer(self, interview: Interview) -> None:
+        qid = self.state["interview"]["current"]
+        if qid not in self.case.answers:
+            raise AssertionError(f"{self.case.id}: the bot asks {qid!r}, the case has no answer")
+        q, value = interview.questions[qid], self.case.answers[qid]
+        if value is None:
+            await self.press(f"s:{qid}")
+        elif q.type == "yes_no":
+            await self.press(f"a:{qid}:{'yes' if value else 'no'}")
+        elif q.type in ("single", "scale"):
+            await self.press(f"a:{qid}:{value}")
+        elif q.type in ("multiple", "body_map"):
+            for option in value:
+                await self.press(f"t:{qid}:{option}")
+            await self.press(f"d:{qid}")
+        else:
+            await self.send(Event("text", text=str(value)))
+
+    async def play(self, interview: Interview, use_photos: bool) -> None:
+        await self.send(Event("start", language=self.language))
+        await self.press("consent:yes")
+        await self.press("keep:no")
+        for _ in range(200):
+            if self.step != "interview":
+                break
+            await self.answer(interview)
+        steps = list(vocabulary().movements)
+        for _ in range(4 * len(steps)):
+            if self.step != "photos":
+                break
+            st = self.state["photos"]
+            step = steps[st["index"]]
+            photo = self.case.photos.get(step)
+            if use_photos and photo is not None and st["tries"].get(step, 0) < 1:
+                await self.send(Event("photo", photo=photo.read_bytes(), filename=photo.name))
+            else:
+                await self.press("ph:skip")
+
+
+def advice_kinds(state: Mapping[str, Any]) -> tuple[str, ...]:
+    """What the patient was advised: triage's advice, and the program's advice groups."""
+    kinds = list((state.get("result") or {}).get("triage", {}).get("advice", ()))
+    program = (state.get("report") or {}).get("program") or {}
+    given = set(program.get("advice", {}).get("en", ()))
+    texts = default_texts()
+    for group in PROGRAM_ADVICE:
+        items = texts.group(f"program.advice.{group}")
+        if items and all(t["en"] in given for t in items):
+            kinds.append(group)
+    return tuple(k for k in ADVICE_KINDS if k in kinds)
+
+
+def outcome_of(patient: Patient) -> Outcome:
+    state = patient.state or {}
+    asked = tuple(state.get("interview", {}).get("history", ()))
+    text = "\n".join(patient.read)
+    if patient.step == "referred":
+        urgency = state["referral"]["urgency"]
+        return Outcome(urgency, False, (), urgency, None, asked, text)
+    report = state.get("report")
+    if patient.step != "results" or report is None:
+        raise AssertionError(f"{patient.case.id}: the journey ended at {patient.step!r}")
+    referral = report.get("referral")
+    urgency = referral if referral in STOPS else "routine"
+    explanations = report.get("explanations") or []
+    top = explanations[0]["causes"][0] if explanations and explanations[0]["causes"] else None
+    program = report.get("program") is not None
+    return Outcome(urgency, program, advice_kinds(state), referral, top, asked, text)
+
+
+async def run_case_async(
+    case: Case,
+    pipeline: Pipeline,
+    registry: InterviewRegistry,
+    language: str = "en",
+    use_photos: bool = False,
+) -> Outcome:
+    patient = Patient(Dialogs(pipeline, registry), case, language)
+    await patient.play(registry.current, use_photos=use_photos)
+    return outcome_of(patient)
+
+
+def run_case(
+    case: Case,
+    pipeline: Pipeline | None = None,
+    registry: InterviewRegistry | None = None,
+    language: str = "en",
+) -> Outcome:
+    """Answers only with the default pipeline (no photo workers); photos with a real one."""
+    photos = pipeline is not None
+    pipeline = pipeline or Pipeline(pose=None)
+    registry = registry or InterviewRegistry(INTERVIEW_PATH)
+    return asyncio.run(run_case_async(case, pipeline, registry, language, use_photos=photos))
+
+
+# -- grading --------------------------------------------------------------------------------
+def severity(level: str) -> int:
+    """Higher is more urgent."""
+    return len(URGENCIES) - URGENCIES.index(level)
+
+
+def verdict(case: Case, outcome: Outcome) -> str:
+    """agree | under-graded | over-graded | program | advice | top cause."""
+    exp = case.expected
+    if severity(outcome.urgency) < severity(exp.urgency):
+        return "under-graded"
+    if severity(outcome.urgency) > severity(exp.urgency):
+        return "over-graded"
+    if outcome.program != exp.program:
+        return "program"
+    triage_advice = {a for a in outcome.advice if a in ADVICE}
+    if triage_advice != {a for a in exp.advice if a in ADVICE}:
+        return "advice"
+    if not set(exp.advice) <= set(outcome.advice):
+        return "advice"
+    if case.expected_top_cause and outcome.top_cause != case.expected_top_cause:
+        return "top cause"
+    return "agree"

@@ -1,0 +1,115 @@
+"""The clinical validation suite (tests/clinical/cases): every case history, played as a patient
+of the bot (real dialogs, real pipeline, answers only), reaches the urgency, the program and the
+advice its sources lead to; no red-flag case is under-graded.
+
+``bench/clinical.py`` prints the same cases as a table with the agreement.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backcare.interview import InterviewRegistry, judge, load_interview, rules_of
+from backcare.vocabulary import STOPS, vocabulary
+from backcare.yamlfile import DataFileError
+from tests.clinical.suite import (
+    BASE,
+    CASES,
+    INTERVIEW_PATH,
+    Outcome,
+    load_base,
+    load_case,
+    load_cases,
+    run_case,
+    severity,
+    verdict,
+)
+
+INTERVIEW = load_interview(INTERVIEW_PATH)
+ALL = load_cases(CASES, INTERVIEW)
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> dict[str, Outcome]:
+    """Answers only (photos are optional: the bench plays them)."""
+    registry = InterviewRegistry(INTERVIEW_PATH)
+    return {case.id: run_case(case, registry=registry) for case in ALL}
+
+
+@pytest.mark.parametrize("case", ALL, ids=lambda c: c.id)
+def test_each_case_gets_what_its_sources_lead_to(case, outcomes):
+    outcome = outcomes[case.id]
+    assert outcome.urgency == case.expected.urgency, f"{case.title}: {case.source}"
+    assert outcome.program == case.expected.program
+    assert set(case.expected.advice) <= set(outcome.advice)
+    assert verdict(case, outcome) == "agree"
+
+
+def test_every_red_flag_case_reaches_its_urgency_and_none_is_under_graded(outcomes):
+    red = [c for c in ALL if c.red_flag]
+    right = [c for c in red if outcomes[c.id].urgency == c.expected.urgency]
+    under = [c.id for c in ALL if severity(outcomes[c.id].urgency) < severity(c.expected.urgency)]
+    assert len(red) >= 15 and len(right) == len(red) and under == []
+
+
+def test_the_inflammatory_cases_get_rheumatology_advice_and_keep_their_program(outcomes):
+    inflammatory = [c for c in ALL if "rheumatology" in c.expected.advice]
+    assert len(inflammatory) >= 3
+    for case in inflammatory:
+        assert "rheumatology" in outcomes[case.id].advice and outcomes[case.id].program
+        assert "rheumatologist" in outcomes[case.id].text
+    others = [c for c in ALL if "rheumatology" not in c.expected.advice]
+    assert not [c.id for c in others if "rheumatology" in outcomes[c.id].advice]
+
+
+def test_the_suite_covers_each_red_flag_alone_and_in_combination():
+    assert len(ALL) >= 20
+    flags_of = {c.id: _stopping_facts(c.answers) for c in ALL}
+    alone = {next(iter(f)) for f in flags_of.values() if len(f) == 1}
+    facts = {f for f, u in vocabulary().red_flags().items() if u in STOPS}
+    assert facts <= alone, f"no case with only this red flag: {facts - alone}"
+    assert len([c for c, f in flags_of.items() if len(f) > 1]) >= 3  # combinations
+    kinds = {a for c in ALL for a in c.expected.advice}
+    assert {"rheumatology", "caution", "psychological"} <= kinds
+    normal_ages = {
+        c.answers["age"] // 10
+        for c in ALL
+        if c.expected.urgency == "routine" and "caution" not in c.expected.advice
+    }
+    assert len(normal_ages) >= 4  # normal people of several ages
+
+
+def test_every_case_names_its_source_and_tells_its_story():
+    for case in ALL:
+        assert any(str(year) in case.source for year in range(1990, 2030)), case.id
+        assert len(case.story) > 30 and case.title
+
+
+def test_a_broken_case_file_names_the_file_the_line_and_the_field(tmp_path: Path):
+    text = (CASES / "night_pain_alone.yaml").read_text(encoding="utf-8")
+    broken = tmp_path / "night_pain_alone.yaml"
+    broken.write_text(
+        text.replace("night_pain: constant", "night_ache: constant").replace(
+            "urgency: soon", "urgency: whenever"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as caught:
+        load_case(broken, INTERVIEW, load_base(INTERVIEW))
+    problems = {p.field: p for p in caught.value.problems}
+    assert "night_ache" in problems and "unknown question" in problems["night_ache"].message
+    assert problems["expected.urgency"].line == text[: text.index("urgency: soon")].count("\n") + 1
+    assert all(p.file == str(broken) for p in caught.value.problems)
+
+
+def test_the_base_patient_raises_no_warning_sign():
+    triage = judge(INTERVIEW, load_base(INTERVIEW))
+    assert triage.level == "routine" and not triage.advice and triage.complete
+    assert BASE.is_file()
+
+
+def _stopping_facts(answers) -> set[str]:
+    triage = judge(INTERVIEW, answers)
+    return {r.fact for r in rules_of(INTERVIEW, triage) if r.urgency in STOPS and r.fact}
