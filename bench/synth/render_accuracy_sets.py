@@ -31,6 +31,7 @@ import sys
 import time
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,15 +60,15 @@ def bodies(rng: np.random.Generator, n: int) -> list[dict]:
         years = float(rng.uniform(20, 80))
         male = i % 2 == 0
         out.append(
-            dict(
-                gender=float(rng.uniform(0.0, 0.2) if male else rng.uniform(0.8, 1.0)),
-                age=anny_age(years),
-                muscle=float(rng.uniform(0.2, 0.8)),
-                weight=float(rng.uniform(0.05, 0.95)),
-                height=float(rng.uniform(0.2, 0.6)),
-                proportions=float(rng.uniform(0.3, 0.7)),
-                years=years,
-            )
+            {
+                "gender": float(rng.uniform(0.0, 0.2) if male else rng.uniform(0.8, 1.0)),
+                "age": anny_age(years),
+                "muscle": float(rng.uniform(0.2, 0.8)),
+                "weight": float(rng.uniform(0.05, 0.95)),
+                "height": float(rng.uniform(0.2, 0.6)),
+                "proportions": float(rng.uniform(0.3, 0.7)),
+                "years": years,
+            }
         )
     return out
 
@@ -77,7 +78,7 @@ def pose_for(kind: str, rng: np.random.Generator) -> dict:
         return float(rng.uniform(a, b))
 
     sign = float(rng.choice([-1.0, 1.0]))
-    p = dict(arm_abd=u(4, 16), elbow_flex=u(5, 25), arm_fwd=u(-5, 10), knee_flex=u(0, 6))
+    p = {"arm_abd": u(4, 16), "elbow_flex": u(5, 25), "arm_fwd": u(-5, 10), "knee_flex": u(0, 6)}
     if kind == "forward_bend":
         total = u(10, 130)
         lumbar = min(55.0, total * u(0.15, 0.45))
@@ -120,7 +121,7 @@ def pose_for(kind: str, rng: np.random.Generator) -> dict:
 def items(set_name: str, n: int) -> list[dict]:
     rng = np.random.default_rng(SEEDS[set_name])
     people = bodies(rng, max(8, n // 6))
-    out = []
+    out: list[dict[str, Any]] = []
     for i in range(n):
         kind = KINDS[i % len(KINDS)]
         off = float(rng.uniform(0, 60))
@@ -137,19 +138,19 @@ def items(set_name: str, n: int) -> list[dict]:
             else float(rng.choice([24.0, 26.0, 28.0, 50.0]))
         )
         out.append(
-            dict(
-                id=f"{set_name}_{i:04d}",
-                set=set_name,
-                kind=kind,
-                body_id=int(rng.integers(len(people))),
-                params=pose_for(kind, rng),
-                az=az % 360.0,
-                yaw_off_view=off,
-                pitch=float(rng.uniform(-10, 25)),
-                dist=dist,
-                focal_35mm=focal,
-                exif=bool(i % 2 == 0),
-            )
+            {
+                "id": f"{set_name}_{i:04d}",
+                "set": set_name,
+                "kind": kind,
+                "body_id": int(rng.integers(len(people))),
+                "params": pose_for(kind, rng),
+                "az": az % 360.0,
+                "yaw_off_view": off,
+                "pitch": float(rng.uniform(-10, 25)),
+                "dist": dist,
+                "focal_35mm": focal,
+                "exif": bool(i % 2 == 0),
+            }
             | {"body": None}
         )
         out[-1]["body"] = people[out[-1]["body_id"]]
@@ -235,8 +236,8 @@ def main() -> int:
             picture.save(folder / "img" / f"{it['id']}.jpg", quality=90)
         Image.fromarray(mask * 255).save(folder / "mask" / f"{it['id']}.png")
         names = list(s["J"])
-        uvj, zj = project(np.array([s["J"][k] for k in names]), M, K)
-        ys, xs = np.nonzero(mask)
+        uvj, _zj = project(np.array([s["J"][k] for k in names]), M, K)
+        ys, _xs = np.nonzero(mask)
         rec = dict(it)
         rec.update(
             dist=dist,

@@ -19,7 +19,10 @@ import errno
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 SLOWED = ("pwrite", "write", "replace")
 
@@ -40,7 +43,7 @@ class DiskFull:
         self._real = {name: getattr(os, name) for name in ("fsync", *SLOWED)}
         real_fsync = self._real["fsync"]
 
-        def fsync(fd: int) -> None:
+        def fsync(fd: FileDescriptorLike) -> None:
             if self.full:
                 self.refused += 1
                 raise OSError(errno.ENOSPC, "No space left on device (injected)")

@@ -175,7 +175,7 @@ class FakeBotApi:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]  # the port the system picked
         return self
 
     async def close(self) -> None:
@@ -241,6 +241,12 @@ class FakeBotApi:
             command = text.split()[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self.push_update({"message": self._message(user, **content)})
+
+    def edit_text(self, sent_update: dict, text: str) -> dict:
+        """The user edits a message they sent (``sent_update`` as send_text returned it)."""
+        message = {**sent_update["message"], "text": text, "edit_date": int(time.time())}
+        message.pop("entities", None)
+        return self.push_update({"edited_message": message})
 
     def add_file(self, data: bytes, size: int | None = None, suffix: str = "jpg") -> StoredFile:
         unique = secrets.token_hex(6)
@@ -327,6 +333,8 @@ class FakeBotApi:
     ) -> dict:
         """Press a button of ``message`` by its label, or send any callback data (forgery)."""
         if data is None:
+            if label is None:
+                raise ValueError("press a button by its label, or give the callback data")
             data = message.button(label)["callback_data"]
         bot_message = {
             "message_id": message.message_id,
@@ -416,7 +424,7 @@ class FakeBotApi:
 
     # -- the server ----------------------------------------------------------------------
     @staticmethod
-    def _value(name: str, raw: str) -> Any:
+    def _value(name: str, raw: str | bytes) -> Any:
         if name in _STRING_PARAMS:
             return raw
         try:
