@@ -191,10 +191,14 @@ class Patient:
 
     @property
     def step(self) -> str:
-        return (self.state or {}).get("step", "")
+        return self.saved.get("step", "")
+
+    @property
+    def saved(self) -> dict:
+        return self.state or {}
 
     async def answer(self, interview: Interview) -> None:
-        qid = self.state["interview"]["current"]
+        qid = self.saved["interview"]["current"]
         if qid not in self.case.answers:
             raise AssertionError(f"{self.case.id}: the bot asks {qid!r}, the case has no answer")
         q, value = interview.questions[qid], self.case.answers[qid]
@@ -223,7 +227,7 @@ class Patient:
         for _ in range(4 * len(steps)):
             if self.step != "photos":
                 break
-            st = self.state["photos"]
+            st = self.saved["photos"]
             step = steps[st["index"]]
             photo = self.case.photos.get(step)
             if use_photos and photo is not None and st["tries"].get(step, 0) < 1:

@@ -37,7 +37,9 @@ def test_every_vocabulary_fact_is_derived_or_marked_not_asked(interview):
     assert covered == set(vocabulary().facts)
 
 
-def test_every_red_flag_fact_has_a_rule_at_its_vocabulary_urgency_and_none_milder(interview):
+def test_every_red_flag_fact_has_a_rule_at_its_vocabulary_urgency_and_none_milder(
+    interview,
+) -> None:
     alone = vocabulary().red_flags()
     by_fact: dict[str, set[str]] = {}
     for rule in interview.red_flags:
