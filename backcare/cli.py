@@ -80,7 +80,11 @@ def analyse_folder(pipeline, folder: Path, workers: int, language: str):
         size = photo.path.stat().st_size
         data = b"" if size > MAX_FILE_BYTES else photo.path.read_bytes()
         return pipeline.analyse_file(
-            data, photo.path.name, photo.step, too_large=size > MAX_FILE_BYTES
+            data,
+            photo.path.name,
+            photo.step,
+            too_large=size > MAX_FILE_BYTES,
+            language=language,  # the pictures are labelled in the report's language
         )
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

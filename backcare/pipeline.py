@@ -180,20 +180,26 @@ class Pipeline:
             )
 
     def analyse_photo_sync(
-        self, data: bytes, step: str, filename: str | None = None
+        self, data: bytes, step: str, filename: str | None = None, language: str = "en"
     ) -> PhotoResult:
         self._check_step(step)
-        return self.analyse_file(data, filename or step, step)
+        return self.analyse_file(data, filename or step, step, language=language)
 
     def analyse_file(
-        self, data: bytes, filename: str, step: str | None = None, too_large: bool = False
+        self,
+        data: bytes,
+        filename: str,
+        step: str | None = None,
+        too_large: bool = False,
+        language: str = "en",
     ) -> PhotoResult:
-        """One photo from a folder: the step comes from its name, or from what it shows."""
+        """One photo from a folder: the step comes from its name, or from what it shows.
+        The annotated picture is labelled in ``language``."""
         if too_large:
             outcome: AnalysedPhoto | PhotoRejected = PhotoRejected(Reason.TOO_LARGE, "file size")
         else:
             try:
-                outcome = self.pose.analyse(data, annotate=True)
+                outcome = self.pose.analyse(data, annotate=language)
             except PhotoRejected as exc:
                 outcome = exc
         if step is None:
@@ -215,12 +221,12 @@ class Pipeline:
         return result
 
     async def analyse_photo(
-        self, data: bytes, step: str, filename: str | None = None
+        self, data: bytes, step: str, filename: str | None = None, language: str = "en"
     ) -> PhotoResult:
         self._check_step(step)
         try:
             outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(
-                data, annotate=True
+                data, annotate=language
             )
         except PhotoRejected as exc:
             outcome = exc

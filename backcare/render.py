@@ -76,7 +76,7 @@ def atom_text(atom: str, language: str) -> str:
         name, rating = atom.split("=", 1)
         term = vocab.observations.get(name)
         rating_text = texts()[lang]["ratings"].get(rating, rating)
-        return f"{term.text[lang] if term else name}: {rating_text}"
+        return _t(lang, "label", label=term.text[lang] if term else name) + rating_text
     term = vocab.facts.get(atom)
     return term.text[lang] if term else atom
 
@@ -170,7 +170,9 @@ def cause_lines(report: Report) -> tuple[str, list[str]]:
         if c.photo_against:
             lines.append(
                 f"   {_t(lang, 'label', label=_t(lang, 'not_in_photos'))}"
-                + " ".join(_observation_words(report, a, lang) for a in c.photo_against)
+                + _t(lang, "sentence_joiner").join(
+                    _observation_words(report, a, lang) for a in c.photo_against
+                )
             )
         if c.borderline:
             names = sorted({a.split("=", 1)[0] for a in c.borderline})
@@ -283,7 +285,7 @@ def clinician_rows(report: Report) -> list[list[str]]:
         term = vocab.observations.get(o.name)
         rating = ratings.get(o.rating, o.rating)
         if o.rating == "borderline" and o.leaning:
-            rating = f"{rating} ({ratings.get(o.leaning, o.leaning)}?)"
+            rating = _t(lang, "leaning", rating=rating, leaning=ratings.get(o.leaning, o.leaning))
         rows.append(
             [
                 term.text[lang] if term else o.name,
@@ -342,9 +344,11 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
     d = report.diagnosis
     for c in causes_of(report):
         clinician.append(
-            f"{cause_text(c.cause, lang)}: {round(100 * c.plausibility)}%"
+            _t(lang, "label", label=cause_text(c.cause, lang))
+            + f"{round(100 * c.plausibility)}%"
             + (
-                f"; {_t(lang, 'label', label=_t(lang, 'col_against'))}"
+                _t(lang, "list_joiner")
+                + _t(lang, "label", label=_t(lang, "col_against"))
                 + _t(lang, "list_joiner").join(
                     atom_text(a, lang) for a in c.photo_against + c.against
                 )

@@ -54,7 +54,7 @@ def analyse_image(
     rgb: np.ndarray,
     estimator,
     *,
-    annotate: bool = True,
+    annotate: bool | str = True,
     focal_35mm: float | None = None,
     limits: Limits = LIMITS,
 ) -> AnalysedPhoto:
@@ -147,7 +147,11 @@ def analyse_image(
         angles={k: round(float(x), 3) for k, x in angles.values.items()},
     )
     return AnalysedPhoto(
-        analysis=analysis, annotated_jpeg=draw(rgb, analysis) if annotate else None
+        analysis=analysis,
+        # annotate: False, True (English labels) or the labels' language, e.g. "ja"
+        annotated_jpeg=draw(rgb, analysis, annotate if isinstance(annotate, str) else "en")
+        if annotate
+        else None,
     )
 
 

@@ -7,10 +7,15 @@ is drawn light-on-dark with an outline; labels avoid each other.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 import cv2
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
-from backcare.vision.types import INDEX, Landmarks, Movement, PhotoAnalysis
+from backcare.units import number
+from backcare.vision.types import INDEX, Landmarks, Measurement, Movement, PhotoAnalysis
 
 OUTPUT_SIDE = 1280  # longest side of the JPEG we send back
 JPEG_QUALITY = 82
@@ -39,47 +44,96 @@ _BONES = (
 _LEFT, _RIGHT, _MID = (255, 200, 60), (60, 170, 255), (235, 235, 235)
 _BACK, _TEXT, _BOX = (200, 60, 255), (255, 255, 255), (20, 20, 20)
 
-# what to label for each movement, in order, with a short name and where to put it
-_LABELS: dict[Movement, tuple[tuple[str, str, str], ...]] = {
+# what to label for each movement, in order, and where to put it
+_LABELS: dict[Movement, tuple[tuple[str, str], ...]] = {
     Movement.FORWARD_BEND: (
-        ("hip_flexion", "Hip", "hip"),
-        ("lumbar_flexion", "Low back", "lumbar"),
-        ("trunk_inclination", "Trunk", "trunk"),
-        ("knee_flexion", "Knee", "knee"),
-        ("reach", "Reach", "hand"),
+        ("hip_flexion", "hip"),
+        ("lumbar_flexion", "lumbar"),
+        ("trunk_inclination", "trunk"),
+        ("knee_flexion", "knee"),
+        ("reach", "hand"),
     ),
     Movement.BACKWARD_BEND: (
-        ("trunk_inclination", "Trunk", "trunk"),
-        ("hip_extension", "Hip ext", "hip"),
-        ("lumbar_flexion", "Low back", "lumbar"),
-        ("knee_flexion", "Knee", "knee"),
+        ("trunk_inclination", "trunk"),
+        ("hip_extension", "hip"),
+        ("lumbar_flexion", "lumbar"),
+        ("knee_flexion", "knee"),
     ),
     Movement.STANDING: (
-        ("lumbar_lordosis", "Lordosis", "lumbar"),
-        ("thoracic_kyphosis", "Kyphosis", "apex"),
-        ("pelvic_tilt", "Pelvis", "hip"),
-        ("head_forward", "Head", "ear"),
-        ("shoulder_level", "Shoulders", "shoulder"),
-        ("pelvis_level", "Pelvis lvl", "hip"),
-        ("spine_deviation", "Spine shift", "apex"),
-        ("trunk_inclination", "Trunk", "trunk"),
+        ("lumbar_lordosis", "lumbar"),
+        ("thoracic_kyphosis", "apex"),
+        ("pelvic_tilt", "hip"),
+        ("head_forward", "ear"),
+        ("shoulder_level", "shoulder"),
+        ("pelvis_level", "hip"),
+        ("spine_deviation", "apex"),
+        ("trunk_inclination", "trunk"),
     ),
     Movement.SIDE_BEND: (
-        ("lateral_bend", "Side bend", "shoulder"),
-        ("pelvis_level", "Pelvis lvl", "hip"),
-        ("knee_flexion", "Knee", "knee"),
+        ("lateral_bend", "shoulder"),
+        ("pelvis_level", "hip"),
+        ("knee_flexion", "knee"),
     ),
     Movement.ROTATION: (
-        ("trunk_rotation", "Twist", "shoulder"),
-        ("pelvic_rotation", "Pelvis turn", "hip"),
-        ("lateral_bend", "Side bend", "trunk"),
+        ("trunk_rotation", "shoulder"),
+        ("pelvic_rotation", "hip"),
+        ("lateral_bend", "trunk"),
     ),
 }
-_UNITS = {"deg": "deg", "%": "%", "ratio": ""}
+# the short names on the picture, in the patient's language (en is the fallback)
+_NAMES: dict[str, dict[str, str]] = {
+    "hip_flexion": {"en": "Hip", "ja": "股関節"},
+    "lumbar_flexion": {"en": "Low back", "ja": "腰"},
+    "trunk_inclination": {"en": "Trunk", "ja": "体幹"},
+    "knee_flexion": {"en": "Knee", "ja": "膝"},
+    "reach": {"en": "Reach", "ja": "指先と床"},
+    "hip_extension": {"en": "Hip ext", "ja": "股関節の伸び"},
+    "lumbar_lordosis": {"en": "Lordosis", "ja": "腰の反り"},
+    "thoracic_kyphosis": {"en": "Kyphosis", "ja": "背中の丸み"},
+    "pelvic_tilt": {"en": "Pelvis", "ja": "骨盤"},
+    "head_forward": {"en": "Head", "ja": "頭"},
+    "shoulder_level": {"en": "Shoulders", "ja": "肩の高さ"},
+    "pelvis_level": {"en": "Pelvis lvl", "ja": "骨盤の高さ"},
+    "spine_deviation": {"en": "Spine shift", "ja": "背骨のずれ"},
+    "lateral_bend": {"en": "Side bend", "ja": "側屈"},
+    "trunk_rotation": {"en": "Twist", "ja": "ひねり"},
+    "pelvic_rotation": {"en": "Pelvis turn", "ja": "骨盤の回旋"},
+}
+_HEADER: dict[str, dict[str, str]] = {
+    "en": {
+        "view": "{kind} view{facing}",
+        "facing": ", facing {side}",
+        "pose": "{movement}  (yaw {yaw}, tilt {tilt})",
+    },
+    "ja": {
+        "view": "{kind}{facing}",
+        "facing": "・{side}向き",
+        "pose": "{movement}（カメラの向き {yaw}°、傾き {tilt}°）",
+    },
+}
+_WORDS: dict[str, dict[str, str]] = {
+    "ja": {
+        "side": "横から",
+        "front": "前から",
+        "back": "後ろから",
+        "oblique": "斜めから",
+        "left": "左",
+        "right": "右",
+        "standing": "立位",
+        "forward_bend": "前屈",
+        "backward_bend": "後屈",
+        "rotation": "ひねり",
+        "side_bend": "側屈",
+    }
+}
+# Hershey fonts draw only ASCII: other scripts are drawn with this font (IPAexGothic)
+_CJK_FONT = "ipaexg.ttf"
 
 
-def annotate(rgb: np.ndarray, analysis: PhotoAnalysis) -> bytes:
-    """JPEG bytes of the photo with the analysis drawn on it."""
+def annotate(rgb: np.ndarray, analysis: PhotoAnalysis, language: str = "en") -> bytes:
+    """JPEG bytes of the photo with the analysis drawn on it, labelled in ``language``
+    ("en" or "ja"; others fall back to English). Numbers are written as the report
+    writes them (backcare.units), so the picture and the report agree."""
     h, w = rgb.shape[:2]
     scale = min(1.0, OUTPUT_SIDE / max(h, w))
     img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
@@ -98,8 +152,8 @@ def annotate(rgb: np.ndarray, analysis: PhotoAnalysis) -> bytes:
         if back.apex is not None:
             apex = tuple(int(round(c * scale)) for c in back.apex)
             cv2.circle(img, apex, max(3, round(9 * unit)), _BACK, -1, cv2.LINE_AA)
-    _draw_labels(img, pts, analysis, unit, scale)
-    _draw_header(img, analysis, unit)
+    _draw_labels(img, pts, analysis, unit, scale, language)
+    _draw_header(img, analysis, unit, language)
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:  # pragma: no cover - OpenCV encodes any uint8 BGR image
         raise RuntimeError("JPEG encoding failed")
@@ -149,24 +203,33 @@ def _anchor(where: str, pts: np.ndarray, analysis: PhotoAnalysis, scale: float) 
     }[where]
 
 
+def label_text(name: str, m: Measurement, language: str = "en") -> str:
+    """What the picture says for a measurement, e.g. "Hip +83°" or "股関節 +83°"."""
+    names = _NAMES.get(name, {})
+    word = names.get(language) or names.get("en") or name
+    return f"{word} {number(m.value, m.unit, signed=m.unit != 'ratio')}"
+
+
 def _draw_labels(
-    img: np.ndarray, pts: np.ndarray, analysis: PhotoAnalysis, unit: float, scale: float
+    img: np.ndarray,
+    pts: np.ndarray,
+    analysis: PhotoAnalysis,
+    unit: float,
+    scale: float,
+    language: str = "en",
 ) -> None:
     font, fscale = cv2.FONT_HERSHEY_DUPLEX, 1.0 * unit
     thick = max(1, round(2 * unit))
     placed: list[tuple[int, int, int, int]] = []
     h, w = img.shape[:2]
     shown = 0
-    for name, label, where in _LABELS.get(analysis.movement.movement, ()):
+    for name, where in _LABELS.get(analysis.movement.movement, ()):
         m = analysis.measurements.get(name)
         if m is None or shown >= 4:
             continue
-        value = f"{m.value:+.0f}" if m.unit != "ratio" else f"{m.value:.2f}"
-        text = f"{label} {value}"
-        suffix = "" if m.unit == "deg" else _UNITS.get(m.unit, "")
-        (tw, th), base = cv2.getTextSize(text + suffix, font, fscale, thick)
-        deg_w = int(th * 0.5) if m.unit == "deg" else 0
-        box_w, box_h = tw + deg_w + int(16 * unit), th + base + int(14 * unit)
+        text = label_text(name, m, language)
+        tw, th, base = _text_size(text, font, fscale, thick)
+        box_w, box_h = tw + int(16 * unit), th + base + int(14 * unit)
         anchor = _anchor(where, pts, analysis, scale)
         for dx, dy in (
             (30, -30),
@@ -194,8 +257,79 @@ def _draw_labels(
             cv2.LINE_AA,
         )
         org = (x + int(8 * unit), y + int(7 * unit) + th)
-        _put_text(img, text + suffix, org, font, fscale, thick)
-        if m.unit == "deg":  # Hershey fonts have no degree sign: draw one
+        _draw_text(img, text, org, font, fscale, thick)
+        shown += 1
+
+
+def _draw_header(img: np.ndarray, analysis: PhotoAnalysis, unit: float, language: str) -> None:
+    view = analysis.view
+    words = _WORDS.get(language, {})
+    table = _HEADER.get(language, _HEADER["en"])
+    kind = view.kind.value
+    facing = (
+        table["facing"].format(side=words.get(view.facing, view.facing))
+        if view.facing in ("left", "right")
+        else ""
+    )
+    movement = analysis.movement.movement.value
+    lines = [
+        table["view"].format(kind=words.get(kind, kind.capitalize()), facing=facing),
+        table["pose"].format(
+            movement=words.get(movement, movement.replace("_", " ")),
+            yaw=f"{view.yaw_deg:.0f}",
+            tilt=f"{view.roll_deg:+.0f}",
+        ),
+    ]
+    font, fscale, thick = cv2.FONT_HERSHEY_DUPLEX, 0.9 * unit, max(1, round(2 * unit))
+    sizes = [_text_size(t, font, fscale, thick)[:2] for t in lines]
+    pad = int(12 * unit)
+    box_w = max(s[0] for s in sizes) + 2 * pad
+    box_h = sum(s[1] for s in sizes) + pad * (len(lines) + 1)
+    _shade(img, (0, 0, box_w, box_h))
+    y = pad
+    for text, (_tw, th) in zip(lines, sizes):
+        y += th
+        _draw_text(img, text, (pad, y), font, fscale, thick)
+        y += pad
+
+
+def _ascii(text: str) -> bool:
+    return all(ord(c) < 128 for c in text.replace("°", ""))
+
+
+@lru_cache(maxsize=8)
+def _cjk_font(size: int) -> ImageFont.FreeTypeFont:
+    import matplotlib_fontja
+
+    path = Path(matplotlib_fontja.__file__).parent / "fonts" / _CJK_FONT
+    return ImageFont.truetype(str(path), size)
+
+
+def _pil_size(fscale: float) -> int:
+    return max(8, round(30 * fscale))  # about the Hershey duplex font's height at ``fscale``
+
+
+def _text_size(text: str, font: int, fscale: float, thick: int) -> tuple[int, int, int]:
+    """(width, height above the baseline, depth below it) of ``text`` as it will be drawn."""
+    if _ascii(text):
+        plain = text.replace("°", "")
+        (tw, th), base = cv2.getTextSize(plain, font, fscale, thick)
+        return tw + (int(th * 0.5) if "°" in text else 0), th, base
+    left, top, right, bottom = _cjk_font(_pil_size(fscale)).getbbox(text, anchor="ls")
+    return right - min(0, left), -top, max(0, bottom)
+
+
+def _draw_text(
+    img: np.ndarray, text: str, org: tuple[int, int], font: int, fscale: float, thick: int
+) -> None:
+    """Text at ``org`` (left end of the baseline): Hershey for ASCII, with a drawn degree
+    sign (Hershey has none); the CJK font for anything else."""
+    if _ascii(text):
+        plain = text.replace("°", "")
+        _put_text(img, plain, org, font, fscale, thick)
+        if "°" in text:
+            (tw, th), _ = cv2.getTextSize(plain, font, fscale, thick)
+            deg_w = int(th * 0.5)
             cv2.circle(
                 img,
                 (org[0] + tw + deg_w // 2 + 2, org[1] - th + deg_w // 2),
@@ -204,28 +338,18 @@ def _draw_labels(
                 max(1, thick - 1),
                 cv2.LINE_AA,
             )
-        shown += 1
-
-
-def _draw_header(img: np.ndarray, analysis: PhotoAnalysis, unit: float) -> None:
-    view = analysis.view
-    kind = view.kind.value
-    facing = f", facing {view.facing}" if view.facing in ("left", "right") else ""
-    lines = [
-        f"{kind.capitalize()} view{facing}",
-        f"{analysis.movement.movement.value.replace('_', ' ')}  (yaw {view.yaw_deg:.0f}, tilt {view.roll_deg:+.0f})",
-    ]
-    font, fscale, thick = cv2.FONT_HERSHEY_DUPLEX, 0.9 * unit, max(1, round(2 * unit))
-    sizes = [cv2.getTextSize(t, font, fscale, thick)[0] for t in lines]
-    pad = int(12 * unit)
-    box_w = max(s[0] for s in sizes) + 2 * pad
-    box_h = sum(s[1] for s in sizes) + pad * (len(lines) + 1)
-    _shade(img, (0, 0, box_w, box_h))
-    y = pad
-    for text, (_, th) in zip(lines, sizes):
-        y += th
-        _put_text(img, text, (pad, y), font, fscale, thick)
-        y += pad
+        return
+    pil_font = _cjk_font(_pil_size(fscale))
+    left, top, right, bottom = pil_font.getbbox(text, anchor="ls")
+    x0, y0 = max(0, org[0] + min(0, left)), max(0, org[1] + top)
+    x1, y1 = min(img.shape[1], org[0] + right + 1), min(img.shape[0], org[1] + bottom + 1)
+    if x1 <= x0 or y1 <= y0:
+        return
+    region = Image.fromarray(np.ascontiguousarray(img[y0:y1, x0:x1, ::-1]))
+    ImageDraw.Draw(region).text(
+        (org[0] - x0, org[1] - y0), text, font=pil_font, fill=_TEXT[::-1], anchor="ls"
+    )
+    img[y0:y1, x0:x1] = np.asarray(region)[:, :, ::-1]
 
 
 def _put_text(

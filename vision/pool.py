@@ -150,7 +150,7 @@ def _ping() -> int:
     return os.getpid()
 
 
-def _work(data: bytes, annotate: bool) -> AnalysedPhoto:
+def _work(data: bytes, annotate: bool | str) -> AnalysedPhoto:
     """Runs in a worker: bytes -> AnalysedPhoto, or PhotoRejected."""
     from backcare.vision.analysis import analyse_image
     from backcare.vision.loading import focal_35mm, load_image
@@ -240,7 +240,7 @@ class PoseService:
         )
         self._closed = False
 
-    def analyse(self, data: bytes, annotate: bool = True) -> AnalysedPhoto:
+    def analyse(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
         if self._closed:
             raise RuntimeError("PoseService is closed")
         start = time.monotonic()
@@ -282,13 +282,13 @@ class PoseService:
         finally:
             self._free.put(index)
 
-    async def analyse_async(self, data: bytes, annotate: bool = True) -> AnalysedPhoto:
+    async def analyse_async(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
         """Same as ``analyse``, awaited on a helper thread: the event loop never blocks."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._threads, self.analyse, data, annotate)
 
     def analyse_many(
-        self, photos: list[bytes], annotate: bool = True
+        self, photos: list[bytes], annotate: bool | str = True
     ) -> list[AnalysedPhoto | PhotoRejected]:
         """Analyse several photos in parallel; each result is the analysis or its refusal."""
 
