@@ -23,7 +23,7 @@ LEVEL: str | None = None  # what setup() last configured (the bot keeps the CLI'
 CHATTER = ("transitions", "telegram", "apscheduler", "aiohttp", "asyncio", "absl", "PIL", "tinydb")
 # ...and these stay at WARNING even then: request URLs carry the bot token, and PTB's bot
 # logs every request's parameters (what patients are sent) at DEBUG.
-PRIVATE = ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot")
+PRIVATE = ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot", "telegram.request")
 
 
 def _key() -> bytes:
