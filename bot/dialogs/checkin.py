@@ -235,14 +235,17 @@ async def on_flags(conv: Conversation, event: Event) -> None:
     st["answers"][q.id] = value
     st["pending"] = []
     triage = triage_of(interview, merged_answers(conv, interview))
-    if triage.stops:  # the same triage as the interview's, on today's answers
+    after = next_recheck(conv, q.id)
+    # the same triage as the interview's, on today's answers: it refers once no question
+    # still to come could make it more urgent (night pain asked first hides no cauda equina)
+    if triage.stops and (triage.decided or after is None):
         known = vocabulary().red_flags()
         stopping = [r for r in rules_of(interview, triage) if r.advice is None]
         checkin, outcome = judge(conv, sorted({r.fact for r in stopping if r.fact in known}))
         finish(conv, checkin, outcome, kind="red_flag")
         refer(conv, interview, triage, origin="checkin", urgency=outcome.referral)
         return
-    st["current"] = next_recheck(conv, q.id)
+    st["current"] = after
     if st["current"] is None:
         conv.say(conv.t("checkin.no_new_flags"))
         complete(conv)

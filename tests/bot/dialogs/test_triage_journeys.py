@@ -115,3 +115,25 @@ async def test_over_70_on_long_term_steroids_is_urgent_without_a_fall(chat, heal
     # over 70 on long-term steroids: a fracture may need no fall, checked the same day
     assert chat.state["referral"]["urgency"] == "urgent"
     assert rule_message("fracture_older_steroids") in chat.text
+
+
+async def test_a_check_in_with_constant_night_pain_still_asks_the_cauda_equina_questions(
+    chat, healthy
+):
+    await chat.consent()
+    await chat.answer_all(INTERVIEW, healthy)
+    await chat.all_photos()
+    await chat.press("rm:set")
+    await chat.press("day:done")
+    await chat.press("time:08:00")
+    await chat.press("tz:UTC")
+    await chat.timer("checkin")
+    await chat.press("ck:pain:6")
+    await chat.press("ck:done:3")
+    await chat.press("ck:signs:yes")
+    await chat.press("ca:night_pain:constant")  # the first warning sign asked again: "soon"
+    assert chat.step == "checkin_flags" and chat.replies[-1].meta["question"] == "saddle"
+    await chat.press("ca:saddle:no")
+    await chat.press("ca:bladder_bowel:yes")
+    assert chat.step == "referred" and chat.state["referral"]["urgency"] == "emergency"
+    assert chat.state["referral"]["origin"] == "checkin"
