@@ -37,7 +37,7 @@ from backcare.vision.analysis import analyse_image  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
 from backcare.vision.pose import PoseEstimator, PoseOutput  # noqa: E402
-from backcare.vision.types import INDEX  # noqa: E402
+from backcare.vision.types import INDEX, AnalysedPhoto  # noqa: E402
 
 CACHE = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
 YAW_BINS = ((0, 15), (15, 30), (30, 45), (45, 61))
@@ -50,11 +50,16 @@ TRUTH = {
     "thoracic_flexion": "thoracic_flexion",
     "trunk_rotation": "trunk_rotation_horiz",
     "lateral_bend": "lateral_bend",
-    "lumbar_lordosis": "rig_lordosis",
-    "thoracic_kyphosis": "rig_kyphosis",
+    "lumbar_lordosis": "skin_lumbar_angle",
+    "thoracic_kyphosis": "skin_thoracic_angle",
     "pelvic_tilt": "pelvis_tilt",
     "knee_flexion": "knee_flex",
 }
+# The standing contour proxies read the back's surface: the truth is the renderer's skin
+# angles (lumbar: its sign turned, so that a hollow back is +), and the pelvis's tilt from
+# its neutral put on vision's sacral scale (neutral standing reads SACRUM_STANDING_DEG).
+SIGN = {"lumbar_lordosis": -1.0}
+OFFSET = {"pelvic_tilt": 20.0}
 # which movements each measurement is judged on (the steps that report it)
 JUDGED_ON = {
     "trunk_inclination": ("forward_bend", "extension", "standing_side"),
@@ -87,7 +92,7 @@ def truth_of(meta: dict) -> dict[str, float]:
     out = {}
     for name, key in TRUTH.items():
         if key in gt and gt[key] is not None:
-            out[name] = float(gt[key])
+            out[name] = SIGN.get(name, 1.0) * float(gt[key]) + OFFSET.get(name, 0.0)
         elif key in meta["params"]:
             out[name] = float(meta["params"][key])
     return out
@@ -175,6 +180,7 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     data = (folder / "img" / f"{meta['id']}.jpg").read_bytes()
     step = step_of(meta)
     t = time.perf_counter()
+    outcome: AnalysedPhoto | PhotoRejected
     try:
         outcome = analyse_image(load_image(data), est, annotate=False, focal_35mm=focal_35mm(data))
     except PhotoRejected as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backcare.vision import estimators
 from backcare.vision.annotate import annotate as draw
 from backcare.vision.back import back_midline, side_contour
 from backcare.vision.envelope import screen
@@ -57,6 +58,7 @@ def analyse_image(
     annotate: bool | str = True,
     focal_35mm: float | None = None,
     limits: Limits = LIMITS,
+    fitted: bool = True,
 ) -> AnalysedPhoto:
     """Analyse one upright RGB uint8 photo with ``estimator`` (a vision.pose.PoseEstimator).
 
@@ -64,6 +66,9 @@ def analyse_image(
     (EXIF); otherwise a phone's main camera is assumed. Raises ``PhotoRejected``
     for photos that fail a quality gate; never for the movement shown (that is
     reported in ``analysis.movement`` for the caller to compare).
+
+    ``fitted``: apply the estimators fitted to rendered truth (vision.estimators). They
+    correct how BlazePose errs; geometry tests on exact projected keypoints turn them off.
     """
     rgb = _as_rgb(rgb)
     gray = luma(rgb)
@@ -115,8 +120,11 @@ def analyse_image(
         )
     )
     measurements = measure(angles, sk, frame, view, gravity, lm, back, image_quality)
+    fitted_sd: dict[str, float] = {}
+    if fitted:
+        measurements, fitted_sd = estimators.apply(measurements, angles.values, view, back, lm)
     measurements, unusable = screen(measurements, angles.values)
-    measurements = with_uncertainty(measurements)
+    measurements = with_uncertainty(measurements, fitted_sd)
     standing = on_feet(lm)
     movement = classify(angles, view, standing)
     quality.update(

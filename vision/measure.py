@@ -23,6 +23,8 @@ hip_flexion         deg  hip-joint flexion. With a side-view back contour: incli
                          by the lumbar part (~28 deg in deep bends per ../shared/tools/synth).
 lumbar_flexion      deg  LORDOSIS_STANDING_DEG minus the contour's lumbar angle: how much of the
                          typical standing hollow is lost. ~0 standing, + rounded, - arched more.
+thoracic_flexion    deg  flexion of the thoracic spine from its standing shape, + rounding. Only from
+                         the fitted estimators (vision/estimators.py), emitted where trunk_thigh_angle is.
 hip_extension       deg  sagittal angle of knee-centre -> hip-centre: + when the hip is ahead of the
                          knee (thigh extended behind the vertical, as in a backward bend).
 knee_flexion        deg  mean 3D knee bend of both legs, 0 = straight.
@@ -49,6 +51,11 @@ trunk_rotation      deg  turn of the shoulder line relative to the hip line abou
                          corrected by the shoulders' foreshortening (see _rotation_from_widths).
 pelvic_rotation     deg  front/back views: turn of the pelvis from squarely facing (or facing away
                          from) the camera, + to the person's left.
+
+Where vision/estimators.json ships a fitted estimator (hip, lumbar and thoracic flexion,
+trunk rotation, lateral bend, pelvic tilt, lordosis, kyphosis), vision.analysis replaces
+the reading above by the estimator's (method "...; fitted vN", or "fitted vN from
+landmarks (no back contour)"); the definitions stay those above.
 
 A measurement is emitted only where the view can show it (sagittal ones from side
 and oblique views, frontal ones from front and back views, contour ones where a

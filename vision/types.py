@@ -135,6 +135,7 @@ class Measurement:
       trunk_thigh_angle   flexion between trunk and thigh lines (hip + lumbar mixed)
       hip_flexion         estimated hip-joint flexion (trunk_thigh_angle minus back-contour lumbar part)
       lumbar_flexion      lumbar flexion from the back contour (+ flexion, - extension)
+      thoracic_flexion    thoracic flexion (+ rounding) from the fitted estimators
       hip_extension       thigh behind the vertical in a backward bend
       knee_flexion        mean knee bend, 0 = straight
       reach               fingertip-to-floor gap as a fraction of standing height (0 = touching)

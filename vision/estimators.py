@@ -1,0 +1,236 @@
+"""Estimators fitted to exact truth: hip, lumbar and thoracic flexion, rotation, lateral
+bend and the standing contour proxies, each with the spread of its error.
+
+Small ridge regressions (numpy only) from what a photo gives -- the body-frame
+angles and witnesses (vision.measure.raw_angles), the view, the back outline's
+descriptors and a few angles of MediaPipe's own 3D landmarks -- to the renderer's
+exact angles. Fitted by bench/synth/fit_estimators.py on the training renders of
+bench/synth/render_accuracy_sets.py; parameters in vision/estimators.json
+(versioned), described in vision/MODEL_CARD.md. The uncertainty of each reading is
+the out-of-fold residual sd of its estimator for how far the view is from the one
+the measurement needs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from backcare.vision.measure import SHOULDER_TO_HIP_PX
+from backcare.vision.types import INDEX, BackShape, Landmarks, Measurement, View
+from backcare.vision.view import off_side
+
+PARAMS = Path(__file__).with_name("estimators.json")
+SLOPES = ("S2", "junction", "T1")
+# how far the view is from the one each kind of measurement needs, in degrees
+VIEW_BINS = (15.0, 30.0, 45.0, 90.01)
+
+
+def view_error(plane: str, off: float) -> float:
+    """Degrees from the view the plane is seen best in: the side for sagittal angles, the
+    front or back for frontal and transverse ones."""
+    return off if plane == "sagittal" else 90.0 - off
+
+
+def features(
+    angles: dict[str, float],
+    yaw_deg: float,
+    pitch_deg: float,
+    back: dict | None,
+    world: np.ndarray,
+    pixel: np.ndarray,
+) -> dict[str, float]:
+    """What the photo gives, as named numbers (the same at fit and at run time)."""
+    f = {
+        k: float(angles.get(k, 0.0))
+        for k in (
+            "trunk_inclination",
+            "trunk_thigh_angle",
+            "hip_extension",
+            "knee_flexion",
+            "lateral_bend",
+            "shoulder_level",
+            "pelvis_level",
+            "trunk_rotation",
+            "shoulder_knee_rotation",
+            "mediapipe_rotation",
+            "head_forward",
+        )
+    }
+    off = off_side(yaw_deg)
+    f["off"] = off / 90.0
+    f["pitch"] = pitch_deg
+    for k in ("trunk_rotation", "shoulder_knee_rotation", "mediapipe_rotation", "lateral_bend"):
+        f[f"{k}*off"] = f[k] * f["off"]
+    f["trunk_thigh*off"] = f["trunk_thigh_angle"] * f["off"]
+    contour = back or {}
+    has = contour.get("lumbar") is not None
+    f["contour"] = 1.0 if has else 0.0
+    slopes = contour.get("slopes") or {}
+    f["lumbar_contour"] = float(contour["lumbar"]) if has else 0.0
+    f["thoracic_contour"] = float(contour.get("thoracic") or 0.0) if has else 0.0
+    for s in SLOPES:
+        f[f"slope_{s}"] = float(slopes.get(s, 0.0)) if has else 0.0
+    f["contour*trunk_thigh"] = f["contour"] * f["trunk_thigh_angle"]
+
+    def mid(a: np.ndarray, n: str) -> np.ndarray:
+        return (a[INDEX[f"left_{n}"]] + a[INDEX[f"right_{n}"]]) / 2
+
+    trunk = mid(world, "shoulder") - mid(world, "hip")
+    head = mid(world, "ear") - mid(world, "shoulder")
+    thigh = mid(world, "hip") - mid(world, "knee")
+    f["mp_neck"] = _angle(trunk, head)
+    f["mp_trunk_thigh"] = _angle(trunk, thigh)
+    f["mp_nose_drop"] = float((world[INDEX["nose"]] - mid(world, "shoulder")) @ _unit(trunk)) / max(
+        float(np.linalg.norm(trunk)), 1e-6
+    )
+    hips = float(np.linalg.norm(pixel[INDEX["left_hip"]] - pixel[INDEX["right_hip"]]))
+    shoulders = float(
+        np.linalg.norm(pixel[INDEX["left_shoulder"]] - pixel[INDEX["right_shoulder"]])
+    )
+    torso = float(np.linalg.norm(mid(pixel, "shoulder") - mid(pixel, "hip")))
+    f["width_ratio"] = shoulders / max(hips, 1.0) if hips > 1 else 0.0
+    f["shoulder_width"] = shoulders / max(torso, 1.0)
+    f["hip_width"] = hips / max(torso, 1.0)
+    f["width_rotation"] = _width_rotation(f["width_ratio"], yaw_deg, f)
+    f["width_rotation*off"] = f["width_rotation"] * f["off"]
+    return f
+
+
+def _width_rotation(ratio: float, yaw_deg: float, f: dict[str, float]) -> float:
+    """The shoulders' turn that their projected width implies (seen from the front or back
+    the shoulder line narrows as it turns), signed by the witnesses of the twist: the
+    signal vision.measure._rotation_from_widths trusts only when strong, given here whole."""
+    s = abs(math.sin(math.radians(yaw_deg)))
+    if ratio <= 0 or s < 0.3:
+        return 0.0
+    k = min(1.0, ratio / SHOULDER_TO_HIP_PX * s)
+    turn = abs(math.degrees(math.asin(k)) - math.degrees(math.asin(min(1.0, s))))
+    sign = f["mediapipe_rotation"] + 0.5 * f["shoulder_knee_rotation"] + f["trunk_rotation"]
+    return math.copysign(turn, sign)
+
+
+@dataclass(frozen=True)
+class Estimator:
+    target: str  # the measurement it estimates
+    plane: str  # "sagittal", "frontal" or "transverse": which view it needs
+    names: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    sd_by_view: tuple[float, ...]  # residual sd per VIEW_BINS bin
+    needs_contour: bool = False
+    like: str = ""  # emitted where this measurement is (view rules, confidence); "" = itself
+
+    def predict(self, f: dict[str, float]) -> float:
+        x = np.array([f.get(n, 0.0) for n in self.names])
+        return float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+
+    def sd(self, view_err: float) -> float:
+        for edge, sd in zip(VIEW_BINS, self.sd_by_view, strict=False):
+            if view_err < edge:
+                return sd
+        return self.sd_by_view[-1]
+
+
+@dataclass(frozen=True)
+class Model:
+    version: str
+    estimators: dict[str, Estimator]
+    # measurements read directly (not fitted): residual sd per view bin, and their plane
+    direct_sd: dict[str, tuple[str, tuple[float, ...]]]
+
+
+@lru_cache(maxsize=1)
+def load(path: Path = PARAMS) -> Model | None:
+    """The shipped parameters, or None when the file is absent (measurements stay as read)."""
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text(encoding="utf-8"))
+    ests = {}
+    for target, e in data["estimators"].items():
+        ests[target] = Estimator(
+            target=target,
+            plane=e["plane"],
+            names=tuple(e["features"]),
+            mean=np.array(e["mean"], dtype=float),
+            scale=np.array(e["scale"], dtype=float),
+            coef=np.array(e["coef"], dtype=float),
+            intercept=float(e["intercept"]),
+            sd_by_view=tuple(float(x) for x in e["sd_by_view"]),
+            needs_contour=bool(e.get("needs_contour", False)),
+            like=str(e.get("like", "")),
+        )
+    direct = {
+        name: (d["plane"], tuple(float(x) for x in d["sd_by_view"]))
+        for name, d in data.get("direct", {}).items()
+    }
+    return Model(version=str(data["version"]), estimators=ests, direct_sd=direct)
+
+
+def back_descriptors(back: BackShape | None) -> dict | None:
+    if back is None:
+        return None
+    return {
+        "lumbar": back.lumbar_angle,
+        "thoracic": back.thoracic_angle,
+        "slopes": dict(back.slopes),
+    }
+
+
+def apply(
+    measurements: dict[str, Measurement],
+    angles: dict[str, float],
+    view: View,
+    back: BackShape | None,
+    lm: Landmarks,
+    model: Model | None = None,
+) -> tuple[dict[str, Measurement], dict[str, float]]:
+    """Replace the readings the model fits (only those the view rules let through, so
+    what is measured from which view does not change) and give every reading's sd."""
+    model = model if model is not None else load()
+    if model is None:
+        return measurements, {}
+    f = features(angles, view.yaw_deg, view.pitch_deg, back_descriptors(back), lm.world, lm.pixel)
+    off = off_side(view.yaw_deg)
+    out = dict(measurements)
+    sds: dict[str, float] = {}
+    tag = f"fitted v{model.version}"
+    for name, est in model.estimators.items():
+        m = out.get(name)
+        if m is None and est.like and est.like in measurements:
+            m = replace(measurements[est.like], name=name)
+        if m is None or (est.needs_contour and not f["contour"]):
+            continue
+        value = est.predict(f)
+        if not math.isfinite(value):
+            continue
+        if est.plane == "sagittal" and not f["contour"]:
+            method = f"{tag} from landmarks (no back contour)"
+        else:
+            method = f"{m.method}; {tag}"
+        out[name] = replace(m, value=round(value, 1), method=method)
+        sds[name] = est.sd(view_error(est.plane, off))
+    for name, (plane, bins) in model.direct_sd.items():
+        if name in out and name not in sds:
+            err = view_error(plane, off)
+            sds[name] = next(
+                (sd for edge, sd in zip(VIEW_BINS, bins, strict=False) if err < edge), bins[-1]
+            )
+    return out, sds
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 1e-12 else v
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> float:
+    c = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
+    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
