@@ -203,3 +203,19 @@ def test_analyze_names_the_missing_questions_in_the_report_language(repo_root, t
     )
     assert status == cli.UNSCREENED
     assert "これまでに、がんと診断されたことがありますか？" in capsys.readouterr().err
+
+
+def test_analyze_with_a_red_flag_but_missing_answers_still_refers_and_warns(tmp_path, capsys):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("age: 64\nsex: female\nonset_age: 60\ncancer: yes\n")
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    status = cli.main(
+        ["analyze", "--photos", str(photos), "--answers", str(answers), "--out", str(tmp_path)]
+    )
+    out = capsys.readouterr()
+    assert status == cli.UNSCREENED
+    assert "within 24 hours" in out.out and "Your exercise program" not in out.out
+    assert "could make it more urgent" in out.err and "  saddle (yes or no): " in out.err
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["referral"] == "urgent" and report["program"] is None
