@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backcare.interview import derive, load_answers, load_interview
-from backcare.pipeline import Pipeline, latest_by_step
+from backcare.pipeline import Pipeline, TriageIncomplete, latest_by_step
 from backcare.report import PhotoResult
 from backcare.vision.pool import PoseService
 
@@ -106,6 +106,28 @@ def test_a_red_flag_gives_a_referral_and_no_program(pipeline, repo_root, intervi
     report = pipeline.report_sync(result, [], "en")
     assert report.referral == "emergency"
     assert report.program is None
+
+
+def test_no_program_while_red_flag_questions_are_unanswered(repo_root, interview):
+    answers = dict(load_answers(repo_root / "samples" / "answers.yaml", interview))
+    for question in ("cancer", "steroids"):
+        del answers[question]
+    reports_only = Pipeline(pose=None)
+    with pytest.raises(TriageIncomplete) as refused:
+        reports_only.report_sync(derive(interview, answers), [], "en")
+    assert refused.value.missing == ("cancer", "steroids")
+
+
+def test_red_flags_are_triage_s_alone_a_caution_keeps_the_program_and_leads_its_advice(
+    repo_root, interview
+):
+    answers = dict(load_answers(repo_root / "samples" / "answers.yaml", interview))
+    answers.update(age=66, onset_age=60)  # a weak flag: caution, not a referral
+    report = Pipeline(pose=None).report_sync(derive(interview, answers), [], "ja")
+    assert report.referral is None and report.program is not None
+    assert report.triage is not None and report.triage.advice == ("caution",)
+    assert report.program.advice["ja"][0] == report.triage.notes[0]["ja"]
+    assert "red_flag_age_onset" in report.facts  # shown to the clinician, not reasoned on
 
 
 def test_photo_results_survive_a_trip_through_json(pipeline, repo_root):
