@@ -24,6 +24,8 @@ from backcare.vocabulary import vocabulary
 log = logging.getLogger(__name__)
 
 SKIP, RETRY = "ph:skip", "an:retry"
+# a photo that looks like another movement: the patient may use it for the step anyway
+USE_IT, RETAKE = "ph:use", "ph:retake"
 # After this many refused photos of one step, the skip button is offered with a nudge.
 TRIES_BEFORE_NUDGE = 3
 # Refusals that mean the photo was never analysed (not a verdict on what it shows)
@@ -73,9 +75,21 @@ async def on_photos(conv: Conversation, event: Event) -> None:
         st["results"].pop(step, None)
         advance(conv, note=conv.t("photo.skipped"))
         return
+    if event.kind == "choice" and event.data in (USE_IT, RETAKE):
+        pending = st.pop("pending", None)
+        if event.data == USE_IT and pending and pending.get("step") == step:
+            # measured as this step already: the patient says it is this movement
+            st["results"][step] = {**pending, "accepted": True, "reason": None, "detail": ""}
+            if step in st["skipped"]:
+                st["skipped"].remove(step)
+            advance(conv, note=conv.t("photo.accepted", name=step_name(conv, step)))
+        else:
+            prompt_photos(conv, note=conv.t("photo.retake", name=step_name(conv, step)))
+        return
     if event.kind != "photo" or not event.photo:
         prompt_photos(conv, note=conv.t("photo.send_a_photo"))
         return
+    st.pop("pending", None)
     st["tries"][step] = st["tries"].get(step, 0) + 1
     result = await analyse(conv, event.photo, event.filename, step)
     st["results"][step] = result.to_dict()
@@ -100,11 +114,33 @@ async def on_photos(conv: Conversation, event: Event) -> None:
         result.reason if result.reason in {r.value for r in Reason} else Reason.WORKER_FAILED.value
     )
     detail = refusal_detail(conv, reason, result.detail)
+    if reason == Reason.WRONG_MOVEMENT.value and result.measurements:
+        ask_use_it(conv, step, result, detail)
+        return
     prompt_photos(
         conv, note=conv.t("photo.refused") + "\n" + conv.t(f"photo.reasons.{reason}", detail=detail)
     )
     if reason in ANALYSIS_FAILED:  # drivers must not show "Photo analysed." for it
         conv.replies[-1].meta["analysis_failed"] = reason
+
+
+def ask_use_it(conv: Conversation, step: str, result: PhotoResult, seen: str) -> None:
+    """The photo looks like another movement but was measured as this step: a restricted
+    movement is a finding, so the patient decides ([use it] or [retake]), not vision."""
+    st = state(conv)
+    st["pending"] = result.to_dict()
+    if result.annotated_jpeg:
+        conv.dialogs.pictures.put(conv.data["session"], step, result.annotated_jpeg)
+    conv.say(
+        conv.t("photo.looks_like", seen=seen, name=step_name(conv, step)),
+        choices=[
+            conv.button("photo.use_it", USE_IT),
+            conv.button("photo.retake_it", RETAKE),
+            conv.button("photo.skip", SKIP),
+        ],
+        expects="photo",
+        step=step,
+    )
 
 
 def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:
