@@ -53,12 +53,11 @@ if TYPE_CHECKING:  # the bot's modules load where they run (the bot has its own 
     from backcare.report import PhotoResult, Report
     from backcare.storage import Storage
 
-MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
+RENDERS = REPO / "tests" / "data" / "renders"  # rendered people (tests/data/README.md)
 SIDE_PHOTOS = [
-    "standing_upright/Standing_Pelvic_Tilt__0.jpg",
-    "standing_upright/Runners_Stretch__0.jpg",
-    "standing_upright/Standing_Hip_Circles__0.jpg",
-    "standing_upright/Good_Morning__0.jpg",
+    "standing_side_right.jpg",
+    "standing_side_left.jpg",
+    "standing_side_older.jpg",
 ]
 PROGRESS = ("Analysing", "Photo analysed", "photos analysed")
 NUMBER = re.compile(r"Type a number from (\d+) to (\d+)")
@@ -351,7 +350,7 @@ async def run_once(args, limiter: str) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bench-bot-"))
     data_file = workdir / "data" / "backcare.json"
     await prepare(data_file, args.photo_patients, args.text_patients)
-    photos = [(MOVEMENTS / p).read_bytes() for p in SIDE_PHOTOS]
+    photos = [(RENDERS / p).read_bytes() for p in SIDE_PHOTOS]
     async with FakeBotApi() as api:
         parent, child = mp.get_context("spawn").Pipe()
         settings = {

@@ -10,7 +10,7 @@ answers 5xx, drops connections, answers 429, answers slowly; the vision worker i
 killed (SIGKILL); the bot process is killed (SIGKILL) and started again.
 
 Patients go through the whole journey (consent, interview, a photo per step from
-../shared/data, results, reminders) and start again (/restart), as a person would: they
+tests/data/renders, results, reminders) and start again (/restart), as a person would: they
 act on where the bot has them, wait for its reply, and act again after 40 s without one.
 Every other patient starts at the photos, so the vision worker is busy from the start.
 
@@ -57,6 +57,7 @@ from tests.reliability.live import (  # noqa: E402
 )
 from tests.support.fake_botapi import FakeBotApi, Fault, Sent  # noqa: E402
 from tests.support.patients import PHOTO_FOR_STEP, photo  # noqa: E402
+from tests.support.renders import RENDERS  # noqa: E402
 
 FAULTS = ("5xx", "dropped connection", "429", "slow reply", "vision worker killed", "bot killed")
 ERRORS = {  # what patients are told when something failed on the bot's side
@@ -462,13 +463,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (data, bot log)")
     args = parser.parse_args()
-    missing = [
-        s
-        for s, f in PHOTO_FOR_STEP.items()
-        if not Path(photo.__globals__["MOVEMENTS"] / f).exists()
-    ]
+    missing = [s for s, f in PHOTO_FOR_STEP.items() if not (RENDERS / f).exists()]
     if missing:
-        raise SystemExit(f"soak: photos missing for {missing}: check out ../shared beside the repo")
+        raise SystemExit(f"soak: photos missing for {missing} in {RENDERS}")
     workdir = Path(tempfile.mkdtemp(prefix="soak-"))
     try:
         result = asyncio.run(Soak(args, workdir).run())

@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/vision.py [--repeat 3]
 
+An optional instrument that needs ../shared/data beside the repository (studio movement
+photos, their manifest.json and human-labelled keypoints in keypoints_gt/; they are not
+shipped, their licences do not allow it). The tests use tests/data instead.
+
 Prints, for the movement photos in ../shared/data: median and p95 time per photo
 for the raw MediaPipe call (mediapipe.solutions.pose.Pose.process, same model and
 settings, on the decoded picture) and for our whole per-photo analysis (decode,

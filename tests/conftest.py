@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
+TEST_DATA = REPO / "tests" / "data"  # photos and fixtures, each with its origin (README.md)
 
 
 @pytest.fixture(scope="session")
@@ -16,8 +16,6 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """../shared/data beside the checkout (CI clones the repo with shared/ beside it)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"test photos not found at {SHARED_DATA}: check out ../shared beside the repo")
-    return SHARED_DATA
+def test_data() -> Path:
+    """tests/data: the rendered photos (renders/, with truth.json) and MediaPipe's fixture."""
+    return TEST_DATA

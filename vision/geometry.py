@@ -365,8 +365,9 @@ def _bone_depth(
     uncertainty (metres).
 
     ``across``: half of the hip or shoulder line. MediaPipe's widths there do not
-    match the pixels (its hips are ~30% wide for its shoulders on front views of
-    ../shared/data), so foreshortening is believed only when the line is seen
+    match the pixels (its hips are ~30% wide for its shoulders on the front views of the
+    studio photos first used; bench/vision_accuracy.py measures the rendered ones), so
+    foreshortening is believed only when the line is seen
     nearly end-on (side views), where it is unmistakable."""
     tilt = math.asin(min(1.0, abs(mp_dz) / max(length, 1e-9)))
     mp_sigma = max(

@@ -20,7 +20,8 @@ hip_flexion         deg  hip-joint flexion. With a side-view back contour: incli
                          moves with the pelvis). method "back-contour (sacrum vs thigh)".
                          Without a contour: the trunk-thigh angle itself, method
                          "trunk-thigh (hip and lumbar not split)", confidence x0.4: it reads high
-                         by the lumbar part (~28 deg in deep bends per ../shared/tools/synth).
+                         by the lumbar part (tests/data/renders/truth.json: trunk-thigh minus hip
+                         41-46 deg in the toe touches, 5-7 in the flat-back hinges).
 lumbar_flexion      deg  LORDOSIS_STANDING_DEG minus the contour's lumbar angle: how much of the
                          typical standing hollow is lost. ~0 standing, + rounded, - arched more.
 thoracic_flexion    deg  flexion of the thoracic spine from its standing shape, + rounding. Only from
@@ -78,7 +79,8 @@ from backcare.vision.view import off_side
 # inclination ~20 deg are in the range reported for inclinometer and photogrammetric
 # studies of healthy adults (e.g. Mayer et al. 1984 Spine 9:588; Ng et al. 2001
 # J Manipulative Physiol Ther 24:417), and match what this contour reads on the
-# standing side-view photos in ../shared/data.
+# standing side-view renders in tests/data/renders (lumbar 25-32, sacrum 16-21 deg;
+# rendered by bench/synth/render_fixtures.py, checked by tests/vision/test_back.py).
 LORDOSIS_STANDING_DEG = 30.0
 SACRUM_STANDING_DEG = 20.0
 MIN_CONFIDENCE = 0.2
@@ -298,7 +300,9 @@ def measure(
 
 
 # Shoulder (acromion) landmark width over hip landmark width, seen square-on: 1.9 on the
-# straight front and back views in ../shared/data (1.89-2.0). People differ by ~10%.
+# straight front and back views of the studio photos first used (1.89-2.0); the straight
+# front and back renders in tests/data/renders read 1.64-1.78 (the body model's narrower
+# shoulders). People differ by ~10%.
 SHOULDER_TO_HIP_PX = 1.9
 
 

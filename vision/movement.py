@@ -11,7 +11,8 @@ angle alone misses real movements on photos:
 - side bend: the shoulder line tips the same way as the trunk (the upper trunk bends
   more than the hip-to-shoulder line shows); standing, it stays within ~10 deg of level;
 - rotation: MediaPipe's own depth of the shoulder and hip lines (it reads twists low,
-  ../shared/tools/synth, but rarely invents one) and, from the front or back, the
+  bench/vision_accuracy.py on rendered people, but rarely invents one) and, from the
+  front or back, the
   shoulders' turn from the knee line (a standing twist turns the pelvis on the thighs too).
 
 Sagittal evidence counts for less from the front, sideways and twisting evidence

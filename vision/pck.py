@@ -1,6 +1,7 @@
 """PCK@0.2 (torso-normalised) of our landmarks against human-labelled keypoints.
 
-A measuring instrument for the tests and the bench (../shared/data/keypoints_gt):
+A measuring instrument for the tests (the exact keypoints of tests/data/renders) and
+the bench (bench/vision.py, human labels in ../shared/data/keypoints_gt when present):
 datasets name their joints differently, so the twelve joints all of them label
 (shoulders, elbows, wrists, hips, knees, ankles) are compared. A joint counts as
 correct when it lies within 0.2 x the torso diameter (mean of the two

@@ -8,15 +8,16 @@ normalized and hip-centred camera-oriented "world" landmarks -- plus the truth.
 
 ``depth_gain`` and ``depth_noise_m`` imitate how BlazePose's world landmarks err:
 they are predicted from the image, so how far each bone points towards or away
-from the camera is the least reliable part (../shared/tools/synth found 3D trunk
-rotation reading ~21 deg low). With ``depth_gain`` < 1 every bone keeps its
+from the camera is the least reliable part (on rendered people, 3D trunk rotation
+reads ~21 deg low: bench/vision_accuracy.py, raw landmarks). With ``depth_gain`` < 1 every bone keeps its
 length but its angle out of the image plane is scaled down (a flattened but
 well-proportioned skeleton, as a learned model errs); ``depth_noise_m`` adds
 noise to each point's depth. ``pixel_noise`` adds 2D error as a fraction of
 torso length.
 
 Frames: body coordinates are x = person's left, y = forward, z = up, metres,
-floor at z = 0 (a left-handed triple, as anatomy names it). Camera yaw follows ../shared/tools/synth: 0 = camera at the
+floor at z = 0 (a left-handed triple, as anatomy names it). Camera yaw follows the renders
+(bench/synth/render_fixtures.py, tests/data/renders/truth.json): 0 = camera at the
 person's right side, 90 = in front, 180 = left side, 270 = behind; pitch > 0 =
 camera above looking down; roll > 0 = the camera turned so that verticals lean
 to the image's right.

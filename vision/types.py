@@ -90,7 +90,8 @@ class View:
     """Where the camera stood relative to the body.
 
     yaw_deg: 0 = camera sees the person's right side, 90 = front, 180 = left, 270 = back
-    (the convention of ../shared/tools/synth). pitch_deg > 0: camera above, looking down.
+    (the renders' convention: tests/data/renders/truth.json). pitch_deg > 0: camera above,
+    looking down.
     roll_deg: camera tilt about its optical axis (a standing body's vertical leans by it).
     """
 

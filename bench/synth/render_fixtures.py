@@ -98,6 +98,7 @@ class Shot:
     body: str = "adult"
     camera: dict[str, float] = field(default_factory=dict)  # overrides PHONE
     step: str | None = None  # the capture step the picture is fit for, if any
+    partner: str | None = None  # a second person standing 0.9 m to the first one's left
 
 
 def _arms(**kw: float) -> dict[str, float]:
@@ -138,6 +139,7 @@ TESTS = [
     Shot("standing_back", "standing", _arms(), BACK, 204, step="standing_back"),
     Shot("standing_back_man", "standing", _arms(arm_abd=14), BACK, 205, body="man"),
     Shot("standing_side_older", "standing", _arms(thoracic_flex=10), SIDE, 206, body="older"),
+    Shot("two_people", "standing", _arms(), FRONT, 207, partner="man", camera={"dist": 3.4}),
     Shot(
         "forward_bend_shallow",
         "forward_bend",
@@ -154,7 +156,14 @@ TESTS = [
         step="forward_bend",
     ),
     Shot(
-        "forward_bend_hinge",  # a hip hinge: the back kept flat
+        "forward_bend_hinge",  # a hip hinge: the back kept flat (the toe touch's body and camera)
+        "forward_bend",
+        _arms(hip_flex=80, lumbar_flex=0, thoracic_flex=0, neck_flex=10, thigh_tilt=6),
+        SIDE,
+        217,
+    ),
+    Shot(
+        "forward_bend_hinge_left",  # the same hinge by another body, seen from the left
         "forward_bend",
         _arms(hip_flex=80, lumbar_flex=0, thoracic_flex=0, neck_flex=10, thigh_tilt=6),
         LEFT,
@@ -252,21 +261,28 @@ def room(rng: np.random.Generator, horizon: float, w: int, h: int) -> np.ndarray
     return np.clip(bg, 0, 1)
 
 
+def _colours(synth: Any, lib: Any, s: dict, body: str) -> np.ndarray:
+    skin, shorts, top, hair = LOOKS[body]
+    col = synth.vertex_colors(
+        np.array(skin), np.array(shorts), None if top is None else np.array(top)
+    )
+    return lib.add_face_and_hair(col, s, synth.labels, hair=hair)
+
+
 def render_one(synth: Any, lib: Any, renderer: Any, shot: Shot, size: tuple[int, int]) -> tuple:
     rng = np.random.default_rng(shot.seed)
     cam = {**PHONE, **shot.camera}
     s = synth.make(shot.pose, BODIES[shot.body])
-    M, K = lib.camera_for(
-        s["V"], shot.az, cam["pitch"], cam["dist"], cam["yfov"], RENDER_W, RENDER_H
-    )
-    skin, shorts, top, hair = LOOKS[shot.body]
-    col = synth.vertex_colors(
-        np.array(skin), np.array(shorts), None if top is None else np.array(top)
-    )
-    col = lib.add_face_and_hair(col, s, synth.labels, hair=hair)
-    color, depth = renderer.render(s["V"], synth.faces, col, M, K, cam["yfov"])
+    V, F, col = s["V"], synth.faces, _colours(synth, lib, s, shot.body)
+    if shot.partner:  # truth stays the first person's; the camera frames both
+        other = synth.make(_arms(), BODIES[shot.partner])
+        V = np.vstack([V, other["V"] + np.array([0.9, 0.0, 0.0])])
+        F = np.vstack([F, F + len(s["V"])])
+        col = np.vstack([col, _colours(synth, lib, other, shot.partner)])
+    M, K = lib.camera_for(V, shot.az, cam["pitch"], cam["dist"], cam["yfov"], RENDER_W, RENDER_H)
+    color, depth = renderer.render(V, F, col, M, K, cam["yfov"])
     # the wall stands 1.5 m behind the person: its foot line is level in the picture
-    lo, hi = s["V"].min(0), s["V"].max(0)
+    lo, hi = V.min(0), V.max(0)
     centre = (lo + hi) / 2
     away = centre - M[:3, 3]
     away[2] = 0
@@ -300,6 +316,7 @@ def render_one(synth: Any, lib: Any, renderer: Any, shot: Shot, size: tuple[int,
         "step": shot.step,
         "view": view_of(shot.az),
         "body": shot.body,
+        "people": 2 if shot.partner else 1,
         "seed": shot.seed,
         "size": [w, h],
         "camera": {

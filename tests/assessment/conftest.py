@@ -1,5 +1,5 @@
 """Fixtures for assessment tests: one pose service for the session, and the
-measurements of each real movement photo (each photo analysed once)."""
+measurements of each rendered movement photo (tests/data/renders; each analysed once)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,13 @@ def pose_service():
 
 
 @pytest.fixture(scope="session")
-def photo_measurements(pose_service, shared_data: Path):
-    """movements/<class>/<file> -> the photo's measurements (None if vision refused it)."""
+def photo_measurements(pose_service, test_data: Path):
+    """render file name -> the photo's measurements (None if vision refused it)."""
     cache: dict[str, dict | None] = {}
 
     def measure(relative: str):
         if relative not in cache:
-            data = (shared_data / "movements" / relative).read_bytes()
+            data = (test_data / "renders" / relative).read_bytes()
             try:
                 cache[relative] = pose_service.analyse(data, annotate=False).analysis.measurements
             except PhotoRejected:

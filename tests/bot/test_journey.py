@@ -31,7 +31,7 @@ MB = 1024 * 1024
 
 
 @pytest.fixture(scope="session")
-def pipeline(shared_data):
+def pipeline():
     from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1)

@@ -71,7 +71,7 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 @pytest.fixture(scope="module")
-def pipeline(shared_data):
+def pipeline():
     from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1, timeout_s=60)

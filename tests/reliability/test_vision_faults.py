@@ -23,7 +23,7 @@ TIMED_OUT = "The analysis took too long. Please send the photo again."
 
 
 @pytest.fixture(scope="module")
-def pipeline(shared_data):
+def pipeline():
     from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1, timeout_s=60)

@@ -12,7 +12,6 @@ from backcare.bot.dialogs.engine import Dialogs
 from backcare.storage import TinyDBStorage
 from backcare.storage.tinyfile import read_database
 from tests.reliability.live import (
-    MOVEMENTS,
     STANDING_SIDE,
     AcceptingServices,
     QuickHarness,
@@ -20,11 +19,12 @@ from tests.reliability.live import (
     state_at,
 )
 from tests.support.patients import Patient
+from tests.support.renders import RENDERS
 
 PATIENT, OTHER = 918273645501, 97002
 NOTE = "erase-me: HERNIA-RUMOUR-5512"
 ZONE = "Asia/Kathmandu"  # a time zone few would type: it is this patient's
-FORWARD_BEND = MOVEMENTS / "forward_bend" / "Standing_Toe_Touches__1.jpg"  # the other's photos
+FORWARD_BEND = RENDERS / "forward_bend_deep.jpg"  # the other's photos
 
 
 async def journey(patient: Patient, registry, answers, note: str, photo: bytes, zone: str) -> None:

@@ -83,7 +83,7 @@ def production_logs(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def pipeline(shared_data):
+def pipeline():
     from backcare.vision.pool import PoseService
 
     service = PoseService(workers=1, timeout_s=60)

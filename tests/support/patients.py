@@ -16,32 +16,31 @@ script can follow interview.yaml whatever its wording.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from backcare.bot.render import parse_callback
 from backcare.interview import Interview
+from tests.support import renders
 from tests.support.fake_botapi import FakeUser, Sent
+from tests.support.renders import RENDERS
 
-REPO = Path(__file__).resolve().parents[2]
-MOVEMENTS = (REPO / ".." / "shared" / "data" / "movements").resolve()
-
-# A photo per capture step from ../shared/data (see its manifest.json). There is no
-# standing backward bend in the set: the prone one is sent and, if refused, skipped.
-PHOTO_FOR_STEP = {
-    "standing_side": "standing_upright/Standing_Pelvic_Tilt__0.jpg",
-    "standing_back": "standing_upright/Standing_Calf_Raises__1.jpg",
-    "forward_bend": "forward_bend/Standing_Toe_Touches__1.jpg",
-    "backward_bend": "backward_bend/Superman__1.jpg",
-    "rotation_left": "rotation/Torso_Rotation__1.jpg",
-    "rotation_right": "rotation/Middle_Back_Stretch__1.jpg",
-    "side_bend_left": "side_bend/Standing_Lateral_Stretch__1.jpg",
-    "side_bend_right": "side_bend/Dumbbell_Side_Bend__0.jpg",
-}
+# A photo per capture step: the rendered person of tests/data/renders whose truth.json
+# names that step (see tests/data/README.md).
+STEPS = (
+    "standing_side",
+    "standing_back",
+    "forward_bend",
+    "backward_bend",
+    "rotation_left",
+    "rotation_right",
+    "side_bend_left",
+    "side_bend_right",
+)
+PHOTO_FOR_STEP = {step: renders.for_step(step) for step in STEPS}
 
 
 def photo(step: str) -> bytes:
-    return (MOVEMENTS / PHOTO_FOR_STEP[step]).read_bytes()
+    return (RENDERS / PHOTO_FOR_STEP[step]).read_bytes()
 
 
 class Patient:

@@ -1,5 +1,6 @@
 """Fixtures for the vision tests: one MediaPipe estimator for the whole session, the
-manifest of the real photos, and each movement photo analysed at most once."""
+ground truth of the rendered photos (tests/data/renders/truth.json), and each photo
+analysed at most once. Photos are named relative to tests/data ("renders/<file>")."""
 
 from __future__ import annotations
 
@@ -21,22 +22,22 @@ def estimator():
 
 
 @pytest.fixture(scope="session")
-def manifest(shared_data: Path) -> dict[str, dict]:
-    """file (relative to ../shared/data) -> its manifest entry (licence, movement_class, view, note)."""
-    return {
-        entry["file"]: entry for entry in json.loads((shared_data / "manifest.json").read_text())
-    }
+def manifest(test_data: Path) -> dict[str, dict]:
+    """ "renders/<file>" -> its ground truth (movement, view, camera, angles, 2D keypoints)."""
+    truth = json.loads((test_data / "renders" / "truth.json").read_text())
+    return {f"renders/{name}": entry for name, entry in truth.items()}
 
 
 @pytest.fixture(scope="session")
 def movement_files(manifest) -> list[str]:
-    return sorted(f for f in manifest if f.startswith("movements/"))
+    """Every render of one person (the two-people render is a refusal case of its own)."""
+    return sorted(f for f, entry in manifest.items() if entry["people"] == 1)
 
 
 @pytest.fixture(scope="session")
-def photo_bytes(shared_data: Path):
+def photo_bytes(test_data: Path):
     def read(relative: str) -> bytes:
-        return (shared_data / relative).read_bytes()
+        return (test_data / relative).read_bytes()
 
     return read
 

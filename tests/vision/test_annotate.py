@@ -11,7 +11,7 @@ import numpy as np
 from backcare.vision.annotate import OUTPUT_SIDE, annotate
 from backcare.vision.types import Landmarks
 
-PHOTO = "movements/forward_bend/Standing_Toe_Touches__1.jpg"
+PHOTO = "renders/forward_bend_deep.jpg"
 
 
 def _decode(jpeg: bytes) -> np.ndarray:
@@ -63,7 +63,7 @@ def test_annotated_photo_is_a_jpeg_of_the_same_picture(analysed, rgb_of):
 
 
 def test_the_drawing_scales_with_the_picture(analysed, rgb_of):
-    """Same share of the picture at 850 px and at 1275 px wide: lines and text grow with it."""
+    """Same share of the picture at 480 px and at 720 px wide: lines and text grow with it."""
     out = analysed(PHOTO)
     rgb = rgb_of(PHOTO)
     big = cv2.resize(rgb, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)

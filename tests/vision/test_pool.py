@@ -19,7 +19,7 @@ from backcare.vision.errors import PhotoRejected, Reason
 from backcare.vision.pool import PoseService
 from backcare.vision.types import AnalysedPhoto
 
-PHOTO = "movements/forward_bend/Standing_Toe_Touches__1.jpg"
+PHOTO = "renders/forward_bend_deep.jpg"
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +65,7 @@ async def test_async_analysis_leaves_the_event_loop_free(service, photo_bytes):
 
 def test_analyse_many_keeps_order_and_returns_refusals(service, photo_bytes):
     good = photo_bytes(PHOTO)
-    out = service.analyse_many(
-        [good, b"", photo_bytes("movements/rotation/Medicine_Ball_Full_Twist__1.jpg"), good]
-    )
+    out = service.analyse_many([good, b"", photo_bytes("renders/two_people.jpg"), good])
     assert isinstance(out[0], AnalysedPhoto) and isinstance(out[3], AnalysedPhoto)
     assert out[1].reason is Reason.NOT_IMAGE and out[2].reason is Reason.SEVERAL_PEOPLE
 
@@ -306,12 +304,12 @@ def _run_child(
 
 @pytest.mark.parametrize("log_level", [None, "INFO", "DEBUG"])
 def test_mediapipe_native_logs_stay_out_of_the_terminal_unless_debugging(
-    log_level, repo_root, shared_data
+    log_level, repo_root, test_data
 ):
     """`backcare demo` and `chat` share the terminal with the workers: MediaPipe's absl and
     TFLite lines (written straight to file descriptor 2) are shown only at DEBUG."""
     done = _run_child(
-        _ANALYSE_IN_A_CHILD, str(shared_data / PHOTO), log_level=log_level, repo_root=repo_root
+        _ANALYSE_IN_A_CHILD, str(test_data / PHOTO), log_level=log_level, repo_root=repo_root
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "forward_bend"

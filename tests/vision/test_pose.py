@@ -1,5 +1,5 @@
-"""Pose: BlazePose finds the person on the real photos, matches human labels and
-reproduces MediaPipe's own reference output."""
+"""Pose: BlazePose finds the person on the rendered photos, lands on their exact joints and
+reproduces MediaPipe's own reference output on Google's test picture."""
 
 from __future__ import annotations
 
@@ -8,17 +8,12 @@ import json
 import numpy as np
 import pytest
 
-from backcare.vision.pck import evaluate, pck
-
-# Photos where the manifest notes a second person: they are refused, not "detected".
-SEVERAL = ("two people", "2 people")
+from backcare.vision.pck import COMMON, Person, pck, score_image
 
 
-def test_a_person_is_detected_on_every_movement_photo(estimator, rgb_of, manifest, movement_files):
+def test_a_person_is_detected_on_every_movement_photo(estimator, rgb_of, movement_files):
     missed = []
     for f in movement_files:
-        if any(s in manifest[f]["note"] for s in SEVERAL):
-            continue
         out = estimator.estimate(rgb_of(f))
         if out.landmarks is None:
             missed.append(f)
@@ -29,15 +24,13 @@ def test_a_person_is_detected_on_every_movement_photo(estimator, rgb_of, manifes
 
 
 def test_every_person_the_detector_sees_is_reported(estimator, rgb_of):
-    out = estimator.estimate(rgb_of("movements/rotation/Medicine_Ball_Full_Twist__1.jpg"))
+    out = estimator.estimate(rgb_of("renders/two_people.jpg"))
     assert len(out.detections) == 2
     assert all(d.score > 0.9 for d in out.detections)
 
 
 def test_landmarks_are_hip_centred_metres_and_pixels(estimator, rgb_of):
-    lm = estimator.estimate(
-        rgb_of("movements/standing_upright/Standing_Hip_Circles__0.jpg")
-    ).landmarks
+    lm = estimator.estimate(rgb_of("renders/standing_side_right.jpg")).landmarks
     hips = (lm.xyz("left_hip") + lm.xyz("right_hip")) / 2
     assert np.linalg.norm(hips) < 0.02  # world origin between the hips
     height = lm.xyz("left_ankle")[1] - lm.xyz("left_shoulder")[1]
@@ -47,13 +40,11 @@ def test_landmarks_are_hip_centred_metres_and_pixels(estimator, rgb_of):
     assert lm.presence.min() > 0.5 and lm.visibility.max() <= 1.0
 
 
-def test_mediapipe_reference_landmarks_are_reproduced(estimator, shared_data, photo_bytes):
+def test_mediapipe_reference_landmarks_are_reproduced(estimator, test_data, photo_bytes):
     """Google's expected output of the full model on its own test picture, within 0.02 of the frame."""
     from backcare.vision.loading import load_image
 
-    expected = json.loads(
-        (shared_data / "mediapipe_fixture" / "expected_landmarks.json").read_text()
-    )
+    expected = json.loads((test_data / "mediapipe_fixture" / "expected_landmarks.json").read_text())
     lm = estimator.estimate(load_image(photo_bytes("mediapipe_fixture/test_image.jpg"))).landmarks
     errors = {}
     for model, result in expected["results"].items():
@@ -67,14 +58,19 @@ def test_mediapipe_reference_landmarks_are_reproduced(estimator, shared_data, ph
     assert full.max() < errors["pose_landmarker_heavy"].max()
 
 
-def test_pck_on_human_labelled_keypoints(estimator, shared_data):
-    """PCK@0.2 (torso-normalised) over the 12 joints every dataset labels (bench/vision.py prints it)."""
-    folder = shared_data / "keypoints_gt"
-    top_down = evaluate(folder, lambda rgb: estimator.estimate(rgb).landmarks, "top-down")
-    score = pck(top_down)
-    print(f"PCK@0.2 top-down {score:.3f} over {len(top_down)} people")
-    assert len(top_down) >= 30
-    assert score >= 0.65  # measured 0.72; crowded OCHuman/CrowdPose crops pull it down
+def test_pck_on_the_renders_exact_joints(estimator, rgb_of, manifest, movement_files):
+    """PCK@0.2 (torso-normalised) over the 12 joints of backcare.vision.pck, against each
+    render's exact 2D keypoints (the body model's COCO keypoints, hidden ones included)."""
+    scores = []
+    for f in movement_files:
+        points = {n: np.array(manifest[f]["keypoints"][n][:2]) for n in COMMON}
+        xy = np.array(list(points.values()))
+        person = Person(points, (*xy.min(0), *xy.max(0)))
+        scores.append(score_image(f, [person], estimator.estimate(rgb_of(f)).landmarks))
+    score = pck(scores)
+    print(f"PCK@0.2 {score:.3f} over {len(scores)} renders")
+    assert len(scores) >= 20 and all(s.detected for s in scores)
+    assert score >= 0.95  # measured 0.98: the two back-view side bends miss 2 joints each
 
 
 @pytest.mark.parametrize("bad", [np.zeros((64, 64), np.uint8), np.zeros((64, 64, 3), np.float32)])
