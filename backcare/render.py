@@ -141,6 +141,14 @@ def causes_of(report: Report) -> tuple[CauseSupport, ...]:
     )
 
 
+def is_headline(cause: CauseSupport) -> bool:
+    """Whether a cause is "most likely": plausible enough, and not a movement pattern that
+    the photos measured and did not show (then it is only possible, and said so)."""
+    photo_support = any("=" in a for a in cause.supports)
+    contradicted = bool(cause.photo_against) and not photo_support
+    return cause.plausibility >= LIKELY and not contradicted
+
+
 def cause_lines(report: Report) -> tuple[str, list[str]]:
     """The heading and lines of the causes section a patient reads (never empty)."""
     lang = _lang(report.language)
@@ -150,8 +158,8 @@ def cause_lines(report: Report) -> tuple[str, list[str]]:
         for c in causes_of(report)
         if c.cause in vocabulary().causes and c.cause != "refer_clinician"
     ]
-    likely = [c for c in shown if c.plausibility >= LIKELY]
-    possible = [c for c in shown if POSSIBLE <= c.plausibility < LIKELY]
+    likely = [c for c in shown if is_headline(c)]
+    possible = [c for c in shown if c not in likely and c.plausibility >= POSSIBLE]
     lines: list[str] = []
     if likely:
         heading, main, extra = _t(lang, "causes_likely"), likely, possible

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.reassessment import observation_dicts, render_changes
-from backcare.render import LIKELY, POSSIBLE, causes_of
+from backcare.render import LIKELY, POSSIBLE, causes_of, is_headline
 from backcare.report import Report
 from backcare.vocabulary import vocabulary
 
@@ -35,6 +35,7 @@ def cause_summaries(report: Report) -> list[dict]:
         {
             "cause": c.cause,
             "plausibility": round(float(c.plausibility), 3),
+            "likely": is_headline(c),
             "supports": list(c.supports),
             "photo_against": _sentences(report, c.photo_against),
         }
@@ -135,8 +136,8 @@ def render_causes(conv: Conversation, report: dict) -> None:
             for e in report["explanations"][:1]
             for c in e["causes"]
         ]
-    likely = [c for c in causes if c["plausibility"] >= LIKELY]
-    possible = [c for c in causes if POSSIBLE <= c["plausibility"] < LIKELY]
+    likely = [c for c in causes if c.get("likely", c["plausibility"] >= LIKELY)]
+    possible = [c for c in causes if c not in likely and c["plausibility"] >= POSSIBLE]
     main = likely or possible
     if not main:
         conv.say(conv.t("results.nothing_stands_out"))
