@@ -14,20 +14,22 @@ from __future__ import annotations
 
 from backcare.vision.types import Measurement
 
-# name -> (lowest, highest) plausible in any pose
+# name -> (lowest, highest) plausible in any pose (hip_extension, the thigh's inclination,
+# takes any value lying or kneeling, and has no limit)
 ANY_POSE: dict[str, tuple[float, float]] = {
     "trunk_inclination": (-70.0, 170.0),
     "trunk_thigh_angle": (-70.0, 175.0),
     "hip_flexion": (-40.0, 140.0),
     "lumbar_flexion": (-50.0, 75.0),
-    "hip_extension": (-60.0, 60.0),
     "knee_flexion": (-15.0, 160.0),
     "lumbar_lordosis": (-15.0, 80.0),
     "thoracic_kyphosis": (-10.0, 80.0),
     "pelvic_tilt": (-25.0, 50.0),
     "head_forward": (-35.0, 70.0),
-    "shoulder_level": (-30.0, 30.0),
-    "pelvis_level": (-25.0, 25.0),
+    # the shoulder line tips with a side bend well past the trunk line (windmills and
+    # lateral stretches in ../shared/data: 55-84 deg)
+    "shoulder_level": (-90.0, 90.0),
+    "pelvis_level": (-40.0, 40.0),
     "lateral_bend": (-60.0, 60.0),
     "trunk_rotation": (-70.0, 70.0),
     "pelvic_rotation": (-70.0, 70.0),
