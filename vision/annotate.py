@@ -316,7 +316,7 @@ def _text_size(text: str, font: int, fscale: float, thick: int) -> tuple[int, in
         (tw, th), base = cv2.getTextSize(plain, font, fscale, thick)
         return tw + (int(th * 0.5) if "°" in text else 0), th, base
     left, top, right, bottom = _cjk_font(_pil_size(fscale)).getbbox(text, anchor="ls")
-    return right - min(0, left), -top, max(0, bottom)
+    return int(right - min(0, left)), int(-top), int(max(0, bottom))
 
 
 def _draw_text(
@@ -340,7 +340,7 @@ def _draw_text(
             )
         return
     pil_font = _cjk_font(_pil_size(fscale))
-    left, top, right, bottom = pil_font.getbbox(text, anchor="ls")
+    left, top, right, bottom = (int(v) for v in pil_font.getbbox(text, anchor="ls"))
     x0, y0 = max(0, org[0] + min(0, left)), max(0, org[1] + top)
     x1, y1 = min(img.shape[1], org[0] + right + 1), min(img.shape[0], org[1] + bottom + 1)
     if x1 <= x0 or y1 <= y0:

@@ -97,7 +97,7 @@ def test_a_finding_in_plain_words_whatever_its_name():
         "forward_bend.reach=insufficient": "how close your hands get to the floor: less than usual",
         "not:worse_sitting": "not the case: pain worse when sitting",
     }
-    conv = conversation(Dialogs(None, None), {})  # type: ignore[arg-type]  # words only
+    conv = conversation(Dialogs(None, None), {})  # type: ignore[arg-type,unused-ignore]
     for atom, words in conv_words.items():
         assert results.reason_words(conv, atom) == words
 
