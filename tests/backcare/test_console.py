@@ -80,10 +80,12 @@ def dialogs(registry):
     return Dialogs(Services(), registry)
 
 
-def typed_answers(interview, answers) -> list[str]:
-    """What a person types to answer the whole interview: numbers for buttons, or the value."""
+def typed_answers(interview, answers, upto: str | None = None) -> list[str]:
+    """What a person types to answer the interview (to ``upto`` included): numbers for
+    buttons, or the value."""
     lines = []
-    for qid in interview.order:
+    order = interview.order
+    for qid in order[: order.index(upto) + 1] if upto else order:
         if qid == "weakness_worse":
             continue  # not asked: no weakness
         q, value = interview.questions[qid], answers[qid]
@@ -202,3 +204,16 @@ def test_an_absolute_photo_path_is_not_a_command(tmp_path: Path):
     assert isinstance(missing, str) and missing.startswith("(no such file")
     command = screen.event("/status", None)
     assert isinstance(command, Event) and command.text == "status"
+
+
+def test_the_terminal_triages_like_the_bot_onset_at_60_does_not_hide_the_cancer_question(
+    dialogs, registry, tmp_path: Path
+):
+    interview = registry.current
+    answers = dict(load_answers(HEALTHY, interview), age=64, onset_age=60, cancer=True)
+    lines = ["1", "2"] + typed_answers(interview, answers, upto="cancer") + ["/quit"]
+    out = io.StringIO()
+    state = run_console(dialogs, io.StringIO("\n".join(lines) + "\n"), out, language="en")
+    assert state["step"] == "referred" and state["referral"]["urgency"] == "urgent"
+    assert "Have you ever been diagnosed with cancer?" in out.getvalue()
+    assert "within the next 24 hours" in out.getvalue()
