@@ -109,7 +109,6 @@ def build_application(
         handlers.progress_after = progress_after
     handlers.register(app)
     intake = Intake(app, db, poll_timeout=poll_timeout or POLL_TIMEOUT, health=health)
-    conversation.on_not_saved = intake.retry_later
     app.add_error_handler(_log_error)
     app.bot_data["backcare"] = BotRuntime(
         config, storage, db, texts, outbox, health, scheduler, conversation, handlers, intake
@@ -210,7 +209,6 @@ class BotRunner:
 
         self._stopping = True
         rt.conversation.closing = True  # queued updates start no turn: they stay in the inbox
-        await rt.intake.stop_retrying()
         if self.webhook is not None:
             await self.webhook.stop()
         if self._poller is not None:

@@ -8,9 +8,9 @@ turn (the update is still in the inbox and is handled again) or nothing (the
 replies go out from the outbox after the restart), and an update delivered
 twice is recognised by its id (bot.dedup: the ids the user's turns handled).
 
-A turn that cannot be saved (a full disk) leaves its update waiting: the patient
-is told once that their answer will be picked up, and the intake retries with
-back-off (bot.health). On a stop, no new turn starts (``closing``) and turns
+A turn that cannot be saved (a full disk) saves again with back-off, holding
+the user's lock so their later updates wait behind it; the patient is told once
+that their answer will be picked up (bot.health). On a stop, no new turn starts (``closing``) and turns
 still running after the grace period are cancelled: unsaved, so their updates
 stay in the inbox for the next start.
 """
@@ -147,8 +147,6 @@ class Conversation:
         self._idle.set()
         self.turns = 0
         self.health = health or StorageHealth()
-        # called (with no argument) after a turn could not be saved: the intake retries later
-        self.on_not_saved: Callable[[], None] = lambda: None
         self.closing = False  # a stop began: no new turn starts
         self._running: set[asyncio.Task] = set()
 
@@ -231,19 +229,10 @@ class Conversation:
         erased_session = (
             (self.storage.get_state(turn.user_id) or {}).get("session") if turn.erase else None
         )
-        try:
-            change = await self.db(self._save, turn, self.clock())
-            clock.lap("save")
-        except StorageError as exc:
-            # Nothing of the turn is kept; its update waits (inbox or Telegram) and is handled
-            # again once saving works. One calm message per patient and episode.
-            self.health.failed(exc)
-            log.info("turn of %s not saved; it will be handled again", pseudonym(turn.user_id))
-            if turn.update_id is not None and self.health.tell(turn.user_id):
-                await self.say_now(turn.chat_id, self.texts.get("not_saved", turn.language))
-            self.on_not_saved()
+        change = await self._save_until_saved(turn)
+        if change is None:
             return
-        self.health.saved()
+        clock.lap("save")
         self.turns += 1
         if turn.erase:
             self.scheduler.unschedule(turn.user_id)
@@ -258,6 +247,32 @@ class Conversation:
         await self.outbox.flush(turn.user_id)
         clock.lap("send")
         self.outbox.tidy(turn.user_id, turn.chat_id, tidying(turn))
+
+    async def _save_until_saved(self, turn: Turn) -> ReminderChange | None:
+        """Save the turn; while saving fails (a full disk), try again with back-off, holding the
+        user's lock so that their later updates wait behind this one (answers stay in order).
+        The patient hears once per episode that their message will be picked up. None if a
+        stop came first: nothing of the turn is kept and its update waits (inbox, Telegram)."""
+        delay = self.health.first
+        while True:
+            try:
+                change = await self.db(self._save, turn, self.clock())
+            except StorageError as exc:
+                self.health.failed(exc)
+                log.info(
+                    "turn of %s not saved; saving again in %.0f s", pseudonym(turn.user_id), delay
+                )
+                if turn.update_id is not None and self.health.tell(turn.user_id):
+                    await self.say_now(turn.chat_id, self.texts.get("not_saved", turn.language))
+                if self.closing:
+                    return None
+                await asyncio.sleep(delay)
+                delay = min(self.health.cap, delay * 2)
+                if self.closing:
+                    return None
+                continue
+            self.health.saved()
+            return change
 
     def _forget_pictures(self, session: str | None) -> None:
         """The annotated pictures the dialogs hold for an erased conversation (kept in memory

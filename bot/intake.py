@@ -8,15 +8,13 @@ was not fully handled is handled again at start (``replay``), and a turn
 already saved is recognised by its update id (bot.dedup).
 
 When saving fails (a full disk), nothing is confirmed and nothing dropped:
-polling waits with back-off (bot.health) before fetching again, and updates
-already in the inbox whose turn could not be saved are handled again after
-the same back-off (``retry_later``), until saving works.
+polling waits with back-off (bot.health) before fetching again (a turn whose
+own save fails tries again itself: bot.conversation).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 from collections.abc import Sequence
@@ -90,8 +88,6 @@ class Intake:
         self.health = health or StorageHealth()
         self.offset = 0
         self.received = 0
-        self.closing = False
-        self._retry: asyncio.Task | None = None
 
     def _store(self, raws: Sequence[dict]) -> list[dict]:
         """Into the inbox in memory now; on disk by the time ``accept`` returns."""
@@ -143,27 +139,6 @@ class Intake:
         self.health.saved()
         self.received += len(fresh)
         return len(fresh)
-
-    def retry_later(self) -> None:
-        """Handle the inbox again after the back-off (a turn could not be saved). One retry
-        waits at a time; a turn that fails again asks for the next, later one."""
-        if self.closing or (self._retry is not None and not self._retry.done()):
-            return
-        delay = self.health.next_delay()
-
-        async def later() -> None:
-            await asyncio.sleep(delay)
-            if not self.closing:
-                await self.replay()
-
-        self._retry = asyncio.create_task(later(), name="backcare-inbox-retry")
-
-    async def stop_retrying(self) -> None:
-        self.closing = True
-        if self._retry is not None and not self._retry.done():
-            self._retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._retry
 
     async def replay(self) -> int:
         """Queue what a previous run saved but did not finish handling."""

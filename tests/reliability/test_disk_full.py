@@ -88,12 +88,12 @@ class SlowPhotos(AcceptingServices):
         return await super().analyse_photo(data, step, filename)
 
 
-async def test_a_turn_that_could_not_be_saved_is_handled_again_from_the_inbox(
+async def test_a_turn_that_could_not_be_saved_is_saved_when_the_disk_clears(
     data_file, registry, answers
 ):
     """The photo was saved to the inbox, then the disk filled while it was analysed: the
-    turn cannot be saved, so it runs again (with back-off) until it can, and its result
-    arrives once."""
+    turn cannot be saved, so it saves again (with back-off) until it can, and its result
+    arrives once; the patient's next message waits behind it (answers stay in order)."""
     services = SlowPhotos(delay=0.6)
     async with FakeBotApi() as api, live_bot(data_file, registry, services, api=api) as bot:
         patient = Patient(bot, 7101)
@@ -105,6 +105,7 @@ async def test_a_turn_that_could_not_be_saved_is_handled_again_from_the_inbox(
             await asyncio.sleep(0.2)  # confirmed, hence in the inbox; analysis under way
             disk.on = True
             await _wait(lambda: _told(api, patient.id))
+            api.send_text(patient.user, "/status")  # the patient goes on meanwhile
             await asyncio.sleep(3.0)
             assert patient.state["photos"]["index"] == 0, "nothing saved while full"
             analysed_while_full = len(services.photos)
@@ -114,7 +115,11 @@ async def test_a_turn_that_could_not_be_saved_is_handled_again_from_the_inbox(
         finally:
             disk.uninstall()
         assert len(_told(api, patient.id)) == 1
-        assert analysed_while_full <= 3, "retries back off"
+        assert analysed_while_full == 1, "the turn's result is kept, not worked out again"
         assert bot.storage.inbox_pending() == [] and bot.storage.pending() == []
-        results = [m for m in api.messages(patient.id) if m.kind == "photo"]
+        sent = api.messages(patient.id)
+        results = [n for n, m in enumerate(sent) if m.kind == "photo"]
+        status = [n for n, m in enumerate(sent) if "Photo 2 of" in m.plain]
+        # /status answered after the photo: it already speaks of the next one
+        assert len(status) >= 2 and results[0] < status[0], "in order: the photo first"
         assert len(results) == 1, "the annotated photo came once"
