@@ -214,6 +214,7 @@ def test_the_terminal_triages_like_the_bot_onset_at_60_does_not_hide_the_cancer_
     lines = ["1", "2"] + typed_answers(interview, answers, upto="cancer") + ["/quit"]
     out = io.StringIO()
     state = run_console(dialogs, io.StringIO("\n".join(lines) + "\n"), out, language="en")
+    assert state is not None
     assert state["step"] == "referred" and state["referral"]["urgency"] == "urgent"
     assert "Have you ever been diagnosed with cancer?" in out.getvalue()
     assert "within the next 24 hours" in out.getvalue()
