@@ -1,0 +1,68 @@
+"""Screenshots of the demo report for docs/: the HTML report of `backcare demo` in each
+language, opened in headless Chromium (Debian's `chromium`), top of the page, 750 px wide.
+
+    .venv/bin/python docs/make_screenshots.py        # writes docs/report-en.png, docs/report-ja.png
+
+Needs Chromium (apt-get install -y chromium) and the demo's photos (samples/).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+WIDTH, HEIGHT, OUT_WIDTH = 1000, 2300, 750
+
+
+def main() -> int:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        print("chromium not found: apt-get install -y chromium", file=sys.stderr)
+        return 1
+    backcare = REPO / ".venv" / "bin" / "backcare"
+    with tempfile.TemporaryDirectory() as tmp:
+        for lang in ("en", "ja"):
+            out = Path(tmp) / lang
+            subprocess.run(
+                [str(backcare), "demo", "--lang", lang, "--out", str(out)],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            shot = Path(tmp) / f"{lang}.png"
+            subprocess.run(
+                [
+                    chromium,
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    f"--user-data-dir={Path(tmp) / 'profile'}",
+                    "--hide-scrollbars",
+                    f"--window-size={WIDTH},{HEIGHT}",
+                    f"--screenshot={shot}",
+                    (out / "report.html").as_uri(),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            image = Image.open(shot).convert("RGB")
+            image = image.resize((OUT_WIDTH, round(image.height * OUT_WIDTH / image.width)))
+            small = image.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+            small.save(DOCS / f"report-{lang}.png", optimize=True)
+            print(f"wrote {DOCS / f'report-{lang}.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
