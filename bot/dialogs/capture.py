@@ -9,6 +9,7 @@ state; annotated pictures stay in memory only (Dialogs.pictures). A re-assessmen
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 from backcare.bot.dialogs import history, reassessment
@@ -156,9 +157,24 @@ def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:
     return detail or ""
 
 
-async def analyse(conv: Conversation, photo: bytes, filename: str | None, step: str) -> PhotoResult:
+def labels_in_language(services: object) -> bool:
+    """Whether the services label the annotated picture in a language they are given
+    (the pipeline does; a service written before that keeps working, in English)."""
+    method = getattr(services, "analyse_photo", None)
     try:
-        return await conv.dialogs.services.analyse_photo(photo, step, filename)
+        return method is not None and "language" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+async def analyse(conv: Conversation, photo: bytes, filename: str | None, step: str) -> PhotoResult:
+    services = conv.dialogs.services
+    try:
+        if labels_in_language(services):  # the picture in the patient's language
+            return await services.analyse_photo(  # type: ignore[call-arg]
+                photo, step, filename, language=conv.lang
+            )
+        return await services.analyse_photo(photo, step, filename)
     except Exception:  # the pipeline failed on this photo: the user may simply send another
         log.exception("photo analysis failed for step %s", step)
         return PhotoResult(

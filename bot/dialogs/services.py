@@ -14,7 +14,9 @@ class Services(Protocol):
         self, data: bytes, step: str, filename: str | None = None
     ) -> PhotoResult:
         """One capture step's photo: accepted with measurements and an annotated picture, or refused
-        with a vision.errors.Reason value. May raise; the dialogs then treat it as refused."""
+        with a vision.errors.Reason value. May raise; the dialogs then treat it as refused.
+        A service may also take ``language="en"`` (keyword): the dialogs then pass the
+        patient's language for the picture's labels (bot/dialogs/capture.py)."""
         ...
 
     async def build_report(

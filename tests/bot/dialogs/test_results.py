@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 import pytest
 
 from backcare.bot.dialogs import results
+from backcare.bot.dialogs.capture import labels_in_language
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.engine import Dialogs, Policy
 from backcare.reasoning.types import CauseSupport, Diagnosis, Explanation
 from tests.backcare.test_results_read_well import LUMBAR_NORMAL, report
-from tests.bot.dialogs.conftest import Chat
+from tests.bot.dialogs.conftest import Chat, FakeServices
 
 
 def conversation(dialogs: Dialogs, summary: dict, language: str = "en") -> Conversation:
@@ -119,3 +120,30 @@ async def test_the_photo_question_is_asked_only_when_photos_are_kept(
         assert chat.state["consent"]["keep_photos"] is False
         await chat.command("back")  # back from the first question: to the consent itself
         assert chat.step == "consent"
+
+
+class LabellingServices(FakeServices):
+    """A service that labels pictures in a language it is given (as the pipeline does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.languages: list[str] = []
+
+    async def analyse_photo(self, data, step, filename=None, language="en"):
+        self.languages.append(language)
+        return await super().analyse_photo(data, step, filename)
+
+
+async def test_the_pictures_are_labelled_in_the_patients_language(
+    registry, clock, interview, healthy
+):
+    # issue 16: the annotated pictures were English only
+    services = LabellingServices()
+    chat = Chat(Dialogs(services, registry, clock), language="ja")
+    await chat.consent()
+    await chat.answer_all(interview, healthy)
+    await chat.photo()
+    assert services.languages == ["ja"]
+    # a service without the option still works (labels in English)
+    assert not labels_in_language(FakeServices())
+    assert labels_in_language(services)
