@@ -47,6 +47,8 @@ def observations_of(summary: dict | None) -> list[Observation] | None:
         if not isinstance(d, dict):
             continue
         values = {k: v for k, v in d.items() if k in FIELDS}
+        if "tolerance" in d and "uncertainty" not in d:  # saved before ratings used value ± u
+            values["uncertainty"] = d["tolerance"]
         rng = values.get("normal_range")
         values["normal_range"] = tuple(rng) if rng is not None else None
         values.setdefault("explanation", {})

@@ -147,3 +147,23 @@ async def test_the_pictures_are_labelled_in_the_patients_language(
     # a service without the option still works (labels in English)
     assert not labels_in_language(FakeServices())
     assert labels_in_language(services)
+
+
+def test_a_summary_saved_before_uncertainties_keeps_its_tolerance_as_the_uncertainty():
+    from backcare.bot.dialogs.reassessment import observations_of
+
+    old = {
+        "observations": [
+            {
+                "name": "forward_bend.hip_flexion",
+                "rating": "normal",
+                "value": 70.0,
+                "unit": "deg",
+                "normal_range": [50, 90],
+                "confidence": 0.8,
+                "tolerance": 8.0,
+            }
+        ]
+    }
+    (obs,) = observations_of(old) or []
+    assert obs.uncertainty == 8.0 and obs.normal_range == (50, 90)
