@@ -72,7 +72,7 @@ class Admin:
             detail = ""
         else:
             stats = await db(db.storage.stats)
-            text = self.texts.get("admin_stats", lang, **stats)
+            text = self.texts.get("admin_stats", lang, **stats, **self.conv.health.counts())
             detail = ""
         await db(db.storage.audit, turn.user_id, command, detail)
         log.info("admin command %s (%s)", command, detail or "ok")
