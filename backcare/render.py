@@ -159,7 +159,11 @@ def cause_lines(report: Report) -> tuple[str, list[str]]:
         if c.cause in vocabulary().causes and c.cause != "refer_clinician"
     ]
     likely = [c for c in shown if is_headline(c)]
-    possible = [c for c in shown if c not in likely and c.plausibility >= POSSIBLE]
+    # every cause the program works on is named, however long a shot it is
+    addressed = set(report.program.causes) if report.program is not None else set()
+    possible = [
+        c for c in shown if c not in likely and (c.plausibility >= POSSIBLE or c.cause in addressed)
+    ]
     lines: list[str] = []
     if likely:
         heading, main, extra = _t(lang, "causes_likely"), likely, possible

@@ -18,7 +18,7 @@ from backcare.vocabulary import vocabulary
 
 MAX_FINDINGS = 6
 MAX_EXPLANATIONS = 3
-MAX_CAUSES = 4
+MAX_CAUSES = 8
 REFER = "refer_clinician"  # the knowledge base's "see a clinician" conclusion, not a cause to name
 
 
@@ -137,7 +137,13 @@ def render_causes(conv: Conversation, report: dict) -> None:
             for c in e["causes"]
         ]
     likely = [c for c in causes if c.get("likely", c["plausibility"] >= LIKELY)]
-    possible = [c for c in causes if c not in likely and c["plausibility"] >= POSSIBLE]
+    # every cause the program works on is named, however long a shot it is
+    addressed = set((report.get("program") or {}).get("causes", []))
+    possible = [
+        c
+        for c in causes
+        if c not in likely and (c["plausibility"] >= POSSIBLE or c["cause"] in addressed)
+    ]
     main = likely or possible
     if not main:
         conv.say(conv.t("results.nothing_stands_out"))

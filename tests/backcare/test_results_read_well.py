@@ -214,3 +214,15 @@ def test_the_html_report_is_self_contained_with_tables_links_and_pictures_beside
     assert '<table class="measurements">' in page and "<tbody><tr>" in page
     assert re.search(r'<a href="https?://[^"]+">', page)
     assert "@media print" in page
+
+
+def test_every_cause_the_program_works_on_is_named_for_the_patient():
+    r = report(
+        [
+            expl(["flexion_impairment"], 0.82),
+            expl(["flexion_impairment", "psychosocial_risk"], 0.18),
+        ]
+    )
+    assert r.program is not None and "psychosocial_risk" in r.program.causes
+    _, lines = render.cause_lines(r)
+    assert any("Worry, low mood or fear of movement" in line for line in lines)
