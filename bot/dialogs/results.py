@@ -7,6 +7,7 @@ re-assessment the results open with before and after (bot/dialogs/reassessment.p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from backcare.bot.dialogs.conversation import Conversation
@@ -126,6 +127,14 @@ def dose_words(conv: Conversation, dose: dict) -> str:
     )  # e.g. walking: the instructions say how long
 
 
+def sentences(texts: Iterable[str]) -> str:
+    """Sentences run together: a space after a Latin full stop, none after "。"."""
+    out = ""
+    for text in texts:
+        out += text if not out or out.endswith("。") else " " + text
+    return out
+
+
 def render_causes(conv: Conversation, report: dict) -> None:
     """Each cause once; a headline only with something under it; when nothing stands out,
     the patient is told so (the program is then a general one)."""
@@ -156,7 +165,7 @@ def render_causes(conv: Conversation, report: dict) -> None:
             items = separator.join(reason_words(conv, a) for a in c["supports"])
             lines.append("   " + conv.t("results.supported_by", items=items))
         if c["photo_against"]:
-            items = " ".join(conv.text_of(t) for t in c["photo_against"])
+            items = sentences(conv.text_of(t) for t in c["photo_against"])
             lines.append("   " + conv.t("results.not_in_photos", items=items))
     if likely and possible:
         items = separator.join(cause_words(conv, c["cause"]) for c in possible)
