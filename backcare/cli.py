@@ -5,6 +5,7 @@ backcare analyze --photos DIR --answers FILE [--out DIR]
                                    exit 3 (no program) when red-flag answers are missing
 backcare chat                      the patient conversation in this terminal
 backcare bot                       the Telegram bot (token in BACKCARE_TELEGRAM_TOKEN)
+backcare worker                    photo-analysis worker for a task queue (BACKCARE_BROKER_URL)
 backcare check                     validate every data file an admin may edit
 backcare measure [--step STEP] PHOTO... | --manifest FILE   one JSON line of measurements per photo
 """
@@ -231,6 +232,34 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from backcare.taskqueue.config import QueueConfig
+
+    try:
+        config = QueueConfig.from_env()
+        concurrency = args.concurrency or int(os.environ.get("BACKCARE_WORKERS") or 0)
+        port = int(os.environ.get("BACKCARE_WORKER_HTTP_PORT") or 9101)
+        niceness = int(os.environ.get("BACKCARE_WORKER_NICENESS") or 10)
+    except ValueError as exc:
+        print(f"backcare: {exc}", file=sys.stderr)
+        return 2
+    if config is None:
+        print(
+            "backcare: BACKCARE_BROKER_URL is not set (redis://... or amqp://...)", file=sys.stderr
+        )
+        return 2
+    from backcare.taskqueue.worker import run
+
+    return run(
+        config,
+        concurrency=concurrency or os.cpu_count() or 1,
+        http_port=port,
+        http_listen=os.environ.get("BACKCARE_WORKER_HTTP_LISTEN") or "127.0.0.1",
+        niceness=niceness,
+        loglevel=logs.LEVEL or "INFO",
+    )
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the data files admins edit; prints every problem with file and line."""
     from backcare.content.catalog import load_catalog
@@ -411,6 +440,21 @@ def parser() -> argparse.ArgumentParser:
     )
     bot.set_defaults(func=cmd_bot)
 
+    worker = sub.add_parser(
+        "worker",
+        help="analyse photos for the bot from a task queue (needs BACKCARE_BROKER_URL)",
+        description="A Celery worker whose processes each hold one MediaPipe model; "
+        "/healthz, /readyz and /metrics on BACKCARE_WORKER_HTTP_PORT (default 9101). "
+        "See README.md, Scaling out.",
+    )
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="analysis processes (default: $BACKCARE_WORKERS, else one per core)",
+    )
+    worker.set_defaults(func=cmd_worker)
+
     check = sub.add_parser(
         "check", help="validate interview.yaml, the knowledge base and the exercise catalog"
     )
@@ -450,7 +494,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     # A service logs its events; a command-line run shows only problems.
-    default = "INFO" if getattr(args, "command", None) == "bot" else "WARNING"
+    default = "INFO" if getattr(args, "command", None) in ("bot", "worker") else "WARNING"
     logs.setup(args.log_level or os.environ.get("BACKCARE_LOG_LEVEL") or default)
     if not getattr(args, "func", None):
         parser().print_help()

@@ -1,19 +1,24 @@
 """The one pipeline: photos + interview answers -> report.
 
 The Telegram bot, the console chat and the command line all call this module;
-nothing here knows about chat. Photo analysis runs in vision's worker pool
-(never on the caller's event loop); ratings, reasoning and the program are pure
-and take milliseconds.
+nothing here knows about chat. Photo analysis runs in vision's worker pool, or on
+``backcare worker`` processes through a task queue when BACKCARE_BROKER_URL is set
+(backcare.taskqueue), never on the caller's event loop; ratings, reasoning and the
+program are pure and take milliseconds.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
+from backcare import metrics
 from backcare.assessment.rating import assess
 from backcare.assessment.types import Observation, Profile
 from backcare.content.catalog import Catalog, load_catalog
@@ -29,6 +34,9 @@ from backcare.vision.movement import check_step
 from backcare.vision.pool import PoseService
 from backcare.vision.types import AnalysedPhoto, PhotoAnalysis
 from backcare.vocabulary import STOPS, Vocabulary, vocabulary
+
+if TYPE_CHECKING:
+    from backcare.taskqueue.service import QueuedPoseService
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +149,7 @@ class Pipeline:
 
     def __init__(
         self,
-        pose: PoseService | None,
+        pose: PoseService | QueuedPoseService | None,
         engine: Engine | None = None,
         catalog: Catalog | None = None,
         vocab: Vocabulary | None = None,
@@ -151,16 +159,45 @@ class Pipeline:
         self.vocab = vocab or vocabulary()
         self.engine = engine or Engine(load_knowledge_base())
         self.catalog = catalog or load_catalog()
+        self._pending = 0  # photos handed to the workers and not answered yet
+        self._pending_lock = threading.Lock()
 
     @classmethod
     def create(cls, workers: int = 1, timeout_s: float = 60.0, niceness: int = 0) -> Pipeline:
+        """In-process workers, or the task queue when BACKCARE_BROKER_URL is set (then
+        ``workers`` and ``niceness`` are the workers' own: ``backcare worker``)."""
+        from backcare.taskqueue.config import QueueConfig
+
+        queue = QueueConfig.from_env()
+        if queue is not None:
+            from backcare.taskqueue.service import QueuedPoseService
+
+            log.info("photos analysed by backcare worker through queue %s", queue.queue)
+            return cls(QueuedPoseService(queue, timeout_s=timeout_s))
         return cls(PoseService(workers=workers, timeout_s=timeout_s, niceness=niceness))
 
     @property
-    def pose(self) -> PoseService:
+    def pose(self) -> PoseService | QueuedPoseService:
         if self._pose is None:
             raise RuntimeError("this pipeline was made without photo workers: reports only")
         return self._pose
+
+    def queue_depth(self) -> int:
+        """Photos waiting: the broker's queue with a task queue, else those handed to the
+        in-process workers and not answered yet."""
+        depth = getattr(self._pose, "queue_depth", None)
+        return int(depth()) if depth is not None else self._pending
+
+    def analysis_available(self) -> bool:
+        """Photos can be analysed now (the queue and its Redis answer; the pool is open)."""
+        if self._pose is None:
+            return False
+        available = getattr(self._pose, "available", None)
+        return bool(available()) if available is not None else not self._pose._closed
+
+    def _track(self, change: int) -> None:
+        with self._pending_lock:
+            self._pending += change
 
     def close(self) -> None:
         if self._pose is not None:
@@ -198,10 +235,15 @@ class Pipeline:
         if too_large:
             outcome: AnalysedPhoto | PhotoRejected = PhotoRejected(Reason.TOO_LARGE, "file size")
         else:
+            start = time.monotonic()
+            self._track(+1)
             try:
                 outcome = self.pose.analyse(data, annotate=language)
             except PhotoRejected as exc:
                 outcome = exc
+            finally:
+                self._track(-1)
+            _count(outcome, start)
         if step is None:
             step = (
                 UNASSIGNED if isinstance(outcome, PhotoRejected) else guess_step(outcome.analysis)
@@ -224,12 +266,17 @@ class Pipeline:
         self, data: bytes, step: str, filename: str | None = None, language: str = "en"
     ) -> PhotoResult:
         self._check_step(step)
+        start = time.monotonic()
+        self._track(+1)
         try:
             outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(
                 data, annotate=language
             )
         except PhotoRejected as exc:
             outcome = exc
+        finally:
+            self._track(-1)
+        _count(outcome, start)
         return self._result(step, filename or step, outcome)
 
     # -- report ---------------------------------------------------------------
@@ -287,6 +334,11 @@ class Pipeline:
     ) -> Report:
         # Milliseconds of work, but a thread keeps the loop free even on a slow solve.
         return await asyncio.to_thread(self.report_sync, result, photos, language)
+
+
+def _count(outcome: AnalysedPhoto | PhotoRejected, start: float) -> None:
+    label = outcome.reason.value if isinstance(outcome, PhotoRejected) else "accepted"
+    metrics.analysis_done(label, time.monotonic() - start)
 
 
 class TriageIncomplete(ValueError):
