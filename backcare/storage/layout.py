@@ -4,6 +4,8 @@ For ``TinyDBStorage("data/backcare.json")``, all in ``data/`` (owner-only)::
 
     backcare.json             shared partition: inbox, outbox, meta (format 2, partitioned)
     backcare.json.journal     write-ahead journal (records not yet in the files below)
+    backcare.json.journal.old a full journal being written out to the files (while the
+                              next one takes the commits)
     backcare.json.lock        one process at a time
     backcare.audit.json       admin actions
     backcare.users/<ab>/<user id>.json
@@ -48,6 +50,7 @@ class Layout:
         self.audit = self.folder / f"{stem}.audit.json"
         self.users = self.folder / f"{stem}.users"
         self.journal = self.folder / f"{self.path.name}.journal"
+        self.old_journal = self.folder / f"{self.path.name}.journal.old"
 
     def file_of(self, key: str) -> Path:
         if key == SHARED:

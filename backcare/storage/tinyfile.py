@@ -116,6 +116,7 @@ def read_database(path: str | os.PathLike) -> dict:
     layout = Layout(Path(path))
     for _ in range(50):
         before = layout.journal.read_bytes() if layout.journal.exists() else b""
+        older, _, _ = journal.read(layout.old_journal)
         shared = _load_json(layout.path.read_bytes())
         if _format(shared) == FORMAT:
             return shared
@@ -128,6 +129,7 @@ def read_database(path: str | os.PathLike) -> dict:
                 continue
         records, _, _ = journal.read(layout.journal)
         after = layout.journal.read_bytes() if layout.journal.exists() else b""
+        records = older + records
         if not after.startswith(before):
             continue  # the files were brought up to date meanwhile: read again
         for record in records:
@@ -161,7 +163,7 @@ class TinyDBStorage(DocumentStorage):
         backup_interval: float = 3600.0,
         photos_dir: Path | None = None,
         cache_users: int = 256,
-        journal_limit: int = 4 << 20,
+        journal_limit: int = 8 << 20,
     ) -> None:
         self.path = Path(path)
         self.layout = Layout(self.path)
@@ -173,6 +175,8 @@ class TinyDBStorage(DocumentStorage):
         self._files = threading.Lock()  # guards _unflushed
         self._unflushed: dict[str, Image] = {}  # in the journal, not yet in the files
         self._journal: journal.Journal | None = None
+        self._checkpoint_lock = threading.Lock()  # one writer of the partition files at a time
+        self._writer: threading.Thread | None = None  # writes out a full journal
         self._last_backup = time.monotonic()
         atomic.ensure_private_dir(self.path.parent)
         self._lock_file = self._take_lock()
@@ -208,6 +212,7 @@ class TinyDBStorage(DocumentStorage):
                     self._last_good_backup(),
                 )
             layout.journal.unlink(missing_ok=True)
+            layout.old_journal.unlink(missing_ok=True)
             shared = Partition(SHARED, {"meta": {"1": {"format": PARTITIONED}}}).image()
             assert shared is not None
             atomic.atomic_write(self.path, shared)
@@ -215,6 +220,7 @@ class TinyDBStorage(DocumentStorage):
             files = [
                 self.path,
                 layout.journal,
+                layout.old_journal,
                 layout.audit,
                 *self.backup_paths(),
                 *layout.kept_single_files(),
@@ -232,7 +238,10 @@ class TinyDBStorage(DocumentStorage):
                 raise StorageCorrupt(self.path, str(exc), self._last_good_backup()) from None
             if _format(data) == FORMAT:
                 migrate(layout, raw, data)
+        older, _, torn = journal.read(layout.old_journal)  # one being written out
         records, size, ignored = journal.read(layout.journal)
+        records = older + records
+        ignored += torn
         if ignored:
             log.warning(
                 "ignored the last %d byte(s) of %s: a commit cut short by a crash, never "
@@ -309,17 +318,53 @@ class TinyDBStorage(DocumentStorage):
             self._unflushed.update(images)
         if self._journal.size >= self.journal_limit:
             try:
-                self._checkpoint()
+                self._write_out_soon()
             except OSError as exc:  # the commit is safe in the journal: try again later
                 log.warning("could not bring the files up to date (%s); retrying later", exc)
         if self.backups and time.monotonic() - self._last_backup >= self.backup_interval:
             self._backup_soon()
 
-    def _checkpoint(self) -> None:
-        """Write every partition the journal holds to its file, then empty the journal.
-        Called with the disk to itself (the writer, start, close, erase)."""
+    def _write_out_soon(self) -> None:
+        """The journal is full: set it aside and start a new one, and write its partitions
+        to their files in the background (not on a patient's turn). Called by the writer."""
+        if self._writer is not None and self._writer.is_alive():
+            return
+        assert self._journal is not None
+        old = self.layout.old_journal
+        if not old.exists():  # (else the last write-out failed: its journal stays, retried)
+            self._journal.close()
+            os.replace(self.layout.journal, old)
+            self._journal = journal.Journal(self.layout.journal)
+            atomic.fsync_dir(self.path.parent)
         with self._files:
             images = dict(self._unflushed)
+
+        def write_out() -> None:
+            try:
+                with self._checkpoint_lock:
+                    self._write_files(images)
+                    old.unlink(missing_ok=True)
+                    atomic.fsync_dir(self.path.parent)
+            except OSError as exc:  # the set-aside journal keeps the data: replayed at start
+                log.warning("could not bring the files up to date (%s); retrying later", exc)
+
+        self._writer = threading.Thread(target=write_out, name="storage-write-out", daemon=True)
+        self._writer.start()
+
+    def _checkpoint(self) -> None:
+        """Write every partition the journals hold to its file, then empty them. Called with
+        the disk to itself (start, close, erase)."""
+        with self._checkpoint_lock:
+            with self._files:
+                images = dict(self._unflushed)
+            self._write_files(images)
+            assert self._journal is not None
+            self._journal.reset()
+            self.layout.old_journal.unlink(missing_ok=True)
+
+    def _write_files(self, images: dict[str, Image]) -> None:
+        """Each partition to its file (atomically), then forget the images written, unless
+        a newer one came meanwhile."""
         if not images:
             return
         folders = set()
@@ -334,8 +379,6 @@ class TinyDBStorage(DocumentStorage):
         for folder in folders:
             if folder.is_dir():
                 atomic.fsync_dir(folder)
-        assert self._journal is not None
-        self._journal.reset()
         with self._files:
             for key, image in images.items():
                 if self._unflushed.get(key, b"") is image:
@@ -439,8 +482,9 @@ class TinyDBStorage(DocumentStorage):
             return
         super().close()
         try:
-            if self._backup_thread is not None:
-                self._backup_thread.join()
+            for thread in (self._backup_thread, self._writer):
+                if thread is not None:
+                    thread.join()
             wrote = self._durable_gen > 0
             try:
                 self._checkpoint()

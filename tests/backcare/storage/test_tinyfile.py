@@ -428,3 +428,43 @@ def test_reminders_of_every_user_are_found_at_start(tmp_path):
     stats = again.stats()
     assert stats["users"] == 30 and stats["reminders_active"] == 5
     again.close()
+
+
+def test_a_full_journal_is_written_out_in_the_background_and_nothing_is_lost(tmp_path):
+    path = tmp_path / "db.json"
+    s = TinyDBStorage(path, backups=0, journal_limit=2000)
+    for i in range(60):
+        with s.transaction():
+            s.put_state(i % 7, {"i": i, "pad": "x" * 200})
+            s.enqueue(i % 7, i % 7, [{"text": f"reply {i}"}])
+        if s._writer is not None:
+            s._writer.join()
+    journal_size = (tmp_path / "db.json.journal").stat().st_size
+    assert journal_size < 2000 + 2000, "set aside once full"
+    assert not (tmp_path / "db.json.journal.old").exists(), "written out, then removed"
+    assert json.loads(user_file(s, 3).read_bytes())["states"]["3"]["i"] >= 3
+    s._lock_file.close()  # killed
+    again = TinyDBStorage(path)
+    assert [again.get_state(u)["i"] for u in range(7)] == [56, 57, 58, 59, 53, 54, 55]
+    assert len(again.pending()) == 60
+    again.close()
+
+
+def test_a_write_out_cut_short_is_finished_from_the_set_aside_journal(tmp_path, monkeypatch):
+    path = tmp_path / "db.json"
+    s = TinyDBStorage(path, backups=0, journal_limit=500)
+    s.put_state(1, {"v": "before"})
+
+    def crash(images):
+        raise OSError("power cut")
+
+    monkeypatch.setattr(s, "_write_files", crash)
+    s.put_state(1, {"v": "x" * 600})  # fills the journal: set aside, the write-out fails
+    s._writer.join()
+    assert (tmp_path / "db.json.journal.old").exists()
+    s.put_state(2, {"v": "after"})  # in the new journal
+    s._lock_file.close()  # killed
+    again = TinyDBStorage(path)
+    assert again.get_state(1) == {"v": "x" * 600} and again.get_state(2) == {"v": "after"}
+    assert not (tmp_path / "db.json.journal.old").exists()
+    again.close()
