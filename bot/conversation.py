@@ -40,7 +40,7 @@ from backcare.bot.reminders import ReminderChange, Scheduler, change_for, next_d
 from backcare.bot.render import Rendered, escape, new_token, render
 from backcare.bot.texts import Texts, pick_language
 from backcare.logs import pseudonym
-from backcare.storage import Reminder, StorageError, UserProfile, utc_now
+from backcare.storage import Reminder, StorageError, StorageWriteFailed, UserProfile, utc_now
 from backcare.storage.records import iso
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,7 @@ class Conversation:
         while True:
             try:
                 change = await self.db(self._save, turn, self.clock())
-            except StorageError as exc:
+            except StorageWriteFailed as exc:
                 self.health.failed(exc)
                 log.info(
                     "turn of %s not saved; saving again in %.0f s", pseudonym(turn.user_id), delay
@@ -271,6 +271,11 @@ class Conversation:
                 if self.closing:
                     return None
                 continue
+            except StorageError:
+                # the data, not the disk: saving it again would fail again (nothing is kept)
+                log.exception("turn of %s could not be saved", pseudonym(turn.user_id))
+                await self.say_now(turn.chat_id, self.texts.get("error", turn.language))
+                return None
             self.health.saved()
             return change
 
