@@ -239,15 +239,16 @@ class BotRunner:
 
 
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
-    """Run the real bot (pipeline, dialogs, TinyDB storage) until ``stop`` is set."""
+    """Run the real bot (pipeline, dialogs, storage) until ``stop`` is set."""
     from backcare.bot import heartbeat
     from backcare.bot.dialogs.engine import Dialogs, Policy
     from backcare.interview import InterviewRegistry
     from backcare.paths import INTERVIEW
     from backcare.pipeline import Pipeline
-    from backcare.storage import TinyDBStorage
+    from backcare.storage import configured
 
-    storage = TinyDBStorage(config.data_dir / DB_FILE)
+    # BACKCARE_DATABASE_URL: PostgreSQL (several replicas); else the embedded TinyDB files
+    storage = configured(config.data_dir / DB_FILE)
     try:
         with Pipeline.create(
             workers=workers or config.workers, niceness=WORKER_NICENESS

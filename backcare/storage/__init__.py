@@ -4,7 +4,9 @@
 check-ins, outbox, inbox, admin audit, consented photos, erase and export).
 ``TinyDBStorage(path)`` is the embedded default (TinyDB files in one owner-only
 folder, a partition per user, a write-ahead journal, rotating backups);
-``MemoryStorage()`` serves tests and the console.
+``MemoryStorage()`` serves tests and the console. ``PostgresStorage(url)``
+(:mod:`backcare.storage.postgres`) is for several replicas on one database;
+``open_storage`` / ``configured`` pick one (``BACKCARE_DATABASE_URL``).
 """
 
 from backcare.storage.base import Storage
@@ -14,6 +16,7 @@ from backcare.storage.errors import (
     StorageUnavailable,
     StorageWriteFailed,
 )
+from backcare.storage.factory import configured, open_storage
 from backcare.storage.memory import MemoryStorage
 from backcare.storage.records import AuditEntry, OutboxItem, Reminder, UserProfile, utc_now
 from backcare.storage.tinyfile import TinyDBStorage
@@ -30,5 +33,7 @@ __all__ = [
     "StorageWriteFailed",
     "TinyDBStorage",
     "UserProfile",
+    "configured",
+    "open_storage",
     "utc_now",
 ]

@@ -15,10 +15,19 @@ from backcare.storage import (
     TinyDBStorage,
     UserProfile,
 )
+from backcare.storage.postgres import PostgresStorage
+from tests.support.postgres import fresh_schema
 
 
-@pytest.fixture(params=["memory", "tinydb"])
+@pytest.fixture(params=["memory", "tinydb", "postgres"])
 def store(request, tmp_path) -> Iterator[Storage]:
+    s: Storage
+    if request.param == "postgres":
+        with fresh_schema() as url:
+            s = PostgresStorage(url)
+            yield s
+            s.close()
+        return
     s = MemoryStorage() if request.param == "memory" else TinyDBStorage(tmp_path / "db.json")
     yield s
     s.close()
