@@ -186,6 +186,14 @@ def cause_lines(report: Report) -> tuple[str, list[str]]:
                     _observation_words(report, a, lang) for a in c.photo_against
                 )
             )
+        if c.not_assessed:
+            names = sorted({a.split("=", 1)[0] for a in c.not_assessed})
+            lines.append(
+                f"   {_t(lang, 'label', label=_t(lang, 'not_checked'))}"
+                + _t(lang, "list_joiner").join(
+                    vocabulary().observations[n].text[lang] for n in names
+                )
+            )
         if c.borderline:
             names = sorted({a.split("=", 1)[0] for a in c.borderline})
             lines.append(
