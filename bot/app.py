@@ -32,6 +32,7 @@ from backcare.bot.db import Db
 from backcare.bot.handlers import Handlers
 from backcare.bot.health import StorageHealth
 from backcare.bot.intake import ALLOWED_UPDATES, POLL_TIMEOUT, Intake
+from backcare.bot.ops import Ops
 from backcare.bot.outbox import RETRY_DELAYS, Outbox
 from backcare.bot.privacy import Chart, Privacy
 from backcare.bot.ratelimit import PriorityRateLimiter
@@ -124,12 +125,33 @@ async def _log_error(update: object, context: Any) -> None:
 class BotRunner:
     """Start and stop an Application built by :func:`build_application`."""
 
-    def __init__(self, app: Application) -> None:
+    def __init__(
+        self,
+        app: Application,
+        *,
+        analysis: Any | None = None,
+        ops_address: tuple[str, int] | None = None,
+    ) -> None:
+        """analysis: the pipeline, for /readyz; ops_address: where polling mode serves
+        /healthz, /readyz and /metrics (None: nowhere; webhook mode serves them always)."""
         self.app = app
         self.rt: BotRuntime = app.bot_data["backcare"]
         self.webhook: WebhookServer | None = None
         self._poller: asyncio.Task | None = None
         self._stopping = False
+        self.ops = Ops(self.storage_ok, self.intake_running, analysis)
+        self.ops_address = ops_address
+
+    def storage_ok(self) -> bool:
+        """Saving works (no failure episode), and the storage answers if it can be asked."""
+        ping = getattr(self.rt.storage, "ping", None)
+        return not self.rt.health.failing and (ping is None or bool(ping()))
+
+    def intake_running(self) -> bool:
+        """Updates can come in: the webhook server is up, or polling goes on."""
+        if self.webhook is not None:
+            return self.webhook.running
+        return self._poller is not None and not self._poller.done()
 
     async def start(self) -> None:
         app, rt = self.app, self.rt
@@ -152,6 +174,7 @@ class BotRunner:
         jobs.run_repeating(self._purge, interval=retention.EVERY, first=60.0, name="retention")
         await rt.conversation.flush_all()
         await rt.intake.replay()
+        await self.ops.start()
         if rt.config.mode == "webhook":
             assert rt.config.webhook_secret is not None  # BotConfig requires it for a webhook
             self.webhook = WebhookServer(
@@ -160,6 +183,7 @@ class BotRunner:
                 rt.config.webhook_secret,
                 rt.config.webhook_listen,
                 rt.config.webhook_port,
+                ops=self.ops,
             )
             await self.webhook.start()
             await app.bot.set_webhook(
@@ -171,6 +195,11 @@ class BotRunner:
         else:
             await app.bot.delete_webhook(drop_pending_updates=False)
             self._poller = asyncio.create_task(rt.intake.poll(), name="backcare-polling")
+            if self.ops_address is not None:
+                try:
+                    await self.ops.serve(*self.ops_address)
+                except OSError as exc:  # the port is taken: patients still get answers
+                    log.error("health and metrics not served on %s:%s: %s", *self.ops_address, exc)
         log.info("bot running (%s)", rt.config.mode)
 
     async def _retry_pending(self, context: Any) -> None:
@@ -234,13 +263,15 @@ class BotRunner:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(rt.conversation.flush_all(), timeout=left())
         await self.app.shutdown()
+        await self.ops.stop()
         rt.db.close()
         log.info("bot stopped")
 
 
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
     """Run the real bot (pipeline, dialogs, storage) until ``stop`` is set."""
-    from backcare.bot import heartbeat
+    from backcare import metrics
+    from backcare.bot import heartbeat, ops
     from backcare.bot.dialogs.engine import Dialogs, Policy
     from backcare.interview import InterviewRegistry
     from backcare.paths import INTERVIEW
@@ -262,7 +293,11 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
             app = build_application(
                 config, dialogs, storage, interviews=interviews, chart=_default_chart()
             )
-            runner = BotRunner(app)
+            metrics.count_errors()
+            depth = getattr(pipeline, "queue_depth", None)
+            if depth is not None:
+                metrics.track_queue_depth(depth)
+            runner = BotRunner(app, analysis=pipeline, ops_address=ops.address_from_env())
             await runner.start()
             try:
                 async with heartbeat.beating(config.data_dir / heartbeat.FILE):

@@ -30,6 +30,7 @@ from typing import Any
 from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
+from backcare import metrics
 from backcare.bot import dedup, ratelimit
 from backcare.bot.db import Db
 from backcare.bot.dialogs.events import Event, Reply
@@ -112,6 +113,7 @@ class Stopwatch:
 
     def report(self, user_id: int) -> None:
         total = time.monotonic() - self.start
+        metrics.turn_done(self.kind, total)
         if total >= SLOW_TURN:
             log.warning(
                 "slow %s for %s: %.0f ms (%s)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from aiohttp import web
 
@@ -27,7 +28,11 @@ def secret_ok(given: str | None, expected: str) -> bool:
 
 
 class WebhookServer:
-    def __init__(self, intake: Intake, path: str, secret: str, listen: str, port: int) -> None:
+    def __init__(
+        self, intake: Intake, path: str, secret: str, listen: str, port: int, ops: Any = None
+    ) -> None:
+        """ops: a backcare.bot.ops.Ops whose /healthz, /readyz and /metrics this server
+        serves too (None: a plain /healthz)."""
         if not secret:
             raise ValueError("a webhook needs a secret token")
         self.intake = intake
@@ -36,13 +41,21 @@ class WebhookServer:
         self.listen = listen
         self.port = port
         self.refused = 0
+        self.ops = ops
         self._runner: web.AppRunner | None = None
 
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_post(self.path, self.receive)
-        app.router.add_get("/healthz", self.health)
+        if self.ops is not None:
+            self.ops.add_routes(app)
+        else:
+            app.router.add_get("/healthz", self.health)
         return app
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
 
     async def start(self) -> None:
         self._runner = web.AppRunner(self.make_app(), access_log=None, handle_signals=False)

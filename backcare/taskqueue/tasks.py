@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from celery import Celery
+from celery import Celery  # type: ignore[import-untyped]  # no stubs published
 
 from backcare.taskqueue.config import MAX_DELIVERIES, QueueConfig
 from backcare.taskqueue.store import Outcome, PhotoStore

@@ -85,7 +85,7 @@ def metrics_text(state: State, path: str) -> bytes:
     from backcare.taskqueue.tasks import queue_length
 
     class QueueDepth:
-        def collect(self):  # type: ignore[no-untyped-def]
+        def collect(self):
             try:
                 depth = float(queue_length(state.app, state.config.queue))
             except Exception:
@@ -96,7 +96,7 @@ def metrics_text(state: State, path: str) -> bytes:
 
     registry = CollectorRegistry()
     MultiProcessCollector(registry, path=path)
-    registry.register(QueueDepth())  # type: ignore[arg-type]
+    registry.register(QueueDepth())
     return generate_latest(registry)
 
 
@@ -150,7 +150,7 @@ def run(
     loglevel: str = "INFO",
 ) -> int:
     path, made_here = metrics_dir()
-    from celery import signals
+    from celery import signals  # type: ignore[import-untyped]
     from prometheus_client import multiprocess
 
     from backcare import metrics
