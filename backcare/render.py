@@ -433,7 +433,11 @@ def to_markdown(report: Report, images: dict[str, str] | None = None) -> str:
         lines.append("")
         if heading:
             lines.append(f"## {heading}")
-        lines += [line if line.startswith("   ") else f"- {line}" for line in body]
+        for line in body:  # details of an item as a nested list, each on its own line
+            if line.startswith("   "):
+                lines.append(f"    - {line.strip()}")
+            else:
+                lines.append(f"- {line.removeprefix('• ')}")
     for step, path in (images or {}).items():
         lines += ["", f"![{step_name(step, report.language)}]({path})"]
     return "\n".join(lines) + "\n"
