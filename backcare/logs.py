@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -40,9 +41,27 @@ def pseudonym(user_id: object) -> str:
     return f"u-{digest[:10]}"
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (BACKCARE_LOG_FORMAT=json), for log collectors: time,
+    level, logger, message, and the exception's traceback when there is one. The same
+    messages as the text format: events and pseudonyms, never patients' data."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def setup(level: str | None = None, logfile: Path | None = None) -> None:
     """Configure the root logger: ``level``, else BACKCARE_LOG_LEVEL, else INFO. Other
-    libraries log at WARNING unless the level is DEBUG (see CHATTER and PRIVATE)."""
+    libraries log at WARNING unless the level is DEBUG (see CHATTER and PRIVATE). Lines are
+    text, or JSON objects when BACKCARE_LOG_FORMAT is ``json``."""
     global LEVEL
     level = (level or os.environ.get("BACKCARE_LOG_LEVEL") or "INFO").upper()
     LEVEL = level
@@ -55,6 +74,9 @@ def setup(level: str | None = None, logfile: Path | None = None) -> None:
     if logfile is not None:
         logfile.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(logfile, encoding="utf-8"))
+    if (os.environ.get("BACKCARE_LOG_FORMAT") or "text").strip().lower() == "json":
+        for handler in handlers:
+            handler.setFormatter(JsonFormatter())
     logging.basicConfig(
         level=getattr(logging, level, logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
