@@ -260,6 +260,31 @@ def cmd_worker(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_migrate_storage(args: argparse.Namespace) -> int:
+    from backcare.bot.app import DB_FILE
+    from backcare.bot.config import data_dir_from_env
+    from backcare.storage.errors import StorageError
+    from backcare.storage.transfer import migrate_storage
+
+    url = args.to or os.environ.get("BACKCARE_DATABASE_URL", "").strip()
+    if not url.startswith(("postgresql://", "postgres://")):
+        print(
+            "backcare: give the PostgreSQL database with --to or BACKCARE_DATABASE_URL "
+            "(postgresql://user@host:5432/db)",
+            file=sys.stderr,
+        )
+        return 2
+    source = Path(args.source) if args.source else data_dir_from_env() / DB_FILE
+    try:
+        moved = migrate_storage(source, url)
+    except StorageError as exc:
+        print(f"backcare: {exc}", file=sys.stderr)
+        return 1
+    print(f"moved and checked: {moved.summary()}")
+    print(f"{source} was left as it was; set BACKCARE_DATABASE_URL to run on the database")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate the data files admins edit; prints every problem with file and line."""
     from backcare.content.catalog import load_catalog
@@ -454,6 +479,22 @@ def parser() -> argparse.ArgumentParser:
         help="analysis processes (default: $BACKCARE_WORKERS, else one per core)",
     )
     worker.set_defaults(func=cmd_worker)
+
+    move = sub.add_parser(
+        "migrate-storage",
+        help="move a TinyDB installation into PostgreSQL (the bot stopped), checked",
+        description="Copies every patient, reminder, reply and update waiting, the audit and "
+        "the kept photos into an empty PostgreSQL database in one transaction, then compares "
+        "both stores user by user. The TinyDB files are left as they were. See docs/DEPLOY.md.",
+    )
+    move.add_argument(
+        "--from",
+        dest="source",
+        default=None,
+        help="the TinyDB main file (default: $BACKCARE_DATA_DIR/backcare.json)",
+    )
+    move.add_argument("--to", default=None, help="PostgreSQL URL (default: $BACKCARE_DATABASE_URL)")
+    move.set_defaults(func=cmd_migrate_storage)
 
     check = sub.add_parser(
         "check", help="validate interview.yaml, the knowledge base and the exercise catalog"
