@@ -427,12 +427,31 @@ def to_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+CLINICIAN_COLUMNS = (
+    "col_measure",
+    "col_value",
+    "col_range",
+    "col_group",
+    "col_rating",
+    "col_confidence",
+    "col_source",
+)
+
+
 def to_markdown(report: Report, images: dict[str, str] | None = None) -> str:
+    lang = _lang(report.language)
     lines = [f"# {_t(report.language, 'title')}", f"_{report.created}_"]
     for heading, body in sections(report):
         lines.append("")
         if heading:
             lines.append(f"## {heading}")
+        if heading == _t(lang, "clinician"):  # the measurements as a table
+            rows = clinician_rows(report)
+            head = [_t(lang, k) for k in CLINICIAN_COLUMNS]
+            lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+            lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows]
+            lines.append("")
+            body = body[len(rows) :]
         for line in body:  # details of an item as a nested list, each on its own line
             if line.startswith("   "):
                 lines.append(f"    - {line.strip()}")
@@ -592,18 +611,7 @@ def to_html(report: Report, images: dict[str, str] | None = None) -> str:
     parts.append(f'<section id="clinician"><h2>{esc(_t(lang, "clinician"))}</h2>')
     parts.append(
         _table(
-            [
-                _t(lang, k)
-                for k in (
-                    "col_measure",
-                    "col_value",
-                    "col_range",
-                    "col_group",
-                    "col_rating",
-                    "col_confidence",
-                    "col_source",
-                )
-            ],
+            [_t(lang, k) for k in CLINICIAN_COLUMNS],
             clinician_rows(report),
             "measurements",
         )

@@ -197,7 +197,7 @@ def test_the_japanese_report_shows_no_ids_and_no_english_to_the_patient():
     )
     patient = re.sub(r"https?://\S+", "", patient)
     assert not re.search(r"[a-z_]+\.[a-z_]+", patient), "an internal id in the Japanese report"
-    names = r"STarT Back|McKenzie|NICE NG59"  # a screening tool, a method, a guideline
+    names = r"STarT Back|McKenzie|NICE NG59|BMI"  # a tool, a method, a guideline, an index
     words = set(re.findall(r"[A-Za-z]{3,}", re.sub(names, "", patient)))
     assert not words, f"English in the Japanese report: {sorted(words)}"
     table = render.clinician_rows(r)
