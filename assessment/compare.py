@@ -77,7 +77,9 @@ def compare(
             continue
         term = vocab.observations.get(name)
         what = term.text if term else {"en": name, "ja": name}
-        unit = (a or b).unit  # type: ignore[union-attr]
+        either = a if a is not None else b
+        assert either is not None  # direction() is None when neither was assessed
+        unit = either.unit
         out.append(
             Change(
                 name=name,

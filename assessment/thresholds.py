@@ -255,7 +255,8 @@ def _value(entry: Any, vocab: Vocabulary, check: Checker, field: str) -> ValueSp
             )
             return None
         terms = [_term(t, vocab, check, raw, i, f"{field}.{op}[{i}]") for i, t in enumerate(raw)]
-    if any(t is None for t in terms):
+    parts = tuple(t for t in terms if t is not None)
+    if len(parts) < len(terms):
         return None
     use_abs = check.need(entry, "abs", field, bool, required=False) or False
     min_total = check.need(entry, "min_total", field, float, required=False) or 0.0
@@ -266,19 +267,19 @@ def _value(entry: Any, vocab: Vocabulary, check: Checker, field: str) -> ValueSp
         )
     if min_total < 0 or (min_total and op != "share"):
         check.problem(entry, "min_total", f"{field}.min_total", "must be >= 0 and only with share")
-    sides = check.need(entry, "sides", field, list, required=False)
-    if sides is not None:
-        if sorted(sides) != sorted(SIDES) or op not in ("measure", "difference"):
+    raw_sides = check.need(entry, "sides", field, list, required=False)
+    sides: tuple[str, str] | None = None
+    if raw_sides is not None:
+        if sorted(raw_sides) != sorted(SIDES) or op not in ("measure", "difference"):
             check.problem(
                 entry,
                 "sides",
                 f"{field}.sides",
                 "must be [left, right] or [right, left], with measure or difference",
             )
-            sides = None
         else:
-            sides = tuple(sides)
-    return ValueSpec(op, tuple(terms), bool(use_abs), float(min_total), int(min_count), sides)  # type: ignore[arg-type]
+            sides = (raw_sides[0], raw_sides[1])
+    return ValueSpec(op, parts, bool(use_abs), float(min_total), int(min_count), sides)
 
 
 def _errors(entry: Any, check: Checker, field: str) -> dict[str, float] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from typing import Protocol, TypeGuard
 
 from backcare.bot.dialogs import history, reassessment
 from backcare.bot.dialogs.conversation import Conversation
@@ -157,7 +158,15 @@ def refusal_detail(conv: Conversation, reason: str, detail: str) -> str:
     return detail or ""
 
 
-def labels_in_language(services: object) -> bool:
+class LabellingServices(Protocol):
+    """Services whose annotated picture is labelled in the language they are given."""
+
+    async def analyse_photo(
+        self, data: bytes, step: str, filename: str | None = None, language: str = "en"
+    ) -> PhotoResult: ...
+
+
+def labels_in_language(services: object) -> TypeGuard[LabellingServices]:
     """Whether the services label the annotated picture in a language they are given
     (the pipeline does; a service written before that keeps working, in English)."""
     method = getattr(services, "analyse_photo", None)
@@ -171,9 +180,7 @@ async def analyse(conv: Conversation, photo: bytes, filename: str | None, step: 
     services = conv.dialogs.services
     try:
         if labels_in_language(services):  # the picture in the patient's language
-            return await services.analyse_photo(  # type: ignore[call-arg]
-                photo, step, filename, language=conv.lang
-            )
+            return await services.analyse_photo(photo, step, filename, language=conv.lang)
         return await services.analyse_photo(photo, step, filename)
     except Exception:  # the pipeline failed on this photo: the user may simply send another
         log.exception("photo analysis failed for step %s", step)

@@ -6,7 +6,7 @@ Conversation is built around it for each event and thrown away afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Conversation:
+    # Bound onto each model by transitions' Machine.add_model (declared for the type checker).
+    trigger: Callable[..., bool]
+    may_trigger: Callable[..., bool]
+
     def __init__(self, dialogs: Dialogs, data: dict, now: datetime):
         self.dialogs = dialogs
         self.data = data
@@ -79,7 +83,7 @@ class Conversation:
 
     def go(self, trigger: str) -> None:
         """Fire a machine trigger (bound by transitions onto this model)."""
-        self.trigger(trigger)  # type: ignore[attr-defined]  # added by Machine.add_model
+        self.trigger(trigger)
 
     def offers_photo_consent(self, *_event: object) -> bool:
         """Whether the service keeps photos at all, so the optional question is asked
@@ -87,7 +91,7 @@ class Conversation:
         return bool(self.dialogs.policy.keep_photos)
 
     def can(self, trigger: str) -> bool:
-        return bool(self.may_trigger(trigger))  # type: ignore[attr-defined]
+        return bool(self.may_trigger(trigger))
 
     # -- the interview this user is on ------------------------------------------
     @property
