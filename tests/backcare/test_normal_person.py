@@ -62,7 +62,7 @@ def photos() -> list[PhotoResult]:
 
 @pytest.fixture(scope="module")
 def pipeline():
-    return Pipeline(pose=None)  # type: ignore[arg-type,unused-ignore]  # no photo analysed here
+    return Pipeline(pose=None)  # reports only: no photo is analysed here
 
 
 @pytest.mark.parametrize("age", [25, 42, 68])

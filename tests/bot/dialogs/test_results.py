@@ -92,13 +92,13 @@ def test_unexplained_findings_are_no_dead_end_and_show_no_internal_code(dialogs)
     assert any(c.value == "rm:set" for reply in conv.replies for c in reply.choices)
 
 
-def test_a_finding_in_plain_words_whatever_its_name():
+def test_a_finding_in_plain_words_whatever_its_name(dialogs):
     # issue 16: internal codes like forward_bend.trunk_inclination=insufficient in the chat
     conv_words = {
         "forward_bend.reach=insufficient": "how close your hands get to the floor: less than usual",
         "not:worse_sitting": "not the case: pain worse when sitting",
     }
-    conv = conversation(Dialogs(None, None), {})  # type: ignore[arg-type,unused-ignore]
+    conv = conversation(dialogs, {})
     for atom, words in conv_words.items():
         assert results.reason_words(conv, atom) == words
 
