@@ -14,6 +14,8 @@ BACKCARE_KEY_PREFIX            prefix of every Redis key used, the broker's incl
                                it is Redis (default ``backcare:``)
 BACKCARE_PHOTO_TTL             seconds a photo may wait in Redis (default 120); it is
                                deleted as soon as it is analysed
+BACKCARE_TASK_TIME_LIMIT       seconds one analysis may run before its process is killed
+                               and the photo refused as TIMEOUT (default 25)
 BACKCARE_TASK_VISIBILITY       Redis broker: seconds after which a task taken by a worker
                                that vanished (machine off) is queued again (default 30;
                                above the task time limit of 25 s)
@@ -89,6 +91,9 @@ class QueueConfig:
             queue=get("BACKCARE_QUEUE") or DEFAULT_QUEUE,
             prefix=get("BACKCARE_KEY_PREFIX") or DEFAULT_PREFIX,
             photo_ttl_s=_seconds(get("BACKCARE_PHOTO_TTL"), "BACKCARE_PHOTO_TTL", PHOTO_TTL_S),
+            task_time_limit_s=_seconds(
+                get("BACKCARE_TASK_TIME_LIMIT"), "BACKCARE_TASK_TIME_LIMIT", TASK_TIME_LIMIT_S
+            ),
             visibility_s=_seconds(
                 get("BACKCARE_TASK_VISIBILITY"), "BACKCARE_TASK_VISIBILITY", VISIBILITY_S
             ),

@@ -46,6 +46,8 @@ def make_app(config: QueueConfig) -> Celery:
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         worker_enable_remote_control=True,  # ping, for operators
+        # one installation's workers answer its own control commands, on a shared broker too
+        control_exchange=config.prefix.rstrip(":") or "celery",
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3.0,
     )

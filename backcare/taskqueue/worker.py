@@ -94,8 +94,19 @@ def metrics_text(state: State, path: str) -> bytes:
                 "backcare_worker_queue_depth", "Photos waiting in the broker's queue", depth
             )
 
+    class WorkerOnly:
+        """The pool processes' files, without the bot's metrics (defined beside them)."""
+
+        def __init__(self) -> None:
+            self.inner = MultiProcessCollector(None, path=path)
+
+        def collect(self):
+            for family in self.inner.collect():
+                if family.name.startswith("backcare_worker_"):
+                    yield family
+
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=path)
+    registry.register(WorkerOnly())
     registry.register(QueueDepth())
     return generate_latest(registry)
 
@@ -150,11 +161,14 @@ def run(
     loglevel: str = "INFO",
 ) -> int:
     path, made_here = metrics_dir()
+    from billiard.exceptions import TimeLimitExceeded  # type: ignore[import-untyped]
     from celery import signals  # type: ignore[import-untyped]
     from prometheus_client import multiprocess
 
     from backcare import metrics
+    from backcare.taskqueue.store import PhotoStore
     from backcare.taskqueue.tasks import make_app
+    from backcare.vision.errors import PhotoRejected, Reason
     from backcare.vision.pool import _init_worker, native_logs_wanted
 
     app = make_app(config)
@@ -170,6 +184,22 @@ def run(
     @signals.worker_process_shutdown.connect(weak=False)
     def _end_process(pid: int | None = None, **_: Any) -> None:
         multiprocess.mark_process_dead(pid or os.getpid(), path)
+
+    stores: list[PhotoStore] = []
+
+    @signals.task_failure.connect(weak=False)
+    def _failed(exception: BaseException | None = None, args: Any = None, **_: Any) -> None:
+        # A hang killed at the time limit (in this main process): the caller hears TIMEOUT
+        # now rather than at its own time-out. Not retried, as in the in-process pool.
+        if not isinstance(exception, TimeLimitExceeded) or not args:
+            return
+        if not stores:
+            stores.append(PhotoStore(config.result_url, config.prefix, config.photo_ttl_s, 2))
+        refusal = PhotoRejected(
+            Reason.TIMEOUT, f"analysis took over {config.task_time_limit_s:.0f} s"
+        )
+        if stores[0].finish(str(args[0]), refusal):
+            metrics.WORKER_ANALYSES.labels(outcome=Reason.TIMEOUT.value).inc()
 
     @signals.worker_ready.connect(weak=False)
     def _ready(**_: Any) -> None:

@@ -178,6 +178,35 @@ def test_an_analysis_slower_than_the_timeout_is_the_clear_timeout(config, worker
     assert "analysis took over" in err.value.detail
 
 
+def test_a_hung_analysis_is_stopped_at_the_time_limit_and_refused_once(
+    config, env, photo_bytes, tmp_path
+):
+    hang = {**env, "BACKCARE_QUEUE": config.queue + "-hang", "BACKCARE_TASK_TIME_LIMIT": "2"}
+    hang_config = QueueConfig.from_env(hang)
+    assert hang_config is not None
+    worker = Worker(hang, tmp_path / "worker-hang.log")
+    try:
+        worker.wait_ready()
+        with QueuedPoseService(hang_config, timeout_s=30) as svc:
+            thread, answers = _submit(svc, photo_bytes(PHOTO))
+            _begun(hang_config)
+            for pid in worker.children():
+                os.kill(pid, signal.SIGSTOP)  # the analysis hangs
+            start = time.monotonic()
+            thread.join(30)
+            assert time.monotonic() - start < 10  # the time limit, not the caller's 30 s
+        assert len(answers) == 1 and isinstance(answers[0], PhotoRejected)
+        assert answers[0].reason is Reason.TIMEOUT
+        assert answers[0].detail == "analysis took over 2 s"
+        worker.wait_ready()  # a new process took the hung one's place
+        text = get(worker.url + "/metrics")[1]
+        assert re.search(r'^backcare_worker_analyses_total\{outcome="timeout"\} 1\.0$', text, re.M)
+        assert 'outcome="accepted"' not in text  # not analysed again after the kill
+    finally:
+        worker.stop()
+    assert keys_left(config) == []
+
+
 def _submit(service: QueuedPoseService, data: bytes) -> tuple[threading.Thread, list]:
     answers: list = []
 
@@ -276,3 +305,32 @@ def test_probes_and_metrics_say_what_they_claim(config, workers, service, photo_
     assert accepted_counts([worker]) == before + 1
     assert re.search(r"^backcare_worker_queue_depth 0\.0$", text, re.M)
     assert "backcare_worker_analysis_seconds_count" in text
+
+
+def test_rabbitmq_as_the_broker_carries_the_photo_the_same_way(photo_bytes, tmp_path):
+    amqp = services.require(services.AMQP_URL)
+    redis_url = services.require(services.REDIS_URL)
+    tag = f"bctest-{uuid.uuid4().hex[:10]}"
+    env = {
+        "BACKCARE_BROKER_URL": amqp,
+        "BACKCARE_RESULT_URL": redis_url,
+        "BACKCARE_KEY_PREFIX": f"{tag}:",
+        "BACKCARE_QUEUE": tag,
+    }
+    config = QueueConfig.from_env(env)
+    assert config is not None
+    worker = Worker(env, tmp_path / "worker-amqp.log")
+    try:
+        worker.wait_ready()
+        with QueuedPoseService(config, timeout_s=60) as svc:
+            out = svc.analyse(photo_bytes(PHOTO), annotate=False)
+            assert out.analysis.movement.movement.value == "forward_bend"
+            assert svc.queue_depth() == 0
+    finally:
+        worker.stop()
+        with QueuedPoseService(config) as svc, svc.app.connection_for_write() as conn:
+            channel = conn.default_channel
+            channel.queue_delete(tag)
+            channel.exchange_delete(tag)
+            channel.exchange_delete(f"{tag}.pidbox")  # the workers' control exchange
+    assert keys_left(config) == []
