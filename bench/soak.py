@@ -1,25 +1,34 @@
 """Soak: simulated patients through the real bot for a while, with a fault every few seconds.
 
-    .venv/bin/python bench/soak.py [--seconds 60] [--patients 10] [--fault-every 3] [--seed 7]
+    .venv/bin/python bench/soak.py [--seconds 60] [--patients 10] [--fault-every 3]
+        [--kill-every 20] [--disk-full-for 4] [--seed 7]
 
 The bot runs as `backcare bot` runs it, in a process of its own
 (tests/reliability/botproc.py: bot.app, TinyDB on disk, the dialogs and interview.yaml,
 one MediaPipe vision worker); this process plays Telegram (tests/support/fake_botapi.py)
 and the patients. Every --fault-every seconds comes one fault, in turn: the Bot API
 answers 5xx, drops connections, answers 429, answers slowly; the vision worker is
-killed (SIGKILL); the bot process is killed (SIGKILL) and started again.
+killed (SIGKILL); the bot process is killed (SIGKILL) and started again; the disk is
+full for --disk-full-for seconds (every save refused with ENOSPC: botproc
+--disk-full-flag, tests/reliability/diskfull.py). Besides, the bot is killed (kill -9)
+and started again every --kill-every seconds.
 
 Patients go through the whole journey (consent, interview, a photo per step from
 tests/data/renders, results, reminders) and start again (/restart), as a person would: they
 act on where the bot has them, wait for its reply, and act again after 40 s without one.
 Every other patient starts at the photos, so the vision worker is busy from the start.
 
-Checked at the end, from the data file after a graceful stop: every patient's state is
+Checked at the end, through the storage after a graceful stop: every patient's state is
 one the dialogs can go on from; every answer the bot moved on from (the patient was
 shown the next question) is saved; every photo step it moved on from after a photo is
 saved as accepted; every report the patient was shown is kept; the inbox and the
-outbox are empty. Printed: patients, updates, faults injected, errors seen by
-patients, data lost (must be 0).
+outbox are empty. Then every patient sends /status to a fresh start of the bot and must
+be answered. Counted and printed: answers lost, users silenced (no answer to that last
+/status), stuck patients (an update unanswered for 40 s at any time), replies repeated
+(a message Telegram got twice, the same text and buttons: inside its own send call when
+it was the last one the patient got before a kill and the first after the restart;
+anything else is outside), faults injected, errors seen by patients. Lost, silenced,
+stuck and repeated outside must be 0.
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import shutil
@@ -46,27 +56,37 @@ from backcare.bot.dialogs.engine import _restore  # noqa: E402
 from backcare.bot.dialogs.flow import STEP  # noqa: E402
 from backcare.bot.render import parse_callback  # noqa: E402
 from backcare.interview import InterviewRegistry  # noqa: E402
+from backcare.storage.tinyfile import read_database  # noqa: E402
 from backcare.vocabulary import vocabulary  # noqa: E402
 from tests.reliability.live import (  # noqa: E402
     INTERVIEW,
     BotProcess,
-    FileView,
     answer_events,
     healthy_answers,
-    read_database,
 )
 from tests.support.fake_botapi import FakeBotApi, Fault, Sent  # noqa: E402
 from tests.support.patients import PHOTO_FOR_STEP, photo  # noqa: E402
 from tests.support.renders import RENDERS  # noqa: E402
 
-FAULTS = ("5xx", "dropped connection", "429", "slow reply", "vision worker killed", "bot killed")
+FAULTS = (
+    "5xx",
+    "dropped connection",
+    "429",
+    "slow reply",
+    "vision worker killed",
+    "bot killed",
+    "disk full",
+)
 ERRORS = {  # what patients are told when something failed on the bot's side
     "apology": "Sorry, something went wrong",
     "analysis failed": "went wrong while analysing",
     "analysis timed out": "The analysis took too long",
     "report failed": "couldn't finish the analysis",
-    "not saved": "was not saved",
+    "not saved": "could not save your last message",
 }
+SAVE_FAILED = "could not save your"
+# sent beside the outbox, again whenever their moment comes again: no reply to repeat
+NOT_REPLIES = ("Analysing your photo", "Photo analysed", "photos analysed", SAVE_FAILED)
 REPORT = ("your back pain going", "find a clear pattern in your answers")
 NO_REPLY_AFTER = 40.0
 BASE_ID = 700_000
@@ -74,6 +94,32 @@ BASE_ID = 700_000
 
 def note(text: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+class StoreView:
+    """What a scripted patient may look up (state, offered buttons) while the bot runs, read
+    from its data folder as last committed (backcare.storage.tinyfile.read_database)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _data(self) -> dict:
+        # read afresh each time: a patient acting on a stale copy presses buttons the bot
+        # has already replaced (and is told so), which would count as an answer lost
+        try:
+            return read_database(self.path) if self.path.exists() else {}
+        except (OSError, ValueError):
+            return {}
+
+    def get_state(self, user_id: int) -> dict | None:
+        return self._data().get("states", {}).get(str(user_id))
+
+    def get_session(self, user_id: int) -> dict:
+        return self._data().get("sessions", {}).get(str(user_id), {})
+
+    def busy(self) -> bool:
+        data = self._data()
+        return bool(data.get("inbox")) or bool(data.get("outbox"))
 
 
 # -- the patients ------------------------------------------------------------------------------
@@ -90,6 +136,7 @@ class Patient:
         self.updates = 0
         self.errors: Counter[str] = Counter()
         self.latencies: list[float] = []
+        self.done: list[tuple[float, str, str]] = []  # (time.time(), kind, value) of each act
 
     @property
     def id(self) -> int:
@@ -125,11 +172,15 @@ class Patient:
         elif kind == "photo":
             self.api.send_photo(self.user, value)
         self.updates += 1
+        self.done.append((time.time(), kind, str(value)[:30]))
         started = time.monotonic()
 
         def replied() -> bool:
+            # "I could not save your last message ... I will pick it up": keep waiting, as
+            # the patient was asked to
             return any(
-                m.message_id > last or m.edits > edits.get(m.message_id, 0)
+                (m.message_id > last and SAVE_FAILED not in m.plain)
+                or m.edits > edits.get(m.message_id, 0)
                 for m in self.api.messages(self.id)
             )
 
@@ -243,7 +294,12 @@ class Soak:
         self.data_file = workdir / "data" / "backcare.json"
         self.log_file = workdir / "bot.log"
         self.api: FakeBotApi = None  # type: ignore[assignment]
-        self.view = FileView(self.data_file)
+        self.view = StoreView(self.data_file)
+        self.disk_full_flag = workdir / "disk-full"
+        self.kills: list[float] = []  # when the bot was killed (time.time(), as Sent.time)
+        self.started_wall = time.time()
+        self.outside_repeats: list[str] = []
+        self.failed_starts = 0
         self.faults: Counter[str] = Counter()
         self.workers_seen: set[int] = set()
         self.orphaned: list[int] = []  # vision workers that outlived their killed bot
@@ -277,8 +333,24 @@ class Soak:
             if not workers:
                 return
             os.kill(workers[0], signal.SIGKILL)  # a worker of the bot this soak started
+        elif kind == "disk full":
+            self.disk_full_flag.touch()
+
+            async def clears() -> None:
+                await asyncio.sleep(self.args.disk_full_for)
+                self.disk_full_flag.unlink(missing_ok=True)
+
+            self._clearing = asyncio.create_task(clears())
         elif kind == "bot killed":
+            await self.kill_bot()
+        self.faults[kind] += 1
+        note(f"fault: {kind}")
+
+    async def kill_bot(self) -> None:
+        """kill -9, then a start; the bot's vision workers must end with it."""
+        async with self._bot_lock:
             workers = self.vision_workers()
+            self.kills.append(time.time())
             await self.bot.kill()
             # the workers end with their parent by themselves (vision.pool); any still
             # running after a few seconds is counted, then killed as a service manager would
@@ -290,9 +362,30 @@ class Soak:
                     self.orphaned.append(pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-            await self.bot.start()
-        self.faults[kind] += 1
-        note(f"fault: {kind}")
+            await self.start_bot()
+
+    async def start_bot(self, tries: int = 10) -> None:
+        """Start it again as a service manager would (Restart=on-failure): a start can fail
+        when Telegram answers 5xx to its first request (a fault still pending)."""
+        # faults left pending for the killed bot would hit the new one's first requests
+        self.api.faults.clear()
+        for attempt in range(tries):
+            try:
+                await self.bot.start()
+                return
+            except AssertionError:
+                if attempt == tries - 1:
+                    raise
+                self.failed_starts += 1
+                await asyncio.sleep(1.0)
+
+    async def kills_loop(self, until: float) -> None:
+        every = self.args.kill_every
+        while every > 0 and time.monotonic() + every < until:
+            await asyncio.sleep(every)
+            await self.kill_bot()
+            self.faults["kill -9 (every N s)"] += 1
+            note("kill -9 of the bot")
 
     async def faults_loop(self, until: float) -> None:
         rng = random.Random(self.args.seed)
@@ -320,22 +413,123 @@ class Soak:
         await self.prepare()
         async with FakeBotApi() as api:
             self.api = api
-            self.bot = BotProcess(api, self.data_file, self.log_file, vision=self.args.workers)
+            self._bot_lock = asyncio.Lock()
+            self.bot = BotProcess(
+                api,
+                self.data_file,
+                self.log_file,
+                vision=self.args.workers,
+                options=("--disk-full-flag", str(self.disk_full_flag)),
+            )
             await self.bot.start()
             note(f"bot ready; {self.args.patients} patients for {self.args.seconds:.0f} s")
             patients = [Patient(self, BASE_ID + i) for i in range(self.args.patients)]
             until = time.monotonic() + self.args.seconds
             started = time.monotonic()
-            await asyncio.gather(self.faults_loop(until), *(p.run(until) for p in patients))
+            await asyncio.gather(
+                self.faults_loop(until), self.kills_loop(until), *(p.run(until) for p in patients)
+            )
             elapsed = time.monotonic() - started
             note("time is up: letting the bot finish, then a graceful stop")
             api.faults.clear()
+            self.disk_full_flag.unlink(missing_ok=True)
             drained = await self.drain()
+            began = time.monotonic()
+            await self.bot.stop()
+            self.stop_took = time.monotonic() - began
+            # the last word: every patient asks /status of a fresh start and must be answered
+            left = self.leftovers()
+            await self.bot.start()
+            silenced = await self.probe(patients)
             await self.bot.stop()
         for pid in self.workers_seen - set(self.vision_workers()):  # none should be left
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        return self.check(patients, elapsed, drained)
+        return self.check(patients, elapsed, drained, left, silenced)
+
+    def leftovers(self) -> tuple[dict[int, dict | None], dict[int, int], int, int]:
+        """Through the storage contract, after the stop: states, reports kept per patient,
+        updates left in the inbox, replies left in the outbox."""
+        from backcare.storage import TinyDBStorage
+
+        storage = TinyDBStorage(self.data_file)
+        try:
+            ids = [BASE_ID + i for i in range(self.args.patients)]
+            states = {uid: storage.get_state(uid) for uid in ids}
+            reports = {uid: len(storage.assessments(uid)) for uid in ids}
+            return states, reports, len(storage.inbox_pending()), len(storage.pending())
+        finally:
+            storage.close()
+
+    async def probe(self, patients: list[Patient], timeout: float = 30.0) -> list[int]:
+        """Patients whose /status gets no answer: silenced."""
+        marks = {p.id: len(self.api.messages(p.id)) for p in patients}
+        for p in patients:
+            self.api.send_text(p.user, "/status")
+        silenced = []
+        for p in patients:
+            try:
+                await self.api.wait_in_chat(
+                    p.id, lambda p=p: len(self.api.messages(p.id)) > marks[p.id], timeout
+                )
+            except TimeoutError:
+                silenced.append(p.id)
+        return silenced
+
+    def repeats(self, patients: list[Patient]) -> tuple[int, int]:
+        """Messages Telegram got twice (the same text and buttons), as (inside their own send
+        call, outside it). A repeat is inside when a kill fell between the two copies and
+        the first was the patient's last message before it (it was being sent, or its
+        removal from the outbox being saved). A question asked again (/start, a late
+        update) has new buttons, and the same words without buttons after a new action
+        of the patient answer that action: neither is a repeat."""
+        inside = outside = 0
+        for p in patients:
+            sent = self.api.messages(p.id)
+            # as sent: tidying takes the buttons off older messages later
+            keys = [(m.text, json.dumps(m.sent_markup, sort_keys=True)) for m in sent]
+            seen: dict[tuple[str, str], int] = {}
+            for n, key in enumerate(keys):
+                if any(words in sent[n].plain for words in NOT_REPLIES):
+                    continue
+                if not key[0] or key not in seen:
+                    seen[key] = n
+                    continue
+                first = sent[seen[key]]
+                acted = any(first.time < t < sent[n].time for t, _, _ in p.done)
+                if first.sent_markup is None and acted:
+                    # no buttons to tell them apart: the same words answering a new action
+                    seen[key] = n
+                    continue
+                killed = [k for k in self.kills if first.time <= k <= sent[n].time]
+                last_before = (
+                    killed
+                    and seen[key] == max(i for i, m in enumerate(sent) if m.time <= killed[0])
+                    and all(m.time > killed[-1] for m in sent[seen[key] + 1 : n + 1])
+                )
+                if last_before:
+                    inside += 1
+                else:
+                    outside += 1
+                    t0 = self.started_wall
+                    self.outside_repeats.append(
+                        f"{p.id}: {first.plain[:50]!r} at {first.time - t0:.1f} s and again at "
+                        f"{sent[n].time - t0:.1f} s (kills at "
+                        f"{', '.join(f'{k - t0:.1f}' for k in self.kills) or 'none'})"
+                    )
+                    if self.args.keep:  # the patient's side of it, for a look afterwards
+                        window = [
+                            f"{t - t0:.2f} {kind} {value}"
+                            for t, kind, value in p.done
+                            if first.time - 10 <= t <= sent[n].time + 1
+                        ] + [
+                            f"{m.time - t0:.2f} <- #{m.message_id} {m.plain[:40]!r}"
+                            for m in sent
+                            if first.time - 10 <= m.time <= sent[n].time + 1
+                        ]
+                        note(f"repeat for {p.id}:\n  " + "\n  ".join(sorted(window)))
+                seen[key] = n
+        return inside, outside
 
     async def drain(self, timeout: float = 60.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -345,13 +539,20 @@ class Soak:
             await asyncio.sleep(0.2)
         return False
 
-    def check(self, patients: list[Patient], elapsed: float, drained: bool) -> dict:
-        data = read_database(self.data_file)
+    def check(
+        self,
+        patients: list[Patient],
+        elapsed: float,
+        drained: bool,
+        left: tuple[dict[int, dict | None], dict[int, int], int, int],
+        silenced: list[int],
+    ) -> dict:
+        states, reports_kept, inbox_left, outbox_left = left
         interview = self.registry.current
         lost: list[str] = []
         inconsistent: list[str] = []
         for p in patients:
-            state = data["states"].get(str(p.id))
+            state = states.get(p.id)
             if state is None or state.get("step") not in STEP or _restore(state) is None:
                 inconsistent.append(f"{p.id}: unusable state")
                 continue
@@ -368,24 +569,26 @@ class Soak:
             for step in p.photos_accepted:
                 if not (results.get(step) or {}).get("accepted"):
                     lost.append(f"{p.id}: photo {step} shown accepted, not saved as accepted")
-            reports = sum(1 for d in data["assessments"].values() if d.get("user_id") == p.id)
-            if reports < p.reports_seen:
-                lost.append(f"{p.id}: {p.reports_seen} report(s) shown, {reports} kept")
-        if data["inbox"] or data["outbox"]:
-            inconsistent.append(f"inbox {len(data['inbox'])}, outbox {len(data['outbox'])} left")
+            if reports_kept[p.id] < p.reports_seen:
+                lost.append(f"{p.id}: {p.reports_seen} report(s) shown, {reports_kept[p.id]} kept")
+        if inbox_left or outbox_left:
+            inconsistent.append(f"inbox {inbox_left}, outbox {outbox_left} left")
         if self.orphaned:
             inconsistent.append(f"{len(self.orphaned)} vision worker(s) outlived the killed bot")
-        repeated = 0
-        for p in patients:
-            texts = [m.plain for m in self.api.messages(p.id)] if self.api else []
-            repeated += sum(1 for a, b in zip(texts, texts[1:]) if a == b and a)
+        inside, outside = self.repeats(patients)
+        stuck = [p.id for p in patients if p.errors["no reply within 40 s"]]
         return {
+            "silenced": silenced,
+            "stuck": stuck,
+            "repeated_outside": outside,
+            "stop_took": self.stop_took,
+            "outside_repeats": self.outside_repeats,
             "patients": patients,
             "elapsed": elapsed,
             "drained": drained,
             "lost": lost,
             "inconsistent": inconsistent,
-            "repeated": repeated,
+            "repeated": inside + outside,
             "faults": self.faults,
             "calls": len(self.api.calls) if self.api else 0,
         }
@@ -440,15 +643,32 @@ def report(args: argparse.Namespace, result: dict) -> None:
             f"{sum(errors.values())}"
             + (": " + ", ".join(f"{k} {v}" for k, v in errors.most_common()) if errors else ""),
         ),
-        ("replies repeated", f"{result['repeated']} (a reply in flight when the bot was killed)"),
+        ("answers lost", f"{lost}" + ("  <-- MUST BE 0" if lost else "")),
+        (
+            "users silenced",
+            f"{len(result['silenced'])}" + ("  <-- MUST BE 0" if result["silenced"] else ""),
+        ),
+        (
+            "stuck patients",
+            f"{len(result['stuck'])} (an update unanswered for 40 s)"
+            + ("  <-- MUST BE 0" if result["stuck"] else ""),
+        ),
+        (
+            "replies repeated",
+            f"{result['repeated']}: {result['repeated'] - result['repeated_outside']} inside "
+            f"their own send call, {result['repeated_outside']} outside"
+            + ("  <-- MUST BE 0" if result["repeated_outside"] else ""),
+        ),
         ("states inconsistent", f"{len(result['inconsistent'])}"),
-        ("data lost", f"{lost}" + ("  <-- MUST BE 0" if lost else "")),
+        ("last graceful stop", f"{result['stop_took']:.1f} s"),
     ]
     width = max(len(k) for k, _ in rows)
     print("\nbench/soak.py: patients through the real bot with faults injected\n")
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
-    for line in (result["lost"] + result["inconsistent"])[:20]:
+    for uid in result["silenced"]:
+        result["inconsistent"].append(f"{uid}: no answer to /status at the end (silenced)")
+    for line in (result["lost"] + result["inconsistent"] + result["outside_repeats"])[:20]:
         print(f"  ! {line}")
     if not result["drained"]:
         print("  ! the bot did not finish its queue within 60 s after the run")
@@ -460,6 +680,12 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=10)
     parser.add_argument("--fault-every", type=float, default=3.0, help="seconds between faults")
     parser.add_argument("--workers", type=int, default=1, help="vision worker processes")
+    parser.add_argument(
+        "--kill-every", type=float, default=20.0, help="seconds between kill -9 of the bot (0: off)"
+    )
+    parser.add_argument(
+        "--disk-full-for", type=float, default=4.0, help="seconds each full-disk fault lasts"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the work folder (data, bot log)")
     args = parser.parse_args()
@@ -475,7 +701,8 @@ def main() -> None:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     report(args, result)
-    if result["lost"] or result["inconsistent"]:
+    bad = result["lost"] or result["inconsistent"] or result["stuck"]
+    if bad or result["repeated_outside"]:
         raise SystemExit(1)
 
 

@@ -91,6 +91,7 @@ class Sent:
     time: float = 0.0
     edits: int = 0
     edited_at: float = 0.0
+    sent_markup: dict | None = None  # reply_markup as first sent (edits change reply_markup)
 
     @property
     def buttons(self) -> list[dict]:
@@ -565,6 +566,7 @@ class FakeBotApi:
 
     def _record(self, chat_id: int, **fields: Any) -> Sent:
         sent = Sent(message_id=next(self._message_ids), chat_id=chat_id, time=time.time(), **fields)
+        sent.sent_markup = sent.reply_markup
         self.sent.setdefault(chat_id, []).append(sent)
         self._notify(chat_id)
         return sent
