@@ -235,11 +235,17 @@ def cmd_bot(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     from backcare.taskqueue.config import QueueConfig
 
+    def number(name: str, default: int, low: int, high: int) -> int:
+        text = (os.environ.get(name) or str(default)).strip()
+        if not text.isdigit() or not low <= int(text) <= high:
+            raise ValueError(f"{name} must be a whole number from {low} to {high}, not {text!r}")
+        return int(text)
+
     try:
         config = QueueConfig.from_env()
-        concurrency = args.concurrency or int(os.environ.get("BACKCARE_WORKERS") or 0)
-        port = int(os.environ.get("BACKCARE_WORKER_HTTP_PORT") or 9101)
-        niceness = int(os.environ.get("BACKCARE_WORKER_NICENESS") or 10)
+        concurrency = args.concurrency or number("BACKCARE_WORKERS", os.cpu_count() or 1, 1, 64)
+        port = number("BACKCARE_WORKER_HTTP_PORT", 9101, 1, 65535)
+        niceness = number("BACKCARE_WORKER_NICENESS", 10, 0, 19)
     except ValueError as exc:
         print(f"backcare: {exc}", file=sys.stderr)
         return 2
@@ -252,7 +258,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     return run(
         config,
-        concurrency=concurrency or os.cpu_count() or 1,
+        concurrency=concurrency,
         http_port=port,
         http_listen=os.environ.get("BACKCARE_WORKER_HTTP_LISTEN") or "127.0.0.1",
         niceness=niceness,
