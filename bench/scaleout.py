@@ -12,7 +12,8 @@ does (annotated picture included). ``--layout nodes`` (default) starts 1, then 2
 priority here (BACKCARE_WORKER_NICENESS=0): nothing else of ours competes. Unless
 ``--no-pool``, the in-process pool with 1 and 2 workers is measured in the same run as
 the baseline. The acceptance target (issue 18): 2 workers >= 1.7x of 1 on 2 cores; on
-a machine shared with other jobs the ratio says as much about them as about us.
+a machine shared with other jobs (the load average printed above 2) the ratio says as
+much about them as about us.
 """
 
 from __future__ import annotations
@@ -114,7 +115,9 @@ def main() -> None:
         keys = list(client.scan_iter(match=f"{tag}*", count=1000))
         if keys:
             client.delete(*keys)
-    print(f"{len(batch)} photos, {os.cpu_count()} cores; worker logs in {logs}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"{len(batch)} photos, {os.cpu_count()} cores, load average {load} (1, 5, 15 min)")
+    print(f"worker logs in {logs}")
     print(
         f"{'service':<24}{'workers':>8}{'seconds':>10}{'analysed':>10}{'photos/s':>10}{'ratio':>8}"
     )
