@@ -90,3 +90,11 @@ def test_config_errors_are_value_errors_for_the_cli():
 def test_the_token_and_secret_never_show_in_repr():
     c = config(BACKCARE_WEBHOOK_SECRET="topsecretvalue")
     assert TOKEN not in repr(c) and "topsecretvalue" not in repr(c)
+
+
+def test_a_stop_gives_8_s_unless_told_otherwise():
+    assert config().stop_grace == 8.0
+    assert config(BACKCARE_STOP_GRACE="2.5").stop_grace == 2.5
+    for wrong in ("soon", "-1", "nan", "inf", "601"):
+        with pytest.raises(ConfigError, match="BACKCARE_STOP_GRACE"):
+            config(BACKCARE_STOP_GRACE=wrong)
