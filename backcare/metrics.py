@@ -61,6 +61,15 @@ WORKER_ANALYSIS_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+SAVE_FAILURES = Counter(
+    "backcare_save_failures",
+    "Saves the disk refused (full, read-only, failing), retries included (backcare.bot.health)",
+)
+SAVING_FAILING = Gauge(
+    "backcare_saving_failing",
+    "1 while saving fails (an episode: patients are told once, saves retried), else 0",
+)
+
 
 def turn_done(kind: str, seconds: float) -> None:
     """A turn ended: counted, and its latency observed."""

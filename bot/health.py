@@ -4,7 +4,9 @@ A failure starts an *episode*: one ERROR line for the operator, one message per
 patient ("I will pick up your answer by myself"), retries spaced exponentially up
 to a cap; the first save that works ends it with one WARNING line. Nothing is
 dropped meanwhile: updates stay with Telegram (not confirmed) or in the inbox, and
-are handled once saving works again. Counters are in :meth:`StorageHealth.counts`.
+are handled once saving works again. Counters: :meth:`StorageHealth.counts` (in
+/admin_stats) and the Prometheus metrics backcare_save_failures and
+backcare_saving_failing.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+
+from backcare import metrics
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +44,11 @@ class StorageHealth:
         """A save failed. Logged once per episode, with what to do."""
         self.failures += 1
         self._failures_now += 1
+        metrics.SAVE_FAILURES.inc()
         if self.failing:
             return
         self.failing = True
+        metrics.SAVING_FAILING.set(1)
         self.episodes += 1
         self._since = self.clock()
         self._failures_now, self._retries = 1, 0
@@ -60,6 +66,7 @@ class StorageHealth:
         if not self.failing:
             return
         self.failing = False
+        metrics.SAVING_FAILING.set(0)
         log.warning(
             "saving works again after %.0f s (%d failed save(s)); waiting updates are handled",
             self.clock() - self._since,

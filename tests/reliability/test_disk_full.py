@@ -21,6 +21,12 @@ NOT_SAVED = "No need to send it again"
 RESEND = "send it again"  # what the bot said before: a request to resend
 
 
+def _sample(name: str) -> float:
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(name) or 0.0
+
+
 def _told(api: FakeBotApi, user_id: int) -> list[str]:
     return [m.plain for m in api.messages(user_id) if NOT_SAVED in m.plain]
 
@@ -37,6 +43,7 @@ async def test_answers_given_while_the_disk_is_full_are_applied_once_when_it_cle
     data_file, registry, caplog
 ):
     caplog.set_level(logging.INFO, logger="backcare")
+    failures_before = _sample("backcare_save_failures_total")
     async with FakeBotApi() as api, live_bot(data_file, registry, api=api) as bot:
         patients = [Patient(bot, 7001 + n) for n in range(3)]
         for patient in patients:
@@ -70,6 +77,9 @@ async def test_answers_given_while_the_disk_is_full_are_applied_once_when_it_cle
     assert len(polls) <= 5, f"retries back off: {len(polls)} polls in 6 s of a full disk"
     assert health.episodes == 1 and not health.failing and health.failures >= 2
     assert health.counts()["patients_told_not_saved"] == 3
+    # the same in the metrics the bot serves
+    assert _sample("backcare_save_failures_total") - failures_before == health.failures
+    assert _sample("backcare_saving_failing") == 0
     started = [r for r in caplog.records if "saving failed" in r.getMessage()]
     ended = [r for r in caplog.records if "saving works again after" in r.getMessage()]
     assert [r.levelno for r in started] == [logging.ERROR], "logged once, not per retry"
