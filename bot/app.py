@@ -271,7 +271,7 @@ class BotRunner:
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
     """Run the real bot (pipeline, dialogs, storage) until ``stop`` is set."""
     from backcare import metrics
-    from backcare.bot import heartbeat, ops
+    from backcare.bot import heartbeat, ops, replicas
     from backcare.bot.dialogs.engine import Dialogs, Policy
     from backcare.interview import InterviewRegistry
     from backcare.paths import INTERVIEW
@@ -293,6 +293,7 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
             app = build_application(
                 config, dialogs, storage, interviews=interviews, chart=_default_chart()
             )
+            coordination = await replicas.attach(app, storage)  # PostgreSQL: replicas agree
             metrics.count_errors()
             depth = getattr(pipeline, "queue_depth", None)
             if depth is not None:
@@ -304,6 +305,8 @@ async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None =
                     await stop.wait()
             finally:
                 await runner.stop()
+                if coordination is not None:
+                    await coordination.close()
     finally:
         storage.close()
 

@@ -177,7 +177,7 @@ class Conversation:
         if task is not None:
             self._running.add(task)
         try:
-            async with self.locks.hold(user_id):
+            async with self.locks.hold(user_id, update_id):  # in order across replicas
                 clock.lap("wait")
                 if self.closing:
                     return

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
@@ -28,6 +28,9 @@ from backcare.bot.db import Db
 from backcare.bot.health import StorageHealth
 from backcare.bot.outbox import retry_seconds
 from backcare.storage import StorageError
+
+if TYPE_CHECKING:
+    from backcare.bot.replicas import PollingLease
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,8 @@ class Intake:
         self.health = health or StorageHealth()
         self.offset = 0
         self.received = 0
+        # several replicas: only the holder of this lease polls (bot.replicas); None: always
+        self.lease: PollingLease | None = None
 
     def _store(self, raws: Sequence[dict]) -> list[dict]:
         """Into the inbox in memory now; on disk by the time ``accept`` returns."""
@@ -143,14 +148,24 @@ class Intake:
     async def replay(self) -> int:
         """Queue what a previous run saved but did not finish handling."""
         pending = await self.db(self.db.storage.inbox_pending)
-        for _, update in self._parse(pending):
-            await self.app.update_queue.put(update)
+        await self.requeue(pending)
         if pending:
             log.info("handling %d update(s) waiting in the inbox", len(pending))
         return len(pending)
 
+    async def requeue(self, raws: Sequence[dict]) -> None:
+        """Handle saved updates (again): one already handled is recognised (bot.dedup)."""
+        for _, update in self._parse(raws):
+            await self.app.update_queue.put(update)
+
     async def poll(self) -> None:
-        """Long-poll getUpdates until cancelled."""
+        """Long-poll getUpdates until cancelled (with a lease: only while holding it)."""
+        if self.lease is None:
+            await self._poll()
+        else:
+            await self.lease.run(self._poll)
+
+    async def _poll(self) -> None:
         failures = 0
         while True:
             try:
