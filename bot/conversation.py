@@ -69,6 +69,8 @@ class Turn:
     erase: bool = False
     assessments: list[dict] = field(default_factory=list)
     checkins: list[dict] = field(default_factory=list)
+    # a timer's turn: the reminder with its next due time, saved with the turn's replies
+    reminder_after: Reminder | None = None
 
     @property
     def language(self) -> str:
@@ -308,6 +310,10 @@ class Conversation:
                 elif change.remove:
                     s.remove_reminder(turn.user_id)
                 self._sync_profile(turn, now)
+            if turn.reminder_after is not None and change.nothing:
+                # fired and moved on together: a crash before this commit fires it again
+                # (on any replica), after it never again
+                s.put_reminder(turn.reminder_after)
             session = dict(turn.session)
             if turn.update_id is not None:
                 session = dedup.remember(session, [turn.update_id], time.time())
@@ -429,7 +435,9 @@ class Conversation:
 
     # -- timers -------------------------------------------------------------------------------
     async def fire_reminder(self, user_id: int) -> None:
-        """A reminder's time came: save the next due time first, then let the dialogs speak."""
+        """A reminder's time came: the dialogs speak, and their replies are saved together
+        with the reminder's next due time (one transaction), so it fires once even when a
+        replica dies mid-way or two replicas reach it (the second finds it not due)."""
         if self.closing:
             return  # the next start restores the reminders and fires what is due
         self._enter()
@@ -443,21 +451,21 @@ class Conversation:
                     self.scheduler.schedule(user_id, reminder.next_due)  # early wake-up
                     return
                 upcoming = next_due(reminder.plan, now)
-                await self.db(
-                    self.storage.put_reminder,
-                    Reminder(user_id, reminder.chat_id, reminder.plan, upcoming),
-                )
+                after = Reminder(user_id, reminder.chat_id, reminder.plan, upcoming)
                 self.scheduler.schedule(user_id, upcoming)
                 await self.outbox.flush(user_id)
                 session = self.storage.get_session(user_id)
                 turn = Turn(user_id, reminder.chat_id, None, None, session, urgent=False)
                 turn.state = self.storage.get_state(user_id)
                 turn.state_loaded = True
+                turn.reminder_after = after
                 kind = timer_kind(turn.state, reminder.next_due)
                 try:
                     await self.dialog(turn, Event(kind="timer", data=kind))
                 except Exception:
                     log.exception("reminder of %s failed", pseudonym(user_id))
+                    # moved on all the same: a reminder that fails must not fire again and again
+                    await self.db(self.storage.put_reminder, after)
                     return
                 log.info("%s sent to %s", kind, pseudonym(user_id))
                 await self.finish(turn)

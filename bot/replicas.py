@@ -39,6 +39,7 @@ LEASE = "telegram-polling"
 LEASE_TTL = 6.0  # seconds a polling lease lasts unless renewed
 LEASE_EVERY = 2.0  # seconds between renewals (and a standby's attempts)
 DUE_EVERY = 10.0  # seconds between claims of due reminders
+CLAIM_HOLD = 60.0  # seconds a claim lasts: a replica that dies with it leaves it this long
 ORPHANS_EVERY = 15.0
 ORPHAN_AGE = 30.0  # seconds an update may wait in the inbox before it counts as left behind
 
@@ -124,7 +125,7 @@ class Replicas:
         conversation = self.rt.conversation
         if conversation.closing:
             return 0
-        users = await self.coordination.claim_due()
+        users = await self.coordination.claim_due(hold=CLAIM_HOLD)
         for user_id in users:
             task = asyncio.create_task(conversation.fire_reminder(user_id))
             self._firing.add(task)

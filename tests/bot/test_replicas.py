@@ -208,3 +208,25 @@ async def test_an_update_a_dead_replica_saved_but_never_handled_is_handled(url):
             a.storage._local.conn.execute("UPDATE inbox SET received = now() - interval '1 minute'")
         async with a.coordination.user_lock(bob.id):
             assert await b.coordination.orphaned_updates() == []
+
+
+async def test_a_reminder_whose_replica_died_before_saving_its_reply_fires_on_another(url):
+    async with cluster(url) as (api, (a, b)):
+        dave = api.user(4501)
+        a.storage.put_state(dave.id, {"step": "done", "answers": {}, "reminders": dict(PLAN)})
+        a.storage.put_reminder(
+            Reminder(dave.id, dave.id, dict(PLAN), utc_now() - timedelta(seconds=1))
+        )
+
+        async def dies(turn, clock=None):  # the replica dies between the dialogs and the save
+            raise RuntimeError("replica died")
+
+        a.rt.conversation.finish = dies
+        with pytest.raises(RuntimeError):
+            await a.rt.conversation.fire_reminder(dave.id)
+        assert texts(api, dave.id) == []
+        assert await replicas.Replicas(b.runner.app, b.coordination)._due(None) == 1
+        await api.wait_for(lambda: len(texts(api, dave.id)) >= 1, timeout=10)
+        await asyncio.sleep(0.3)
+        assert texts(api, dave.id) == ["Time for your exercises (reminder)."]
+        assert b.storage.get_reminder(dave.id).next_due > utc_now()
