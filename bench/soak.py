@@ -293,7 +293,7 @@ class Soak:
         self.answers = healthy_answers(self.registry)
         self.data_file = workdir / "data" / "backcare.json"
         self.log_file = workdir / "bot.log"
-        self.api: FakeBotApi = None  # type: ignore[assignment]
+        self._api: FakeBotApi | None = None  # the fake Telegram, set by run()
         self.view = StoreView(self.data_file)
         self.disk_full_flag = workdir / "disk-full"
         self.kills: list[float] = []  # when the bot was killed (time.time(), as Sent.time)
@@ -303,6 +303,12 @@ class Soak:
         self.faults: Counter[str] = Counter()
         self.workers_seen: set[int] = set()
         self.orphaned: list[int] = []  # vision workers that outlived their killed bot
+
+    @property
+    def api(self) -> FakeBotApi:
+        if self._api is None:
+            raise RuntimeError("the fake Bot API is started by run()")
+        return self._api
 
     def vision_workers(self) -> list[int]:
         """The bot process's spawned worker processes (not its resource tracker)."""
@@ -412,7 +418,7 @@ class Soak:
     async def run(self) -> dict:
         await self.prepare()
         async with FakeBotApi() as api:
-            self.api = api
+            self._api = api
             self._bot_lock = asyncio.Lock()
             self.bot = BotProcess(
                 api,
@@ -468,10 +474,12 @@ class Soak:
             self.api.send_text(p.user, "/status")
         silenced = []
         for p in patients:
+
+            def answered(chat: int = p.id) -> bool:
+                return len(self.api.messages(chat)) > marks[chat]
+
             try:
-                await self.api.wait_in_chat(
-                    p.id, lambda p=p: len(self.api.messages(p.id)) > marks[p.id], timeout
-                )
+                await self.api.wait_in_chat(p.id, answered, timeout)
             except TimeoutError:
                 silenced.append(p.id)
         return silenced
@@ -590,7 +598,7 @@ class Soak:
             "inconsistent": inconsistent,
             "repeated": inside + outside,
             "faults": self.faults,
-            "calls": len(self.api.calls) if self.api else 0,
+            "calls": len(self._api.calls) if self._api else 0,
         }
 
 
