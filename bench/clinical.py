@@ -10,9 +10,14 @@ and the agreement: red-flag cases at the right urgency (the target is 100%, none
 under-graded), all cases' urgency, the inflammatory cases' rheumatology advice, the
 whole outcome, and the top cause where a case names one.
 
-Answers only by default (the photo steps are skipped, as the test suite does);
+Answers only by default (the photo steps are skipped, as the answers-only tests do);
 --photos starts the photo workers and sends each case's photos (cases name them in
-``photos:``, files next to the case; they may be rendered with ../shared/tools/synth).
+``photos:``: tests/clinical/photos, rebuilt by bench/synth/render_clinical.py). Then
+each row with photos also shows the causes under the headline, the photo ratings outside
+the normal range, and the top cause the answers alone give (what the photos changed),
+and the agreement adds: movement patterns at their expected top cause, normal movers with
+no headline cause and no abnormal rating (issue 16's acceptance: both >= 90%).
+--only-photos plays only the cases with photos.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from tests.clinical.suite import (  # noqa: E402
     Case,
     Outcome,
     load_cases,
+    movement_agrees,
+    movement_judged,
     run_case,
     severity,
     verdict,
@@ -44,31 +51,43 @@ def share(hits: int, total: int) -> str:
     return f"{hits}/{total} ({100.0 * hits / total:.0f}%)" if total else "n/a (no case)"
 
 
-def row(case: Case, outcome: Outcome, ms: float) -> str:
+def row(case: Case, outcome: Outcome, ms: float, answers_top: str | None = None) -> str:
     exp = case.expected
     advice = lambda kinds: ",".join(kinds) or "-"  # noqa: E731
     top = f"{case.expected_top_cause or '-'}/{outcome.top_cause or '-'}"
-    return (
+    line = (
         f"{case.id:38} {exp.urgency:>9} {outcome.urgency:>9} "
         f"{'y' if exp.program else 'n'}/{'y' if outcome.program else 'n'}  "
-        f"{advice(exp.advice):>16} {advice(outcome.advice):>28}  {top:>36} "
+        f"{advice(exp.advice):>16} {advice(outcome.advice):>28}  {top:>42} "
         f"{ms:6.0f}  {verdict(case, outcome)}"
     )
+    if outcome.photos_sent:
+        line += (
+            f"\n{'':38}   {outcome.photos_sent} photos; headline: "
+            f"{', '.join(outcome.headline) or 'none'}; abnormal: "
+            f"{', '.join(outcome.abnormal) or 'none'}; top from answers alone: "
+            f"{answers_top or '-'}"
+        )
+    return line
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--lang", default="en", choices=["en", "ja"])
     p.add_argument("--photos", action="store_true", help="analyse the cases' photos (workers)")
+    p.add_argument("--only-photos", action="store_true", help="only the cases with photos")
     p.add_argument("--cases", default=str(CASES), help="folder of case files")
     args = p.parse_args(argv)
+    args.photos = args.photos or args.only_photos
 
     cases = load_cases(Path(args.cases))
+    if args.only_photos:
+        cases = [c for c in cases if c.photos_in_repo]
     registry = InterviewRegistry(INTERVIEW_PATH)
     pipeline = Pipeline.create(workers=1) if args.photos else None
     print(
         f"{'case':38} {'expected':>9} {'got':>9} prog  {'advice expected':>16} "
-        f"{'advice got':>28}  {'top cause expected/got':>36} {'ms':>6}  verdict"
+        f"{'advice got':>28}  {'top cause expected/got':>42} {'ms':>6}  verdict"
     )
     outcomes: list[tuple[Case, Outcome]] = []
     try:
@@ -77,7 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_case(case, pipeline, registry, args.lang)
             ms = 1000 * (time.perf_counter() - start)
             outcomes.append((case, outcome))
-            print(row(case, outcome, ms), flush=True)
+            answers_top = None
+            if outcome.photos_sent:
+                answers_top = run_case(case, None, registry, args.lang).top_cause
+            print(row(case, outcome, ms, answers_top), flush=True)
     finally:
         if pipeline is not None:
             pipeline.close()
@@ -86,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     under = [c.id for c, o in outcomes if severity(o.urgency) < severity(c.expected.urgency)]
     over = [c.id for c, o in outcomes if severity(o.urgency) > severity(c.expected.urgency)]
     inflammatory = [(c, o) for c, o in outcomes if "rheumatology" in c.expected.advice]
-    named = [(c, o) for c, o in outcomes if c.expected_top_cause]
+    named = [(c, o) for c, o in outcomes if movement_judged(c, o) and not c.normal]
+    normal = [(c, o) for c, o in outcomes if movement_judged(c, o) and c.normal]
     print()
     print(f"cases                                  {len(outcomes)} ({len(red)} with red flags)")
     print(
@@ -112,8 +135,18 @@ def main(argv: list[str] | None = None) -> int:
         + share(sum(verdict(c, o) == "agree" for c, o in outcomes), len(outcomes))
     )
     print(
-        "top cause (cases that name one)        "
-        + share(sum(o.top_cause == c.expected_top_cause for c, o in named), len(named))
+        "top cause (movement patterns, judged)  "
+        + share(sum(movement_agrees(c, o) for c, o in named), len(named))
+        + "   (target >= 90%)"
+    )
+    print(
+        "normal movers: no headline, no abnormal "
+        + share(sum(movement_agrees(c, o) for c, o in normal), len(normal))
+        + "   (target >= 90%)"
+    )
+    print(
+        "normal movers: no headline cause        "
+        + share(sum(not o.headline for c, o in normal), len(normal))
     )
     return 1 if under else 0
 

@@ -10,8 +10,11 @@ to, and the source line. Fields:
     expected.program               true | false (default: true when routine)
     expected.advice                kinds the patient must be told: rheumatology, caution
                                    (triage, exact), psychological, sitting (program advice)
-    photos                         optional {capture step: file next to the case}
-    expected_top_cause             optional: the knowledge base's cause expected first
+    photos                         optional {capture step: file, relative to the case}
+                                   (tests/clinical/photos/<case>/, bench/synth/render_clinical.py)
+    expected_top_cause             optional: the knowledge base's cause expected first, or
+                                   ``none`` for a person who moves normally: no headline
+                                   cause and no abnormal rating (judged with photos only)
 
 :func:`run_case` plays the case as a patient of the bot: the real dialogs and the
 real pipeline (``backcare.pipeline.Pipeline``), answering every question it is asked
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backcare.bot.dialogs.capture import USE_IT
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.bot.dialogs.events import Event, Reply
 from backcare.content.texts import default_texts
@@ -39,6 +43,9 @@ from backcare.yamlfile import Checker, DataFileError, load
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"
+PHOTOS = HERE / "photos"
+NONE = "none"  # expected_top_cause of a person who moves normally
+ABNORMAL = ("insufficient", "excessive")
 BASE = HERE / "base.yaml"
 INTERVIEW_PATH = HERE.parents[1] / "interview.yaml"
 PROGRAM_ADVICE = ("psychological", "sitting", "unexplained")  # content/texts.yaml groups
@@ -79,6 +86,15 @@ class Case:
     def red_flag(self) -> bool:
         return self.expected.urgency in STOPS
 
+    @property
+    def normal(self) -> bool:
+        """A person who moves normally: judged on having no headline cause, no abnormal rating."""
+        return self.expected_top_cause == NONE
+
+    @property
+    def photos_in_repo(self) -> bool:
+        return bool(self.photos) and all(p.is_file() for p in self.photos.values())
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -86,9 +102,12 @@ class Outcome:
     program: bool
     advice: tuple[str, ...]
     referral: str | None  # what the report says (may be the reasoning's own, e.g. unexplained)
-    top_cause: str | None
+    top_cause: str | None  # the most plausible cause (summed over the explanations)
     asked: tuple[str, ...]  # the questions asked, in order
     text: str  # everything the patient read
+    headline: tuple[str, ...] = ()  # the causes under "what most likely keeps your pain going"
+    abnormal: tuple[str, ...] = ()  # photo ratings outside the normal range ("<name>=<rating>")
+    photos_sent: int = 0
 
 
 # -- loading ------------------------------------------------------------------------------
@@ -145,8 +164,10 @@ def load_case(path: Path, interview: Interview, base: Mapping[str, Any]) -> Case
         else:
             photos[step] = path.parent / file
     top = check.need(data, "expected_top_cause", "", str, required=False)
-    if top is not None and top not in vocabulary().causes:
-        check.problem(data, "expected_top_cause", "expected_top_cause", "not a vocabulary cause")
+    if top is not None and top != NONE and top not in vocabulary().causes:
+        check.problem(
+            data, "expected_top_cause", "expected_top_cause", f"a vocabulary cause or {NONE}"
+        )
     check.raise_if_any()
     return Case(
         id=cid or path.stem,
@@ -177,6 +198,7 @@ class Patient:
         self.state: dict | None = None
         self.replies: list[Reply] = []
         self.read: list[str] = []
+        self.photos_sent = 0
 
     async def send(self, event: Event) -> None:
         state, self.replies = await self.dialogs.handle(self.state, event)
@@ -232,6 +254,10 @@ class Patient:
             photo = self.case.photos.get(step)
             if use_photos and photo is not None and st["tries"].get(step, 0) < 1:
                 await self.send(Event("photo", photo=photo.read_bytes(), filename=photo.name))
+                self.photos_sent += 1
+                if USE_IT in {c.value for r in self.replies for c in r.choices}:
+                    # "This looks like ...: use it anyway?" The patient did the movement asked.
+                    await self.press(USE_IT)
             else:
                 await self.press("ph:skip")
 
@@ -261,10 +287,31 @@ def outcome_of(patient: Patient) -> Outcome:
         raise AssertionError(f"{patient.case.id}: the journey ended at {patient.step!r}")
     referral = report.get("referral")
     urgency = referral if referral in STOPS else "routine"
+    causes = report.get("causes") or []  # each cause once, most plausible first
     explanations = report.get("explanations") or []
-    top = explanations[0]["causes"][0] if explanations and explanations[0]["causes"] else None
+    if causes:
+        top = causes[0]["cause"]
+    else:  # a summary without summed causes: the best explanation's first
+        top = explanations[0]["causes"][0] if explanations and explanations[0]["causes"] else None
+    headline = tuple(c["cause"] for c in causes if c.get("likely"))
+    abnormal = tuple(
+        f"{o['name']}={o['rating']}"
+        for o in report.get("observations") or ()
+        if o.get("rating") in ABNORMAL
+    )
     program = report.get("program") is not None
-    return Outcome(urgency, program, advice_kinds(state), referral, top, asked, text)
+    return Outcome(
+        urgency,
+        program,
+        advice_kinds(state),
+        referral,
+        top,
+        asked,
+        text,
+        headline=headline,
+        abnormal=abnormal,
+        photos_sent=patient.photos_sent,
+    )
 
 
 async def run_case_async(
@@ -277,6 +324,22 @@ async def run_case_async(
     patient = Patient(Dialogs(pipeline, registry), case, language)
     await patient.play(registry.current, use_photos=use_photos)
     return outcome_of(patient)
+
+
+def movement_judged(case: Case, outcome: Outcome) -> bool:
+    """Whether the case's top cause (or normality) can be judged: it names one, and its
+    photos were analysed when it has any (answers alone cannot show a movement pattern)."""
+    return case.expected_top_cause is not None and (
+        not case.photos or outcome.photos_sent == len(case.photos)
+    )
+
+
+def movement_agrees(case: Case, outcome: Outcome) -> bool:
+    """The expected top cause is the most plausible one; a normal mover gets no headline
+    cause and no abnormal rating."""
+    if case.normal:
+        return not outcome.headline and not outcome.abnormal
+    return outcome.top_cause == case.expected_top_cause
 
 
 def run_case(
@@ -299,7 +362,8 @@ def severity(level: str) -> int:
 
 
 def verdict(case: Case, outcome: Outcome) -> str:
-    """agree | under-graded | over-graded | program | advice | top cause."""
+    """agree | under-graded | over-graded | program | advice | top cause | not normal
+    (the top cause only where it can be judged: :func:`movement_judged`)."""
     exp = case.expected
     if severity(outcome.urgency) < severity(exp.urgency):
         return "under-graded"
@@ -312,6 +376,6 @@ def verdict(case: Case, outcome: Outcome) -> str:
         return "advice"
     if not set(exp.advice) <= set(outcome.advice):
         return "advice"
-    if case.expected_top_cause and outcome.top_cause != case.expected_top_cause:
-        return "top cause"
+    if movement_judged(case, outcome) and not movement_agrees(case, outcome):
+        return "not normal" if case.normal else "top cause"
     return "agree"
