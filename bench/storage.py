@@ -15,9 +15,14 @@ The bot's own limit on requests to Telegram (30/s in production) is raised to
 ``--rate`` so that the reply latency shows the turn and its storage rather than
 the queue of the rate limiter (the same in both databases).
 
+Then the same turns' storage calls alone (no bot: what bot/conversation.py asks of
+the storage in a turn, through 4 threads as bot/db.py runs them).
+
 Printed: reply latency (update sent -> the bot's first reply) p50/p99/max, the
-bot process's memory (peak and at the end), its start time, and the ratios
-10,000 users / empty. Aim (issue 17): p99 within 1.5x, memory within 50 MB.
+bot process's memory (peak and at the end), the storage's start time, and the
+ratios 10,000 users / empty. Aim (issue 17): p99 within 1.5x, memory within 50 MB.
+The bot's retention sweep (60 s after start, then every 6 h) reads every stored
+user by design; it is left out unless ``--retention`` is given.
 """
 
 from __future__ import annotations
@@ -129,6 +134,18 @@ def run_bot(settings: dict, conn) -> None:
     from backcare.interview import InterviewRegistry
     from backcare.storage import TinyDBStorage
 
+    sweeps: list[float] = []  # seconds each retention sweep took (it reads every user)
+    purge = BotRunner._purge
+
+    async def timed_purge(self, context) -> None:
+        if not settings["retention"]:
+            return
+        began = time.monotonic()
+        await purge(self, context)
+        sweeps.append(time.monotonic() - began)
+
+    BotRunner._purge = timed_purge  # type: ignore[method-assign]
+
     async def main() -> None:
         stop = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -154,11 +171,13 @@ def run_bot(settings: dict, conn) -> None:
         runner = BotRunner(app)
         await runner.start()
         conn.send({"open_s": opened, "ready_kb": memory_kb("VmRSS")})
+        cpu = time.process_time()
         await stop.wait()
+        cpu = time.process_time() - cpu
         end_kb, peak = memory_kb("VmRSS"), memory_kb("VmHWM")
         await runner.stop()
         storage.close()
-        conn.send({"end_kb": end_kb, "peak_kb": peak})
+        conn.send({"end_kb": end_kb, "peak_kb": peak, "sweeps": sweeps, "cpu_s": cpu})
 
     asyncio.run(main())
 
@@ -208,7 +227,14 @@ def storage_turns(data_file: str, patients: int, turns: int, conn) -> None:
     rss = memory_kb("VmRSS")
     pool.shutdown()
     storage.close()
-    conn.send({"latency": took, "end_kb": rss, "peak_kb": memory_kb("VmHWM")})
+    conn.send(
+        {
+            "latency": took,
+            "end_kb": rss,
+            "peak_kb": memory_kb("VmHWM"),
+            "cpu_s": time.process_time(),
+        }
+    )
 
 
 # -- the patients ---------------------------------------------------------------------------
@@ -253,6 +279,7 @@ async def measure(data_file: Path, args, round_: int) -> dict:
             "base_url": api.base_url,
             "file_url": api.file_url,
             "rate": args.rate,
+            "retention": args.retention,
         }
         process = mp.get_context("spawn").Process(target=run_bot, args=(settings, child))
         process.start()
@@ -327,7 +354,7 @@ def report(args, files: dict[str, Path], results: dict[str, list[dict]], what: s
     )
     header = (
         f"{'database':<14}{'on disk':>9}{'start s':>9}{'turns':>9}{'p50 ms':>9}{'p99 ms':>9}"
-        f"{'max ms':>9}{'RSS MB':>9}{'peak MB':>9}"
+        f"{'max ms':>9}{'RSS MB':>9}{'peak MB':>9}{'CPU s':>8}"
     )
     print(header)
     print("-" * len(header))
@@ -343,6 +370,14 @@ def report(args, files: dict[str, Path], results: dict[str, list[dict]], what: s
             f"{name:<14}{database_mb(files[name].parent):>8.1f}M"
             f"{'-' if start != start else f'{start:.2f}':>9}{len(latency):>9}"
             f"{p50:>9.0f}{p99:>9.0f}{top:>9.0f}{rss:>9.0f}{peak:>9.0f}"
+            f"{sum(r.get('cpu_s', 0.0) for r in runs):>8.1f}"
+        )
+    sweeps = [x for runs in results.values() for r in runs for x in r.get("sweeps", [])]
+    if what.startswith("through"):
+        print(
+            f"retention sweeps during the runs: {', '.join(f'{x:.1f} s' for x in sweeps)}"
+            if args.retention
+            else "retention sweep (every 6 h, reads every user) left out: --retention to include"
         )
     (empty, *_), (full, *_) = rows.items(), reversed(rows.items())
     e, f = rows[empty[0]], rows[full[0]]
@@ -363,6 +398,12 @@ def main() -> None:
     parser.add_argument("--think", type=float, nargs=2, default=(0.2, 1.0))
     parser.add_argument("--rate", type=float, default=1000.0, help="bot's requests/s limit")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each database")
+    parser.add_argument(
+        "--retention",
+        action="store_true",
+        help="let the retention sweep run (first 60 s after start, then every 6 h; it reads "
+        "every stored user by design, so it is left out of the per-turn comparison)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     random.seed(args.seed)
