@@ -286,6 +286,7 @@ class DocumentStorage(Storage):
             self._cond.notify_all()
 
     def _flush_loop(self) -> None:
+        failing = False
         while True:
             with self._cond:
                 while self._kicked <= self._durable_gen and not self._stopping:
@@ -296,9 +297,15 @@ class DocumentStorage(Storage):
             try:
                 self._make_durable(target)
             except StorageWriteFailed as exc:
-                log.error(
-                    "a background write failed (%s); the store holds the last saved version", exc
+                # once per episode: a full disk fails every flush until there is room again
+                log.log(
+                    logging.DEBUG if failing else logging.WARNING,
+                    "a background write failed (%s); the store holds the last saved version",
+                    exc,
                 )
+                failing = True
+            else:
+                failing = False
 
     def _make_durable(self, gen: int) -> None:
         if not self._durable:
