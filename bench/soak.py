@@ -8,10 +8,10 @@ The bot runs as `backcare bot` runs it, in a process of its own
 one MediaPipe vision worker); this process plays Telegram (tests/support/fake_botapi.py)
 and the patients. Every --fault-every seconds comes one fault, in turn: the Bot API
 answers 5xx, drops connections, answers 429, answers slowly; the vision worker is
-killed (SIGKILL); the bot process is killed (SIGKILL) and started again; the disk is
-full for --disk-full-for seconds (every save refused with ENOSPC: botproc
---disk-full-flag, tests/reliability/diskfull.py). Besides, the bot is killed (kill -9)
-and started again every --kill-every seconds.
+killed (SIGKILL); the disk is full for --disk-full-for seconds (every save refused
+with ENOSPC: botproc --disk-full-flag, tests/reliability/diskfull.py). The bot process
+is killed (kill -9) and started again every --kill-every seconds (with --kill-every 0,
+as one more fault in the rotation instead).
 
 Patients go through the whole journey (consent, interview, a photo per step from
 tests/data/renders, results, reminders) and start again (/restart), as a person would: they
@@ -356,8 +356,9 @@ class Soak:
         """kill -9, then a start; the bot's vision workers must end with it."""
         async with self._bot_lock:
             workers = self.vision_workers()
-            self.kills.append(time.time())
             await self.bot.kill()
+            # after it is gone: a send it had under way may reach Telegram just before
+            self.kills.append(time.time())
             # the workers end with their parent by themselves (vision.pool); any still
             # running after a few seconds is counted, then killed as a service manager would
             end = time.monotonic() + 5.0
@@ -399,7 +400,8 @@ class Soak:
         while time.monotonic() + self.args.fault_every < until:
             await asyncio.sleep(self.args.fault_every)
             if not order:
-                order = list(FAULTS)
+                # with kills every --kill-every s, those are the bot's kills
+                order = [f for f in FAULTS if f != "bot killed" or not self.args.kill_every]
                 rng.shuffle(order)
             await self.inject(order.pop())
 
@@ -488,9 +490,10 @@ class Soak:
         """Messages Telegram got twice (the same text and buttons), as (inside their own send
         call, outside it). A repeat is inside when a kill fell between the two copies and
         the first was the patient's last message before it (it was being sent, or its
-        removal from the outbox being saved). A question asked again (/start, a late
-        update) has new buttons, and the same words without buttons after a new action
-        of the patient answer that action: neither is a repeat."""
+        removal from the outbox being saved). Messages with buttons are compared: each
+        rendering of a question gets buttons of its own (a callback token), so the same
+        question asked again (/start, a late update) is no repeat; a message without
+        buttons cannot be told from the same words answering another update."""
         inside = outside = 0
         for p in patients:
             sent = self.api.messages(p.id)
@@ -500,15 +503,12 @@ class Soak:
             for n, key in enumerate(keys):
                 if any(words in sent[n].plain for words in NOT_REPLIES):
                     continue
+                if sent[n].sent_markup is None:
+                    continue  # see above
                 if not key[0] or key not in seen:
                     seen[key] = n
                     continue
                 first = sent[seen[key]]
-                acted = any(first.time < t < sent[n].time for t, _, _ in p.done)
-                if first.sent_markup is None and acted:
-                    # no buttons to tell them apart: the same words answering a new action
-                    seen[key] = n
-                    continue
                 killed = [k for k in self.kills if first.time <= k <= sent[n].time]
                 last_before = (
                     killed
@@ -644,7 +644,7 @@ def report(args: argparse.Namespace, result: dict) -> None:
         ("answers accepted (open rounds)", f"{answers}"),
         (
             "faults injected",
-            f"{sum(faults.values())}: " + ", ".join(f"{k} {faults[k]}" for k in FAULTS),
+            f"{sum(faults.values())}: " + ", ".join(f"{k} {n}" for k, n in faults.items()),
         ),
         (
             "errors seen by patients",

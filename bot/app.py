@@ -17,11 +17,19 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand
-from telegram.error import TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import Application, ApplicationBuilder
 
 from backcare.bot import retention
@@ -117,6 +125,24 @@ def build_application(
     return app
 
 
+START_RETRIES = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts at start
+
+
+async def _patiently(call: Callable[[], Awaitable[Any]], what: str) -> None:
+    """``call()``, again after a network error or a 5xx (with back-off, then give up)."""
+    for delay in (*START_RETRIES, None):
+        try:
+            await call()
+            return
+        except (InvalidToken, Forbidden, BadRequest):  # retrying cannot help
+            raise
+        except (NetworkError, RetryAfter) as exc:
+            if delay is None:
+                raise
+            log.warning("%s failed (%s); trying again in %.0f s", what, exc, delay)
+            await asyncio.sleep(delay)
+
+
 async def _log_error(update: object, context: Any) -> None:
     user = getattr(getattr(update, "effective_user", None), "id", None)
     log.error("unhandled error for %s", pseudonym(user) if user else "-", exc_info=context.error)
@@ -155,7 +181,8 @@ class BotRunner:
 
     async def start(self) -> None:
         app, rt = self.app, self.rt
-        await app.initialize()
+        # Telegram answering 5xx, or not at all, for a moment is no reason not to start
+        await _patiently(self._connect, "connecting to Telegram")
         await app.start()
         await self._set_commands()
         # what the last run left: reminders into the JobQueue, replies, unhandled updates
@@ -186,14 +213,20 @@ class BotRunner:
                 ops=self.ops,
             )
             await self.webhook.start()
-            await app.bot.set_webhook(
-                rt.config.webhook_url,
-                secret_token=rt.config.webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-                max_connections=40,
+            webhook_url = rt.config.webhook_url
+            await _patiently(
+                lambda: app.bot.set_webhook(
+                    webhook_url,
+                    secret_token=rt.config.webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    max_connections=40,
+                ),
+                "setting the webhook",
             )
         else:
-            await app.bot.delete_webhook(drop_pending_updates=False)
+            await _patiently(
+                lambda: app.bot.delete_webhook(drop_pending_updates=False), "removing a webhook"
+            )
             self._poller = asyncio.create_task(rt.intake.poll(), name="backcare-polling")
             if self.ops_address is not None:
                 try:
@@ -201,6 +234,16 @@ class BotRunner:
                 except OSError as exc:  # the port is taken: patients still get answers
                     log.error("health and metrics not served on %s:%s: %s", *self.ops_address, exc)
         log.info("bot running (%s)", rt.config.mode)
+
+    async def _connect(self) -> None:
+        try:
+            await self.app.initialize()  # asks Telegram who the bot is (getMe)
+        except Exception:
+            # PTB counts its bot as initialised before that first request: undo, so the
+            # next attempt asks again
+            with contextlib.suppress(Exception):
+                await self.app.bot.shutdown()
+            raise
 
     async def _retry_pending(self, context: Any) -> None:
         if not self._stopping:
