@@ -10,9 +10,9 @@ twice is recognised by its id (bot.dedup: the ids the user's turns handled).
 
 A turn that cannot be saved (a full disk) saves again with back-off, holding
 the user's lock so their later updates wait behind it; the patient is told once
-that their answer will be picked up (bot.health). On a stop, no new turn starts (``closing``) and turns
-still running after the grace period are cancelled: unsaved, so their updates
-stay in the inbox for the next start.
+that their answer will be picked up (bot.health). On a stop, no new turn starts
+(``closing``) and turns still running after the grace period are cancelled:
+unsaved, so their updates stay in the inbox for the next start.
 """
 
 from __future__ import annotations
