@@ -60,8 +60,8 @@ from typing import Any
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-from render_fixtures import (  # noqa: E402
+sys.path.insert(0, str(HERE.parents[1]))  # the repository: run as a script
+from bench.synth.render_fixtures import (  # noqa: E402
     BACK,
     FRONT,
     GT_KEYS,
