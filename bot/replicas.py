@@ -5,14 +5,16 @@ into a built application when the storage is PostgreSQL (nothing otherwise):
 
 - every turn holds its user's lock in the database (bot.locks), so each user's
   updates are handled one at a time and in order whichever replica received them,
-  and once (the dedup ids are saved with the turn);
+  and once (the dedup ids are saved with the turn); an update waiting behind an
+  earlier one that nobody handles (its replica died) handles that one here first;
 - in polling mode only the holder of the polling lease polls; the others stand by and
   take over within ``LEASE_TTL`` + ``LEASE_EVERY`` seconds when it dies (at once when
   it stops cleanly: it hands the lease back);
 - every ``DUE_EVERY`` seconds a replica claims the reminders and check-ins that are due
-  (bot.reminders fires each under the user's lock and saves its next due time first, so
-  a reminder fires once even when two replicas reach it), including those another
-  replica scheduled and could not fire because it died;
+  and fires them (bot.conversation: under the user's lock, the next due time saved in
+  the same transaction as the message, so a reminder fires once even when two replicas
+  reach it), including those another replica scheduled and could not fire because it
+  died (its claim lapses after ``CLAIM_HOLD`` seconds);
 - every ``ORPHANS_EVERY`` seconds the updates a dead replica saved but never finished
   are handled (recognised by their age and by nobody holding their user).
 """
@@ -112,6 +114,7 @@ class Replicas:
     def install(self) -> None:
         rt = self.rt
         rt.conversation.locks.remote = self.coordination
+        rt.conversation.locks.adopt = rt.intake.requeue  # an earlier update left waiting
         rt.intake.lease = PollingLease(self.coordination)
         jobs = self.app.job_queue
         if jobs is None:  # only without python-telegram-bot's job-queue extra, a dependency

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -46,7 +47,7 @@ class Replica:
         return self
 
     @property
-    def rt(self):
+    def rt(self) -> Any:
         assert self.runner is not None
         return self.runner.rt
 
@@ -230,3 +231,16 @@ async def test_a_reminder_whose_replica_died_before_saving_its_reply_fires_on_an
         await asyncio.sleep(0.3)
         assert texts(api, dave.id) == ["Time for your exercises (reminder)."]
         assert b.storage.get_reminder(dave.id).next_due > utc_now()
+
+
+async def test_an_earlier_update_its_dead_replica_saved_is_handled_first_by_the_next_one(url):
+    async with cluster(url) as (api, (a, b)):
+        erin = api.user(2701)
+        first, second = (
+            {"update_id": 61_000 + n, "message": api._message(erin, text=f"e{n}")} for n in (1, 2)
+        )
+        a.storage.inbox_add(61_001, erin.id, first)  # saved and acknowledged, then it died
+        await b.rt.intake.accept([second])
+        await api.wait_for(lambda: len(texts(api, erin.id)) >= 2, timeout=10)
+        await asyncio.sleep(0.3)
+        assert texts(api, erin.id) == ["You said: e1", "You said: e2"]

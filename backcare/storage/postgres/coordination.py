@@ -5,8 +5,8 @@
   for the whole turn (photo analysis included), so no other replica starts a turn of
   that user meanwhile; with the user's dedup ids saved in the turn's transaction
   (bot.dedup), an update delivered to two replicas is handled once. Before its turn
-  starts, an update waits (a few seconds at most) while an earlier update of the same
-  user is still in the inbox: the replica that received that one handles it first.
+  starts, an update waits while an earlier update of the same user is still in the
+  inbox (bot.locks), so the user's updates are handled in order.
   A replica that dies loses its connection, and PostgreSQL releases its locks at once.
 - **Who polls Telegram** (:meth:`Coordination.take_lease`): a lease row renewed every
   few seconds; when its holder dies it lapses and another replica takes it.
@@ -48,12 +48,14 @@ class Held:
         self._conn = conn
         self.user_id = user_id
 
-    async def earlier_waiting(self, update_id: int) -> bool:
+    async def earlier_waiting(self, update_id: int) -> list[dict]:
+        """The user's updates before ``update_id`` still in the inbox (oldest first)."""
         cur = await self._conn.execute(
-            "SELECT 1 FROM inbox WHERE user_id = %s AND update_id < %s LIMIT 1",
+            "SELECT body FROM inbox WHERE user_id = %s AND update_id < %s"
+            " ORDER BY update_id LIMIT 20",
             (self.user_id, update_id),
         )
-        return await cur.fetchone() is not None
+        return [row[0] for row in await cur.fetchall()]
 
 
 class Coordination:
