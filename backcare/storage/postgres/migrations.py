@@ -43,6 +43,10 @@ def available() -> list[Migration]:
         if match:
             found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
+    if not found:  # an installation without its package data would start on no tables
+        raise StorageError(
+            f"no schema migrations found in {folder}: the installation is incomplete"
+        )
     numbers = [m.version for m in found]
     if numbers != list(range(1, len(found) + 1)):
         raise StorageError(f"migrations are not numbered 1..n without gaps: {numbers}")
