@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'advice got':>28}  {'top cause expected/got':>42} {'ms':>6}  verdict"
     )
     outcomes: list[tuple[Case, Outcome]] = []
+    answers_tops: dict[str, str | None] = {}  # cases with photos: the top cause without them
     try:
         for case in cases:
             start = time.perf_counter()
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             answers_top = None
             if outcome.photos_sent:
                 answers_top = run_case(case, None, registry, args.lang).top_cause
+                answers_tops[case.id] = answers_top
             print(row(case, outcome, ms, answers_top), flush=True)
     finally:
         if pipeline is not None:
@@ -138,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         "top cause (movement patterns, judged)  "
         + share(sum(movement_agrees(c, o) for c, o in named), len(named))
         + "   (target >= 90%)"
+    )
+    print(
+        "  ... of which the answers alone agree  "
+        + share(sum(answers_tops.get(c.id) == c.expected_top_cause for c, o in named), len(named))
+        + "   (the rest the photos decided)"
     )
     print(
         "normal movers: no headline, no abnormal "
