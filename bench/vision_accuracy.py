@@ -240,6 +240,11 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     return rec
 
 
+def _off_side(yaw: float) -> float:
+    y = yaw % 180.0
+    return min(y, 180.0 - y)
+
+
 def stats(pairs: list[tuple[float, float]]) -> tuple[int, float, float, float]:
     if not pairs:
         return 0, math.nan, math.nan, math.nan
@@ -305,6 +310,17 @@ def report(records: list[dict]) -> None:
                 f"{name:18} {label:>6} | {n:4d} {mae:5.1f} {bias:+6.1f} {corr:5.2f} {sd:8.1f} | "
                 f"{rmae:7.1f} {rbias:+6.1f} {rcorr:5.2f}"
             )
+    back_views = [
+        r
+        for r in records
+        if "view_est" in r and 180 < r["az"] % 360 < 360 and _off_side(r["az"]) >= 45
+    ]
+    swapped = [r for r in back_views if not 180 < r["view_est"]["yaw"] % 360 < 360]
+    print(
+        f"\nfront/back: {len(swapped)} of {len(back_views)} back views (>= 45 deg off the side) "
+        f"read as front views ({len(swapped) / max(1, len(back_views)):.1%}): "
+        f"{', '.join(r['id'] for r in swapped)}"
+    )
     times = [r["seconds"] for r in records if "seconds" in r]
     pose_t = [r["pose_seconds"] for r in records if r.get("pose_seconds")]
     if times and pose_t:
@@ -317,7 +333,7 @@ def report(records: list[dict]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", default="eval", choices=["eval", "train"])
+    ap.add_argument("--set", default="eval", choices=["eval", "train", "train2"])
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--refresh", action="store_true", help="re-analyse every photo")

@@ -68,6 +68,12 @@ def features(
     for k in ("trunk_rotation", "shoulder_knee_rotation", "mediapipe_rotation", "lateral_bend"):
         f[f"{k}*off"] = f[k] * f["off"]
     f["trunk_thigh*off"] = f["trunk_thigh_angle"] * f["off"]
+    f["incl*off"] = f["trunk_inclination"] * f["off"]
+    f["incl*pitch"] = f["trunk_inclination"] * pitch_deg / 20.0
+    f["thigh*off"] = f["hip_extension"] * f["off"]
+    f["incl^2"] = f["trunk_inclination"] ** 2 / 100.0
+    f["trunk_thigh^2"] = f["trunk_thigh_angle"] ** 2 / 100.0
+    f["off^2"] = f["off"] ** 2
     contour = back or {}
     has = contour.get("lumbar") is not None
     f["contour"] = 1.0 if has else 0.0
@@ -127,6 +133,17 @@ class Estimator:
     sd_by_view: tuple[float, ...]  # residual sd per VIEW_BINS bin
     needs_contour: bool = False
     like: str = ""  # emitted where this measurement is (view rules, confidence); "" = itself
+    low: np.ndarray | None = None  # the training photos' range of each feature
+    high: np.ndarray | None = None
+
+    def covers(self, f: dict[str, float], margin: float = 0.05) -> bool:
+        """Whether the photo lies within what the estimator learnt from (each feature within
+        the training range, widened by ``margin`` of it): a ridge fit extrapolates badly."""
+        if self.low is None or self.high is None:
+            return True
+        x = np.array([f.get(n, 0.0) for n in self.names])
+        slack = margin * (self.high - self.low)
+        return bool(np.all(x >= self.low - slack) and np.all(x <= self.high + slack))
 
     def predict(self, f: dict[str, float]) -> float:
         x = np.array([f.get(n, 0.0) for n in self.names])
@@ -166,6 +183,8 @@ def load(path: Path = PARAMS) -> Model | None:
             sd_by_view=tuple(float(x) for x in e["sd_by_view"]),
             needs_contour=bool(e.get("needs_contour", False)),
             like=str(e.get("like", "")),
+            low=np.array(e["low"], dtype=float) if "low" in e else None,
+            high=np.array(e["high"], dtype=float) if "high" in e else None,
         )
     direct = {
         name: (d["plane"], tuple(float(x) for x in d["sd_by_view"]))
@@ -206,8 +225,8 @@ def apply(
         m = out.get(name)
         if m is None and est.like and est.like in measurements:
             m = replace(measurements[est.like], name=name)
-        if m is None or (est.needs_contour and not f["contour"]):
-            continue
+        if m is None or (est.needs_contour and not f["contour"]) or not est.covers(f):
+            continue  # the reading stays as the geometry gives it
         value = est.predict(f)
         if not math.isfinite(value):
             continue

@@ -5,7 +5,7 @@ Needs ../shared/tools/synth set up (its README; /work/synth-work/HOWTO.md on the
 project machine). Run with the synth *render* venv, from the repo root:
 
     SYNTH_HOME=/work/synth-work /work/synth-work/render/bin/python \
-        bench/synth/render_accuracy_sets.py [--out DIR] [--train N] [--eval N]
+        bench/synth/render_accuracy_sets.py [--out DIR] [--train N] [--eval N] [--train2 N]
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/{train,eval}/img/<id>.jpg, DIR/{train,eval}/mask/<id>.png and DIR/{train,eval}/meta.jsonl
@@ -38,7 +38,10 @@ import numpy as np
 SYNTH_TOOL = Path(os.environ.get("SYNTH_TOOL", "/work/shared/tools/synth"))
 DEFAULT_OUT = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
 W, H = 720, 960  # a phone's 3:4 portrait, downsized (BlazePose sees 256 px anyway)
-SEEDS = {"train": 14_001, "eval": 14_002}
+SEEDS = {"train": 14_001, "eval": 14_002, "train2": 14_003}
+# train2: more training bends with the hip, lumbar and thoracic parts drawn independently
+# (hinges with a straight back, deep bends with both), which the first set rarely had
+WIDE_KINDS = ("forward_bend", "forward_bend", "extension")
 KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", "standing_back")
 # the view the bot asks for, per kind: side (0/180) or back/front (270/90)
 FRONTAL = {"rotation": (90.0,), "side_bend": (270.0, 90.0), "standing_back": (270.0,)}
@@ -73,13 +76,24 @@ def bodies(rng: np.random.Generator, n: int) -> list[dict]:
     return out
 
 
-def pose_for(kind: str, rng: np.random.Generator) -> dict:
+def pose_for(kind: str, rng: np.random.Generator, wide: bool = False) -> dict:
     def u(a, b):
         return float(rng.uniform(a, b))
 
     sign = float(rng.choice([-1.0, 1.0]))
     p = {"arm_abd": u(4, 16), "elbow_flex": u(5, 25), "arm_fwd": u(-5, 10), "knee_flex": u(0, 6)}
-    if kind == "forward_bend":
+    if kind == "forward_bend" and wide:
+        hip, lumbar, thoracic = u(0, 100), u(-5, 55), u(-5, 25)
+        p.update(
+            hip_flex=hip,
+            lumbar_flex=lumbar,
+            thoracic_flex=thoracic,
+            neck_flex=0.3 * (hip + lumbar) + u(-5, 10),
+            thigh_tilt=0.08 * hip + u(-2, 2),
+            knee_flex=u(0, 12),
+            arm_fwd=u(-5, 15),
+        )
+    elif kind == "forward_bend":
         total = u(10, 130)
         lumbar = min(55.0, total * u(0.15, 0.45))
         thoracic = min(25.0, total * u(0.0, 0.2))
@@ -122,8 +136,9 @@ def items(set_name: str, n: int) -> list[dict]:
     rng = np.random.default_rng(SEEDS[set_name])
     people = bodies(rng, max(8, n // 6))
     out: list[dict[str, Any]] = []
+    kinds = WIDE_KINDS if set_name == "train2" else KINDS
     for i in range(n):
-        kind = KINDS[i % len(KINDS)]
+        kind = kinds[i % len(kinds)]
         off = float(rng.uniform(0, 60))
         if kind in FRONTAL:
             square = float(rng.choice(FRONTAL[kind]))
@@ -143,7 +158,7 @@ def items(set_name: str, n: int) -> list[dict]:
                 "set": set_name,
                 "kind": kind,
                 "body_id": int(rng.integers(len(people))),
-                "params": pose_for(kind, rng),
+                "params": pose_for(kind, rng, wide=set_name == "train2"),
                 "az": az % 360.0,
                 "yaw_off_view": off,
                 "pitch": float(rng.uniform(-10, 25)),
@@ -168,6 +183,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--train", type=int, default=900)
     ap.add_argument("--eval", type=int, default=660)
+    ap.add_argument("--train2", type=int, default=450)
     a = ap.parse_args()
     sys.path.insert(0, str(SYNTH_TOOL))
     os.environ.setdefault("SYNTH_HOME", "/work/synth-work")
@@ -182,8 +198,12 @@ def main() -> int:
         project,
     )
 
-    todo = {"train": items("train", a.train), "eval": items("eval", a.eval)}
-    train_bodies = {json.dumps(b["body"], sort_keys=True) for b in todo["train"]}
+    todo = {
+        "train": items("train", a.train),
+        "eval": items("eval", a.eval),
+        "train2": items("train2", a.train2),
+    }
+    train_bodies = {json.dumps(b["body"], sort_keys=True) for b in todo["train"] + todo["train2"]}
     assert not any(json.dumps(b["body"], sort_keys=True) in train_bodies for b in todo["eval"])
     files = {}
     done: set[str] = set()
@@ -198,6 +218,7 @@ def main() -> int:
     # interleave the two sets so a partial run leaves both usable
     queue = [it for pair in zip(todo["train"], todo["eval"], strict=False) for it in pair]
     queue += todo["train"][len(todo["eval"]) :] + todo["eval"][len(todo["train"]) :]
+    queue += todo["train2"]
     S, R = Synth(), Renderer(W, H)
     t0 = time.time()
     for n, it in enumerate(queue):
