@@ -36,8 +36,9 @@ HEALTHY: dict[str, dict[str, float]] = {
         "reach": 0.01,
     },
     "backward_bend": {"trunk_inclination": -25.0, "lumbar_flexion": -24.0, "hip_extension": 16.0},
-    "rotation_left": {"trunk_rotation": 40.0, "pelvic_rotation": 90.0},
-    "rotation_right": {"trunk_rotation": -40.0, "pelvic_rotation": -90.0},
+    # the hips kept facing forward, as the capture step asks: the pelvis turns a little
+    "rotation_left": {"trunk_rotation": 40.0, "pelvic_rotation": 6.0},
+    "rotation_right": {"trunk_rotation": -40.0, "pelvic_rotation": -6.0},
     "side_bend_left": {"lateral_bend": 15.0},
     "side_bend_right": {"lateral_bend": -14.0},
 }
