@@ -135,16 +135,16 @@ def run_bot(settings: dict, conn) -> None:
     from backcare.storage import TinyDBStorage
 
     sweeps: list[float] = []  # seconds each retention sweep took (it reads every user)
-    purge = BotRunner._purge
 
-    async def timed_purge(self, context) -> None:
-        if not settings["retention"]:
-            return
-        began = time.monotonic()
-        await purge(self, context)
-        sweeps.append(time.monotonic() - began)
+    class TimedRunner(BotRunner):
+        """The bot's runner with each retention sweep timed (none when retention is off)."""
 
-    BotRunner._purge = timed_purge  # type: ignore[method-assign]
+        async def _purge(self, context: object) -> None:
+            if not settings["retention"]:
+                return
+            began = time.monotonic()
+            await super()._purge(context)
+            sweeps.append(time.monotonic() - began)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -168,7 +168,7 @@ def run_bot(settings: dict, conn) -> None:
             rate_limiter=PriorityRateLimiter(per_second=settings["rate"]),
             poll_timeout=1,
         )
-        runner = BotRunner(app)
+        runner = TimedRunner(app)
         await runner.start()
         conn.send({"open_s": opened, "ready_kb": memory_kb("VmRSS")})
         cpu = time.process_time()
