@@ -135,6 +135,7 @@ SHOWS_DEG = 5.0
 CLEAR_DEG = 15.0
 CLEAR_STANDING_DEG = 20.0
 WRONG_WAY_DEG = 10.0
+AGREED_TWIST_DEG = 10.0  # renders: one witness alone read 20-30 deg on people standing still
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,11 @@ def check_step(guess: MovementGuess, expects: str, side: str | None = None) -> S
         other not in (expects, Movement.STANDING.value)
         and guess.confidence >= OTHER_MOVEMENT_CONFIDENCE
         and abs(ev.get(other, clear)) >= clear
-        and (other != Movement.ROTATION.value or ev.get("rotation_agreed", 1.0) != 0.0)
+        # a twist counts as another movement only when even its weakest witness sees it
+        and (
+            other != Movement.ROTATION.value
+            or abs(ev.get("rotation_agreed", CLEAR_DEG)) >= AGREED_TWIST_DEG
+        )
     )
     if expects == Movement.STANDING.value:
         if clear_other:
