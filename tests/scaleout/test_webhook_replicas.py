@@ -84,13 +84,28 @@ frontend telegram
 backend replicas
     balance roundrobin
     option httpchk GET /healthz
-    server r1 127.0.0.1:{p1} check inter 500ms fall 2 rise 1
-    server r2 127.0.0.1:{p2} check inter 500ms fall 2 rise 1
+{servers}
 """
 
 
+def haproxy_config(lb: int, ports: list[int]) -> str:
+    servers = "\n".join(
+        f"    server r{n} 127.0.0.1:{port} check inter 500ms fall 2 rise 1"
+        for n, port in enumerate(ports, 1)
+    )
+    return HAPROXY_CFG.format(lb=lb, servers=servers)
+
+
 class Replica:
-    def __init__(self, url: str, api: FakeBotApi, port: int, webhook_url: str, log: Path) -> None:
+    def __init__(
+        self,
+        url: str,
+        api: FakeBotApi,
+        port: int,
+        webhook_url: str,
+        log: Path,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port
         self.log = log
         self.proc = subprocess.Popen(
@@ -109,7 +124,7 @@ class Replica:
             cwd=REPO,
             stdout=subprocess.PIPE,
             stderr=log.open("wb"),
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         )
 
     async def ready(self, timeout: float = 60.0) -> None:
@@ -148,7 +163,7 @@ async def test_two_replicas_behind_haproxy_one_killed_mid_run(tmp_path):
 async def _run(haproxy: str, url: str, store: PostgresStorage, tmp_path: Path) -> None:
     lb, p1, p2 = free_port(), free_port(), free_port()
     cfg = tmp_path / "haproxy.cfg"
-    cfg.write_text(HAPROXY_CFG.format(lb=lb, p1=p1, p2=p2))
+    cfg.write_text(haproxy_config(lb, [p1, p2]))
     patients = [5_000_001 + i for i in range(PATIENTS)]
     start = utc_now()
     for i, uid in enumerate(patients):  # each reminder falls due during the run
