@@ -84,6 +84,7 @@ def bad_folder(tmp_path_factory, repo_root):
     return folder
 
 
+@pytest.mark.slow  # a second run of the command in a process of its own; the demo's stays fast
 def test_analyze_names_each_bad_file_with_its_reason_and_still_analyses_the_good_ones(
     bad_folder, repo_root, tmp_path
 ):

@@ -24,6 +24,9 @@ import pytest
 from backcare import render
 from backcare.report import Report
 
+# a demo through the pipeline, then Chromium twice: the slow suite
+pytestmark = pytest.mark.slow
+
 INSTALL = "install Debian's chromium: apt-get update && apt-get install -y chromium"
 WIDTH, HEIGHT = 1000, 1400
 

@@ -138,6 +138,7 @@ async def test_a_patient_goes_through_the_whole_journey(live, registry, answers)
     print("\n" + patient.transcript())
 
 
+@pytest.mark.slow  # a second whole journey; tests/security/test_delete.py is the fast check
 async def test_delete_after_a_journey_leaves_no_trace(live, registry, answers, data_file):
     patient = Patient(live, 987650001)
     other = Patient(live, 20002)

@@ -16,9 +16,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 HUNT = int(os.environ.get("BACKCARE_FUZZ_EXAMPLES", "0"))
+FAST_SHARE = 10  # the "fast" profile (tests/conftest.py) runs one example in ten
 
 
 def fuzz_settings(examples: int) -> settings:
+    if settings.get_current_profile_name() == "fast":
+        examples = max(3, examples // FAST_SHARE)
     return settings(
         max_examples=HUNT or examples,
         deadline=None,

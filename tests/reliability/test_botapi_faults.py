@@ -121,6 +121,7 @@ async def test_long_polls_that_time_out_or_fail_lose_no_update(data_file, regist
         assert live.storage.inbox_pending() == [] and live.api.pending_updates == 0
 
 
+@pytest.mark.slow  # a whole interview; the fault kinds each have a short test above
 async def test_a_whole_interview_through_a_flaky_bot_api_loses_nothing_and_repeats_nothing(
     data_file, registry, answers, reference, monkeypatch
 ):

@@ -13,8 +13,13 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from tests.reliability.live import BotProcess, live_bot
 from tests.support.fake_botapi import FakeBotApi, Fault
+
+# waits out a real grace period in a bot process of its own: the slow suite
+pytestmark = pytest.mark.slow
 
 PATIENTS = range(9001, 9011)
 SCRIPT = ("/start", "hello", "/help", "/status")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
+
 from tests.reliability.live import PATIENT, BotProcess, ProcHarness, delivered, read_database
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.patients import Patient
 
 
+@pytest.mark.slow  # three kills and restarts; the random kills below stay in the fast suite
 async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_nothing(
     tmp_path, registry, answers, reference, data_file
 ):

@@ -17,6 +17,10 @@ import pytest
 from tests.reliability.live import BotProcess, live_bot
 from tests.support.fake_botapi import FakeBotApi, Fault
 
+# a bot process killed on a slow disk, twice over: the slow suite (tests/reliability/
+# test_process_kill.py keeps a kill in the fast one)
+pytestmark = pytest.mark.slow
+
 PATIENT = 8001
 
 

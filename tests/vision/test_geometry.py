@@ -86,6 +86,7 @@ def _table(errors: dict, title: str) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.slow  # the whole sweep; the single-view tests below stay in the fast suite
 def test_hip_flexion_and_trunk_inclination_are_view_invariant():
     """Within 5 deg of the truth in every (yaw, pitch) cell, for every pose, seen from both sides.
 
@@ -110,6 +111,7 @@ def test_hip_flexion_and_trunk_inclination_are_view_invariant():
     assert max(base.values()) > LIMIT_DEG + 6, report
 
 
+@pytest.mark.slow  # the whole sweep again, with noise
 def test_with_keypoint_noise_the_correction_still_beats_raw_world_landmarks():
     """2 cm depth noise and 1% of torso length in the pixels (reported; no 5 deg claim)."""
     ours, base = _sweep(depth_noise_m=0.02, pixel_noise=0.01)
