@@ -2,6 +2,8 @@
 
     python -m tests.scaleout.replica DATABASE_URL BASE_URL FILE_URL TOKEN PORT WEBHOOK_URL SECRET
 
+WEBHOOK_URL "polling": polling mode instead (PORT and SECRET unused).
+
 What `backcare bot` runs with BACKCARE_DATABASE_URL in webhook mode (PostgreSQL storage,
 bot.replicas coordinating), with the scripted dialogs of tests/support/echo_dialogs.py
 instead of the interview (the journeys here are about delivery, not content), each
@@ -46,17 +48,22 @@ async def serve(argv: list[str]) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     storage = open_storage(url)
     try:
+        polling = webhook_url == "polling"
         config = BotConfig(
             token=token,
-            mode="webhook",
-            webhook_url=webhook_url,
-            webhook_secret=secret,
+            mode="polling" if polling else "webhook",
+            webhook_url=None if polling else webhook_url,
+            webhook_secret=None if polling else secret,
             webhook_port=int(port),
             api_base_url=base_url,
             api_file_url=file_url,
         )
         app = build_application(
-            config, SlowDialogs(EchoDialogs()), storage, retry_delays=(0.05, 0.1, 0.2)
+            config,
+            SlowDialogs(EchoDialogs()),
+            storage,
+            retry_delays=(0.05, 0.1, 0.2),
+            poll_timeout=1,
         )
         coordination = await replicas.attach(app, storage)
         runner = BotRunner(app)
