@@ -91,7 +91,8 @@ class PostgresStorage(Storage):
     ) -> None:
         self.url = url
         self._local = threading.local()
-        self._async_commits = 0  # committed with wait=False since the last sync
+        self._async_commits = 0  # commits made with wait=False so far
+        self._flushed = 0  # of those, every one up to this is known to be on disk
         self._counter = threading.Lock()
         self._closed = False
         try:
@@ -151,16 +152,13 @@ class PostgresStorage(Storage):
         """Every change so far on disk: a synchronous commit flushes the WAL up to itself,
         which holds every earlier commit (also those made with ``synchronous_commit = off``)."""
         with self._counter:
-            pending, self._async_commits = self._async_commits, 0
-        if not pending:
-            return
-        try:
-            with self._tx() as cur:
-                cur.execute("SELECT pg_current_xact_id()")  # an xid: the commit is a real one
-        except StorageError:
-            with self._counter:
-                self._async_commits += pending
-            raise
+            target = self._async_commits
+            if self._flushed >= target:
+                return
+        with self._tx() as cur:
+            cur.execute("SELECT pg_current_xact_id()")  # an xid: the commit is a real one
+        with self._counter:
+            self._flushed = max(self._flushed, target)
 
     def ping(self) -> bool:
         """The database answers (for /readyz: a replica without it cannot save a turn)."""
