@@ -91,6 +91,18 @@ def check_installed(venv_bin: Path, workdir: Path) -> None:
     )
     assert "Traceback" not in chat.stderr, chat.stderr
     assert "backcare" in chat.stdout.lower(), chat.stdout
+    shipped = run(
+        [
+            str(venv_bin / "python"),
+            "-c",
+            "from importlib.resources import files; "
+            "print(sorted(p.name for p in files('backcare.storage.postgres')"
+            ".joinpath('migrations').iterdir()))",
+        ],
+        cwd=where,
+        env=env,
+    ).stdout
+    assert "0001_initial.sql" in shipped, f"PostgreSQL migrations not shipped: {shipped}"
     installed = {p.name for p in site_packages(venv_bin).iterdir()}
     assert not installed & set(GENERIC), (
         f"generic top-level names in site-packages: {installed & set(GENERIC)}"
