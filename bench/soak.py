@@ -378,11 +378,13 @@ class Soak:
         self.api.faults.clear()
         for attempt in range(tries):
             try:
-                await self.bot.start()
+                await self.bot.start(timeout=120.0)
                 return
-            except AssertionError:
+            except (AssertionError, TimeoutError):
                 if attempt == tries - 1:
                     raise
+                if self.bot.process.returncode is None:  # never two bots at once
+                    await self.bot.kill()
                 self.failed_starts += 1
                 await asyncio.sleep(1.0)
 
@@ -591,6 +593,7 @@ class Soak:
             "repeated_outside": outside,
             "stop_took": self.stop_took,
             "outside_repeats": self.outside_repeats,
+            "failed_starts": self.failed_starts,
             "patients": patients,
             "elapsed": elapsed,
             "drained": drained,
@@ -669,6 +672,7 @@ def report(args: argparse.Namespace, result: dict) -> None:
         ),
         ("states inconsistent", f"{len(result['inconsistent'])}"),
         ("last graceful stop", f"{result['stop_took']:.1f} s"),
+        ("starts that failed", f"{result['failed_starts']} (started again, as systemd would)"),
     ]
     width = max(len(k) for k, _ in rows)
     print("\nbench/soak.py: patients through the real bot with faults injected\n")

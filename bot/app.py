@@ -125,7 +125,8 @@ def build_application(
     return app
 
 
-START_RETRIES = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)  # seconds between attempts at start
+# seconds between attempts at start (about a minute in all, then a service manager's turn)
+START_RETRIES = (0.5, 1.0, 2.0, 4.0) + (5.0,) * 10
 
 
 async def _patiently(call: Callable[[], Awaitable[Any]], what: str) -> None:
