@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import pytest
+
 from tests.reliability.diskfull import DiskFull
 from tests.reliability.live import AcceptingServices, live_bot, place, state_at
 from tests.support.fake_botapi import FakeBotApi
@@ -39,6 +41,7 @@ async def _wait(condition, timeout: float = 30.0) -> None:
     await asyncio.wait_for(poll(), timeout)
 
 
+@pytest.mark.slow  # watches 6 s of back-off; the saving retried below stays in the fast suite
 async def test_answers_given_while_the_disk_is_full_are_applied_once_when_it_clears(
     data_file, registry, caplog
 ):
