@@ -10,11 +10,17 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
+
 from backcare.bot.replicas import LEASE, LEASE_EVERY, LEASE_TTL
 from backcare.storage.postgres import PostgresStorage
 from tests.scaleout.test_webhook_replicas import Replica, free_port, texts
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.postgres import fresh_schema
+
+# bot processes, one killed, waiting out a lease: the slow suite (tests/bot/test_replicas.py
+# keeps the lease and the take-over in the fast one)
+pytestmark = pytest.mark.slow
 
 PATIENTS = 10
 
