@@ -3,6 +3,9 @@
     python -m tests.scaleout.replica DATABASE_URL BASE_URL FILE_URL TOKEN PORT WEBHOOK_URL SECRET
 
 WEBHOOK_URL "polling": polling mode instead (PORT and SECRET unused).
+BACKCARE_SCALEOUT_REAL=1: the whole bot as `backcare bot` serves it (bot.app.serve: the
+real dialogs and interview, photos through the task queue when BACKCARE_BROKER_URL is
+set), for the journeys of test_journeys.py; BACKCARE_DATA_DIR holds its heartbeat.
 
 What `backcare bot` runs with BACKCARE_DATABASE_URL in webhook mode (PostgreSQL storage,
 bot.replicas coordinating), with the scripted dialogs of tests/support/echo_dialogs.py
@@ -46,6 +49,9 @@ async def serve(argv: list[str]) -> None:
     replicas.ORPHANS_EVERY, replicas.ORPHAN_AGE = 1.0, 3.0
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if os.environ.get("BACKCARE_SCALEOUT_REAL") == "1":
+        await serve_real(url, base_url, file_url, token, int(port), webhook_url, secret, stop)
+        return
     storage = open_storage(url)
     try:
         polling = webhook_url == "polling"
@@ -75,6 +81,58 @@ async def serve(argv: list[str]) -> None:
             await coordination.close()
     finally:
         storage.close()
+
+
+async def serve_real(
+    url: str,
+    base_url: str,
+    file_url: str,
+    token: str,
+    port: int,
+    webhook_url: str,
+    secret: str,
+    stop: asyncio.Event,
+) -> None:
+    """bot.app.serve with a config built here: BotConfig.from_env wants an https webhook,
+    and the test's load balancer speaks plain HTTP on 127.0.0.1."""
+    from pathlib import Path
+
+    from backcare.bot.app import serve as serve_bot
+    from backcare.bot.config import BotConfig
+
+    os.environ["BACKCARE_DATABASE_URL"] = url
+    config = BotConfig(
+        token=token,
+        mode="webhook",
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        webhook_port=port,
+        api_base_url=base_url,
+        api_file_url=file_url,
+        data_dir=Path(os.environ.get("BACKCARE_DATA_DIR", "data")),
+    )
+    ready = asyncio.create_task(_say_ready(port))
+    try:
+        await serve_bot(config, stop)
+    finally:
+        ready.cancel()
+
+
+async def _say_ready(port: int) -> None:
+    """ "ready" once the webhook server answers /healthz (serve() starts it, then waits)."""
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        while True:
+            try:
+                if (
+                    await client.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                ).status_code == 200:
+                    print("ready", flush=True)
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
 
 
 if __name__ == "__main__":
