@@ -67,33 +67,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-HAPROXY_CFG = """
-global
-    maxconn 512
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 15s
-    timeout server 15s
-    retry-on conn-failure empty-response response-timeout
-    retries 3
-    option redispatch
-frontend telegram
-    bind 127.0.0.1:{lb}
-    default_backend replicas
-backend replicas
-    balance roundrobin
-    option httpchk GET /healthz
-{servers}
-"""
+# The production layout's load balancer (deploy/compose.yaml), with the test's own
+# address and servers: the same timeouts, retries and health checks as in a trial.
+HAPROXY_CFG = REPO / "deploy" / "haproxy.cfg"
 
 
 def haproxy_config(lb: int, ports: list[int]) -> str:
-    servers = "\n".join(
-        f"    server r{n} 127.0.0.1:{port} check inter 500ms fall 2 rise 1"
-        for n, port in enumerate(ports, 1)
-    )
-    return HAPROXY_CFG.format(lb=lb, servers=servers)
+    lines = []
+    for line in HAPROXY_CFG.read_text().splitlines():
+        indent = line[: len(line) - len(line.lstrip())]
+        if line.strip().startswith("bind "):
+            lines.append(f"{indent}bind 127.0.0.1:{lb}")
+        elif line.strip().startswith("server "):
+            if not any(x.strip().startswith("server ") for x in lines):
+                options = " ".join(line.split()[3:])  # health checks as in the layout
+                lines += [
+                    f"{indent}server r{n} 127.0.0.1:{port} {options}"
+                    for n, port in enumerate(ports, 1)
+                ]
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 class Replica:
