@@ -42,8 +42,17 @@ the left). Where the numbers come from:
                         head standing, rotation and side bend limited
   deconditioning        Verbunt 2003, Smeets 2006: all ranges small (a short forward bend,
                         little side bend and extension), no directional pattern
-  lateral shift         McKenzie 2003: the trunk shifted to one side standing and side
-                        bending much less to the other side
+  lateral shift         McKenzie 2003: the trunk visibly shifted to one side over the
+                        pelvis standing (most visible standing, so in both standing
+                        photos), side bending much less to the other side. How far:
+                        about 5 mm in healthy adults, 5-50 mm in acute low back pain
+                        (Gillan et al., Eur Spine J 1998, as cited by the rasterstereo-
+                        graphy study Adv Orthop 2018:6567139, which measured the 5 mm). The
+                        renderer has no sideways translation or pelvic side tilt, only a
+                        side bend spread over the spine: 8 deg puts the shoulders' midpoint
+                        4.1 cm (7.8% of trunk length, a 4.5 deg lean) and C7 5.5 cm over
+                        the hip centre, the upper end of Gillan's range (6 deg gave 3.1
+                        cm, a 3.4 deg lean that one photo cannot tell from normal posture)
 """
 
 from __future__ import annotations
@@ -113,7 +122,8 @@ class Movement:
     """The ranges one person moves through: a movement pattern (degrees)."""
 
     # standing: pelvis (+ anterior tilt, - posterior), lumbar (- more lordosis, + flatter),
-    # thoracic (+ more kyphosis), neck, side shift (a side bend standing, + to the left).
+    # thoracic (+ more kyphosis), neck, side shift (a side bend standing, + to the left, in
+    # both standing photos: the renderer has no sideways translation).
     # A pelvic tilt comes with the lumbar curve that keeps the trunk upright (Kendall 2005:
     # lordotic posture = anterior tilt + lordosis; flat back = posterior tilt + flat spine)
     stand_pelvis: float = 0.0
@@ -147,8 +157,11 @@ def poses(m: Movement) -> dict[str, dict[str, float]]:
         "lumbar_flex": m.stand_lumbar,
         "thoracic_flex": m.stand_thoracic,
     }
+    # a shifted trunk stays shifted in the side photo; no key when there is none (the other
+    # cases' truth keeps its pose as it was)
+    side_shift = {"side_bend": m.stand_shift} if m.stand_shift else {}
     return {
-        "standing_side": _arms(**stand, neck_flex=m.stand_neck),
+        "standing_side": _arms(**stand, neck_flex=m.stand_neck, **side_shift),
         "standing_back": _arms(**stand, neck_flex=m.stand_neck, side_bend=m.stand_shift),
         "forward_bend": _arms(
             hip_flex=m.fwd_hip,
@@ -392,7 +405,7 @@ DECONDITIONED = Movement(  # Verbunt 2003, Smeets 2006: everything short, no dir
     side_right=10,
 )
 LATERAL_SHIFT = Movement(  # McKenzie 2003: shifted to the left, bends little to the right
-    stand_shift=6,
+    stand_shift=8,  # shoulders 4.1 cm, C7 5.5 cm over the hips (Gillan 1998: 5-50 mm)
     side_left=32,
     side_right=10,
 )
