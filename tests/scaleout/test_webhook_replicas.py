@@ -39,6 +39,10 @@ from tests.support.echo_dialogs import PLAN
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.postgres import fresh_schema
 
+# bot processes behind HAProxy, one killed amid 50 patients: the slow suite
+# (tests/bot/test_replicas.py keeps replicas on one database in the fast one)
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 PATIENTS = 50
 MESSAGES = 6
