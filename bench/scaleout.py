@@ -1,7 +1,10 @@
 """Scale-out benchmark: photos analysed per second through the task queue with 1 and 2
-Celery workers, and their ratio, in one run.
+Celery workers, and text reply latency p50/p99 with 1 and 2 bot replicas, with their
+ratios, in one run.
 
     .venv/bin/python bench/scaleout.py [--photos 40] [--layout nodes|processes] [--no-pool]
+                                       [--patients 50] [--seconds 20] [--rate 0.4]
+                                       [--no-latency]
 
 Needs Redis (BACKCARE_TEST_REDIS_URL, default redis://127.0.0.1:6379/0); uses a key
 prefix and queue of its own and deletes them after. Photos: the rendered ones in
@@ -14,14 +17,23 @@ priority here (BACKCARE_WORKER_NICENESS=0): nothing else of ours competes. Unles
 the baseline. The acceptance target (issue 18): 2 workers >= 1.7x of 1 on 2 cores; on
 a machine shared with other jobs (the load average printed above 2) the ratio says as
 much about them as about us.
+
+The latency half is bench/replicas.py's (``--patients`` each sending a text about every
+``1/--rate`` seconds for ``--seconds``, to 1, then 2 replicas in webhook mode behind
+HAProxy on PostgreSQL); it runs after the throughput half, with no worker running.
+Target (issue 18): p99 with 2 replicas no worse than with 1. Needs PostgreSQL
+(BACKCARE_TEST_DATABASE_URL) and HAProxy too, unless ``--no-latency``.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import os
+import statistics
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,6 +49,7 @@ from backcare.taskqueue.config import QueueConfig  # noqa: E402
 from backcare.taskqueue.service import QueuedPoseService  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.pool import PoseService  # noqa: E402
+from bench.replicas import percentile, round_with  # noqa: E402
 from tests.backcare.taskqueue.workers import Worker  # noqa: E402
 
 REDIS_URL = os.environ.get("BACKCARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -78,6 +91,10 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=40)
     parser.add_argument("--layout", choices=["nodes", "processes"], default="nodes")
     parser.add_argument("--no-pool", action="store_true", help="skip the in-process baseline")
+    parser.add_argument("--patients", type=int, default=50, help="latency: patients at once")
+    parser.add_argument("--seconds", type=float, default=20.0, help="latency: seconds per round")
+    parser.add_argument("--rate", type=float, default=0.4, help="latency: texts/s per patient")
+    parser.add_argument("--no-latency", action="store_true", help="skip the replicas' latency")
     args = parser.parse_args()
     try:
         redis.Redis.from_url(REDIS_URL).ping()
@@ -110,6 +127,7 @@ def main() -> None:
                 with PoseService(workers=count, timeout_s=300) as pool:
                     seconds, ok = timed(partial(pool.analyse_many, annotate="en"), batch)
                 rows.append(("in-process pool", count, seconds, ok))
+        latency = [] if args.no_latency else asyncio.run(latencies(args))
     finally:
         client = redis.Redis.from_url(REDIS_URL)
         keys = list(client.scan_iter(match=f"{tag}*", count=1000))
@@ -128,6 +146,26 @@ def main() -> None:
         print(
             f"{name:<24}{count:>8}{seconds:>10.2f}{ok:>10}{rate:>10.2f}{rate / base[name]:>7.2f}x"
         )
+    if latency:
+        print(
+            f"\ntext replies: {args.patients} patients, ~{args.rate:g} message/s each, "
+            f"{args.seconds:g} s per round"
+        )
+        print(f"{'replicas':>8}{'replies':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99 ratio':>11}")
+        p99_one = latency[0][3]
+        for replicas, n, p50, p99 in latency:
+            print(f"{replicas:>8}{n:>9}{p50:>9.0f}{p99:>9.0f}{p99 / p99_one:>10.2f}x")
+        print("targets: photos/s with 2 workers >= 1.7x of 1; p99 with 2 replicas <= 1.0x of 1")
+
+
+async def latencies(args: argparse.Namespace) -> list[tuple[int, int, float, float]]:
+    """(replicas, replies, p50 ms, p99 ms) with 1, then 2 replicas (bench/replicas.py)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for replicas in (1, 2):
+            ms = await round_with(replicas, args, Path(tmp))
+            rows.append((replicas, len(ms), statistics.median(ms), percentile(ms, 0.99)))
+    return rows
 
 
 if __name__ == "__main__":
