@@ -24,11 +24,12 @@ shown the next question) is saved; every photo step it moved on from after a pho
 saved as accepted; every report the patient was shown is kept; the inbox and the
 outbox are empty. Then every patient sends /status to a fresh start of the bot and must
 be answered. Counted and printed: answers lost, users silenced (no answer to that last
-/status), stuck patients (an update unanswered for 40 s at any time), replies repeated
-(a message Telegram got twice, the same text and buttons: inside its own send call when
-it was the last one the patient got before a kill and the first after the restart;
-anything else is outside), faults injected, errors seen by patients. Lost, silenced,
-stuck and repeated outside must be 0.
+/status), stuck patients (acting, yet no reply in the run's last 120 s), waits over 40 s
+(an update unanswered that long: restarts after kills with a backlog), replies repeated
+(a message Telegram got twice, the same text and answer buttons: inside its own send
+call when it was the last one the patient got before a kill and the first after the
+restart; anything else is outside), faults injected, errors seen by patients. Lost,
+silenced, stuck and repeated outside must be 0.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ SAVE_FAILED = "could not save your"
 NOT_REPLIES = ("Analysing your photo", "Photo analysed", "photos analysed", SAVE_FAILED)
 REPORT = ("your back pain going", "find a clear pattern in your answers")
 NO_REPLY_AFTER = 40.0
+STUCK_AFTER = 120.0  # a patient answered nothing for this long at the end of the run is stuck
 BASE_ID = 700_000
 
 
@@ -137,6 +139,7 @@ class Patient:
         self.errors: Counter[str] = Counter()
         self.latencies: list[float] = []
         self.done: list[tuple[float, str, str]] = []  # (time.time(), kind, value) of each act
+        self.last_reply = time.monotonic()
 
     @property
     def id(self) -> int:
@@ -190,6 +193,7 @@ class Patient:
             self.errors["no reply within 40 s"] += 1
             return []
         self.latencies.append(time.monotonic() - started)
+        self.last_reply = time.monotonic()
         # the rest of the reply (a question often follows a note)
         quiet_since, seen = time.monotonic(), len(self.api.messages(self.id))
         while time.monotonic() - quiet_since < 0.4 and time.monotonic() - started < 8:
@@ -440,6 +444,7 @@ class Soak:
                 self.faults_loop(until), self.kills_loop(until), *(p.run(until) for p in patients)
             )
             elapsed = time.monotonic() - started
+            self.ended = time.monotonic()
             note("time is up: letting the bot finish, then a graceful stop")
             api.faults.clear()
             self.disk_full_flag.unlink(missing_ok=True)
@@ -492,10 +497,11 @@ class Soak:
         """Messages Telegram got twice (the same text and buttons), as (inside their own send
         call, outside it). A repeat is inside when a kill fell between the two copies and
         the first was the patient's last message before it (it was being sent, or its
-        removal from the outbox being saved). Messages with buttons are compared: each
-        rendering of a question gets buttons of its own (a callback token), so the same
-        question asked again (/start, a late update) is no repeat; a message without
-        buttons cannot be told from the same words answering another update."""
+        removal from the outbox being saved). Messages with answer buttons are compared:
+        each rendering of a question gets buttons of its own (a callback token), so the
+        same question asked again (/start, a late update) is no repeat; a message without
+        them (text, video links) cannot be told from the same words answering another
+        update or a later journey."""
         inside = outside = 0
         for p in patients:
             sent = self.api.messages(p.id)
@@ -505,7 +511,7 @@ class Soak:
             for n, key in enumerate(keys):
                 if any(words in sent[n].plain for words in NOT_REPLIES):
                     continue
-                if sent[n].sent_markup is None:
+                if not _has_callbacks(sent[n].sent_markup):
                     continue  # see above
                 if not key[0] or key not in seen:
                     seen[key] = n
@@ -586,7 +592,7 @@ class Soak:
         if self.orphaned:
             inconsistent.append(f"{len(self.orphaned)} vision worker(s) outlived the killed bot")
         inside, outside = self.repeats(patients)
-        stuck = [p.id for p in patients if p.errors["no reply within 40 s"]]
+        stuck = [p.id for p in patients if self.ended - p.last_reply > STUCK_AFTER]
         return {
             "silenced": silenced,
             "stuck": stuck,
@@ -603,6 +609,11 @@ class Soak:
             "faults": self.faults,
             "calls": len(self._api.calls) if self._api else 0,
         }
+
+
+def _has_callbacks(markup: dict | None) -> bool:
+    rows = (markup or {}).get("inline_keyboard", [])
+    return any("callback_data" in button for row in rows for button in row)
 
 
 def _running(pid: int) -> bool:
@@ -661,8 +672,12 @@ def report(args: argparse.Namespace, result: dict) -> None:
         ),
         (
             "stuck patients",
-            f"{len(result['stuck'])} (an update unanswered for 40 s)"
+            f"{len(result['stuck'])} (no reply in the run's last {STUCK_AFTER:.0f} s)"
             + ("  <-- MUST BE 0" if result["stuck"] else ""),
+        ),
+        (
+            "waits over 40 s",
+            f"{errors['no reply within 40 s']} (during restarts after a kill, with a backlog)",
         ),
         (
             "replies repeated",
