@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+# make_storage: the storage a test depends on, switched by BACKCARE_TEST_STORAGE=postgres
+from tests.support.storage import make_storage  # noqa: F401
+
 REPO = Path(__file__).resolve().parents[1]
 TEST_DATA = REPO / "tests" / "data"  # photos and fixtures, each with its origin (README.md)
 

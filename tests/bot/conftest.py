@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from backcare.storage import MemoryStorage, TinyDBStorage
+from backcare.storage import TinyDBStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -17,21 +15,10 @@ def dialogs() -> EchoDialogs:
 
 
 @pytest.fixture
-def storage():
+def storage(make_storage):
     """MemoryStorage; with BACKCARE_TEST_STORAGE=postgres, PostgreSQL in a fresh schema (the
     adapter's tests then check that backend under the real bot: one switch)."""
-    if os.environ.get("BACKCARE_TEST_STORAGE", "").lower() == "postgres":
-        from backcare.storage.postgres import PostgresStorage
-        from tests.support.postgres import fresh_schema
-
-        with fresh_schema() as url:
-            store = PostgresStorage(url)
-            yield store
-            store.close()
-        return
-    store = MemoryStorage()
-    yield store
-    store.close()
+    return make_storage()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import shutil
 import pytest
 
 from backcare.interview import InterviewRegistry
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -22,11 +21,11 @@ def interview_file(tmp_path, repo_root):
 
 
 @pytest.fixture
-async def admin_bot(interview_file):
+async def admin_bot(make_storage, interview_file):
     registry = InterviewRegistry(interview_file)
     async with BotHarness(
         EchoDialogs(),
-        MemoryStorage(),
+        make_storage(),
         interviews=registry,
         config={"admin_ids": frozenset({ADMIN})},
     ) as bot:

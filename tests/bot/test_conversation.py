@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -86,9 +85,9 @@ async def test_a_multi_select_is_edited_in_place(bot):
     assert menu.plain == "Where does it hurt?\n\n✓ legs"
 
 
-async def test_one_users_slow_photo_does_not_hold_up_others():
+async def test_one_users_slow_photo_does_not_hold_up_others(make_storage):
     dialogs = EchoDialogs(photo_delay=1.0)
-    async with BotHarness(dialogs, MemoryStorage()) as bot:
+    async with BotHarness(dialogs, make_storage()) as bot:
         slow, quick = bot.api.user(1), bot.api.user(2)
         bot.api.send_photo(slow, JPEG)
         await asyncio.sleep(0.2)
@@ -100,9 +99,9 @@ async def test_one_users_slow_photo_does_not_hold_up_others():
         await bot.settle()
 
 
-async def test_a_users_updates_are_handled_one_at_a_time_in_order():
+async def test_a_users_updates_are_handled_one_at_a_time_in_order(make_storage):
     dialogs = EchoDialogs(photo_delay=0.3)
-    async with BotHarness(dialogs, MemoryStorage()) as bot:
+    async with BotHarness(dialogs, make_storage()) as bot:
         alice = bot.api.user(1)
         bot.api.send_photo(alice, JPEG)
         bot.api.send_text(alice, "after the photo")

@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from backcare.bot.dialogs.events import Reply
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -28,8 +27,8 @@ async def test_a_quick_photo_gets_its_answer_without_a_progress_message(bot, dia
     assert actions and set(actions) == {"upload_photo"}
 
 
-async def test_a_slow_analysis_shows_a_progress_message_then_its_end():
-    async with BotHarness(EchoDialogs(photo_delay=0.4), MemoryStorage()) as bot:
+async def test_a_slow_analysis_shows_a_progress_message_then_its_end(make_storage):
+    async with BotHarness(EchoDialogs(photo_delay=0.4), make_storage()) as bot:
         alice = bot.api.user(1001)
         bot.api.send_photo(alice, JPEG)
         await bot.settle()
@@ -58,8 +57,10 @@ class FailingAnalysis(EchoDialogs):
 
 
 @pytest.mark.parametrize("crash", [False, True], ids=["analysis failed", "turn failed"])
-async def test_a_failed_analysis_ends_its_progress_message_without_claiming_success(crash):
-    async with BotHarness(FailingAnalysis(crash), MemoryStorage()) as bot:
+async def test_a_failed_analysis_ends_its_progress_message_without_claiming_success(
+    make_storage, crash
+):
+    async with BotHarness(FailingAnalysis(crash), make_storage()) as bot:
         alice = bot.api.user(1001)
         bot.api.send_photo(alice, JPEG)
         await bot.settle()
@@ -89,14 +90,16 @@ async def test_an_oversized_photo_is_refused_without_downloading_it(bot, dialogs
     assert bot.api.calls_of("getFile") == [] and dialogs.events == []
 
 
-async def test_the_lower_cap_is_configurable_and_telegrams_limit_is_respected(dialogs):
-    async with BotHarness(dialogs, MemoryStorage(), config={"max_photo_mb": 1.0}) as bot:
+async def test_the_lower_cap_is_configurable_and_telegrams_limit_is_respected(
+    make_storage, dialogs
+):
+    async with BotHarness(dialogs, make_storage(), config={"max_photo_mb": 1.0}) as bot:
         alice = bot.api.user(1001)
         bot.api.send_document(alice, b"x" * (2 * MB), "a.png", mime_type="image/png", size=None)
         await bot.settle()
         assert bot.api.messages(alice.id)[0].plain.startswith("This file is too large (2 MB)")
     # Telegram itself refuses getFile over 20 MB; a size the message did not state is caught there
-    async with BotHarness(dialogs, MemoryStorage(), config={"max_photo_mb": 20.0}) as bot:
+    async with BotHarness(dialogs, make_storage(), config={"max_photo_mb": 20.0}) as bot:
         alice = bot.api.user(1002)
         stored = bot.api.add_file(b"x", size=25 * MB)
         message = bot.api._message(
@@ -129,9 +132,9 @@ async def test_a_corrupt_image_reaches_the_dialogs_who_decide(bot, dialogs):
     assert dialogs.events[0][1].photo == b"\xff\xd8\xff garbage"
 
 
-async def test_an_album_is_analysed_photo_by_photo_with_one_progress_message():
+async def test_an_album_is_analysed_photo_by_photo_with_one_progress_message(make_storage):
     dialogs = EchoDialogs(photo_delay=0.2)
-    async with BotHarness(dialogs, MemoryStorage()) as bot:
+    async with BotHarness(dialogs, make_storage()) as bot:
         alice = bot.api.user(1001)
         bot.api.send_album(alice, [JPEG + b"1", JPEG + b"2", JPEG + b"3"])
         await bot.settle()
@@ -149,7 +152,7 @@ async def test_photos_are_not_kept_without_consent(bot, dialogs, storage):
     assert JPEG not in repr(storage.export_user(alice.id)).encode()
 
 
-async def test_photos_are_kept_only_when_offered_and_agreed(storage):
+async def test_photos_are_kept_only_when_offered_and_agreed(make_storage, storage):
     class Consenting(EchoDialogs):
         async def handle(self, state, event):
             state, replies = await super().handle(state, event)
@@ -164,7 +167,7 @@ async def test_photos_are_kept_only_when_offered_and_agreed(storage):
         (name,) = storage.photos(alice.id)
         assert storage.load_photo(alice.id, name) == JPEG
         assert storage.get_user(alice.id).consented("keep_photos")
-    async with BotHarness(Consenting(), MemoryStorage(), config={"keep_photos": False}) as bot:
+    async with BotHarness(Consenting(), make_storage(), config={"keep_photos": False}) as bot:
         alice = bot.api.user(1001)
         bot.api.send_photo(alice, JPEG)
         await bot.settle()

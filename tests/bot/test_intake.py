@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from backcare.bot import dedup
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.fake_botapi import FakeBotApi, Fault
 from tests.support.harness import BotHarness
@@ -19,8 +18,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 JPEG = b"\xff\xd8\xff\xe0" + b"z" * 1000
 
 
-async def test_an_update_is_in_the_inbox_before_telegram_forgets_it():
-    storage = MemoryStorage()
+async def test_an_update_is_in_the_inbox_before_telegram_forgets_it(make_storage):
+    storage = make_storage()
     async with BotHarness(EchoDialogs(photo_delay=0.5), storage) as bot:
         alice = bot.api.user(1001)
         update = bot.api.send_photo(alice, JPEG)
@@ -31,8 +30,8 @@ async def test_an_update_is_in_the_inbox_before_telegram_forgets_it():
         assert storage.inbox_pending() == []
 
 
-async def test_updates_saved_by_a_run_that_died_are_handled_at_start():
-    storage = MemoryStorage()
+async def test_updates_saved_by_a_run_that_died_are_handled_at_start(make_storage):
+    storage = make_storage()
     dialogs = EchoDialogs()
     async with FakeBotApi() as api:
         alice = api.user(1001)
@@ -47,8 +46,8 @@ async def test_updates_saved_by_a_run_that_died_are_handled_at_start():
             assert 77 in dedup.recent_ids(storage.get_session(alice.id))
 
 
-async def test_a_graceful_stop_finishes_the_turns_in_progress():
-    storage = MemoryStorage()
+async def test_a_graceful_stop_finishes_the_turns_in_progress(make_storage):
+    storage = make_storage()
     async with BotHarness(EchoDialogs(photo_delay=0.8), storage) as bot:
         alice, bob = bot.api.user(1), bot.api.user(2)
         bot.api.send_photo(alice, JPEG)
@@ -63,8 +62,8 @@ async def test_a_graceful_stop_finishes_the_turns_in_progress():
         await bot.start()
 
 
-async def test_polling_rides_out_server_errors_and_429():
-    async with BotHarness(EchoDialogs(), MemoryStorage()) as bot:
+async def test_polling_rides_out_server_errors_and_429(make_storage):
+    async with BotHarness(EchoDialogs(), make_storage()) as bot:
         bot.api.faults += [Fault("getUpdates", 502), Fault("getUpdates", 429, retry_after=1)]
         alice = bot.api.user(1001)
         bot.api.send_text(alice, "still there?")

@@ -10,7 +10,6 @@ import aiohttp
 import pytest
 
 from backcare.bot.ops import address_from_env
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -41,8 +40,8 @@ def sample(text: str, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-async def polling():
-    async with BotHarness(EchoDialogs(), MemoryStorage()) as bot:
+async def polling(make_storage):
+    async with BotHarness(EchoDialogs(), make_storage()) as bot:
         assert bot.runner is not None
         bot.runner.ops.analysis = Analysis()
         await bot.runner.ops.serve("127.0.0.1", 0)
@@ -95,7 +94,7 @@ async def test_metrics_count_the_updates_handled_and_their_latency(polling):
     assert handled == timed == 2
 
 
-async def test_webhook_mode_serves_them_on_the_webhook_server(free_port):
+async def test_webhook_mode_serves_them_on_the_webhook_server(make_storage, free_port):
     config = {
         "mode": "webhook",
         "webhook_url": f"http://127.0.0.1:{free_port}/telegram/hook",
@@ -103,7 +102,7 @@ async def test_webhook_mode_serves_them_on_the_webhook_server(free_port):
         "webhook_listen": "127.0.0.1",
         "webhook_port": free_port,
     }
-    async with BotHarness(EchoDialogs(), MemoryStorage(), config=config) as bot:
+    async with BotHarness(EchoDialogs(), make_storage(), config=config) as bot:
         url = f"http://127.0.0.1:{free_port}"
         assert await fetch(url + "/healthz") == (200, "ok\n")
         # made without a pipeline: nothing can analyse photos

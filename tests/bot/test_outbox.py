@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
@@ -76,8 +75,8 @@ async def test_replies_still_unsent_at_stop_are_sent_by_the_next_run(dialogs, st
         assert sum(e.text == "results" for _, e in dialogs.events) == 1, "the turn was not redone"
 
 
-async def test_a_user_who_blocked_the_bot_does_not_block_the_queue():
-    async with BotHarness(EchoDialogs(), MemoryStorage()) as bot:
+async def test_a_user_who_blocked_the_bot_does_not_block_the_queue(make_storage):
+    async with BotHarness(EchoDialogs(), make_storage()) as bot:
         alice = bot.api.user(1001)
         bot.api.faults.append(Fault("sendMessage", 403))
         bot.api.send_text(alice, "one")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from backcare.bot.retention import Retention, expired, last_active, photo_taken, purge
-from backcare.storage import MemoryStorage, UserProfile
+from backcare.storage import UserProfile
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -23,8 +23,8 @@ def test_last_activity_is_the_latest_known_moment():
     assert last_active({"updated": "garbage"}, {}, None) is None
 
 
-def test_old_users_are_erased_and_old_photos_deleted():
-    s = MemoryStorage()
+def test_old_users_are_erased_and_old_photos_deleted(make_storage):
+    s = make_storage()
     s.put_user(UserProfile(1, created=at(500)))
     s.put_state(1, {"updated": at(366)})
     s.put_user(UserProfile(2, created=at(500)))

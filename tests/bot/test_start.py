@@ -3,16 +3,15 @@ would otherwise restart the whole process, vision workers included, again and ag
 
 from __future__ import annotations
 
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.fake_botapi import FakeBotApi, Fault
 from tests.support.harness import BotHarness
 
 
-async def test_the_bot_starts_although_telegram_fails_its_first_requests():
+async def test_the_bot_starts_although_telegram_fails_its_first_requests(make_storage):
     async with FakeBotApi() as api:
         api.faults += [Fault("getMe", 502), Fault("getMe", 0), Fault("deleteWebhook", 500)]
-        async with BotHarness(EchoDialogs(), MemoryStorage(), api=api) as bot:
+        async with BotHarness(EchoDialogs(), make_storage(), api=api) as bot:
             alice = api.user(1001)
             api.send_text(alice, "hello")
             await bot.settle()

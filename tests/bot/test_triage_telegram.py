@@ -10,7 +10,6 @@ import pytest
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.interview import InterviewRegistry, load_answers
 from backcare.pipeline import Pipeline
-from backcare.storage import TinyDBStorage
 from tests.support.harness import BotHarness
 from tests.support.patients import Patient
 
@@ -30,8 +29,8 @@ def healthy(repo_root, registry):
 
 
 @pytest.fixture
-async def live(registry, tmp_path):
-    storage = TinyDBStorage(tmp_path / "data" / "backcare.json")
+async def live(registry, tmp_path, make_storage):
+    storage = make_storage(tmp_path / "data" / "backcare.json")
     dialogs = Dialogs(services=Pipeline(pose=None), interviews=registry)
     async with BotHarness(dialogs, storage, interviews=registry) as bot:
         yield bot

@@ -8,7 +8,6 @@ import aiohttp
 import pytest
 
 from backcare.bot.webhook import SECRET_HEADER, secret_ok
-from backcare.storage import MemoryStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -22,7 +21,7 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def hooked():
+async def hooked(make_storage):
     port = free_port()
     config = {
         "mode": "webhook",
@@ -31,7 +30,7 @@ async def hooked():
         "webhook_listen": "127.0.0.1",
         "webhook_port": port,
     }
-    async with BotHarness(EchoDialogs(), MemoryStorage(), config=config) as bot:
+    async with BotHarness(EchoDialogs(), make_storage(), config=config) as bot:
         yield bot, f"http://127.0.0.1:{port}/telegram/hook"
 
 
