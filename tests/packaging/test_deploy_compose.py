@@ -95,6 +95,15 @@ def test_the_workers_share_the_bots_queue_and_database():
         assert QueueConfig.from_env(env(name)) == bot, name
 
 
+def test_postgres_takes_the_connections_of_both_replicas():
+    """docs/DEPLOY.md: up to 50 connections per replica, plus tools (the default 100 is
+    enough for one replica only)."""
+    command = SERVICES["postgres"]["command"]
+    settings = dict(arg.split("=", 1) for arg in command if "=" in arg)
+    assert int(settings["max_connections"]) >= len(BOTS) * 50 + 20
+    assert int(settings["tcp_keepalives_idle"]) <= 60
+
+
 def test_postgres_keeps_its_data_in_a_named_volume():
     (volume,) = SERVICES["postgres"]["volumes"]
     source, target = volume.split(":")[:2]
