@@ -518,10 +518,17 @@ class Soak:
                     continue
                 first = sent[seen[key]]
                 killed = [k for k in self.kills if first.time <= k <= sent[n].time]
+                # replies only: "I could not save your last message" is said beside the
+                # outbox (and then the reply's removal from it may be what is waiting)
+                replies = [
+                    i
+                    for i, m in enumerate(sent)
+                    if not any(words in m.plain for words in NOT_REPLIES)
+                ]
                 last_before = (
                     killed
-                    and seen[key] == max(i for i, m in enumerate(sent) if m.time <= killed[0])
-                    and all(m.time > killed[-1] for m in sent[seen[key] + 1 : n + 1])
+                    and seen[key] == max(i for i in replies if sent[i].time <= killed[0])
+                    and all(sent[i].time > killed[-1] for i in replies if seen[key] < i <= n)
                 )
                 if last_before:
                     inside += 1
