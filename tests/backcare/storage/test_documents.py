@@ -118,6 +118,18 @@ def test_inbox_ignores_an_update_delivered_twice(store):
     assert [u["update_id"] for u in store.inbox_pending()] == [11]
 
 
+def test_inbox_takes_an_update_id_beyond_64_bits(store):
+    """Telegram's ids are small, but a forged one may be anything (tests/reliability/
+    test_update_ids.py): it is kept, in order, and removed like any other."""
+    huge = 10**30
+    assert store.inbox_add(huge, 1, {"update_id": huge})
+    assert not store.inbox_add(huge, 1, {"update_id": huge})
+    assert store.inbox_add(12, 1, {"update_id": 12})
+    assert [u["update_id"] for u in store.inbox_pending()] == [12, huge]
+    store.inbox_done(huge)
+    assert [u["update_id"] for u in store.inbox_pending()] == [12]
+
+
 def test_audit_log(store):
     store.audit(42, "reload", "interview.yaml v3")
     (entry,) = store.audit_log()
