@@ -19,6 +19,7 @@ from backcare.interview import InterviewRegistry, load_answers
 from backcare.storage import TinyDBStorage
 from tests.support.fake_botapi import Call, FakeBotApi
 from tests.support.harness import BotHarness
+from tests.support.storage import Storages
 
 REPO = Path(__file__).resolve().parents[2]
 INTERVIEW = REPO / "interview.yaml"
@@ -105,10 +106,15 @@ async def live_bot(
     admins: frozenset[int] = frozenset(),
     read_timeout: float | None = None,
     config: dict | None = None,
+    files: bool = False,
     **build: Any,
 ) -> AsyncIterator[QuickHarness]:
-    """The bot as `backcare bot` wires it (minus MediaPipe unless ``services`` is a Pipeline)."""
-    storage = TinyDBStorage(data_file)
+    """The bot as `backcare bot` wires it (minus MediaPipe unless ``services`` is a Pipeline).
+    Its storage: TinyDB on ``data_file``, or PostgreSQL under BACKCARE_TEST_STORAGE=postgres
+    (tests.support.storage); ``files``: TinyDB whatever the switch, for a test about the
+    files themselves (a corrupt file, a full disk)."""
+    storages = Storages()
+    storage = TinyDBStorage(data_file) if files else storages(data_file)
     dialogs = Dialogs(services=services or NoPhotos(), interviews=registry)
     settings = {"admin_ids": admins, "data_dir": data_file.parent, **(config or {})}
     try:
@@ -124,6 +130,7 @@ async def live_bot(
             yield bot
     finally:
         storage.close()
+        storages.close()
 
 
 # -- what the fake Telegram saw --------------------------------------------------------------

@@ -14,6 +14,7 @@ import pytest
 from backcare.interview.answers import AnswerError, validate_answer
 from tests.reliability.live import live_bot, place, read_database, refused, state_at
 from tests.support.patients import Patient
+from tests.support.storage import backend
 
 APOLOGY = "Sorry, something went wrong"
 EXPIRED = "This button is no longer active."
@@ -211,6 +212,7 @@ async def test_an_update_with_broken_unicode_is_answered_and_spoils_no_one_elses
     assert patient.state["interview"]["answers"]["notes"] == "bad \ufffd half"
     assert other.messages[0].plain.startswith("Welcome to backcare")
     assert live.storage.inbox_pending() == [] and live.storage.pending() == []
-    saved = read_database(data_file)  # and all of it reached the disk
-    assert saved["states"][str(patient.id)]["step"] == "photos"
-    assert saved["states"][str(other.id)]["step"] == "consent"
+    if backend() == "embedded":
+        saved = read_database(data_file)  # and all of it reached the disk
+        assert saved["states"][str(patient.id)]["step"] == "photos"
+        assert saved["states"][str(other.id)]["step"] == "consent"

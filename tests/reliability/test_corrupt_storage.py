@@ -104,7 +104,7 @@ async def test_restoring_the_named_backup_brings_every_patient_back(history, dat
     data_file.write_bytes(b"\x00" * 4096)  # a block of zeros after a crash
     error, _ = await refused_start(data_file)
     data_file.write_bytes(error.backup.read_bytes())  # what the message tells the operator
-    async with live_bot(data_file, registry) as bot:
+    async with live_bot(data_file, registry, files=True) as bot:
         for patient_id in PATIENTS:
             patient = Patient(bot, patient_id)
             assert patient.step == "photos" and patient.state["run"] == 2

@@ -47,7 +47,7 @@ async def test_answers_given_while_the_disk_is_full_are_applied_once_when_it_cle
 ):
     caplog.set_level(logging.INFO, logger="backcare")
     failures_before = _sample("backcare_save_failures_total")
-    async with FakeBotApi() as api, live_bot(data_file, registry, api=api) as bot:
+    async with FakeBotApi() as api, live_bot(data_file, registry, api=api, files=True) as bot:
         patients = [Patient(bot, 7001 + n) for n in range(3)]
         for patient in patients:
             await patient.start()
@@ -108,7 +108,10 @@ async def test_a_turn_that_could_not_be_saved_is_saved_when_the_disk_clears(
     turn cannot be saved, so it saves again (with back-off) until it can, and its result
     arrives once; the patient's next message waits behind it (answers stay in order)."""
     services = SlowPhotos(delay=0.6)
-    async with FakeBotApi() as api, live_bot(data_file, registry, services, api=api) as bot:
+    async with (
+        FakeBotApi() as api,
+        live_bot(data_file, registry, services, api=api, files=True) as bot,
+    ):
         patient = Patient(bot, 7101)
         place(bot.storage, patient.id, await state_at(registry, answers, "photos"))
         disk = DiskFull().install()
