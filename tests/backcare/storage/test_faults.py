@@ -110,12 +110,15 @@ def test_a_background_write_that_fails_is_logged_and_retried_by_the_next_commit(
 # -- a real full disk: a small tmpfs (root only) ------------------------------------------
 @pytest.fixture
 def tiny_disk(tmp_path):
+    # 1 MB: once the filler goes, the room must hold what the store writes for ten
+    # patients (journal set aside and written out per user, a backup), each file and
+    # folder a whole 4 KB page on tmpfs; 256 KB filled up again with the store's own data.
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("mounting a tmpfs needs root")
     folder = tmp_path / f"tmpfs-{uuid.uuid4().hex[:6]}"
     folder.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", str(folder)],
+        ["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(folder)],
         capture_output=True,
     )
     if done.returncode != 0:
