@@ -2,13 +2,14 @@
 Celery workers, and text reply latency p50/p99 with 1 and 2 bot replicas, with their
 ratios, in one run.
 
-    .venv/bin/python bench/scaleout.py [--photos 40] [--layout nodes|processes] [--no-pool]
+    .venv/bin/python bench/scaleout.py [--photos 160] [--layout nodes|processes] [--no-pool]
                                        [--patients 50] [--seconds 20] [--rate 0.4]
                                        [--no-latency]
 
 Needs Redis (BACKCARE_TEST_REDIS_URL, default redis://127.0.0.1:6379/0); uses a key
 prefix and queue of its own and deletes them after. Photos: the rendered ones in
-tests/data/renders and samples/photos, cycled to ``--photos``, each analysed as the bot
+tests/data/renders and samples/photos, cycled to ``--photos`` (160: with 40 the run
+lasts ~2 s and the queue's fixed costs hide the second worker), each analysed as the bot
 does (annotated picture included). ``--layout nodes`` (default) starts 1, then 2
 ``backcare worker`` processes of one analysis process each (two machines' worth);
 ``processes`` starts one worker with 1, then 2 processes. Workers run at normal
@@ -88,7 +89,7 @@ def workers(env: dict[str, str], count: int, layout: str, logs: Path) -> Iterato
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--photos", type=int, default=40)
+    parser.add_argument("--photos", type=int, default=160)
     parser.add_argument("--layout", choices=["nodes", "processes"], default="nodes")
     parser.add_argument("--no-pool", action="store_true", help="skip the in-process baseline")
     parser.add_argument("--patients", type=int, default=50, help="latency: patients at once")
