@@ -21,10 +21,18 @@ LEVEL: str | None = None  # what setup() last configured (the bot keeps the CLI'
 
 # Other libraries' chatter (the state machine's every transition, PTB, the scheduler, the web
 # server) stays at WARNING unless the level is DEBUG.
-CHATTER = ("transitions", "telegram", "apscheduler", "aiohttp", "asyncio", "absl", "PIL", "tinydb")
-# ...and these stay at WARNING even then: request URLs carry the bot token, and PTB's bot
-# logs every request's parameters (what patients are sent) at DEBUG.
-PRIVATE = ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot", "telegram.request")
+CHATTER = ("transitions", "telegram", "aiohttp", "asyncio", "absl", "PIL", "tinydb")
+# ...and these stay at WARNING even then: request URLs carry the bot token, PTB's bot
+# logs every request's parameters (what patients are sent) at DEBUG, and the scheduler
+# logs every job by its name, which holds the patient's Telegram id.
+PRIVATE = (
+    "httpx",
+    "httpcore",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.request",
+    "apscheduler",
+)
 
 
 def _key() -> bytes:

@@ -383,6 +383,7 @@ def setup_logging(level: str | None = None) -> None:
     logs.setup(level or logs.LEVEL)
     for name in WHOLE_UPDATES:
         logger = logging.getLogger(name)
+        logger.setLevel(logging.NOTSET)  # from its parents as just set, not a level set before
         logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
 
 

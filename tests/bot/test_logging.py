@@ -17,8 +17,16 @@ from backcare.bot.app import setup_logging
 from backcare.cli import parser
 
 REPO = Path(__file__).resolve().parents[2]
-LIBRARIES = ("transitions", "telegram", "apscheduler", "aiohttp")
-NEVER_VERBOSE = ("httpx", "httpcore", "telegram.Bot", "telegram.ext.ExtBot", "telegram.request")
+LIBRARIES = ("transitions", "telegram", "aiohttp")
+# apscheduler names jobs by the patient's Telegram id
+NEVER_VERBOSE = (
+    "httpx",
+    "httpcore",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.request",
+    "apscheduler",
+)
 
 
 @pytest.fixture(autouse=True)
