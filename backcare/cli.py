@@ -24,18 +24,6 @@ from pathlib import Path
 from backcare import logs
 from backcare.paths import INTERVIEW, SAMPLES
 
-IMAGE_SUFFIXES = {
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".webp",
-    ".heic",
-    ".heif",
-    ".bmp",
-    ".tif",
-    ".tiff",
-    ".gif",
-}
 # Exit status of analyze/demo when the answers leave red-flag questions unanswered.
 UNSCREENED = 3
 # A folder of photos is small; anything bigger than this is not a phone photo.

@@ -20,20 +20,9 @@ from pathlib import Path
 from typing import TextIO
 
 from backcare.bot.dialogs.events import Choice, Event, Reply
+from backcare.vision.loading import IMAGE_SUFFIXES
 
 MAX_PHOTO_BYTES = 40 * 1024 * 1024
-IMAGE_SUFFIXES = (
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".webp",
-    ".heic",
-    ".heif",
-    ".bmp",
-    ".tif",
-    ".tiff",
-    ".gif",
-)
 
 
 def language_from_environment() -> str | None:
@@ -136,7 +125,7 @@ class Screen:
                 if path.stat().st_size > MAX_PHOTO_BYTES:
                     return f"(that file is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB)"
                 return Event("photo", photo=path.read_bytes(), filename=path.name)
-            if "/" in text or text.lower().endswith(IMAGE_SUFFIXES):
+            if "/" in text or text.lower().endswith(tuple(IMAGE_SUFFIXES)):
                 return f"(no such file: {path})"
         return Event("text", text=text)
 

@@ -15,9 +15,10 @@ from pathlib import PurePosixPath
 from telegram import Bot, Message
 from telegram.error import BadRequest, NetworkError
 
+from backcare.vision.loading import IMAGE_SUFFIXES
+
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".heic", ".heif", ".webp", ".tif", ".tiff", ".bmp"}
 MIN_PHOTO_WIDTH = 320  # a smaller rendition than this is not worth analysing
 
 

@@ -27,6 +27,10 @@ except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
 _ORIENTATION = 0x0112
 MAX_BYTES = 30_000_000  # over Telegram's 20 MB file limit; anything bigger is not a photo
 MAX_PIXELS = 50_000_000  # a 48 MP phone sensor fits; a bomb does not
+# File names the product takes for pictures (the loader itself goes by the bytes).
+IMAGE_SUFFIXES = frozenset(
+    (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".bmp", ".tif", ".tiff", ".gif")
+)
 MIN_SIDE = 160  # below this the pose model has nothing to work with
 WORK_SIDE = 1600  # longest side we analyse at: the model sees 256 px anyway
 
