@@ -25,6 +25,7 @@ import signal
 import sys
 import threading
 import time
+from abc import ABC, abstractmethod
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -216,7 +217,35 @@ class _Worker:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
 
-class PoseService:
+class AnalysisService(ABC):
+    """A photo-analysis service: one blocking ``analyse``; the awaitable and batch forms run
+    it on the service's helper threads (in-process pool or task queue alike)."""
+
+    _threads: ThreadPoolExecutor
+
+    @abstractmethod
+    def analyse(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto: ...
+
+    async def analyse_async(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
+        """Same as ``analyse``, awaited on a helper thread: the event loop never blocks."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self.analyse, data, annotate)
+
+    def analyse_many(
+        self, photos: list[bytes], annotate: bool | str = True
+    ) -> list[AnalysedPhoto | PhotoRejected]:
+        """Analyse several photos in parallel; each result is the analysis or its refusal."""
+
+        def one(data: bytes) -> AnalysedPhoto | PhotoRejected:
+            try:
+                return self.analyse(data, annotate)
+            except PhotoRejected as err:
+                return err
+
+        return list(self._threads.map(one, photos))
+
+
+class PoseService(AnalysisService):
     """Photo analysis in ``workers`` processes; sync, async and batch entry points.
 
     ``analyse(data)`` -> AnalysedPhoto or raises PhotoRejected (bad photo, TIMEOUT
@@ -281,24 +310,6 @@ class PoseService:
             )
         finally:
             self._free.put(index)
-
-    async def analyse_async(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
-        """Same as ``analyse``, awaited on a helper thread: the event loop never blocks."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self.analyse, data, annotate)
-
-    def analyse_many(
-        self, photos: list[bytes], annotate: bool | str = True
-    ) -> list[AnalysedPhoto | PhotoRejected]:
-        """Analyse several photos in parallel; each result is the analysis or its refusal."""
-
-        def one(data: bytes) -> AnalysedPhoto | PhotoRejected:
-            try:
-                return self.analyse(data, annotate)
-            except PhotoRejected as err:
-                return err
-
-        return list(self._threads.map(one, photos))
 
     def worker_pids(self) -> list[int | None]:
         """Process ids of the workers (None while one is starting): for health checks and tests."""

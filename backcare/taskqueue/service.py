@@ -8,7 +8,6 @@ photo stopped its analysis process twice or the queue or Redis cannot be reached
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
@@ -22,6 +21,7 @@ from backcare.taskqueue.config import QueueConfig
 from backcare.taskqueue.store import PhotoStore
 from backcare.taskqueue.tasks import TASK, make_app, queue_length
 from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.pool import AnalysisService
 from backcare.vision.types import AnalysedPhoto
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1}
 
 
-class QueuedPoseService:
+class QueuedPoseService(AnalysisService):
     """Photo analysis by ``backcare worker`` processes anywhere; sync, async and batch."""
 
     def __init__(self, config: QueueConfig, timeout_s: float = 60.0, threads: int = 16) -> None:
@@ -85,22 +85,6 @@ class QueuedPoseService:
     def _discard(self, key: str) -> None:
         with contextlib.suppress(redis.RedisError):  # else it expires by itself (photo_ttl_s)
             self.store.discard(key)
-
-    async def analyse_async(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
-        """Same as ``analyse``, waited for on a helper thread: the event loop never blocks."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self.analyse, data, annotate)
-
-    def analyse_many(
-        self, photos: list[bytes], annotate: bool | str = True
-    ) -> list[AnalysedPhoto | PhotoRejected]:
-        def one(data: bytes) -> AnalysedPhoto | PhotoRejected:
-            try:
-                return self.analyse(data, annotate)
-            except PhotoRejected as err:
-                return err
-
-        return list(self._threads.map(one, photos))
 
     def queue_depth(self) -> int:
         """Photos waiting in the broker's queue (not yet taken by a worker)."""
