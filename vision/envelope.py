@@ -26,8 +26,8 @@ ANY_POSE: dict[str, tuple[float, float]] = {
     "thoracic_kyphosis": (-10.0, 80.0),
     "pelvic_tilt": (-25.0, 50.0),
     "head_forward": (-35.0, 70.0),
-    # the shoulder line tips with a side bend well past the trunk line (windmills and
-    # lateral stretches in ../shared/data: 55-84 deg)
+    # the shoulder line tips with a side bend well past the trunk line (photos of
+    # windmills and lateral stretches read 55-84 deg: bench/vision_real_gap.py)
     "shoulder_level": (-90.0, 90.0),
     "pelvis_level": (-40.0, 40.0),
     "lateral_bend": (-60.0, 60.0),
