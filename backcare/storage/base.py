@@ -13,7 +13,9 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from datetime import datetime
 
-from backcare.storage.records import AuditEntry, OutboxItem, Reminder, UserProfile
+from backcare.storage.records import AuditEntry, OutboxItem, Reminder, UserProfile, iso, utc_now
+
+FORMAT = 1  # the single-file layout (also that of exports and backups)
 
 
 class Storage(ABC):
@@ -120,9 +122,31 @@ class Storage(ABC):
     def delete_user(self, user_id: int) -> None:
         """Erase every trace of the user, backups included."""
 
-    @abstractmethod
     def export_user(self, user_id: int) -> dict:
-        """Everything kept about the user, as JSON-safe data."""
+        """Everything kept about the user, as JSON-safe data, read as one consistent picture."""
+        with self.transaction():
+            profile = self.get_user(user_id)
+            reminder = self.get_reminder(user_id)
+            return {
+                "format": FORMAT,
+                "exported": iso(utc_now()),
+                "user_id": user_id,
+                "profile": None
+                if profile is None
+                else {
+                    "language": profile.language,
+                    "tz": profile.tz,
+                    "consents": profile.consents,
+                    "created": profile.created,
+                },
+                "dialog_state": self.get_state(user_id),
+                "assessments": self.assessments(user_id),
+                "checkins": self.checkins(user_id),
+                "reminder": None
+                if reminder is None
+                else {"plan": reminder.plan, "next_due": iso(reminder.next_due)},
+                "photos": self.photos(user_id),
+            }
 
     @abstractmethod
     def stats(self) -> dict[str, int]:

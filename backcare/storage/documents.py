@@ -29,7 +29,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage as TinyBackend
 from tinydb.table import Document, Table
 
-from backcare.storage.base import Storage
+from backcare.storage.base import FORMAT, Storage
 from backcare.storage.errors import StorageError, StorageWriteFailed, write_failure
 from backcare.storage.records import (
     AuditEntry,
@@ -43,7 +43,6 @@ from backcare.storage.records import (
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # the single-file layout (also that of exports and backups)
 KEYED = ("users", "states", "sessions", "reminders")  # one document per user, id = user id
 APPENDED = ("assessments", "checkins", "outbox")  # many per user, field user_id
 TABLES = KEYED + APPENDED + ("inbox", "audit", "meta")
@@ -648,30 +647,6 @@ class DocumentStorage(Storage):
 
     def _scrub_backups(self, user_id: int) -> None:
         """Backends with a journal or backups erase the user from them too."""
-
-    def export_user(self, user_id: int) -> dict:
-        profile = self.get_user(user_id)
-        reminder = self.get_reminder(user_id)
-        return {
-            "format": FORMAT,
-            "exported": iso(utc_now()),
-            "user_id": user_id,
-            "profile": None
-            if profile is None
-            else {
-                "language": profile.language,
-                "tz": profile.tz,
-                "consents": profile.consents,
-                "created": profile.created,
-            },
-            "dialog_state": self.get_state(user_id),
-            "assessments": self.assessments(user_id),
-            "checkins": self.checkins(user_id),
-            "reminder": None
-            if reminder is None
-            else {"plan": reminder.plan, "next_due": iso(reminder.next_due)},
-            "photos": self.photos(user_id),
-        }
 
     def stats(self) -> dict[str, int]:
         counts = dict.fromkeys(

@@ -37,7 +37,7 @@ from psycopg.types.json import Json
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from backcare.storage.base import Storage
-from backcare.storage.documents import FORMAT, json_copy
+from backcare.storage.documents import json_copy
 from backcare.storage.errors import StorageError, StorageUnavailable, StorageWriteFailed
 from backcare.storage.photos import check_name
 from backcare.storage.postgres.migrations import migrate
@@ -409,31 +409,6 @@ class PostgresStorage(Storage):
         with self._tx() as cur:
             for table in self._USER_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE user_id = %s", (user_id,))
-
-    def export_user(self, user_id: int) -> dict:
-        with self.transaction():  # one consistent picture
-            profile = self.get_user(user_id)
-            reminder = self.get_reminder(user_id)
-            return {
-                "format": FORMAT,
-                "exported": iso(utc_now()),
-                "user_id": user_id,
-                "profile": None
-                if profile is None
-                else {
-                    "language": profile.language,
-                    "tz": profile.tz,
-                    "consents": profile.consents,
-                    "created": profile.created,
-                },
-                "dialog_state": self.get_state(user_id),
-                "assessments": self.assessments(user_id),
-                "checkins": self.checkins(user_id),
-                "reminder": None
-                if reminder is None
-                else {"plan": reminder.plan, "next_due": iso(reminder.next_due)},
-                "photos": self.photos(user_id),
-            }
 
     def stats(self) -> dict[str, int]:
         with self._tx() as cur:
