@@ -24,12 +24,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from backcare.reasoning import bruteforce, maxsat
+from backcare.reasoning import maxsat
 from backcare.reasoning.abduction import Engine
 from backcare.reasoning.costs import case_costs
-from backcare.reasoning.generate import patient_case, scaled_base
 from backcare.reasoning.knowledge import load_knowledge_base
 from backcare.reasoning.model import KnowledgeBase
+from tests.support import bruteforce_abduction as bruteforce
+from tests.support.synthetic_bases import patient_case, scaled_base
 
 TOP_K = 5
 BUDGET_S = 5.0  # generous: the benchmark measures, it does not cut short

@@ -35,9 +35,9 @@ sys.path.insert(0, str(REPO))
 from backcare.vision.analysis import analyse_image  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import load_image  # noqa: E402
-from backcare.vision.pck import evaluate, pck  # noqa: E402
 from backcare.vision.pose import PoseEstimator  # noqa: E402
 from backcare.vision.quality import Limits  # noqa: E402
+from tests.support.pck import evaluate, pck  # noqa: E402
 
 # Framing gates off: to judge the movement check on every photo with a person in it.
 RELAXED = Limits(
@@ -207,7 +207,7 @@ def view_invariance() -> None:
     import itertools
 
     from backcare.vision.geometry import body_frame, estimate_gravity, reconstruct
-    from backcare.vision.synthetic import SynthCamera, SynthPose, shoot
+    from tests.support.synthetic_landmarks import SynthCamera, SynthPose, shoot
 
     yaws, pitches = range(0, 50, 5), range(0, 25, 5)
     poses = (

@@ -1,7 +1,7 @@
 """The knowledge base in memory: causes, their rules, constraints and settings.
 
 Built by :mod:`reasoning.knowledge` from the YAML file (validated there, with
-line numbers) or by :mod:`reasoning.generate` for benchmarks and property tests.
+line numbers) or by tests.support.synthetic_bases for benchmarks and property tests.
 Weights are in cost units (about -ln of a likelihood ratio); the solver works on
 integers, so :meth:`Settings.units` turns each weight into whole units once.
 """

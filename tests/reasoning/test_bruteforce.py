@@ -7,11 +7,11 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backcare.reasoning import bruteforce
 from backcare.reasoning.abduction import Engine
-from backcare.reasoning.generate import random_base, random_case
 from backcare.reasoning.model import Cause, KnowledgeBase, Settings, Weighted
 from backcare.reasoning.types import Case, Explanation
+from tests.support import bruteforce_abduction as bruteforce
+from tests.support.synthetic_bases import random_base, random_case
 
 # -- the reference on a base small enough to work out by hand ------------------------------
 

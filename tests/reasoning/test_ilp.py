@@ -7,10 +7,10 @@ import time
 
 from backcare.reasoning.costs import case_costs
 from backcare.reasoning.encoding import CompiledBase
-from backcare.reasoning.generate import patient_case
 from backcare.reasoning.ilp import enumerate_milp
 from backcare.reasoning.maxsat import Solution, enumerate_rc2
 from backcare.reasoning.types import Case
+from tests.support.synthetic_bases import patient_case
 
 
 def test_highs_continues_an_enumeration_rc2_started_with_the_same_ranking(kb):

@@ -7,9 +7,9 @@ import time
 
 from backcare.reasoning.costs import case_costs
 from backcare.reasoning.encoding import CompiledBase
-from backcare.reasoning.generate import patient_case, scaled_base
 from backcare.reasoning.maxsat import Solution, enumerate_rc2
 from backcare.reasoning.types import Case
+from tests.support.synthetic_bases import patient_case, scaled_base
 
 
 def instance(kb, case):

@@ -6,8 +6,8 @@ import numpy as np
 
 from backcare.vision.analysis import analyse_image
 from backcare.vision.pose import PoseOutput
-from backcare.vision.synthetic import SynthCamera, SynthPose, SynthShot, shoot
 from backcare.vision.types import AnalysedPhoto
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose, SynthShot, shoot
 
 
 class StandIn:

@@ -11,7 +11,7 @@ import pytest
 from backcare.vision.back import T_S2, T_T1, back_midline, side_contour
 from backcare.vision.errors import PhotoRejected
 from backcare.vision.geometry import body_frame, estimate_gravity, reconstruct
-from backcare.vision.synthetic import SynthCamera, SynthPose, shoot
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose, shoot
 
 
 def _slope(a: float, t: float) -> float:

@@ -13,8 +13,8 @@ import pytest
 from backcare.vision.envelope import screen
 from backcare.vision.errors import PhotoRejected
 from backcare.vision.movement import check_step
-from backcare.vision.synthetic import SynthCamera, SynthPose
 from backcare.vision.types import Measurement
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose
 from tests.vision.helpers import analyse_synthetic
 
 

@@ -23,8 +23,8 @@ from backcare.vision.geometry import (
     gravity_vector,
     reconstruct,
 )
-from backcare.vision.synthetic import SynthCamera, SynthPose, shoot
 from backcare.vision.types import INDEX, Landmarks
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose, shoot
 
 YAWS = range(0, 50, 5)  # degrees off the side view
 PITCHES = range(0, 25, 5)  # camera above, looking down

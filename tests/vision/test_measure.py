@@ -8,8 +8,8 @@ import re
 import pytest
 
 from backcare.vision import measure as measure_module
-from backcare.vision.synthetic import SynthCamera, SynthPose
 from backcare.vision.types import Measurement
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose
 from tests.vision.helpers import analyse_synthetic
 
 DOCUMENTED = set(re.findall(r"^\s{6}(\w+)\s{2,}", Measurement.__doc__ or "", re.M))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from backcare.vision.errors import PhotoRejected
-from backcare.vision.synthetic import SynthCamera, SynthPose
 from backcare.vision.types import Movement
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose
 from tests.vision.helpers import analyse_synthetic
 
 

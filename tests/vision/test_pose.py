@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from backcare.vision.pck import COMMON, Person, pck, score_image
+from tests.support.pck import COMMON, Person, pck, score_image
 
 
 def test_a_person_is_detected_on_every_movement_photo(estimator, rgb_of, movement_files):
@@ -59,7 +59,7 @@ def test_mediapipe_reference_landmarks_are_reproduced(estimator, test_data, phot
 
 
 def test_pck_on_the_renders_exact_joints(estimator, rgb_of, manifest, movement_files):
-    """PCK@0.2 (torso-normalised) over the 12 joints of backcare.vision.pck, against each
+    """PCK@0.2 (torso-normalised) over the 12 joints of tests.support.pck, against each
     render's exact 2D keypoints (the body model's COCO keypoints, hidden ones included)."""
     scores = []
     for f in movement_files:

@@ -15,7 +15,7 @@ import pytest
 from backcare.vision.analysis import analyse_image
 from backcare.vision.errors import PhotoRejected, Reason
 from backcare.vision.quality import LIMITS, check_distance, check_tilt
-from backcare.vision.synthetic import SynthCamera, SynthPose, shoot
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose, shoot
 from tests.vision.helpers import StandIn, textured
 
 FULL_SIDE = "renders/standing_side_right.jpg"  # whole body, side view

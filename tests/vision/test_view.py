@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from backcare.vision.errors import PhotoRejected
-from backcare.vision.synthetic import SynthCamera, SynthPose
 from backcare.vision.types import ViewKind
 from backcare.vision.view import off_side, scene_roll, view_kind
+from tests.support.synthetic_landmarks import SynthCamera, SynthPose
 from tests.vision.helpers import analyse_synthetic
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from backcare.reasoning.generate import patient_case, random_base, scaled_base
 from backcare.reasoning.model import REFER, split_atom
+from tests.support.synthetic_bases import patient_case, random_base, scaled_base
 
 
 def well_formed(kb):
