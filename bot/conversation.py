@@ -38,7 +38,7 @@ from backcare.bot.health import StorageHealth
 from backcare.bot.locks import UserLocks
 from backcare.bot.outbox import Outbox
 from backcare.bot.reminders import ReminderChange, Scheduler, change_for, next_due, timer_kind
-from backcare.bot.render import Rendered, escape, new_token, render
+from backcare.bot.render import Rendered, escape, new_token, render, replaces_pressed
 from backcare.bot.texts import Texts, pick_language
 from backcare.logs import pseudonym
 from backcare.storage import Reminder, StorageError, StorageWriteFailed, UserProfile, utc_now
@@ -359,16 +359,35 @@ class Conversation:
 
     # -- what turns call --------------------------------------------------------------------
     async def dialog(
-        self, turn: Turn, event: Event, edit_message_id: int | None = None
+        self,
+        turn: Turn,
+        event: Event,
+        edit_message_id: int | None = None,
+        pressed_token: str | None = None,
     ) -> list[Reply]:
-        """Hand ``event`` to the dialogs with the user's state; queue their replies."""
+        """Hand ``event`` to the dialogs with the user's state; queue their replies.
+
+        pressed_token: the keyboard of the button pressed; a reply that replaces the pressed
+        message (a multi-select's ticks) keeps it, so a second press made before the edited
+        message arrived (a quick "Done") still counts."""
         if not turn.state_loaded:
             turn.state = self.storage.get_state(turn.user_id)
             turn.state_loaded = True
         new_state, replies = await self.dialogs.handle(turn.state, event)
         self._collect(turn, turn.state, new_state, replies)
         turn.state, turn.state_changed = new_state, True
-        rendered = render(replies, blob_prefix=turn.blob_prefix(), edit_message_id=edit_message_id)
+        first = replies[0] if replies else None
+        kept = (
+            [pressed_token]
+            if pressed_token and first and first.choices and replaces_pressed(first)
+            else []
+        )
+        rendered = render(
+            replies,
+            blob_prefix=turn.blob_prefix(),
+            edit_message_id=edit_message_id,
+            token=lambda: kept.pop() if kept else new_token(),
+        )
         turn.add(rendered)
         if turn.keyboards is None:
             # the earlier answer buttons stop working now: take them off the screen too,

@@ -86,6 +86,7 @@ class Handlers:
         self.admin = admin
         self.privacy = privacy
         self._albums: dict[tuple[int, str], dict] = {}
+        self._side_tasks: set[asyncio.Future[None]] = set()
         self.progress_after = PROGRESS_AFTER
 
     def register(self, app: Application) -> None:
@@ -229,14 +230,20 @@ class Handlers:
         user, _chat = _sender(update)
         user_id = user.id
         # Answer at once (the button's spinner), judged on the session as it is now;
-        # the turn below decides again under the user's lock.
+        # the turn below decides again under the user's lock. Answered beside the turn, not
+        # awaited before it: a slow answer would let the user's next press overtake this one
+        # on its way to their lock (a tick lost behind a quick "Done").
         session = self.conv.storage.get_session(user_id)
         live = parsed is not None and self._button(session, *parsed) is not None
-        await self._answer(
-            query,
-            None
-            if live
-            else self.texts.get("button_expired", session.get("language") or user.language_code),
+        self._beside(
+            self._answer(
+                query,
+                None
+                if live
+                else self.texts.get(
+                    "button_expired", session.get("language") or user.language_code
+                ),
+            )
         )
         if parsed is None or not live:
             log.info("stale or unknown button from %s", pseudonym(user_id))
@@ -255,7 +262,9 @@ class Handlers:
                 self.privacy.answer_delete(turn, index, message_id)
                 return
             event = Event(kind="choice", data=value, language=user.language_code)
-            replies = await self.conv.dialog(turn, event, edit_message_id=message_id)
+            replies = await self.conv.dialog(
+                turn, event, edit_message_id=message_id, pressed_token=token
+            )
             if message_id is None or not question or (replies and replaces_pressed(replies[0])):
                 return
             markup = getattr(query.message, "reply_markup", None)  # a message with text
@@ -265,12 +274,9 @@ class Handlers:
                 text = f"{escape(question)}\n\n✓ {escape(label)}"
             else:
                 # the multi-select is over: its buttons go, the ticked answers stay in view
-                ticked = [
-                    b.text[1:].strip()
-                    for row in getattr(markup, "inline_keyboard", ())
-                    for b in row
-                    if b.text.startswith("✓") and b.callback_data
-                ]
+                # (as the keyboard last stood: the pressed message may predate its last tick)
+                labels = turn.session.get("keyboards", {}).get(token, {}).get("labels") or []
+                ticked = [label[1:].strip() for label in labels if label.startswith("✓")]
                 text = (
                     f"{escape(question)}\n\n✓ {escape(', '.join(ticked))}"
                     if ticked
@@ -294,11 +300,19 @@ class Handlers:
         label = labels[index] if index < len(labels) else ""
         return ("dialog", entry["values"][index], bool(entry.get("multi")), label)
 
+    def _beside(self, work: Awaitable[None]) -> None:
+        """Run ``work`` (best effort: it logs its own failures) beside the turns."""
+        task = asyncio.ensure_future(work)
+        self._side_tasks.add(task)
+        task.add_done_callback(self._side_tasks.discard)
+
     async def _answer(self, query: CallbackQuery, text: str | None) -> None:
         try:
             await query.answer(text=text)
         except TelegramError as exc:  # too late or network: the button just spins a while
             log.info("callback answer failed: %s", exc)
+        except Exception as exc:  # e.g. the bot stopping meanwhile (it runs beside the turn)
+            log.info("callback answer not sent: %r", exc)
 
     # -- photos -------------------------------------------------------------------------------
     async def _photo(self, update: Update, message: Message) -> None:
