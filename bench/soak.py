@@ -301,6 +301,10 @@ class Soak:
         self.view = StoreView(self.data_file)
         self.disk_full_flag = workdir / "disk-full"
         self.kills: list[float] = []  # when the bot was killed (time.time(), as Sent.time)
+        # when the next bot was started after each kill: what the fake Telegram records in
+        # between was sent by the killed bot (its requests were on the wire; this process's
+        # loop, busy with the kill, read them only after it)
+        self.restarts: list[float] = []
         self.started_wall = time.time()
         self.outside_repeats: list[str] = []
         self.failed_starts = 0
@@ -373,6 +377,7 @@ class Soak:
                     self.orphaned.append(pid)
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+            self.restarts.append(time.time())
             await self.start_bot()
 
     async def start_bot(self, tries: int = 10) -> None:
@@ -517,7 +522,13 @@ class Soak:
                     seen[key] = n
                     continue
                 first = sent[seen[key]]
-                killed = [k for k in self.kills if first.time <= k <= sent[n].time]
+                # kills between the copies, as (killed, next start): a copy recorded before
+                # the next start came from the killed bot
+                killed = [
+                    (k, r)
+                    for k, r in zip(self.kills, self.restarts, strict=False)
+                    if first.time <= r and k <= sent[n].time
+                ]
                 # replies only: "I could not save your last message" is said beside the
                 # outbox (and then the reply's removal from it may be what is waiting)
                 replies = [
@@ -527,8 +538,8 @@ class Soak:
                 ]
                 last_before = (
                     killed
-                    and seen[key] == max(i for i in replies if sent[i].time <= killed[0])
-                    and all(sent[i].time > killed[-1] for i in replies if seen[key] < i <= n)
+                    and seen[key] == max(i for i in replies if sent[i].time <= killed[0][1])
+                    and all(sent[i].time > killed[-1][1] for i in replies if seen[key] < i <= n)
                 )
                 if last_before:
                     inside += 1

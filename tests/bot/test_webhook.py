@@ -42,7 +42,7 @@ def test_the_secret_is_compared_exactly():
 
 async def test_updates_posted_by_telegram_are_handled(hooked):
     bot, url = hooked
-    assert bot.api.webhook == {"url": url, "secret_token": SECRET}
+    assert bot.api.webhook == {"url": url, "secret_token": SECRET, "max_connections": 40}
     alice = bot.api.user(1001)
     bot.api.send_text(alice, "/start")
     await bot.settle()

@@ -164,6 +164,8 @@ class FakeBotApi:
         self._chat_ticks: dict[int, asyncio.Event] = {}  # the same, per chat (cheap waits)
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task | None = None
+        self._wake_delivery = asyncio.Event()
+        self._in_flight: dict[int, dict] = {}  # id(update) -> update being POSTed
         self._client: ClientSession | None = None
         self._closing = False
 
@@ -778,13 +780,22 @@ class FakeBotApi:
 
     async def _m_setWebhook(self, p: dict, f: dict) -> bool:
         url = p.get("url") or ""
-        self.webhook = {"url": url, "secret_token": p.get("secret_token")} if url else None
+        self.webhook = (
+            {
+                "url": url,
+                "secret_token": p.get("secret_token"),
+                "max_connections": int(p.get("max_connections") or 40),
+            }
+            if url
+            else None
+        )
         if self.webhook and self._updates:
             self._start_webhook_delivery()
         return True
 
     async def _m_deleteWebhook(self, p: dict, f: dict) -> bool:
         self.webhook = None
+        self._wake_delivery.set()
         if p.get("drop_pending_updates") in (True, "true"):
             self._updates.clear()
         return True
@@ -797,33 +808,66 @@ class FakeBotApi:
         }
 
     # -- webhook delivery: POST each update until the bot answers 200 (as Telegram retries) --
+    # Up to the webhook's max_connections POSTs at once (Telegram's default 40), one per user
+    # at a time so that a user's updates arrive in order; a refused one is offered again.
     def _start_webhook_delivery(self) -> None:
+        self._wake_delivery.set()
         if self._webhook_task is None or self._webhook_task.done():
             self._webhook_task = asyncio.get_running_loop().create_task(self._deliver())
 
     async def _deliver(self) -> None:
         if self._client is None:
             self._client = ClientSession(timeout=ClientTimeout(total=10))
-        while self.webhook and self._updates:
-            update = self._updates[0]
-            headers = {}
-            if self.webhook.get("secret_token"):
-                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
-            try:
-                async with self._client.post(
-                    self.webhook["url"], json=update, headers=headers
-                ) as response:
-                    self.webhook_deliveries.append(response.status)
-                    ok = response.status == 200
-            except Exception:
-                self.webhook_deliveries.append(0)
-                ok = False
-            if ok:
-                self._updates.pop(0)
-                self._confirmed = update["update_id"] + 1
-            else:
-                await asyncio.sleep(0.2)
-            self._notify()
+        posts: set[asyncio.Task] = set()
+        try:
+            while self.webhook and (self._updates or posts):
+                self._wake_delivery.clear()
+                limit = int(self.webhook.get("max_connections") or 40)
+                busy = {_sender(u) for u in self._in_flight.values()}
+                for update in list(self._updates):
+                    if len(posts) >= limit:
+                        break
+                    who = _sender(update)
+                    if id(update) in self._in_flight or who in busy:
+                        continue
+                    busy.add(who)
+                    self._in_flight[id(update)] = update
+                    task = asyncio.get_running_loop().create_task(self._post(update))
+                    posts.add(task)
+                    task.add_done_callback(posts.discard)
+                await self._wake_delivery.wait()
+        finally:
+            for task in posts:
+                task.cancel()
+
+    async def _post(self, update: dict) -> None:
+        assert self._client is not None
+        webhook = self.webhook or {}
+        headers = {}
+        if webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = webhook["secret_token"]
+        try:
+            async with self._client.post(webhook["url"], json=update, headers=headers) as response:
+                self.webhook_deliveries.append(response.status)
+                ok = response.status == 200
+        except Exception:
+            self.webhook_deliveries.append(0)
+            ok = False
+        if ok:
+            self._updates = [u for u in self._updates if u is not update]
+            self._confirmed = max(self._confirmed, update["update_id"] + 1)
+        else:
+            await asyncio.sleep(0.2)
+        self._in_flight.pop(id(update), None)
+        self._wake_delivery.set()
+        self._notify()
+
+
+def _sender(update: dict) -> int | None:
+    for part in update.values():
+        if isinstance(part, dict) and isinstance(part.get("from"), dict):
+            return part["from"].get("id")
+    return None
 
 
 class _ApiError(Exception):
