@@ -3,6 +3,7 @@ age and sex bands, confidence near thresholds, and not_assessed with its reason.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from backcare.assessment.rating import assess, rate
 from backcare.assessment.texts import texts
 from backcare.assessment.thresholds import thresholds
-from backcare.assessment.types import Profile
+from backcare.assessment.types import Observation, Profile
 from backcare.vision.types import Measurement
 from backcare.vocabulary import vocabulary
 from tests.assessment.construct import CONF, m, measurements_for, probes, profile_for
@@ -286,6 +287,19 @@ def test_the_side_is_named_in_the_patient_sentence():
     asym = _one(turns, "rotation.asymmetry")
     assert asym.rating == "excessive" and asym.value == 30.0
     assert asym.explanation["en"] == "You turn further to the left than to the other side."
+
+
+def test_a_standing_trunk_lean_is_rated_from_the_back_view_with_its_side():
+    # the trunk line's frontal angle of the standing back photo (McKenzie's lateral shift)
+    def lean(value: float, u: float) -> Observation:
+        reading = dataclasses.replace(m("lateral_bend", value), uncertainty=u)
+        return _one({"standing_back": {"lateral_bend": reading}}, "standing.trunk_lean")
+
+    assert lean(0.5, 1.0).rating == "normal"
+    shifted = lean(-6.0, 1.5)
+    assert shifted.rating == "excessive" and shifted.value == 6.0
+    assert shifted.explanation["en"] == "Your trunk leans to the right when you stand."
+    assert lean(3.0, 2.0).rating == "borderline"  # 1-5 deg straddles the 2 deg limit
 
 
 def test_the_forward_bend_example_of_the_brief_reads_as_a_patient_sentence():
