@@ -37,6 +37,8 @@ from backcare.bot.admin import Admin
 from backcare.bot.config import BotConfig
 from backcare.bot.conversation import Clock, Conversation
 from backcare.bot.db import Db
+from backcare.bot.dialogs.commands import MENU
+from backcare.bot.dialogs.texts import default_texts as default_dialog_texts
 from backcare.bot.handlers import Handlers
 from backcare.bot.health import StorageHealth
 from backcare.bot.intake import ALLOWED_UPDATES, POLL_TIMEOUT, Intake
@@ -45,10 +47,11 @@ from backcare.bot.outbox import RETRY_DELAYS, Outbox
 from backcare.bot.privacy import Chart, Privacy
 from backcare.bot.ratelimit import PriorityRateLimiter
 from backcare.bot.reminders import Scheduler
-from backcare.bot.texts import MENU, Texts, load_texts
+from backcare.bot.texts import Texts, load_texts
 from backcare.bot.webhook import WebhookServer
 from backcare.logs import pseudonym
 from backcare.storage import Storage, StorageError, utc_now
+from backcare.vocabulary import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -259,12 +262,14 @@ class BotRunner:
             log.info("retention: %d user(s) erased, %d photo(s) deleted", users, photos)
 
     async def _set_commands(self) -> None:
-        texts = self.rt.texts
+        """Telegram's command menu, from the command registry, in every language (the
+        first one is the default for every other language)."""
+        texts = default_dialog_texts()
         try:
-            for language in ("en", "ja"):
-                commands = [BotCommand(c, texts.get(f"menu_{c}", language)) for c in MENU]
+            for language in LANGUAGES:
+                commands = [BotCommand(c, texts.get(f"commands.{c}", language)) for c in MENU]
                 await self.app.bot.set_my_commands(
-                    commands, language_code=None if language == "en" else language
+                    commands, language_code=None if language == LANGUAGES[0] else language
                 )
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)

@@ -1,9 +1,12 @@
 """Updates in: which kind of turn each update is, and the event it becomes.
 
-One PTB handler takes every update so that each one, whatever it is, ends as a
-turn that acknowledges it in the inbox. Commands the adapter owns (/delete,
-/export, admin commands for admins) are handled here; everything else becomes
-a dialog ``Event``.
+Routing is python-telegram-bot's own handlers (``register``), behind the durable
+intake (bot/intake.py puts saved updates on the application's queue): a gate first
+(private chats with people, not while stopping), then one handler per kind of
+update, the last taking whatever is left, so that every update ends as a turn
+or is acknowledged in the inbox. Commands the adapter owns (those of the command
+registry run by the adapter, bot/dialogs/commands.py, and admin commands for
+admins) are handled here; everything else becomes a dialog ``Event``.
 """
 
 from __future__ import annotations
@@ -18,12 +21,21 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
 from backcare.bot import ratelimit
 from backcare.bot.admin import Admin
 from backcare.bot.config import BotConfig
 from backcare.bot.conversation import Conversation, Turn
+from backcare.bot.dialogs.commands import ADAPTER_COMMANDS
 from backcare.bot.dialogs.events import Event
 from backcare.bot.outbox import links_only
 from backcare.bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
@@ -33,6 +45,16 @@ from backcare.bot.texts import Texts
 from backcare.logs import pseudonym
 
 log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class _HasText(filters.MessageFilter):
+    """Any text, an empty one included (filters.TEXT wants a non-empty one; an empty text
+    is answered as a text, with the question asked again)."""
+
+    def filter(self, message: Message) -> bool:
+        return message.text is not None
+
 
 ACTION_EVERY = 4.5  # Telegram shows a chat action for about 5 s
 ALBUM_MEMORY = 300.0  # seconds an album's progress message is remembered
@@ -87,37 +109,67 @@ class Handlers:
         self.privacy = privacy
         self._albums: dict[tuple[int, str], dict] = {}
         self._side_tasks: set[asyncio.Future[None]] = set()
+        # the registry's commands run here, not by the dialogs (bot/dialogs/commands.py)
+        self._own: dict[str, Callable[[Turn], Awaitable[None]]] = {
+            "delete": self._turn(self.privacy.ask_delete),
+            "export": self._export,
+        }
+        if set(self._own) != set(ADAPTER_COMMANDS):
+            raise RuntimeError(
+                f"the adapter runs {sorted(self._own)}, the registry gives it "
+                f"{sorted(ADAPTER_COMMANDS)}"
+            )
         self.progress_after = PROGRESS_AFTER
 
     def register(self, app: Application) -> None:
-        app.add_handler(TypeHandler(Update, self.route))
+        message = filters.UpdateType.MESSAGE
+        app.add_handler(TypeHandler(Update, self._gate), group=-1)
+        for handler in (
+            CallbackQueryHandler(self._on_callback),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE, self._on_edited),
+            MessageHandler(message & filters.Regex(r"^/"), self._on_command),
+            MessageHandler(message & _HasText(), self._on_text),
+            MessageHandler(message & (filters.PHOTO | filters.Document.ALL), self._on_photo),
+            MessageHandler(message, self._on_unsupported),
+            TypeHandler(Update, self._on_other),  # reactions, member updates: nothing to answer
+        ):
+            app.add_handler(handler)
 
     # -- routing ------------------------------------------------------------------------------
-    async def route(self, update: Update, context: ContextTypes.DEFAULT_TYPE | None = None) -> None:
+    async def _gate(self, update: Update, context: Context) -> None:
         if self.conv.closing:
-            return  # a stop began: the update stays in the inbox for the next start
+            # a stop began: the update stays in the inbox for the next start
+            raise ApplicationHandlerStop
         user, chat = update.effective_user, update.effective_chat
         if user is None or chat is None or user.is_bot or chat.type != ChatType.PRIVATE:
             await self._ignore(update)
-            return
-        if update.callback_query is not None:
-            await self._callback(update, update.callback_query)
-            return
-        message = update.message
-        if message is None and update.edited_message is not None:
-            await self._edited(update, update.edited_message)
-            return
-        if message is None:  # reactions, member updates: nothing to answer
-            await self._ignore(update)
-            return
-        if message.text and message.text.startswith("/"):
-            await self._command(update, message.text)
-        elif message.text is not None:
-            await self._text(update, message.message_id, message.text)
-        elif message.photo or message.document:
-            await self._photo(update, message)
-        else:
-            await self._run(update, self._turn(lambda turn: self._say(turn, "unsupported")))
+            raise ApplicationHandlerStop
+
+    async def _on_callback(self, update: Update, context: Context) -> None:
+        assert update.callback_query is not None
+        await self._callback(update, update.callback_query)
+
+    async def _on_edited(self, update: Update, context: Context) -> None:
+        assert update.edited_message is not None
+        await self._edited(update, update.edited_message)
+
+    async def _on_command(self, update: Update, context: Context) -> None:
+        assert update.message is not None and update.message.text is not None
+        await self._command(update, update.message.text)
+
+    async def _on_text(self, update: Update, context: Context) -> None:
+        assert update.message is not None and update.message.text is not None
+        await self._text(update, update.message.message_id, update.message.text)
+
+    async def _on_photo(self, update: Update, context: Context) -> None:
+        assert update.message is not None
+        await self._photo(update, update.message)
+
+    async def _on_unsupported(self, update: Update, context: Context) -> None:
+        await self._run(update, self._turn(lambda turn: self._say(turn, "unsupported")))
+
+    async def _on_other(self, update: Update, context: Context) -> None:
+        await self._ignore(update)
 
     async def _ignore(self, update: Update) -> None:
         self.conv.storage.inbox_done(update.update_id, wait=False)
@@ -200,15 +252,8 @@ class Handlers:
             await self._dialog_turn(
                 update, Event(kind="start", text=args, language=user.language_code)
             )
-        elif name == "delete":
-            await self._run(update, self._turn(self.privacy.ask_delete))
-        elif name == "export":
-
-            async def export(turn: Turn) -> None:
-                async with self.acting(turn.chat_id, ChatAction.UPLOAD_DOCUMENT):
-                    await self.privacy.export(turn)
-
-            await self._run(update, export)
+        elif name in self._own:
+            await self._run(update, self._own[name])
         elif self.admin.allowed(user.id, name):
             await self._run(update, lambda turn: self.admin.handle(turn, name))
         else:
@@ -216,6 +261,10 @@ class Handlers:
             await self._dialog_turn(
                 update, Event(kind="command", text=name, data=args, language=user.language_code)
             )
+
+    async def _export(self, turn: Turn) -> None:
+        async with self.acting(turn.chat_id, ChatAction.UPLOAD_DOCUMENT):
+            await self.privacy.export(turn)
 
     @staticmethod
     def _turn(fn: Callable[[Turn], object]) -> Callable[[Turn], Awaitable[None]]:

@@ -42,11 +42,7 @@ REQUIRED = (
     "admin_reload_failed",
     "admin_version",
     "admin_stats",
-) + tuple(
-    f"menu_{c}"
-    for c in ("start", "help", "status", "back", "restart", "language", "stop", "export", "delete")
 )
-MENU = ("start", "help", "status", "back", "restart", "language", "stop", "export", "delete")
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 
 

@@ -1,10 +1,19 @@
-"""Commands every step understands: start, help, restart, back, status, language, stop, progress.
+"""The one command registry (REGISTRY, at the end) and the commands the dialogs run.
 
-They come as Event(kind="command", text=name) or as buttons whose data is
+Every slash command a patient may use is declared once, in REGISTRY: its name, who runs
+it (the dialogs, or the Telegram adapter for /export and /delete) and whether Telegram's
+menu lists it. Its one-line description is ``commands.<name>`` in texts.yaml (checked
+at load). The help text, the "unknown command" answer, Telegram's command menu
+(bot/app.py) and the adapter's routing (bot/handlers.py) are all made from it.
+
+Dialog commands come as Event(kind="command", text=name) or as buttons whose data is
 "cmd:<name>"; "lang:<code>" buttons choose the language.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from backcare.bot.dialogs import capture, interviewing
 from backcare.bot.dialogs.checkin import start_checkin
@@ -16,7 +25,12 @@ from backcare.bot.dialogs.progress import show_progress
 from backcare.bot.dialogs.reminders import reminder_message, reminders_words
 from backcare.vocabulary import LANGUAGES
 
-COMMANDS = ("start", "help", "restart", "back", "status", "language", "stop", "progress")
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    run: Callable[[Conversation], None] | None  # None: the adapter runs it (bot/handlers.py)
+    menu: bool = True  # listed in Telegram's command menu and the help text
 
 
 def resume(conv: Conversation) -> None:
@@ -26,20 +40,17 @@ def resume(conv: Conversation) -> None:
 
 
 def run(conv: Conversation, name: str) -> None:
-    handler = {
-        "start": start,
-        "help": help_,
-        "restart": restart,
-        "back": back,
-        "status": status,
-        "language": language,
-        "stop": stop,
-        "progress": progress,
-    }.get(name)
-    if handler is None:
+    command = BY_NAME.get(name)
+    if command is None or command.run is None:  # the adapter's own never reach the dialogs
         conv.say(conv.t("common.unknown_command", commands=", ".join(f"/{c}" for c in COMMANDS)))
         return
-    handler(conv)
+    command.run(conv)
+
+
+def commands_line(conv: Conversation) -> str:
+    """The commands with their descriptions, for the help text."""
+    listed = " · ".join(f"/{c.name} {conv.t(f'commands.{c.name}')}" for c in REGISTRY if c.menu)
+    return f"{conv.t('help.commands')} {listed}"
 
 
 def start(conv: Conversation) -> None:
@@ -55,7 +66,7 @@ def help_(conv: Conversation) -> None:
     extra = interviewing.question_help(conv)
     if extra:
         lines.append(conv.t("help.question", text=extra))
-    lines.append(conv.t("help.commands"))
+    lines.append(commands_line(conv))
     conv.say("\n\n".join(lines))
 
 
@@ -152,3 +163,21 @@ def timer(conv: Conversation, name: str | None) -> None:
         reminder_message(conv)
     elif name == "checkin":
         start_checkin(conv)
+
+
+REGISTRY: tuple[Command, ...] = (
+    Command("start", start),
+    Command("help", help_),
+    Command("status", status),
+    Command("back", back),
+    Command("restart", restart),
+    Command("language", language),
+    Command("progress", progress),
+    Command("stop", stop),
+    Command("export", None),  # a file of everything kept about the user (bot/privacy.py)
+    Command("delete", None),  # erase everything, after a confirmation (bot/privacy.py)
+)
+BY_NAME = {c.name: c for c in REGISTRY}
+COMMANDS = tuple(c.name for c in REGISTRY)  # every command a patient may type
+MENU = tuple(c.name for c in REGISTRY if c.menu)
+ADAPTER_COMMANDS = tuple(c.name for c in REGISTRY if c.run is None)

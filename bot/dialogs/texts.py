@@ -39,6 +39,9 @@ def required_keys() -> list[str]:
     )
 
     keys += [f"{group}.{step.name}" for step in STEPS for group in ("help", "status")]
+    from backcare.bot.dialogs.commands import REGISTRY
+
+    keys += [f"commands.{c.name}" for c in REGISTRY]  # the help text and Telegram's menu
     return keys
 
 

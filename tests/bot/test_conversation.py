@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+from backcare.bot.dialogs.commands import MENU
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
@@ -171,8 +172,10 @@ async def test_the_command_menu_is_set_in_both_languages(bot):
         c.get("language_code"): [x["command"] for x in c["commands"]] for c in bot.api.commands
     }
     assert set(menus) == {None, "ja"}
-    assert {"start", "help", "delete", "export", "stop"} <= set(menus[None])
+    assert menus[None] == menus["ja"] == list(MENU)  # the command registry, in its order
     assert not any(c.startswith("admin") for c in menus[None])
+    ja = next(c for c in bot.api.commands if c.get("language_code") == "ja")["commands"]
+    assert {"command": "progress", "description": "経過のグラフ"} in ja
 
 
 async def test_reports_and_check_ins_are_kept_beside_the_dialog_state(storage):
