@@ -3,7 +3,7 @@ Celery workers, and text reply latency p50/p99 with 1 and 2 bot replicas, with t
 ratios, in one run.
 
     .venv/bin/python bench/scaleout.py [--photos 160] [--layout nodes|processes] [--no-pool]
-                                       [--patients 50] [--seconds 20] [--rate 0.4]
+                                       [--patients 50] [--seconds 60] [--rate 0.4]
                                        [--no-latency]
 
 Needs Redis (BACKCARE_TEST_REDIS_URL, default redis://127.0.0.1:6379/0); uses a key
@@ -93,7 +93,8 @@ def main() -> None:
     parser.add_argument("--layout", choices=["nodes", "processes"], default="nodes")
     parser.add_argument("--no-pool", action="store_true", help="skip the in-process baseline")
     parser.add_argument("--patients", type=int, default=50, help="latency: patients at once")
-    parser.add_argument("--seconds", type=float, default=20.0, help="latency: seconds per round")
+    # 60 s: ~1200 replies a round, so that p99 is not the 4th largest of a few hundred
+    parser.add_argument("--seconds", type=float, default=60.0, help="latency: seconds per round")
     parser.add_argument("--rate", type=float, default=0.4, help="latency: texts/s per patient")
     parser.add_argument("--no-latency", action="store_true", help="skip the replicas' latency")
     args = parser.parse_args()
