@@ -509,7 +509,8 @@ class Soak:
         update or a later journey."""
         inside = outside = 0
         for p in patients:
-            sent = self.api.messages(p.id)
+            # in the order they reached Telegram (a slow answer is recorded late)
+            sent = sorted(self.api.messages(p.id), key=lambda m: (m.time, m.message_id))
             # as sent: tidying takes the buttons off older messages later
             keys = [(m.text, json.dumps(m.sent_markup, sort_keys=True)) for m in sent]
             seen: dict[tuple[str, str], int] = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import itertools
 import json
 import secrets
@@ -455,6 +456,9 @@ class FakeBotApi:
                         params[name] = self._value(name, value)
         params.update({k: self._value(k, v) for k, v in request.query.items()})
         call = Call(method, params, files, time.monotonic())
+        # a message counts as delivered when its request arrives, even when the answer to the
+        # bot is then slow (a fault's delay): a bot killed while waiting for it has sent it
+        _ARRIVED.set(time.time())
         self.calls.append(call)
         self._notify()  # waiters see the call arrive, not only its answer
 
@@ -567,7 +571,12 @@ class FakeBotApi:
         }
 
     def _record(self, chat_id: int, **fields: Any) -> Sent:
-        sent = Sent(message_id=next(self._message_ids), chat_id=chat_id, time=time.time(), **fields)
+        sent = Sent(
+            message_id=next(self._message_ids),
+            chat_id=chat_id,
+            time=_ARRIVED.get(None) or time.time(),
+            **fields,
+        )
         sent.sent_markup = sent.reply_markup
         self.sent.setdefault(chat_id, []).append(sent)
         self._notify(chat_id)
@@ -861,6 +870,9 @@ class FakeBotApi:
         self._in_flight.pop(id(update), None)
         self._wake_delivery.set()
         self._notify()
+
+
+_ARRIVED: contextvars.ContextVar[float | None] = contextvars.ContextVar("arrived", default=None)
 
 
 def _sender(update: dict) -> int | None:
