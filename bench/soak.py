@@ -498,6 +498,21 @@ class Soak:
                 silenced.append(p.id)
         return silenced
 
+    def window(self, p: Patient, qid: str) -> list[str]:
+        """The patient's actions and the bot's messages around their last answer to ``qid``."""
+        t0 = self.started_wall
+        at = max((t for t, _, value in p.done if qid in value), default=None)
+        if at is None:
+            at = p.done[-1][0] if p.done else t0
+        acts = [(t, f"{kind} {value}") for t, kind, value in p.done if at - 60 <= t <= at + 30]
+        got = [
+            (m.time, f"<- #{m.message_id} (edits {m.edits}) {m.plain[:50]!r}")
+            for m in self.api.messages(p.id)
+            if at - 60 <= m.time <= at + 30
+        ]
+        kills = [(k, "*** bot killed") for k in self.kills if at - 60 <= k <= at + 30]
+        return [f"{t - t0:.2f} {what}" for t, what in sorted(acts + got + kills)]
+
     def repeats(self, patients: list[Patient]) -> tuple[int, int]:
         """Messages Telegram got twice (the same text and buttons), as (inside their own send
         call, outside it). A repeat is inside when a kill fell between the two copies and
@@ -600,6 +615,8 @@ class Soak:
                     lost.append(
                         f"{p.id}: answer {qid} ({value!r} shown accepted, saved {saved.get(qid)!r})"
                     )
+                    if self.args.keep:  # the patient's side of it, for a look afterwards
+                        note(f"lost answer of {p.id}:\n  " + "\n  ".join(self.window(p, qid)))
             results = (state.get("photos") or {}).get("results", {})
             for step in p.photos_accepted:
                 if not (results.get(step) or {}).get("accepted"):
