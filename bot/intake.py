@@ -26,7 +26,7 @@ from telegram.ext import Application
 
 from backcare.bot.db import Db
 from backcare.bot.health import StorageHealth
-from backcare.bot.outbox import retry_seconds
+from backcare.bot.ratelimit import retry_seconds
 from backcare.storage import StorageError
 
 if TYPE_CHECKING:

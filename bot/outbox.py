@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -124,7 +123,7 @@ class Outbox:
             except ratelimit.Dropped:
                 break
             except RetryAfter as exc:
-                wait = retry_seconds(exc)
+                wait = ratelimit.retry_seconds(exc)
                 if wait > MAX_RETRY_AFTER:
                     return await self._stuck(item, exc) if durable else False
                 await self.sleep(wait + 0.1)
@@ -296,14 +295,6 @@ def links_only(markup: dict) -> dict | None:
     rows = [[b for b in row if "url" in b] for row in markup.get("inline_keyboard", [])]
     rows = [row for row in rows if row]
     return {"inline_keyboard": rows} if rows else None
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """RetryAfter's wait in seconds (PTB is moving it from int to timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = exc.retry_after
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
 def _blob_keys(payload: dict) -> list[str]:

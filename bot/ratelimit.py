@@ -26,6 +26,7 @@ import heapq
 import itertools
 import logging
 import time
+import warnings
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -192,8 +193,6 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                from backcare.bot.outbox import retry_seconds
-
                 if attempt == self.max_retries:
                     raise
                 wait = retry_seconds(exc) + 0.1
@@ -202,3 +201,11 @@ class PriorityRateLimiter(BaseRateLimiter[dict]):
                 self._resume_at = max(self._resume_at, self.clock() + wait)
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """RetryAfter's wait in seconds (PTB is moving it from int to timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
