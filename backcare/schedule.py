@@ -10,6 +10,7 @@ scheduling are the bot's: this module only computes.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as WallTime  # the plan has a field named time
@@ -19,7 +20,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from backcare.content.texts import WEEKDAYS, Texts, default_texts
 
 UTC = UTC
-_TIME = re.compile(r"^\s*(\d{1,2})\s*[:.時h]\s*(\d{2})\s*(?:分)?\s*$")
+# what people type once normalised (NFKC: full-width digits): "7:30", "07.30", "19時",
+# "7時30分", "7h", "8"
+_TIME = re.compile(r"^(\d{1,2})(?:\s*[:.時h]\s*(\d{2})?\s*分?)?$")
 # Languages spoken in essentially one time zone; others are asked.
 SINGLE_ZONE_LANGUAGES = {"ja": "Asia/Tokyo", "ko": "Asia/Seoul"}
 
@@ -67,11 +70,14 @@ class ReminderPlan:
 
 
 def parse_time(text: str) -> str:
-    """ "7:30", "07.30", "19:05", "7時30分" -> "HH:MM". Raises ScheduleError."""
-    match = _TIME.match(text) if isinstance(text, str) else None
-    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+    """ "7:30", "07.30", "19:05", "19時", "7時30分", "7h", "8" (full-width digits too) ->
+    "HH:MM". Raises ScheduleError("bad_time")."""
+    norm = unicodedata.normalize("NFKC", text).strip().lower() if isinstance(text, str) else ""
+    match = _TIME.match(norm)
+    hour, minute = (int(match.group(1)), int(match.group(2) or 0)) if match else (99, 99)
+    if hour > 23 or minute > 59:
         raise ScheduleError("bad_time", f"time must be HH:MM from 00:00 to 23:59, got {text!r}")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
+    return f"{hour:02d}:{minute:02d}"
 
 
 @lru_cache(maxsize=256)
@@ -139,11 +145,20 @@ def is_confident_guess(language: str | None) -> bool:
     return guess_timezone(language) != "UTC"
 
 
+def parse_zone(text: str) -> str:
+    """:func:`find_timezone`, or ScheduleError("bad_timezone") when there is none."""
+    found = find_timezone(text)
+    if found is None:
+        raise ScheduleError("bad_timezone", f"unknown time zone {text!r}")
+    return found
+
+
 def find_timezone(text: str) -> str | None:
-    """An IANA zone from what a patient typed: "Europe/London", "london", "New York", "tokyo"."""
+    """An IANA zone from what a patient typed: "Europe/London", "london", "New York", "tokyo"
+    (a city that names one zone only)."""
     if not isinstance(text, str) or not text.strip():
         return None
-    wanted = text.strip().replace(" ", "_").lower()
+    wanted = unicodedata.normalize("NFKC", text).strip().replace(" ", "_").lower()
     names = _zone_names()
     if wanted in names:
         return names[wanted]

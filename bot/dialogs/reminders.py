@@ -6,11 +6,7 @@ is what the bot adapter schedules from; the set-up in progress is ``data["remind
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
-from zoneinfo import available_timezones
-
+from backcare import schedule
 from backcare.bot.dialogs import reassessment
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
@@ -25,41 +21,6 @@ ZONES = {
     "ja": ("Asia/Tokyo",),
     "en": ("Europe/London", "America/New_York", "America/Los_Angeles", "Australia/Sydney", "UTC"),
 }
-TIME_RE = re.compile(r"^(\d{1,2})(?:[:時h.]\s*(\d{2})?\s*分?)?$")
-
-
-class ReminderError(ValueError):
-    """A time or time zone that cannot be used; ``key`` is the message key."""
-
-    def __init__(self, key: str):
-        self.key = key
-        super().__init__(key)
-
-
-def parse_time(raw: str) -> str:
-    """ "7:30", "07:30", "19時", "7h" (full-width digits too) -> "HH:MM"."""
-    text = unicodedata.normalize("NFKC", raw or "").strip().lower()
-    match = TIME_RE.match(text)
-    if not match:
-        raise ReminderError("reminders.bad_time")
-    hour, minute = int(match.group(1)), int(match.group(2) or 0)
-    if hour > 23 or minute > 59:
-        raise ReminderError("reminders.bad_time")
-    return f"{hour:02d}:{minute:02d}"
-
-
-@lru_cache(maxsize=1)
-def _zones() -> dict[str, str]:
-    return {z.lower(): z for z in available_timezones()}
-
-
-def parse_zone(raw: str) -> str:
-    """A time-zone name from the tz database ("Asia/Tokyo"), any case; spaces may stand for _."""
-    text = unicodedata.normalize("NFKC", raw or "").strip().replace(" ", "_").lower()
-    zone = _zones().get(text)
-    if zone is None:
-        raise ReminderError("reminders.bad_zone")
-    return zone
 
 
 def default_days(conv: Conversation) -> list[int]:
@@ -143,9 +104,9 @@ async def on_time(conv: Conversation, event: Event) -> None:
     data = event.data or ""
     raw = data[5:] if event.kind == "choice" and data.startswith("time:") else event.text
     try:
-        draft(conv)["time"] = parse_time(raw or "")
-    except ReminderError as error:
-        prompt_time(conv, note=conv.t(error.key))
+        draft(conv)["time"] = schedule.parse_time(raw or "")
+    except schedule.ScheduleError:
+        prompt_time(conv, note=conv.t("reminders.bad_time"))
         return
     conv.go("time_chosen")
 
@@ -165,9 +126,9 @@ async def on_zone(conv: Conversation, event: Event) -> None:
     data = event.data or ""
     raw = data[3:] if event.kind == "choice" and data.startswith("tz:") else event.text
     try:
-        zone = parse_zone(raw or "")
-    except ReminderError as error:
-        prompt_zone(conv, note=conv.t(error.key))
+        zone = schedule.parse_zone(raw or "")
+    except schedule.ScheduleError:
+        prompt_zone(conv, note=conv.t("reminders.bad_zone"))
         return
     d = conv.data.pop("reminder_draft", {})
     conv.data["reminders"] = {

@@ -18,6 +18,7 @@ from backcare.schedule import (
     is_confident_guess,
     next_due,
     parse_time,
+    parse_zone,
 )
 
 UTC = UTC
@@ -63,14 +64,48 @@ def test_bad_plan_is_a_clear_error(kwargs, reason):
     "text, expected",
     [
         ("7:30", "07:30"),
+        ("07:30", "07:30"),
         ("07.30", "07:30"),
         (" 19:05 ", "19:05"),
+        ("７：３０", "07:30"),
+        ("19時", "19:00"),
         ("7時30分", "07:30"),
+        ("7h", "07:00"),
+        ("8", "08:00"),
         ("0:00", "00:00"),
     ],
 )
 def test_parse_time_accepts_what_people_type(text, expected):
     assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text", ["24:00", "7:60", "seven", "", "7:3", "-1:00", "12:00:00"])
+def test_bad_times_are_refused(text):
+    with pytest.raises(ScheduleError) as info:
+        parse_time(text)
+    assert info.value.reason == "bad_time"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Asia/Tokyo", "Asia/Tokyo"),
+        ("asia/tokyo", "Asia/Tokyo"),
+        ("America/New York", "America/New_York"),
+        ("UTC", "UTC"),
+        ("Tokyo", "Asia/Tokyo"),  # a city that names one zone
+        ("new york", "America/New_York"),
+    ],
+)
+def test_time_zones_come_from_the_tz_database(text, expected):
+    assert parse_zone(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Mars/Olympus", "../../etc/passwd", "", "   "])
+def test_unknown_time_zones_are_refused(text):
+    with pytest.raises(ScheduleError) as info:
+        parse_zone(text)
+    assert info.value.reason == "bad_timezone"
 
 
 def test_naive_datetime_is_refused():
