@@ -54,6 +54,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"
 sys.path.insert(0, str(REPO))
 
 from backcare.bot.dialogs.engine import _restore  # noqa: E402
+from backcare.bot.dialogs.events import Event  # noqa: E402
 from backcare.bot.dialogs.flow import STEP  # noqa: E402
 from backcare.bot.render import parse_callback  # noqa: E402
 from backcare.interview import InterviewRegistry  # noqa: E402
@@ -159,6 +160,21 @@ class Patient:
                     return message, button["callback_data"]
         return None
 
+    def _ticked(self, qid: str) -> set[str]:
+        """The options of multi-select ``qid`` shown ticked on its latest menu."""
+        keyboards = self.view.get_session(self.id).get("keyboards", {})
+        for message in reversed(self.api.messages(self.id)):
+            shown = {}
+            for button in message.buttons:
+                parsed = parse_callback(button.get("callback_data"))
+                if parsed and parsed[0] in keyboards:
+                    values = keyboards[parsed[0]]["values"]
+                    if parsed[1] < len(values) and values[parsed[1]].startswith(f"t:{qid}:"):
+                        shown[values[parsed[1]]] = button["text"].startswith("✓")
+            if shown:
+                return {data for data, tick in shown.items() if tick}
+        return set()
+
     async def act(self, kind: str, value: Any) -> list[Sent]:
         """Do one thing, then wait for the bot's reply; returns the messages it sent."""
         messages = self.api.messages(self.id)
@@ -260,6 +276,15 @@ class Patient:
     async def answer(self, qid: str) -> None:
         value = self.soak.answers.get(qid)
         events = answer_events(self.soak.registry.current, qid, value)
+        if events and events[-1].data == f"d:{qid}":
+            # a multi-select, perhaps answered before (no reply came in time): tick what is
+            # wanted and not yet ticked, untick the rest, as a person looking at the ticks
+            ticked = self._ticked(qid)
+            wanted = [e for e in events[:-1] if e.data not in ticked]
+            unwanted = [
+                Event("choice", data=d) for d in sorted(ticked - {e.data for e in events[:-1]})
+            ]
+            events = [*wanted, *unwanted, events[-1]]
         new: list[Sent] = []
         for event in events:
             new = (
