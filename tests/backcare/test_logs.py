@@ -7,6 +7,8 @@ import logging
 
 from backcare import logs
 
+USER = 987654321  # long enough that a pseudonym cannot contain it by chance (2 digits could)
+
 
 def test_json_lines_carry_time_level_logger_message_and_the_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("BACKCARE_LOG_FORMAT", "json")
@@ -15,7 +17,7 @@ def test_json_lines_carry_time_level_logger_message_and_the_traceback(monkeypatc
     try:
         logs.setup("INFO", logfile=tmp_path / "bot.log")
         log = logging.getLogger("backcare.bot.outbox")
-        log.info("reply sent to %s", logs.pseudonym(42))
+        log.info("reply sent to %s", logs.pseudonym(USER))
         try:
             raise ValueError("broken")
         except ValueError:
@@ -33,8 +35,8 @@ def test_json_lines_carry_time_level_logger_message_and_the_traceback(monkeypatc
         ("INFO", "backcare.bot.outbox"),
         ("ERROR", "backcare.bot.outbox"),
     ]
-    assert lines[0]["message"] == f"reply sent to {logs.pseudonym(42)}"
-    assert "42" not in lines[0]["message"]
+    assert lines[0]["message"] == f"reply sent to {logs.pseudonym(USER)}"
+    assert str(USER) not in lines[0]["message"]
     assert lines[1]["message"] == "send failed" and "ValueError: broken" in lines[1]["exception"]
     assert set(lines[0]) == {"time", "level", "logger", "message"}
 
