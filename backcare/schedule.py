@@ -74,10 +74,11 @@ def parse_time(text: str) -> str:
     "HH:MM". Raises ScheduleError("bad_time")."""
     norm = unicodedata.normalize("NFKC", text).strip().lower() if isinstance(text, str) else ""
     match = _TIME.match(norm)
-    hour, minute = (int(match.group(1)), int(match.group(2) or 0)) if match else (99, 99)
-    if hour > 23 or minute > 59:
-        raise ScheduleError("bad_time", f"time must be HH:MM from 00:00 to 23:59, got {text!r}")
-    return f"{hour:02d}:{minute:02d}"
+    if match is not None:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if hour <= 23 and minute <= 59:
+            return f"{hour:02d}:{minute:02d}"
+    raise ScheduleError("bad_time", f"time must be HH:MM from 00:00 to 23:59, got {text!r}")
 
 
 @lru_cache(maxsize=256)
