@@ -263,8 +263,9 @@ class BotRunner:
 
     async def _set_commands(self) -> None:
         """Telegram's command menu, from the command registry, in every language (the
-        first one is the default for every other language)."""
-        texts = default_dialog_texts()
+        first one is the default for every other language), in the words of the help text:
+        the catalogue the dialogs speak from."""
+        texts = getattr(self.rt.conversation.dialogs, "texts", None) or default_dialog_texts()
         try:
             for language in LANGUAGES:
                 commands = [BotCommand(c, texts.get(f"commands.{c}", language)) for c in MENU]
