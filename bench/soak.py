@@ -553,6 +553,11 @@ class Soak:
             sent = sorted(self.api.messages(p.id), key=lambda m: (m.time, m.message_id))
             # as sent: tidying takes the buttons off older messages later
             keys = [(m.text, json.dumps(m.sent_markup, sort_keys=True)) for m in sent]
+            # replies only: "I could not save your last message" is said beside the
+            # outbox (and then the reply's removal from it may be what is waiting)
+            replies = [
+                i for i, m in enumerate(sent) if not any(words in m.plain for words in NOT_REPLIES)
+            ]
             seen: dict[tuple[str, str], int] = {}
             for n, key in enumerate(keys):
                 if any(words in sent[n].plain for words in NOT_REPLIES):
@@ -569,13 +574,6 @@ class Soak:
                     (k, r)
                     for k, r in zip(self.kills, self.restarts, strict=False)
                     if first.time <= r and k <= sent[n].time
-                ]
-                # replies only: "I could not save your last message" is said beside the
-                # outbox (and then the reply's removal from it may be what is waiting)
-                replies = [
-                    i
-                    for i, m in enumerate(sent)
-                    if not any(words in m.plain for words in NOT_REPLIES)
                 ]
                 last_before = (
                     killed

@@ -29,6 +29,8 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from backcare.bot.intake import user_of
+
 TOKEN = "123456789:TEST-token_for_the_fake_bot_api"
 BOT_ID = 123456789
 BOT_USERNAME = "backcare_test_bot"
@@ -166,7 +168,7 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self._webhook_task: asyncio.Task | None = None
         self._wake_delivery = asyncio.Event()
-        self._in_flight: dict[int, dict] = {}  # id(update) -> update being POSTed
+        self._posting: set[int | None] = set()  # users with an update being POSTed
         self._client: ClientSession | None = None
         self._closing = False
 
@@ -832,16 +834,14 @@ class FakeBotApi:
             while self.webhook and (self._updates or posts):
                 self._wake_delivery.clear()
                 limit = int(self.webhook.get("max_connections") or 40)
-                busy = {_sender(u) for u in self._in_flight.values()}
                 for update in list(self._updates):
                     if len(posts) >= limit:
                         break
-                    who = _sender(update)
-                    if id(update) in self._in_flight or who in busy:
+                    who = user_of(update)
+                    if who in self._posting:
                         continue
-                    busy.add(who)
-                    self._in_flight[id(update)] = update
-                    task = asyncio.get_running_loop().create_task(self._post(update))
+                    self._posting.add(who)
+                    task = asyncio.get_running_loop().create_task(self._post(update, who))
                     posts.add(task)
                     task.add_done_callback(posts.discard)
                 await self._wake_delivery.wait()
@@ -849,7 +849,7 @@ class FakeBotApi:
             for task in posts:
                 task.cancel()
 
-    async def _post(self, update: dict) -> None:
+    async def _post(self, update: dict, who: int | None) -> None:
         assert self._client is not None
         webhook = self.webhook or {}
         headers = {}
@@ -867,19 +867,12 @@ class FakeBotApi:
             self._confirmed = max(self._confirmed, update["update_id"] + 1)
         else:
             await asyncio.sleep(0.2)
-        self._in_flight.pop(id(update), None)
+        self._posting.discard(who)
         self._wake_delivery.set()
         self._notify()
 
 
 _ARRIVED: contextvars.ContextVar[float | None] = contextvars.ContextVar("arrived", default=None)
-
-
-def _sender(update: dict) -> int | None:
-    for part in update.values():
-        if isinstance(part, dict) and isinstance(part.get("from"), dict):
-            return part["from"].get("id")
-    return None
 
 
 class _ApiError(Exception):
