@@ -53,6 +53,14 @@ the left). Where the numbers come from:
                         4.1 cm (7.8% of trunk length, a 4.5 deg lean) and C7 5.5 cm over
                         the hip centre, the upper end of Gillan's range (6 deg gave 3.1
                         cm, a 3.4 deg lean that one photo cannot tell from normal posture)
+  sway-back             Kendall 2005, Smith 2008 (Spine 33:2101): the pelvis displaced
+                        forward over the feet with a posterior tilt, a flattened lumbar and
+                        long thoracic curve, the trunk held back; ranges of middle age
+  slumped sitter        O'Sullivan 2006 (Man Ther 11:264), Lis 2007 (Eur Spine J 16:283),
+                        Kendall 2005: the rounded upper back and forward head of long
+                        slumped sitting, seen standing; bends normally
+  guarded movement      Thomas & France 2007 (Spine 32:E460), Vlaeyen & Linton 2000
+                        (Pain 85:317): people afraid of movement bend less far every way
 """
 
 from __future__ import annotations
@@ -131,6 +139,8 @@ class Movement:
     stand_thoracic: float = 3.0
     stand_neck: float = 5.0
     stand_shift: float = 0.0
+    # legs leaning with their top forward (thigh_tilt: the hips ahead of the ankles, sway)
+    stand_legs: float = 0.0
     # forward bend: hip, lumbar, thoracic flexion, knee flexion
     fwd_hip: float = 70.0
     fwd_lumbar: float = 40.0
@@ -160,6 +170,8 @@ def poses(m: Movement) -> dict[str, dict[str, float]]:
     # a shifted trunk stays shifted in the side photo; no key when there is none (the other
     # cases' truth keeps its pose as it was)
     side_shift = {"side_bend": m.stand_shift} if m.stand_shift else {}
+    if m.stand_legs:
+        stand["thigh_tilt"] = m.stand_legs
     return {
         "standing_side": _arms(**stand, neck_flex=m.stand_neck, **side_shift),
         "standing_back": _arms(**stand, neck_flex=m.stand_neck, side_bend=m.stand_shift),
@@ -329,6 +341,48 @@ PEOPLE = {
         None,
         (0.05, 0.04, 0.03),
     ),
+    "f48": Person(
+        {
+            "gender": 0.92,
+            "age": 0.79,
+            "muscle": 0.35,
+            "weight": 0.62,
+            "height": 0.45,
+            "proportions": 0.45,
+        },
+        SKINS[2],
+        (0.2, 0.2, 0.25),
+        (0.55, 0.3, 0.6),
+        (0.15, 0.1, 0.08),
+    ),
+    "m34": Person(
+        {
+            "gender": 0.08,
+            "age": 0.7,
+            "muscle": 0.4,
+            "weight": 0.45,
+            "height": 0.65,
+            "proportions": 0.55,
+        },
+        SKINS[0],
+        (0.35, 0.35, 0.4),
+        (0.2, 0.5, 0.3),
+        (0.3, 0.2, 0.1),
+    ),
+    "f39": Person(
+        {
+            "gender": 0.97,
+            "age": 0.74,
+            "muscle": 0.3,
+            "weight": 0.4,
+            "height": 0.3,
+            "proportions": 0.5,
+        },
+        SKINS[3],
+        (0.6, 0.6, 0.65),
+        (0.85, 0.5, 0.2),
+        (0.04, 0.03, 0.03),
+    ),
 }
 
 # -- the movement patterns (sources in the module docstring) --------------------------------
@@ -409,6 +463,36 @@ LATERAL_SHIFT = Movement(  # McKenzie 2003: shifted to the left, bends little to
     side_left=32,
     side_right=10,
 )
+SWAY_BACK = Movement(  # Kendall 2005, Smith 2008: hips ahead of the ankles, pelvis tilted back
+    stand_legs=6,  # the hip centre ~8 cm (about 10% of leg length) ahead of the ankles
+    stand_pelvis=-13,  # hips extended under a trunk leaning back: posterior pelvic tilt
+    stand_lumbar=4,  # a flattened lumbar curve ...
+    stand_thoracic=10,  # ... under a long thoracic curve
+    stand_neck=10,
+    fwd_hip=68,
+    fwd_lumbar=35,
+    back_hip=-10,
+    back_lumbar=-20,
+    rot_left=40,
+    rot_right=40,
+    side_left=26,
+    side_right=26,
+)
+SLUMPED_SITTER = Movement(  # O'Sullivan 2006, Lis 2007, Kendall 2005: the sitter's rounded
+    stand_thoracic=20,  # upper back and forward head carried into standing; bends normally
+    stand_neck=18,
+)
+GUARDED = Movement(  # Thomas 2007, Vlaeyen 2000: fear of movement, every bend held short
+    fwd_hip=40,
+    fwd_lumbar=18,
+    fwd_thoracic=8,
+    back_hip=-4,
+    back_lumbar=-8,
+    rot_left=30,
+    rot_right=30,
+    side_left=16,
+    side_right=16,
+)
 
 
 @dataclass(frozen=True)
@@ -428,6 +512,9 @@ CASES = {
     "thoracic_stiff_older": CasePhotos("m68", THORACIC, 3700),
     "deconditioned_photos": CasePhotos("f58", DECONDITIONED, 3800),
     "lateral_shift": CasePhotos("m25", LATERAL_SHIFT, 3900),
+    "sway_back_shop_assistant": CasePhotos("f48", SWAY_BACK, 4700),
+    "slumped_sitter_developer": CasePhotos("m34", SLUMPED_SITTER, 4800),
+    "fearful_guarded_mover": CasePhotos("f39", GUARDED, 4900),
     "normal_25_active": CasePhotos("m25", NORMAL_YOUNG, 4100),
     "normal_42_office": CasePhotos("f42", NORMAL_MIDDLE, 4200),
     "normal_60_gardener": CasePhotos("f62", NORMAL_OLDER, 4300),
