@@ -10,7 +10,11 @@ reasoning works with what there is.
 A rating compares the interval value ± u with the reference range of the patient's
 age and sex (thresholds.yaml), the range exactly as printed: wholly inside is
 normal, wholly outside is insufficient or excessive, across a limit is
-"borderline" (the photo cannot tell). u is the measurement's own uncertainty when
+"borderline" (the photo cannot tell), unless no reading with that u could ever be rated
+normal (u wider than the range itself, e.g. a level difference of 0 +- 4 deg against
+0-2 deg): that is not a borderline finding but a measurement too coarse for the range,
+"not_assessed" with reason "imprecise" (an interval wholly outside is still rated).
+u is the measurement's own uncertainty when
 vision gives one, else the rule's documented default for the camera method
 (``error`` in thresholds.yaml). No hidden widening: what the report prints is
 what was compared.
@@ -83,6 +87,18 @@ def rate(
     return rating, _phi(distance / u), ""
 
 
+def resolves(rule: Rule, low: float, high: float, uncertainty: float) -> bool:
+    """Whether some reading ± ``uncertainty`` would lie wholly inside [low, high] across the
+    limits that change the rating: a range narrower than the interval cannot be told."""
+    u = max(0.0, uncertainty)
+    lower, upper = rule.below != "normal", rule.above != "normal"
+    if lower and upper:
+        return 2 * u <= high - low  # bounds count as inside (rate)
+    if upper and (rule.value.abs or rule.value.op == "difference"):  # readings >= 0
+        return u <= high  # the best reading, 0 ± u, must fit under ``high``
+    return True  # one-sided over an open side: a reading far enough inside clears it
+
+
 def _observation(
     rule: Rule, derived: Derived, profile: Profile, settings_min: float, words: Texts
 ) -> Observation:
@@ -115,6 +131,8 @@ def _observation(
     rating, margin, leaning = rate(
         derived.value, uncertainty, band.low, band.high, rule.below, rule.above
     )
+    if rating == BORDERLINE and not resolves(rule, band.low, band.high, uncertainty):
+        return replace(not_assessed, explanation=words.missing("imprecise"), reason="imprecise")
     if rating == BORDERLINE:
         explanation = words.borderline_sentence(
             rule.name, leaning, derived.value, uncertainty, (band.low, band.high), rule.unit

@@ -54,8 +54,9 @@ class Observation:
                 interval lies inside normal_range, insufficient/excessive only when it lies
                 wholly outside; an interval across a limit is "borderline"
     population: the reference group whose range was used, e.g. "age 50-69" or "adults"
-    reason:     why not assessed ("no_photo", "not_measured", "low_confidence",
-                "too_little_movement", "unusable"); "" when rated
+    reason:     why not assessed (assessment.values.REASONS: "no_photo", "not_measured",
+                "low_confidence", "too_little_movement", "unusable", "needs_both_sides",
+                "imprecise"); "" when rated
     leaning:    for "borderline": the rating on the far side of the limit the interval
                 crosses ("insufficient" | "excessive"); "" otherwise
     """

@@ -23,6 +23,7 @@ REASONS = (
     "too_little_movement",  # a share of a movement too small to split
     "unusable",  # not a finite number, or in a unit we cannot convert
     "needs_both_sides",  # a left-right comparison with one side missing
+    "imprecise",  # measured, but its uncertainty is wider than the usual range can tell
 )
 
 Steps = Mapping[str, Mapping[str, Measurement]]

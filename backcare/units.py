@@ -5,6 +5,7 @@ clinician's table show the same number for the same value.
 
     number(15.24, "deg") -> "15°"      number(3.46, "%") -> "3.5%"
     number(0.055, "ratio") -> "0.06"   plus_minus(15.2, 3, "deg") -> "15 ± 3°"
+    limit(2.5, "deg") -> "2.5°" (a range's limit, exactly as its source gives it)
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ def number(value: float | None, unit: str, signed: bool = False) -> str:
     """The number with its unit sign, e.g. "15°", "3.5%", "0.06"."""
     text = digits(value, unit, signed)
     return text if text == "-" else text + SUFFIX.get(unit, "")
+
+
+def limit(value: float, unit: str) -> str:
+    """A range's limit as its source gives it: the unit's rounding, or as many decimals
+    (up to 2) as the limit has, so a usual range of 0-2.5° never prints as "0° to 3°"."""
+    places = DECIMALS.get(unit, 1)
+    while places < 2 and abs(round(value, places) - value) > 1e-9:
+        places += 1
+    return f"{round(value, places) + 0.0:.{places}f}{SUFFIX.get(unit, '')}"
 
 
 def plus_minus(value: float | None, uncertainty: float, unit: str) -> str:

@@ -72,6 +72,40 @@ def test_the_measurements_own_uncertainty_decides_when_vision_gives_one():
     assert default.rating == "borderline"
 
 
+def test_a_reading_too_coarse_for_its_range_is_not_called_borderline_but_imprecise():
+    # a level difference read 0 ± 3.7 deg against a usual 0-2 deg: no reading with that
+    # uncertainty could ever be normal, so "at the edge of the usual range" would follow
+    # every patient (the demo showed 13 such lines of 23); the photo cannot tell
+    name = "standing.pelvis_level"
+
+    def rated(value, u):
+        m = Measurement("pelvis_level", value, "deg", 0.9, "2d-landmarks", u)
+        return _one({"standing_back": {"pelvis_level": m}}, name)
+
+    coarse = rated(0.0, 3.7)
+    assert coarse.rating == "not_assessed" and coarse.reason == "imprecise"
+    assert coarse.atom is None and coarse.value is None
+    assert "finely" in coarse.explanation["en"] and coarse.explanation["ja"]
+    # fine enough: the same reading is normal; wholly beyond the limit, still excessive
+    assert rated(0.0, 1.0).rating == "normal"
+    assert rated(1.5, 1.0).rating == "borderline"
+    assert rated(9.0, 3.7).rating == "excessive"
+
+
+def test_a_two_sided_range_narrower_than_the_interval_is_imprecise_too():
+    name = "standing.sway"  # usual -2 to 6 % of leg length: 8 wide
+    rule = RULES[name]
+    band = rule.band_for(Profile())
+
+    def rated(u):
+        m = Measurement("sway", band.high, "%", 0.9, "2d-landmarks", u)
+        return _one({"standing_side": {"sway": m}}, name)
+
+    span = band.high - band.low
+    assert rated(span / 2 - 0.1).rating == "borderline"
+    assert rated(span / 2 + 0.1).reason == "imprecise"
+
+
 def test_uncertainty_of_a_derived_value_combines_its_measurements():
     # the left-right difference of two side bends: u = sqrt(u1^2 + u2^2)
     left = Measurement("lateral_bend", 20.0, "deg", 0.9, "t", 3.0)

@@ -96,7 +96,8 @@ def test_neutral_standing_rates_no_unusual_posture(rated):
             "standing.pelvic_tilt",
             "standing.sway",
         ):
-            assert stand[name].rating in ("normal", "borderline"), (photo, name, stand[name].value)
+            # normal, borderline or too imprecise to compare: never an unusual posture
+            assert stand[name].rating not in ("insufficient", "excessive"), (photo, name)
 
 
 @pytest.mark.parametrize("start, end, step", SIDE_BENDS, ids=["left", "right"])

@@ -182,4 +182,5 @@ def test_every_reason_is_one_of_the_documented_reasons():
         "too_little_movement",
         "unusable",
         "needs_both_sides",
+        "imprecise",
     }

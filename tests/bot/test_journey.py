@@ -239,6 +239,43 @@ async def test_serve_runs_the_real_bot_until_told_to_stop(pipeline, tmp_path, mo
     stored.close()
 
 
+@pytest.mark.parametrize("keep", [False, True])
+async def test_the_real_bot_asks_to_keep_photos_only_when_it_keeps_them(
+    pipeline, tmp_path, monkeypatch, keep
+):
+    """Issue 16: "may I keep your photos for 30 days?" was asked with keeping switched off,
+    so a patient who agreed was promised what would not happen. The deployment's switch
+    (BACKCARE_KEEP_PHOTOS) decides what the real bot asks."""
+    import asyncio
+    from contextlib import nullcontext
+
+    from backcare.bot.app import serve
+    from backcare.bot.dialogs.engine import Policy
+    from backcare.bot.dialogs.texts import default_texts
+    from tests.support.fake_botapi import FakeBotApi
+    from tests.support.harness import config_for
+
+    texts = default_texts()
+    monkeypatch.setattr(Pipeline, "create", classmethod(lambda cls, **kw: nullcontext(pipeline)))
+    async with FakeBotApi() as api:
+        config = config_for(api, data_dir=tmp_path / "data", keep_photos=keep)
+        stop = asyncio.Event()
+        running = asyncio.create_task(serve(config, stop))
+        patient = api.user(30002)
+        api.send_text(patient, "/start")
+        consent = await api.wait_for_message(patient.id, timeout=20, where=lambda m: m.buttons)
+        api.press(patient, consent, texts.get("consent.agree", "en"))
+        after = await api.wait_for_message(patient.id, after=consent.message_id, timeout=20)
+        stop.set()
+        await asyncio.wait_for(running, 20)
+    asked = texts.get("consent.photos", "en", photo_days=Policy().photo_days)
+    assert (after.plain == asked) is keep, after.plain
+    stored = TinyDBStorage(tmp_path / "data" / "backcare.json")
+    step = stored.get_state(patient.id)["step"]
+    stored.close()
+    assert (step == "photo_consent") is keep, step
+
+
 def test_a_corrupt_database_stops_the_bot_with_the_file_and_its_backup(tmp_path, monkeypatch):
     from backcare import logs
     from backcare.bot.app import run

@@ -133,8 +133,11 @@ class Patient:
         await self.say("/start")
 
     async def consent(self, keep_photos: bool = False) -> None:
+        """Agree; then keep photos or not when the bot asks (only a service that keeps
+        photos asks: Policy.keep_photos)."""
         await self.press("consent:yes")
-        await self.press("keep:yes" if keep_photos else "keep:no")
+        if keep_photos or self.button_for("keep:no") is not None:
+            await self.press("keep:yes" if keep_photos else "keep:no")
 
     async def answer(self, interview: Interview, value: Any) -> None:
         qid = self.state["interview"]["current"]
