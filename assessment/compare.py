@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from backcare.assessment.texts import Texts
 from backcare.assessment.texts import texts as default_texts
 from backcare.assessment.types import BORDERLINE, NOT_ASSESSED, Change, Observation
+from backcare.languages import LANGUAGES
 from backcare.vocabulary import Vocabulary, vocabulary
 
 
@@ -76,7 +77,7 @@ def compare(
         if way is None:
             continue
         term = vocab.observations.get(name)
-        what = term.text if term else {"en": name, "ja": name}
+        what = term.text if term else dict.fromkeys(LANGUAGES, name)
         either = a if a is not None else b
         assert either is not None  # direction() is None when neither was assessed
         unit = either.unit

@@ -16,8 +16,9 @@ from typing import Any
 from backcare.assessment.thresholds import SIDES, Thresholds, thresholds
 from backcare.assessment.types import DIRECTIONS
 from backcare.assessment.values import REASONS
-from backcare.units import number, plus_minus
-from backcare.vocabulary import LANGUAGES, vocabulary
+from backcare.languages import DEFAULT, LANGUAGES, language
+from backcare.units import limit, plus_minus
+from backcare.vocabulary import vocabulary
 from backcare.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("texts.yaml")
@@ -56,14 +57,12 @@ class Texts:
         table = self.borderline or {}
         out = {}
         for lang, text in table.get(leaning, table.get("excessive", {})).items():
-            words = what.get(lang, what.get("en", name))
-            if lang == "en":
-                words = words[:1].upper() + words[1:]
+            words = language(lang).sentence_case(what.get(lang, what.get(DEFAULT, name)))
             out[lang] = text.format(
                 what=words,
                 value=plus_minus(value, uncertainty, unit),
-                low=number(normal_range[0], unit),
-                high=number(normal_range[1], unit),
+                low=limit(normal_range[0], unit),
+                high=limit(normal_range[1], unit),
             )
         return out
 
@@ -73,9 +72,7 @@ class Texts:
     def change(self, direction: str, what: Text) -> Text:
         out = {}
         for lang, text in self.changes[direction].items():
-            words = what.get(lang, what.get("en", ""))
-            if lang == "en":
-                words = words[:1].upper() + words[1:]
+            words = language(lang).sentence_case(what.get(lang, what.get(DEFAULT, "")))
             out[lang] = text.format(what=words)
         return out
 

@@ -15,7 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 from backcare.content.followup import Followup, default_followup
 from backcare.content.texts import Texts, default_texts
-from backcare.vocabulary import LANGUAGES, URGENCIES, vocabulary
+from backcare.languages import LANGUAGES
+from backcare.vocabulary import URGENCIES, vocabulary
 
 STATUSES = ("better", "same", "worse")
 

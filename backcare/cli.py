@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backcare import logs
+from backcare.languages import DEFAULT, LANGUAGES
 from backcare.paths import INTERVIEW, SAMPLES
 
 # Exit status of analyze/demo when the answers leave red-flag questions unanswered.
@@ -166,7 +167,7 @@ def unscreened_message(interview, triage, answers: Path, language: str) -> str:
             if q.options
             else q.type
         )
-        lines.append(f"  {qid} ({kind}): {q.text.get(language) or q.text['en']}")
+        lines.append(f"  {qid} ({kind}): {q.text.get(language) or q.text[DEFAULT]}")
     lines.append(
         "Add them to the answers file (see samples/answers.yaml) and run again. "
         "The answers given raise no warning sign that stops self-care."
@@ -174,7 +175,7 @@ def unscreened_message(interview, triage, answers: Path, language: str) -> str:
         else "Please see a clinician as advised above."
     )
     if triage.advice and not triage.stops:
-        lines += ["So far, also:"] + [f"  {n.get(language) or n['en']}" for n in triage.notes]
+        lines += ["So far, also:"] + [f"  {n.get(language) or n[DEFAULT]}" for n in triage.notes]
     return "\n".join(lines)
 
 
@@ -406,7 +407,10 @@ def parser() -> argparse.ArgumentParser:
             "--out", default=out_default, help=f"output folder (default: {out_default})"
         )
         sp.add_argument(
-            "--lang", default="en", choices=["en", "ja"], help="report language (default: en)"
+            "--lang",
+            default=DEFAULT,
+            choices=LANGUAGES,
+            help=f"report language (default: {DEFAULT})",
         )
         sp.add_argument(
             "--workers",

@@ -25,6 +25,7 @@ from backcare.content.catalog import Catalog, load_catalog
 from backcare.content.program import build_program
 from backcare.interview import InterviewResult
 from backcare.interview.triage import rank
+from backcare.languages import DEFAULT
 from backcare.reasoning.abduction import Engine
 from backcare.reasoning.case import build_case
 from backcare.reasoning.knowledge import load_knowledge_base
@@ -217,7 +218,7 @@ class Pipeline:
             )
 
     def analyse_photo_sync(
-        self, data: bytes, step: str, filename: str | None = None, language: str = "en"
+        self, data: bytes, step: str, filename: str | None = None, language: str = DEFAULT
     ) -> PhotoResult:
         self._check_step(step)
         return self.analyse_file(data, filename or step, step, language=language)
@@ -228,7 +229,7 @@ class Pipeline:
         filename: str,
         step: str | None = None,
         too_large: bool = False,
-        language: str = "en",
+        language: str = DEFAULT,
     ) -> PhotoResult:
         """One photo from a folder: the step comes from its name, or from what it shows.
         The annotated picture is labelled in ``language``."""
@@ -263,7 +264,7 @@ class Pipeline:
         return result
 
     async def analyse_photo(
-        self, data: bytes, step: str, filename: str | None = None, language: str = "en"
+        self, data: bytes, step: str, filename: str | None = None, language: str = DEFAULT
     ) -> PhotoResult:
         self._check_step(step)
         start = time.monotonic()
@@ -284,7 +285,7 @@ class Pipeline:
         self,
         result: InterviewResult,
         photos: Iterable[PhotoResult],
-        language: str = "en",
+        language: str = DEFAULT,
         now: datetime | None = None,
     ) -> Report:
         photos = tuple(photos)
@@ -330,7 +331,7 @@ class Pipeline:
         )
 
     async def build_report(
-        self, result: InterviewResult, photos: list[PhotoResult], language: str = "en"
+        self, result: InterviewResult, photos: list[PhotoResult], language: str = DEFAULT
     ) -> Report:
         # Milliseconds of work, but a thread keeps the loop free even on a slow solve.
         return await asyncio.to_thread(self.report_sync, result, photos, language)

@@ -21,10 +21,11 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from backcare import languages
 from backcare.checkin import CheckIn, CheckinError, classify, when
 from backcare.content.followup import Followup, default_followup
 from backcare.content.texts import Texts, default_texts
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import DEFAULT
 
 # Fonts that cover Japanese, most common first (Linux packages, macOS, Windows).
 CJK_FONTS = (
@@ -43,7 +44,6 @@ CJK_FONTS = (
     "Droid Sans Fallback",
     "WenQuanYi Zen Hei",
 )
-CJK_LANGUAGES = frozenset({"ja"})
 
 
 @dataclass(frozen=True)
@@ -119,19 +119,19 @@ def cjk_font() -> str | None:
 
 
 def label_language(language: str) -> str:
-    """The language the chart can be labelled in: CJK languages need a CJK font, else English."""
-    if language not in LANGUAGES:
-        return "en"
-    if language in CJK_LANGUAGES and cjk_font() is None:
-        return "en"
-    return language
+    """The language the chart can be labelled in: one that needs a CJK font only when one is
+    installed, else the default."""
+    lang = languages.language(language)
+    if lang.cjk_font and cjk_font() is None:
+        return DEFAULT
+    return lang.code
 
 
 def chart_png(data: ChartData, language: str, texts: Texts | None = None) -> bytes:
     """A PNG (900 x 1200 px, large type for a phone) of pain and adherence over time."""
     texts = texts or default_texts()
     lang = label_language(language)
-    family = [cjk_font(), "DejaVu Sans"] if lang in CJK_LANGUAGES else ["DejaVu Sans"]
+    family = [cjk_font(), "DejaVu Sans"] if languages.language(lang).cjk_font else ["DejaVu Sans"]
     with matplotlib.rc_context(
         {
             "font.family": family,
@@ -233,7 +233,7 @@ def summary_text(
     """Plain lines a patient can show a clinician: start, latest, range, adherence, the MCID used."""
     texts = texts or default_texts()
     settings = settings or default_followup()
-    lang = language if language in LANGUAGES else "en"
+    lang = languages.supported(language)
     lines = [texts.get("progress.summary.heading", lang)]
     lines.append(
         texts.get("progress.summary.start", lang, pain=data.baseline)

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from backcare.languages import DEFAULT, LANGUAGES, supported
 from backcare.reasoning.types import CauseSupport
 from backcare.report import Report
-from backcare.units import number, plus_minus
-from backcare.vocabulary import LANGUAGES, vocabulary
+from backcare.units import limit, plus_minus
+from backcare.vocabulary import vocabulary
 from backcare.yamlfile import Checker, load
 
 TEXTS_PATH = Path(__file__).with_name("report_texts.yaml")
@@ -33,18 +34,30 @@ TEXTS_PATH = Path(__file__).with_name("report_texts.yaml")
 def texts() -> dict[str, dict]:
     data = load(TEXTS_PATH)
     check = Checker(str(TEXTS_PATH))
-    english = check.need(data, "en", "", dict) or {}
+    reference = check.need(data, DEFAULT, "", dict) or {}
     for lang in LANGUAGES:
         table = check.need(data, lang, "", dict) or {}
-        for key in english:
+        for key in reference:
             if key not in table:
                 check.problem(table, None, f"{lang}.{key}", "missing translation")
+        rules = table.get("population")
+        for i, rule in enumerate(rules if isinstance(rules, list) else []):
+            where = f"{lang}.population"
+            if not (
+                isinstance(rule, list) and len(rule) == 2 and all(isinstance(x, str) for x in rule)
+            ):
+                check.problem(rules, i, where, "expected [pattern, replacement]")
+                continue
+            try:
+                re.compile(rule[0])
+            except re.error as e:
+                check.problem(rules, i, where, f"not a regular expression: {e}")
     check.raise_if_any()
     return data
 
 
 def _lang(language: str) -> str:
-    return language if language in LANGUAGES else "en"
+    return supported(language)
 
 
 def _t(language: str, key: str, **values: Any) -> str:
@@ -224,7 +237,7 @@ def finding_groups(report: Report, steps: set[str] | None = None) -> list[tuple[
             continue
         if steps is not None and _group_of(o.name) not in {_step_group(s) for s in steps}:
             continue
-        text = o.explanation.get(lang) or o.explanation.get("en", "")
+        text = o.explanation.get(lang) or o.explanation.get(DEFAULT, "")
         if not text:
             continue
         kind = "usual" if o.rating == "normal" else o.rating
@@ -249,26 +262,9 @@ def _group_of(observation: str) -> str:
     return _step_group(term.movement) if term and term.movement else observation
 
 
-_POPULATION_JA = (
-    (r"adults \(age and sex not given\)", "成人（年齢・性別の回答なし）"),
-    (r"adults \(age not given\)", "成人（年齢の回答なし）"),
-    (r"adults \(sex not given\)", "成人（性別の回答なし）"),
-    (r"other adults", "その他の成人"),
-    (r"age (\d+)-(\d+)", r"\1〜\2歳"),
-    (r"age (\d+)\+", r"\1歳以上"),
-    (r"under (\d+)", r"\1歳未満"),
-    (r"(?<![A-Za-z])women(?![A-Za-z])", "女性"),
-    (r"(?<![A-Za-z])men(?![A-Za-z])", "男性"),
-    (r"(?<![A-Za-z])adults(?![A-Za-z])", "成人"),
-    (r", ", "、"),
-)
-
-
 def population_text(population: str, language: str) -> str:
     """The reference group in the report's language (assessment writes it in English)."""
-    if _lang(language) != "ja":
-        return population
-    for pattern, repl in _POPULATION_JA:
+    for pattern, repl in texts()[_lang(language)]["population"]:
         population = re.sub(pattern, repl, population)
     return population
 
@@ -280,7 +276,7 @@ def _value(o: Any) -> str:
 def _range(o: Any) -> str:
     if not o.normal_range:
         return "-"
-    return f"{number(o.normal_range[0], o.unit)} – {number(o.normal_range[1], o.unit)}"
+    return f"{limit(o.normal_range[0], o.unit)} – {limit(o.normal_range[1], o.unit)}"
 
 
 def _dose(language: str, item: Any) -> str:

@@ -23,8 +23,6 @@ UTC = UTC
 # what people type once normalised (NFKC: full-width digits): "7:30", "07.30", "19時",
 # "7時30分", "7h", "8"
 _TIME = re.compile(r"^(\d{1,2})(?:\s*[:.時h]\s*(\d{2})?\s*分?)?$")
-# Languages spoken in essentially one time zone; others are asked.
-SINGLE_ZONE_LANGUAGES = {"ja": "Asia/Tokyo", "ko": "Asia/Seoul"}
 
 
 class ScheduleError(ValueError):
@@ -133,17 +131,6 @@ def catch_up(due: datetime, now: datetime, plan: ReminderPlan) -> tuple[bool, da
     if due > now:
         return False, due.astimezone(UTC)
     return True, next_due(plan, now)
-
-
-def guess_timezone(language: str | None) -> str:
-    """A zone to propose from the client's language ("ja" -> "Asia/Tokyo"), else "UTC": ask."""
-    base = (language or "").replace("_", "-").split("-")[0].lower()
-    return SINGLE_ZONE_LANGUAGES.get(base, "UTC")
-
-
-def is_confident_guess(language: str | None) -> bool:
-    """True when :func:`guess_timezone` names a real zone for this language rather than UTC."""
-    return guess_timezone(language) != "UTC"
 
 
 def parse_zone(text: str) -> str:

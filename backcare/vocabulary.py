@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from backcare.languages import LANGUAGES
 from backcare.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("vocabulary.yaml")
 RATINGS = ("insufficient", "normal", "excessive")
 NOT_ASSESSED = "not_assessed"
-LANGUAGES = ("en", "ja")
 # Triage levels, most urgent first: emergency (now), urgent (same day), soon (days to
 # weeks); those stop self-care. routine keeps self-care, with any advice below.
 URGENCIES = ("emergency", "urgent", "soon", "routine")

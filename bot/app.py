@@ -49,9 +49,9 @@ from backcare.bot.ratelimit import PriorityRateLimiter
 from backcare.bot.reminders import Scheduler
 from backcare.bot.texts import Texts, load_texts
 from backcare.bot.webhook import WebhookServer
+from backcare.languages import LANGUAGES
 from backcare.logs import pseudonym
 from backcare.storage import Storage, StorageError, utc_now
-from backcare.vocabulary import LANGUAGES
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from backcare.checkin import CheckIn, CheckinError
+from backcare.languages import DEFAULT
 from backcare.progress import chart_png, progress_data
 
 log = logging.getLogger(__name__)
@@ -55,4 +56,4 @@ def chart_for_export(export: dict) -> bytes | None:
         return None
     pain = ((state.get("report") or {}).get("scores") or {}).get("pain")
     baseline = int(round(pain)) if isinstance(pain, (int, float)) and 0 <= pain <= 10 else None
-    return chart_png(progress_data(baseline, checkins), state.get("language") or "en")
+    return chart_png(progress_data(baseline, checkins), state.get("language") or DEFAULT)

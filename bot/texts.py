@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import DEFAULT, LANGUAGES, from_client
 from backcare.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("locale") / "texts.yaml"
-DEFAULT_LANGUAGE = "en"
 REQUIRED = (
     "too_large",
     "not_an_image",
@@ -47,13 +46,12 @@ _PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
 def pick_language(*candidates: str | None) -> str:
-    """The first supported language among ``candidates`` ("ja-JP" counts as "ja")."""
+    """The first supported language among ``candidates`` (client tags such as "pt-BR")."""
     for candidate in candidates:
-        if candidate:
-            short = candidate.split("-")[0].lower()
-            if short in LANGUAGES:
-                return short
-    return DEFAULT_LANGUAGE
+        code = from_client(candidate)
+        if code:
+            return code
+    return DEFAULT
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class Texts:
 
     def get(self, key: str, language: str | None, **values: object) -> str:
         by_language = self.table[key]
-        text = by_language.get(pick_language(language), by_language[DEFAULT_LANGUAGE])
+        text = by_language.get(pick_language(language), by_language[DEFAULT])
         return text.format(**values)
 
 

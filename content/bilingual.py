@@ -7,14 +7,11 @@ language, and the ones the code fills in must all be there.
 
 from __future__ import annotations
 
-import re
 import string
 from typing import Any
 
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import DEFAULT, LANGUAGES, language
 from backcare.yamlfile import Checker
-
-_JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff01-\uff5e]")
 
 
 def placeholders(text: str) -> frozenset[str]:
@@ -74,8 +71,13 @@ def text_value(
         elif not isinstance(text, str) or not text.strip():
             check.problem(value, lang, f"{field}.{lang}", "missing translation (empty)")
             ok = False
-        elif lang == "ja" and not _JAPANESE.search(text):
-            check.problem(value, lang, f"{field}.{lang}", "missing translation (no Japanese text)")
+        elif not language(lang).written_in(text):
+            check.problem(
+                value,
+                lang,
+                f"{field}.{lang}",
+                f"missing translation (nothing in the script of {lang})",
+            )
             ok = False
         else:
             out[lang] = text
@@ -85,7 +87,7 @@ def text_value(
     if not ok:
         return None
     fields = {lang: placeholders(text) for lang, text in out.items()}
-    reference = fields["en"] if expected is None else expected
+    reference = fields[DEFAULT] if expected is None else expected
     for lang, names in fields.items():
         if names != reference:
             missing = ", ".join(sorted(reference - names)) or "-"

@@ -24,8 +24,9 @@ from backcare.content.catalog import (
 )
 from backcare.content.texts import Texts, default_texts
 from backcare.content.types import Dose, Prescription, Program
+from backcare.languages import DEFAULT, LANGUAGES, language
 from backcare.reasoning.types import Diagnosis
-from backcare.vocabulary import LANGUAGES, RATINGS, Vocabulary, vocabulary
+from backcare.vocabulary import RATINGS, Vocabulary, vocabulary
 
 MIN_EXERCISES = 3
 MAX_EXERCISES = 6
@@ -71,7 +72,7 @@ def build_program(
     observations: Sequence[Observation],
     facts: frozenset[str],
     scores: Mapping[str, float],
-    language: str = "en",
+    language: str = DEFAULT,
     *,
     catalog: Catalog | None = None,
     texts: Texts | None = None,
@@ -338,5 +339,5 @@ def _notes(
                     "program.notes.skipped", lang, names=joiner.join(e.name[lang] for e in skipped)
                 )
             )
-        out[lang] = " ".join(parts) if lang == "en" else "".join(parts)
+        out[lang] = language(lang).join(parts)
     return out

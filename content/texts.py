@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from backcare.content.bilingual import is_text, text_value
-from backcare.vocabulary import LANGUAGES, RATINGS, URGENCIES, vocabulary
+from backcare.languages import DEFAULT, LANGUAGES
+from backcare.vocabulary import RATINGS, URGENCIES, vocabulary
 from backcare.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("texts.yaml")
@@ -90,9 +91,9 @@ class Texts:
     entries: dict[str, dict[str, str]]  # dotted key -> language -> text
 
     def get(self, key: str, language: str, **values: Any) -> str:
-        """The text in ``language`` (English when the language is not supported), filled in."""
+        """The text in ``language`` (the default one when it is not supported), filled in."""
         text = self.entries[key]
-        return text.get(language, text["en"]).format(**values)
+        return text.get(language, text[DEFAULT]).format(**values)
 
     def all(self, key: str, **values: Any) -> dict[str, str]:
         """The text in every language, filled in."""

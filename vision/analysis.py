@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backcare.languages import DEFAULT
 from backcare.vision import estimators
 from backcare.vision.annotate import annotate as draw
 from backcare.vision.back import back_midline, side_contour
@@ -156,8 +157,8 @@ def analyse_image(
     )
     return AnalysedPhoto(
         analysis=analysis,
-        # annotate: False, True (English labels) or the labels' language, e.g. "ja"
-        annotated_jpeg=draw(rgb, analysis, annotate if isinstance(annotate, str) else "en")
+        # annotate: False, True (the default language's labels) or the labels' language
+        annotated_jpeg=draw(rgb, analysis, annotate if isinstance(annotate, str) else DEFAULT)
         if annotate
         else None,
     )

@@ -14,7 +14,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from backcare.languages import DEFAULT
 from backcare.units import number
+from backcare.vision.labels import labels
 from backcare.vision.types import INDEX, Landmarks, Measurement, Movement, PhotoAnalysis
 
 OUTPUT_SIDE = 1280  # longest side of the JPEG we send back
@@ -80,59 +82,13 @@ _LABELS: dict[Movement, tuple[tuple[str, str], ...]] = {
         ("lateral_bend", "trunk"),
     ),
 }
-# the short names on the picture, in the patient's language (en is the fallback)
-_NAMES: dict[str, dict[str, str]] = {
-    "hip_flexion": {"en": "Hip", "ja": "股関節"},
-    "lumbar_flexion": {"en": "Low back", "ja": "腰"},
-    "trunk_inclination": {"en": "Trunk", "ja": "体幹"},
-    "knee_flexion": {"en": "Knee", "ja": "膝"},
-    "reach": {"en": "Reach", "ja": "指先と床"},
-    "hip_extension": {"en": "Hip ext", "ja": "股関節の伸び"},
-    "lumbar_lordosis": {"en": "Lordosis", "ja": "腰の反り"},
-    "thoracic_kyphosis": {"en": "Kyphosis", "ja": "背中の丸み"},
-    "pelvic_tilt": {"en": "Pelvis", "ja": "骨盤"},
-    "head_forward": {"en": "Head", "ja": "頭"},
-    "shoulder_level": {"en": "Shoulders", "ja": "肩の高さ"},
-    "pelvis_level": {"en": "Pelvis lvl", "ja": "骨盤の高さ"},
-    "spine_deviation": {"en": "Spine shift", "ja": "背骨のずれ"},
-    "lateral_bend": {"en": "Side bend", "ja": "側屈"},
-    "trunk_rotation": {"en": "Twist", "ja": "ひねり"},
-    "pelvic_rotation": {"en": "Pelvis turn", "ja": "骨盤の回旋"},
-}
-_HEADER: dict[str, dict[str, str]] = {
-    "en": {
-        "view": "{kind} view{facing}",
-        "facing": ", facing {side}",
-        "pose": "{movement}  (yaw {yaw}, tilt {tilt})",
-    },
-    "ja": {
-        "view": "{kind}{facing}",
-        "facing": "・{side}向き",
-        "pose": "{movement}（カメラの向き {yaw}°、傾き {tilt}°）",
-    },
-}
-_WORDS: dict[str, dict[str, str]] = {
-    "ja": {
-        "side": "横から",
-        "front": "前から",
-        "back": "後ろから",
-        "oblique": "斜めから",
-        "left": "左",
-        "right": "右",
-        "standing": "立位",
-        "forward_bend": "前屈",
-        "backward_bend": "後屈",
-        "rotation": "ひねり",
-        "side_bend": "側屈",
-    }
-}
 # Hershey fonts draw only ASCII: other scripts are drawn with this font (IPAexGothic)
 _CJK_FONT = "ipaexg.ttf"
 
 
-def annotate(rgb: np.ndarray, analysis: PhotoAnalysis, language: str = "en") -> bytes:
+def annotate(rgb: np.ndarray, analysis: PhotoAnalysis, language: str = DEFAULT) -> bytes:
     """JPEG bytes of the photo with the analysis drawn on it, labelled in ``language``
-    ("en" or "ja"; others fall back to English). Numbers are written as the report
+    (vision/labels.yaml; a language it lacks falls back to the default). Numbers are written as the report
     writes them (backcare.units), so the picture and the report agree."""
     h, w = rgb.shape[:2]
     scale = min(1.0, OUTPUT_SIDE / max(h, w))
@@ -203,10 +159,9 @@ def _anchor(where: str, pts: np.ndarray, analysis: PhotoAnalysis, scale: float) 
     }[where]
 
 
-def label_text(name: str, m: Measurement, language: str = "en") -> str:
+def label_text(name: str, m: Measurement, language: str = DEFAULT) -> str:
     """What the picture says for a measurement, e.g. "Hip +83°" or "股関節 +83°"."""
-    names = _NAMES.get(name, {})
-    word = names.get(language) or names.get("en") or name
+    word = labels().name(name, language)
     return f"{word} {number(m.value, m.unit, signed=m.unit != 'ratio')}"
 
 
@@ -216,7 +171,7 @@ def _draw_labels(
     analysis: PhotoAnalysis,
     unit: float,
     scale: float,
-    language: str = "en",
+    language: str = DEFAULT,
 ) -> None:
     font, fscale = cv2.FONT_HERSHEY_DUPLEX, 1.0 * unit
     thick = max(1, round(2 * unit))
@@ -263,19 +218,18 @@ def _draw_labels(
 
 def _draw_header(img: np.ndarray, analysis: PhotoAnalysis, unit: float, language: str) -> None:
     view = analysis.view
-    words = _WORDS.get(language, {})
-    table = _HEADER.get(language, _HEADER["en"])
-    kind = view.kind.value
+    words = labels()
     facing = (
-        table["facing"].format(side=words.get(view.facing, view.facing))
+        words.template("facing", language).format(side=words.word(view.facing, language))
         if view.facing in ("left", "right")
         else ""
     )
-    movement = analysis.movement.movement.value
     lines = [
-        table["view"].format(kind=words.get(kind, kind.capitalize()), facing=facing),
-        table["pose"].format(
-            movement=words.get(movement, movement.replace("_", " ")),
+        words.template("view", language).format(
+            kind=words.word(view.kind.value, language), facing=facing
+        ),
+        words.template("pose", language).format(
+            movement=words.word(analysis.movement.movement.value, language),
             yaw=f"{view.yaw_deg:.0f}",
             tilt=f"{view.roll_deg:+.0f}",
         ),

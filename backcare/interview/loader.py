@@ -42,7 +42,8 @@ from backcare.interview.model import (
     Section,
     Text,
 )
-from backcare.vocabulary import ADVICE, LANGUAGES, STOPS, URGENCIES, Vocabulary, vocabulary
+from backcare.languages import LANGUAGES
+from backcare.vocabulary import ADVICE, STOPS, URGENCIES, Vocabulary, vocabulary
 from backcare.yamlfile import Checker, line_of, loads, read_text
 
 # Ids travel in button data (Telegram allows 64 bytes: "a:<question>:<option>").

@@ -19,6 +19,7 @@ from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.interviewing import back_interview
 from backcare.bot.dialogs.results import summarise
 from backcare.interview import InterviewResult
+from backcare.languages import DEFAULT
 from backcare.report import PhotoResult
 from backcare.vision.errors import Reason
 from backcare.vocabulary import vocabulary
@@ -162,7 +163,7 @@ class LabellingServices(Protocol):
     """Services whose annotated picture is labelled in the language they are given."""
 
     async def analyse_photo(
-        self, data: bytes, step: str, filename: str | None = None, language: str = "en"
+        self, data: bytes, step: str, filename: str | None = None, language: str = DEFAULT
     ) -> PhotoResult: ...
 
 

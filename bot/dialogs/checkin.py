@@ -42,8 +42,9 @@ PAIN = Question(
 PAIN_BUTTON, DAYS_BUTTON = "ck:pain:", "ck:done:"
 
 
-def days_question(planned: int) -> Question:
-    """Days done since the last check-in: a whole number from 0 to the days planned."""
+def days_question(planned: int, unit: dict[str, str]) -> Question:
+    """Days done since the last check-in: a whole number from 0 to the days planned
+    (``unit``: the word for days in every language, accepted after the number)."""
     return Question(
         id="checkin_done",
         type="number",
@@ -52,7 +53,7 @@ def days_question(planned: int) -> Question:
         min=0,
         max=planned,
         integer=True,
-        unit={"en": "days", "ja": "日"},
+        unit=unit,
     )
 
 
@@ -127,7 +128,7 @@ def prompt_done(conv: Conversation, note: str | None = None) -> None:
 
 
 async def on_done(conv: Conversation, event: Event) -> None:
-    question = days_question(planned_of(conv))
+    question = days_question(planned_of(conv), conv.dialogs.texts.every("checkin.days_unit"))
     data = event.data or ""
     if event.kind == "choice" and not data.startswith(DAYS_BUTTON):
         prompt_done(conv, note=conv.t("interview.use_buttons"))

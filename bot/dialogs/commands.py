@@ -15,15 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from backcare import languages
 from backcare.bot.dialogs import capture, interviewing
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice
 from backcare.bot.dialogs.flow import STEP
-from backcare.bot.dialogs.onboarding import LANGUAGE_NAMES
 from backcare.bot.dialogs.progress import show_progress
 from backcare.bot.dialogs.reminders import reminder_message, reminders_words
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def status(conv: Conversation) -> None:
     if data.get("checkins"):
         last = data["checkins"][-1]
         lines.append(conv.t("status.last_checkin", pain=last["pain"], date=last["at"][:10]))
-    lines.append(conv.t("status.language", language=LANGUAGE_NAMES.get(conv.lang, conv.lang)))
+    lines.append(conv.t("status.language", language=languages.language(conv.lang).name))
     conv.say("\n".join(lines))
     resume(conv)
 
@@ -129,7 +129,7 @@ def status(conv: Conversation) -> None:
 def language(conv: Conversation) -> None:
     conv.say(
         conv.t("common.choose_language"),
-        choices=[Choice(LANGUAGE_NAMES.get(lang, lang), f"lang:{lang}") for lang in LANGUAGES],
+        choices=[Choice(languages.language(lang).name, f"lang:{lang}") for lang in LANGUAGES],
         expects="choice",
     )
 

@@ -25,6 +25,7 @@ from backcare.bot.dialogs.onboarding import language_from
 from backcare.bot.dialogs.services import Services
 from backcare.bot.dialogs.texts import Texts, default_texts
 from backcare.interview import InterviewRegistry
+from backcare.languages import DEFAULT
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class Policy:
     photo_days: int = 30  # photos, only with the optional consent
     # whether this service keeps photos at all: without it the patient is never asked, so
     # nobody is promised what will not happen. The bot sets it from BACKCARE_KEEP_PHOTOS
-    # (bot/app.py) and the console chat to False; True here is for embedding and tests.
+    # (bot/app.py; tests/bot/test_journey.py checks it) and the console chat to False;
+    # True here is for embedding and tests.
     keep_photos: bool = True
 
 
@@ -135,7 +137,7 @@ class Dialogs:
             log.exception("dialog step failed in %s on a %s event", data.get("step"), event.kind)
             unchanged = json.loads(before)
             return unchanged, [
-                Reply(text=self.texts.get("common.error", unchanged.get("language", "en")))
+                Reply(text=self.texts.get("common.error", unchanged.get("language") or DEFAULT))
             ]
         finally:
             self.machine.remove_model(conv)

@@ -5,22 +5,16 @@ from __future__ import annotations
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
 from backcare.bot.dialogs.interviewing import start_interview
-from backcare.vocabulary import LANGUAGES
-
-LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
+from backcare.languages import DEFAULT, LANGUAGES, from_client, language
 
 
 def language_from(client_language: str | None) -> str:
-    """The default language from the client's setting: "ja*" -> Japanese, else English."""
-    return "ja" if (client_language or "").lower().startswith("ja") else "en"
+    """The language the client's setting names, if backcare speaks it, else the default."""
+    return from_client(client_language) or DEFAULT
 
 
 def language_buttons(current: str | None = None) -> list[Choice]:
-    return [
-        Choice(LANGUAGE_NAMES.get(lang, lang), f"lang:{lang}")
-        for lang in LANGUAGES
-        if lang != current
-    ]
+    return [Choice(language(lang).name, f"lang:{lang}") for lang in LANGUAGES if lang != current]
 
 
 def prompt_consent(conv: Conversation) -> None:

@@ -6,7 +6,7 @@ is what the bot adapter schedules from; the set-up in progress is ``data["remind
 
 from __future__ import annotations
 
-from backcare import schedule
+from backcare import languages, schedule
 from backcare.bot.dialogs import reassessment
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
@@ -17,10 +17,6 @@ from backcare.bot.dialogs.results import render_program
 WEEKDAYS = [0, 1, 2, 3, 4]
 EVERY_DAY = list(range(7))
 TIMES = ("07:00", "08:00", "12:00", "18:00", "20:00", "21:00")
-ZONES = {
-    "ja": ("Asia/Tokyo",),
-    "en": ("Europe/London", "America/New_York", "America/Los_Angeles", "Australia/Sydney", "UTC"),
-}
 
 
 def default_days(conv: Conversation) -> list[int]:
@@ -113,7 +109,7 @@ async def on_time(conv: Conversation, event: Event) -> None:
 
 # -- time zone ----------------------------------------------------------------------------
 def prompt_zone(conv: Conversation, note: str | None = None) -> None:
-    zones = ZONES.get(conv.lang, ZONES["en"])
+    zones = languages.language(conv.lang).zones
     old = (conv.data.get("reminders") or {}).get("tz")
     if old and old not in zones:
         zones = (old, *zones)

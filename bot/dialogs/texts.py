@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from backcare.interview import ANSWER_ERRORS
+from backcare.languages import DEFAULT, LANGUAGES
 from backcare.vision.errors import Reason
 from backcare.vision.types import Movement
-from backcare.vocabulary import ADVICE, LANGUAGES, URGENCIES, vocabulary
+from backcare.vocabulary import ADVICE, URGENCIES, vocabulary
 from backcare.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("texts.yaml")
@@ -59,7 +60,11 @@ class Texts:
 
     def get(self, key: str, language: str, /, **params: Any) -> str:
         entry = self.table[key]
-        return entry[language if language in entry else LANGUAGES[0]].format(**params)
+        return entry[language if language in entry else DEFAULT].format(**params)
+
+    def every(self, key: str) -> dict[str, str]:
+        """The text in every language (e.g. a unit the patient may type in any of them)."""
+        return dict(self.table[key])
 
     def has(self, key: str) -> bool:
         return key in self.table

@@ -8,7 +8,7 @@ import pytest
 from backcare.assessment.texts import PATH, load_texts, texts
 from backcare.assessment.thresholds import thresholds
 from backcare.assessment.values import REASONS
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import LANGUAGES
 from backcare.yamlfile import DataFileError
 
 TEXT = PATH.read_text(encoding="utf-8")

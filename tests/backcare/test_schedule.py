@@ -14,8 +14,6 @@ from backcare.schedule import (
     catch_up,
     describe,
     find_timezone,
-    guess_timezone,
-    is_confident_guess,
     next_due,
     parse_time,
     parse_zone,
@@ -275,23 +273,6 @@ def test_future_due_time_does_not_fire():
 
 
 # --- time zones from language and from what people type -----------------------------------
-
-
-@pytest.mark.parametrize(
-    "language, zone",
-    [
-        ("ja", "Asia/Tokyo"),
-        ("ja-JP", "Asia/Tokyo"),
-        ("ko", "Asia/Seoul"),
-        ("en", "UTC"),
-        ("en-GB", "UTC"),
-        (None, "UTC"),
-        ("", "UTC"),
-    ],
-)
-def test_guess_timezone_from_language(language, zone):
-    assert guess_timezone(language) == zone
-    assert is_confident_guess(language) == (zone != "UTC")
 
 
 @pytest.mark.parametrize(

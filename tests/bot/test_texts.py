@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backcare.bot.texts import PATH, REQUIRED, load_texts, pick_language
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import LANGUAGES
 from backcare.yamlfile import DataFileError
 
 

@@ -149,7 +149,7 @@ def test_english_left_in_the_japanese_field_counts_as_missing_translation(tmp_pa
     text = edit(EXERCISES, 'ja: "リラックスした腹式呼吸"', 'ja: "Relaxed belly breathing"')
     [problem] = problems_of(tmp_path, exercises=text)
     assert problem.field == "exercises.relaxed_breathing.name.ja"
-    assert "no Japanese text" in problem.message
+    assert problem.message == "missing translation (nothing in the script of ja)"
 
 
 def test_missing_video_names_the_exercise_line(tmp_path):

@@ -7,9 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from backcare.languages import LANGUAGES
 from backcare.units import number
 from backcare.vision import annotate
+from backcare.vision.labels import labels, parse
 from backcare.vision.types import Measurement
+from backcare.yamlfile import DataFileError, load
 
 
 @pytest.mark.parametrize(
@@ -36,7 +39,24 @@ def test_a_label_names_the_measurement_in_the_language_and_rounds_as_the_report(
 def test_every_labelled_measurement_has_a_name_in_every_language():
     labelled = {name for labels in annotate._LABELS.values() for name, _ in labels}
     for name in labelled:
-        assert set(annotate._NAMES[name]) >= {"en", "ja"}, name
+        assert set(labels().names[name]) == set(LANGUAGES), name
+
+
+def test_a_label_file_lacking_a_language_or_a_word_names_the_file_line_and_field(tmp_path):
+    broken = tmp_path / "labels.yaml"
+    broken.write_text(
+        "names:\n  hip_flexion: {en: Hip}\n"
+        "header:\n  view: {en: '{kind}', ja: '{kind}の'}\n"
+        "words:\n  side: {en: Side, ja: Side}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as e:
+        parse(load(broken), str(broken), ["side", "front"])
+    text = str(e.value)
+    assert f"{broken}:2: names.hip_flexion.ja: missing" in text
+    assert "header.facing: missing" in text and "header.pose: missing" in text
+    assert "words.side.ja: missing translation" in text  # an English copy is no Japanese
+    assert "words.front: missing" in text
 
 
 def test_japanese_text_is_drawn_where_hershey_cannot():

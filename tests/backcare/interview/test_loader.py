@@ -8,7 +8,8 @@ import pytest
 
 from backcare.interview import load_interview, loads_interview
 from backcare.interview.model import QUESTION_TYPES
-from backcare.vocabulary import LANGUAGES, URGENCIES, vocabulary
+from backcare.languages import LANGUAGES
+from backcare.vocabulary import URGENCIES, vocabulary
 from backcare.yamlfile import DataFileError
 
 

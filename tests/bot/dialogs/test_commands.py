@@ -7,7 +7,7 @@ import pytest
 
 from backcare.bot.dialogs import commands
 from backcare.bot.dialogs.texts import PATH, default_texts, parse_texts, required_keys
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import LANGUAGES
 from backcare.yamlfile import DataFileError, load
 
 

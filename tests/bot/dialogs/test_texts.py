@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from backcare.bot.dialogs.texts import PATH, default_texts, parse_texts, placeholders, required_keys
-from backcare.vocabulary import LANGUAGES
+from backcare.languages import LANGUAGES
 from backcare.yamlfile import DataFileError, loads
 
 SOURCES = sorted(Path(PATH).parent.glob("*.py"))
