@@ -24,7 +24,7 @@ from backcare.languages import DEFAULT, LANGUAGES, supported
 from backcare.reasoning.types import CauseSupport
 from backcare.report import Report
 from backcare.units import limit, plus_minus
-from backcare.vocabulary import vocabulary
+from backcare.vocabulary import STOPS, vocabulary
 from backcare.yamlfile import Checker, load
 
 TEXTS_PATH = Path(__file__).with_name("report_texts.yaml")
@@ -160,6 +160,15 @@ def is_headline(cause: CauseSupport) -> bool:
     photo_support = any("=" in a for a in cause.supports)
     contradicted = bool(cause.photo_against) and not photo_support
     return cause.plausibility >= LIKELY and not contradicted
+
+
+def patient_causes(report: Report) -> bool:
+    """Whether the patient reads causes: not while a red flag stops self-care (a list of
+    mechanical causes beside "see a doctor today" would reassure where it must not; the
+    clinician's section keeps them)."""
+    if report.referral in STOPS:
+        return False
+    return report.program is not None or bool(causes_of(report))
 
 
 def cause_lines(report: Report) -> tuple[str, list[str]]:
@@ -335,7 +344,7 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
     out: list[tuple[str, list[str]]] = []
     if report.referral and report.referral != "unexplained":
         out.append(("", [_t(lang, f"referral_{report.referral}")]))
-    if report.program is not None or causes_of(report):
+    if patient_causes(report):
         out.append(cause_lines(report))
 
     findings: list[str] = []
@@ -524,7 +533,7 @@ def to_html(report: Report, images: dict[str, str] | None = None) -> str:
     ]
     if report.referral and report.referral != "unexplained":
         parts.append(f'<p class="referral">{esc(_t(lang, f"referral_{report.referral}"))}</p>')
-    if report.program is not None or causes_of(report):
+    if patient_causes(report):
         heading, lines = cause_lines(report)
         parts.append(f'<section id="causes"><h2>{esc(heading)}</h2>')
         open_cause = False

@@ -9,7 +9,10 @@ page without tables, links or pictures beside their findings.
 
 from __future__ import annotations
 
+import html
 import re
+
+import pytest
 
 from backcare import render
 from backcare.assessment.types import Observation
@@ -226,3 +229,20 @@ def test_every_cause_the_program_works_on_is_named_for_the_patient():
     assert r.program is not None and "psychosocial_risk" in r.program.causes
     _, lines = render.cause_lines(r)
     assert any("Worry, low mood or fear of movement" in line for line in lines)
+
+
+@pytest.mark.parametrize("urgency", ["emergency", "urgent", "soon"])
+def test_a_red_flag_stop_names_no_mechanical_cause_to_the_patient(urgency):
+    # issue 16 (audit): "see a doctor today" for a cancer history, then "What may keep
+    # your back pain going: your lower back rounds too easily": reassurance where a doctor
+    # must look first. The clinician's section keeps the causes.
+    r = report([expl(["flexion_impairment"], 0.9)], referral=urgency)
+    heading = render._t("en", "causes_likely")
+    for text, written in ((render.to_markdown(r), str), (render.to_html(r), html.escape)):
+        assert written(render._t("en", f"referral_{urgency}")) in text
+        assert written(heading) not in text
+    md = render.to_markdown(r)
+    clinician = md[md.index(render._t("en", "clinician")) :]
+    assert render.cause_text("flexion_impairment", "en") in clinician
+    routine = report([expl(["flexion_impairment"], 0.9)], referral="routine")
+    assert heading in render.to_markdown(routine)
