@@ -3,7 +3,9 @@ language, opened in headless Chromium (Debian's `chromium`), top of the page, 75
 
     .venv/bin/python docs/make_screenshots.py        # writes docs/report-en.png, docs/report-ja.png
 
-Needs Chromium (apt-get install -y chromium) and the demo's photos (samples/).
+Needs Chromium (apt-get install -y chromium), a font for each language's script (Japanese:
+apt-get install -y fonts-ipafont-gothic; without one Chromium draws empty boxes) and the
+demo's photos (samples/). One screenshot per language of backcare/languages.yaml.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from backcare.languages import LANGUAGES, language
+
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 WIDTH, HEIGHT, OUT_WIDTH = 1000, 2300, 750
@@ -26,9 +30,23 @@ def main() -> int:
     if not chromium:
         print("chromium not found: apt-get install -y chromium", file=sys.stderr)
         return 1
+    missing = [
+        code
+        for code in LANGUAGES
+        if language(code).cjk_font
+        and not subprocess.run(
+            ["fc-list", f":lang={code}"], capture_output=True, text=True
+        ).stdout.strip()
+    ]
+    if missing:
+        print(
+            f"no font for {', '.join(missing)}: apt-get install -y fonts-ipafont-gothic",
+            file=sys.stderr,
+        )
+        return 1
     backcare = REPO / ".venv" / "bin" / "backcare"
     with tempfile.TemporaryDirectory() as tmp:
-        for lang in ("en", "ja"):
+        for lang in LANGUAGES:
             out = Path(tmp) / lang
             subprocess.run(
                 [str(backcare), "demo", "--lang", lang, "--out", str(out)],
