@@ -117,7 +117,7 @@ def _observation(
         confidence=0.0,
         explanation={},
         uncertainty=uncertainty,
-        population=rule.population(band, profile),
+        population=str(rule.population(band, profile)),
     )
     reason = derived.reason
     if derived.value is not None and derived.confidence < settings_min:

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from backcare.assessment.population import Population
 from backcare.assessment.types import SEXES, Profile
 from backcare.vocabulary import RATINGS, Vocabulary, vocabulary
 from backcare.yamlfile import Checker, load
@@ -106,19 +107,8 @@ class Band:
         return True
 
     @property
-    def population(self) -> str:
-        parts = []
-        if self.sex:
-            parts.append({"female": "women", "male": "men"}[self.sex])
-        if self.age:
-            start, end = self.age
-            if end is None:
-                parts.append(f"age {start}+")
-            elif start is None:
-                parts.append(f"under {end}")
-            else:
-                parts.append(f"age {start}-{end - 1}")
-        return ", ".join(parts) or "adults"
+    def population(self) -> Population:
+        return Population(sex=self.sex, age=self.age)
 
 
 @dataclass(frozen=True)
@@ -142,7 +132,7 @@ class Rule:
                 return band
         return self.bands[-1]
 
-    def population(self, band: Band, profile: Profile | None = None) -> str:
+    def population(self, band: Band, profile: Profile | None = None) -> Population:
         """Who the band's range holds for, e.g. "age 50-69"; for the catch-all band
         after specific ones, the group it is left with (and what the profile lacked)."""
         if band is not self.bands[-1] or len(self.bands) == 1:
@@ -157,7 +147,7 @@ class Rule:
                 if missing and used
             ]
             if unknown:
-                return f"adults ({' and '.join(unknown)} not given)"
+                return Population(unknown=tuple(unknown))
         before = self.bands[:-1]
         # Only age bands with a start (and no sex) leave a catch-all that reads "under N".
         starts = [(b.age[0], b.age[1]) for b in before if b.sex is None and b.age is not None]
@@ -167,8 +157,8 @@ class Rule:
             covered = sorted(bounded, key=lambda r: r[0])
             contiguous = all(covered[i][1] == covered[i + 1][0] for i in range(len(covered) - 1))
             if contiguous and covered[-1][1] is None:
-                return f"under {start}"
-        return "other adults"
+                return Population(age=(None, start))
+        return Population(other=True)
 
     def error_for(self, method: str) -> float:
         return self.errors.get(method, self.errors["default"])

@@ -13,6 +13,7 @@ import html
 import json
 import math
 import re
+import string
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from backcare.languages import DEFAULT, LANGUAGES, supported
+from backcare.assessment.population import TEMPLATES, Population
+from backcare.languages import DEFAULT, LANGUAGES, language, supported
 from backcare.reasoning.types import CauseSupport
 from backcare.report import Report
 from backcare.units import limit, plus_minus
@@ -40,20 +42,19 @@ def texts() -> dict[str, dict]:
         for key in reference:
             if key not in table:
                 check.problem(table, None, f"{lang}.{key}", "missing translation")
-        rules = table.get("population")
-        for i, rule in enumerate(rules if isinstance(rules, list) else []):
-            where = f"{lang}.population"
-            if not (
-                isinstance(rule, list) and len(rule) == 2 and all(isinstance(x, str) for x in rule)
-            ):
-                check.problem(rules, i, where, "expected [pattern, replacement]")
-                continue
-            try:
-                re.compile(rule[0])
-            except re.error as e:
-                check.problem(rules, i, where, f"not a regular expression: {e}")
+        words = check.need(table, "population", lang, dict) or {}
+        for key, fields in TEMPLATES.items():
+            template = check.need(words, key, f"{lang}.population", str)
+            if template is not None and _fields(template) != fields:
+                check.problem(
+                    words, key, f"{lang}.population.{key}", f"placeholders: {sorted(fields)}"
+                )
     check.raise_if_any()
     return data
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def _lang(language: str) -> str:
@@ -236,15 +237,19 @@ def cause_lines(report: Report) -> tuple[str, list[str]]:
 
 
 def finding_groups(report: Report, steps: set[str] | None = None) -> list[tuple[str, list[str]]]:
-    """The photo findings as (group heading, sentences): unusual, borderline, usual.
+    """The photo findings as (group heading, sentences): unusual, borderline, usual, and
+    what a photo cannot measure finely enough for its range (named, not rated).
     ``steps``: only the observations measured on these capture steps' movements."""
     lang = _lang(report.language)
-    vocab = vocabulary()
-    groups: dict[str, list[str]] = {"unusual": [], "borderline": [], "usual": []}
+    groups: dict[str, list[str]] = {"unusual": [], "borderline": [], "usual": [], "imprecise": []}
     for o in report.observations:
-        if o.rating == "not_assessed":
-            continue
         if steps is not None and _group_of(o.name) not in {_step_group(s) for s in steps}:
+            continue
+        if o.rating == "not_assessed":
+            if o.reason == "imprecise":
+                name = vocabulary().observations[o.name].text
+                words = name.get(lang) or name.get(DEFAULT, o.name)
+                groups["imprecise"].append(language(lang).sentence_case(words))
             continue
         text = o.explanation.get(lang) or o.explanation.get(DEFAULT, "")
         if not text:
@@ -253,7 +258,6 @@ def finding_groups(report: Report, steps: set[str] | None = None) -> list[tuple[
         groups[
             "borderline" if kind == "borderline" else "usual" if kind == "usual" else "unusual"
         ].append(text)
-    del vocab
     return [(_t(lang, f"findings_{k}"), v) for k, v in groups.items() if v]
 
 
@@ -272,10 +276,9 @@ def _group_of(observation: str) -> str:
 
 
 def population_text(population: str, language: str) -> str:
-    """The reference group in the report's language (assessment writes it in English)."""
-    for pattern, repl in texts()[_lang(language)]["population"]:
-        population = re.sub(pattern, repl, population)
-    return population
+    """The reference group (stored in its canonical form) in the report's language."""
+    parsed = Population.parse(population)
+    return population if parsed is None else parsed.words(texts()[_lang(language)]["population"])
 
 
 def _value(o: Any) -> str:
