@@ -1,0 +1,137 @@
+"""A language added by catalogue entries alone speaks only its own words (issue 15).
+
+A copy of the product gains a generated pseudo-language (tests/support/pseudo_language.py:
+every catalogue's default text with its letters turned full-width, one entry in
+backcare/languages.yaml, no code changed). The copy then runs the demo (report and
+annotated pictures) and patients' journeys through the dialogs in that language; any run
+of ASCII letters left in what they say came from the code, not from a catalogue.
+Quoted as written, and so allowed: citations of the sources, links and file names, ids
+of the solver, and each language's own name (the language menu).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from backcare.assessment.thresholds import thresholds
+from backcare.languages import LANGUAGES, language
+from tests.support.pseudo_language import CODE, REPO, build
+
+pytestmark = pytest.mark.slow
+
+WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+LINKS = re.compile(r"https?://\S+|\S+\.(?:jpg|png|html|json|md)\b|\d{4}-\d\d-\d\dT[\d:+]+")
+SOLVERS = ("rc2", "highs")
+CASES = (
+    "normal_42_office",
+    "cancer_history_alone",
+    "inflammatory_young_stiff",
+    "fearful_guarded_mover",
+)
+
+JOURNEY = """
+import asyncio, json, sys
+from pathlib import Path
+import backcare
+from backcare.bot.dialogs.engine import Dialogs
+from backcare.interview import InterviewRegistry
+from backcare.pipeline import Pipeline
+from tests.clinical.suite import CASES, Patient, load_cases
+
+class Reader(Patient):
+    async def send(self, event):
+        await super().send(event)
+        self.read += [c.label for r in self.replies for c in r.choices]
+
+async def main(ids, language):
+    registry = InterviewRegistry(Path(backcare.__file__).parent / "interview.yaml")
+    cases = {c.id: c for c in load_cases(CASES, registry.current)}
+    out = {}
+    for cid in ids:
+        patient = Reader(Dialogs(Pipeline(pose=None), registry), cases[cid], language)
+        await patient.play(registry.current, use_photos=False)
+        out[cid] = {"read": patient.read, "package": backcare.__file__}
+    print(json.dumps(out))
+
+asyncio.run(main(sys.argv[2:], sys.argv[1]))
+"""
+
+
+def _cited() -> list[str]:
+    """Citations, quoted in their own language wherever a report shows them."""
+    out = set()
+    for rule in thresholds().rules.values():
+        out.add(rule.source)
+        out.update(b.source for b in rule.bands if b.source)
+    return sorted(out, key=len, reverse=True)
+
+
+def english_left(text: str) -> list[str]:
+    for quoted in _cited():
+        text = text.replace(quoted, " ")
+    text = LINKS.sub(" ", text)
+    # each language's own name is written in that language (the language menu)
+    names = {language(code).name for code in LANGUAGES}
+    return [w for w in WORDS.findall(text) if w not in SOLVERS and w not in names]
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    root = build(tmp_path_factory.mktemp("pseudo"))
+    env = {**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{REPO}", "PYTHONDONTWRITEBYTECODE": "1"}
+    return root, env
+
+
+def test_the_report_and_its_pictures_speak_only_the_added_language(copy):
+    root, env = copy
+    out = root / "demo"
+    run = subprocess.run(
+        [sys.executable, "-m", "backcare", "demo", "--lang", CODE, "--out", str(out)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert report["language"] == CODE
+    for name in ("report.md", "report.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        if name.endswith(".html"):
+            text = re.sub(r"<style>.*?</style>", " ", text, flags=re.S)  # the page's CSS
+            text = html.unescape(re.sub(r"<[^>]*>", " ", text))
+        assert english_left(text) == [], name
+    assert len(list(out.glob("*.annotated.jpg"))) == 8
+
+
+def test_patients_journeys_speak_only_the_added_language(copy):
+    root, env = copy
+    run = subprocess.run(
+        [sys.executable, "-c", JOURNEY, CODE, *CASES],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    journeys = json.loads(run.stdout)
+    for cid, journey in journeys.items():
+        assert journey["package"].startswith(str(root)), "the copy ran, not the repository"
+        assert len(journey["read"]) > 20, cid
+        left = {line: english_left(line) for line in journey["read"] if english_left(line)}
+        assert left == {}, cid
+
+
+def test_the_check_finds_english_where_it_is_left():
+    assert english_left("Ｈｉｐ +65° in the usual range") == ["in", "the", "usual", "range"]
+    assert english_left("ｓｅｅ https://example.org/x.html, forward_bend.annotated.jpg") == []
