@@ -6,7 +6,8 @@ backcare/languages.yaml, no code changed). The copy then runs the demo (report a
 annotated pictures) and patients' journeys through the dialogs in that language; any run
 of ASCII letters left in what they say came from the code, not from a catalogue.
 Quoted as written, and so allowed: citations of the sources, links and file names, ids
-of the solver, and each language's own name (the language menu).
+of the solver, time zone identifiers, Telegram's /commands, and each language's own name
+(the language menu).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ pytestmark = pytest.mark.slow
 WORDS = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 LINKS = re.compile(r"https?://\S+|\S+\.(?:jpg|png|html|json|md)\b|\d{4}-\d\d-\d\dT[\d:+]+")
 SOLVERS = ("rc2", "highs")
+# time zone identifiers (IANA: "Europe/London", "UTC") are shown as they are
+ZONES = re.compile(r"\b[A-Z][A-Za-z_]+(?:/[A-Za-z_]+)+\b|\bUTC\b")
+# Telegram's commands are ASCII names in every language ("/help")
+COMMANDS = re.compile(r"(?<![\w/])/[a-z_]+\b")
 CASES = (
     "normal_42_office",
     "cancer_history_alone",
@@ -65,6 +70,47 @@ asyncio.run(main(sys.argv[2:], sys.argv[1]))
 """
 
 
+FOLLOW_UP = """
+import asyncio, json, sys
+from pathlib import Path
+import backcare
+from backcare.bot.dialogs.engine import Dialogs, Policy
+from backcare.interview import InterviewRegistry, load_answers
+from backcare.pipeline import Pipeline
+from tests.bot.dialogs.conftest import HEALTHY_PATH, Chat, Clock
+
+async def main(language):
+    registry = InterviewRegistry(Path(backcare.__file__).parent / "interview.yaml")
+    clock = Clock()
+    dialogs = Dialogs(Pipeline(pose=None), registry, clock, policy=Policy(keep_photos=True))
+    chat = Chat(dialogs, language)
+    await chat.consent(keep_photos=True)
+    await chat.answer_all(registry.current, load_answers(HEALTHY_PATH, registry.current))
+    while chat.step == "photos":
+        await chat.press("ph:skip")
+    steps = [chat.step]
+    await chat.press("rm:set")
+    await chat.press("day:done")
+    await chat.type("7:30")
+    await chat.press(next(c.value for c in chat.replies[-1].choices if c.value.startswith("tz:")))
+    await chat.timer("reminder")
+    await chat.press("rem:done")
+    await chat.timer("checkin")
+    await chat.press("ck:pain:3")
+    await chat.press(next(c.value for c in chat.replies[-1].choices if c.value.startswith("ck:done:")))
+    await chat.press("ck:signs:no")
+    await chat.press("act:progress")
+    for command in ("status", "help", "stop", "language"):
+        await chat.command(command)
+    steps.append(chat.step)
+    read = [r.text for r in chat.log if r.text] + [c.label for r in chat.log for c in r.choices]
+    read += [i.caption for r in chat.log for i in r.images if i.caption]
+    print(json.dumps({"read": read, "steps": steps, "package": backcare.__file__}))
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
 def _cited() -> list[str]:
     """Citations, quoted in their own language wherever a report shows them."""
     out = set()
@@ -77,7 +123,7 @@ def _cited() -> list[str]:
 def english_left(text: str) -> list[str]:
     for quoted in _cited():
         text = text.replace(quoted, " ")
-    text = LINKS.sub(" ", text)
+    text = COMMANDS.sub(" ", ZONES.sub(" ", LINKS.sub(" ", text)))
     # each language's own name is written in that language (the language menu)
     names = {language(code).name for code in LANGUAGES}
     return [w for w in WORDS.findall(text) if w not in SOLVERS and w not in names]
@@ -132,6 +178,26 @@ def test_patients_journeys_speak_only_the_added_language(copy):
         assert left == {}, cid
 
 
+def test_reminders_check_ins_and_progress_speak_only_the_added_language(copy):
+    root, env = copy
+    run = subprocess.run(
+        [sys.executable, "-c", FOLLOW_UP, CODE],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    journey = json.loads(run.stdout)
+    assert journey["package"].startswith(str(root))
+    assert journey["steps"][0] == "results" and len(journey["read"]) > 40
+    left = {line: english_left(line) for line in journey["read"] if english_left(line)}
+    assert left == {}
+
+
 def test_the_check_finds_english_where_it_is_left():
     assert english_left("Ｈｉｐ +65° in the usual range") == ["in", "the", "usual", "range"]
     assert english_left("ｓｅｅ https://example.org/x.html, forward_bend.annotated.jpg") == []
+    assert english_left("/help （Europe/London， UTC）") == []
+    assert english_left("ｐａｉｎ and/or ｓｔｉｆｆｎｅｓｓ") == ["and", "or"]
