@@ -71,22 +71,11 @@ def parse(data: Any, filename: str, words: Iterable[str] = ()) -> Labels:
                 check.problem(entries, key, field, "placeholders differ between languages")
             out[key] = texts
         sections[section] = out
-    for key in HEADER:
-        if key not in sections["header"]:
-            check.problem(
-                data.get("header") if isinstance(data, dict) else data,
-                None,
-                f"header.{key}",
-                "missing",
-            )
-    for key in words:
-        if key not in sections["words"]:
-            check.problem(
-                data.get("words") if isinstance(data, dict) else data,
-                None,
-                f"words.{key}",
-                "missing",
-            )
+    for section, needed in (("header", HEADER), ("words", tuple(words))):
+        where = data.get(section) if isinstance(data, dict) else data
+        for key in needed:
+            if key not in sections[section]:
+                check.problem(where, None, f"{section}.{key}", "missing")
     check.raise_if_any()
     return Labels(**sections)
 

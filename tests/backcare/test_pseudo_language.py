@@ -120,6 +120,15 @@ def _cited() -> list[str]:
     return sorted(out, key=len, reverse=True)
 
 
+def _run(env: dict[str, str], cwd: Path, *args: str) -> str:
+    """Run Python in the copy; its standard output (a failure shows the end of its errors)."""
+    run = subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout
+
+
 def english_left(text: str) -> list[str]:
     for quoted in _cited():
         text = text.replace(quoted, " ")
@@ -139,15 +148,7 @@ def copy(tmp_path_factory) -> tuple[Path, dict[str, str]]:
 def test_the_report_and_its_pictures_speak_only_the_added_language(copy):
     root, env = copy
     out = root / "demo"
-    run = subprocess.run(
-        [sys.executable, "-m", "backcare", "demo", "--lang", CODE, "--out", str(out)],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
+    _run(env, root, "-m", "backcare", "demo", "--lang", CODE, "--out", str(out))
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["language"] == CODE
     for name in ("report.md", "report.html"):
@@ -161,16 +162,8 @@ def test_the_report_and_its_pictures_speak_only_the_added_language(copy):
 
 def test_patients_journeys_speak_only_the_added_language(copy):
     root, env = copy
-    run = subprocess.run(
-        [sys.executable, "-c", JOURNEY, CODE, *CASES],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    journeys = json.loads(run.stdout)
+    stdout = _run(env, root, "-c", JOURNEY, CODE, *CASES)
+    journeys = json.loads(stdout)
     for cid, journey in journeys.items():
         assert journey["package"].startswith(str(root)), "the copy ran, not the repository"
         assert len(journey["read"]) > 20, cid
@@ -180,16 +173,8 @@ def test_patients_journeys_speak_only_the_added_language(copy):
 
 def test_reminders_check_ins_and_progress_speak_only_the_added_language(copy):
     root, env = copy
-    run = subprocess.run(
-        [sys.executable, "-c", FOLLOW_UP, CODE],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-2000:]
-    journey = json.loads(run.stdout)
+    stdout = _run(env, root, "-c", FOLLOW_UP, CODE)
+    journey = json.loads(stdout)
     assert journey["package"].startswith(str(root))
     assert journey["steps"][0] == "results" and len(journey["read"]) > 40
     left = {line: english_left(line) for line in journey["read"] if english_left(line)}
