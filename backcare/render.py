@@ -370,6 +370,8 @@ def sections(report: Report) -> list[tuple[str, list[str]]]:
 
     clinician = [" | ".join(row) for row in clinician_rows(report)]
     d = report.diagnosis
+    if causes_of(report):
+        clinician.append(_t(lang, "clinician_plausibility"))
     for c in causes_of(report):
         clinician.append(
             _t(lang, "label", label=cause_text(c.cause, lang))
@@ -646,6 +648,7 @@ def to_html(report: Report, images: dict[str, str] | None = None) -> str:
                 "causes",
             )
         )
+        parts.append(f'<p class="muted">{esc(_t(lang, "clinician_plausibility"))}</p>')
     if d.explanations:
         parts.append(f"<h3>{esc(_t(lang, 'clinician_explanations'))}</h3>")
         parts.append(

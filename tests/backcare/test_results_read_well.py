@@ -246,3 +246,13 @@ def test_a_red_flag_stop_names_no_mechanical_cause_to_the_patient(urgency):
     assert render.cause_text("flexion_impairment", "en") in clinician
     routine = report([expl(["flexion_impairment"], 0.9)], referral="routine")
     assert heading in render.to_markdown(routine)
+
+
+def test_the_clinician_reads_what_a_causes_percentage_means():
+    # issue 16 (audit): the clinician's table gave the top cause "100%" while the patient
+    # read "the evidence is not strong": the share is relative to the alternatives found
+    r = report([expl(["flexion_impairment"], 1.0)])
+    note = render._t("en", "clinician_plausibility")
+    assert "not a probability" in note
+    assert note in render.to_markdown(r)
+    assert html.escape(note) in render.to_html(r)
