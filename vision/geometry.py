@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backcare.vision.face import featureless
 from backcare.vision.types import INDEX, Landmarks
 
 PHONE_FOCAL_35MM = 26.0  # main camera of most phones, 35 mm equivalent
@@ -676,19 +677,25 @@ def body_frame(sk: Skeleton, gravity: Gravity, lm: Landmarks) -> BodyFrame:
         across = across + (sk.at("left_shoulder") - sk.at("right_shoulder"))
     left = _unit(across - (across @ up) * up)
     forward = np.cross(left, up)  # (left, forward, up) is a left-handed triple
-    swapped = _front_votes(sk, lm, left) < 0
+    swapped = _front_votes(sk, lm, left, up) < 0
     if swapped:
         left, forward = -left, -forward
     return BodyFrame(left=left, forward=_unit(forward), up=up, swapped=swapped)
 
 
-def _front_votes(sk: Skeleton, lm: Landmarks, left: np.ndarray) -> float:
+def _front_votes(
+    sk: Skeleton, lm: Landmarks, left: np.ndarray, up: np.ndarray | None = None
+) -> float:
     """How strongly the feet and the face agree that ``left`` is the body's left.
 
     MediaPipe sometimes swaps left and right (13% of back views in the synthetic
     study), which would turn the body round; the feet and the face cannot. Each
     is judged in its own segment's frame (a foot against its shank, the face
     against the trunk), so the vote holds standing, bent over or lying.
+
+    ``up`` (against gravity) lets the picture vote too: landmarks that turn the
+    front to the camera while the picture shows no face there (vision.face) mean
+    the camera sees the back.
     """
 
     def vote(pointing: np.ndarray, segment_up: np.ndarray) -> float:
@@ -720,7 +727,34 @@ def _front_votes(sk: Skeleton, lm: Landmarks, left: np.ndarray) -> float:
     # the sign of the cross product depends on the frame's handedness: MediaPipe's world is
     # camera-aligned like ``sk`` (x right, y down, z away), so the same formula holds
     votes += 2.0 * lm.vis("nose") * agree
+    if up is not None:
+        votes += _picture_vote(sk, lm, left, up)
     return votes
+
+
+FACELESS_WEIGHT = 8.0  # outweighs every landmark vote together (at most ~4.7)
+_SQUARE_ON = 0.6  # cosine between the body's front and the camera ray for the full vote
+
+
+def _picture_vote(sk: Skeleton, lm: Landmarks, left: np.ndarray, up: np.ndarray) -> float:
+    """Against ``left`` when it turns the front to the camera but the picture shows no
+    face where the eyes should be (for it when it turns the back to the camera).
+
+    In every rendered back view read as a front view (bench/vision_accuracy.py),
+    BlazePose had returned a consistent front-facing body: nose visibility >= 0.99,
+    its world nose in front of the ears, most toes nearer the camera than the heels,
+    so the landmark votes above were as sure as for a true front. On the training
+    renders, of upright heads the landmarks turned to the camera, no true front had a
+    plain eye region (vision.face) and 7 of 11 such back views had, so at full strength
+    (square-on, plainly no eyes) this vote decides; it is silent when the picture
+    cannot say (small or bowed head) and weak on views near the side.
+    """
+    plain = featureless(getattr(lm, "face_detail", None))
+    if plain <= 0.0:
+        return 0.0
+    to_camera = -sk.origin / max(float(np.linalg.norm(sk.origin)), 1e-9)
+    facing = float(_unit(np.cross(left, up)) @ to_camera)
+    return -FACELESS_WEIGHT * plain * float(np.clip(facing / _SQUARE_ON, -1.0, 1.0))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

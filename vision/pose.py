@@ -5,15 +5,18 @@ a worker process (building it costs ~0.2 s; a call ~20-35 ms). The graph is
 MediaPipe's own ``pose_landmark_cpu`` with one extra output: every person the
 detector saw (``pose_detections``), not only the one it went on to track, so
 the quality gates can tell when a second person is in the picture without a
-second model run.
+second model run. The landmarks come as ``vision.face.PhotoLandmarks``: with what the
+picture shows around the eye landmarks (a face or plain skin/hair), which tells a back
+view from a front one where the landmarks cannot (geometry._front_votes).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from backcare.vision.face import PhotoLandmarks, face_detail
 from backcare.vision.types import Landmarks
 
 _GRAPH = "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb"
@@ -132,7 +135,7 @@ def _run(graph, rgb: np.ndarray) -> PoseOutput:
         [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float64
     )
     pixel = norm[:, :2] * np.array([width, height], dtype=np.float64)
-    landmarks = Landmarks(
+    landmarks = PhotoLandmarks(
         pixel=pixel,
         normalized=norm,
         world=world,
@@ -140,6 +143,9 @@ def _run(graph, rgb: np.ndarray) -> PoseOutput:
         presence=presence,
         image_size=(width, height),
     )
+    # what the picture says about the face, for telling a back view from a front one
+    # (geometry._front_votes); measured here because only here is the picture at hand
+    landmarks = replace(landmarks, face_detail=face_detail(rgb, landmarks))
     mask = None
     if result.segmentation_mask is not None:  # the packet's buffer is reused: copy it
         mask = np.array(result.segmentation_mask, dtype=np.float32, copy=True)
