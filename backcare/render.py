@@ -13,7 +13,6 @@ import html
 import json
 import math
 import re
-import string
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -22,39 +21,31 @@ from typing import Any
 import numpy as np
 
 from backcare.assessment.population import TEMPLATES, Population
-from backcare.languages import DEFAULT, LANGUAGES, language, supported
+from backcare.catalogue import Catalogue, parse_catalogue
+from backcare.languages import DEFAULT, language, supported
 from backcare.reasoning.types import CauseSupport
 from backcare.report import Report
 from backcare.units import limit, plus_minus
 from backcare.vocabulary import STOPS, vocabulary
-from backcare.yamlfile import Checker, load
+from backcare.yamlfile import load
 
 TEXTS_PATH = Path(__file__).with_name("report_texts.yaml")
 
 
 @lru_cache(maxsize=1)
-def texts() -> dict[str, dict]:
-    data = load(TEXTS_PATH)
-    check = Checker(str(TEXTS_PATH))
-    reference = check.need(data, DEFAULT, "", dict) or {}
-    for lang in LANGUAGES:
-        table = check.need(data, lang, "", dict) or {}
-        for key in reference:
-            if key not in table:
-                check.problem(table, None, f"{lang}.{key}", "missing translation")
-        words = check.need(table, "population", lang, dict) or {}
-        for key, fields in TEMPLATES.items():
-            template = check.need(words, key, f"{lang}.population", str)
-            if template is not None and _fields(template) != fields:
-                check.problem(
-                    words, key, f"{lang}.population.{key}", f"placeholders: {sorted(fields)}"
-                )
-    check.raise_if_any()
-    return data
+def texts() -> Catalogue:
+    """The report's catalogue: every word the report writes, in every language."""
+    from backcare.vision.errors import Reason
+
+    required = [f"population.{k}" for k in TEMPLATES] + [f"reasons.{r.value}" for r in Reason]
+    fills = {f"population.{k}": frozenset(v) for k, v in TEMPLATES.items()}
+    return parse_catalogue(load(TEXTS_PATH), str(TEXTS_PATH), required=required, fills=fills)
 
 
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+def _word(language: str, table: str, name: str) -> str:
+    """A word of one of the report's tables (ratings, views, parts, scores), else the name."""
+    key = f"{table}.{name}"
+    return texts().get(key, _lang(language)) if texts().has(key) else name
 
 
 def _lang(language: str) -> str:
@@ -62,12 +53,12 @@ def _lang(language: str) -> str:
 
 
 def _t(language: str, key: str, **values: Any) -> str:
-    return str(texts()[_lang(language)][key]).format(**values)
+    return texts().get(key, _lang(language), **values)
 
 
 def reason_text(reason: str, detail: str, language: str) -> str:
-    table = texts()[_lang(language)]["reasons"]
-    return str(table.get(reason, reason)).format(detail=detail)
+    key = f"reasons.{reason}"
+    return texts().get(key, _lang(language), detail=detail) if texts().has(key) else reason
 
 
 def step_name(step: str, language: str) -> str:
@@ -89,7 +80,7 @@ def atom_text(atom: str, language: str) -> str:
     if "=" in atom:
         name, rating = atom.split("=", 1)
         term = vocab.observations.get(name)
-        rating_text = texts()[lang]["ratings"].get(rating, rating)
+        rating_text = _word(lang, "ratings", rating)
         return _t(lang, "label", label=term.text[lang] if term else name) + rating_text
     term = vocab.facts.get(atom)
     return term.text[lang] if term else atom
@@ -107,14 +98,15 @@ POSSIBLE = 0.2
 
 
 def view_text(view: str | None, language: str) -> str:
-    return str(texts()[_lang(language)]["view"].get(view or "", view or ""))
+    return _word(language, "view", view) if view else ""
 
 
 def _reason(p: Any, lang: str) -> str:
     detail = p.detail
     if p.reason == "cropped":  # vision names the parts cut off: say them in the language
-        parts = texts()[lang]["parts"]
-        detail = _t(lang, "part_joiner").join(parts.get(x, x) for x in p.detail.split(",") if x)
+        detail = _t(lang, "part_joiner").join(
+            _word(lang, "parts", x) for x in p.detail.split(",") if x
+        )
     return reason_text(p.reason or "", detail, lang)
 
 
@@ -205,9 +197,7 @@ def cause_lines(report: Report) -> tuple[str, list[str]]:
         if c.photo_against:
             lines.append(
                 f"   {_t(lang, 'label', label=_t(lang, 'not_in_photos'))}"
-                + _t(lang, "sentence_joiner").join(
-                    _observation_words(report, a, lang) for a in c.photo_against
-                )
+                + language(lang).join(_observation_words(report, a, lang) for a in c.photo_against)
             )
         if c.not_assessed:
             names = sorted({a.split("=", 1)[0] for a in c.not_assessed})
@@ -278,7 +268,10 @@ def _group_of(observation: str) -> str:
 def population_text(population: str, language: str) -> str:
     """The reference group (stored in its canonical form) in the report's language."""
     parsed = Population.parse(population)
-    return population if parsed is None else parsed.words(texts()[_lang(language)]["population"])
+    if parsed is None:
+        return population
+    lang = _lang(language)
+    return parsed.words({k: texts().template(f"population.{k}", lang) for k in TEMPLATES})
 
 
 def _value(o: Any) -> str:
@@ -305,15 +298,14 @@ def clinician_rows(report: Report) -> list[list[str]]:
     """One row per rated observation: measure, value ± u, usual range, group, rating, confidence, source."""
     lang = _lang(report.language)
     vocab = vocabulary()
-    ratings = texts()[lang]["ratings"]
     rows = []
     for o in report.observations:
         if o.rating == "not_assessed":
             continue
         term = vocab.observations.get(o.name)
-        rating = ratings.get(o.rating, o.rating)
+        rating = _word(lang, "ratings", o.rating)
         if o.rating == "borderline" and o.leaning:
-            rating = _t(lang, "leaning", rating=rating, leaning=ratings.get(o.leaning, o.leaning))
+            rating = _t(lang, "leaning", rating=rating, leaning=_word(lang, "ratings", o.leaning))
         rows.append(
             [
                 term.text[lang] if term else o.name,
@@ -335,9 +327,8 @@ def _facts_text(report: Report) -> str:
 
 def _scores_text(report: Report) -> str:
     lang = _lang(report.language)
-    names = texts()[lang]["scores"]
     return _t(lang, "list_joiner").join(
-        f"{names.get(k, k)}: {_fmt(v)}" for k, v in sorted(report.scores.items())
+        f"{_word(lang, 'scores', k)}: {_fmt(v)}" for k, v in sorted(report.scores.items())
     )
 
 

@@ -6,12 +6,11 @@ must exist in every language with the same placeholders, or the bot refuses to s
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from backcare.languages import DEFAULT, LANGUAGES, from_client
-from backcare.yamlfile import Checker, load
+from backcare.catalogue import Catalogue, parse_catalogue
+from backcare.languages import DEFAULT, from_client
+from backcare.yamlfile import load
 
 PATH = Path(__file__).with_name("locale") / "texts.yaml"
 REQUIRED = (
@@ -42,7 +41,6 @@ REQUIRED = (
     "admin_version",
     "admin_stats",
 )
-_PLACEHOLDER = re.compile(r"{(\w+)}")
 
 
 def pick_language(*candidates: str | None) -> str:
@@ -54,38 +52,8 @@ def pick_language(*candidates: str | None) -> str:
     return DEFAULT
 
 
-@dataclass(frozen=True)
-class Texts:
-    table: dict[str, dict[str, str]]
-
-    def get(self, key: str, language: str | None, **values: object) -> str:
-        by_language = self.table[key]
-        text = by_language.get(pick_language(language), by_language[DEFAULT])
-        return text.format(**values)
+Texts = Catalogue  # the adapter's catalogue (one mechanism for every catalogue)
 
 
-def load_texts(path: Path = PATH) -> Texts:
-    data = load(path)
-    check = Checker(str(path))
-    table: dict[str, dict[str, str]] = {}
-    if not isinstance(data, dict):
-        check.problem(data, None, "", "expected a mapping of text keys")
-        check.raise_if_any()
-    for key in REQUIRED:
-        if key not in data:
-            check.problem(data, None, key, "missing")
-    for key, entry in data.items():
-        if key not in REQUIRED:
-            check.problem(data, key, key, "unknown text key (a typo?)")
-            continue
-        row = {}
-        for language in LANGUAGES:
-            text = check.need(entry, language, key, str)
-            if text is not None:
-                row[language] = text
-        names = {lang: set(_PLACEHOLDER.findall(t)) for lang, t in row.items()}
-        if len({frozenset(n) for n in names.values()}) > 1:
-            check.problem(entry, None, key, f"placeholders differ between languages: {names}")
-        table[key] = row
-    check.raise_if_any()
-    return Texts(table)
+def load_texts(path: Path = PATH) -> Catalogue:
+    return parse_catalogue(load(path), str(path), required=REQUIRED, closed=True)

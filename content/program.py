@@ -129,7 +129,7 @@ def build_program(
     return Program(
         exercises=prescriptions,
         advice=_advice(texts, facts, wanted, diagnosis.referral == UNEXPLAINED),
-        if_worse=texts.all("program.if_worse"),
+        if_worse=texts.every("program.if_worse"),
         causes=addressed,
         notes=_notes(texts, scores, facts, band, eased, skipped),
     )
@@ -227,7 +227,7 @@ def _why(
     vocab: Vocabulary,
 ) -> dict[str, str]:
     if cause is None:
-        return texts.all("program.why.general")
+        return texts.every("program.why.general")
     finding = _finding(exercise, evidence, present)
     out = {}
     for lang in LANGUAGES:

@@ -8,13 +8,13 @@ not a crash in front of a patient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from backcare.catalogue import Catalogue
 from backcare.content.bilingual import is_text, text_value
-from backcare.languages import DEFAULT, LANGUAGES
+from backcare.languages import LANGUAGES
 from backcare.vocabulary import RATINGS, URGENCIES, vocabulary
 from backcare.yamlfile import Checker, load
 
@@ -86,40 +86,20 @@ def _keyed() -> dict[str, tuple[str, ...]]:
     }
 
 
-@dataclass(frozen=True)
-class Texts:
-    entries: dict[str, dict[str, str]]  # dotted key -> language -> text
-
-    def get(self, key: str, language: str, **values: Any) -> str:
-        """The text in ``language`` (the default one when it is not supported), filled in."""
-        text = self.entries[key]
-        return text.get(language, text[DEFAULT]).format(**values)
-
-    def all(self, key: str, **values: Any) -> dict[str, str]:
-        """The text in every language, filled in."""
-        return {lang: text.format(**values) for lang, text in self.entries[key].items()}
-
-    def group(self, prefix: str) -> list[dict[str, str]]:
-        """The texts directly under ``prefix``, in file order."""
-        head = prefix + "."
-        return [
-            text
-            for key, text in self.entries.items()
-            if key.startswith(head) and "." not in key[len(head) :]
-        ]
+Texts = Catalogue  # the program's catalogue (one mechanism for every catalogue)
 
 
-def load_texts(path: str | Path | None = None) -> Texts:
+def load_texts(path: str | Path | None = None) -> Catalogue:
     path = Path(path or PATH)
     return parse_texts(load(path), str(path))
 
 
 @lru_cache(maxsize=1)
-def default_texts() -> Texts:
+def default_texts() -> Catalogue:
     return load_texts()
 
 
-def parse_texts(data: Any, filename: str) -> Texts:
+def parse_texts(data: Any, filename: str) -> Catalogue:
     check = Checker(filename)
     if not isinstance(data, dict):
         check.problem(data, None, "", "expected a mapping of sections")
@@ -160,7 +140,7 @@ def parse_texts(data: Any, filename: str) -> Texts:
             if f"{group}.{name}" not in leaves:
                 check.problem(nodes.get(group, data), None, f"{group}.{name}", "missing text")
     check.raise_if_any()
-    return Texts(entries)
+    return Catalogue(entries)
 
 
 def _walk(check: Checker, node: dict, prefix: str, leaves: dict, nodes: dict) -> None:

@@ -10,6 +10,7 @@ from backcare.assessment.population import CANONICAL, TEMPLATES, Population
 from backcare.assessment.rating import assess
 from backcare.assessment.thresholds import thresholds
 from backcare.assessment.types import Profile
+from backcare.catalogue import placeholders
 from backcare.languages import LANGUAGES
 from backcare.render import population_text, texts
 from tests.assessment.construct import measurements_for
@@ -68,8 +69,11 @@ def test_each_language_writes_the_population_in_its_own_words(population, englis
 
 def test_every_language_gives_every_template_with_its_placeholders():
     assert set(CANONICAL) == set(TEMPLATES)
-    for lang in LANGUAGES:
-        assert set(texts()[lang]["population"]) == set(TEMPLATES), lang
+    given = {key.split(".", 1)[1] for key in texts().table if key.startswith("population.")}
+    assert given == set(TEMPLATES)
+    for name, fields in TEMPLATES.items():
+        for lang in LANGUAGES:
+            assert placeholders(texts().template(f"population.{name}", lang)) == fields
 
 
 def test_a_text_in_no_canonical_form_is_shown_as_it_is():

@@ -7,6 +7,7 @@ import json
 from backcare import render
 from backcare.assessment.types import Observation
 from backcare.content.types import Dose, Prescription, Program
+from backcare.languages import LANGUAGES
 from backcare.reasoning.types import Diagnosis, Explanation
 from backcare.report import PhotoResult, Report
 from backcare.vision.types import Measurement
@@ -121,9 +122,8 @@ def test_a_referral_comes_first_and_in_the_patients_language():
 
 
 def test_report_texts_have_every_key_in_every_language():
-    tables = render.texts()
-    assert set(tables["en"]) == set(tables["ja"])
-    assert set(tables["en"]["reasons"]) == set(tables["ja"]["reasons"])
+    table = render.texts().table
+    assert len(table) > 50 and all(set(entry) == set(LANGUAGES) for entry in table.values())
 
 
 def test_every_photo_refusal_reason_has_a_plain_sentence():

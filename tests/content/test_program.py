@@ -345,7 +345,7 @@ def test_no_explanation_gives_a_short_general_program():
     program = build_program(diagnosis(), [], frozenset(), {"pain": 2})
     assert len(program.exercises) == 3
     assert all(CATALOG.exercises[p.exercise_id].general for p in program.exercises)
-    assert all(p.why == TEXTS.all("program.why.general") for p in program.exercises)
+    assert all(p.why == TEXTS.every("program.why.general") for p in program.exercises)
 
 
 def test_prescriptions_carry_everything_the_patient_needs_in_both_languages():

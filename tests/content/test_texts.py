@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backcare.content.texts import PATH, SPEC, default_texts, load_texts
+from backcare.languages import LANGUAGES
 from backcare.vocabulary import vocabulary
 from backcare.yamlfile import DataFileError
 
@@ -27,7 +28,7 @@ def problems(tmp_path, text):
 def test_shipped_texts_cover_every_key_and_cause_in_both_languages():
     texts = default_texts()
     for key in SPEC:
-        assert set(texts.entries[key]) == {"en", "ja"}
+        assert set(texts.table[key]) == set(LANGUAGES)
     for cause in vocabulary().causes:
         assert texts.get(f"program.cause_labels.{cause}", "ja")
 

@@ -39,7 +39,7 @@ def test_a_label_names_the_measurement_in_the_language_and_rounds_as_the_report(
 def test_every_labelled_measurement_has_a_name_in_every_language():
     labelled = {name for labels in annotate._LABELS.values() for name, _ in labels}
     for name in labelled:
-        assert set(labels().names[name]) == set(LANGUAGES), name
+        assert set(labels().texts.every(f"names.{name}")) == set(LANGUAGES), name
 
 
 def test_a_label_file_lacking_a_language_or_a_word_names_the_file_line_and_field(tmp_path):
