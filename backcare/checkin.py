@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from backcare.catalogue import Catalogue
 from backcare.content.followup import Followup, default_followup
-from backcare.content.texts import Texts, default_texts
+from backcare.content.texts import default_texts
 from backcare.languages import LANGUAGES
 from backcare.vocabulary import URGENCIES, vocabulary
 
@@ -131,7 +132,7 @@ def evaluate(
     *,
     program_started: str | None = None,
     settings: Followup | None = None,
-    texts: Texts | None = None,
+    texts: Catalogue | None = None,
 ) -> CheckinOutcome:
     """What a new check-in means and what to advise.
 

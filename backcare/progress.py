@@ -22,9 +22,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from backcare import languages
+from backcare.catalogue import Catalogue
 from backcare.checkin import CheckIn, CheckinError, classify, when
 from backcare.content.followup import Followup, default_followup
-from backcare.content.texts import Texts, default_texts
+from backcare.content.texts import default_texts
 from backcare.languages import DEFAULT
 
 # Fonts that cover Japanese, most common first (Linux packages, macOS, Windows).
@@ -127,7 +128,7 @@ def label_language(language: str) -> str:
     return lang.code
 
 
-def chart_png(data: ChartData, language: str, texts: Texts | None = None) -> bytes:
+def chart_png(data: ChartData, language: str, texts: Catalogue | None = None) -> bytes:
     """A PNG (900 x 1200 px, large type for a phone) of pain and adherence over time."""
     texts = texts or default_texts()
     lang = label_language(language)
@@ -154,7 +155,7 @@ def chart_png(data: ChartData, language: str, texts: Texts | None = None) -> byt
     return buffer.getvalue()
 
 
-def _draw(pain_ax, adh_ax, data: ChartData, lang: str, texts: Texts) -> None:
+def _draw(pain_ax, adh_ax, data: ChartData, lang: str, texts: Catalogue) -> None:
     dates = [datetime.fromisoformat(d) for d in data.dates]
     pain_ax.set_ylim(-0.3, 10.3)
     pain_ax.set_yticks(range(0, 11, 2))
@@ -228,7 +229,7 @@ def _bar_width(dates: list[datetime]) -> float:
 
 
 def summary_text(
-    data: ChartData, language: str, texts: Texts | None = None, settings: Followup | None = None
+    data: ChartData, language: str, texts: Catalogue | None = None, settings: Followup | None = None
 ) -> str:
     """Plain lines a patient can show a clinician: start, latest, range, adherence, the MCID used."""
     texts = texts or default_texts()

@@ -17,7 +17,8 @@ from datetime import time as WallTime  # the plan has a field named time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from backcare.content.texts import WEEKDAYS, Texts, default_texts
+from backcare.catalogue import Catalogue
+from backcare.content.texts import WEEKDAYS, default_texts
 
 UTC = UTC
 # what people type once normalised (NFKC: full-width digits): "7:30", "07.30", "19時",
@@ -180,7 +181,7 @@ def _city_names() -> dict[str, str]:
     return {city: sorted(zones)[0] for city, zones in seen.items() if len(zones) == 1}
 
 
-def describe(plan: ReminderPlan, language: str, texts: Texts | None = None) -> str:
+def describe(plan: ReminderPlan, language: str, texts: Catalogue | None = None) -> str:
     """The plan in words, e.g. "Mon, Wed, Fri at 07:30 (Europe/London)"."""
     texts = texts or default_texts()
     if len(plan.days) == 7:

@@ -15,7 +15,7 @@ import telegram
 
 import backcare
 from backcare.bot.conversation import Conversation, Turn
-from backcare.bot.texts import Texts
+from backcare.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Admin:
     def __init__(
         self,
         conversation: Conversation,
-        texts: Texts,
+        texts: Catalogue,
         admin_ids: frozenset[int],
         interviews: Any | None,
     ) -> None:

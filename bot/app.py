@@ -47,8 +47,9 @@ from backcare.bot.outbox import RETRY_DELAYS, Outbox
 from backcare.bot.privacy import Chart, Privacy
 from backcare.bot.ratelimit import PriorityRateLimiter
 from backcare.bot.reminders import Scheduler
-from backcare.bot.texts import Texts, load_texts
+from backcare.bot.texts import load_texts
 from backcare.bot.webhook import WebhookServer
+from backcare.catalogue import Catalogue
 from backcare.languages import LANGUAGES
 from backcare.logs import pseudonym
 from backcare.storage import Storage, StorageError, utc_now
@@ -64,7 +65,7 @@ class BotRuntime:
     config: BotConfig
     storage: Storage
     db: Db
-    texts: Texts
+    texts: Catalogue
     outbox: Outbox
     health: StorageHealth
     scheduler: Scheduler
@@ -81,7 +82,7 @@ def build_application(
     interviews: Any | None = None,
     clock: Clock = utc_now,
     chart: Chart | None = None,
-    texts: Texts | None = None,
+    texts: Catalogue | None = None,
     rate_limiter: Any | None = None,
     poll_timeout: int | None = None,
     retry_delays: tuple[float, ...] | None = None,

@@ -39,7 +39,8 @@ from backcare.bot.locks import UserLocks
 from backcare.bot.outbox import Outbox
 from backcare.bot.reminders import ReminderChange, Scheduler, change_for, next_due, timer_kind
 from backcare.bot.render import Rendered, escape, new_token, render, replaces_pressed
-from backcare.bot.texts import Texts, pick_language
+from backcare.bot.texts import pick_language
+from backcare.catalogue import Catalogue
 from backcare.logs import pseudonym
 from backcare.storage import Reminder, StorageError, StorageWriteFailed, UserProfile, utc_now
 from backcare.storage.records import iso
@@ -132,7 +133,7 @@ class Conversation:
         dialogs: Any,
         db: Db,
         outbox: Outbox,
-        texts: Texts,
+        texts: Catalogue,
         scheduler: Scheduler,
         *,
         clock: Clock = utc_now,

@@ -41,7 +41,7 @@ from backcare.bot.outbox import links_only
 from backcare.bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
 from backcare.bot.privacy import Privacy
 from backcare.bot.render import escape, parse_callback, replaces_pressed
-from backcare.bot.texts import Texts
+from backcare.catalogue import Catalogue
 from backcare.logs import pseudonym
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class Handlers:
         self,
         conversation: Conversation,
         config: BotConfig,
-        texts: Texts,
+        texts: Catalogue,
         admin: Admin,
         privacy: Privacy,
     ) -> None:

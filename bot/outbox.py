@@ -27,7 +27,7 @@ from telegram.ext import ExtBot
 from backcare.bot import ratelimit
 from backcare.bot.db import Db
 from backcare.bot.render import escape
-from backcare.bot.texts import Texts
+from backcare.catalogue import Catalogue
 from backcare.logs import pseudonym
 from backcare.storage import OutboxItem, StorageError
 
@@ -43,7 +43,7 @@ class Outbox:
         self,
         bot: ExtBot[Any],  # the application's bot: rate_limit_args need its limiter
         db: Db,
-        texts: Texts,
+        texts: Catalogue,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from backcare.bot.conversation import Conversation, Turn
 from backcare.bot.render import escape
-from backcare.bot.texts import Texts
+from backcare.catalogue import Catalogue
 from backcare.logs import pseudonym
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ Chart = Callable[
 
 class Privacy:
     def __init__(
-        self, conversation: Conversation, texts: Texts, chart: Chart | None = None
+        self, conversation: Conversation, texts: Catalogue, chart: Chart | None = None
     ) -> None:
         self.conv = conversation
         self.texts = texts

@@ -52,8 +52,5 @@ def pick_language(*candidates: str | None) -> str:
     return DEFAULT
 
 
-Texts = Catalogue  # the adapter's catalogue (one mechanism for every catalogue)
-
-
 def load_texts(path: Path = PATH) -> Catalogue:
     return parse_catalogue(load(path), str(path), required=REQUIRED, closed=True)

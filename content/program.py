@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 
 from backcare.assessment.types import Observation
+from backcare.catalogue import Catalogue
 from backcare.content.catalog import (
     BANDS,
     CATEGORIES,
@@ -22,7 +23,7 @@ from backcare.content.catalog import (
     Exercise,
     default_catalog,
 )
-from backcare.content.texts import Texts, default_texts
+from backcare.content.texts import default_texts
 from backcare.content.types import Dose, Prescription, Program
 from backcare.languages import DEFAULT, LANGUAGES, language
 from backcare.reasoning.types import Diagnosis
@@ -75,7 +76,7 @@ def build_program(
     language: str = DEFAULT,
     *,
     catalog: Catalog | None = None,
-    texts: Texts | None = None,
+    texts: Catalogue | None = None,
 ) -> Program | None:
     """The exercise program for this patient, or None when they must see a clinician.
 
@@ -223,7 +224,7 @@ def _why(
     cause: str | None,
     evidence: tuple[str, ...],
     present: frozenset[str],
-    texts: Texts,
+    texts: Catalogue,
     vocab: Vocabulary,
 ) -> dict[str, str]:
     if cause is None:
@@ -250,7 +251,7 @@ def _why(
     return out
 
 
-def dose_text(dose: Dose, texts: Texts | None = None) -> dict[str, str]:
+def dose_text(dose: Dose, texts: Catalogue | None = None) -> dict[str, str]:
     """The dose in words, e.g. "2 × 8 reps, hold 5 s, each side, 5 days a week"."""
     texts = texts or default_texts()
     out = {}
@@ -277,7 +278,7 @@ def _prescription(
     evidence: tuple[str, ...],
     present: frozenset[str],
     band: str,
-    texts: Texts,
+    texts: Catalogue,
     vocab: Vocabulary,
 ) -> Prescription:
     dose = e.dose[band]
@@ -299,7 +300,7 @@ def _prescription(
 
 
 def _advice(
-    texts: Texts, facts: frozenset[str], causes: list[str], unexplained: bool = False
+    texts: Catalogue, facts: frozenset[str], causes: list[str], unexplained: bool = False
 ) -> dict[str, tuple[str, ...]]:
     groups = ["program.advice.general"]
     if unexplained:
@@ -313,7 +314,7 @@ def _advice(
 
 
 def _notes(
-    texts: Texts,
+    texts: Catalogue,
     scores: Mapping[str, float],
     facts: frozenset[str],
     band: str,

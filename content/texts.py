@@ -86,9 +86,6 @@ def _keyed() -> dict[str, tuple[str, ...]]:
     }
 
 
-Texts = Catalogue  # the program's catalogue (one mechanism for every catalogue)
-
-
 def load_texts(path: str | Path | None = None) -> Catalogue:
     path = Path(path or PATH)
     return parse_texts(load(path), str(path))

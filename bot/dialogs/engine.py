@@ -23,7 +23,8 @@ from backcare.bot.dialogs.events import Event, Reply
 from backcare.bot.dialogs.flow import STEP, build_machine
 from backcare.bot.dialogs.onboarding import language_from
 from backcare.bot.dialogs.services import Services
-from backcare.bot.dialogs.texts import Texts, default_texts
+from backcare.bot.dialogs.texts import default_texts
+from backcare.catalogue import Catalogue
 from backcare.interview import InterviewRegistry
 from backcare.languages import DEFAULT
 
@@ -90,7 +91,7 @@ class Dialogs:
         interviews: InterviewRegistry,
         clock: Callable[[], datetime] = utcnow,
         *,
-        texts: Texts | None = None,
+        texts: Catalogue | None = None,
         policy: Policy = Policy(),
         pictures: PictureCache | None = None,
     ):

@@ -44,9 +44,6 @@ def required_keys() -> list[str]:
     return keys
 
 
-Texts = Catalogue  # the dialogs' catalogue (one mechanism for every catalogue)
-
-
 def parse_texts(data: Any, filename: str, required: Iterable[str] = ()) -> Catalogue:
     return parse_catalogue(data, filename, required=required)
 
@@ -60,4 +57,4 @@ def default_texts() -> Catalogue:
     return load_texts(PATH)
 
 
-__all__ = ["Texts", "default_texts", "load_texts", "parse_texts", "placeholders", "required_keys"]
+__all__ = ["default_texts", "load_texts", "parse_texts", "placeholders", "required_keys"]
