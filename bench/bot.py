@@ -46,6 +46,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from backcare.languages import DEFAULT  # noqa: E402
 from tests.support.fake_botapi import FakeBotApi, Sent  # noqa: E402
 
 if TYPE_CHECKING:  # the bot's modules load where they run (the bot has its own process)
@@ -91,7 +92,7 @@ async def prepare(data_file: Path, photo_patients: int, text_patients: int) -> N
     dialogs = Dialogs(services=NoServices(), interviews=registry)
 
     async def play(full: bool) -> dict:
-        state, _ = await dialogs.handle(None, Event("start", language="en"))
+        state, _ = await dialogs.handle(None, Event("start", language=DEFAULT))
         for choice in ("consent:yes", "keep:no"):
             state, _ = await dialogs.handle(state, Event("choice", data=choice))
         while full and state["step"] == "interview":

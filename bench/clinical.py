@@ -32,6 +32,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"
 sys.path.insert(0, str(REPO))
 
 from backcare.interview import InterviewRegistry  # noqa: E402
+from backcare.languages import DEFAULT, LANGUAGES  # noqa: E402
 from backcare.pipeline import Pipeline  # noqa: E402
 from tests.clinical.suite import (  # noqa: E402
     CASES,
@@ -73,7 +74,7 @@ def row(case: Case, outcome: Outcome, ms: float, answers_top: str | None = None)
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--lang", default="en", choices=["en", "ja"])
+    p.add_argument("--lang", default=DEFAULT, choices=LANGUAGES)
     p.add_argument("--photos", action="store_true", help="analyse the cases' photos (workers)")
     p.add_argument("--only-photos", action="store_true", help="only the cases with photos")
     p.add_argument("--cases", default=str(CASES), help="folder of case files")

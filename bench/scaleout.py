@@ -46,6 +46,7 @@ sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
 
+from backcare.languages import DEFAULT  # noqa: E402
 from backcare.taskqueue.config import QueueConfig  # noqa: E402
 from backcare.taskqueue.service import QueuedPoseService  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
@@ -122,12 +123,12 @@ def main() -> None:
         with QueuedPoseService(config, timeout_s=300, threads=8) as service:
             for count in (1, 2):
                 with workers(env, count, args.layout, logs):
-                    seconds, ok = timed(partial(service.analyse_many, annotate="en"), batch)
+                    seconds, ok = timed(partial(service.analyse_many, annotate=DEFAULT), batch)
                 rows.append((f"celery ({args.layout})", count, seconds, ok))
         if not args.no_pool:
             for count in (1, 2):
                 with PoseService(workers=count, timeout_s=300) as pool:
-                    seconds, ok = timed(partial(pool.analyse_many, annotate="en"), batch)
+                    seconds, ok = timed(partial(pool.analyse_many, annotate=DEFAULT), batch)
                 rows.append(("in-process pool", count, seconds, ok))
         latency = [] if args.no_latency else asyncio.run(latencies(args))
     finally:

@@ -58,6 +58,7 @@ from backcare.bot.dialogs.events import Event  # noqa: E402
 from backcare.bot.dialogs.flow import STEP  # noqa: E402
 from backcare.bot.render import parse_callback  # noqa: E402
 from backcare.interview import InterviewRegistry  # noqa: E402
+from backcare.languages import DEFAULT  # noqa: E402
 from backcare.storage.tinyfile import read_database  # noqa: E402
 from backcare.vocabulary import vocabulary  # noqa: E402
 from tests.reliability.live import (  # noqa: E402
@@ -130,7 +131,7 @@ class Patient:
     def __init__(self, soak: Soak, user_id: int) -> None:
         self.soak = soak
         self.api, self.view = soak.api, soak.view
-        self.user = soak.api.user(user_id, f"P{user_id}", "en")
+        self.user = soak.api.user(user_id, f"P{user_id}", DEFAULT)
         self.rng = random.Random(user_id)
         self.accepted: dict[str, Any] = {}  # this round: answers the bot moved on from
         self.photos_accepted: set[str] = set()  # this round: photo steps it moved on from
@@ -231,7 +232,7 @@ class Patient:
         interview = self.soak.registry.current
         for message in reversed(messages):
             for qid, question in interview.questions.items():
-                if question.text["en"] in message.plain:
+                if question.text[DEFAULT] in message.plain:
                     return qid
             if "Photo 1 of" in message.plain:
                 return "photos"

@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from backcare.languages import DEFAULT  # noqa: E402
 from bench.bot import NoServices, latest_question, next_action, percentiles  # noqa: E402
 from tests.support.fake_botapi import FakeBotApi  # noqa: E402
 
@@ -76,7 +77,7 @@ def populate(data_file: str, patients: int, others: int) -> None:
     dialogs = Dialogs(services=NoServices(), interviews=registry)
 
     async def play(full: bool) -> dict:
-        state, _ = await dialogs.handle(None, Event("start", language="en"))
+        state, _ = await dialogs.handle(None, Event("start", language=DEFAULT))
         for choice in ("consent:yes", "keep:no"):
             state, _ = await dialogs.handle(state, Event("choice", data=choice))
         while full and state["step"] == "interview":
@@ -107,7 +108,7 @@ def populate(data_file: str, patients: int, others: int) -> None:
     for start in range(0, others, 500):
         with storage.transaction():
             for uid in range(OTHER_BASE + start, OTHER_BASE + min(others, start + 500)):
-                storage.put_user(UserProfile(uid, language="en", tz="Europe/Oslo"))
+                storage.put_user(UserProfile(uid, language=DEFAULT, tz="Europe/Oslo"))
                 storage.put_state(uid, {**done, "session": f"o{uid}"})
                 storage.put_session(uid, {"buttons": {"k1": ["a", "b"]}, "seen": [uid]})
                 storage.add_assessment(uid, {"summary": done.get("interview", {}), "n": 1})

@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from backcare.languages import DEFAULT  # noqa: E402
 from backcare.storage import Storage, TinyDBStorage  # noqa: E402
 from backcare.storage.postgres import PostgresStorage  # noqa: E402
 from tests.support.postgres import fresh_schema  # noqa: E402
@@ -34,7 +35,7 @@ def turn(s: Storage, k: int) -> None:
     s.inbox_add(update_id, uid, {"update_id": update_id, "message": {"text": "x" * 50}}, wait=False)
     with s.transaction():
         s.put_state(uid, {"step": f"q{k}", "answers": {f"a{i}": i for i in range(30)}})
-        s.put_session(uid, {"recent_updates": [[update_id, 1]], "language": "en"})
+        s.put_session(uid, {"recent_updates": [[update_id, 1]], "language": DEFAULT})
         s.enqueue(uid, uid, [{"kind": "text", "text": "reply " * 20}])
         s.inbox_done(update_id)
     for item in s.pending(uid):
