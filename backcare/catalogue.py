@@ -71,15 +71,18 @@ def parse_catalogue(
     closed: bool = False,
 ) -> Catalogue:
     """A catalogue from a loaded YAML file. ``required``: keys the code needs; ``fills``:
-    key -> the placeholders the code fills in (others: equal across languages);
-    ``closed``: refuse keys outside ``required``."""
+    key -> the placeholders the code can fill in (a text may use some of them); every
+    text's placeholders are the same in every language; ``closed``: refuse keys outside
+    ``required``."""
     check = Checker(filename)
     table: dict[str, dict[str, str]] = {}
     present: set[str] = set()  # leaves found, complete or not (each problem named once)
+    groups: dict[str, Any] = {}  # path -> its mapping (a missing key is shown at its group)
     fills = fills or {}
     needed = list(required)
 
     def walk(node: Any, path: str) -> None:
+        groups[path] = node
         if not isinstance(node, dict) or not node:
             check.problem(node, None, path, "expected a mapping of keys or of languages")
             return
@@ -110,7 +113,12 @@ def parse_catalogue(
             elif not isinstance(text, str) or not text:  # (a joiner may be a lone space)
                 check.problem(node, lang, f"{path}.{lang}", "expected a non-empty text")
             elif not _well_formed(text):
-                check.problem(node, lang, f"{path}.{lang}", "unbalanced { } in the text")
+                check.problem(
+                    node,
+                    lang,
+                    f"{path}.{lang}",
+                    "malformed braces (write {{ and }} for literal ones)",
+                )
             elif not _in_script(text, lang):
                 check.problem(
                     node,
@@ -123,21 +131,32 @@ def parse_catalogue(
         if len(entry) != len(LANGUAGES):
             return
         names = {lang: placeholders(t) for lang, t in entry.items()}
-        expected = fills.get(path, names[DEFAULT])
+        allowed = fills.get(path)
         for lang, found in names.items():
-            if found != expected:
+            if allowed is not None and found - allowed:
+                extra, fine = ", ".join(sorted(found - allowed)), ", ".join(sorted(allowed))
                 check.problem(
                     node,
                     lang,
                     f"{path}.{lang}",
-                    f"placeholders differ: {sorted(found)}, expected {sorted(expected)}",
+                    f"unknown placeholder {extra}; "
+                    + (f"allowed here: {fine}" if fine else "none allowed here"),
+                )
+            elif found != names[DEFAULT]:
+                check.problem(
+                    node,
+                    lang,
+                    f"{path}.{lang}",
+                    f"placeholders differ: {sorted(found)}, {DEFAULT} has {sorted(names[DEFAULT])}",
                 )
         table[path] = entry
 
     walk(data, "")
     for key in needed:
         if key not in present:
-            check.problem(data, None, key, "missing text (the code needs it)")
+            parents = [key.rsplit(".", n)[0] for n in range(1, key.count(".") + 1)]
+            group = next((groups[p] for p in parents if p in groups), data)
+            check.problem(group, None, key, "missing text (the code needs it)")
     check.raise_if_any()
     return Catalogue(table)
 

@@ -50,24 +50,33 @@ def test_every_mistake_is_named_with_its_file_line_and_field():
     assert any(p.startswith("texts.yaml:2: b.ja: placeholders differ") for p in found)
     assert "texts.yaml:3: c.ja: missing translation (nothing in the script of ja)" in found
     assert any(p.startswith("texts.yaml:4: d.de: unknown language") for p in found)
-    assert "texts.yaml:5: e.en: unbalanced { } in the text" in found
+    assert "texts.yaml:5: e.en: malformed braces (write {{ and }} for literal ones)" in found
     assert any(p.endswith("f: missing text (the code needs it)") for p in found)
     assert not any(p.endswith("a: missing text (the code needs it)") for p in found)
 
 
 def test_the_code_says_which_placeholders_it_fills_and_a_closed_catalogue_refuses_strays():
     found = problems(GOOD, fills={"consent.days": frozenset({"count"})})
-    assert any("consent.days.en: placeholders differ" in p for p in found)
+    assert "texts.yaml:4: consent.days.en: unknown placeholder n; allowed here: count" in found
+    assert catalogue(fills={"consent.days": frozenset({"n", "unit"})}).has("consent.days")
     strays = problems(GOOD, required=["consent.agree", "consent.days"], closed=True)
     assert strays == ["texts.yaml:5: joiner: unknown text key (a typo?)"]
 
 
 def test_every_catalogue_of_the_product_is_one_of_these():
+    from backcare.assessment.texts import texts as findings
     from backcare.bot.dialogs.texts import default_texts as dialogs
     from backcare.bot.texts import load_texts as adapter
     from backcare.content.texts import default_texts as program
     from backcare.render import texts as report
     from backcare.vision.labels import labels as pictures
 
-    for texts in (dialogs(), adapter(), program(), report(), pictures().texts):
+    for texts in (
+        dialogs(),
+        adapter(),
+        program(),
+        report(),
+        pictures().texts,
+        findings().catalogue,
+    ):
         assert isinstance(texts, Catalogue) and len(texts.table) > 10
