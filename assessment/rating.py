@@ -64,10 +64,13 @@ def rate(
     """
     u = max(0.0, uncertainty)
     lo_v, hi_v = value - u, value + u
+    # an interval that reaches a limit from outside (touching it counts) crosses it too:
+    # only an interval wholly inside is normal, only one wholly outside is abnormal
     crossing = [
         side
-        for side, limit in ((below, low), (above, high))
-        if side != "normal" and lo_v < limit < hi_v
+        for side, limit, outside in ((below, low, value < low), (above, high, value > high))
+        if side != "normal"
+        and (lo_v < limit < hi_v or (outside and u > 0 and lo_v <= limit <= hi_v))
     ]
     if crossing:
         # across both limits (a range narrower than the interval): lean to the nearer side

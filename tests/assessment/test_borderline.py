@@ -106,6 +106,21 @@ def test_a_two_sided_range_narrower_than_the_interval_is_imprecise_too():
     assert rated(span / 2 + 0.1).reason == "imprecise"
 
 
+def test_a_value_outside_whose_interval_just_reaches_the_limit_is_never_normal():
+    # a value of 7 +- 3 against a usual range from 10 reaches the limit only at its edge
+    # (vision rounds to tenths, so an edge lands on a limit often enough); it was rated
+    # normal because the interval did not cross the limit strictly
+    name = "forward_bend.hip_flexion"
+    low = RULES[name].band_for(Profile()).low
+    m = Measurement("hip_flexion", low - 3.0, "deg", 0.9, "back-contour (sacrum vs thigh)", 3.0)
+    obs = _one({"forward_bend": {"hip_flexion": m}}, name)
+    assert obs.rating == "borderline" and obs.leaning == "insufficient"
+    inside = Measurement(
+        "hip_flexion", low + 3.0, "deg", 0.9, "back-contour (sacrum vs thigh)", 3.0
+    )
+    assert _one({"forward_bend": {"hip_flexion": inside}}, name).rating == "normal"
+
+
 def test_uncertainty_of_a_derived_value_combines_its_measurements():
     # the left-right difference of two side bends: u = sqrt(u1^2 + u2^2)
     left = Measurement("lateral_bend", 20.0, "deg", 0.9, "t", 3.0)

@@ -174,9 +174,10 @@ def test_with_photos_movement_patterns_lead_to_the_expected_top_cause(photo_outc
 # Open gaps, each traced to the measurement that lacks it (see bench/clinical.py --photos).
 KNOWN_MISSES = {
     "lateral_shift": (
-        "the standing lean is rated (standing.trunk_lean) but reads 3.2 +- 2.1 deg for a "
-        "~4.5 deg shift: borderline, no evidence; the side-bend asymmetry alone does not "
-        "outweigh the flexion answers (worse sitting and bending)"
+        "the standing lean (standing.trunk_lean) reads 3.2 +- 2.1 deg for a ~4.5 deg shift: "
+        "an uncertainty wider than its 0-2 deg range, so not rated (imprecise), no evidence; "
+        "the side-bend asymmetry alone does not outweigh the flexion answers (worse sitting "
+        "and bending)"
     ),
 }
 
