@@ -26,6 +26,7 @@ from backcare.languages import DEFAULT, language, supported
 from backcare.reasoning.types import CauseSupport
 from backcare.report import Report
 from backcare.units import limit, plus_minus
+from backcare.vision.errors import Reason
 from backcare.vocabulary import STOPS, vocabulary
 from backcare.yamlfile import load
 
@@ -35,8 +36,6 @@ TEXTS_PATH = Path(__file__).with_name("report_texts.yaml")
 @lru_cache(maxsize=1)
 def texts() -> Catalogue:
     """The report's catalogue: every word the report writes, in every language."""
-    from backcare.vision.errors import Reason
-
     required = [f"population.{k}" for k in TEMPLATES] + [f"reasons.{r.value}" for r in Reason]
     fills = {f"population.{k}": frozenset(v) for k, v in TEMPLATES.items()}
     return parse_catalogue(load(TEXTS_PATH), str(TEXTS_PATH), required=required, fills=fills)

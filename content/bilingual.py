@@ -7,17 +7,18 @@ language, and the ones the code fills in must all be there.
 
 from __future__ import annotations
 
-import string
 from typing import Any
 
+from backcare import catalogue
 from backcare.languages import DEFAULT, LANGUAGES, language
 from backcare.yamlfile import Checker
 
 
 def placeholders(text: str) -> frozenset[str]:
-    """The ``{name}`` fields of a format string (``{{`` escapes are not fields)."""
+    """The ``{name}`` fields of a format string (``{{`` escapes are not fields); the one
+    reading of placeholders (backcare.catalogue), malformed braces named as such."""
     try:
-        return frozenset(name for _, name, _, _ in string.Formatter().parse(text) if name)
+        return frozenset(catalogue.placeholders(text))
     except ValueError:
         return frozenset({"<malformed braces>"})
 

@@ -37,22 +37,7 @@ MAX_HEAD_LEAN = 45.0  # the head must sit above the shoulders within this angle 
 SMOOTH_BELOW = 25.0  # grey-level range at or below which the eye region is plain (no face)
 FACE_ABOVE = 50.0  # at or above: eyes are there (evidence ramps linearly in between)
 
-_HEAD = tuple(
-    INDEX[n]
-    for n in (
-        "nose",
-        "left_eye_inner",
-        "left_eye",
-        "left_eye_outer",
-        "right_eye_inner",
-        "right_eye",
-        "right_eye_outer",
-        "left_ear",
-        "right_ear",
-        "mouth_left",
-        "mouth_right",
-    )
-)
+_HEAD = tuple(range(INDEX["mouth_right"] + 1))  # BlazePose lists the face first: nose to mouth
 
 
 @dataclass(frozen=True)
