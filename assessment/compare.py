@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from backcare.assessment.texts import Texts
 from backcare.assessment.texts import texts as default_texts
 from backcare.assessment.types import BORDERLINE, NOT_ASSESSED, Change, Observation
-from backcare.languages import LANGUAGES
-from backcare.vocabulary import Vocabulary, vocabulary
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.vocabulary import Vocabulary, vocabulary
 
 
 def deviation(o: Observation) -> float:

@@ -3,7 +3,7 @@
 A :class:`Population` has one canonical form, the one ``Observation.population`` stores and
 report.json shows ("women, age 40-59", "under 40", "other adults", "adults (age not
 given)"); :meth:`Population.words` writes it from a language's templates (the
-``population`` table of backcare/report_texts.yaml) and :meth:`Population.parse` reads the
+``population`` table of backcare/application/report_texts.yaml) and :meth:`Population.parse` reads the
 canonical form back.
 """
 

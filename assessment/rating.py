@@ -39,8 +39,8 @@ from backcare.assessment.thresholds import Rule, Thresholds
 from backcare.assessment.thresholds import thresholds as default_thresholds
 from backcare.assessment.types import BORDERLINE, NOT_ASSESSED, Observation, Profile
 from backcare.assessment.values import Derived, derive
+from backcare.kernel.vocabulary import Vocabulary, vocabulary
 from backcare.vision.types import Measurement
-from backcare.vocabulary import Vocabulary, vocabulary
 
 log = logging.getLogger(__name__)
 

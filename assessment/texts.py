@@ -15,11 +15,11 @@ from typing import Any
 from backcare.assessment.thresholds import SIDES, Thresholds, thresholds
 from backcare.assessment.types import DIRECTIONS
 from backcare.assessment.values import REASONS
-from backcare.catalogue import Catalogue, parse_catalogue
-from backcare.languages import DEFAULT, LANGUAGES, language
-from backcare.units import limit, plus_minus
-from backcare.vocabulary import vocabulary
-from backcare.yamlfile import load
+from backcare.kernel.catalogue import Catalogue, parse_catalogue
+from backcare.kernel.languages import DEFAULT, LANGUAGES, language
+from backcare.kernel.units import limit, plus_minus
+from backcare.kernel.vocabulary import vocabulary
+from backcare.kernel.yamlfile import load
 
 PATH = Path(__file__).with_name("texts.yaml")
 
@@ -28,7 +28,7 @@ Text = dict[str, str]  # language -> sentence
 
 @dataclass(frozen=True)
 class Texts:
-    """The findings' catalogue (backcare/catalogue.py), and the sentences built from it."""
+    """The findings' catalogue (backcare/kernel/catalogue.py), and the sentences built from it."""
 
     catalogue: Catalogue
 

@@ -2,7 +2,7 @@
 computed from vision's measurements, its published range by age and sex, the
 camera method's error, and the citation.
 
-Loaded strictly with :mod:`backcare.yamlfile`; every problem names the file,
+Loaded strictly with :mod:`backcare.kernel.yamlfile`; every problem names the file,
 the line and the field, and all of them are reported at once.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 
 from backcare.assessment.population import Population
 from backcare.assessment.types import SEXES, Profile
-from backcare.vocabulary import RATINGS, Vocabulary, vocabulary
-from backcare.yamlfile import Checker, load
+from backcare.kernel.vocabulary import RATINGS, Vocabulary, vocabulary
+from backcare.kernel.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("thresholds.yaml")
 
@@ -348,7 +348,9 @@ def parse(data: Any, filename: str, vocab: Vocabulary | None = None) -> Threshol
     for name, entry in entries.items():
         field = f"observations.{name}"
         if name not in vocab.observations:
-            check.problem(entries, name, field, "not an observation of backcare/vocabulary.yaml")
+            check.problem(
+                entries, name, field, "not an observation of backcare/kernel/vocabulary.yaml"
+            )
             continue
         if not isinstance(entry, dict):
             check.problem(entries, name, field, "expected a mapping")

@@ -2,6 +2,6 @@
 
 import sys
 
-from backcare.cli import main
+from backcare.application.cli import main
 
 sys.exit(main())

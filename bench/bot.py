@@ -46,13 +46,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
-from backcare.languages import DEFAULT  # noqa: E402
+from backcare.kernel.languages import DEFAULT  # noqa: E402
 from tests.support.fake_botapi import FakeBotApi, Sent  # noqa: E402
 
 if TYPE_CHECKING:  # the bot's modules load where they run (the bot has its own process)
+    from backcare.bot.storage import Storage
     from backcare.interview import InterviewResult
-    from backcare.report import PhotoResult, Report
-    from backcare.storage import Storage
+    from backcare.report.types import PhotoResult, Report
 
 RENDERS = REPO / "tests" / "data" / "renders"  # rendered people (tests/data/README.md)
 SIDE_PHOTOS = [
@@ -83,8 +83,8 @@ class NoServices:
 async def prepare(data_file: Path, photo_patients: int, text_patients: int) -> None:
     from backcare.bot.dialogs.engine import Dialogs
     from backcare.bot.dialogs.events import Event
+    from backcare.bot.storage import TinyDBStorage
     from backcare.interview import InterviewRegistry, load_answers
-    from backcare.storage import TinyDBStorage
 
     registry = InterviewRegistry(REPO / "interview.yaml")
     interview = registry.current
@@ -164,18 +164,18 @@ def run_bot(settings: dict, conn) -> None:
     logging.basicConfig(level=logging.WARNING)
     from telegram.ext import AIORateLimiter
 
+    from backcare.application.pipeline import Pipeline
     from backcare.bot.app import BotRunner, build_application
     from backcare.bot.config import BotConfig
     from backcare.bot.dialogs.engine import Dialogs
     from backcare.bot.ratelimit import PriorityRateLimiter
+    from backcare.bot.storage import TinyDBStorage
     from backcare.interview import InterviewRegistry
-    from backcare.pipeline import Pipeline
-    from backcare.storage import TinyDBStorage
 
     if settings.get("slow_turn"):
-        from backcare.bot import conversation
+        from backcare.bot import turns
 
-        conversation.SLOW_TURN = settings["slow_turn"]
+        turns.SLOW_TURN = settings["slow_turn"]
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -184,7 +184,7 @@ def run_bot(settings: dict, conn) -> None:
         if (
             settings.get("storage") == "memory"
         ):  # the same data, never written: to see storage's cost
-            from backcare.storage import MemoryStorage
+            from backcare.bot.storage import MemoryStorage
 
             memory = MemoryStorage()
             with memory.transaction():

@@ -31,9 +31,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from backcare.application.pipeline import Pipeline  # noqa: E402
 from backcare.interview import InterviewRegistry  # noqa: E402
-from backcare.languages import DEFAULT, LANGUAGES  # noqa: E402
-from backcare.pipeline import Pipeline  # noqa: E402
+from backcare.kernel.languages import DEFAULT, LANGUAGES  # noqa: E402
 from tests.clinical.suite import (  # noqa: E402
     CASES,
     INTERVIEW_PATH,

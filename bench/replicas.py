@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backcare.storage.postgres import PostgresStorage  # noqa: E402
+from backcare.bot.storage.postgres import PostgresStorage  # noqa: E402
 from tests.scaleout.test_webhook_replicas import (  # noqa: E402
     Replica,
     free_port,

@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO))
 
 import redis  # noqa: E402
 
-from backcare.languages import DEFAULT  # noqa: E402
+from backcare.kernel.languages import DEFAULT  # noqa: E402
 from backcare.taskqueue.config import QueueConfig  # noqa: E402
 from backcare.taskqueue.service import QueuedPoseService  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402

@@ -56,11 +56,11 @@ sys.path.insert(0, str(REPO))
 from backcare.bot.dialogs.engine import _restore  # noqa: E402
 from backcare.bot.dialogs.events import Event  # noqa: E402
 from backcare.bot.dialogs.flow import STEP  # noqa: E402
-from backcare.bot.render import parse_callback  # noqa: E402
+from backcare.bot.messages import parse_callback  # noqa: E402
+from backcare.bot.storage.tinyfile import read_database  # noqa: E402
 from backcare.interview import InterviewRegistry  # noqa: E402
-from backcare.languages import DEFAULT  # noqa: E402
-from backcare.storage.tinyfile import read_database  # noqa: E402
-from backcare.vocabulary import vocabulary  # noqa: E402
+from backcare.kernel.languages import DEFAULT  # noqa: E402
+from backcare.kernel.vocabulary import vocabulary  # noqa: E402
 from tests.reliability.live import (  # noqa: E402
     INTERVIEW,
     BotProcess,
@@ -102,7 +102,7 @@ def note(text: str) -> None:
 
 class StoreView:
     """What a scripted patient may look up (state, offered buttons) while the bot runs, read
-    from its data folder as last committed (backcare.storage.tinyfile.read_database)."""
+    from its data folder as last committed (backcare.bot.storage.tinyfile.read_database)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -445,7 +445,7 @@ class Soak:
     async def prepare(self) -> None:
         """Every other patient starts at the photos (as if the interview were done earlier),
         so photo analysis, and its faults, come from the first seconds."""
-        from backcare.storage import TinyDBStorage
+        from backcare.bot.storage import TinyDBStorage
         from tests.reliability.live import place, state_at
 
         at_photos = await state_at(self.registry, self.answers)
@@ -496,7 +496,7 @@ class Soak:
     def leftovers(self) -> tuple[dict[int, dict | None], dict[int, int], int, int]:
         """Through the storage contract, after the stop: states, reports kept per patient,
         updates left in the inbox, replies left in the outbox."""
-        from backcare.storage import TinyDBStorage
+        from backcare.bot.storage import TinyDBStorage
 
         storage = TinyDBStorage(self.data_file)
         try:

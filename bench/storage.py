@@ -15,7 +15,7 @@ The bot's own limit on requests to Telegram (30/s in production) is raised to
 ``--rate`` so that the reply latency shows the turn and its storage rather than
 the queue of the rate limiter (the same in both databases).
 
-Then the same turns' storage calls alone (no bot: what bot/conversation.py asks of
+Then the same turns' storage calls alone (no bot: what bot/turns.py asks of
 the storage in a turn, through 4 threads as bot/db.py runs them).
 
 Printed: reply latency (update sent -> the bot's first reply) p50/p99/max, the
@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
-from backcare.languages import DEFAULT  # noqa: E402
+from backcare.kernel.languages import DEFAULT  # noqa: E402
 from bench.bot import NoServices, latest_question, next_action, percentiles  # noqa: E402
 from tests.support.fake_botapi import FakeBotApi  # noqa: E402
 
@@ -68,8 +68,8 @@ def populate(data_file: str, patients: int, others: int) -> None:
 
     from backcare.bot.dialogs.engine import Dialogs
     from backcare.bot.dialogs.events import Event
+    from backcare.bot.storage import Reminder, TinyDBStorage, UserProfile
     from backcare.interview import InterviewRegistry, load_answers
-    from backcare.storage import Reminder, TinyDBStorage, UserProfile
 
     registry = InterviewRegistry(REPO / "interview.yaml")
     interview = registry.current
@@ -132,8 +132,8 @@ def run_bot(settings: dict, conn) -> None:
     from backcare.bot.config import BotConfig
     from backcare.bot.dialogs.engine import Dialogs
     from backcare.bot.ratelimit import PriorityRateLimiter
+    from backcare.bot.storage import TinyDBStorage
     from backcare.interview import InterviewRegistry
-    from backcare.storage import TinyDBStorage
 
     sweeps: list[float] = []  # seconds each retention sweep took (it reads every user)
 
@@ -183,14 +183,14 @@ def run_bot(settings: dict, conn) -> None:
     asyncio.run(main())
 
 
-# -- the storage alone: a turn's calls as bot/conversation.py makes them -------------------
+# -- the storage alone: a turn's calls as bot/turns.py makes them -------------------
 def storage_turns(data_file: str, patients: int, turns: int, conn) -> None:
     """(In a process of its own.) ``patients`` at once, each ``turns`` turns, through 4
     storage threads as bot.db runs them; the seconds each turn's storage calls took."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from backcare.storage import TinyDBStorage
+    from backcare.bot.storage import TinyDBStorage
 
     storage = TinyDBStorage(data_file)
     pool = ThreadPoolExecutor(max_workers=4)

@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backcare.languages import DEFAULT  # noqa: E402
-from backcare.storage import Storage, TinyDBStorage  # noqa: E402
-from backcare.storage.postgres import PostgresStorage  # noqa: E402
+from backcare.bot.storage import Storage, TinyDBStorage  # noqa: E402
+from backcare.bot.storage.postgres import PostgresStorage  # noqa: E402
+from backcare.kernel.languages import DEFAULT  # noqa: E402
 from tests.support.postgres import fresh_schema  # noqa: E402
 
 

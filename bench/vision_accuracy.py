@@ -7,7 +7,7 @@ The photos come from bench/synth/render_accuracy_sets.py (rendered with
 /work/synth-work/accuracy; rebuild with the command in that script's docstring).
 Each photo goes through the product's own analysis for its capture step (what
 ``backcare measure`` and the bot run: vision.analysis.analyse_image on the decoded
-file with its EXIF focal length, then backcare.pipeline.photo_result) and, on the
+file with its EXIF focal length, then backcare.application.pipeline.photo_result) and, on the
 same MediaPipe output, through naive angles from BlazePose's raw 3D world landmarks.
 
 Prints per measurement and bin of camera yaw off the view the bot asks for:
@@ -32,7 +32,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backcare.pipeline import photo_result  # noqa: E402
+from backcare.application.pipeline import photo_result  # noqa: E402
 from backcare.vision.analysis import analyse_image  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import focal_35mm, load_image  # noqa: E402

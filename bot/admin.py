@@ -14,8 +14,8 @@ from typing import Any
 import telegram
 
 import backcare
-from backcare.bot.conversation import Conversation, Turn
-from backcare.catalogue import Catalogue
+from backcare.bot.turns import Conversation, Turn
+from backcare.kernel.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
 

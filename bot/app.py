@@ -35,7 +35,6 @@ from telegram.ext import Application, ApplicationBuilder
 from backcare.bot import retention
 from backcare.bot.admin import Admin
 from backcare.bot.config import BotConfig
-from backcare.bot.conversation import Clock, Conversation
 from backcare.bot.db import Db
 from backcare.bot.dialogs.commands import MENU
 from backcare.bot.dialogs.texts import default_texts as default_dialog_texts
@@ -46,13 +45,14 @@ from backcare.bot.ops import Ops
 from backcare.bot.outbox import RETRY_DELAYS, Outbox
 from backcare.bot.privacy import Chart, Privacy
 from backcare.bot.ratelimit import PriorityRateLimiter
-from backcare.bot.reminders import Scheduler
+from backcare.bot.storage import Storage, StorageError, utc_now
 from backcare.bot.texts import load_texts
+from backcare.bot.timers import Scheduler
+from backcare.bot.turns import Clock, Conversation
 from backcare.bot.webhook import WebhookServer
-from backcare.catalogue import Catalogue
-from backcare.languages import LANGUAGES
-from backcare.logs import pseudonym
-from backcare.storage import Storage, StorageError, utc_now
+from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.logs import pseudonym
 
 log = logging.getLogger(__name__)
 
@@ -321,13 +321,13 @@ class BotRunner:
 
 async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
     """Run the real bot (pipeline, dialogs, storage) until ``stop`` is set."""
-    from backcare import metrics
+    from backcare.application.pipeline import Pipeline
     from backcare.bot import heartbeat, ops, replicas
     from backcare.bot.dialogs.engine import Dialogs, Policy
+    from backcare.bot.storage import configured
     from backcare.interview import InterviewRegistry
-    from backcare.paths import INTERVIEW
-    from backcare.pipeline import Pipeline
-    from backcare.storage import configured
+    from backcare.kernel import metrics
+    from backcare.kernel.paths import INTERVIEW
 
     # BACKCARE_DATABASE_URL: PostgreSQL (several replicas); else the embedded TinyDB files
     storage = configured(config.data_dir / DB_FILE)
@@ -381,11 +381,11 @@ WHOLE_UPDATES = ("telegram.ext.Application", "telegram.ext.Updater")
 
 
 def setup_logging(level: str | None = None) -> None:
-    """backcare.logs.setup (the bot logs at INFO unless told otherwise; other libraries at
+    """backcare.kernel.logs.setup (the bot logs at INFO unless told otherwise; other libraries at
     WARNING unless the level is DEBUG), with PTB's loggers that print whole updates held at
     INFO even at DEBUG: patients' words never go into the logs. Without ``level``, the one
     the command line set (``backcare --log-level``), else BACKCARE_LOG_LEVEL, else INFO."""
-    from backcare import logs
+    from backcare.kernel import logs
 
     logs.setup(level or logs.LEVEL)
     for name in WHOLE_UPDATES:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from backcare.storage import Storage
+from backcare.bot.storage import Storage
 
 T = TypeVar("T")
 

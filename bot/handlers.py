@@ -34,15 +34,15 @@ from telegram.ext import (
 from backcare.bot import ratelimit
 from backcare.bot.admin import Admin
 from backcare.bot.config import BotConfig
-from backcare.bot.conversation import Conversation, Turn
 from backcare.bot.dialogs.commands import ADAPTER_COMMANDS
 from backcare.bot.dialogs.events import Event
+from backcare.bot.messages import escape, parse_callback, replaces_pressed
 from backcare.bot.outbox import links_only
 from backcare.bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
 from backcare.bot.privacy import Privacy
-from backcare.bot.render import escape, parse_callback, replaces_pressed
-from backcare.catalogue import Catalogue
-from backcare.logs import pseudonym
+from backcare.bot.turns import Conversation, Turn
+from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.logs import pseudonym
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE

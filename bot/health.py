@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from backcare import metrics
+from backcare.kernel import metrics
 
 log = logging.getLogger(__name__)
 

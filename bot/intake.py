@@ -9,7 +9,7 @@ already saved is recognised by its update id (bot.dedup).
 
 When saving fails (a full disk), nothing is confirmed and nothing dropped:
 polling waits with back-off (bot.health) before fetching again (a turn whose
-own save fails tries again itself: bot.conversation).
+own save fails tries again itself: bot.turns).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from telegram.ext import Application
 from backcare.bot.db import Db
 from backcare.bot.health import StorageHealth
 from backcare.bot.ratelimit import retry_seconds
-from backcare.storage import StorageError
+from backcare.bot.storage import StorageError
 
 if TYPE_CHECKING:
     from backcare.bot.replicas import PollingLease

@@ -1,7 +1,7 @@
 """One update of a user at a time, many users at once.
 
 Within a process an asyncio lock per user; with several replicas on one database
-(``remote``: backcare.storage.postgres.coordination) each turn also holds the user's
+(``remote``: backcare.bot.storage.postgres.coordination) each turn also holds the user's
 lock in the database, so no other replica runs a turn of that user meanwhile. An
 update whose user has an earlier update still waiting in the inbox (received by
 another replica, or queued here behind it) lets both locks go and tries again, so the

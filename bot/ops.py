@@ -6,7 +6,7 @@
                 (polling, or the webhook server is up) and photo analysis is available
                 (the pool is open; with a task queue, its broker and Redis answer);
                 503 naming what is not
-- ``/metrics``  Prometheus text (backcare.metrics)
+- ``/metrics``  Prometheus text (backcare.kernel.metrics)
 
 In webhook mode they are routes of the webhook server; in polling mode a small server
 of their own on BACKCARE_HTTP_LISTEN:BACKCARE_HTTP_PORT (default 127.0.0.1:9100; ``off``

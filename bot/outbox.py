@@ -26,10 +26,10 @@ from telegram.ext import ExtBot
 
 from backcare.bot import ratelimit
 from backcare.bot.db import Db
-from backcare.bot.render import escape
-from backcare.catalogue import Catalogue
-from backcare.logs import pseudonym
-from backcare.storage import OutboxItem, StorageError
+from backcare.bot.messages import escape
+from backcare.bot.storage import OutboxItem, StorageError
+from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.logs import pseudonym
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from backcare.bot.conversation import Conversation, Turn
-from backcare.bot.render import escape
-from backcare.catalogue import Catalogue
-from backcare.logs import pseudonym
+from backcare.bot.messages import escape
+from backcare.bot.turns import Conversation, Turn
+from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.logs import pseudonym
 
 log = logging.getLogger(__name__)
 

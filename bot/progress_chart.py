@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from backcare.checkin import CheckIn, CheckinError
-from backcare.languages import DEFAULT
-from backcare.progress import chart_png, progress_data
+from backcare.followup.checkin import CheckIn, CheckinError
+from backcare.followup.progress import chart_png, progress_data
+from backcare.kernel.languages import DEFAULT
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Several replicas of the bot on one PostgreSQL database (BACKCARE_DATABASE_URL).
 
-``attach(app, storage)`` wires :class:`~backcare.storage.postgres.coordination.Coordination`
+``attach(app, storage)`` wires :class:`~backcare.bot.storage.postgres.coordination.Coordination`
 into a built application when the storage is PostgreSQL (nothing otherwise):
 
 - every turn holds its user's lock in the database (bot.locks), so each user's
@@ -11,7 +11,7 @@ into a built application when the storage is PostgreSQL (nothing otherwise):
   take over within ``LEASE_TTL`` + ``LEASE_EVERY`` seconds when it dies (at once when
   it stops cleanly: it hands the lease back);
 - every ``DUE_EVERY`` seconds a replica claims the reminders and check-ins that are due
-  and fires them (bot.conversation: under the user's lock, the next due time saved in
+  and fires them (bot.turns: under the user's lock, the next due time saved in
   the same transaction as the message, so a reminder fires once even when two replicas
   reach it), including those another replica scheduled and could not fire because it
   died (its claim lapses after ``CLAIM_HOLD`` seconds);
@@ -29,11 +29,11 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application
 
-from backcare.storage import Storage
+from backcare.bot.storage import Storage
 
 if TYPE_CHECKING:
     from backcare.bot.app import BotRuntime
-    from backcare.storage.postgres.coordination import Coordination
+    from backcare.bot.storage.postgres.coordination import Coordination
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +148,8 @@ class Replicas:
 async def attach(app: Application, storage: Storage) -> Coordination | None:
     """Coordinate with the other replicas when ``storage`` is PostgreSQL; returns what to
     close after the bot stopped (None: a single process, nothing to coordinate)."""
-    from backcare.storage.postgres import PostgresStorage
-    from backcare.storage.postgres.coordination import Coordination
+    from backcare.bot.storage.postgres import PostgresStorage
+    from backcare.bot.storage.postgres.coordination import Coordination
 
     if not isinstance(storage, PostgresStorage):
         return None

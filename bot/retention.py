@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from backcare.logs import pseudonym
-from backcare.storage import Storage
-from backcare.storage.records import parse_iso
+from backcare.bot.storage import Storage
+from backcare.bot.storage.records import parse_iso
+from backcare.kernel.logs import pseudonym
 
 log = logging.getLogger(__name__)
 

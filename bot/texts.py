@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backcare.catalogue import Catalogue, parse_catalogue
-from backcare.languages import DEFAULT, from_client
-from backcare.yamlfile import load
+from backcare.kernel.catalogue import Catalogue, parse_catalogue
+from backcare.kernel.languages import DEFAULT, from_client
+from backcare.kernel.yamlfile import load
 
 PATH = Path(__file__).with_name("locale") / "texts.yaml"
 REQUIRED = (

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from backcare.bot.intake import Intake
-from backcare.storage import StorageError
+from backcare.bot.storage import StorageError
 
 log = logging.getLogger(__name__)
 

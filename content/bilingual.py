@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from backcare import catalogue
-from backcare.languages import DEFAULT, LANGUAGES, language
-from backcare.yamlfile import Checker
+from backcare.kernel import catalogue
+from backcare.kernel.languages import DEFAULT, LANGUAGES, language
+from backcare.kernel.yamlfile import Checker
 
 
 def placeholders(text: str) -> frozenset[str]:
     """The ``{name}`` fields of a format string (``{{`` escapes are not fields); the one
-    reading of placeholders (backcare.catalogue), malformed braces named as such."""
+    reading of placeholders (backcare.kernel.catalogue), malformed braces named as such."""
     try:
         return frozenset(catalogue.placeholders(text))
     except ValueError:

@@ -1,7 +1,7 @@
 """The exercise catalog (``exercises.yaml``) and its video links (``videos.yaml``), validated.
 
 Every problem is reported with the file, the line and the field, all at once
-(:class:`backcare.yamlfile.DataFileError`), so an admin can fix a file in one go.
+(:class:`backcare.kernel.yamlfile.DataFileError`), so an admin can fix a file in one go.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from backcare.content.bilingual import need_text
 from backcare.content.types import Dose
 from backcare.content.urls import url_problem
-from backcare.vocabulary import Vocabulary, vocabulary
-from backcare.yamlfile import Checker, DataFileError, load
+from backcare.kernel.vocabulary import Vocabulary, vocabulary
+from backcare.kernel.yamlfile import Checker, DataFileError, load
 
 EXERCISES_PATH = Path(__file__).with_name("exercises.yaml")
 VIDEOS_PATH = Path(__file__).with_name("videos.yaml")

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from backcare.yamlfile import Checker, load
+from backcare.kernel.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("followup.yaml")
 

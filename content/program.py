@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping, Sequence
 
 from backcare.assessment.types import Observation
-from backcare.catalogue import Catalogue
 from backcare.content.catalog import (
     BANDS,
     CATEGORIES,
@@ -25,9 +24,10 @@ from backcare.content.catalog import (
 )
 from backcare.content.texts import default_texts
 from backcare.content.types import Dose, Prescription, Program
-from backcare.languages import DEFAULT, LANGUAGES, language
+from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.languages import DEFAULT, LANGUAGES, language
+from backcare.kernel.vocabulary import RATINGS, Vocabulary, vocabulary
 from backcare.reasoning.types import Diagnosis
-from backcare.vocabulary import RATINGS, Vocabulary, vocabulary
 
 MIN_EXERCISES = 3
 MAX_EXERCISES = 6

@@ -12,11 +12,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from backcare.catalogue import Catalogue
 from backcare.content.bilingual import is_text, text_value
-from backcare.languages import LANGUAGES
-from backcare.vocabulary import RATINGS, URGENCIES, vocabulary
-from backcare.yamlfile import Checker, load
+from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.vocabulary import RATINGS, URGENCIES, vocabulary
+from backcare.kernel.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("texts.yaml")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -5,7 +5,7 @@ language, opened in headless Chromium (Debian's `chromium`), top of the page, 75
 
 Needs Chromium (apt-get install -y chromium), a font for each language's script (Japanese:
 apt-get install -y fonts-ipafont-gothic; without one Chromium draws empty boxes) and the
-demo's photos (samples/). One screenshot per language of backcare/languages.yaml.
+demo's photos (samples/). One screenshot per language of backcare/kernel/languages.yaml.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from backcare.languages import LANGUAGES, language
+from backcare.kernel.languages import LANGUAGES, language
 
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent

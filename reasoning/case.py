@@ -7,10 +7,10 @@ import math
 from collections.abc import Iterable
 
 from backcare.assessment.types import BORDERLINE, Observation
+from backcare.kernel.vocabulary import NOT_ASSESSED, RATINGS, vocabulary
 from backcare.reasoning.errors import CaseError
 from backcare.reasoning.model import KnowledgeBase, split_atom
 from backcare.reasoning.types import Case
-from backcare.vocabulary import NOT_ASSESSED, RATINGS, vocabulary
 
 
 def build_case(

@@ -1,5 +1,5 @@
 """Errors reasoning/ raises on bad input (the knowledge base file raises
-``backcare.yamlfile.DataFileError`` instead, naming file, line and entry)."""
+``backcare.kernel.yamlfile.DataFileError`` instead, naming file, line and entry)."""
 
 from __future__ import annotations
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from backcare.kernel.vocabulary import Vocabulary, vocabulary
+from backcare.kernel.yamlfile import Checker, YDict, line_of, load
 from backcare.reasoning.model import (
     ABNORMAL,
     NOT,
@@ -23,8 +25,6 @@ from backcare.reasoning.model import (
     is_atom,
     split_atom,
 )
-from backcare.vocabulary import Vocabulary, vocabulary
-from backcare.yamlfile import Checker, YDict, line_of, load
 
 PATH = Path(__file__).with_name("knowledge_base.yaml")
 TOP_KEYS = {"version", "settings", "sources", "causes", "cannot_co_occur"}
@@ -294,7 +294,7 @@ class _Parser:
         field = f"causes.{name}"
         if name not in self.vocab.causes:
             check.problem(
-                raw_causes, name, field, "unknown cause (not in backcare/vocabulary.yaml)"
+                raw_causes, name, field, "unknown cause (not in backcare/kernel/vocabulary.yaml)"
             )
         if not isinstance(entry, dict):
             check.problem(raw_causes, name, field, "expected a mapping")
@@ -511,5 +511,5 @@ class _Parser:
 
 
 def parse(data: Any, filename: str, vocab: Vocabulary) -> KnowledgeBase:
-    """Validate loaded YAML (from ``backcare.yamlfile.load``) into a :class:`KnowledgeBase`."""
+    """Validate loaded YAML (from ``backcare.kernel.yamlfile.load``) into a :class:`KnowledgeBase`."""
     return _Parser(data, filename, vocab).parse()

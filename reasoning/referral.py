@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from backcare.kernel.vocabulary import URGENCIES  # most urgent first
 from backcare.reasoning.costs import CaseCosts
 from backcare.reasoning.model import REFER, KnowledgeBase
 from backcare.reasoning.types import Case, Explanation
-from backcare.vocabulary import URGENCIES  # most urgent first
 
 
 def red_flag_referral(kb: KnowledgeBase, case: Case) -> tuple[str | None, tuple[str, ...]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backcare.languages import DEFAULT
+from backcare.kernel.languages import DEFAULT
 from backcare.vision import estimators
 from backcare.vision.annotate import annotate as draw
 from backcare.vision.back import back_midline, side_contour

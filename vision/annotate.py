@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from backcare.languages import DEFAULT
-from backcare.units import number
+from backcare.kernel.languages import DEFAULT
+from backcare.kernel.units import number
 from backcare.vision.labels import labels
 from backcare.vision.types import INDEX, Landmarks, Measurement, Movement, PhotoAnalysis
 
@@ -89,7 +89,7 @@ _CJK_FONT = "ipaexg.ttf"
 def annotate(rgb: np.ndarray, analysis: PhotoAnalysis, language: str = DEFAULT) -> bytes:
     """JPEG bytes of the photo with the analysis drawn on it, labelled in ``language``
     (vision/labels.yaml; a language it lacks falls back to the default). Numbers are written as the report
-    writes them (backcare.units), so the picture and the report agree."""
+    writes them (backcare.kernel.units), so the picture and the report agree."""
     h, w = rgb.shape[:2]
     scale = min(1.0, OUTPUT_SIDE / max(h, w))
     img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)

@@ -1,5 +1,5 @@
 """The words on the annotated pictures (``labels.yaml``), a catalogue like every other
-(backcare/catalogue.py): every entry in every language of the table, the same
+(backcare/kernel/catalogue.py): every entry in every language of the table, the same
 placeholders in each, the header's templates and the view, side and movement words the
 pictures need."""
 
@@ -11,9 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from backcare.catalogue import Catalogue, parse_catalogue
+from backcare.kernel.catalogue import Catalogue, parse_catalogue
+from backcare.kernel.yamlfile import load
 from backcare.vision.types import Movement, ViewKind
-from backcare.yamlfile import load
 
 PATH = Path(__file__).with_name("labels.yaml")
 HEADER = ("view", "facing", "pose")

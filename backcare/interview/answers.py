@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from backcare.interview.model import CHOICE_TYPES, Interview, Question
-from backcare.yamlfile import DataFileError, Problem, line_of, load
+from backcare.kernel.yamlfile import DataFileError, Problem, line_of, load
 
 # key -> English message; the dialogs hold the same keys in every language.
 ANSWER_ERRORS: dict[str, str] = {

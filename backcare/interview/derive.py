@@ -11,7 +11,7 @@ from backcare.interview.conditions import evaluate
 from backcare.interview.model import Interview, RedFlagRule
 from backcare.interview.scoring import compute_scores
 from backcare.interview.triage import ROUTINE, Triage, judge
-from backcare.vocabulary import STOPS, URGENCIES
+from backcare.kernel.vocabulary import STOPS, URGENCIES
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Load and validate interview.yaml into an :class:`Interview`.
 
-Every problem names the file, the line and the field (backcare.yamlfile's
+Every problem names the file, the line and the field (backcare.kernel.yamlfile's
 Checker), and all problems are reported at once so an admin fixes the file in
 one go. Refused: YAML syntax errors, unknown fields and question types, a
 condition or branch that names a missing question, a branch back to an earlier
@@ -42,9 +42,9 @@ from backcare.interview.model import (
     Section,
     Text,
 )
-from backcare.languages import LANGUAGES
-from backcare.vocabulary import ADVICE, STOPS, URGENCIES, Vocabulary, vocabulary
-from backcare.yamlfile import Checker, line_of, loads, read_text
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.vocabulary import ADVICE, STOPS, URGENCIES, Vocabulary, vocabulary
+from backcare.kernel.yamlfile import Checker, line_of, loads, read_text
 
 # Ids travel in button data (Telegram allows 64 bytes: "a:<question>:<option>").
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,23}$")
@@ -694,9 +694,9 @@ class _Parser:
                 ok = False
             if fact is not None and fact not in vocab_flags:
                 why = (
-                    f"{fact!r} is not a red-flag fact (it has no red_flag urgency in backcare/vocabulary.yaml)"
+                    f"{fact!r} is not a red-flag fact (it has no red_flag urgency in backcare/kernel/vocabulary.yaml)"
                     if fact in self.vocab.facts
-                    else f"unknown fact {fact!r}: not in backcare/vocabulary.yaml"
+                    else f"unknown fact {fact!r}: not in backcare/kernel/vocabulary.yaml"
                 )
                 check.problem(node, "fact", f"{field}.fact", why)
                 ok = False
@@ -717,7 +717,7 @@ class _Parser:
                     node,
                     "urgency",
                     f"{field}.urgency",
-                    f"{fact} is {vocab_flags[fact]!r} on its own in backcare/vocabulary.yaml; "
+                    f"{fact} is {vocab_flags[fact]!r} on its own in backcare/kernel/vocabulary.yaml; "
                     f"a rule may make it more urgent, not {urgency!r}",
                 )
                 ok = False
@@ -789,7 +789,10 @@ class _Parser:
             field = f"facts.{name}"
             if name not in self.vocab.facts:
                 check.problem(
-                    raw, name, field, f"unknown fact {name!r}: not in backcare/vocabulary.yaml"
+                    raw,
+                    name,
+                    field,
+                    f"unknown fact {name!r}: not in backcare/kernel/vocabulary.yaml",
                 )
                 continue
             if not isinstance(node, dict):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from backcare.interview.loader import load_interview
 from backcare.interview.model import Interview
-from backcare.yamlfile import DataFileError, Problem
+from backcare.kernel.yamlfile import DataFileError, Problem
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from backcare.interview.conditions import evaluate, questions_in
 from backcare.interview.flow import is_shown
 from backcare.interview.model import Interview, RedFlagRule
 from backcare.interview.scoring import compute_scores
-from backcare.vocabulary import ADVICE, STOPS, URGENCIES
+from backcare.kernel.vocabulary import ADVICE, STOPS, URGENCIES
 
 ROUTINE = "routine"
 

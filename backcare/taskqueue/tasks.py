@@ -121,7 +121,7 @@ def run(store: PhotoStore, key: str, annotate: bool | str, analyse: Analyse) -> 
 
 
 def _count(outcome: str, seconds: float | None) -> None:
-    from backcare import metrics
+    from backcare.kernel import metrics
 
     metrics.WORKER_ANALYSES.labels(outcome=outcome).inc()
     if seconds is not None:

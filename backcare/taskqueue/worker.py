@@ -165,7 +165,7 @@ def run(
     from celery import signals  # type: ignore[import-untyped]
     from prometheus_client import multiprocess
 
-    from backcare import metrics
+    from backcare.kernel import metrics
     from backcare.taskqueue.store import PhotoStore
     from backcare.taskqueue.tasks import make_app
     from backcare.vision.errors import PhotoRejected, Reason

@@ -19,10 +19,10 @@ from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.interviewing import back_interview
 from backcare.bot.dialogs.results import summarise
 from backcare.interview import InterviewResult
-from backcare.languages import DEFAULT
-from backcare.report import PhotoResult
+from backcare.kernel.languages import DEFAULT
+from backcare.kernel.vocabulary import vocabulary
+from backcare.report.types import PhotoResult
 from backcare.vision.errors import Reason
-from backcare.vocabulary import vocabulary
 
 log = logging.getLogger(__name__)
 

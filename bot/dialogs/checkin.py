@@ -1,5 +1,5 @@
 """Check-in: pain today, the days the exercises were done, new warning signs asked again;
-then backcare.checkin.evaluate (the project's one rule) says what it means and what to advise.
+then backcare.followup.checkin.evaluate (the project's one rule) says what it means and what to advise.
 
 State: ``data["checkin"]`` while it runs ({pain, planned, done_days, answers, current,
 pending}); the finished ones are records in ``data["checkins"]`` (see bot/dialogs/history.py).
@@ -23,7 +23,7 @@ from backcare.bot.dialogs.interviewing import (
     refer,
     toggle,
 )
-from backcare.checkin import CheckIn, CheckinOutcome, evaluate
+from backcare.followup.checkin import CheckIn, CheckinOutcome, evaluate
 from backcare.interview import (
     AnswerError,
     Interview,
@@ -33,7 +33,7 @@ from backcare.interview import (
     validate_answer,
 )
 from backcare.interview import judge as triage_of
-from backcare.vocabulary import vocabulary
+from backcare.kernel.vocabulary import vocabulary
 
 PREFIX = "c"  # check-in answer buttons: "ca:<question>:<option>"
 PAIN = Question(
@@ -271,7 +271,7 @@ def back_flags(conv: Conversation) -> bool | None:
 def judge(
     conv: Conversation, red_flags: tuple[str, ...] | list[str] = ()
 ) -> tuple[CheckIn, CheckinOutcome]:
-    """Today's check-in and what backcare.checkin.evaluate makes of it."""
+    """Today's check-in and what backcare.followup.checkin.evaluate makes of it."""
     st = state(conv)
     planned = planned_of(conv)
     done = st.get("done_days")

@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from backcare import languages
 from backcare.bot.dialogs import capture, interviewing
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
@@ -23,7 +22,8 @@ from backcare.bot.dialogs.events import Choice
 from backcare.bot.dialogs.flow import STEP
 from backcare.bot.dialogs.progress import show_progress
 from backcare.bot.dialogs.reminders import reminder_message, reminders_words
-from backcare.languages import LANGUAGES
+from backcare.kernel import languages
+from backcare.kernel.languages import LANGUAGES
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from backcare.bot.dialogs.flow import STEP, build_machine
 from backcare.bot.dialogs.onboarding import language_from
 from backcare.bot.dialogs.services import Services
 from backcare.bot.dialogs.texts import default_texts
-from backcare.catalogue import Catalogue
 from backcare.interview import InterviewRegistry
-from backcare.languages import DEFAULT
+from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.languages import DEFAULT
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """The follow-up's memory in the dialog state: when the program started, the pain it started
-from, the days planned, and the check-in records (what backcare.checkin and backcare.progress read).
+from, the days planned, and the check-in records (what backcare.followup.checkin and backcare.followup.progress read).
 
 ``data["checkins"]`` is a list of records, oldest first, at most KEEP_CHECKINS long:
     at, pain, done ("all" | "some" | "none", kept for older readers), outcome
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from backcare.checkin import CheckIn, CheckinError, CheckinOutcome, when
+from backcare.followup.checkin import CheckIn, CheckinError, CheckinOutcome, when
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
 from backcare.bot.dialogs.interviewing import start_interview
-from backcare.languages import DEFAULT, LANGUAGES, from_client, language
+from backcare.kernel.languages import DEFAULT, LANGUAGES, from_client, language
 
 
 def language_from(client_language: str | None) -> str:

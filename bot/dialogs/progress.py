@@ -1,6 +1,6 @@
 """Progress on demand (/progress, or the button after a check-in): the chart of pain and
 exercise days at each check-in of this program, the summary a patient can show a clinician
-(backcare.progress), and before and after of the latest re-assessment when there was one.
+(backcare.followup.progress), and before and after of the latest re-assessment when there was one.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from backcare.bot.dialogs import history
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Image
 from backcare.bot.dialogs.reassessment import render_changes
-from backcare.progress import chart_png, progress_data, summary_text
+from backcare.followup.progress import chart_png, progress_data, summary_text
 
 
 def show_progress(conv: Conversation) -> None:

@@ -1,6 +1,6 @@
 """Re-assessment: new photos after some weeks of the program, then before and after in plain words.
 
-``data["reassessment"]`` is {"invited": at} once a check-in has offered it (backcare.checkin
+``data["reassessment"]`` is {"invited": at} once a check-in has offered it (backcare.followup.checkin
 decides when) and gains "started" while the photos are retaken; the capture and the analysis
 are the first assessment's own steps. When the new report arrives, the one before it moves
 to ``data["previous_report"]`` with its observations, so the comparison can be shown again

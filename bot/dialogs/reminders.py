@@ -6,13 +6,14 @@ is what the bot adapter schedules from; the set-up in progress is ``data["remind
 
 from __future__ import annotations
 
-from backcare import languages, schedule
 from backcare.bot.dialogs import reassessment
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
 from backcare.bot.dialogs.progress import show_progress
 from backcare.bot.dialogs.results import render_program
+from backcare.followup import schedule
+from backcare.kernel import languages
 
 WEEKDAYS = [0, 1, 2, 3, 4]
 EVERY_DAY = list(range(7))

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
+from backcare.application.render import LIKELY, POSSIBLE, causes_of, is_headline
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.reassessment import observation_dicts, render_changes
-from backcare.render import LIKELY, POSSIBLE, causes_of, is_headline
-from backcare.report import Report
-from backcare.vocabulary import vocabulary
+from backcare.kernel.vocabulary import vocabulary
+from backcare.report.types import Report
 
 MAX_FINDINGS = 6
 MAX_EXPLANATIONS = 3

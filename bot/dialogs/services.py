@@ -1,11 +1,11 @@
-"""What the dialogs need from the rest of the system (backcare.pipeline.Pipeline provides it)."""
+"""What the dialogs need from the rest of the system (backcare.application.pipeline.Pipeline provides it)."""
 
 from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
 from backcare.interview import InterviewResult
-from backcare.report import PhotoResult, Report
+from backcare.report.types import PhotoResult, Report
 
 
 @runtime_checkable

@@ -13,12 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from backcare.catalogue import Catalogue, parse_catalogue, placeholders
 from backcare.interview import ANSWER_ERRORS
+from backcare.kernel.catalogue import Catalogue, parse_catalogue, placeholders
+from backcare.kernel.vocabulary import ADVICE, URGENCIES, vocabulary
+from backcare.kernel.yamlfile import load
 from backcare.vision.errors import Reason
 from backcare.vision.types import Movement
-from backcare.vocabulary import ADVICE, URGENCIES, vocabulary
-from backcare.yamlfile import load
 
 PATH = Path(__file__).with_name("texts.yaml")
 

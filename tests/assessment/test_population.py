@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.application.render import population_text, texts
 from backcare.assessment.population import CANONICAL, TEMPLATES, Population
 from backcare.assessment.rating import assess
 from backcare.assessment.thresholds import thresholds
 from backcare.assessment.types import Profile
-from backcare.catalogue import placeholders
-from backcare.languages import LANGUAGES
-from backcare.render import population_text, texts
+from backcare.kernel.catalogue import placeholders
+from backcare.kernel.languages import LANGUAGES
 from tests.assessment.construct import measurements_for
 
 PROFILES = [

@@ -12,8 +12,8 @@ from backcare.assessment.rating import assess, rate
 from backcare.assessment.texts import texts
 from backcare.assessment.thresholds import thresholds
 from backcare.assessment.types import Observation, Profile
+from backcare.kernel.vocabulary import vocabulary
 from backcare.vision.types import Measurement
-from backcare.vocabulary import vocabulary
 from tests.assessment.construct import CONF, m, measurements_for, probes, profile_for
 
 RULES = thresholds().rules

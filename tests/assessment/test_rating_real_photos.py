@@ -13,7 +13,7 @@ import pytest
 from backcare.assessment.compare import compare
 from backcare.assessment.rating import assess
 from backcare.assessment.types import Profile
-from backcare.vocabulary import vocabulary
+from backcare.kernel.vocabulary import vocabulary
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,8 @@ import pytest
 from backcare.assessment.texts import PATH, load_texts, texts
 from backcare.assessment.thresholds import thresholds
 from backcare.assessment.values import REASONS
-from backcare.languages import LANGUAGES
-from backcare.yamlfile import DataFileError
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.yamlfile import DataFileError
 
 TEXT = PATH.read_text(encoding="utf-8")
 

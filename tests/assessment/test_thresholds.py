@@ -6,8 +6,8 @@ import pytest
 
 from backcare.assessment.thresholds import MEASUREMENTS, PATH, load_thresholds, thresholds
 from backcare.assessment.types import Profile
-from backcare.vocabulary import vocabulary
-from backcare.yamlfile import DataFileError
+from backcare.kernel.vocabulary import vocabulary
+from backcare.kernel.yamlfile import DataFileError
 
 TEXT = PATH.read_text(encoding="utf-8")
 

@@ -2,7 +2,7 @@
 
 A copy of the product gains a generated pseudo-language (tests/support/pseudo_language.py:
 every catalogue's default text with its letters turned full-width, one entry in
-backcare/languages.yaml, no code changed). The copy then runs the demo (report and
+backcare/kernel/languages.yaml, no code changed). The copy then runs the demo (report and
 annotated pictures) and patients' journeys through the dialogs in that language; any run
 of ASCII letters left in what they say came from the code, not from a catalogue.
 Quoted as written, and so allowed: citations of the sources, links and file names, ids
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from backcare.assessment.thresholds import thresholds
-from backcare.languages import LANGUAGES, language
+from backcare.kernel.languages import LANGUAGES, language
 from tests.support.pseudo_language import CODE, REPO, build
 
 pytestmark = pytest.mark.slow
@@ -48,7 +48,7 @@ from pathlib import Path
 import backcare
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.interview import InterviewRegistry
-from backcare.pipeline import Pipeline
+from backcare.application.pipeline import Pipeline
 from tests.clinical.suite import CASES, Patient, load_cases
 
 class Reader(Patient):
@@ -76,7 +76,7 @@ from pathlib import Path
 import backcare
 from backcare.bot.dialogs.engine import Dialogs, Policy
 from backcare.interview import InterviewRegistry, load_answers
-from backcare.pipeline import Pipeline
+from backcare.application.pipeline import Pipeline
 from tests.bot.dialogs.conftest import HEALTHY_PATH, Chat, Clock
 
 async def main(language):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backcare.storage import TinyDBStorage
+from backcare.bot.storage import TinyDBStorage
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from backcare.application.pipeline import Pipeline
 from backcare.bot.dialogs.engine import Dialogs
+from backcare.bot.storage import Reminder, TinyDBStorage
+from backcare.bot.storage.tinyfile import read_database
 from backcare.interview import InterviewRegistry, load_answers
-from backcare.pipeline import Pipeline
-from backcare.storage import Reminder, TinyDBStorage
-from backcare.storage.tinyfile import read_database
 from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
 from tests.support.patients import Patient, photo
@@ -82,7 +82,7 @@ async def test_a_patient_goes_through_the_whole_journey(live, registry, answers)
     assert patient.state["interview"]["answers"]["notes"] == "Worse after long meetings."
 
     # four photos one by one, the other four as one album
-    from backcare.vocabulary import vocabulary
+    from backcare.kernel.vocabulary import vocabulary
 
     steps = list(vocabulary().movements)
     while patient.step == "photos" and patient.state["photos"]["index"] < 4:
@@ -277,9 +277,9 @@ async def test_the_real_bot_asks_to_keep_photos_only_when_it_keeps_them(
 
 
 def test_a_corrupt_database_stops_the_bot_with_the_file_and_its_backup(tmp_path, monkeypatch):
-    from backcare import logs
     from backcare.bot.app import run
     from backcare.bot.config import BotConfig
+    from backcare.kernel import logs
 
     monkeypatch.setattr(logs, "setup", lambda *a, **k: None)  # keep pytest's log capture
     data = tmp_path / "data"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from backcare import logs
+from backcare.application.cli import parser
 from backcare.bot.app import setup_logging
-from backcare.cli import parser
+from backcare.kernel import logs
 
 REPO = Path(__file__).resolve().parents[2]
 LIBRARIES = ("transitions", "telegram", "aiohttp")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from backcare.storage import TinyDBStorage
-from backcare.storage.tinyfile import read_database
+from backcare.bot.storage import TinyDBStorage
+from backcare.bot.storage.tinyfile import read_database
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 

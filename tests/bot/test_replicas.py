@@ -14,9 +14,9 @@ import pytest
 
 from backcare.bot import replicas
 from backcare.bot.app import BotRunner, build_application
-from backcare.storage import Reminder, utc_now
-from backcare.storage.postgres import PostgresStorage
-from backcare.storage.postgres.coordination import Coordination
+from backcare.bot.storage import Reminder, utc_now
+from backcare.bot.storage.postgres import PostgresStorage
+from backcare.bot.storage.postgres.coordination import Coordination
 from tests.support.echo_dialogs import PLAN, EchoDialogs
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.harness import config_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from backcare.bot.retention import Retention, expired, last_active, photo_taken, purge
-from backcare.storage import UserProfile
+from backcare.bot.storage import UserProfile
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from backcare.bot.texts import PATH, REQUIRED, load_texts, pick_language
-from backcare.languages import LANGUAGES
-from backcare.yamlfile import DataFileError
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.yamlfile import DataFileError
 
 
 def test_every_text_exists_in_every_language():

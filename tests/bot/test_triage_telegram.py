@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.application.pipeline import Pipeline
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.interview import InterviewRegistry, load_answers
-from backcare.pipeline import Pipeline
 from tests.support.harness import BotHarness
 from tests.support.patients import Patient
 

@@ -17,7 +17,7 @@ to, and the source line. Fields:
                                    cause and no abnormal rating (judged with photos only)
 
 :func:`run_case` plays the case as a patient of the bot: the real dialogs and the
-real pipeline (``backcare.pipeline.Pipeline``), answering every question it is asked
+real pipeline (``backcare.application.pipeline.Pipeline``), answering every question it is asked
 with the case's answers and skipping the photo steps it has no photo for. With the
 default pipeline (reports only, no photo workers) every photo step is skipped.
 """
@@ -31,15 +31,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backcare.application.pipeline import Pipeline
 from backcare.bot.dialogs.capture import USE_IT
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.bot.dialogs.events import Event, Reply
 from backcare.content.texts import default_texts
 from backcare.interview import Interview, InterviewRegistry, load_interview, validate_answers
 from backcare.interview.answers import AnswersError
-from backcare.pipeline import Pipeline
-from backcare.vocabulary import ADVICE, STOPS, URGENCIES, vocabulary
-from backcare.yamlfile import Checker, DataFileError, load
+from backcare.kernel.vocabulary import ADVICE, STOPS, URGENCIES, vocabulary
+from backcare.kernel.yamlfile import Checker, DataFileError, load
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases"

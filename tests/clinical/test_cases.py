@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from backcare.application.pipeline import Pipeline
 from backcare.interview import InterviewRegistry, judge, load_interview, rules_of
-from backcare.pipeline import Pipeline
-from backcare.vocabulary import STOPS, vocabulary
-from backcare.yamlfile import DataFileError
+from backcare.kernel.vocabulary import STOPS, vocabulary
+from backcare.kernel.yamlfile import DataFileError
 from tests.clinical.suite import (
     BASE,
     CASES,

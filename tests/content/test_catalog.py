@@ -15,8 +15,8 @@ from backcare.content.catalog import (
     load_catalog,
     volume,
 )
-from backcare.vocabulary import vocabulary
-from backcare.yamlfile import DataFileError
+from backcare.kernel.vocabulary import vocabulary
+from backcare.kernel.yamlfile import DataFileError
 
 EXERCISES = EXERCISES_PATH.read_text(encoding="utf-8")
 VIDEOS = VIDEOS_PATH.read_text(encoding="utf-8")

@@ -3,7 +3,7 @@
 import pytest
 
 from backcare.content.followup import PATH, Followup, load_followup
-from backcare.yamlfile import DataFileError
+from backcare.kernel.yamlfile import DataFileError
 
 
 def test_shipped_settings_follow_ostelo_2008_and_weekly_checkins():

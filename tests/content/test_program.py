@@ -14,8 +14,8 @@ from backcare.content.program import (
     dose_band,
 )
 from backcare.content.texts import default_texts
+from backcare.kernel.vocabulary import vocabulary
 from backcare.reasoning.types import Diagnosis, Explanation
-from backcare.vocabulary import vocabulary
 
 CATALOG = load_catalog()
 TEXTS = default_texts()

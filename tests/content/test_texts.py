@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from backcare.content.texts import PATH, SPEC, default_texts, load_texts
-from backcare.languages import LANGUAGES
-from backcare.vocabulary import vocabulary
-from backcare.yamlfile import DataFileError
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.vocabulary import vocabulary
+from backcare.kernel.yamlfile import DataFileError
 
 TEXT = PATH.read_text(encoding="utf-8")
 

@@ -96,7 +96,7 @@ def check_installed(venv_bin: Path, workdir: Path) -> None:
             str(venv_bin / "python"),
             "-c",
             "from importlib.resources import files; "
-            "print(sorted(p.name for p in files('backcare.storage.postgres')"
+            "print(sorted(p.name for p in files('backcare.bot.storage.postgres')"
             ".joinpath('migrations').iterdir()))",
         ],
         cwd=where,

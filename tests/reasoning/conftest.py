@@ -8,11 +8,11 @@ from collections.abc import Iterable, Mapping
 import pytest
 
 from backcare.assessment.types import Observation
+from backcare.kernel.vocabulary import vocabulary
 from backcare.reasoning.abduction import Engine
 from backcare.reasoning.case import build_case
 from backcare.reasoning.knowledge import load_knowledge_base
 from backcare.reasoning.types import Case
-from backcare.vocabulary import vocabulary
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from backcare.kernel.vocabulary import vocabulary
 from backcare.reasoning.abduction import Engine
 from backcare.reasoning.errors import CaseError
 from backcare.reasoning.types import Case
-from backcare.vocabulary import vocabulary
 from tests.support import bruteforce_abduction as bruteforce
 from tests.support.synthetic_bases import patient_case
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.kernel.vocabulary import parse as parse_vocabulary
+from backcare.kernel.vocabulary import vocabulary
+from backcare.kernel.yamlfile import DataFileError, loads
 from backcare.reasoning.knowledge import PATH, load_knowledge_base, parse
 from backcare.reasoning.model import ABNORMAL, NOT, REFER, is_atom, split_atom
-from backcare.vocabulary import parse as parse_vocabulary
-from backcare.vocabulary import vocabulary
-from backcare.yamlfile import DataFileError, loads
 
 # -- the shipped base --------------------------------------------------------------------
 

@@ -51,12 +51,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 async def serve(args: argparse.Namespace) -> None:
+    from backcare.application.pipeline import Pipeline
     from backcare.bot.app import BotRunner, build_application
     from backcare.bot.config import BotConfig
     from backcare.bot.dialogs.engine import Dialogs
+    from backcare.bot.storage import TinyDBStorage
     from backcare.interview import InterviewRegistry
-    from backcare.pipeline import Pipeline
-    from backcare.storage import TinyDBStorage
     from tests.reliability.live import INTERVIEW, NoPhotos
 
     stop = asyncio.Event()

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 
 from backcare.bot.dialogs.engine import Dialogs
+from backcare.bot.storage import TinyDBStorage
 from backcare.interview import InterviewRegistry, load_answers
-from backcare.storage import TinyDBStorage
 from tests.support.fake_botapi import Call, FakeBotApi
 from tests.support.harness import BotHarness
 from tests.support.storage import Storages
@@ -156,7 +156,7 @@ def refused(api: FakeBotApi) -> list[Call]:
 def read_database(path: Path) -> dict:
     """The whole database as the bot last committed it, in the single-file layout (its
     partitions and journal merged; read without the lock, nothing written)."""
-    from backcare.storage.tinyfile import read_database as merged
+    from backcare.bot.storage.tinyfile import read_database as merged
 
     return merged(path)
 
@@ -337,12 +337,18 @@ class ProcHarness:
 
 
 # -- logs ---------------------------------------------------------------------------------------
-QUIETED = ("httpx", "httpcore", "telegram.ext.ExtBot", "apscheduler", "absl")  # as backcare.logs
+QUIETED = (
+    "httpx",
+    "httpcore",
+    "telegram.ext.ExtBot",
+    "apscheduler",
+    "absl",
+)  # as backcare.kernel.logs
 
 
 @contextlib.contextmanager
 def production_log_levels(ours: int = 10):
-    """Libraries at the levels backcare.logs.setup gives them (they log request URLs, which
+    """Libraries at the levels backcare.kernel.logs.setup gives them (they log request URLs, which
     carry the bot token, and API replies); our own loggers at ``ours`` (default DEBUG)."""
     import logging
 
@@ -365,15 +371,15 @@ class AcceptingServices:
     happens around photos rather than what vision sees in them."""
 
     def __init__(self) -> None:
-        from backcare.pipeline import Pipeline
+        from backcare.application.pipeline import Pipeline
 
         self.pipeline = Pipeline(pose=None)
         self.photos: list[bytes] = []
 
     async def analyse_photo(self, data: bytes, step: str, filename: str | None = None):
-        from backcare.report import PhotoResult
+        from backcare.kernel.vocabulary import vocabulary
+        from backcare.report.types import PhotoResult
         from backcare.vision.types import Measurement
-        from backcare.vocabulary import vocabulary
 
         self.photos.append(data)
         movement = vocabulary().movements[step]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from backcare.pipeline import Pipeline
+from backcare.application.pipeline import Pipeline
 from tests.reliability import images
 from tests.reliability.live import NO_VERDICT, STANDING_SIDE, analysed, live_bot, place, state_at
 

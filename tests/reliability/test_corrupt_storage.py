@@ -14,9 +14,9 @@ import sys
 import pytest
 
 from backcare.bot.app import serve
-from backcare.storage import StorageCorrupt, TinyDBStorage
-from backcare.storage.documents import SHARED, user_key
-from backcare.storage.layout import Layout
+from backcare.bot.storage import StorageCorrupt, TinyDBStorage
+from backcare.bot.storage.documents import SHARED, user_key
+from backcare.bot.storage.layout import Layout
 from tests.reliability.live import REPO, NoPhotos, live_bot, place, state_at
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.harness import config_for
@@ -53,7 +53,7 @@ def no_vision(monkeypatch):
     """serve() builds the vision pool after opening the storage; these patients send no photos."""
     import contextlib
 
-    from backcare.pipeline import Pipeline
+    from backcare.application.pipeline import Pipeline
 
     monkeypatch.setattr(
         Pipeline, "create", classmethod(lambda cls, **kw: contextlib.nullcontext(NoPhotos()))
@@ -123,7 +123,7 @@ def test_backcare_bot_exits_with_the_message_and_no_traceback(tmp_path):
         "BACKCARE_API_BASE_URL": "http://127.0.0.1:9/bot",
     }
     done = subprocess.run(
-        [sys.executable, "-m", "backcare.cli", "bot"],
+        [sys.executable, "-m", "backcare.application.cli", "bot"],
         cwd=REPO,
         env=env,
         capture_output=True,

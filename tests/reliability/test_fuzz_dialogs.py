@@ -17,16 +17,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backcare.application.pipeline import Pipeline
 from backcare.bot.dialogs.commands import COMMANDS
 from backcare.bot.dialogs.engine import STATE_VERSION, Dialogs, _restore
 from backcare.bot.dialogs.events import Event, Reply
 from backcare.bot.dialogs.flow import STEP
-from backcare.bot.render import render, tg_len
-from backcare.pipeline import Pipeline
-from backcare.report import PhotoResult
+from backcare.bot.messages import render, tg_len
+from backcare.kernel.vocabulary import vocabulary
+from backcare.report.types import PhotoResult
 from backcare.vision.errors import Reason
 from backcare.vision.types import Measurement
-from backcare.vocabulary import vocabulary
 from tests.reliability.fuzzing import fuzz_settings
 from tests.reliability.images import tiny
 from tests.reliability.live import STANDING_SIDE, answer_events

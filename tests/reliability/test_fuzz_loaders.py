@@ -17,9 +17,9 @@ from hypothesis import example, given
 from backcare.assessment import thresholds
 from backcare.content import catalog
 from backcare.interview.loader import loads_interview, parse_interview
+from backcare.kernel.vocabulary import vocabulary
+from backcare.kernel.yamlfile import DataFileError, load, loads
 from backcare.reasoning import knowledge
-from backcare.vocabulary import vocabulary
-from backcare.yamlfile import DataFileError, load, loads
 from tests.reliability.fuzzing import JSONISH, fuzz_settings, mutated
 from tests.reliability.live import INTERVIEW
 

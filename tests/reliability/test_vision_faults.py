@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from backcare.pipeline import Pipeline
+from backcare.application.pipeline import Pipeline
 from tests.reliability.live import STANDING_SIDE, analysed, live_bot, place, state_at
 
 WORKER_FAILED = "Something went wrong while analysing the photo. Please send it again."

@@ -41,7 +41,7 @@ async def serve(argv: list[str]) -> None:
     from backcare.bot import replicas
     from backcare.bot.app import BotRunner, build_application
     from backcare.bot.config import BotConfig
-    from backcare.storage import open_storage
+    from backcare.bot.storage import open_storage
     from tests.support.echo_dialogs import EchoDialogs
 
     url, base_url, file_url, token, port, webhook_url, secret = argv

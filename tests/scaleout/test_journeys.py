@@ -42,9 +42,9 @@ import pytest
 import redis
 
 from backcare.bot.intake import user_of
+from backcare.bot.storage import Reminder
+from backcare.bot.storage.postgres import PostgresStorage
 from backcare.interview import InterviewRegistry
-from backcare.storage import Reminder
-from backcare.storage.postgres import PostgresStorage
 from tests.backcare.taskqueue.workers import Worker
 from tests.reliability.live import INTERVIEW, healthy_answers, state_at
 from tests.scaleout.test_webhook_replicas import (

@@ -13,7 +13,7 @@ import time
 import pytest
 
 from backcare.bot.replicas import LEASE, LEASE_EVERY, LEASE_TTL
-from backcare.storage.postgres import PostgresStorage
+from backcare.bot.storage.postgres import PostgresStorage
 from tests.scaleout.test_webhook_replicas import Replica, free_port, texts
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.postgres import fresh_schema

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import pytest
 
-from backcare.storage import Reminder, utc_now
-from backcare.storage.postgres import PostgresStorage
+from backcare.bot.storage import Reminder, utc_now
+from backcare.bot.storage.postgres import PostgresStorage
 from tests.support.echo_dialogs import PLAN
 from tests.support.fake_botapi import FakeBotApi, Sent
 from tests.support.postgres import fresh_schema

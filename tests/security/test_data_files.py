@@ -15,7 +15,7 @@ import stat
 import pytest
 
 from backcare.bot.app import serve
-from backcare.storage import TinyDBStorage
+from backcare.bot.storage import TinyDBStorage
 from tests.reliability.live import STANDING_SIDE, AcceptingServices, FileView, place, state_at
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.harness import config_for
@@ -43,7 +43,7 @@ def open_umask():
 
 @pytest.fixture(autouse=True)
 def services(monkeypatch):
-    from backcare.pipeline import Pipeline
+    from backcare.application.pipeline import Pipeline
 
     accepting = AcceptingServices()
     monkeypatch.setattr(

@@ -9,8 +9,8 @@ data folder are searched for what identified them or what they said.
 from __future__ import annotations
 
 from backcare.bot.dialogs.engine import Dialogs
-from backcare.storage import TinyDBStorage
-from backcare.storage.tinyfile import read_database
+from backcare.bot.storage import TinyDBStorage
+from backcare.bot.storage.tinyfile import read_database
 from tests.reliability.live import (
     STANDING_SIDE,
     AcceptingServices,

@@ -4,7 +4,7 @@ Logs are configured as `backcare bot` configures them (bot.app.setup_logging, at
 its most verbose level, DEBUG), every record of the run is kept, and none may contain
 what identifies the patient or what they told us: their Telegram id, their name,
 their free-text and mistyped answers, their file names, the bot token. Patients
-appear in logs as a keyed pseudonym (backcare.logs.pseudonym) only.
+appear in logs as a keyed pseudonym (backcare.kernel.logs.pseudonym) only.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import traceback
 
 import pytest
 
-from backcare import logs
+from backcare.application.pipeline import Pipeline
 from backcare.bot.app import setup_logging
-from backcare.pipeline import Pipeline
+from backcare.kernel import logs
 from tests.reliability.live import STANDING_SIDE, live_bot
 from tests.support.fake_botapi import TOKEN, Fault
 from tests.support.patients import Patient

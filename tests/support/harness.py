@@ -16,7 +16,7 @@ from telegram.ext import Application
 
 from backcare.bot.app import BotRunner, BotRuntime, build_application
 from backcare.bot.config import BotConfig
-from backcare.storage import Storage
+from backcare.bot.storage import Storage
 from tests.support.fake_botapi import FakeBotApi
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from backcare.bot.render import parse_callback
+from backcare.bot.messages import parse_callback
 from backcare.interview import Interview
 from tests.support import renders
 from tests.support.fake_botapi import FakeUser, Sent
@@ -175,7 +175,7 @@ class Patient:
 
     async def photos(self, pick: Callable[[str], bytes | None] = photo) -> list[str]:
         """Send a photo for each capture step; skip a step whose photo is refused or missing."""
-        from backcare.vocabulary import vocabulary
+        from backcare.kernel.vocabulary import vocabulary
 
         steps = list(vocabulary().movements)
         skipped = []

@@ -5,7 +5,7 @@ links left as they are.
 
 Run the copy and read what it says: a run of ASCII letters in its output is a string that
 did not come from a catalogue (English left in the code), and adding the language needed
-nothing but catalogue entries and one entry in backcare/languages.yaml (issue 15).
+nothing but catalogue entries and one entry in backcare/kernel/languages.yaml (issue 15).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from backcare.languages import LANGUAGES
+from backcare.kernel.languages import LANGUAGES
 
 CODE = "xx"
 REPO = Path(__file__).resolve().parents[2]

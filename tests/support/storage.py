@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from backcare.storage import MemoryStorage, Storage, TinyDBStorage
+from backcare.bot.storage import MemoryStorage, Storage, TinyDBStorage
 
 
 def backend() -> str:
@@ -47,7 +47,7 @@ class Storages:
         """A storage: for ``path`` (TinyDB's file) or in memory; PostgreSQL with the switch."""
         store: Storage
         if backend() == "postgres":
-            from backcare.storage.postgres import PostgresStorage
+            from backcare.bot.storage.postgres import PostgresStorage
             from tests.support.postgres import fresh_schema
 
             if path is None or path not in self._schemas:  # in memory: a new one each time

@@ -1,18 +1,18 @@
 """Issue 16: the annotated pictures were labelled in English only, and their numbers were
 rounded apart from the report's. Labels come in the patient's language and the numbers
-go through backcare.units, as in the report."""
+go through backcare.kernel.units, as in the report."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from backcare.languages import LANGUAGES
-from backcare.units import number
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.units import number
+from backcare.kernel.yamlfile import DataFileError, load
 from backcare.vision import annotate
 from backcare.vision.labels import labels, parse
 from backcare.vision.types import Measurement
-from backcare.yamlfile import DataFileError, load
 
 
 @pytest.mark.parametrize(

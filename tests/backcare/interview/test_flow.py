@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from backcare.interview import loads_interview, next_question, remaining, walk
-from backcare.vocabulary import Term, Vocabulary
-from backcare.yamlfile import DataFileError
+from backcare.kernel.vocabulary import Term, Vocabulary
+from backcare.kernel.yamlfile import DataFileError
 
 VOCAB = Vocabulary(
     movements={},

@@ -8,9 +8,9 @@ import pytest
 
 from backcare.interview import load_interview, loads_interview
 from backcare.interview.model import QUESTION_TYPES
-from backcare.languages import LANGUAGES
-from backcare.vocabulary import URGENCIES, vocabulary
-from backcare.yamlfile import DataFileError
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.vocabulary import URGENCIES, vocabulary
+from backcare.kernel.yamlfile import DataFileError
 
 
 def line_of_snippet(text: str, snippet: str) -> int:
@@ -163,7 +163,7 @@ BROKEN = {
     "a fact not in the vocabulary": (
         "  smoker: {when:",
         "  smokes_a_lot: {when:",
-        "not in backcare/vocabulary.yaml",
+        "not in backcare/kernel/vocabulary.yaml",
         "facts.smokes_a_lot",
     ),
     "an option that does not exist": (

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from backcare.interview import InterviewRegistry
-from backcare.yamlfile import DataFileError
+from backcare.kernel.yamlfile import DataFileError
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ from backcare.bot.dialogs.engine import Dialogs
 from backcare.bot.dialogs.events import Event, Reply
 from backcare.content.types import Dose, Prescription, Program
 from backcare.interview import Interview, InterviewRegistry, InterviewResult, load_answers
+from backcare.kernel.vocabulary import vocabulary
 from backcare.reasoning.types import Diagnosis, Explanation
-from backcare.report import PhotoResult, Report
+from backcare.report.types import PhotoResult, Report
 from backcare.vision.types import Measurement
-from backcare.vocabulary import vocabulary
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]

@@ -8,8 +8,8 @@ import pytest
 
 from backcare.bot.dialogs.events import Event
 from backcare.bot.dialogs.texts import default_texts
+from backcare.kernel.vocabulary import vocabulary
 from backcare.vision.errors import Reason
-from backcare.vocabulary import vocabulary
 
 STEPS = list(vocabulary().movements)
 

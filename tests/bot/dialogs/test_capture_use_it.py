@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from backcare.report import PhotoResult
+from backcare.report.types import PhotoResult
 from backcare.vision.types import Measurement
 
 LOOKS_LIKE_A_TWIST = b"looks-like-a-twist"

@@ -1,4 +1,4 @@
-"""Check-ins: pain, days the exercises were done, warning signs asked again; backcare.checkin
+"""Check-ins: pain, days the exercises were done, warning signs asked again; backcare.followup.checkin
 judges them (the project's one rule) and its advice is what the patient reads."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from backcare.bot.dialogs.events import Event
-from backcare.checkin import CheckIn
 from backcare.content.texts import default_texts as content_texts
+from backcare.followup.checkin import CheckIn
 
 ADVICE = content_texts()
 
@@ -282,7 +282,7 @@ async def test_the_records_stay_bounded_and_a_reader_comparing_lengths_sees_ever
         before = list(chat.state["checkins"])
         await send
         after = chat.state["checkins"]
-        # the adapter's rule (bot/conversation.py): new records are those past the old length
+        # the adapter's rule (bot/turns.py): new records are those past the old length
         if len(after) > len(before) and after[: len(before)] == before:
             seen.extend(after[len(before) :])
         else:

@@ -7,8 +7,8 @@ import pytest
 
 from backcare.bot.dialogs import commands
 from backcare.bot.dialogs.texts import PATH, default_texts, parse_texts, required_keys
-from backcare.languages import LANGUAGES
-from backcare.yamlfile import DataFileError, load
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.yamlfile import DataFileError, load
 
 
 async def test_help_lists_every_menu_command_with_its_description(chat):

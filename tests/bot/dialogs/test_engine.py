@@ -8,7 +8,7 @@ import json
 
 from backcare.bot.dialogs import flow
 from backcare.bot.dialogs.events import Event
-from backcare.vocabulary import vocabulary
+from backcare.kernel.vocabulary import vocabulary
 
 
 async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, healthy, services):

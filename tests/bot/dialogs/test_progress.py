@@ -8,8 +8,8 @@ from dataclasses import asdict
 import pytest
 
 from backcare.bot.dialogs.texts import default_texts
-from backcare.checkin import CheckIn
-from backcare.progress import progress_data, summary_text
+from backcare.followup.checkin import CheckIn
+from backcare.followup.progress import progress_data, summary_text
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -7,7 +7,7 @@ import pytest
 
 from backcare.bot.dialogs.events import Event
 from backcare.bot.dialogs.texts import default_texts
-from backcare.vocabulary import vocabulary
+from backcare.kernel.vocabulary import vocabulary
 
 STEPS = list(vocabulary().movements)
 

@@ -16,7 +16,7 @@ from backcare.bot.dialogs.texts import default_texts
 from backcare.interview import load_interview
 from backcare.interview.conditions import AllOf, AnyOf, AtLeast, Compare, Condition, evaluate
 from backcare.interview.scoring import compute_scores
-from backcare.vocabulary import STOPS, URGENCIES, vocabulary
+from backcare.kernel.vocabulary import STOPS, URGENCIES, vocabulary
 
 INTERVIEW = load_interview(Path(__file__).resolve().parents[3] / "interview.yaml")
 RULES = {rule.id: rule for rule in INTERVIEW.red_flags}

@@ -1,4 +1,4 @@
-"""Reminder set-up: days, time and time zone (parsed by backcare.schedule), validated."""
+"""Reminder set-up: days, time and time zone (parsed by backcare.followup.schedule), validated."""
 
 from __future__ import annotations
 

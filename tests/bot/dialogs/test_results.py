@@ -13,7 +13,7 @@ from backcare.bot.dialogs.capture import labels_in_language
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.engine import Dialogs, Policy
 from backcare.reasoning.types import CauseSupport, Diagnosis, Explanation
-from tests.backcare.test_results_read_well import LUMBAR_NORMAL, report
+from tests.backcare.application.test_results_read_well import LUMBAR_NORMAL, report
 from tests.bot.dialogs.conftest import Chat, FakeServices
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from backcare.bot.dialogs.texts import PATH, default_texts, parse_texts, placeholders, required_keys
-from backcare.languages import LANGUAGES
-from backcare.yamlfile import DataFileError, loads
+from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.yamlfile import DataFileError, loads
 
 SOURCES = sorted(Path(PATH).parent.glob("*.py"))
 LITERAL_KEY = re.compile(r"""(?:\.t|\.button|texts\.get)\(\s*"([a-z_]+(?:\.[a-z0-9_]+)+)\"""")

@@ -1,0 +1,396 @@
+"""The one pipeline: photos + interview answers -> report.
+
+The Telegram bot, the console chat and the command line all call this module;
+nothing here knows about chat. Photo analysis runs in vision's worker pool, or on
+``backcare worker`` processes through a task queue when BACKCARE_BROKER_URL is set
+(backcare.taskqueue), never on the caller's event loop; ratings, reasoning and the
+program are pure and take milliseconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from backcare.assessment.rating import assess
+from backcare.assessment.types import Observation, Profile
+from backcare.content.catalog import Catalog, load_catalog
+from backcare.content.program import build_program
+from backcare.interview import InterviewResult
+from backcare.interview.triage import rank
+from backcare.kernel import metrics
+from backcare.kernel.languages import DEFAULT
+from backcare.kernel.vocabulary import STOPS, Vocabulary, vocabulary
+from backcare.reasoning.abduction import Engine
+from backcare.reasoning.case import build_case
+from backcare.reasoning.knowledge import load_knowledge_base
+from backcare.report.types import PhotoResult, Report
+from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.movement import check_step
+from backcare.vision.pool import PoseService
+from backcare.vision.types import AnalysedPhoto, PhotoAnalysis
+
+if TYPE_CHECKING:
+    from backcare.taskqueue.service import QueuedPoseService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MovementCheck:
+    """Whether a photo shows what its capture step asked for; when it clearly shows another
+    movement, the step it looks like (``suggested``)."""
+
+    ok: bool
+    seen: str
+    detail: str = ""
+    suggested: str | None = None
+
+
+def step_side(step: str) -> str | None:
+    """ "left" or "right" for a step done to one side (rotation_left, side_bend_right)."""
+    for side in ("left", "right"):
+        if step.endswith("_" + side):
+            return side
+    return None
+
+
+def check_movement(step: str, analysis: PhotoAnalysis, vocab: Vocabulary) -> MovementCheck:
+    """Measure the photo as its step unless it clearly shows another movement (vision's
+    check_step: a restricted movement is a finding, never a wrong photo)."""
+    expected = vocab.movements[step].expects
+    judged = check_step(analysis.movement, expected or "standing", step_side(step))
+    if judged.ok:
+        return MovementCheck(True, judged.seen)
+    suggested = _step_for(judged.suggested or judged.seen, judged.side, analysis, vocab)
+    return MovementCheck(False, judged.seen, judged.suggested or judged.seen, suggested)
+
+
+def _step_for(movement: str, side: str | None, analysis: PhotoAnalysis, vocab: Vocabulary) -> str:
+    if movement == "standing":
+        kind = analysis.view.kind.value
+        return "standing_back" if kind in ("back", "front") else "standing_side"
+    candidates = [s for s, m in vocab.movements.items() if m.expects == movement]
+    if side is not None:
+        candidates = [s for s in candidates if step_side(s) == side] or candidates
+    return candidates[0] if candidates else movement
+
+
+UNASSIGNED = "unassigned"
+
+
+def guess_step(analysis: PhotoAnalysis) -> str:
+    """The capture step a photo without a step name most likely belongs to."""
+    movement = analysis.movement.movement.value
+    m = analysis.measurements
+    if movement == "standing":
+        return "standing_back" if analysis.view.kind.value in ("back", "front") else "standing_side"
+    if movement == "rotation":
+        rotation = m.get("trunk_rotation")
+        return "rotation_right" if rotation is not None and rotation.value < 0 else "rotation_left"
+    if movement == "side_bend":
+        bend = m.get("lateral_bend")
+        return "side_bend_right" if bend is not None and bend.value < 0 else "side_bend_left"
+    return movement  # forward_bend, backward_bend
+
+
+def photo_result(
+    step: str, source: str, outcome: AnalysedPhoto | PhotoRejected, vocab: Vocabulary | None = None
+) -> PhotoResult:
+    """Turn vision's outcome for one capture step into a PhotoResult (pure)."""
+    vocab = vocab or vocabulary()
+    if isinstance(outcome, PhotoRejected) or step not in vocab.movements:
+        if not isinstance(outcome, PhotoRejected):
+            outcome = PhotoRejected(Reason.WRONG_MOVEMENT, outcome.analysis.movement.movement.value)
+        return PhotoResult(
+            step=step,
+            source=source,
+            accepted=False,
+            reason=outcome.reason.value,
+            detail=outcome.detail,
+        )
+    analysis = outcome.analysis
+    check = check_movement(step, analysis, vocab)
+    confidences = [m.confidence for m in analysis.measurements.values()]
+    # measured as the step either way: a photo that looks like another movement keeps its
+    # measurements, so the patient can still use it for this step
+    return PhotoResult(
+        step=step,
+        source=source,
+        accepted=check.ok,
+        reason=None if check.ok else Reason.WRONG_MOVEMENT.value,
+        detail="" if check.ok else check.detail,
+        measurements=dict(analysis.measurements),
+        view=analysis.view.kind.value,
+        movement_seen=check.seen,
+        confidence=round(min(confidences), 3) if confidences else 0.0,
+        annotated_jpeg=outcome.annotated_jpeg,
+        suggested_step=check.suggested,
+        unusable=dict(analysis.unusable),
+    )
+
+
+def latest_by_step(photos: Iterable[PhotoResult]) -> dict[str, PhotoResult]:
+    """The last accepted photo of each step (a retake replaces the earlier one)."""
+    out: dict[str, PhotoResult] = {}
+    for photo in photos:
+        if photo.accepted:
+            out[photo.step] = photo
+    return out
+
+
+class Pipeline:
+    """Photos and answers in, report out. One instance serves every user."""
+
+    def __init__(
+        self,
+        pose: PoseService | QueuedPoseService | None,
+        engine: Engine | None = None,
+        catalog: Catalog | None = None,
+        vocab: Vocabulary | None = None,
+    ):
+        """pose: the photo workers; None for a pipeline that only builds reports."""
+        self._pose = pose
+        self.vocab = vocab or vocabulary()
+        self.engine = engine or Engine(load_knowledge_base())
+        self.catalog = catalog or load_catalog()
+        self._pending = 0  # photos handed to the workers and not answered yet
+        self._pending_lock = threading.Lock()
+
+    @classmethod
+    def create(cls, workers: int = 1, timeout_s: float = 60.0, niceness: int = 0) -> Pipeline:
+        """In-process workers, or the task queue when BACKCARE_BROKER_URL is set (then
+        ``workers`` and ``niceness`` are the workers' own: ``backcare worker``)."""
+        from backcare.taskqueue.config import QueueConfig
+
+        queue = QueueConfig.from_env()
+        if queue is not None:
+            from backcare.taskqueue.service import QueuedPoseService
+
+            log.info("photos analysed by backcare worker through queue %s", queue.queue)
+            return cls(QueuedPoseService(queue, timeout_s=timeout_s))
+        return cls(PoseService(workers=workers, timeout_s=timeout_s, niceness=niceness))
+
+    @property
+    def pose(self) -> PoseService | QueuedPoseService:
+        if self._pose is None:
+            raise RuntimeError("this pipeline was made without photo workers: reports only")
+        return self._pose
+
+    def queue_depth(self) -> int:
+        """Photos waiting: the broker's queue with a task queue, else those handed to the
+        in-process workers and not answered yet."""
+        depth = getattr(self._pose, "queue_depth", None)
+        return int(depth()) if depth is not None else self._pending
+
+    def analysis_available(self) -> bool:
+        """Photos can be analysed now (the queue and its Redis answer; the pool is open)."""
+        if self._pose is None:
+            return False
+        available = getattr(self._pose, "available", None)
+        return bool(available()) if available is not None else not self._pose._closed
+
+    def _track(self, change: int) -> None:
+        with self._pending_lock:
+            self._pending += change
+
+    def close(self) -> None:
+        if self._pose is not None:
+            self._pose.close()
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- photos ---------------------------------------------------------------
+    def _check_step(self, step: str) -> None:
+        if step not in self.vocab.movements:
+            raise ValueError(
+                f"unknown capture step {step!r}; expected one of {', '.join(self.vocab.movements)}"
+            )
+
+    def analyse_photo_sync(
+        self, data: bytes, step: str, filename: str | None = None, language: str = DEFAULT
+    ) -> PhotoResult:
+        self._check_step(step)
+        return self.analyse_file(data, filename or step, step, language=language)
+
+    def analyse_file(
+        self,
+        data: bytes,
+        filename: str,
+        step: str | None = None,
+        too_large: bool = False,
+        language: str = DEFAULT,
+    ) -> PhotoResult:
+        """One photo from a folder: the step comes from its name, or from what it shows.
+        The annotated picture is labelled in ``language``."""
+        if too_large:
+            outcome: AnalysedPhoto | PhotoRejected = PhotoRejected(Reason.TOO_LARGE, "file size")
+        else:
+            start = time.monotonic()
+            self._track(+1)
+            try:
+                outcome = self.pose.analyse(data, annotate=language)
+            except PhotoRejected as exc:
+                outcome = exc
+            finally:
+                self._track(-1)
+            _count(outcome, start)
+        if step is None:
+            step = (
+                UNASSIGNED if isinstance(outcome, PhotoRejected) else guess_step(outcome.analysis)
+            )
+        return self._result(step, filename, outcome)
+
+    def _result(
+        self, step: str, source: str, outcome: AnalysedPhoto | PhotoRejected
+    ) -> PhotoResult:
+        result = photo_result(step, source, outcome, self.vocab)
+        log.info(
+            "photo %s for %s: %s",
+            "accepted" if result.accepted else "refused",
+            step,
+            result.reason or result.view,
+        )
+        return result
+
+    async def analyse_photo(
+        self, data: bytes, step: str, filename: str | None = None, language: str = DEFAULT
+    ) -> PhotoResult:
+        self._check_step(step)
+        start = time.monotonic()
+        self._track(+1)
+        try:
+            outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(
+                data, annotate=language
+            )
+        except PhotoRejected as exc:
+            outcome = exc
+        finally:
+            self._track(-1)
+        _count(outcome, start)
+        return self._result(step, filename or step, outcome)
+
+    # -- report ---------------------------------------------------------------
+    def report_sync(
+        self,
+        result: InterviewResult,
+        photos: Iterable[PhotoResult],
+        language: str = DEFAULT,
+        now: datetime | None = None,
+    ) -> Report:
+        photos = tuple(photos)
+        measurements = {step: p.measurements for step, p in latest_by_step(photos).items()}
+        profile = (
+            result.profile
+            if isinstance(result.profile, Profile)
+            else Profile(
+                age=getattr(result.profile, "age", None), sex=getattr(result.profile, "sex", None)
+            )
+        )
+        triage = result.triage
+        if not triage.stops and not triage.complete:
+            raise TriageIncomplete(triage.missing)
+        observations: list[Observation] = assess(measurements, profile)
+        # Red flags are triage's alone (one graded judgement); reasoning explains the rest.
+        red = set(self.vocab.red_flags())
+        facts, false_facts = result.facts - red, result.false_facts - red
+        case = build_case(observations, facts, false_facts)
+        diagnosis = self.engine.diagnose(case)
+        if triage.stops:
+            stopping = [
+                f for f in _flags_by_urgency(result.red_flags) if result.red_flags[f] in STOPS
+            ]
+            diagnosis = replace(diagnosis, referral=triage.level, referral_reasons=tuple(stopping))
+        program = None
+        if diagnosis.referral in (None, "unexplained"):  # unexplained: never a dead end
+            program = build_program(diagnosis, observations, facts, result.scores, language)
+            if program is not None and triage.notes:  # rheumatology, caution: said first
+                program = replace(program, advice=_with_notes(program.advice, triage.notes))
+        created = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+        return Report(
+            created=created,
+            language=language,
+            facts=tuple(sorted(result.facts)),
+            scores=dict(result.scores),
+            photos=photos,
+            observations=tuple(observations),
+            diagnosis=diagnosis,
+            program=program,
+            referral=diagnosis.referral,
+            triage=triage,
+        )
+
+    async def build_report(
+        self, result: InterviewResult, photos: list[PhotoResult], language: str = DEFAULT
+    ) -> Report:
+        # Milliseconds of work, but a thread keeps the loop free even on a slow solve.
+        return await asyncio.to_thread(self.report_sync, result, photos, language)
+
+
+def _count(outcome: AnalysedPhoto | PhotoRejected, start: float) -> None:
+    label = outcome.reason.value if isinstance(outcome, PhotoRejected) else "accepted"
+    metrics.analysis_done(label, time.monotonic() - start)
+
+
+class TriageIncomplete(ValueError):
+    """Red-flag questions were not answered: no program without them (``missing``: their ids)."""
+
+    def __init__(self, missing: tuple[str, ...]):
+        self.missing = tuple(missing)
+        super().__init__(f"red-flag questions not answered: {', '.join(self.missing)}")
+
+
+def _with_notes(
+    advice: Mapping[str, tuple[str, ...]], notes: tuple[dict[str, str], ...]
+) -> dict[str, tuple[str, ...]]:
+    return {
+        lang: tuple(n[lang] for n in notes if n.get(lang)) + tuple(items)
+        for lang, items in advice.items()
+    }
+
+
+def _flags_by_urgency(red_flags: Mapping[str, str]) -> list[str]:
+    """Red-flag facts, most urgent first (the order the referral names them)."""
+    return sorted(red_flags, key=lambda f: (rank(red_flags[f]), f))
+
+
+def observations_by_name(report: Report) -> Mapping[str, Observation]:
+    return {o.name: o for o in report.observations}
+
+
+def measurement_record(result: PhotoResult) -> dict:
+    """One photo's outcome as plain JSON-able data (``backcare measure``): accepted or
+    refused with the reason, the view, the movement seen, the step it looks like when it
+    is not the one asked, every measurement with value, unit and uncertainty, and the
+    readings set aside as outside the body's envelope."""
+    return {
+        "photo": result.source,
+        "step": result.step,
+        "accepted": result.accepted,
+        "reason": result.reason,
+        "detail": result.detail,
+        "view": result.view,
+        "movement_seen": result.movement_seen,
+        "suggested_step": result.suggested_step,
+        "measurements": {
+            name: {
+                "value": m.value,
+                "unit": m.unit,
+                "uncertainty": m.uncertainty,
+                "confidence": m.confidence,
+                "method": m.method,
+            }
+            for name, m in sorted(result.measurements.items())
+        },
+        "unusable": dict(sorted(result.unusable.items())),
+    }

@@ -1,0 +1,1 @@
+"""Follow-up after the results: reminder schedules, check-ins and progress (no chat)."""

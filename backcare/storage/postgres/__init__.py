@@ -1,5 +1,0 @@
-"""PostgreSQL storage (``BACKCARE_DATABASE_URL``): several bot replicas on one database."""
-
-from backcare.storage.postgres.store import PostgresStorage
-
-__all__ = ["PostgresStorage"]
