@@ -14,7 +14,7 @@ from typing import Any
 import telegram
 
 import backcare
-from backcare.bot.turns import Conversation, Turn
+from backcare.bot.turns import Turns, Turn
 from backcare.kernel.catalogue import Catalogue
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ MAX_PROBLEMS_SHOWN = 40
 class Admin:
     def __init__(
         self,
-        conversation: Conversation,
+        conversation: Turns,
         texts: Catalogue,
         admin_ids: frozenset[int],
         interviews: Any | None,

@@ -48,7 +48,7 @@ from backcare.bot.ratelimit import PriorityRateLimiter
 from backcare.bot.storage import Storage, StorageError, utc_now
 from backcare.bot.texts import load_texts
 from backcare.bot.timers import Scheduler
-from backcare.bot.turns import Clock, Conversation
+from backcare.bot.turns import Clock, Turns
 from backcare.bot.webhook import WebhookServer
 from backcare.kernel.catalogue import Catalogue
 from backcare.kernel.languages import LANGUAGES
@@ -69,7 +69,7 @@ class BotRuntime:
     outbox: Outbox
     health: StorageHealth
     scheduler: Scheduler
-    conversation: Conversation
+    conversation: Turns
     handlers: Handlers
     intake: Intake
 
@@ -107,13 +107,13 @@ def build_application(
     health = StorageHealth()
     outbox = Outbox(app.bot, db, texts, retry_delays or RETRY_DELAYS)
     outbox.on_save_failed = health.failed
-    conversation_ref: list[Conversation] = []
+    conversation_ref: list[Turns] = []
 
     async def fire(user_id: int) -> None:
         await conversation_ref[0].fire_reminder(user_id)
 
     scheduler = Scheduler(app.job_queue, fire)
-    conversation = Conversation(dialogs, db, outbox, texts, scheduler, clock=clock, health=health)
+    conversation = Turns(dialogs, db, outbox, texts, scheduler, clock=clock, health=health)
     conversation_ref.append(conversation)
     admin = Admin(conversation, texts, config.admin_ids, interviews)
     privacy = Privacy(conversation, texts, chart)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from backcare.bot.messages import escape
-from backcare.bot.turns import Conversation, Turn
+from backcare.bot.turns import Turns, Turn
 from backcare.kernel.catalogue import Catalogue
 from backcare.kernel.logs import pseudonym
 
@@ -23,7 +23,7 @@ Chart = Callable[
 
 class Privacy:
     def __init__(
-        self, conversation: Conversation, texts: Catalogue, chart: Chart | None = None
+        self, conversation: Turns, texts: Catalogue, chart: Chart | None = None
     ) -> None:
         self.conv = conversation
         self.texts = texts

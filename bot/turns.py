@@ -127,7 +127,7 @@ class Stopwatch:
             )
 
 
-class Conversation:
+class Turns:
     def __init__(
         self,
         dialogs: Any,

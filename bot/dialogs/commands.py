@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from backcare.bot.dialogs import capture, interviewing
+from backcare.bot.dialogs import buttons, capture, interviewing
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice
@@ -71,13 +71,13 @@ def help_(conv: Conversation) -> None:
 
 
 def restart(conv: Conversation) -> None:
-    if not (conv.data.get("consent") or {}).get("data"):
+    if conv.data.consent is None or not conv.data.consent.data:
         resume(conv)  # nothing to restart before consent
         return
-    if conv.data.get("reminders"):
-        conv.data["reminders"]["active"] = False
-    conv.data.pop("reminder_draft", None)
-    conv.dialogs.pictures.drop(conv.data["session"])
+    if conv.data.reminders is not None:
+        conv.data.reminders.active = False
+    conv.data.reminder_draft = None
+    conv.dialogs.pictures.drop(conv.data.session)
     interviewing.start_interview(conv)
     conv.say(conv.t("common.restarted"))
     conv.go("restart")
@@ -96,31 +96,26 @@ def back(conv: Conversation) -> None:
 def status(conv: Conversation) -> None:
     data = conv.data
     lines = [conv.t(f"status.{conv.step}")]
-    st = data.get("interview")
-    if st:
+    st = data.interview
+    if st is not None:
         lines.append(
-            conv.t(
-                "status.interview_progress",
-                n=len(st.get("history", [])),
-                version=st.get("version", ""),
-            )
+            conv.t("status.interview_progress", n=len(st.history), version=st.version)
         )
-    photos = data.get("photos")
-    if photos:
-        accepted = sum(1 for r in photos["results"].values() if r.get("accepted"))
+    photos = data.photos
+    if photos is not None:
         lines.append(
             conv.t(
                 "status.photos_progress",
-                accepted=accepted,
-                skipped=len(photos["skipped"]),
+                accepted=photos.accepted(),
+                skipped=len(photos.skipped),
                 total=len(capture.steps()),
             )
         )
-    if data.get("reminders"):
+    if data.reminders is not None:
         lines.append(reminders_words(conv))
-    if data.get("checkins"):
-        last = data["checkins"][-1]
-        lines.append(conv.t("status.last_checkin", pain=last["pain"], date=last["at"][:10]))
+    if data.checkins:
+        last = data.checkins[-1]
+        lines.append(conv.t("status.last_checkin", pain=last.pain, date=last.at[:10]))
     lines.append(conv.t("status.language", language=languages.language(conv.lang).name))
     conv.say("\n".join(lines))
     resume(conv)
@@ -129,22 +124,25 @@ def status(conv: Conversation) -> None:
 def language(conv: Conversation) -> None:
     conv.say(
         conv.t("common.choose_language"),
-        choices=[Choice(languages.language(lang).name, f"lang:{lang}") for lang in LANGUAGES],
+        choices=[
+            Choice(languages.language(lang).name, buttons.language(lang).data)
+            for lang in LANGUAGES
+        ],
         expects="choice",
     )
 
 
 def set_language(conv: Conversation, code: str) -> None:
     if code in LANGUAGES:
-        conv.data["language"] = code
+        conv.data.language = code
         conv.say(conv.t("common.language_set"))
     resume(conv)
 
 
 def stop(conv: Conversation) -> None:
-    reminders = conv.data.get("reminders")
-    if reminders and reminders.get("active"):
-        reminders["active"] = False
+    reminders = conv.data.reminders
+    if reminders is not None and reminders.active:
+        reminders.active = False
         conv.say(conv.t("reminders.stopped"))
     else:
         conv.say(conv.t("reminders.none_active"))
@@ -157,7 +155,7 @@ def progress(conv: Conversation) -> None:
 
 def timer(conv: Conversation, name: str | None) -> None:
     """A scheduled job fired: act only when the user rests in the program with reminders on."""
-    if not STEP[conv.step].timers or not (conv.data.get("reminders") or {}).get("active"):
+    if not STEP[conv.step].timers or conv.data.reminders is None or not conv.data.reminders.active:
         return
     if name == "reminder":
         reminder_message(conv)

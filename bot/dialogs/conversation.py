@@ -1,7 +1,7 @@
 """One user's conversation during one handle() call: the model the shared state machine drives.
 
-The model is light on purpose: the JSON state dict is the whole truth, so a
-Conversation is built around it for each event and thrown away afterwards.
+The model is light on purpose: the typed state (bot/dialogs/state.py) is the whole
+truth, so a Conversation is built around it for each event and thrown away afterwards.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from backcare.bot.dialogs.buttons import Button
 from backcare.bot.dialogs.events import Choice, Image, Reply
+from backcare.bot.dialogs.state import DialogState, InterviewProgress
 from backcare.interview import Interview
 from backcare.interview.answers import AnswerError, validate_answer
 from backcare.interview.flow import walk
@@ -24,7 +26,7 @@ class Conversation:
     trigger: Callable[..., bool]
     may_trigger: Callable[..., bool]
 
-    def __init__(self, dialogs: Dialogs, data: dict, now: datetime):
+    def __init__(self, dialogs: Dialogs, data: DialogState, now: datetime):
         self.dialogs = dialogs
         self.data = data
         self.now = now
@@ -36,15 +38,15 @@ class Conversation:
     # the machine reads and writes the current state through this attribute
     @property
     def step(self) -> str:
-        return self.data["step"]
+        return self.data.step
 
     @step.setter
     def step(self, value: str) -> None:
-        self.data["step"] = value
+        self.data.step = value
 
     @property
     def lang(self) -> str:
-        return self.data["language"]
+        return self.data.language
 
     # -- words and replies ----------------------------------------------------
     def t(self, key: str, /, **params: Any) -> str:
@@ -56,8 +58,8 @@ class Conversation:
             return ""
         return text.get(self.lang) or next(iter(text.values()))
 
-    def button(self, key: str, value: str, /, **params: Any) -> Choice:
-        return Choice(self.t(key, **params), value)
+    def button(self, key: str, button: Button, /, **params: Any) -> Choice:
+        return Choice(self.t(key, **params), button.data)
 
     def say(
         self,
@@ -97,9 +99,10 @@ class Conversation:
     @property
     def interview(self) -> Interview:
         """The version the user started on; moves the answers onto the live one when it is gone."""
-        st = self.data["interview"]
+        st = self.data.interview
+        assert st is not None, "the interview has not started"
         registry = self.dialogs.interviews
-        found = registry.get(st.get("digest"))
+        found = registry.get(st.digest)
         if found is not None:
             return found
         live = registry.current
@@ -108,23 +111,21 @@ class Conversation:
         return live
 
 
-def migrate(st: dict, interview: Interview) -> None:
+def migrate(st: InterviewProgress, interview: Interview) -> None:
     """Keep the answers that still fit ``interview`` and replay them to find where to go on."""
     kept: dict[str, Any] = {}
-    for qid in st.get("history", []):
+    for qid in st.history:
         question = interview.questions.get(qid)
-        if question is None or qid not in st.get("answers", {}):
+        if question is None or qid not in st.answers:
             continue
         try:
-            kept[qid] = validate_answer(question, st["answers"][qid])
+            kept[qid] = validate_answer(question, st.answers[qid])
         except AnswerError:
             continue
     path, current = walk(interview, kept)
-    st.update(
-        digest=interview.digest,
-        version=interview.version,
-        answers={q: kept[q] for q in path},
-        history=path,
-        current=current,
-        pending=[],
-    )
+    st.digest = interview.digest
+    st.version = interview.version
+    st.answers = {q: kept[q] for q in path}
+    st.history = list(path)
+    st.current = current
+    st.pending = []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
 from backcare.bot.dialogs.interviewing import start_interview
+from backcare.bot.dialogs.state import Consent
 from backcare.kernel.languages import DEFAULT, LANGUAGES, from_client, language
 
 
@@ -14,7 +16,7 @@ def language_from(client_language: str | None) -> str:
 
 
 def language_buttons(current: str | None = None) -> list[Choice]:
-    return [Choice(language(lang).name, f"lang:{lang}") for lang in LANGUAGES if lang != current]
+    return [Choice(language(lang).name, buttons.language(lang).data) for lang in LANGUAGES if lang != current]
 
 
 def prompt_consent(conv: Conversation) -> None:
@@ -27,8 +29,8 @@ def prompt_consent(conv: Conversation) -> None:
             photo_days=policy.photo_days,
         ),
         choices=[
-            conv.button("consent.agree", "consent:yes"),
-            conv.button("consent.decline", "consent:no"),
+            conv.button("consent.agree", buttons.CONSENT_YES),
+            conv.button("consent.decline", buttons.CONSENT_NO),
             *language_buttons(conv.lang),
         ],
         expects="choice",
@@ -36,25 +38,24 @@ def prompt_consent(conv: Conversation) -> None:
 
 
 async def on_consent(conv: Conversation, event: Event) -> None:
-    if event.kind == "choice" and event.data == "consent:yes":
-        conv.data["consent"] = {
-            "data": True,
-            "keep_photos": False,
-            "at": conv.now.isoformat(timespec="seconds"),
-        }
+    pressed = buttons.pressed(event)
+    if pressed == buttons.CONSENT_YES:
+        conv.data.consent = Consent(
+            data=True, keep_photos=False, at=conv.now.isoformat(timespec="seconds")
+        )
         if conv.dialogs.policy.keep_photos:
             conv.go("agree")
         else:  # photos are never kept here: nothing to ask
             start_interview(conv)
             conv.go("agree_no_photos")
-    elif event.kind == "choice" and event.data == "consent:no":
+    elif pressed == buttons.CONSENT_NO:
         conv.go("decline")
     else:
         conv.say(
             conv.t("consent.please_choose"),
             choices=[
-                conv.button("consent.agree", "consent:yes"),
-                conv.button("consent.decline", "consent:no"),
+                conv.button("consent.agree", buttons.CONSENT_YES),
+                conv.button("consent.decline", buttons.CONSENT_NO),
             ],
             expects="choice",
         )
@@ -64,17 +65,20 @@ def prompt_photo_consent(conv: Conversation) -> None:
     conv.say(
         conv.t("consent.photos", photo_days=conv.dialogs.policy.photo_days),
         choices=[
-            conv.button("consent.photos_keep", "keep:yes"),
-            conv.button("consent.photos_delete", "keep:no"),
-            conv.button("common.back", "cmd:back"),
+            conv.button("consent.photos_keep", buttons.KEEP_PHOTOS),
+            conv.button("consent.photos_delete", buttons.DELETE_PHOTOS),
+            conv.button("common.back", buttons.command("back")),
         ],
         expects="choice",
     )
 
 
 async def on_photo_consent(conv: Conversation, event: Event) -> None:
-    if event.kind == "choice" and event.data in ("keep:yes", "keep:no"):
-        conv.data["consent"]["keep_photos"] = event.data == "keep:yes"
+    pressed = buttons.pressed(event)
+    if pressed in (buttons.KEEP_PHOTOS, buttons.DELETE_PHOTOS):
+        if conv.data.consent is None:  # pragma: no cover - the consent step comes first
+            conv.data.consent = Consent(data=True, at=conv.now.isoformat(timespec="seconds"))
+        conv.data.consent.keep_photos = pressed == buttons.KEEP_PHOTOS
         start_interview(conv)
         conv.go("photos_decided")
     else:
@@ -84,13 +88,13 @@ async def on_photo_consent(conv: Conversation, event: Event) -> None:
 def prompt_declined(conv: Conversation) -> None:
     conv.say(
         conv.t("consent.declined"),
-        choices=[conv.button("consent.changed_mind", "consent:again")],
+        choices=[conv.button("consent.changed_mind", buttons.CONSENT_AGAIN)],
         expects="choice",
     )
 
 
 async def on_declined(conv: Conversation, event: Event) -> None:
-    if event.kind == "choice" and event.data == "consent:again":
+    if buttons.pressed(event) == buttons.CONSENT_AGAIN:
         conv.go("reconsider")
     else:
         prompt_declined(conv)
