@@ -14,7 +14,7 @@ from typing import Any
 import telegram
 
 import backcare
-from backcare.bot.turns import Turns, Turn
+from backcare.bot.turns import Turn, Turns
 from backcare.kernel.catalogue import Catalogue
 
 log = logging.getLogger(__name__)

@@ -40,7 +40,7 @@ from backcare.bot.messages import escape, parse_callback, replaces_pressed
 from backcare.bot.outbox import links_only
 from backcare.bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
 from backcare.bot.privacy import Privacy
-from backcare.bot.turns import Turns, Turn
+from backcare.bot.turns import Turn, Turns
 from backcare.kernel.catalogue import Catalogue
 from backcare.kernel.logs import pseudonym
 

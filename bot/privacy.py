@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from backcare.bot.messages import escape
-from backcare.bot.turns import Turns, Turn
+from backcare.bot.turns import Turn, Turns
 from backcare.kernel.catalogue import Catalogue
 from backcare.kernel.logs import pseudonym
 
