@@ -215,7 +215,7 @@ def run_bot(settings: dict, conn) -> None:
             api_file_url=settings["file_url"],
             data_dir=Path(settings["data_file"]).parent,
         )
-        # niced as bot.app.serve does (WORKER_NICENESS), or as asked
+        # niced as backcare.application.serve_bot does (WORKER_NICENESS), or as asked
         with Pipeline.create(
             workers=settings["workers"], niceness=settings["nice_workers"]
         ) as pipeline:

@@ -3,8 +3,8 @@
 ``build_application(config, dialogs, storage, ...)`` returns a
 ``telegram.ext.Application`` (no PTB Updater: updates come through our durable
 ``Intake``) with a :class:`BotRuntime` in ``app.bot_data["backcare"]``.
-``BotRunner`` starts and stops it in polling or webhook mode; ``run(config)``
-is what ``backcare bot`` calls: it builds the pipeline, the dialogs and the
+``BotRunner`` starts and stops it in polling or webhook mode. What ``backcare bot``
+runs (backcare/application/serve_bot.py) builds the pipeline, the dialogs and the
 storage, runs until SIGINT/SIGTERM and stops within a bound: no new updates are
 taken, the turns in flight get ``config.stop_grace`` seconds (BACKCARE_STOP_GRACE,
 default 8), what is left stays in the inbox and outbox for the next start, and the
@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,7 +44,7 @@ from backcare.bot.ops import Ops
 from backcare.bot.outbox import RETRY_DELAYS, Outbox
 from backcare.bot.privacy import Chart, Privacy
 from backcare.bot.ratelimit import PriorityRateLimiter
-from backcare.bot.storage import Storage, StorageError, utc_now
+from backcare.bot.storage import Storage, utc_now
 from backcare.bot.texts import load_texts
 from backcare.bot.timers import Scheduler
 from backcare.bot.turns import Clock, Turns
@@ -319,63 +318,6 @@ class BotRunner:
         log.info("bot stopped")
 
 
-async def serve(config: BotConfig, stop: asyncio.Event, *, workers: int | None = None) -> None:
-    """Run the real bot (pipeline, dialogs, storage) until ``stop`` is set."""
-    from backcare.application.pipeline import Pipeline
-    from backcare.bot import heartbeat, ops, replicas
-    from backcare.bot.dialogs.engine import Dialogs, Policy
-    from backcare.bot.storage import configured
-    from backcare.interview import InterviewRegistry
-    from backcare.kernel import metrics
-    from backcare.kernel.paths import INTERVIEW
-
-    # BACKCARE_DATABASE_URL: PostgreSQL (several replicas); else the embedded TinyDB files
-    storage = configured(config.data_dir / DB_FILE)
-    try:
-        with Pipeline.create(
-            workers=workers or config.workers, niceness=WORKER_NICENESS
-        ) as pipeline:
-            interviews = InterviewRegistry(INTERVIEW)
-            dialogs = Dialogs(
-                services=pipeline,
-                interviews=interviews,
-                policy=Policy(keep_photos=config.keep_photos),  # ask only what will be done
-            )
-            app = build_application(
-                config, dialogs, storage, interviews=interviews, chart=_default_chart()
-            )
-            coordination = await replicas.attach(app, storage)  # PostgreSQL: replicas agree
-            metrics.count_errors()
-            depth = getattr(pipeline, "queue_depth", None)
-            if depth is not None:
-                metrics.track_queue_depth(depth)
-            runner = BotRunner(app, analysis=pipeline, ops_address=ops.address_from_env())
-            await runner.start()
-            try:
-                async with heartbeat.beating(config.data_dir / heartbeat.FILE):
-                    await stop.wait()
-            finally:
-                await runner.stop()
-                if coordination is not None:
-                    await coordination.close()
-    finally:
-        storage.close()
-
-
-# The vision workers' CPU priority. Pose estimation keeps a core busy; at equal priority
-# the scheduler shares the cores between it and the event loop, and text answers wait
-# behind photo analysis (bench/bot.py: p99 up to ~600 ms on 2 cores, ~150 ms with the
-# workers niced; photo results just as fast). Each worker sets it itself as it starts
-# (backcare.vision.pool), so a worker replaced after a crash or a time-out has it too.
-WORKER_NICENESS = 10
-
-
-def _default_chart() -> Chart:
-    from backcare.bot.progress_chart import chart_for_export
-
-    return chart_for_export
-
-
 # PTB prints every update it handles in full (messages, names, ids) at DEBUG
 WHOLE_UPDATES = ("telegram.ext.Application", "telegram.ext.Updater")
 
@@ -394,23 +336,4 @@ def setup_logging(level: str | None = None) -> None:
         logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
 
 
-def run(config: BotConfig) -> None:
-    """``backcare bot``: run until SIGINT or SIGTERM, then stop within the grace period."""
-    setup_logging()
-
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await serve(config, stop)
-
-    try:
-        asyncio.run(main())
-    except StorageError as exc:  # e.g. a corrupt database: say which file and which backup
-        log.critical("%s", exc)
-        raise SystemExit(f"backcare: {exc}") from None
-
-
-__all__ = ["BotRunner", "BotRuntime", "build_application", "run", "serve", "setup_logging"]
+__all__ = ["DB_FILE", "BotRunner", "BotRuntime", "build_application", "setup_logging"]

@@ -209,7 +209,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_bot(args: argparse.Namespace) -> int:
-    from backcare.bot.app import run
+    from backcare.application.serve_bot import run
     from backcare.bot.config import BotConfig
 
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from backcare.application.render import LIKELY, POSSIBLE, causes_of, is_headline
+from backcare.report.causes import LIKELY, POSSIBLE, causes_of, is_headline
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.reassessment import observation_dicts, render_changes

@@ -218,7 +218,7 @@ async def test_serve_runs_the_real_bot_until_told_to_stop(pipeline, tmp_path, mo
     import asyncio
     from contextlib import nullcontext
 
-    from backcare.bot.app import serve
+    from backcare.application.serve_bot import serve
     from tests.support.fake_botapi import FakeBotApi
     from tests.support.harness import config_for
 
@@ -249,7 +249,7 @@ async def test_the_real_bot_asks_to_keep_photos_only_when_it_keeps_them(
     import asyncio
     from contextlib import nullcontext
 
-    from backcare.bot.app import serve
+    from backcare.application.serve_bot import serve
     from backcare.bot.dialogs.engine import Policy
     from backcare.bot.dialogs.texts import default_texts
     from tests.support.fake_botapi import FakeBotApi
@@ -277,7 +277,7 @@ async def test_the_real_bot_asks_to_keep_photos_only_when_it_keeps_them(
 
 
 def test_a_corrupt_database_stops_the_bot_with_the_file_and_its_backup(tmp_path, monkeypatch):
-    from backcare.bot.app import run
+    from backcare.application.serve_bot import run
     from backcare.bot.config import BotConfig
     from backcare.kernel import logs
 
@@ -310,7 +310,7 @@ async def test_the_bot_starts_its_vision_workers_at_a_lower_cpu_priority(
     """Each worker sets it as it starts, replacements too (tests/vision/test_pool.py)."""
     import asyncio
 
-    from backcare.bot.app import WORKER_NICENESS, serve
+    from backcare.application.serve_bot import WORKER_NICENESS, serve
     from backcare.bot.config import BotConfig
 
     asked: dict = {}

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from backcare.bot.app import serve
+from backcare.application.serve_bot import serve
 from backcare.bot.storage import StorageCorrupt, TinyDBStorage
 from backcare.bot.storage.documents import SHARED, user_key
 from backcare.bot.storage.layout import Layout

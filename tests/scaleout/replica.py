@@ -3,7 +3,7 @@
     python -m tests.scaleout.replica DATABASE_URL BASE_URL FILE_URL TOKEN PORT WEBHOOK_URL SECRET
 
 WEBHOOK_URL "polling": polling mode instead (PORT and SECRET unused).
-BACKCARE_SCALEOUT_REAL=1: the whole bot as `backcare bot` serves it (bot.app.serve: the
+BACKCARE_SCALEOUT_REAL=1: the whole bot as `backcare bot` serves it (backcare.application.serve_bot: the
 real dialogs and interview, photos through the task queue when BACKCARE_BROKER_URL is
 set), for the journeys of test_journeys.py; BACKCARE_DATA_DIR holds its heartbeat.
 
@@ -93,11 +93,11 @@ async def serve_real(
     secret: str,
     stop: asyncio.Event,
 ) -> None:
-    """bot.app.serve with a config built here: BotConfig.from_env wants an https webhook,
+    """backcare.application.serve_bot with a config built here: BotConfig.from_env wants an https webhook,
     and the test's load balancer speaks plain HTTP on 127.0.0.1."""
     from pathlib import Path
 
-    from backcare.bot.app import serve as serve_bot
+    from backcare.application.serve_bot import serve as serve_bot
     from backcare.bot.config import BotConfig
 
     os.environ["BACKCARE_DATABASE_URL"] = url

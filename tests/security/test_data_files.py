@@ -1,6 +1,6 @@
 """Data files are the service user's alone: folders 0700, files 0600, whatever the umask.
 
-The bot is run as `backcare bot` runs it (bot.app.serve: TinyDB in the data folder,
+The bot is run as `backcare bot` runs it (backcare.application.serve_bot: TinyDB in the data folder,
 backups, the lock, photos kept with consent) under a umask that would otherwise
 leave everything readable and writable by every user of the machine.
 """
@@ -14,7 +14,7 @@ import stat
 
 import pytest
 
-from backcare.bot.app import serve
+from backcare.application.serve_bot import serve
 from backcare.bot.storage import TinyDBStorage
 from tests.reliability.live import STANDING_SIDE, AcceptingServices, FileView, place, state_at
 from tests.support.fake_botapi import FakeBotApi
