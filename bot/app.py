@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import BotCommand
@@ -44,6 +43,7 @@ from backcare.bot.ops import Ops
 from backcare.bot.outbox import RETRY_DELAYS, Outbox
 from backcare.bot.privacy import Chart, Privacy
 from backcare.bot.ratelimit import PriorityRateLimiter
+from backcare.bot.runtime import BotRuntime
 from backcare.bot.storage import Storage, utc_now
 from backcare.bot.texts import load_texts
 from backcare.bot.timers import Scheduler
@@ -57,20 +57,6 @@ log = logging.getLogger(__name__)
 
 RETRY_PENDING_EVERY = 30.0  # seconds between attempts to send replies that got stuck
 DB_FILE = "backcare.json"
-
-
-@dataclass
-class BotRuntime:
-    config: BotConfig
-    storage: Storage
-    db: Db
-    texts: Catalogue
-    outbox: Outbox
-    health: StorageHealth
-    scheduler: Scheduler
-    conversation: Turns
-    handlers: Handlers
-    intake: Intake
 
 
 def build_application(

@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Protocol
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
@@ -29,8 +29,14 @@ from backcare.bot.health import StorageHealth
 from backcare.bot.ratelimit import retry_seconds
 from backcare.bot.storage import StorageError
 
-if TYPE_CHECKING:
-    from backcare.bot.replicas import PollingLease
+
+class Lease(Protocol):
+    """The right to poll, when several replicas share one bot (bot/replicas.py's PollingLease)."""
+
+    async def run(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``work`` while holding the lease; stop it when the lease is lost."""
+        ...
+
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +98,7 @@ class Intake:
         self.offset = 0
         self.received = 0
         # several replicas: only the holder of this lease polls (bot.replicas); None: always
-        self.lease: PollingLease | None = None
+        self.lease: Lease | None = None
 
     def _store(self, raws: Sequence[dict]) -> list[dict]:
         """Into the inbox in memory now; on disk by the time ``accept`` returns."""

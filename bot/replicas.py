@@ -32,7 +32,7 @@ from telegram.ext import Application
 from backcare.bot.storage import Storage
 
 if TYPE_CHECKING:
-    from backcare.bot.app import BotRuntime
+    from backcare.bot.runtime import BotRuntime
     from backcare.bot.storage.postgres.coordination import Coordination
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ from typing import Any, Self
 
 from telegram.ext import Application
 
-from backcare.bot.app import BotRunner, BotRuntime, build_application
+from backcare.bot.app import BotRunner, build_application
 from backcare.bot.config import BotConfig
+from backcare.bot.runtime import BotRuntime
 from backcare.bot.storage import Storage
 from tests.support.fake_botapi import FakeBotApi
 
