@@ -24,6 +24,7 @@ from pathlib import Path
 from backcare.kernel import logs
 from backcare.kernel.languages import DEFAULT, LANGUAGES
 from backcare.kernel.paths import INTERVIEW, SAMPLES
+from backcare.kernel.vocabulary import vocabulary
 
 # Exit status of analyze/demo when the answers leave red-flag questions unanswered.
 UNSCREENED = 3
@@ -39,8 +40,20 @@ class PhotoFile:
     step: str | None  # from the file name, e.g. "forward_bend.jpg" or "forward_bend-2.png"
 
 
+def _capture_steps() -> str:
+    """The capture steps for the help text; a broken vocabulary must not stop `backcare check`
+    from saying what is wrong with it."""
+    from backcare.kernel.yamlfile import DataFileError
+
+    try:
+        return ", ".join(vocabulary().movements)
+    except DataFileError:
+        return "the movements of backcare/kernel/vocabulary.yaml"
+
+
 def step_from_name(name: str, steps: list[str]) -> str | None:
-    """The capture step a file name starts with; the longest match wins (side_bend_left > ...)."""
+    """The capture step a file name starts with; the longest match wins (a step whose name
+    starts with another's, e.g. "bend_left" over "bend")."""
     stem = Path(name).stem.lower().replace("-", "_").replace(" ", "_")
     matches = [s for s in steps if stem == s or stem.startswith((s + "_", s))]
     return max(matches, key=len) if matches else None
@@ -284,7 +297,6 @@ def cmd_check(args: argparse.Namespace) -> int:
     """Validate the data files admins edit; prints every problem with file and line."""
     from backcare.content.catalog import load_catalog
     from backcare.interview import load_interview
-    from backcare.kernel.vocabulary import vocabulary
     from backcare.kernel.yamlfile import DataFileError
     from backcare.reasoning.knowledge import load_knowledge_base
 
@@ -433,8 +445,7 @@ def parser() -> argparse.ArgumentParser:
         "analyze",
         help="analyse a folder of photos with an answers file",
         description="Each photo's file name starts with its capture step "
-        "(standing_side, standing_back, forward_bend, backward_bend, "
-        "rotation_left, rotation_right, side_bend_left, side_bend_right); "
+        f"({_capture_steps()}); "
         "other pictures are placed by the movement they show. "
         "Answers: a YAML or JSON mapping of interview question ids to answers "
         "(see samples/answers.yaml).",

@@ -53,51 +53,48 @@ class MovementCheck:
     suggested: str | None = None
 
 
-def step_side(step: str) -> str | None:
-    """ "left" or "right" for a step done to one side (rotation_left, side_bend_right)."""
-    for side in ("left", "right"):
-        if step.endswith("_" + side):
-            return side
-    return None
+# views that face the camera (front and back) against those that do not (side, oblique)
+FACING = ("front", "back")
+# the signed measurement that tells the side of a one-sided movement class (positive: left)
+SIDE_MEASURE = {"rotation": "trunk_rotation", "side_bend": "lateral_bend"}
 
 
 def check_movement(step: str, analysis: PhotoAnalysis, vocab: Vocabulary) -> MovementCheck:
     """Measure the photo as its step unless it clearly shows another movement (vision's
     check_step: a restricted movement is a finding, never a wrong photo)."""
-    expected = vocab.movements[step].expects
-    judged = check_step(analysis.movement, expected or "standing", step_side(step))
+    term = vocab.movements[step]
+    judged = check_step(analysis.movement, term.expects or "standing", term.side)
     if judged.ok:
         return MovementCheck(True, judged.seen)
-    suggested = _step_for(judged.suggested or judged.seen, judged.side, analysis, vocab)
-    return MovementCheck(False, judged.seen, judged.suggested or judged.seen, suggested)
+    seen = judged.suggested or judged.seen
+    suggested = step_for(seen, judged.side, analysis.view.kind.value, vocab)
+    return MovementCheck(False, judged.seen, seen, suggested)
 
 
-def _step_for(movement: str, side: str | None, analysis: PhotoAnalysis, vocab: Vocabulary) -> str:
-    if movement == "standing":
-        kind = analysis.view.kind.value
-        return "standing_back" if kind in ("back", "front") else "standing_side"
-    candidates = [s for s, m in vocab.movements.items() if m.expects == movement]
+def step_for(movement: str, side: str | None, view: str, vocab: Vocabulary) -> str:
+    """The capture step that asks for ``movement`` (to ``side``) seen from ``view``, chosen
+    from the vocabulary's movements, so a new capture step needs no code here."""
+    candidates = [s for s, t in vocab.movements.items() if t.expects == movement]
     if side is not None:
-        candidates = [s for s in candidates if step_side(s) == side] or candidates
+        candidates = [s for s in candidates if vocab.movements[s].side == side] or candidates
+    facing = view in FACING
+    candidates = [
+        s for s in candidates if (vocab.movements[s].view in FACING) == facing
+    ] or candidates
     return candidates[0] if candidates else movement
 
 
 UNASSIGNED = "unassigned"
 
 
-def guess_step(analysis: PhotoAnalysis) -> str:
+def guess_step(analysis: PhotoAnalysis, vocab: Vocabulary) -> str:
     """The capture step a photo without a step name most likely belongs to."""
     movement = analysis.movement.movement.value
-    m = analysis.measurements
-    if movement == "standing":
-        return "standing_back" if analysis.view.kind.value in ("back", "front") else "standing_side"
-    if movement == "rotation":
-        rotation = m.get("trunk_rotation")
-        return "rotation_right" if rotation is not None and rotation.value < 0 else "rotation_left"
-    if movement == "side_bend":
-        bend = m.get("lateral_bend")
-        return "side_bend_right" if bend is not None and bend.value < 0 else "side_bend_left"
-    return movement  # forward_bend, backward_bend
+    side = None
+    if movement in SIDE_MEASURE:
+        signed = analysis.measurements.get(SIDE_MEASURE[movement])
+        side = "right" if signed is not None and signed.value < 0 else "left"
+    return step_for(movement, side, analysis.view.kind.value, vocab)
 
 
 def photo_result(
@@ -247,7 +244,9 @@ class Pipeline:
             _count(outcome, start)
         if step is None:
             step = (
-                UNASSIGNED if isinstance(outcome, PhotoRejected) else guess_step(outcome.analysis)
+                UNASSIGNED
+                if isinstance(outcome, PhotoRejected)
+                else guess_step(outcome.analysis, self.vocab)
             )
         return self._result(step, filename, outcome)
 

@@ -22,6 +22,7 @@ NOT_ASSESSED = "not_assessed"
 URGENCIES = ("emergency", "urgent", "soon", "routine")
 STOPS = ("emergency", "urgent", "soon")
 ADVICE = ("rheumatology", "caution")
+SIDES = ("left", "right")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Term:
     part: str | None = None  # observations: body part
     expects: str | None = None  # movements: the movement class vision should see
     view: str | None = None  # movements: the camera view asked for
+    side: str | None = None  # movements done to one side: "left" or "right"
     red_flag: str | None = None  # facts: urgency when this fact is a red flag
 
 
@@ -74,7 +76,16 @@ def parse(data: object, filename: str) -> Vocabulary:
                 value = check.need(entry, lang, field, str)
                 if value is not None:
                     text[lang] = value
-            extra = {k: entry.get(k) for k in ("movement", "part", "expects", "view", "red_flag")}
+            extra = {
+                k: entry.get(k) for k in ("movement", "part", "expects", "view", "side", "red_flag")
+            }
+            if section == "movements":
+                # what the pipeline needs to place a photo; vision's classes and views are
+                # checked against these in tests/backcare/test_adding_a_movement.py
+                check.need(entry, "expects", field, str)
+                check.need(entry, "view", field, str)
+                if extra["side"] not in (None, *SIDES):
+                    check.problem(entry, "side", f"{field}.side", "must be left or right")
             if (
                 section == "observations"
                 and check.need(entry, "movement", field, str) is not None
