@@ -22,9 +22,7 @@ Chart = Callable[
 
 
 class Privacy:
-    def __init__(
-        self, conversation: Turns, texts: Catalogue, chart: Chart | None = None
-    ) -> None:
+    def __init__(self, conversation: Turns, texts: Catalogue, chart: Chart | None = None) -> None:
         self.conv = conversation
         self.texts = texts
         self.chart = chart

@@ -52,7 +52,7 @@ def timer_kind(state: dict | None, due: datetime, every_days: int | None = None)
     """ "checkin" when a check-in is due (``checkin_every_days`` since the last check-in,
     or since the report when there was none yet), else "reminder"."""
     if every_days is None:
-        from backcare.content.followup import default_followup
+        from backcare.followup.settings import default_followup
 
         every_days = default_followup().checkin_every_days
     state = state or {}

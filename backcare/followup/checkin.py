@@ -1,7 +1,7 @@
 """Weekly check-ins: pain 0-10, exercise days done, red flags asked again -> what to advise.
 
 Better or worse is judged against the smallest change in pain that matters (MCID:
-2 points or 30%, Ostelo 2008; content/followup.yaml), from the pain at the start of
+2 points or 30%, Ostelo 2008; backcare/followup/settings.yaml), from the pain at the start of
 the program (or the first check-in when the start is not known). A rise by the MCID
 since the previous check-in counts as worse too: a flare-up after an improvement is
 still a flare-up. Any red flag refers, with the most urgent urgency of the vocabulary.
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from backcare.content.followup import Followup, default_followup
 from backcare.content.texts import default_texts
+from backcare.followup.settings import Followup, default_followup
 from backcare.kernel.catalogue import Catalogue
 from backcare.kernel.languages import LANGUAGES
 from backcare.kernel.vocabulary import URGENCIES, vocabulary

@@ -21,9 +21,9 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from backcare.content.followup import Followup, default_followup
 from backcare.content.texts import default_texts
 from backcare.followup.checkin import CheckIn, CheckinError, classify, when
+from backcare.followup.settings import Followup, default_followup
 from backcare.kernel import languages
 from backcare.kernel.catalogue import Catalogue
 from backcare.kernel.languages import DEFAULT

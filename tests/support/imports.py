@@ -70,7 +70,9 @@ def graph() -> Graph:
         names = list(imported_names(path, module))
         inside = {_owner(n, files) for n in names if n.startswith("backcare")}
         arrows[module] = frozenset(m for m in inside if m and m != module)
-        external[module] = frozenset(n.split(".")[0] for n in names if n and n.split(".")[0] != "backcare")
+        external[module] = frozenset(
+            n.split(".")[0] for n in names if n and n.split(".")[0] != "backcare"
+        )
     return Graph(files, arrows, external)
 
 

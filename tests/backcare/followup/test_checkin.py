@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from backcare.content.followup import Followup
 from backcare.content.texts import default_texts
 from backcare.followup.checkin import CheckIn, CheckinError, classify, evaluate, referral_for
+from backcare.followup.settings import Followup
 
 TEXTS = default_texts()
 

@@ -1,4 +1,4 @@
-"""Follow-up settings (``followup.yaml``): MCID for pain, check-in rhythm, re-assessment."""
+"""Follow-up settings (``settings.yaml``): MCID for pain, check-in rhythm, re-assessment."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from backcare.kernel.yamlfile import Checker, load
 
-PATH = Path(__file__).with_name("followup.yaml")
+PATH = Path(__file__).with_name("settings.yaml")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
-"""Follow-up settings: the MCID for pain and the check-in rhythm come from followup.yaml."""
+"""Follow-up settings: the MCID for pain and the check-in rhythm come from backcare/followup/settings.yaml."""
 
 import pytest
 
-from backcare.content.followup import PATH, Followup, load_followup
+from backcare.followup.settings import PATH, Followup, load_followup
 from backcare.kernel.yamlfile import DataFileError
 
 
