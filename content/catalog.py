@@ -11,9 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from backcare.content.bilingual import need_text
 from backcare.content.types import Dose
 from backcare.content.urls import url_problem
+from backcare.kernel.catalogue import need_text
 from backcare.kernel.vocabulary import Vocabulary, vocabulary
 from backcare.kernel.yamlfile import Checker, DataFileError, load
 

@@ -12,8 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from backcare.content.bilingual import is_text, text_value
-from backcare.kernel.catalogue import Catalogue
+from backcare.kernel.catalogue import Catalogue, check_text, is_text
 from backcare.kernel.languages import LANGUAGES
 from backcare.kernel.vocabulary import RATINGS, URGENCIES, vocabulary
 from backcare.kernel.yamlfile import Checker, load
@@ -123,7 +122,11 @@ def parse_texts(data: Any, filename: str) -> Catalogue:
         else:
             check.problem(container, name, key, "unknown text (not used by the code: a typo?)")
             continue
-        text = text_value(check, container, name, key, expected)
+        value = container[name]
+        if not isinstance(value, dict):
+            check.problem(container, name, key, "expected a text in every language")
+            continue
+        text = check_text(check, value, key, exact=expected)
         if text is not None:
             entries[key] = text
     for key in SPEC:

@@ -42,6 +42,7 @@ from backcare.interview.model import (
     Section,
     Text,
 )
+from backcare.kernel.catalogue import check_text
 from backcare.kernel.languages import LANGUAGES
 from backcare.kernel.vocabulary import ADVICE, STOPS, URGENCIES, Vocabulary, vocabulary
 from backcare.kernel.yamlfile import Checker, line_of, loads, read_text
@@ -116,33 +117,21 @@ class _Parser:
             return None
         return value
 
-    def text(self, node: Any, key: str, field: str, required: bool = True) -> Text | None:
+    def text(
+        self, node: Any, key: str, field: str, required: bool = True, script: bool = True
+    ) -> Text | None:
         value = self.check.need(node, key, field, dict, required=required)
         if value is None:
             return None
-        return self.languages(value, f"{field}.{key}")
+        return self.languages(value, f"{field}.{key}", script=script)
 
-    def languages(self, value: dict, field: str, others: tuple[str, ...] = ()) -> Text | None:
-        """The {language: text} entries of ``value``; ``others`` are its non-language keys."""
-        out: Text = {}
-        for lang in value:
-            if lang not in LANGUAGES and not others:
-                self.check.problem(
-                    value,
-                    lang,
-                    f"{field}.{lang}",
-                    f"unknown language (expected {', '.join(LANGUAGES)})",
-                )
-        for lang in LANGUAGES:
-            if lang not in value:
-                self.check.problem(value, None, f"{field}.{lang}", "missing translation")
-                continue
-            words = value[lang]
-            if not isinstance(words, str) or not words.strip():
-                self.check.problem(value, lang, f"{field}.{lang}", "expected a non-empty text")
-                continue
-            out[lang] = words.strip()
-        return out if len(out) == len(LANGUAGES) else None
+    def languages(
+        self, value: dict, field: str, others: tuple[str, ...] = (), script: bool = True
+    ) -> Text | None:
+        """The {language: text} entries of ``value`` (the one check of every text,
+        backcare.kernel.catalogue.check_text); ``others`` are its non-language keys."""
+        text = check_text(self.check, value, field, others=others, script=script)
+        return None if text is None else {lang: words.strip() for lang, words in text.items()}
 
     def number(
         self, node: dict, key: str, field: str, required: bool, default: float | None = None
@@ -299,7 +288,7 @@ class _Parser:
                 min=low,
                 max=high,
                 integer=integer,
-                unit=self.text(node, "unit", field, required=False),
+                unit=self.text(node, "unit", field, required=False, script=False),
             )
         elif qtype == "scale":
             low = self.number(node, "min", field, False, 0.0)

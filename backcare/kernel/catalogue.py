@@ -103,53 +103,9 @@ def parse_catalogue(
 
     def leaf(node: dict, path: str) -> None:
         present.add(path)
-        entry: dict[str, str] = {}
-        for extra in set(node) - set(LANGUAGES) - {NOTE}:
-            check.problem(node, extra, f"{path}.{extra}", f"unknown language (expected {_codes()})")
-        for lang in LANGUAGES:
-            text = node.get(lang)
-            if lang not in node:
-                check.problem(node, None, f"{path}.{lang}", "missing translation")
-            elif not isinstance(text, str) or not text:  # (a joiner may be a lone space)
-                check.problem(node, lang, f"{path}.{lang}", "expected a non-empty text")
-            elif not _well_formed(text):
-                check.problem(
-                    node,
-                    lang,
-                    f"{path}.{lang}",
-                    "malformed braces (write {{ and }} for literal ones)",
-                )
-            elif not _in_script(text, lang):
-                check.problem(
-                    node,
-                    lang,
-                    f"{path}.{lang}",
-                    f"missing translation (nothing in the script of {lang})",
-                )
-            else:
-                entry[lang] = text
-        if len(entry) != len(LANGUAGES):
-            return
-        names = {lang: placeholders(t) for lang, t in entry.items()}
-        allowed = fills.get(path)
-        for lang, found in names.items():
-            if allowed is not None and found - allowed:
-                extra, fine = ", ".join(sorted(found - allowed)), ", ".join(sorted(allowed))
-                check.problem(
-                    node,
-                    lang,
-                    f"{path}.{lang}",
-                    f"unknown placeholder {extra}; "
-                    + (f"allowed here: {fine}" if fine else "none allowed here"),
-                )
-            elif found != names[DEFAULT]:
-                check.problem(
-                    node,
-                    lang,
-                    f"{path}.{lang}",
-                    f"placeholders differ: {sorted(found)}, {DEFAULT} has {sorted(names[DEFAULT])}",
-                )
-        table[path] = entry
+        entry = check_text(check, node, path, allowed=fills.get(path), blank=True)
+        if entry is not None:
+            table[path] = entry
 
     walk(data, "")
     for key in needed:
@@ -159,6 +115,99 @@ def parse_catalogue(
             check.problem(group, None, key, "missing text (the code needs it)")
     check.raise_if_any()
     return Catalogue(table)
+
+
+def check_text(
+    check: Checker,
+    node: dict,
+    path: str,
+    *,
+    allowed: frozenset[str] | None = None,
+    exact: frozenset[str] | None = None,
+    others: Iterable[str] = (),
+    blank: bool = False,
+    script: bool = True,
+) -> dict[str, str] | None:
+    """One text in every language, as every catalogue and every data file's text leaf is
+    checked (the one rule for them all): each language of the table present and non-empty,
+    well-formed braces, letters in the language's script, and placeholders equal in every
+    language (and within ``allowed``, what the code can fill), or exactly ``exact``. Keys
+    in ``others`` may stand beside the languages (a data file's own fields); ``blank``
+    admits a text of spaces (a joiner); ``script=False`` admits symbols every language
+    writes alike (units: "cm", "kg"). Each problem goes to ``check`` with its line;
+    the result is None when there was one."""
+    entry: dict[str, str] = {}
+    for extra in set(node) - set(LANGUAGES) - {NOTE} - set(others):
+        check.problem(node, extra, f"{path}.{extra}", f"unknown language (expected {_codes()})")
+    for lang in LANGUAGES:
+        text = node.get(lang)
+        if lang not in node:
+            check.problem(node, None, f"{path}.{lang}", "missing translation")
+        elif not isinstance(text, str) or not (text if blank else text.strip()):
+            check.problem(node, lang, f"{path}.{lang}", "expected a non-empty text")
+        elif not _well_formed(text):
+            check.problem(
+                node, lang, f"{path}.{lang}", "malformed braces (write {{ and }} for literal ones)"
+            )
+        elif script and not _in_script(text, lang):
+            check.problem(
+                node,
+                lang,
+                f"{path}.{lang}",
+                f"missing translation (nothing in the script of {lang})",
+            )
+        else:
+            entry[lang] = text
+    if len(entry) != len(LANGUAGES):
+        return None
+    names = {lang: placeholders(t) for lang, t in entry.items()}
+    ok = True
+    for lang, found in names.items():
+        if exact is not None and found != exact:
+            missing = ", ".join(sorted(exact - found)) or "-"
+            extra = ", ".join(sorted(found - exact)) or "-"
+            problem = f"placeholders differ: missing {{{missing}}}, unexpected {{{extra}}}"
+        elif allowed is not None and found - allowed:
+            extra, fine = ", ".join(sorted(found - allowed)), ", ".join(sorted(allowed))
+            problem = f"unknown placeholder {extra}; " + (
+                f"allowed here: {fine}" if fine else "none allowed here"
+            )
+        elif exact is None and found != names[DEFAULT]:
+            problem = (
+                f"placeholders differ: {sorted(found)}, {DEFAULT} has {sorted(names[DEFAULT])}"
+            )
+        else:
+            continue
+        check.problem(node, lang, f"{path}.{lang}", problem)
+        ok = False
+    return entry if ok else None
+
+
+def is_text(value: Any) -> bool:
+    """A mapping keyed by languages only (a text leaf of a data file)."""
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and set(value) <= set(LANGUAGES) | {NOTE}
+        and any(lang in value for lang in LANGUAGES)
+    )
+
+
+def need_text(
+    check: Checker,
+    container: Any,
+    key: Any,
+    field: str,
+    expected: frozenset[str] | None = frozenset(),
+    required: bool = True,
+) -> dict[str, str] | None:
+    """``container[key]``, a data file's text leaf, checked by ``check_text``; ``expected``:
+    exactly the placeholders the code fills in (None: any, equal in every language)."""
+    path = f"{field}.{key}" if field else str(key)
+    value = check.need(container, key, field, dict, required=required)
+    if value is None:
+        return None
+    return check_text(check, value, path, exact=expected)
 
 
 def _codes() -> str:

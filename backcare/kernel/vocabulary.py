@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.catalogue import check_text
 from backcare.kernel.yamlfile import Checker, load
 
 PATH = Path(__file__).with_name("vocabulary.yaml")
@@ -23,6 +23,7 @@ URGENCIES = ("emergency", "urgent", "soon", "routine")
 STOPS = ("emergency", "urgent", "soon")
 ADVICE = ("rheumatology", "caution")
 SIDES = ("left", "right")
+FIELDS = ("movement", "part", "expects", "view", "side", "red_flag")  # beside the texts
 
 
 @dataclass(frozen=True)
@@ -71,14 +72,8 @@ def parse(data: object, filename: str) -> Vocabulary:
             if not isinstance(entry, dict):
                 check.problem(entries, name, field, "expected a mapping")
                 continue
-            text = {}
-            for lang in LANGUAGES:
-                value = check.need(entry, lang, field, str)
-                if value is not None:
-                    text[lang] = value
-            extra = {
-                k: entry.get(k) for k in ("movement", "part", "expects", "view", "side", "red_flag")
-            }
+            text = check_text(check, entry, field, others=FIELDS) or {}
+            extra = {k: entry.get(k) for k in FIELDS}
             if section == "movements":
                 # what the pipeline needs to place a photo; vision's classes and views are
                 # checked against these in tests/backcare/test_adding_a_movement.py

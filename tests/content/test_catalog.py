@@ -140,7 +140,7 @@ def test_red_flag_cannot_be_something_an_exercise_addresses(tmp_path):
 def test_missing_translation_is_reported_at_the_text(tmp_path):
     text = edit(EXERCISES, '      ja: "リラックスした腹式呼吸"\n', "")
     [problem] = problems_of(tmp_path, exercises=text)
-    assert problem.line == line_of(text, '    name:\n      en: "Relaxed belly breathing"')
+    assert problem.line == line_of(text, '      en: "Relaxed belly breathing"')
     assert problem.field == "exercises.relaxed_breathing.name.ja"
     assert problem.message == "missing translation"
 

@@ -20,7 +20,7 @@ VOCAB = Vocabulary(
 
 TEXT = """
 version: "t1"
-title: {en: "T", ja: "T"}
+title: {en: "T", ja: "テ"}
 sections:
   - id: one
     title: {en: "One", ja: "一"}

@@ -36,7 +36,7 @@ def test_red_flags_carry_their_urgency_and_cauda_equina_is_an_emergency():
 def test_a_missing_translation_and_an_unknown_movement_are_reported_with_lines():
     text = """
 movements:
-  forward_bend: {expects: forward_bend, en: "Forward bend", ja: "前屈"}
+  forward_bend: {expects: forward_bend, view: side, en: "Forward bend", ja: "前屈"}
 observations:
   forward_bend.reach: {movement: jumping, en: "reach"}
 facts: {}
@@ -45,5 +45,5 @@ causes: {}
     with pytest.raises(DataFileError) as err:
         parse(loads(text, "v.yaml"), "v.yaml")
     messages = {(p.line, p.field, p.message) for p in err.value.problems}
-    assert (5, "observations.forward_bend.reach.ja", "missing") in messages
+    assert (5, "observations.forward_bend.reach.ja", "missing translation") in messages
     assert (5, "observations.forward_bend.reach.movement", "unknown movement 'jumping'") in messages
