@@ -1,7 +1,9 @@
 """What the service keeps about its users, behind one small interface.
 
-``Storage`` is the contract (users, dialog state, assessments, reminders,
-check-ins, outbox, inbox, admin audit, consented photos, erase and export).
+``Storage`` is the contract, split by role (:mod:`backcare.bot.storage.roles`:
+users with their dialog state, assessments and check-ins; inbox; outbox; reminders;
+admin audit; consented photos) plus what spans them (erase, export, statistics,
+transactions).
 ``TinyDBStorage(path)`` is the embedded default (TinyDB files in one owner-only
 folder, a partition per user, a write-ahead journal, rotating backups);
 ``MemoryStorage()`` serves tests and the console. ``PostgresStorage(url)``

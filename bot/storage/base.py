@@ -1,4 +1,8 @@
-"""The storage interface: what the bot keeps about users, behind one small contract.
+"""The storage interface: what the bot keeps about users, behind one contract.
+
+The contract is split by role (:mod:`backcare.bot.storage.roles`: users, inbox,
+outbox, reminders, audit, photos); ``Storage`` is all of them together plus what
+spans them: erasing and exporting a user, statistics, transactions, sync and close.
 
 Every method is synchronous and thread-safe; the bot calls them from a worker
 thread so disk writes never stall the event loop. Changes made inside
@@ -9,118 +13,21 @@ A backend must make each transaction all-or-nothing on disk.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from contextlib import AbstractContextManager
-from datetime import datetime
 
-from backcare.bot.storage.records import AuditEntry, OutboxItem, Reminder, UserProfile, iso, utc_now
+from backcare.bot.storage.records import iso, utc_now
+from backcare.bot.storage.roles import Audit, Inbox, Outbox, Photos, Reminders, Users
 
 FORMAT = 1  # the single-file layout (also that of exports and backups)
 
 
-class Storage(ABC):
-    # -- users ---------------------------------------------------------------------
-    @abstractmethod
-    def get_user(self, user_id: int) -> UserProfile | None: ...
-
-    @abstractmethod
-    def put_user(self, profile: UserProfile) -> None: ...
-
-    @abstractmethod
-    def user_ids(self) -> list[int]: ...
-
-    # -- dialog state (the JSON dict the dialogs return) ---------------------------
-    @abstractmethod
-    def get_state(self, user_id: int) -> dict | None: ...
-
-    @abstractmethod
-    def put_state(self, user_id: int, state: dict) -> None: ...
-
-    # -- the adapter's own per-user bookkeeping (last update, offered buttons) -----
-    @abstractmethod
-    def get_session(self, user_id: int) -> dict: ...
-
-    @abstractmethod
-    def put_session(self, user_id: int, session: dict) -> None: ...
-
-    # -- assessments (report summaries) and check-ins ------------------------------
-    @abstractmethod
-    def add_assessment(self, user_id: int, summary: dict) -> None: ...
-
-    @abstractmethod
-    def assessments(self, user_id: int) -> list[dict]: ...
-
-    @abstractmethod
-    def add_checkin(self, user_id: int, entry: dict) -> None: ...
-
-    @abstractmethod
-    def checkins(self, user_id: int) -> list[dict]: ...
-
-    # -- reminders -----------------------------------------------------------------
-    @abstractmethod
-    def get_reminder(self, user_id: int) -> Reminder | None: ...
-
-    @abstractmethod
-    def put_reminder(self, reminder: Reminder) -> None: ...
-
-    @abstractmethod
-    def remove_reminder(self, user_id: int) -> None: ...
-
-    @abstractmethod
-    def reminders(self) -> list[Reminder]: ...
-
-    # -- outbox: replies saved before sending --------------------------------------
-    @abstractmethod
-    def enqueue(self, user_id: int, chat_id: int, payloads: list[dict]) -> list[OutboxItem]: ...
-
-    @abstractmethod
-    def pending(self, user_id: int | None = None) -> list[OutboxItem]: ...
-
-    @abstractmethod
-    def mark_sent(self, item_id: int, wait: bool = True) -> None:
-        """Remove a sent reply. wait=False: in effect at once, written moments later."""
-
-    @abstractmethod
-    def note_attempt(self, item_id: int, wait: bool = True) -> None: ...
-
-    # -- inbox: updates received but not yet handled -------------------------------
-    @abstractmethod
-    def inbox_add(
-        self, update_id: int, user_id: int | None, update: dict, wait: bool = True
-    ) -> bool: ...
-
-    @abstractmethod
-    def inbox_pending(self) -> list[dict]: ...
-
-    @abstractmethod
-    def inbox_done(self, update_id: int, wait: bool = True) -> None: ...
-
-    # -- audit of admin actions ----------------------------------------------------
-    @abstractmethod
-    def audit(
-        self, admin_id: int, action: str, detail: str = "", when: datetime | None = None
-    ) -> None: ...
-
-    @abstractmethod
-    def audit_log(self) -> list[AuditEntry]: ...
-
-    # -- photos kept with consent --------------------------------------------------
-    @abstractmethod
-    def save_photo(self, user_id: int, name: str, data: bytes) -> str: ...
-
-    @abstractmethod
-    def photos(self, user_id: int) -> list[str]: ...
-
-    @abstractmethod
-    def load_photo(self, user_id: int, name: str) -> bytes: ...
-
-    @abstractmethod
-    def delete_photo(self, user_id: int, name: str) -> None: ...
-
-    # -- privacy -------------------------------------------------------------------
+class Storage(Users, Inbox, Outbox, Reminders, Audit, Photos):
+    # -- across the roles: privacy and statistics ----------------------------------
     @abstractmethod
     def delete_user(self, user_id: int) -> None:
-        """Erase every trace of the user, backups included."""
+        """Erase every trace of the user, backups included: everything of theirs in every
+        role (also their replies in the outbox and updates in the inbox), photos too."""
 
     def export_user(self, user_id: int) -> dict:
         """Everything kept about the user, as JSON-safe data, read as one consistent picture."""
@@ -154,7 +61,9 @@ class Storage(ABC):
 
     # -- lifecycle -----------------------------------------------------------------
     @abstractmethod
-    def transaction(self, wait: bool = True) -> AbstractContextManager[None]: ...
+    def transaction(self, wait: bool = True) -> AbstractContextManager[None]:
+        """All-or-nothing changes, durable together when the outermost block exits.
+        wait=False: in effect at once, on disk moments later."""
 
     @abstractmethod
     def sync(self) -> None:

@@ -1,22 +1,16 @@
-"""Photos kept only with the patient's consent: one owner-only folder per user."""
+"""Where the embedded backends keep the photos a patient consented to (the photos role:
+:mod:`backcare.bot.storage.roles.photos`): in memory, or one owner-only folder per user."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 from backcare.bot.storage.atomic import atomic_write, ensure_private_dir, private_tree
 from backcare.bot.storage.errors import StorageError
+from backcare.bot.storage.roles.photos import check_name
 
-_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
-
-
-def check_name(name: str) -> str:
-    """A photo name usable as a file name (no folders, no hidden files)."""
-    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
-        raise StorageError(f"bad photo name {name!r}: use letters, digits, '_', '-', '.'")
-    return name
+__all__ = ["FilePhotos", "MemoryPhotos", "check_name"]
 
 
 class MemoryPhotos:

@@ -21,7 +21,8 @@ from typing import Any
 from backcare.bot.storage.base import Storage
 from backcare.bot.storage.errors import StorageError
 from backcare.bot.storage.photos import FilePhotos
-from backcare.bot.storage.postgres.store import PostgresStorage, _json
+from backcare.bot.storage.postgres.core import _json
+from backcare.bot.storage.postgres.store import PostgresStorage
 from backcare.bot.storage.records import parse_iso
 from backcare.bot.storage.tinyfile import TinyDBStorage, read_database
 

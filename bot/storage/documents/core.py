@@ -1,4 +1,6 @@
-"""The shared implementation: TinyDB tables in partitions, transactions with undo, group commit.
+"""The core of the embedded backends: TinyDB tables in partitions, transactions with undo,
+group commit. The roles of the contract are implemented on it by the mixins beside it
+(``users``, ``inbox``, ``outbox``, ``reminders``, ``audit``, ``photos``).
 
 The data are split into partitions, each a small TinyDB database in TinyDB's own
 JSON layout: one per user (profile, dialog state, session, reminder, assessments,
@@ -22,24 +24,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage as TinyBackend
 from tinydb.table import Document, Table
 
-from backcare.bot.storage.base import FORMAT, Storage
+from backcare.bot.storage.base import FORMAT
 from backcare.bot.storage.errors import StorageError, StorageWriteFailed, write_failure
-from backcare.bot.storage.records import (
-    AuditEntry,
-    OutboxItem,
-    Reminder,
-    UserProfile,
-    iso,
-    parse_iso,
-    utc_now,
-)
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +142,11 @@ def _copy(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
-class DocumentStorage(Storage):
-    """All of :class:`Storage` over partitioned TinyDB tables; subclasses persist them.
+class DocumentCore:
+    """Partitioned TinyDB tables with transactions: what every role's mixin works on
+    (:class:`~backcare.bot.storage.documents.storage.DocumentStorage` puts them together).
 
+    photos:      where photos kept with consent go (default: in memory)
     cache_users: how many users' partitions stay in memory (None: all, for memory backends).
     """
 
@@ -422,253 +416,7 @@ class DocumentStorage(Storage):
         for doc in self._user_docs(table, user_id):
             self._set(table, doc.doc_id, None, user_id)
 
-    # -- users ---------------------------------------------------------------------------
-    def get_user(self, user_id: int) -> UserProfile | None:
-        with self.transaction():
-            doc = self._get("users", user_id, user_id)
-        return UserProfile(user_id=user_id, **doc) if doc else None
-
-    def put_user(self, profile: UserProfile) -> None:
-        doc = json_copy(
-            {
-                "language": profile.language,
-                "tz": profile.tz,
-                "consents": dict(profile.consents),
-                "created": profile.created or iso(utc_now()),
-            },
-            "user profile",
-        )
-        with self.transaction():
-            self._set("users", profile.user_id, doc, profile.user_id)
-
-    def user_ids(self) -> list[int]:
-        return [
-            uid for uid, data in self._user_partitions() if data.get("users") or data.get("states")
-        ]
-
-    # -- dialog state and session --------------------------------------------------------
-    def get_state(self, user_id: int) -> dict | None:
-        with self.transaction():
-            return self._get("states", user_id, user_id)
-
-    def put_state(self, user_id: int, state: dict) -> None:
-        doc = json_copy(state, "dialog state")
-        if not isinstance(doc, dict):
-            raise StorageError("dialog state must be a JSON object")
-        with self.transaction():
-            self._set("states", user_id, doc, user_id)
-
-    def get_session(self, user_id: int) -> dict:
-        with self.transaction():
-            return self._get("sessions", user_id, user_id) or {}
-
-    def put_session(self, user_id: int, session: dict) -> None:
-        doc = json_copy(session, "session")
-        with self.transaction():
-            self._set("sessions", user_id, doc, user_id)
-
-    # -- assessments and check-ins -------------------------------------------------------
-    def _append(self, table: str, user_id: int, entry: dict) -> None:
-        doc = {"user_id": user_id, "created": iso(utc_now()), "entry": json_copy(entry, table)}
-        with self.transaction():
-            self._insert(table, doc, user_id)
-
-    def _entries(self, table: str, user_id: int) -> list[dict]:
-        with self.transaction():
-            return [_copy(d["entry"]) for d in self._user_docs(table, user_id)]
-
-    def add_assessment(self, user_id: int, summary: dict) -> None:
-        self._append("assessments", user_id, summary)
-
-    def assessments(self, user_id: int) -> list[dict]:
-        return self._entries("assessments", user_id)
-
-    def add_checkin(self, user_id: int, entry: dict) -> None:
-        self._append("checkins", user_id, entry)
-
-    def checkins(self, user_id: int) -> list[dict]:
-        return self._entries("checkins", user_id)
-
-    # -- reminders -----------------------------------------------------------------------
-    @staticmethod
-    def _reminder(user_id: int, doc: dict) -> Reminder:
-        return Reminder(
-            user_id=user_id,
-            chat_id=doc["chat_id"],
-            plan=doc["plan"],
-            next_due=parse_iso(doc["next_due"]),
-        )
-
-    def get_reminder(self, user_id: int) -> Reminder | None:
-        with self.transaction():
-            doc = self._get("reminders", user_id, user_id)
-        return self._reminder(user_id, doc) if doc else None
-
-    def put_reminder(self, reminder: Reminder) -> None:
-        doc = {
-            "chat_id": reminder.chat_id,
-            "plan": json_copy(reminder.plan, "reminder plan"),
-            "next_due": iso(reminder.next_due),
-        }
-        with self.transaction():
-            self._set("reminders", reminder.user_id, doc, reminder.user_id)
-
-    def remove_reminder(self, user_id: int) -> None:
-        with self.transaction():
-            self._set("reminders", user_id, None, user_id)
-
-    def reminders(self) -> list[Reminder]:
-        out = []
-        for uid, data in self._user_partitions():
-            doc = data.get("reminders", {}).get(str(uid))
-            if doc is not None:
-                out.append(self._reminder(uid, doc))
-        return out
-
-    # -- outbox --------------------------------------------------------------------------
-    @staticmethod
-    def _item(doc: Document) -> OutboxItem:
-        return OutboxItem(
-            id=doc.doc_id,
-            user_id=doc["user_id"],
-            chat_id=doc["chat_id"],
-            payload=_copy(doc["payload"]),
-            created=doc["created"],
-            attempts=doc.get("attempts", 0),
-        )
-
-    def enqueue(self, user_id: int, chat_id: int, payloads: list[dict]) -> list[OutboxItem]:
-        docs = [
-            {
-                "user_id": user_id,
-                "chat_id": chat_id,
-                "payload": json_copy(p, "reply"),
-                "created": iso(utc_now()),
-                "attempts": 0,
-            }
-            for p in payloads
-        ]
-        with self.transaction():
-            ids = [self._insert("outbox", doc) for doc in docs]
-            outbox = self._table("outbox")
-            items = []
-            for i in ids:
-                doc = outbox.get(doc_id=i)
-                assert isinstance(doc, Document)  # inserted just above, in this transaction
-                items.append(self._item(doc))
-            return items
-
-    def pending(self, user_id: int | None = None) -> list[OutboxItem]:
-        with self.transaction():
-            t = self._table("outbox")
-            docs = t.all() if user_id is None else t.search(user_id == _USER)
-            return [self._item(d) for d in sorted(docs, key=lambda d: d.doc_id)]
-
-    def mark_sent(self, item_id: int, wait: bool = True) -> None:
-        with self.transaction(wait=wait):
-            self._set("outbox", item_id, None)
-
-    def note_attempt(self, item_id: int, wait: bool = True) -> None:
-        with self.transaction(wait=wait):
-            doc = self._get("outbox", item_id)
-            if doc is not None:
-                doc["attempts"] = doc.get("attempts", 0) + 1
-                self._set("outbox", item_id, doc)
-
-    # -- inbox ---------------------------------------------------------------------------
-    def inbox_add(
-        self, update_id: int, user_id: int | None, update: dict, wait: bool = True
-    ) -> bool:
-        doc = {
-            "user_id": user_id,
-            "update": json_copy(update, "update"),
-            "received": iso(utc_now()),
-        }
-        with self.transaction(wait=wait):
-            if self._table("inbox").contains(doc_id=update_id):
-                return False
-            self._set("inbox", update_id, doc)
-            return True
-
-    def inbox_pending(self) -> list[dict]:
-        with self.transaction():
-            docs = sorted(self._table("inbox").all(), key=lambda d: d.doc_id)
-            return [_copy(d["update"]) for d in docs]
-
-    def inbox_done(self, update_id: int, wait: bool = True) -> None:
-        with self.transaction(wait=wait):
-            self._set("inbox", update_id, None)
-
-    # -- audit ---------------------------------------------------------------------------
-    def audit(
-        self, admin_id: int, action: str, detail: str = "", when: datetime | None = None
-    ) -> None:
-        doc = {
-            "time": iso(when or utc_now()),
-            "admin_id": int(admin_id),
-            "action": str(action),
-            "detail": str(detail),
-        }
-        with self.transaction():
-            self._insert("audit", doc)
-
-    def audit_log(self) -> list[AuditEntry]:
-        with self.transaction():
-            docs = sorted(self._table("audit").all(), key=lambda d: d.doc_id)
-            return [AuditEntry(**dict(d)) for d in docs]
-
-    # -- photos --------------------------------------------------------------------------
-    def save_photo(self, user_id: int, name: str, data: bytes) -> str:
-        return self._photos.save(user_id, name, data)
-
-    def photos(self, user_id: int) -> list[str]:
-        return self._photos.names(user_id)
-
-    def load_photo(self, user_id: int, name: str) -> bytes:
-        return self._photos.load(user_id, name)
-
-    def delete_photo(self, user_id: int, name: str) -> None:
-        self._photos.delete(user_id, name)
-
-    # -- privacy and statistics ----------------------------------------------------------
-    def _erase(self, user_id: int) -> None:
-        part = self._part(user_key(user_id))
-        for table in USER_TABLES:
-            for doc in part.tables[table].all():
-                self._set(table, doc.doc_id, None, user_id)
-        self._remove_user_docs("outbox", user_id)
-        self._remove_user_docs("inbox", user_id)
-
-    def delete_user(self, user_id: int) -> None:
-        with self.transaction():
-            self._erase(user_id)
-        self._photos.delete_user(user_id)
-        self._scrub_backups(user_id)
-
-    def _scrub_backups(self, user_id: int) -> None:
-        """Backends with a journal or backups erase the user from them too."""
-
-    def stats(self) -> dict[str, int]:
-        counts = dict.fromkeys(
-            ("users", "users_assessed", "assessments", "checkins", "reminders_active"), 0
-        )
-        for _, data in self._user_partitions():
-            counts["users"] += bool(data.get("users") or data.get("states"))
-            counts["users_assessed"] += bool(data.get("assessments"))
-            counts["assessments"] += len(data.get("assessments", {}))
-            counts["checkins"] += len(data.get("checkins", {}))
-            counts["reminders_active"] += sum(
-                1
-                for d in data.get("reminders", {}).values()
-                if d.get("plan", {}).get("active", True)
-            )
-        with self.transaction():
-            outbox = len(self._table("outbox"))
-        return counts | {
-            "outbox_pending": outbox,
-            "users_with_photos": len(self._photos.user_ids()),
-        }
-
+    # -- lifecycle -----------------------------------------------------------------------
     def close(self) -> None:
         with self._cond:
             self._stopping = True
