@@ -22,8 +22,7 @@ from backcare.assessment.rating import assess
 from backcare.assessment.types import Observation, Profile
 from backcare.content.catalog import Catalog, load_catalog
 from backcare.content.program import build_program
-from backcare.interview import InterviewResult
-from backcare.interview.triage import rank
+from backcare.interview import InterviewResult, rank
 from backcare.kernel import metrics
 from backcare.kernel.languages import DEFAULT
 from backcare.kernel.vocabulary import STOPS, Vocabulary, vocabulary

@@ -12,6 +12,7 @@ from backcare.interview.answers import (
     ANSWER_ERRORS,
     AnswerError,
     AnswersError,
+    fmt_number,
     load_answers,
     validate_answer,
     validate_answers,
@@ -20,13 +21,21 @@ from backcare.interview.conditions import evaluate
 from backcare.interview.derive import InterviewResult, Profile, derive, most_urgent, red_flags_now
 from backcare.interview.flow import is_shown, next_question, remaining, walk
 from backcare.interview.loader import load_interview, loads_interview, parse_interview
-from backcare.interview.model import Interview, Option, Question, RedFlagRule, Section
+from backcare.interview.model import (
+    MULTI_TYPES,
+    Interview,
+    Option,
+    Question,
+    RedFlagRule,
+    Section,
+)
 from backcare.interview.registry import InterviewRegistry
 from backcare.interview.scoring import compute_scores
-from backcare.interview.triage import Triage, judge, red_flag_questions, rules_of
+from backcare.interview.triage import Triage, judge, rank, red_flag_questions, rules_of
 
 __all__ = [
     "ANSWER_ERRORS",
+    "MULTI_TYPES",
     "AnswerError",
     "AnswersError",
     "Interview",
@@ -41,6 +50,7 @@ __all__ = [
     "compute_scores",
     "derive",
     "evaluate",
+    "fmt_number",
     "is_shown",
     "judge",
     "load_answers",
@@ -49,6 +59,7 @@ __all__ = [
     "most_urgent",
     "next_question",
     "parse_interview",
+    "rank",
     "red_flag_questions",
     "red_flags_now",
     "remaining",

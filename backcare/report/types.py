@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 
 from backcare.assessment.types import Observation
 from backcare.content.types import Program
-from backcare.interview.triage import Triage
+from backcare.interview import Triage
 from backcare.reasoning.types import Diagnosis
 from backcare.vision.types import Measurement
 
