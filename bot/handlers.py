@@ -36,6 +36,7 @@ from backcare.bot.admin import Admin
 from backcare.bot.config import BotConfig
 from backcare.bot.dialogs.commands import ADAPTER_COMMANDS
 from backcare.bot.dialogs.events import Event
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.messages import escape, parse_callback, replaces_pressed
 from backcare.bot.outbox import links_only
 from backcare.bot.photos import DownloadRefused, PhotoRef, Refusal, download, pick_photo
@@ -64,12 +65,9 @@ PROGRESS_AFTER = 0.4  # seconds of analysis before a progress message is worth s
 TYPED = "typed"  # in the session: the patient's latest typed message and the question it answered
 
 
-def _asked(state: dict | None) -> str | None:
+def _asked(state: DialogState | None) -> str | None:
     """The interview question waiting for an answer in ``state``, if any."""
-    if not state or state.get("step") != "interview":
-        return None
-    current = (state.get("interview") or {}).get("current")
-    return current if isinstance(current, str) else None
+    return state.asked() if state is not None else None
 
 
 def _remember_typed(turn: Turn, message_id: int, question: str | None) -> None:
@@ -199,9 +197,9 @@ class Handlers:
 
         await self._run(update, work)
 
-    def _state(self, turn: Turn) -> dict | None:
+    def _state(self, turn: Turn) -> DialogState | None:
         if not turn.state_loaded:
-            turn.state = self.conv.storage.get_state(turn.user_id)
+            turn.state = self.conv.stored_state(turn.user_id)
             turn.state_loaded = True
         return turn.state
 
@@ -214,23 +212,24 @@ class Handlers:
         text = message.text if message.text and not message.text.startswith("/") else None
 
         async def work(turn: Turn) -> None:
-            state = self._state(turn) or {}
+            state = self._state(turn)
             typed = turn.session.get(TYPED) or {}
             asked = typed.get("question") if typed.get("message_id") == message.message_id else None
-            interview = state.get("interview") if state.get("step") == "interview" else None
-            if text is None or not asked or not isinstance(interview, dict):
+            in_interview = state is not None and state.step == "interview"
+            if text is None or not asked or state is None or not in_interview:
                 self._say(turn, "edit_old")
                 return
             event = Event(kind="text", text=text, language=user.language_code)
-            if interview.get("current") != asked:
-                if (interview.get("history") or [])[-1:] != [asked]:
+            if state.asked() != asked:
+                if state.last_answered() != asked:
                     self._say(turn, "edit_old")
                     return
                 # the latest answer: one question back (its replies are not shown), then the
                 # edited text answers it again
-                back, _ = await self.conv.dialogs.handle(
+                saved, _ = await self.conv.dialogs.handle(
                     state, Event(kind="command", text="back", language=user.language_code)
                 )
+                back = DialogState.from_json(saved)
                 if _asked(back) != asked:
                     self._say(turn, "edit_old")
                     return
@@ -400,8 +399,7 @@ class Handlers:
 
     async def _keep_photo(self, turn: Turn, picked: PhotoRef, data: bytes) -> None:
         """Only with the service configured to offer it AND the patient's consent."""
-        consent = (turn.state or {}).get("consent") or {}
-        if self.config.keep_photos and consent.get("keep_photos") is True:
+        if self.config.keep_photos and turn.state is not None and turn.state.keeps_photos():
             name = f"{int(time.time())}-{picked.filename}"
             await self.conv.db(self.conv.storage.save_photo, turn.user_id, name, data)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.storage import Storage
 from backcare.bot.storage.records import parse_iso
 from backcare.kernel.logs import pseudonym
@@ -35,10 +36,10 @@ class Retention:
         )
 
 
-def last_active(state: dict | None, session: dict, created: str | None) -> datetime | None:
+def last_active(state: DialogState | None, session: dict, created: str | None) -> datetime | None:
     """The user's last message: the dialogs' ``updated``, our ``seen``, else first contact."""
     moments = []
-    for text in ((state or {}).get("updated"), session.get("seen"), created):
+    for text in (state.updated if state is not None else None, session.get("seen"), created):
         if isinstance(text, str) and text:
             try:
                 moments.append(parse_iso(text))
@@ -61,7 +62,7 @@ def expired(
     """(erase the user?, photos to delete) for one user (pure reads)."""
     profile = storage.get_user(user_id)
     active = last_active(
-        storage.get_state(user_id),
+        DialogState.from_json(storage.get_state(user_id)),
         storage.get_session(user_id),
         profile.created if profile else None,
     )

@@ -1,7 +1,7 @@
 """Reminders: the dialogs keep the plan in their state; we keep when it fires next.
 
-After every turn the stored reminder follows ``state["reminders"]`` (``{"days",
-"time", "tz", "active"}``): a new or changed active plan gets its next due time
+After every turn the stored reminder follows the dialog state's plan
+(``DialogState.reminder_plan()``: days, time, tz, active): a new or changed active plan gets its next due time
 from ``backcare.followup.schedule.next_due``; an inactive or missing plan removes it.
 PTB's JobQueue does not persist jobs, so due times live in the database and are
 put back into the JobQueue at start (``restore``), with ``catch_up`` deciding
@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from telegram.ext import ContextTypes, JobQueue
 
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.storage import Reminder
 from backcare.followup import schedule
 from backcare.kernel.logs import pseudonym
@@ -26,18 +27,10 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "reminder:"
 
 
-def plan_of(state: dict | None) -> dict | None:
-    """The active reminder plan in a dialog state, or None."""
-    plan = (state or {}).get("reminders")
-    if (
-        isinstance(plan, dict)
-        and plan.get("active")
-        and plan.get("days")
-        and plan.get("time")
-        and plan.get("tz")
-    ):
-        return plan
-    return None
+def plan_of(state: DialogState | None) -> dict | None:
+    """The active reminder plan in a dialog state, as storage keeps it, or None."""
+    plan = state.reminder_plan() if state is not None else None
+    return plan.to_json() if plan is not None else None
 
 
 def next_due(plan: dict, after: datetime) -> datetime:
@@ -48,23 +41,19 @@ def catch_up(due: datetime, now: datetime, plan: dict) -> tuple[bool, datetime]:
     return schedule.catch_up(due, now, schedule.ReminderPlan.from_dict(plan))
 
 
-def timer_kind(state: dict | None, due: datetime, every_days: int | None = None) -> str:
+def timer_kind(state: DialogState | None, due: datetime, every_days: int | None = None) -> str:
     """ "checkin" when a check-in is due (``checkin_every_days`` since the last check-in,
     or since the report when there was none yet), else "reminder"."""
     if every_days is None:
         from backcare.followup.settings import default_followup
 
         every_days = default_followup().checkin_every_days
-    state = state or {}
-    raw = state.get("checkins")
-    checkins = raw if isinstance(raw, list) else []
-    stamps: list[object] = [c.get("at") for c in checkins if isinstance(c, dict)]
-    stamps = [s for s in stamps if isinstance(s, str)] or [
-        (state.get("report") or {}).get("created")
-    ]
+    stamps: list[str | None] = []
+    if state is not None:
+        stamps = list(state.checkin_times()) or [state.report_created()]
     since = None
     for text in stamps:
-        if not isinstance(text, str):
+        if text is None:
             continue  # no check-in and no report yet (or a damaged one)
         try:
             moment = datetime.fromisoformat(text)
@@ -91,7 +80,7 @@ class ReminderChange:
 
 
 def change_for(
-    user_id: int, chat_id: int, state: dict | None, stored: Reminder | None, now: datetime
+    user_id: int, chat_id: int, state: DialogState | None, stored: Reminder | None, now: datetime
 ) -> ReminderChange:
     plan = plan_of(state)
     if plan is None:

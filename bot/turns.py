@@ -33,6 +33,7 @@ from telegram.ext import ExtBot
 from backcare.bot import dedup, ratelimit
 from backcare.bot.db import Db
 from backcare.bot.dialogs.events import Event, Reply
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.health import StorageHealth
 from backcare.bot.locks import UserLocks
 from backcare.bot.messages import Rendered, escape, new_token, render, replaces_pressed
@@ -59,7 +60,7 @@ class Turn:
     update_id: int | None
     client_language: str | None
     session: dict
-    state: dict | None = None
+    state: DialogState | None = None  # the dialog state (bot/dialogs/state.py), once loaded
     state_loaded: bool = False
     state_changed: bool = False
     payloads: list[dict] = field(default_factory=list)
@@ -76,7 +77,9 @@ class Turn:
     @property
     def language(self) -> str:
         return pick_language(
-            (self.state or {}).get("language"), self.session.get("language"), self.client_language
+            self.state.language if self.state is not None else None,
+            self.session.get("language"),
+            self.client_language,
         )
 
     def add(self, rendered: Rendered) -> None:
@@ -232,7 +235,9 @@ class Turns:
         clock = clock or Stopwatch()
         # read before the erase removes it: the dialogs keep pictures in memory by conversation
         erased_session = (
-            (self.storage.get_state(turn.user_id) or {}).get("session") if turn.erase else None
+            stored.session
+            if turn.erase and (stored := self.stored_state(turn.user_id)) is not None
+            else None
         )
         change = await self._save_until_saved(turn)
         if change is None:
@@ -304,7 +309,7 @@ class Turns:
         with s.transaction():
             change = ReminderChange()
             if turn.state_changed:
-                s.put_state(turn.user_id, turn.state or {})
+                s.put_state(turn.user_id, turn.state.to_json() if turn.state is not None else {})
                 change = self._reminder_change(turn, s.get_reminder(turn.user_id), now)
                 if change.put is not None:
                     s.put_reminder(change.put)
@@ -342,23 +347,24 @@ class Turns:
             return ReminderChange(remove=stored is not None)
 
     def _sync_profile(self, turn: Turn, now: datetime) -> None:
-        state = turn.state or {}
+        state = turn.state
         stored = self.storage.get_user(turn.user_id)
-        raw_plan, raw_consent = state.get("reminders"), state.get("consent")
-        plan = raw_plan if isinstance(raw_plan, dict) else {}
-        consent = raw_consent if isinstance(raw_consent, dict) else {}
-        consents = {k: v for k, v in consent.items() if isinstance(v, bool)}
+        zone = state.zone() if state is not None else None
         profile = UserProfile(
             user_id=turn.user_id,
             language=turn.language,
-            tz=plan.get("tz") or state.get("tz") or (stored.tz if stored else None),
-            consents=consents,
+            tz=zone or (stored.tz if stored else None),
+            consents=state.consents() if state is not None else {},
             created=stored.created if stored else iso(now),
         )
         if profile != stored:
             self.storage.put_user(profile)
 
     # -- what turns call --------------------------------------------------------------------
+    def stored_state(self, user_id: int) -> DialogState | None:
+        """The user's saved dialog state (an older version's migrated), or None."""
+        return DialogState.from_json(self.storage.get_state(user_id))
+
     async def dialog(
         self,
         turn: Turn,
@@ -372,9 +378,10 @@ class Turns:
         message (a multi-select's ticks) keeps it, so a second press made before the edited
         message arrived (a quick "Done") still counts."""
         if not turn.state_loaded:
-            turn.state = self.storage.get_state(turn.user_id)
+            turn.state = self.stored_state(turn.user_id)
             turn.state_loaded = True
-        new_state, replies = await self.dialogs.handle(turn.state, event)
+        saved, replies = await self.dialogs.handle(turn.state, event)
+        new_state = DialogState.from_json(saved)
         self._collect(turn, turn.state, new_state, replies)
         turn.state, turn.state_changed = new_state, True
         first = replies[0] if replies else None
@@ -400,18 +407,18 @@ class Turns:
         return replies
 
     @staticmethod
-    def _collect(turn: Turn, before: dict | None, after: dict, replies: list[Reply]) -> None:
+    def _collect(
+        turn: Turn, before: DialogState | None, after: DialogState | None, replies: list[Reply]
+    ) -> None:
         """New report summaries and check-ins, kept apart from the dialog state (which a
         /restart clears) so progress over several assessments is not lost."""
-        before = before or {}
-        report = after.get("report")
-        if isinstance(report, dict) and report and report != before.get("report"):
+        report = after.report if after is not None else None
+        if report and report != (before.report if before is not None else None):
             turn.assessments.append(report)
-        raw_old, raw_new = before.get("checkins"), after.get("checkins")
-        old = raw_old if isinstance(raw_old, list) else []
-        new = raw_new if isinstance(raw_new, list) else []
+        old = before.checkins if before is not None else []
+        new = after.checkins if after is not None else []
         if len(new) > len(old) and new[: len(old)] == old:
-            turn.checkins += [c for c in new[len(old) :] if isinstance(c, dict)]
+            turn.checkins += [c.to_json() for c in new[len(old) :]]
         for reply in replies:
             if isinstance(reply.meta.get("assessment"), dict):
                 turn.assessments.append(reply.meta["assessment"])
@@ -476,7 +483,7 @@ class Turns:
                 await self.outbox.flush(user_id)
                 session = self.storage.get_session(user_id)
                 turn = Turn(user_id, reminder.chat_id, None, None, session, urgent=False)
-                turn.state = self.storage.get_state(user_id)
+                turn.state = self.stored_state(user_id)
                 turn.state_loaded = True
                 turn.reminder_after = after
                 kind = timer_kind(turn.state, reminder.next_due)

@@ -1,6 +1,6 @@
 """Photo capture, one movement at a time in vocabulary order, then the analysis.
 
-State (``data["photos"]``): index (the capture step asked now), results
+State (``data.photos``, a bot.dialogs.state.PhotoProgress): index (the capture step asked now), results
 (step -> PhotoResult.to_dict() of the latest photo), skipped (steps left out
 because they hurt) and tries (step -> photos sent). Photo bytes are never in the
 state; annotated pictures stay in memory only (Dialogs.pictures). A re-assessment
@@ -13,11 +13,13 @@ import inspect
 import logging
 from typing import Protocol, TypeGuard
 
-from backcare.bot.dialogs import history, reassessment
+from backcare.bot.dialogs import buttons, history, reassessment
+from backcare.bot.dialogs.buttons import ANALYSIS_RETRY, PHOTO_RETAKE, PHOTO_SKIP, PHOTO_USE
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.interviewing import back_interview
 from backcare.bot.dialogs.results import summarise
+from backcare.bot.dialogs.state import PhotoProgress
 from backcare.interview import InterviewResult
 from backcare.kernel.languages import DEFAULT
 from backcare.kernel.vocabulary import vocabulary
@@ -26,9 +28,6 @@ from backcare.vision.errors import Reason
 
 log = logging.getLogger(__name__)
 
-SKIP, RETRY = "ph:skip", "an:retry"
-# a photo that looks like another movement: the patient may use it for the step anyway
-USE_IT, RETAKE = "ph:use", "ph:retake"
 # After this many refused photos of one step, the skip button is offered with a nudge.
 TRIES_BEFORE_NUDGE = 3
 # Refusals that mean the photo was never analysed (not a verdict on what it shows)
@@ -39,8 +38,10 @@ def steps() -> list[str]:
     return list(vocabulary().movements)
 
 
-def state(conv: Conversation) -> dict:
-    return conv.data.setdefault("photos", {"index": 0, "results": {}, "skipped": [], "tries": {}})
+def state(conv: Conversation) -> PhotoProgress:
+    if conv.data.photos is None:
+        conv.data.photos = PhotoProgress()
+    return conv.data.photos
 
 
 def step_name(conv: Conversation, step: str) -> str:
@@ -50,41 +51,40 @@ def step_name(conv: Conversation, step: str) -> str:
 def prompt_photos(conv: Conversation, note: str | None = None) -> None:
     st = state(conv)
     all_steps = steps()
-    step = all_steps[st["index"]]
+    step = all_steps[st.index]
     again = reassessment.running(conv.data)
-    if st["index"] == 0 and not st["results"] and not st["skipped"] and note is None:
+    if st.index == 0 and not st.results and not st.skipped and note is None:
         conv.say(conv.t("reassess.intro" if again else "photo.intro", n=len(all_steps)))
     lines = [note] if note else []
     lines.append(
-        conv.t(
-            "photo.step_title", n=st["index"] + 1, total=len(all_steps), name=step_name(conv, step)
-        )
+        conv.t("photo.step_title", n=st.index + 1, total=len(all_steps), name=step_name(conv, step))
     )
     lines.append(conv.t(f"photo.steps.{step}"))
-    buttons = [conv.button("photo.skip", SKIP)]
-    if st["tries"].get(step, 0) >= TRIES_BEFORE_NUDGE:
+    choices = [conv.button("photo.skip", PHOTO_SKIP)]
+    if st.tries.get(step, 0) >= TRIES_BEFORE_NUDGE:
         lines.append(conv.t("photo.many_tries"))
     first_back = "reassess.cancel" if again else "common.back"
-    buttons.append(conv.button("photo.back" if st["index"] else first_back, "cmd:back"))
-    conv.say("\n\n".join(lines), choices=buttons, expects="photo", step=step)
+    choices.append(conv.button("photo.back" if st.index else first_back, buttons.command("back")))
+    conv.say("\n\n".join(lines), choices=choices, expects="photo", step=step)
 
 
 async def on_photos(conv: Conversation, event: Event) -> None:
     st = state(conv)
-    step = steps()[st["index"]]
-    if event.kind == "choice" and event.data == SKIP:
-        if step not in st["skipped"]:
-            st["skipped"].append(step)
-        st["results"].pop(step, None)
+    step = steps()[st.index]
+    pressed = buttons.pressed(event)
+    if pressed == PHOTO_SKIP:
+        if step not in st.skipped:
+            st.skipped.append(step)
+        st.results.pop(step, None)
         advance(conv, note=conv.t("photo.skipped"))
         return
-    if event.kind == "choice" and event.data in (USE_IT, RETAKE):
-        pending = st.pop("pending", None)
-        if event.data == USE_IT and pending and pending.get("step") == step:
+    if pressed in (PHOTO_USE, PHOTO_RETAKE):
+        pending, st.pending = st.pending, None
+        if pressed == PHOTO_USE and pending and pending.get("step") == step:
             # measured as this step already: the patient says it is this movement
-            st["results"][step] = {**pending, "accepted": True, "reason": None, "detail": ""}
-            if step in st["skipped"]:
-                st["skipped"].remove(step)
+            st.results[step] = {**pending, "accepted": True, "reason": None, "detail": ""}
+            if step in st.skipped:
+                st.skipped.remove(step)
             advance(conv, note=conv.t("photo.accepted", name=step_name(conv, step)))
         else:
             prompt_photos(conv, note=conv.t("photo.retake", name=step_name(conv, step)))
@@ -92,15 +92,15 @@ async def on_photos(conv: Conversation, event: Event) -> None:
     if event.kind != "photo" or not event.photo:
         prompt_photos(conv, note=conv.t("photo.send_a_photo"))
         return
-    st.pop("pending", None)
-    st["tries"][step] = st["tries"].get(step, 0) + 1
+    st.pending = None
+    st.tries[step] = st.tries.get(step, 0) + 1
     result = await analyse(conv, event.photo, event.filename, step)
-    st["results"][step] = result.to_dict()
+    st.results[step] = result.to_dict()
     if result.accepted:
-        if step in st["skipped"]:
-            st["skipped"].remove(step)
+        if step in st.skipped:
+            st.skipped.remove(step)
         if result.annotated_jpeg:
-            conv.dialogs.pictures.put(conv.data["session"], step, result.annotated_jpeg)
+            conv.dialogs.pictures.put(conv.data.session, step, result.annotated_jpeg)
             conv.say(
                 "",
                 images=[
@@ -131,15 +131,15 @@ def ask_use_it(conv: Conversation, step: str, result: PhotoResult, seen: str) ->
     """The photo looks like another movement but was measured as this step: a restricted
     movement is a finding, so the patient decides ([use it] or [retake]), not vision."""
     st = state(conv)
-    st["pending"] = result.to_dict()
+    st.pending = result.to_dict()
     if result.annotated_jpeg:
-        conv.dialogs.pictures.put(conv.data["session"], step, result.annotated_jpeg)
+        conv.dialogs.pictures.put(conv.data.session, step, result.annotated_jpeg)
     conv.say(
         conv.t("photo.looks_like", seen=seen, name=step_name(conv, step)),
         choices=[
-            conv.button("photo.use_it", USE_IT),
-            conv.button("photo.retake_it", RETAKE),
-            conv.button("photo.skip", SKIP),
+            conv.button("photo.use_it", PHOTO_USE),
+            conv.button("photo.retake_it", PHOTO_RETAKE),
+            conv.button("photo.skip", PHOTO_SKIP),
         ],
         expects="photo",
         step=step,
@@ -195,9 +195,9 @@ async def analyse(conv: Conversation, photo: bytes, filename: str | None, step: 
 
 def advance(conv: Conversation, note: str | None = None) -> None:
     st = state(conv)
-    st["index"] += 1
-    if st["index"] >= len(steps()):
-        st["index"] = len(steps()) - 1
+    st.index += 1
+    if st.index >= len(steps()):
+        st.index = len(steps()) - 1
         if note:
             conv.say(note)
         conv.go("captured_all")
@@ -209,14 +209,14 @@ def back_photos(conv: Conversation) -> bool:
     """Retake the previous photo; from the first one, back to the last interview question
     (or, in a re-assessment, back to the program as it was)."""
     st = state(conv)
-    if st["index"] > 0:
-        st["index"] -= 1
-        prompt_photos(conv, note=conv.t("photo.retake", name=step_name(conv, steps()[st["index"]])))
+    if st.index > 0:
+        st.index -= 1
+        prompt_photos(conv, note=conv.t("photo.retake", name=step_name(conv, steps()[st.index])))
         return True
     if reassessment.running(conv.data):
         reassessment.cancel(conv)
         return True
-    if conv.data.get("interview", {}).get("history"):
+    if conv.data.interview is not None and conv.data.interview.history:
         back_interview(conv)
         conv.go("back")
         return True
@@ -230,42 +230,42 @@ def prompt_analysis(conv: Conversation) -> None:
 
 async def run_analysis(conv: Conversation) -> None:
     st = state(conv)
-    photos = [PhotoResult.from_dict(d) for d in st["results"].values()]
-    result = InterviewResult.from_dict(conv.data["result"])
+    photos = [PhotoResult.from_dict(d) for d in st.results.values()]
+    assert conv.data.result is not None, "the analysis follows the interview"
+    result = InterviewResult.from_dict(conv.data.result)
     try:
         report = await conv.dialogs.services.build_report(result, photos, conv.lang)
     except Exception:
         log.exception("building the report failed")
         conv.say(
             conv.t("analysis.failed"),
-            choices=[conv.button("analysis.retry", RETRY)],
+            choices=[conv.button("analysis.retry", ANALYSIS_RETRY)],
             expects="choice",
         )
         return
     summary = summarise(report)
     data = conv.data
     # read before the report changes: an older state knows the start only from the report's time
-    started = history.program_started(data) if data.get("report") else None
+    started = history.program_started(data) if data.report else None
     if reassessment.running(data):
         reassessment.finish(conv, summary)
     else:
-        data["report"] = summary
-    if summary["program"] and not data.get("program_started"):
-        data["program_started"] = started or conv.now.isoformat(
-            timespec="seconds"
-        )  # check-ins count from here
-    if summary["referral"] and data.get("reminders"):
-        data["reminders"]["active"] = False  # no exercises to remind of
+        data.report = summary
+    if summary["program"] and not data.program_started:
+        # check-ins count from here
+        data.program_started = started or conv.now.isoformat(timespec="seconds")
+    if summary["referral"] and data.reminders is not None:
+        data.reminders.active = False  # no exercises to remind of
     conv.go("reported")
 
 
 async def on_analysis(conv: Conversation, event: Event) -> None:
-    if event.kind == "choice" and event.data == RETRY:
+    if buttons.pressed(event) == ANALYSIS_RETRY:
         prompt_analysis(conv)
         await run_analysis(conv)
     else:
         conv.say(
             conv.t("analysis.waiting"),
-            choices=[conv.button("analysis.retry", RETRY)],
+            choices=[conv.button("analysis.retry", ANALYSIS_RETRY)],
             expects="choice",
         )

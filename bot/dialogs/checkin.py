@@ -1,28 +1,28 @@
 """Check-in: pain today, the days the exercises were done, new warning signs asked again;
 then backcare.followup.checkin.evaluate (the project's one rule) says what it means and what to advise.
 
-State: ``data["checkin"]`` while it runs ({pain, planned, done_days, answers, current,
-pending}); the finished ones are records in ``data["checkins"]`` (see bot/dialogs/history.py).
+State: ``data.checkin`` while it runs (bot.dialogs.state.CheckinProgress: pain, planned,
+done_days, answers, current, pending); the finished ones are records in ``data.checkins``
+(see bot/dialogs/history.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from backcare.bot.dialogs import history
+from backcare.bot.dialogs import buttons, history
+from backcare.bot.dialogs.buttons import DONE, TOGGLE
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
 from backcare.bot.dialogs.interviewing import (
-    DONE,
-    TOGGLE,
     error_text,
     expects_of,
-    parse_button,
     question_buttons,
     question_hint,
     refer,
     toggle,
 )
+from backcare.bot.dialogs.state import CheckinProgress, Reassessment
 from backcare.followup.checkin import CheckIn, CheckinOutcome, evaluate
 from backcare.interview import (
     AnswerError,
@@ -35,11 +35,9 @@ from backcare.interview import (
 from backcare.interview import judge as triage_of
 from backcare.kernel.vocabulary import vocabulary
 
-PREFIX = "c"  # check-in answer buttons: "ca:<question>:<option>"
 PAIN = Question(
     id="checkin_pain", type="scale", section="checkin", text={}, min=0, max=10, integer=True
 )
-PAIN_BUTTON, DAYS_BUTTON = "ck:pain:", "ck:done:"
 
 
 def days_question(planned: int, unit: dict[str, str]) -> Question:
@@ -57,89 +55,78 @@ def days_question(planned: int, unit: dict[str, str]) -> Question:
     )
 
 
-def state(conv: Conversation) -> dict:
-    return conv.data.setdefault(
-        "checkin",
-        {
-            "pain": None,
-            "planned": None,
-            "done_days": None,
-            "answers": {},
-            "current": None,
-            "pending": [],
-        },
-    )
+def state(conv: Conversation) -> CheckinProgress:
+    if conv.data.checkin is None:
+        conv.data.checkin = CheckinProgress()
+    return conv.data.checkin
 
 
 def interview_of(conv: Conversation) -> Interview:
     registry = conv.dialogs.interviews
-    return registry.get((conv.data.get("interview") or {}).get("digest")) or registry.current
+    st = conv.data.interview
+    return registry.get(st.digest if st is not None else None) or registry.current
 
 
 # -- pain ---------------------------------------------------------------------------------
 def start_checkin(conv: Conversation) -> None:
-    conv.data.pop("checkin", None)
+    conv.data.checkin = None
     conv.go("check_in")
 
 
 def prompt_pain(conv: Conversation, note: str | None = None) -> None:
     history.make_room(conv.data)  # here, not when the record is added: see history's module doc
     state(conv)
-    buttons = [Choice(str(n), f"{PAIN_BUTTON}{n}") for n in range(11)]
+    choices = [Choice(str(n), buttons.pain(n).data) for n in range(11)]
     text = conv.t("checkin.pain")
-    conv.say(f"{note}\n\n{text}" if note else text, choices=buttons, expects="number")
+    conv.say(f"{note}\n\n{text}" if note else text, choices=choices, expects="number")
 
 
 async def on_pain(conv: Conversation, event: Event) -> None:
-    data = event.data or ""
-    raw = (
-        data[len(PAIN_BUTTON) :]
-        if event.kind == "choice" and data.startswith(PAIN_BUTTON)
-        else event.text
-    )
+    pressed = buttons.checkin_value(buttons.pressed(event), "pain")
+    raw = pressed if pressed is not None else event.text
     try:
         pain = validate_answer(PAIN, raw)
     except AnswerError as error:
         prompt_pain(conv, note=error_text(conv, PAIN, error))
         return
     st = state(conv)
-    st["pain"] = pain
-    st["planned"] = history.planned_days(conv.data)
+    st.pain = pain
+    st.planned = history.planned_days(conv.data)
     conv.go("pain_rated")
 
 
 # -- days the exercises were done ---------------------------------------------------------
 def planned_of(conv: Conversation) -> int:
     st = state(conv)
-    if not st.get("planned"):
-        st["planned"] = history.planned_days(conv.data)
-    return st["planned"]
+    if not st.planned:
+        st.planned = history.planned_days(conv.data)
+    return st.planned
 
 
 def prompt_done(conv: Conversation, note: str | None = None) -> None:
     planned = planned_of(conv)
-    buttons = [Choice(str(n), f"{DAYS_BUTTON}{n}") for n in range(planned + 1)]
+    choices = [Choice(str(n), buttons.days_done(n).data) for n in range(planned + 1)]
     text = conv.t("checkin.days", planned=planned)
     conv.say(
         f"{note}\n\n{text}" if note else text,
-        choices=buttons + [conv.button("common.back", "cmd:back")],
+        choices=choices + [conv.button("common.back", buttons.command("back"))],
         expects="number",
     )
 
 
 async def on_done(conv: Conversation, event: Event) -> None:
     question = days_question(planned_of(conv), conv.dialogs.texts.every("checkin.days_unit"))
-    data = event.data or ""
-    if event.kind == "choice" and not data.startswith(DAYS_BUTTON):
+    pressed = buttons.checkin_value(buttons.pressed(event), "done")
+    if event.kind == "choice" and pressed is None:
         prompt_done(conv, note=conv.t("interview.use_buttons"))
         return
-    raw = data[len(DAYS_BUTTON) :] if event.kind == "choice" else event.text
+    raw = pressed if event.kind == "choice" else event.text
     try:
         days = validate_answer(question, raw)
     except AnswerError as error:
         prompt_done(conv, note=error_text(conv, question, error))
         return
-    state(conv)["done_days"] = int(days)
+    state(conv).done_days = int(days)
     conv.go("exercise_reported")
 
 
@@ -148,22 +135,23 @@ def prompt_gate(conv: Conversation) -> None:
     conv.say(
         conv.t("checkin.signs"),
         choices=[
-            conv.button("common.yes_button", "ck:signs:yes"),
-            conv.button("common.no_button", "ck:signs:no"),
-            conv.button("common.back", "cmd:back"),
+            conv.button("common.yes_button", buttons.SIGNS_YES),
+            conv.button("common.no_button", buttons.SIGNS_NO),
+            conv.button("common.back", buttons.command("back")),
         ],
         expects="choice",
     )
 
 
 async def on_gate(conv: Conversation, event: Event) -> None:
-    if event.kind == "choice" and event.data == "ck:signs:no":
+    pressed = buttons.pressed(event)
+    if pressed == buttons.SIGNS_NO:
         complete(conv)
-    elif event.kind == "choice" and event.data == "ck:signs:yes":
+    elif pressed == buttons.SIGNS_YES:
         st = state(conv)
-        st["answers"], st["pending"] = {}, []
-        st["current"] = next_recheck(conv, None)
-        if st["current"] is None:
+        st.answers, st.pending = {}, []
+        st.current = next_recheck(conv, None)
+        if st.current is None:
             complete(conv)
         else:
             conv.go("new_signs")
@@ -173,12 +161,17 @@ async def on_gate(conv: Conversation, event: Event) -> None:
 
 def merged_answers(conv: Conversation, interview: Interview) -> dict[str, Any]:
     """The interview's answers with the rechecked questions replaced by today's answers."""
-    old = dict((conv.data.get("interview") or {}).get("answers") or {})
+    old = conv.data.answers()
     for qid, q in interview.questions.items():
         if q.recheck:
             old.pop(qid, None)
-    old.update(state(conv)["answers"])
+    old.update(state(conv).answers)
     return old
+
+
+def asking(st: CheckinProgress) -> str:
+    assert st.current is not None, "no warning sign is being asked"
+    return st.current
 
 
 def next_recheck(conv: Conversation, after: str | None) -> str | None:
@@ -194,14 +187,14 @@ def next_recheck(conv: Conversation, after: str | None) -> str | None:
 
 def prompt_flags(conv: Conversation, note: str | None = None) -> None:
     st = state(conv)
-    q = interview_of(conv).questions[st["current"]]
+    q = interview_of(conv).questions[asking(st)]
     lines = ([note] if note else []) + [conv.text_of(q.text)]
     hint = question_hint(conv, q)
     if hint:
         lines.append(hint)
     conv.say(
         "\n\n".join(lines),
-        choices=question_buttons(conv, q, PREFIX, st["pending"]),
+        choices=question_buttons(conv, q, st.pending, checkin=True),
         expects=expects_of(q),
         multi=q.type in ("multiple", "body_map"),
         question=q.id,
@@ -211,30 +204,28 @@ def prompt_flags(conv: Conversation, note: str | None = None) -> None:
 async def on_flags(conv: Conversation, event: Event) -> None:
     st = state(conv)
     interview = interview_of(conv)
-    q = interview.questions[st["current"]]
+    q = interview.questions[asking(st)]
     raw: Any
     if event.kind == "text":
         raw = event.text
     else:
-        data = event.data or ""
-        parsed = parse_button(data[1:] if data.startswith(PREFIX) else None)
-        if parsed is None or parsed[1] != q.id:
+        parsed = buttons.question_button(buttons.pressed(event))
+        if parsed is None or not parsed.checkin or parsed.question != q.id:
             prompt_flags(conv, note=conv.t("interview.use_buttons"))
             return
-        kind, _, option = parsed
-        if kind == TOGGLE:
-            st["pending"] = toggle(st["pending"], q, option)
+        if parsed.kind == TOGGLE:
+            st.pending = toggle(st.pending, q, parsed.option)
             prompt_flags(conv)
             conv.replies[-1].meta["update"] = True
             return
-        raw = list(st["pending"]) if kind == DONE else option
+        raw = list(st.pending) if parsed.kind == DONE else parsed.option
     try:
         value = validate_answer(q, raw)
     except AnswerError as error:
         prompt_flags(conv, note=error_text(conv, q, error))
         return
-    st["answers"][q.id] = value
-    st["pending"] = []
+    st.answers[q.id] = value
+    st.pending = []
     triage = triage_of(interview, merged_answers(conv, interview))
     after = next_recheck(conv, q.id)
     # the same triage as the interview's, on today's answers: it refers once no question
@@ -246,8 +237,8 @@ async def on_flags(conv: Conversation, event: Event) -> None:
         finish(conv, checkin, outcome, kind="red_flag")
         refer(conv, interview, triage, origin="checkin", urgency=outcome.referral)
         return
-    st["current"] = after
-    if st["current"] is None:
+    st.current = after
+    if st.current is None:
         conv.say(conv.t("checkin.no_new_flags"))
         complete(conv)
     else:
@@ -257,12 +248,12 @@ async def on_flags(conv: Conversation, event: Event) -> None:
 def back_flags(conv: Conversation) -> bool | None:
     """One warning-sign question back; from the first, the machine goes back to the yes/no question."""
     st = state(conv)
-    asked = list(st["answers"])
+    asked = list(st.answers)
     if not asked:
         return None
     previous = asked[-1]
-    st["answers"].pop(previous)
-    st["current"], st["pending"] = previous, []
+    st.answers.pop(previous)
+    st.current, st.pending = previous, []
     prompt_flags(conv)
     return True
 
@@ -274,12 +265,12 @@ def judge(
     """Today's check-in and what backcare.followup.checkin.evaluate makes of it."""
     st = state(conv)
     planned = planned_of(conv)
-    done = st.get("done_days")
-    if done is None:  # a check-in begun before days were counted: its old answer, in days
-        done = round(history.old_done_share(st.get("done")) * planned)
+    # days were counted since issue 8 (the state's migration counts an older check-in's)
+    done = st.done_days if st.done_days is not None else 0
+    assert st.pain is not None, "the pain comes first"
     checkin = CheckIn(
         at=conv.now.isoformat(timespec="seconds"),
-        pain=st["pain"],
+        pain=st.pain,
         done_days=min(done, planned),
         planned_days=planned,
         red_flags=tuple(red_flags),
@@ -295,7 +286,7 @@ def judge(
 
 
 def finish(conv: Conversation, checkin: CheckIn, outcome: CheckinOutcome, kind: str) -> None:
-    conv.data.pop("checkin", None)
+    conv.data.checkin = None
     history.add_record(conv.data, checkin, outcome, kind)
 
 
@@ -303,19 +294,19 @@ def complete(conv: Conversation) -> None:
     checkin, outcome = judge(conv)
     finish(conv, checkin, outcome, kind=outcome.status)
     if outcome.invite_reassessment:
-        conv.data["reassessment"] = {"invited": checkin.at}
-    buttons = []
+        conv.data.reassessment = Reassessment(invited=checkin.at)
+    choices = []
     if outcome.invite_reassessment:
-        buttons += [
-            conv.button("reassess.accept", "re:yes"),
-            conv.button("reassess.decline", "re:no"),
+        choices += [
+            conv.button("reassess.accept", buttons.REASSESS_YES),
+            conv.button("reassess.decline", buttons.REASSESS_NO),
         ]
-    buttons += [
-        conv.button("active.progress", "act:progress"),
-        conv.button("active.program", "act:program"),
+    choices += [
+        conv.button("active.progress", buttons.PROGRESS),
+        conv.button("active.program", buttons.PROGRAM),
     ]
     conv.say(
-        conv.text_of(outcome.advice), choices=buttons, expects="choice", outcome=outcome.status
+        conv.text_of(outcome.advice), choices=choices, expects="choice", outcome=outcome.status
     )
     conv.skip_prompt = True  # the advice and its buttons are the resting step's prompt this time
     conv.go("checked_in")

@@ -6,8 +6,8 @@ menu lists it. Its one-line description is ``commands.<name>`` in texts.yaml (ch
 at load). The help text, the "unknown command" answer, Telegram's command menu
 (bot/app.py) and the adapter's routing (bot/handlers.py) are all made from it.
 
-Dialog commands come as Event(kind="command", text=name) or as buttons whose data is
-"cmd:<name>"; "lang:<code>" buttons choose the language.
+Dialog commands come as Event(kind="command", text=name) or as buttons
+(``bot.dialogs.buttons.command(name)``); ``buttons.language(code)`` chooses the language.
 """
 
 from __future__ import annotations
@@ -98,9 +98,7 @@ def status(conv: Conversation) -> None:
     lines = [conv.t(f"status.{conv.step}")]
     st = data.interview
     if st is not None:
-        lines.append(
-            conv.t("status.interview_progress", n=len(st.history), version=st.version)
-        )
+        lines.append(conv.t("status.interview_progress", n=len(st.history), version=st.version))
     photos = data.photos
     if photos is not None:
         lines.append(
@@ -125,8 +123,7 @@ def language(conv: Conversation) -> None:
     conv.say(
         conv.t("common.choose_language"),
         choices=[
-            Choice(languages.language(lang).name, buttons.language(lang).data)
-            for lang in LANGUAGES
+            Choice(languages.language(lang).name, buttons.language(lang).data) for lang in LANGUAGES
         ],
         expects="choice",
     )

@@ -8,17 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backcare.bot.dialogs.buttons import Button
+from backcare.bot.dialogs.context import Context
 from backcare.bot.dialogs.events import Choice, Image, Reply
 from backcare.bot.dialogs.state import DialogState, InterviewProgress
-from backcare.interview import Interview
-from backcare.interview.answers import AnswerError, validate_answer
-from backcare.interview.flow import walk
-
-if TYPE_CHECKING:  # pragma: no cover
-    from backcare.bot.dialogs.engine import Dialogs
+from backcare.interview import AnswerError, Interview, validate_answer, walk
 
 
 class Conversation:
@@ -26,7 +22,7 @@ class Conversation:
     trigger: Callable[..., bool]
     may_trigger: Callable[..., bool]
 
-    def __init__(self, dialogs: Dialogs, data: DialogState, now: datetime):
+    def __init__(self, dialogs: Context, data: DialogState, now: datetime):
         self.dialogs = dialogs
         self.data = data
         self.now = now

@@ -11,13 +11,12 @@ memory, until the results have shown them.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from backcare.bot.dialogs import buttons, commands
+from backcare.bot.dialogs.context import PictureCache, Policy
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Reply
 from backcare.bot.dialogs.flow import STEP, build_machine
@@ -32,42 +31,8 @@ from backcare.kernel.languages import DEFAULT
 log = logging.getLogger(__name__)
 
 
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What the consent text promises; the storage must keep it (the bot adapter deletes on time)."""
-
-    data_days: int = 365  # answers and results, counted from the last message
-    photo_days: int = 30  # photos, only with the optional consent
-    # whether this service keeps photos at all: without it the patient is never asked, so
-    # nobody is promised what will not happen. The bot sets it from BACKCARE_KEEP_PHOTOS
-    # (bot/app.py; tests/bot/test_journey.py checks it) and the console chat to False;
-    # True here is for embedding and tests.
-    keep_photos: bool = True
-
-
-class PictureCache:
-    """Annotated pictures per conversation, in memory only (bounded: oldest conversations go first)."""
-
-    def __init__(self, max_sessions: int = 256):
-        self.max_sessions = max_sessions
-        self._data: OrderedDict[str, dict[str, bytes]] = OrderedDict()
-
-    def put(self, session: str, step: str, jpeg: bytes) -> None:
-        self._data.setdefault(session, {})[step] = jpeg
-        self._data.move_to_end(session)
-        while len(self._data) > self.max_sessions:
-            self._data.popitem(last=False)
-
-    def get(self, session: str) -> dict[str, bytes]:
-        return dict(self._data.get(session, {}))
-
-    def drop(self, session: str) -> None:
-        self._data.pop(session, None)
 
 
 def new_state(event: Event, now: datetime) -> DialogState:
@@ -182,4 +147,4 @@ def _restore(state: Mapping[str, Any] | None) -> DialogState | None:
     return _usable(DialogState.from_json(state))
 
 
-__all__ = ["STATE_VERSION", "Dialogs", "Policy", "PictureCache", "new_state"]
+__all__ = ["STATE_VERSION", "Dialogs", "PictureCache", "Policy", "new_state"]

@@ -5,24 +5,29 @@ console and ``backcare analyze``): the interview stops for a referral as soon as
 triage is decided at a level that stops self-care, never earlier, so a milder
 flag cannot hide a more severe one still to be asked.
 
-State (``data["interview"]``): digest and version of the interview, answers
-(question id -> stored value), history (the answered questions in order: the
-way back), current (the question asked now, None when finished) and pending
-(a multiple choice being ticked).
+State (``data.interview``, a bot.dialogs.state.InterviewProgress): digest and version
+of the interview, answers (question id -> stored value), history (the answered
+questions in order: the way back), current (the question asked now, None when
+finished) and pending (a multiple choice being ticked).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from backcare.bot.dialogs import buttons
+from backcare.bot.dialogs.buttons import ANSWER, DONE, TOGGLE
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.state import InterviewProgress, Referral
 from backcare.interview import (
+    MULTI_TYPES,
     AnswerError,
     Interview,
     Question,
     Triage,
     derive,
+    fmt_number,
     judge,
     most_urgent,
     next_question,
@@ -30,35 +35,20 @@ from backcare.interview import (
     rules_of,
     validate_answer,
 )
-from backcare.interview.answers import fmt_number
-from backcare.interview.model import MULTI_TYPES
-
-ANSWER, TOGGLE, DONE, SKIP = "a", "t", "d", "s"  # button data: "<kind>:<question>[:<option>]"
 
 
 def start_interview(conv: Conversation) -> None:
     interview = conv.dialogs.interviews.current
-    conv.data["interview"] = {
-        "digest": interview.digest,
-        "version": interview.version,
-        "answers": {},
-        "history": [],
-        "current": next_question(interview, {}, None),
-        "pending": [],
-        "started": conv.now.isoformat(timespec="seconds"),
-    }
+    data = conv.data
+    data.interview = InterviewProgress(
+        digest=interview.digest,
+        version=interview.version,
+        current=next_question(interview, {}, None),
+        started=conv.now.isoformat(timespec="seconds"),
+    )
     # a new assessment: a new program, compared with nothing before it
-    for key in (
-        "result",
-        "referral",
-        "photos",
-        "report",
-        "checkin",
-        "program_started",
-        "previous_report",
-        "reassessment",
-    ):
-        conv.data.pop(key, None)
+    data.result = data.referral = data.photos = data.report = data.checkin = None
+    data.program_started = data.previous_report = data.reassessment = None
 
 
 # -- rendering a question (shared with the check-in) --------------------------------
@@ -90,30 +80,35 @@ def question_hint(conv: Conversation, q: Question) -> str:
 
 
 def question_buttons(
-    conv: Conversation, q: Question, prefix: str, pending: list[str]
+    conv: Conversation, q: Question, pending: list[str], checkin: bool = False
 ) -> list[Choice]:
-    """Answer buttons; ``prefix`` tells the interview ("a") from the check-in ("c")."""
-    tag = f"{prefix}{ANSWER}"
+    """Answer buttons of the interview, or of the check-in's warning signs (``checkin``)."""
     if q.type == "yes_no":
         return [
-            conv.button("common.yes_button", f"{tag}:{q.id}:yes"),
-            conv.button("common.no_button", f"{tag}:{q.id}:no"),
+            conv.button("common.yes_button", buttons.yes_no(q.id, True, checkin)),
+            conv.button("common.no_button", buttons.yes_no(q.id, False, checkin)),
         ]
     if q.type == "scale":
         assert q.min is not None and q.max is not None  # the loader gives a scale its range
-        return [Choice(str(n), f"{tag}:{q.id}:{n}") for n in range(int(q.min), int(q.max) + 1)]
+        return [
+            Choice(str(n), buttons.answer(q.id, n, checkin).data)
+            for n in range(int(q.min), int(q.max) + 1)
+        ]
     if q.type == "single":
-        return [Choice(conv.text_of(o.text), f"{tag}:{q.id}:{o.id}") for o in q.options]
+        return [
+            Choice(conv.text_of(o.text), buttons.answer(q.id, o.id, checkin).data)
+            for o in q.options
+        ]
     if q.type in MULTI_TYPES:
         ticked = set(pending)
-        buttons = [
+        choices = [
             Choice(
                 ("✓ " if o.id in ticked else "") + conv.text_of(o.text),
-                f"{prefix}{TOGGLE}:{q.id}:{o.id}",
+                buttons.toggle(q.id, o.id, checkin).data,
             )
             for o in q.options
         ]
-        return buttons + [conv.button("interview.done", f"{prefix}{DONE}:{q.id}")]
+        return choices + [conv.button("interview.done", buttons.done(q.id, checkin))]
     return []
 
 
@@ -123,12 +118,13 @@ def expects_of(q: Question) -> str:
 
 def ask(conv: Conversation, note: str | None = None) -> None:
     """Ask the current question (with the section's title when it starts one)."""
-    st = conv.data["interview"]
+    st = started(conv)
     interview = conv.interview
-    qid = st["current"]
+    qid = st.current
+    assert qid is not None, "no question to ask"
     q = interview.questions[qid]
     lines = [note] if note else []
-    history = st["history"]
+    history = st.history
     section = interview.section_of(qid)
     previous = interview.questions.get(history[-1]) if history else None
     if previous is None or previous.section != section.id:
@@ -136,63 +132,62 @@ def ask(conv: Conversation, note: str | None = None) -> None:
         if section.intro:
             lines.append(conv.text_of(section.intro))
     number = len(history) + 1
-    total = len(history) + remaining(interview, st["answers"], qid)
+    total = len(history) + remaining(interview, st.answers, qid)
     lines.append(conv.t("interview.progress", n=number, total=total))
     lines.append(conv.text_of(q.text))
     hint = question_hint(conv, q)
     if hint:
         lines.append(hint)
-    buttons = question_buttons(conv, q, "", st["pending"])
+    choices = question_buttons(conv, q, st.pending)
     if not q.required:
-        buttons.append(conv.button("interview.skip", f"{SKIP}:{qid}"))
+        choices.append(conv.button("interview.skip", buttons.skip(qid)))
     if q.help:
-        buttons.append(conv.button("common.help", "cmd:help"))
+        choices.append(conv.button("common.help", buttons.command("help")))
     if history:
-        buttons.append(conv.button("common.back", "cmd:back"))
+        choices.append(conv.button("common.back", buttons.command("back")))
     conv.say(
         "\n\n".join(lines),
-        choices=buttons,
+        choices=choices,
         expects=expects_of(q),
         multi=q.type in MULTI_TYPES,
         question=qid,
     )
 
 
+def started(conv: Conversation) -> InterviewProgress:
+    """The interview in progress (every step from the interview on has one)."""
+    st = conv.data.interview
+    assert st is not None, "the interview has not started"
+    return st
+
+
 def prompt_interview(conv: Conversation) -> None:
-    st = conv.data["interview"]
-    if st.get("current") is None:  # finished (e.g. after moving to a new version): go on
+    st = started(conv)
+    if st.current is None:  # finished (e.g. after moving to a new version): go on
         finish(conv)
         return
     ask(conv)
 
 
 # -- answering -----------------------------------------------------------------------
-def parse_button(data: str | None) -> tuple[str, str, str | None] | None:
-    """("a"|"t"|"d"|"s", question, option) from button data, or None."""
-    parts = (data or "").split(":", 2)
-    if len(parts) < 2 or parts[0] not in (ANSWER, TOGGLE, DONE, SKIP):
-        return None
-    return parts[0], parts[1], parts[2] if len(parts) == 3 else None
-
-
 def raw_answer(conv: Conversation, q: Question, event: Event) -> tuple[str, Any] | None:
     """What the event says about question ``q``: ("answer", raw) | ("toggle", option) | ("stale", None)."""
     if event.kind == "text":
         return "answer", event.text or ""
     if event.kind != "choice":
         return None
-    parsed = parse_button(event.data)
-    if parsed is None:
+    parsed = buttons.question_button(buttons.pressed(event))
+    if parsed is None or parsed.checkin:
         return None
-    kind, qid, option = parsed
-    if qid != q.id:
+    kind, option = parsed.kind, parsed.option
+    if parsed.question != q.id:
         return "stale", None
     if kind == ANSWER:
         return "answer", option
     if kind == TOGGLE:
         return "toggle", option
     if kind == DONE:
-        return "answer", list(conv.data["interview"]["pending"]) if q.type in MULTI_TYPES else None
+        return "answer", list(started(conv).pending) if q.type in MULTI_TYPES else None
     return "answer", None  # SKIP: validate_answer accepts None only for optional questions
 
 
@@ -225,12 +220,12 @@ def error_text(conv: Conversation, q: Question, error: AnswerError) -> str:
 
 
 async def on_interview(conv: Conversation, event: Event) -> None:
-    st = conv.data["interview"]
+    st = started(conv)
     interview = conv.interview
-    if st.get("current") is None:
+    if st.current is None:
         finish(conv)
         return
-    q = interview.questions[st["current"]]
+    q = interview.questions[st.current]
     what = raw_answer(conv, q, event)
     if what is None:
         ask(
@@ -245,7 +240,7 @@ async def on_interview(conv: Conversation, event: Event) -> None:
         ask(conv, note=conv.t("interview.stale"))
         return
     if kind == "toggle":
-        st["pending"] = toggle(st["pending"], q, raw)
+        st.pending = toggle(st.pending, q, raw)
         ask(conv)
         conv.replies[-1].meta["update"] = True  # drivers may edit the previous message instead
         return
@@ -258,19 +253,19 @@ async def on_interview(conv: Conversation, event: Event) -> None:
 
 
 def record(conv: Conversation, interview: Interview, q: Question, value: Any) -> None:
-    st = conv.data["interview"]
-    st["answers"][q.id] = value
-    st["history"].append(q.id)
-    st["pending"] = []
-    triage = judge(interview, st["answers"])
+    st = started(conv)
+    st.answers[q.id] = value
+    st.history.append(q.id)
+    st.pending = []
+    triage = judge(interview, st.answers)
     if triage.stops and triage.decided:
         refer(conv, interview, triage, origin="interview")
         return
-    st["current"] = next_question(interview, st["answers"], q.id)
-    if st["current"] is None and triage.stops:  # nothing left to ask: the level stands
+    st.current = next_question(interview, st.answers, q.id)
+    if st.current is None and triage.stops:  # nothing left to ask: the level stands
         refer(conv, interview, triage, origin="interview")
         return
-    if st["current"] is None:
+    if st.current is None:
         finish(conv)
     else:
         ask(conv)
@@ -287,26 +282,26 @@ def refer(
     ``urgency`` (the check-in rule's) counts too: the most urgent of it and the triage's wins.
     Only the rules that stop self-care are quoted (advice means nothing without a program)."""
     rules = [r for r in rules_of(interview, triage) if r.advice is None]
-    conv.data["referral"] = {
-        "origin": origin,
-        "urgency": most_urgent([triage.level] + ([urgency] if urgency else [])),
-        "rules": [r.id for r in rules],
-        "facts": sorted({r.fact for r in rules if r.fact}),
-        "messages": [dict(r.message) for r in rules],
-        "at": conv.now.isoformat(timespec="seconds"),
-    }
-    if conv.data.get("reminders"):
-        conv.data["reminders"]["active"] = False
-    conv.data.pop("reassessment", None)
+    conv.data.referral = Referral(
+        origin=origin,
+        urgency=most_urgent([triage.level] + ([urgency] if urgency else [])),
+        rules=[r.id for r in rules],
+        facts=sorted({r.fact for r in rules if r.fact}),
+        messages=[dict(r.message) for r in rules],
+        at=conv.now.isoformat(timespec="seconds"),
+    )
+    if conv.data.reminders is not None:
+        conv.data.reminders.active = False
+    conv.data.reassessment = None
     conv.go("red_flag")
 
 
 def finish(conv: Conversation) -> None:
-    st = conv.data["interview"]
+    st = started(conv)
     interview = conv.interview
-    result = derive(interview, st["answers"])
-    conv.data["result"] = result.to_dict()
-    st["finished"] = conv.now.isoformat(timespec="seconds")
+    result = derive(interview, st.answers)
+    conv.data.result = result.to_dict()
+    st.finished = conv.now.isoformat(timespec="seconds")
     advice = triage_advice(conv, interview, result.triage)
     if advice:
         conv.say(advice)
@@ -324,40 +319,40 @@ def triage_advice(conv: Conversation, interview: Interview, triage: Triage) -> s
 
 def back_interview(conv: Conversation) -> bool | None:
     """One question back; None at the first question (the machine's back transition leaves the interview)."""
-    st = conv.data["interview"]
-    if not st["history"]:
+    st = started(conv)
+    if not st.history:
         return None
-    previous = st["history"].pop()
-    st["answers"].pop(previous, None)
-    st["current"] = previous
-    st["pending"] = []
-    conv.data.pop("result", None)
+    previous = st.history.pop()
+    st.answers.pop(previous, None)
+    st.current = previous
+    st.pending = []
+    conv.data.result = None
     if conv.step == "interview":
         ask(conv, note=conv.t("interview.went_back"))
     return True
 
 
 def question_help(conv: Conversation) -> str | None:
-    st = conv.data.get("interview") or {}
-    if conv.step != "interview" or not st.get("current"):
+    qid = conv.data.asked()
+    if not qid:
         return None
-    q = conv.interview.questions.get(st["current"])
+    q = conv.interview.questions.get(qid)
     return conv.text_of(q.help) if q and q.help else None
 
 
 # -- the referral (red flag) -------------------------------------------------------------
 def prompt_referred(conv: Conversation) -> None:
-    referral = conv.data.get("referral") or {}
-    urgency = referral.get("urgency") or "routine"
+    referral = conv.data.referral or Referral(origin="")
+    urgency = referral.urgency or "routine"
     lines = [conv.t(f"referral.{urgency}")]
-    lines += [conv.text_of(m) for m in referral.get("messages", [])]
+    lines += [conv.text_of(m) for m in referral.messages]
     lines.append(conv.t("referral.stop_exercises"))
-    buttons = []
-    if referral.get("origin") == "interview":
+    choices = []
+    if referral.origin == "interview":
         lines.append(conv.t("referral.mistake"))
-        buttons.append(conv.button("referral.mistake_button", "cmd:back"))
+        choices.append(conv.button("referral.mistake_button", buttons.command("back")))
     conv.say(
-        "\n\n".join(lines), choices=buttons, expects="choice" if buttons else None, urgency=urgency
+        "\n\n".join(lines), choices=choices, expects="choice" if choices else None, urgency=urgency
     )
 
 
@@ -367,13 +362,13 @@ async def on_referred(conv: Conversation, event: Event) -> None:
 
 def back_referred(conv: Conversation) -> bool:
     """Undo a mis-tapped red flag: back to the question that raised it (interview only)."""
-    referral = conv.data.get("referral") or {}
-    if referral.get("origin") != "interview" or not conv.can("back"):
+    referral = conv.data.referral
+    if referral is None or referral.origin != "interview" or not conv.can("back"):
         return False
-    st = conv.data["interview"]
-    previous = st["history"].pop()
-    st["answers"].pop(previous, None)
-    st["current"] = previous
-    conv.data.pop("referral", None)
+    st = started(conv)
+    previous = st.history.pop()
+    st.answers.pop(previous, None)
+    st.current = previous
+    conv.data.referral = None
     conv.go("back")
     return True

@@ -16,7 +16,11 @@ def language_from(client_language: str | None) -> str:
 
 
 def language_buttons(current: str | None = None) -> list[Choice]:
-    return [Choice(language(lang).name, buttons.language(lang).data) for lang in LANGUAGES if lang != current]
+    return [
+        Choice(language(lang).name, buttons.language(lang).data)
+        for lang in LANGUAGES
+        if lang != current
+    ]
 
 
 def prompt_consent(conv: Conversation) -> None:

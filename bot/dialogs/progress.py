@@ -16,7 +16,7 @@ from backcare.followup.progress import chart_png, progress_data, summary_text
 
 def show_progress(conv: Conversation) -> None:
     data = conv.data
-    if not data.get("report"):
+    if not data.report:
         conv.say(conv.t("progress.no_program"))
         return
     checkins = history.checkins(data)

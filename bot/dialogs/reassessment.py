@@ -1,9 +1,9 @@
 """Re-assessment: new photos after some weeks of the program, then before and after in plain words.
 
-``data["reassessment"]`` is {"invited": at} once a check-in has offered it (backcare.followup.checkin
-decides when) and gains "started" while the photos are retaken; the capture and the analysis
-are the first assessment's own steps. When the new report arrives, the one before it moves
-to ``data["previous_report"]`` with its observations, so the comparison can be shown again
+``data.reassessment`` (bot.dialogs.state.Reassessment) is invited once a check-in has
+offered it (backcare.followup.checkin decides when) and gains started while the photos are
+retaken; the capture and the analysis are the first assessment's own steps. When the new
+report arrives, the one before it moves to ``data.previous_report`` with its observations, so the comparison can be shown again
 after a restart (/progress), and the new program replaces the old one.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import asdict, fields
 from backcare.assessment.compare import compare
 from backcare.assessment.types import Change, Observation
 from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.state import DialogState, Reassessment
 
 ORDER = ("better", "worse", "same", "new", "lost")  # what changed first, then what did not
 FIELDS = {f.name for f in fields(Observation)}
@@ -60,10 +61,10 @@ def observations_of(summary: dict | None) -> list[Observation] | None:
     return out
 
 
-def changes(data: dict) -> list[Change] | None:
+def changes(data: DialogState) -> list[Change] | None:
     """How each body part moved between the previous report and this one; None without a previous one."""
-    before = observations_of(data.get("previous_report"))
-    after = observations_of(data.get("report"))
+    before = observations_of(data.previous_report)
+    after = observations_of(data.report)
     if before is None or after is None:
         return None
     found = compare(before, after)
@@ -77,8 +78,8 @@ def render_changes(conv: Conversation) -> bool:
     found = changes(conv.data)
     if found is None:
         return False
-    before = (conv.data.get("previous_report") or {}).get("created", "")[:10]
-    after = (conv.data.get("report") or {}).get("created", "")[:10]
+    before = (conv.data.previous_report or {}).get("created", "")[:10]
+    after = (conv.data.report or {}).get("created", "")[:10]
     lines = [conv.t("reassess.heading", before=before, after=after)]
     if found:
         lines += [f"• {conv.text_of(c.explanation)}" for c in found]
@@ -89,33 +90,35 @@ def render_changes(conv: Conversation) -> bool:
 
 
 # -- offer, accept, cancel -------------------------------------------------------------------
-def invited(data: dict) -> bool:
-    return bool((data.get("reassessment") or {}).get("invited"))
+def invited(data: DialogState) -> bool:
+    return data.reassessment is not None and bool(data.reassessment.invited)
 
 
-def running(data: dict) -> bool:
-    return bool((data.get("reassessment") or {}).get("started"))
+def running(data: DialogState) -> bool:
+    return data.reassessment is not None and bool(data.reassessment.started)
 
 
 def accept(conv: Conversation) -> None:
     """Retake the photos: the same steps and guidance as the first time."""
     data = conv.data
-    offer = data.get("reassessment") or {"invited": None}
-    data["reassessment"] = {**offer, "started": conv.now.isoformat(timespec="seconds")}
-    data.pop("photos", None)
-    conv.dialogs.pictures.drop(data["session"])
+    offer = data.reassessment or Reassessment()
+    data.reassessment = Reassessment(
+        invited=offer.invited, started=conv.now.isoformat(timespec="seconds")
+    )
+    data.photos = None
+    conv.dialogs.pictures.drop(data.session)
     conv.go("reassess")
 
 
 def decline(conv: Conversation) -> None:
-    conv.data.pop("reassessment", None)
+    conv.data.reassessment = None
     conv.say(conv.t("reassess.later"))
 
 
 def cancel(conv: Conversation) -> None:
     """Back from the first new photo: the program goes on as before."""
-    conv.data.pop("reassessment", None)
-    conv.data.pop("photos", None)
+    conv.data.reassessment = None
+    conv.data.photos = None
     conv.say(conv.t("reassess.cancelled"))
     conv.go("reassessment_cancelled")
 
@@ -123,6 +126,6 @@ def cancel(conv: Conversation) -> None:
 def finish(conv: Conversation, summary: dict) -> None:
     """The new report replaces the old one, which is kept to compare with."""
     data = conv.data
-    data["previous_report"] = data.get("report")
-    data["report"] = summary
-    data.pop("reassessment", None)
+    data.previous_report = data.report
+    data.report = summary
+    data.reassessment = None

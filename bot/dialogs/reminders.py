@@ -1,17 +1,19 @@
 """Reminder set-up (days, time, time zone) and the program's resting state ("active").
 
-``data["reminders"] = {"days": [0..6, Monday = 0], "time": "HH:MM", "tz": "Area/City", "active": bool}``
-is what the bot adapter schedules from; the set-up in progress is ``data["reminder_draft"]``.
+``data.reminders`` (bot.dialogs.state.ReminderPlan: days 0..6 with Monday = 0, "HH:MM",
+"Area/City", active) is what the bot adapter schedules from; the set-up in progress is
+``data.reminder_draft``.
 """
 
 from __future__ import annotations
 
-from backcare.bot.dialogs import reassessment
+from backcare.bot.dialogs import buttons, reassessment
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
 from backcare.bot.dialogs.progress import show_progress
 from backcare.bot.dialogs.results import render_program
+from backcare.bot.dialogs.state import ReminderDraft, ReminderPlan
 from backcare.followup import schedule
 from backcare.kernel import languages
 
@@ -22,10 +24,7 @@ TIMES = ("07:00", "08:00", "12:00", "18:00", "20:00", "21:00")
 
 def default_days(conv: Conversation) -> list[int]:
     """Pre-ticked days from the program's dose: daily, weekdays, or spread over the week."""
-    program = (conv.data.get("report") or {}).get("program") or {}
-    per_week = max(
-        (ex["dose"].get("days_per_week", 3) for ex in program.get("exercises", [])), default=3
-    )
+    per_week = max((ex["dose"].get("days_per_week", 3) for ex in conv.data.exercises()), default=3)
     if per_week >= 7:
         return EVERY_DAY
     if per_week >= 5:
@@ -33,8 +32,10 @@ def default_days(conv: Conversation) -> list[int]:
     return {1: [2], 2: [1, 4], 3: [0, 2, 4], 4: [0, 1, 3, 4]}.get(per_week, [0, 2, 4])
 
 
-def draft(conv: Conversation) -> dict:
-    return conv.data.setdefault("reminder_draft", {})
+def draft(conv: Conversation) -> ReminderDraft:
+    if conv.data.reminder_draft is None:
+        conv.data.reminder_draft = ReminderDraft()
+    return conv.data.reminder_draft
 
 
 def days_words(conv: Conversation, days: list[int]) -> str:
@@ -46,43 +47,43 @@ def days_words(conv: Conversation, days: list[int]) -> str:
 # -- days -------------------------------------------------------------------------------
 def prompt_days(conv: Conversation, note: str | None = None) -> None:
     d = draft(conv)
-    if "days" not in d:
-        old = conv.data.get("reminders") or {}
-        d["days"] = list(old.get("days") or default_days(conv))
-    ticked = set(d["days"])
-    buttons = [
-        Choice(("✓ " if day in ticked else "") + conv.t(f"days.{day}"), f"day:{day}")
+    if d.days is None:
+        old = conv.data.reminders
+        d.days = list((old.days if old is not None else None) or default_days(conv))
+    ticked = set(d.days)
+    choices = [
+        Choice(("✓ " if day in ticked else "") + conv.t(f"days.{day}"), buttons.day(day).data)
         for day in EVERY_DAY
     ]
-    buttons += [
-        conv.button("reminders.every_day", "day:all"),
-        conv.button("reminders.weekdays", "day:weekdays"),
-        conv.button("interview.done", "day:done"),
-        conv.button("reminders.no_thanks", "rm:no"),
+    choices += [
+        conv.button("reminders.every_day", buttons.ALL_DAYS),
+        conv.button("reminders.weekdays", buttons.WEEKDAYS),
+        conv.button("interview.done", buttons.DAYS_DONE),
+        conv.button("reminders.no_thanks", buttons.REMINDERS_NO),
     ]
     text = conv.t("reminders.days")
-    conv.say(f"{note}\n\n{text}" if note else text, choices=buttons, expects="choice", multi=True)
+    conv.say(f"{note}\n\n{text}" if note else text, choices=choices, expects="choice", multi=True)
 
 
 async def on_days(conv: Conversation, event: Event) -> None:
     d = draft(conv)
-    value = event.data if event.kind == "choice" else None
-    if value == "rm:no":
+    pressed = buttons.pressed(event)
+    day = buttons.weekday(pressed)
+    if pressed == buttons.REMINDERS_NO:
         conv.go("skip_reminders")
         return
-    if value == "day:done":
-        if not d.get("days"):
+    if pressed == buttons.DAYS_DONE:
+        if not d.days:
             prompt_days(conv, note=conv.t("reminders.no_days"))
             return
         conv.go("days_chosen")
         return
-    if value == "day:all":
-        d["days"] = list(EVERY_DAY)
-    elif value == "day:weekdays":
-        d["days"] = list(WEEKDAYS)
-    elif value and value.startswith("day:") and value[4:].isdigit() and int(value[4:]) in EVERY_DAY:
-        day = int(value[4:])
-        d["days"] = sorted(set(d.get("days", [])) ^ {day})
+    if pressed == buttons.ALL_DAYS:
+        d.days = list(EVERY_DAY)
+    elif pressed == buttons.WEEKDAYS:
+        d.days = list(WEEKDAYS)
+    elif day is not None and day in EVERY_DAY:
+        d.days = sorted(set(d.days or []) ^ {day})
     else:
         prompt_days(conv, note=conv.t("interview.use_buttons"))
         return
@@ -92,16 +93,17 @@ async def on_days(conv: Conversation, event: Event) -> None:
 
 # -- time -------------------------------------------------------------------------------
 def prompt_time(conv: Conversation, note: str | None = None) -> None:
-    buttons = [Choice(t, f"time:{t}") for t in TIMES] + [conv.button("common.back", "cmd:back")]
+    choices = [Choice(t, buttons.time(t).data) for t in TIMES]
+    choices.append(conv.button("common.back", buttons.command("back")))
     text = conv.t("reminders.time")
-    conv.say(f"{note}\n\n{text}" if note else text, choices=buttons, expects="text")
+    conv.say(f"{note}\n\n{text}" if note else text, choices=choices, expects="text")
 
 
 async def on_time(conv: Conversation, event: Event) -> None:
-    data = event.data or ""
-    raw = data[5:] if event.kind == "choice" and data.startswith("time:") else event.text
+    pressed = buttons.value_of(buttons.pressed(event), "time")
+    raw = pressed if pressed is not None else event.text
     try:
-        draft(conv)["time"] = schedule.parse_time(raw or "")
+        draft(conv).time = schedule.parse_time(raw or "")
     except schedule.ScheduleError:
         prompt_time(conv, note=conv.t("reminders.bad_time"))
         return
@@ -111,55 +113,57 @@ async def on_time(conv: Conversation, event: Event) -> None:
 # -- time zone ----------------------------------------------------------------------------
 def prompt_zone(conv: Conversation, note: str | None = None) -> None:
     zones = languages.language(conv.lang).zones
-    old = (conv.data.get("reminders") or {}).get("tz")
+    old = conv.data.zone()
     if old and old not in zones:
         zones = (old, *zones)
-    buttons = [Choice(z, f"tz:{z}") for z in zones] + [conv.button("common.back", "cmd:back")]
+    choices = [Choice(z, buttons.zone(z).data) for z in zones]
+    choices.append(conv.button("common.back", buttons.command("back")))
     text = conv.t("reminders.zone")
-    conv.say(f"{note}\n\n{text}" if note else text, choices=buttons, expects="text")
+    conv.say(f"{note}\n\n{text}" if note else text, choices=choices, expects="text")
 
 
 async def on_zone(conv: Conversation, event: Event) -> None:
-    data = event.data or ""
-    raw = data[3:] if event.kind == "choice" and data.startswith("tz:") else event.text
+    pressed = buttons.value_of(buttons.pressed(event), "tz")
+    raw = pressed if pressed is not None else event.text
     try:
         zone = schedule.parse_zone(raw or "")
     except schedule.ScheduleError:
         prompt_zone(conv, note=conv.t("reminders.bad_zone"))
         return
-    d = conv.data.pop("reminder_draft", {})
-    conv.data["reminders"] = {
-        "days": sorted(d.get("days", default_days(conv))),
-        "time": d.get("time", "08:00"),
-        "tz": zone,
-        "active": True,
-    }
+    d = conv.data.reminder_draft or ReminderDraft()
+    conv.data.reminder_draft = None
+    conv.data.reminders = ReminderPlan(
+        days=sorted(d.days if d.days is not None else default_days(conv)),
+        time=d.time or "08:00",
+        tz=zone,
+        active=True,
+    )
     conv.go("tz_chosen")
 
 
 # -- the resting state ----------------------------------------------------------------------
 def reminders_words(conv: Conversation) -> str:
-    r = conv.data.get("reminders") or {}
-    if not r.get("active"):
+    r = conv.data.reminders
+    if r is None or not r.active:
         return conv.t("active.no_reminders")
-    return conv.t("active.reminders", days=days_words(conv, r["days"]), time=r["time"], tz=r["tz"])
+    return conv.t("active.reminders", days=days_words(conv, r.days), time=r.time, tz=r.tz)
 
 
 def active_buttons(conv: Conversation) -> list[Choice]:
-    buttons = [conv.button("active.program", "act:program")]
-    if conv.data.get("checkins"):
-        buttons.append(conv.button("active.progress", "act:progress"))
+    choices = [conv.button("active.program", buttons.PROGRAM)]
+    if conv.data.checkins:
+        choices.append(conv.button("active.progress", buttons.PROGRESS))
     if reassessment.invited(conv.data):
-        buttons.append(conv.button("active.reassess", "re:yes"))
-    return buttons + [
-        conv.button("active.checkin", "act:checkin"),
-        conv.button("active.reminders_button", "rm:set"),
-        conv.button("common.restart", "cmd:restart"),
+        choices.append(conv.button("active.reassess", buttons.REASSESS_YES))
+    return choices + [
+        conv.button("active.checkin", buttons.CHECK_IN),
+        conv.button("active.reminders_button", buttons.REMINDERS_SET),
+        conv.button("common.restart", buttons.command("restart")),
     ]
 
 
 def prompt_active(conv: Conversation) -> None:
-    conv.data.pop("reminder_draft", None)
+    conv.data.reminder_draft = None
     conv.say(
         conv.t("active.ready") + "\n\n" + reminders_words(conv),
         choices=active_buttons(conv),
@@ -168,24 +172,24 @@ def prompt_active(conv: Conversation) -> None:
 
 
 async def on_active(conv: Conversation, event: Event) -> None:
-    value = event.data if event.kind == "choice" else None
-    if value == "act:program":
-        render_program(conv, conv.data["report"])
+    pressed = buttons.pressed(event)
+    if pressed == buttons.PROGRAM:
+        render_program(conv, conv.data.report or {})
         conv.say(reminders_words(conv), choices=active_buttons(conv), expects="choice")
-    elif value == "act:progress":
+    elif pressed == buttons.PROGRESS:
         show_progress(conv)
         conv.say(reminders_words(conv), choices=active_buttons(conv), expects="choice")
-    elif value == "act:checkin":
+    elif pressed == buttons.CHECK_IN:
         start_checkin(conv)
-    elif value == "re:yes" and (conv.data.get("report") or {}).get("program"):
+    elif pressed == buttons.REASSESS_YES and (conv.data.report or {}).get("program"):
         reassessment.accept(conv)
-    elif value == "re:no":
+    elif pressed == buttons.REASSESS_NO:
         reassessment.decline(conv)
         conv.say(reminders_words(conv), choices=active_buttons(conv), expects="choice")
-    elif value == "rm:set":
+    elif pressed == buttons.REMINDERS_SET:
         conv.go("plan_reminders")
-    elif value == "rem:done":
-        log = conv.data.setdefault("done_log", [])
+    elif pressed == buttons.EXERCISED:
+        log = conv.data.done_log
         log.append(conv.now.date().isoformat())
         del log[:-60]  # the last two months are plenty for progress
         conv.say(conv.t("reminder.thanks"), choices=active_buttons(conv), expects="choice")
@@ -195,19 +199,15 @@ async def on_active(conv: Conversation, event: Event) -> None:
 
 def reminder_message(conv: Conversation) -> None:
     """A scheduled reminder: today's exercises with their videos."""
-    program = (conv.data.get("report") or {}).get("program") or {}
-    names = [f"• {conv.text_of(ex['name'])}" for ex in program.get("exercises", [])]
-    links = [
-        (conv.text_of(ex["name"]), ex["video_url"])
-        for ex in program.get("exercises", [])
-        if ex.get("video_url")
-    ]
+    exercises = conv.data.exercises()
+    names = [f"• {conv.text_of(ex['name'])}" for ex in exercises]
+    links = [(conv.text_of(ex["name"]), ex["video_url"]) for ex in exercises if ex.get("video_url")]
     conv.say(
         "\n".join([conv.t("reminder.text")] + names),
         links=links,
         choices=[
-            conv.button("reminder.done", "rem:done"),
-            conv.button("active.checkin", "act:checkin"),
+            conv.button("reminder.done", buttons.EXERCISED),
+            conv.button("active.checkin", buttons.CHECK_IN),
         ],
         expects="choice",
     )

@@ -1,6 +1,6 @@
 """Results: probable causes in plain words, the annotated pictures, the program, safety notes.
 
-The Report is summarised into the JSON state (``data["report"]``), texts in every
+The Report is summarised into the state (``data.report``, a JSON document), texts in every
 language, so results can be shown again after a restart or a language change. After a
 re-assessment the results open with before and after (bot/dialogs/reassessment.py).
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict
 
-from backcare.report.causes import LIKELY, POSSIBLE, causes_of, is_headline
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
 from backcare.bot.dialogs.reassessment import observation_dicts, render_changes
 from backcare.kernel.vocabulary import vocabulary
+from backcare.report.causes import LIKELY, POSSIBLE, causes_of, is_headline
 from backcare.report.types import Report
 
 MAX_FINDINGS = 6
@@ -212,7 +213,7 @@ def render_findings(conv: Conversation, report: dict) -> None:
 
 
 def render_pictures(conv: Conversation) -> None:
-    pictures = conv.dialogs.pictures.get(conv.data.get("session", ""))
+    pictures = conv.dialogs.pictures.get(conv.data.session)
     if not pictures:
         return
     movements = vocabulary().movements
@@ -222,8 +223,8 @@ def render_pictures(conv: Conversation) -> None:
         if step in movements
     ]
     conv.say(conv.t("results.pictures"), images=images)
-    if not (conv.data.get("consent") or {}).get("keep_photos"):
-        conv.dialogs.pictures.drop(conv.data["session"])  # shown once: keep the least
+    if not conv.data.keeps_photos():
+        conv.dialogs.pictures.drop(conv.data.session)  # shown once: keep the least
 
 
 def render_program(conv: Conversation, report: dict) -> None:
@@ -270,18 +271,18 @@ def render_referral(conv: Conversation, report: dict) -> None:
 
 
 def offer_reminders(conv: Conversation) -> None:
-    reminders = conv.data.get("reminders") or {}
-    if reminders.get("active"):  # after a re-assessment: the plan the patient already has
+    reminders = conv.data.reminders
+    if reminders is not None and reminders.active:  # after a re-assessment: the plan kept
         conv.say(
             conv.t(
                 "results.reminders_kept",
-                days=len(reminders["days"]),
-                time=reminders["time"],
-                tz=reminders["tz"],
+                days=len(reminders.days),
+                time=reminders.time,
+                tz=reminders.tz,
             ),
             choices=[
-                conv.button("results.reminders_keep", "rm:no"),
-                conv.button("results.reminders_change", "rm:set"),
+                conv.button("results.reminders_keep", buttons.REMINDERS_NO),
+                conv.button("results.reminders_change", buttons.REMINDERS_SET),
             ],
             expects="choice",
         )
@@ -289,8 +290,8 @@ def offer_reminders(conv: Conversation) -> None:
     conv.say(
         conv.t("results.reminders_offer"),
         choices=[
-            conv.button("results.reminders_yes", "rm:set"),
-            conv.button("results.reminders_no", "rm:no"),
+            conv.button("results.reminders_yes", buttons.REMINDERS_SET),
+            conv.button("results.reminders_no", buttons.REMINDERS_NO),
         ],
         expects="choice",
     )
@@ -301,15 +302,21 @@ def stops(report: dict) -> bool:
     return bool(report["referral"]) and report["referral"] != "unexplained"
 
 
+def report_of(conv: Conversation) -> dict:
+    report = conv.data.report
+    assert report is not None, "the results follow the analysis"
+    return report
+
+
 def prompt_results(conv: Conversation) -> None:
-    report = conv.data["report"]
+    report = report_of(conv)
     render_changes(conv)  # only after a re-assessment
     if stops(report):
         render_referral(conv, report)
         render_pictures(conv)
         conv.say(
             conv.t("results.after_referral"),
-            choices=[conv.button("common.restart", "cmd:restart")],
+            choices=[conv.button("common.restart", buttons.command("restart"))],
             expects="choice",
         )
         return
@@ -318,14 +325,14 @@ def prompt_results(conv: Conversation) -> None:
         render_unexplained(conv, report)
     render_findings(conv, report)
     render_pictures(conv)
-    if conv.data.get("previous_report"):
+    if conv.data.previous_report:
         conv.say(conv.t("reassess.new_program"))
     render_program(conv, report)
     offer_reminders(conv)
 
 
 def resume_results(conv: Conversation) -> None:
-    report = conv.data["report"]
+    report = report_of(conv)
     if stops(report):
         render_referral(conv, report)
         return
@@ -333,12 +340,13 @@ def resume_results(conv: Conversation) -> None:
 
 
 async def on_results(conv: Conversation, event: Event) -> None:
-    report = conv.data["report"]
+    report = report_of(conv)
+    pressed = buttons.pressed(event)
     if stops(report):
         resume_results(conv)
-    elif event.kind == "choice" and event.data == "rm:set":
+    elif pressed == buttons.REMINDERS_SET:
         conv.go("plan_reminders")
-    elif event.kind == "choice" and event.data == "rm:no":
+    elif pressed == buttons.REMINDERS_NO:
         conv.go("skip_reminders")
     else:
         offer_reminders(conv)

@@ -77,6 +77,7 @@ import backcare
 from backcare.bot.dialogs.engine import Dialogs, Policy
 from backcare.interview import InterviewRegistry, load_answers
 from backcare.application.pipeline import Pipeline
+from backcare.bot.dialogs import buttons
 from tests.bot.dialogs.conftest import HEALTHY_PATH, Chat, Clock
 
 async def main(language):
@@ -87,19 +88,19 @@ async def main(language):
     await chat.consent(keep_photos=True)
     await chat.answer_all(registry.current, load_answers(HEALTHY_PATH, registry.current))
     while chat.step == "photos":
-        await chat.press("ph:skip")
+        await chat.press(buttons.PHOTO_SKIP)
     steps = [chat.step]
-    await chat.press("rm:set")
-    await chat.press("day:done")
+    await chat.press(buttons.REMINDERS_SET)
+    await chat.press(buttons.DAYS_DONE)
     await chat.type("7:30")
-    await chat.press(next(c.value for c in chat.replies[-1].choices if c.value.startswith("tz:")))
+    await chat.press(next(b for b in chat.choices() if b.kind == "tz"))
     await chat.timer("reminder")
-    await chat.press("rem:done")
+    await chat.press(buttons.EXERCISED)
     await chat.timer("checkin")
-    await chat.press("ck:pain:3")
-    await chat.press(next(c.value for c in chat.replies[-1].choices if c.value.startswith("ck:done:")))
-    await chat.press("ck:signs:no")
-    await chat.press("act:progress")
+    await chat.press(buttons.pain(3))
+    await chat.press(buttons.days_done(0))
+    await chat.press(buttons.SIGNS_NO)
+    await chat.press(buttons.PROGRESS)
     for command in ("status", "help", "stop", "language"):
         await chat.command(command)
     steps.append(chat.step)

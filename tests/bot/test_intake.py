@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from backcare.bot import dedup
-from tests.support.echo_dialogs import EchoDialogs
+from tests.support.echo_dialogs import EchoDialogs, echo_data
 from tests.support.fake_botapi import FakeBotApi, Fault
 from tests.support.harness import BotHarness
 
@@ -58,7 +58,7 @@ async def test_a_graceful_stop_finishes_the_turns_in_progress(make_storage):
         assert any(m.plain.startswith("Photo 1 received") for m in bot.api.messages(alice.id))
         assert bot.api.messages(bob.id)[-1].plain == "You said: hello"
         assert storage.inbox_pending() == [] and storage.pending() == []
-        assert storage.get_state(alice.id)["photos"] == 1
+        assert echo_data(storage.get_state(alice.id))["photos"] == 1
         await bot.start()
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from backcare.application.pipeline import Pipeline
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.engine import Dialogs
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.storage import Reminder, TinyDBStorage
 from backcare.bot.storage.tinyfile import read_database
 from backcare.interview import InterviewRegistry, load_answers
@@ -74,21 +76,21 @@ async def test_a_patient_goes_through_the_whole_journey(live, registry, answers)
 
     # half the interview, then the bot restarts (a deploy, a crash): nothing is lost
     await patient.interview(registry.current, answers, until=lambda qid: qid == "worse")
-    asked = patient.state["interview"]["current"]
+    asked = patient.dialog.asked()
     await live.restart()
-    assert patient.state["interview"]["current"] == asked
+    assert patient.dialog.asked() == asked
     await patient.interview(registry.current, answers)
     assert patient.step == "photos"
-    assert patient.state["interview"]["answers"]["notes"] == "Worse after long meetings."
+    assert patient.dialog.answers()["notes"] == "Worse after long meetings."
 
     # four photos one by one, the other four as one album
     from backcare.kernel.vocabulary import vocabulary
 
     steps = list(vocabulary().movements)
-    while patient.step == "photos" and patient.state["photos"]["index"] < 4:
-        step = steps[patient.state["photos"]["index"]]
-        if patient.state["photos"]["tries"].get(step):
-            await patient.press("ph:skip")
+    while patient.step == "photos" and (progress := patient.dialog.photos) and progress.index < 4:
+        step = steps[progress.index]
+        if progress.tries.get(step):
+            await patient.press(buttons.PHOTO_SKIP)
         else:
             await patient.send_photo(photo(step), label=f"photo: {step}")
     await patient.send_album([photo(s) for s in steps[4:]])
@@ -100,16 +102,16 @@ async def test_a_patient_goes_through_the_whole_journey(live, registry, answers)
     assert pictures, "annotated pictures are shown"
     assert any(m.media_group_id for m in pictures), "the results' pictures come as a media group"
     assert any(m.edits for m in messages if "analys" in m.plain.lower()), "progress was shown"
-    report = patient.state["report"]
+    report = patient.dialog.report
     assert report["program"]["exercises"], "a program for a healthy red-flag-free patient"
     assert live.storage.assessments(patient.id) == [report]
 
     # reminders: every day at 08:00 London time
-    await patient.press("rm:set")
-    await patient.press("day:all")
-    await patient.press("day:done")
-    await patient.press("time:08:00")
-    await patient.press("tz:Europe/London")
+    await patient.press(buttons.REMINDERS_SET)
+    await patient.press(buttons.ALL_DAYS)
+    await patient.press(buttons.DAYS_DONE)
+    await patient.press(buttons.time("08:00"))
+    await patient.press(buttons.zone("Europe/London"))
     assert patient.step == "active"
     stored = live.storage.get_reminder(patient.id)
     assert stored.plan == {
@@ -195,12 +197,12 @@ async def test_oversized_corrupt_and_odd_files_get_clear_answers(live, registry,
     await patient.settle()
     assert patient.messages[-1].plain.startswith("This file is too large (25 MB)")
     await patient.send_file(b"\xff\xd8\xff\xe0 this is not really a jpeg", "broken.jpg")
-    assert patient.state["photos"]["index"] == 0
-    assert patient.state["photos"]["results"]["standing_side"]["accepted"] is False
+    assert patient.dialog.photos.index == 0
+    assert patient.dialog.photos.results["standing_side"]["accepted"] is False
     await patient.send_file(b"%PDF-1.7", "scan.pdf", mime="application/pdf")
     assert patient.messages[-1].plain.startswith("I can only analyse pictures")
     await patient.send_file(photo("standing_side"), "IMG_0001.JPG", mime="image/jpeg")
-    assert patient.state["photos"]["results"]["standing_side"]["reason"] != "corrupt"
+    assert patient.dialog.photos.results["standing_side"]["reason"] != "corrupt"
 
 
 async def test_a_429_during_the_journey_delays_but_loses_nothing(live):
@@ -234,7 +236,7 @@ async def test_serve_runs_the_real_bot_until_told_to_stop(pipeline, tmp_path, mo
         stop.set()
         await asyncio.wait_for(running, 20)
     stored = TinyDBStorage(tmp_path / "data" / "backcare.json")
-    assert stored.get_state(patient.id)["step"] == "consent"
+    assert DialogState.from_json(stored.get_state(patient.id)).step == "consent"
     assert stored.pending() == [] and stored.inbox_pending() == []
     stored.close()
 
@@ -271,7 +273,7 @@ async def test_the_real_bot_asks_to_keep_photos_only_when_it_keeps_them(
     asked = texts.get("consent.photos", "en", photo_days=Policy().photo_days)
     assert (after.plain == asked) is keep, after.plain
     stored = TinyDBStorage(tmp_path / "data" / "backcare.json")
-    step = stored.get_state(patient.id)["step"]
+    step = DialogState.from_json(stored.get_state(patient.id)).step
     stored.close()
     assert (step == "photo_consent") is keep, step
 

@@ -14,6 +14,7 @@ import pytest
 
 from backcare.application.cli import parser
 from backcare.bot.app import setup_logging
+from backcare.bot.dialogs import buttons
 from backcare.kernel import logs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,7 +98,8 @@ def test_the_state_machine_says_nothing_at_info():
 
     async def journey() -> None:
         state, _ = await dialogs.handle(None, Event("start"))
-        for value in ("consent:yes", "keep:no", "cmd:back", "keep:no"):
+        pressed = (buttons.CONSENT_YES, buttons.DELETE_PHOTOS, buttons.command("back"))
+        for value in (b.data for b in (*pressed, buttons.DELETE_PHOTOS)):
             state, _ = await dialogs.handle(state, Event("choice", data=value))
 
     asyncio.run(journey())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.events import Choice, Image, Reply
 from backcare.bot.messages import (
     ALBUM_LIMIT,
@@ -180,6 +181,8 @@ def test_empty_replies_send_nothing():
 
 
 def test_a_reply_marked_update_also_edits_the_pressed_message():
-    reply = Reply("Which days?", choices=(Choice("✓ Mon", "day:0"),), meta={"update": True})
+    reply = Reply(
+        "Which days?", choices=(Choice("✓ Mon", buttons.day(0).data),), meta={"update": True}
+    )
     out = render([reply], blob_prefix="p", token=tokens(), edit_message_id=9)
     assert out.payloads[0]["kind"] == "edit" and out.payloads[0]["message_id"] == 9

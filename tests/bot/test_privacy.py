@@ -6,7 +6,7 @@ import json
 
 from backcare.bot.storage import TinyDBStorage
 from backcare.bot.storage.tinyfile import read_database
-from tests.support.echo_dialogs import EchoDialogs
+from tests.support.echo_dialogs import EchoDialogs, echo_data
 from tests.support.harness import BotHarness
 
 JPEG = b"\xff\xd8\xff\xe0" + b"q" * 3000
@@ -24,7 +24,7 @@ async def test_delete_asks_first_and_no_keeps_everything(bot, storage):
     await bot.settle()
     assert bot.api.messages(alice.id)[-1].plain == "Nothing was erased."
     assert question.reply_markup is None
-    assert storage.get_state(alice.id)["answers"]["text"] == "my secret answer"
+    assert echo_data(storage.get_state(alice.id))["answers"]["text"] == "my secret answer"
     bot.api.press(alice, question, data="k0.0")  # a forgery afterwards
     await bot.settle()
     assert storage.get_state(alice.id) is not None
@@ -90,7 +90,7 @@ async def test_export_sends_the_users_data_as_a_json_file(bot, storage):
     assert doc.filename.startswith("backcare-export-") and doc.filename.endswith(".json")
     data = json.loads(doc.data)
     assert data["user_id"] == alice.id
-    assert data["dialog_state"]["answers"]["text"] == "<answer> & more"
+    assert echo_data(data["dialog_state"])["answers"]["text"] == "<answer> & more"
     assert data["assessments"] == [{"summary": "results", "pain": None}]
     caption = [m.plain for m in bot.api.messages(alice.id) if m.kind == "text"][-1]
     assert caption == "保存しているあなたのデータすべて（JSON ファイル）です。"

@@ -17,7 +17,7 @@ from backcare.bot.app import BotRunner, build_application
 from backcare.bot.storage import Reminder, utc_now
 from backcare.bot.storage.postgres import PostgresStorage
 from backcare.bot.storage.postgres.coordination import Coordination
-from tests.support.echo_dialogs import PLAN, EchoDialogs
+from tests.support.echo_dialogs import PLAN, EchoDialogs, echo_state
 from tests.support.fake_botapi import FakeBotApi
 from tests.support.harness import config_for
 from tests.support.postgres import fresh_schema
@@ -160,8 +160,8 @@ async def test_a_reminder_due_fires_once_across_replicas_also_one_another_schedu
         alice = api.user(4001)
         due = utc_now() - timedelta(seconds=2)
         # scheduled by a third replica that died: neither JobQueue knows it
-        a.storage.put_state(alice.id, {"step": "done", "answers": {}, "reminders": dict(PLAN)})
-        a.storage.put_reminder(Reminder(alice.id, alice.id, dict(PLAN), due))
+        a.storage.put_state(alice.id, echo_state("done", reminders=PLAN).to_json())
+        a.storage.put_reminder(Reminder(alice.id, alice.id, PLAN.to_json(), due))
         both = [replicas.Replicas(node.runner.app, node.coordination) for node in (a, b)]
         claimed = await asyncio.gather(*(r._due(None) for r in both))
         assert sorted(claimed) == [0, 1]  # claimed by exactly one of them
@@ -181,7 +181,7 @@ async def test_a_lapsed_claim_of_a_dead_replica_is_taken_over(url):
     await dead.open()
     await alive.open()
     try:
-        store.put_reminder(Reminder(5, 5, dict(PLAN), utc_now() - timedelta(seconds=1)))
+        store.put_reminder(Reminder(5, 5, PLAN.to_json(), utc_now() - timedelta(seconds=1)))
         assert await dead.claim_due(hold=0.5) == [5]
         assert await alive.claim_due() == []  # claimed, not yet lapsed
         await asyncio.sleep(0.7)
@@ -214,9 +214,9 @@ async def test_an_update_a_dead_replica_saved_but_never_handled_is_handled(url):
 async def test_a_reminder_whose_replica_died_before_saving_its_reply_fires_on_another(url):
     async with cluster(url) as (api, (a, b)):
         dave = api.user(4501)
-        a.storage.put_state(dave.id, {"step": "done", "answers": {}, "reminders": dict(PLAN)})
+        a.storage.put_state(dave.id, echo_state("done", reminders=PLAN).to_json())
         a.storage.put_reminder(
-            Reminder(dave.id, dave.id, dict(PLAN), utc_now() - timedelta(seconds=1))
+            Reminder(dave.id, dave.id, PLAN.to_json(), utc_now() - timedelta(seconds=1))
         )
 
         async def dies(turn, clock=None):  # the replica dies between the dialogs and the save

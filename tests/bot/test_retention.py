@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.retention import Retention, expired, last_active, photo_taken, purge
 from backcare.bot.storage import UserProfile
-from tests.support.echo_dialogs import EchoDialogs
+from tests.support.echo_dialogs import EchoDialogs, echo_state
 from tests.support.harness import BotHarness
 
 NOW = datetime(2031, 6, 1, tzinfo=UTC)
@@ -18,17 +19,18 @@ def at(days_ago: float) -> str:
 
 
 def test_last_activity_is_the_latest_known_moment():
-    assert last_active({"updated": at(10)}, {"seen": at(3)}, at(400)) == NOW - timedelta(days=3)
+    recent = echo_state(updated=at(10))
+    assert last_active(recent, {"seen": at(3)}, at(400)) == NOW - timedelta(days=3)
     assert last_active(None, {}, at(400)) == NOW - timedelta(days=400)
-    assert last_active({"updated": "garbage"}, {}, None) is None
+    assert last_active(echo_state(updated="garbage"), {}, None) is None
 
 
 def test_old_users_are_erased_and_old_photos_deleted(make_storage):
     s = make_storage()
     s.put_user(UserProfile(1, created=at(500)))
-    s.put_state(1, {"updated": at(366)})
+    s.put_state(1, echo_state(updated=at(366)).to_json())
     s.put_user(UserProfile(2, created=at(500)))
-    s.put_state(2, {"updated": at(5)})
+    s.put_state(2, echo_state(updated=at(5)).to_json())
     old = f"{int((NOW - timedelta(days=31)).timestamp())}-side.jpg"
     new = f"{int((NOW - timedelta(days=2)).timestamp())}-back.jpg"
     s.save_photo(2, old, b"o")
@@ -46,7 +48,9 @@ async def test_the_purge_erases_like_delete_does(storage):
         for user in (alice, bob):
             bot.api.send_text(user, "/remind")
         await bot.settle()
-        storage.put_state(alice.id, {**storage.get_state(alice.id), "updated": long_ago})
+        state = DialogState.from_json(storage.get_state(alice.id))
+        state.updated = long_ago
+        storage.put_state(alice.id, state.to_json())
         storage.put_session(alice.id, {**storage.get_session(alice.id), "seen": long_ago})
         storage.put_user(UserProfile(alice.id, created=long_ago))
         users, photos = await purge(bot.runtime.conversation, RULES, now)

@@ -6,7 +6,8 @@ import asyncio
 import time
 
 from backcare.bot.dialogs.commands import MENU
-from tests.support.echo_dialogs import EchoDialogs
+from backcare.bot.dialogs.state import CheckinRecord, DialogState
+from tests.support.echo_dialogs import EchoDialogs, echo_data
 from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
 
@@ -26,7 +27,7 @@ async def test_buttons_answer_the_dialog_and_the_question_shows_the_answer(bot, 
     assert first.reply_markup is None, "answered buttons are taken away"
     assert second.plain == "Do you sit for long?" and second.labels == ["Yes", "No"]
     assert bot.api.answered_callbacks[-1].get("text") is None
-    assert bot.storage.get_state(alice.id)["answers"] == {"pain": "6"}
+    assert echo_data(bot.storage.get_state(alice.id))["answers"] == {"pain": "6"}
 
 
 async def test_buttons_no_longer_live_are_taken_off_the_screen(bot):
@@ -181,14 +182,15 @@ async def test_the_command_menu_is_set_in_both_languages(bot):
 async def test_reports_and_check_ins_are_kept_beside_the_dialog_state(storage):
     class Reporting(EchoDialogs):
         async def handle(self, state, event):
-            state, replies = await super().handle(state, event)
+            saved, replies = await super().handle(state, event)
+            state = DialogState.from_json(saved)
             if event.text == "report":
-                state["report"] = {"causes": ["flexion_impairment"], "n": len(self.events)}
+                state.report = {"causes": ["flexion_impairment"], "n": len(self.events)}
             if event.text == "checkin":
-                state["checkins"] = state.get("checkins", []) + [{"at": "2030-01-01", "pain": 4}]
+                state.checkins.append(CheckinRecord(at="2030-01-01", pain=4))
             if event.text == "restart":
-                state.pop("report", None)
-            return state, replies
+                state.report = None
+            return state.to_json(), replies
 
     async with BotHarness(Reporting(), storage) as bot:
         alice = bot.api.user(1001)
@@ -196,4 +198,4 @@ async def test_reports_and_check_ins_are_kept_beside_the_dialog_state(storage):
             bot.api.send_text(alice, command)
         await bot.settle()
     assert [a["n"] for a in storage.assessments(alice.id)] == [1, 5]
-    assert storage.checkins(alice.id) == [{"at": "2030-01-01", "pain": 4}] * 2
+    assert storage.checkins(alice.id) == [CheckinRecord(at="2030-01-01", pain=4).to_json()] * 2

@@ -32,9 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from backcare.application.pipeline import Pipeline
-from backcare.bot.dialogs.capture import USE_IT
+from backcare.bot.dialogs import buttons
+from backcare.bot.dialogs.buttons import Button
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.bot.dialogs.events import Event, Reply
+from backcare.bot.dialogs.state import DialogState
 from backcare.content.texts import default_texts
 from backcare.interview import Interview, InterviewRegistry, load_interview, validate_answers
 from backcare.interview.answers import AnswersError
@@ -195,52 +197,53 @@ class Patient:
 
     def __init__(self, dialogs: Dialogs, case: Case, language: str):
         self.dialogs, self.case, self.language = dialogs, case, language
-        self.state: dict | None = None
+        self.state: DialogState | None = None
         self.replies: list[Reply] = []
         self.read: list[str] = []
         self.photos_sent = 0
 
     async def send(self, event: Event) -> None:
         state, self.replies = await self.dialogs.handle(self.state, event)
-        self.state = json.loads(json.dumps(state))  # what a driver stores between messages
+        # what a driver stores between messages, read back
+        self.state = DialogState.from_json(json.loads(json.dumps(state)))
         self.read += [r.text for r in self.replies if r.text]
 
-    async def press(self, value: str) -> None:
-        offered = {c.value for r in self.replies for c in r.choices}
-        if value not in offered:
-            raise AssertionError(f"{self.case.id}: no button {value!r}; offered {sorted(offered)}")
-        await self.send(Event("choice", data=value))
+    def offered(self) -> set[str]:
+        return {c.value for r in self.replies for c in r.choices}
+
+    async def press(self, button: Button) -> None:
+        if button.data not in self.offered():
+            raise AssertionError(
+                f"{self.case.id}: no button {button}; offered {sorted(self.offered())}"
+            )
+        await self.send(Event("choice", data=button.data))
 
     @property
     def step(self) -> str:
-        return self.saved.get("step", "")
-
-    @property
-    def saved(self) -> dict:
-        return self.state or {}
+        return self.state.step if self.state is not None else ""
 
     async def answer(self, interview: Interview) -> None:
-        qid = self.saved["interview"]["current"]
-        if qid not in self.case.answers:
+        qid = self.state.asked() if self.state is not None else None
+        if qid is None or qid not in self.case.answers:
             raise AssertionError(f"{self.case.id}: the bot asks {qid!r}, the case has no answer")
         q, value = interview.questions[qid], self.case.answers[qid]
         if value is None:
-            await self.press(f"s:{qid}")
+            await self.press(buttons.skip(qid))
         elif q.type == "yes_no":
-            await self.press(f"a:{qid}:{'yes' if value else 'no'}")
+            await self.press(buttons.yes_no(qid, value))
         elif q.type in ("single", "scale"):
-            await self.press(f"a:{qid}:{value}")
+            await self.press(buttons.answer(qid, value))
         elif q.type in ("multiple", "body_map"):
             for option in value:
-                await self.press(f"t:{qid}:{option}")
-            await self.press(f"d:{qid}")
+                await self.press(buttons.toggle(qid, option))
+            await self.press(buttons.done(qid))
         else:
             await self.send(Event("text", text=str(value)))
 
     async def play(self, interview: Interview, use_photos: bool) -> None:
         await self.send(Event("start", language=self.language))
-        await self.press("consent:yes")
-        await self.press("keep:no")
+        await self.press(buttons.CONSENT_YES)
+        await self.press(buttons.DELETE_PHOTOS)
         for _ in range(200):
             if self.step != "interview":
                 break
@@ -249,23 +252,24 @@ class Patient:
         for _ in range(4 * len(steps)):
             if self.step != "photos":
                 break
-            st = self.saved["photos"]
-            step = steps[st["index"]]
+            assert self.state is not None and self.state.photos is not None
+            st = self.state.photos
+            step = steps[st.index]
             photo = self.case.photos.get(step)
-            if use_photos and photo is not None and st["tries"].get(step, 0) < 1:
+            if use_photos and photo is not None and st.tries.get(step, 0) < 1:
                 await self.send(Event("photo", photo=photo.read_bytes(), filename=photo.name))
                 self.photos_sent += 1
-                if USE_IT in {c.value for r in self.replies for c in r.choices}:
+                if buttons.PHOTO_USE.data in self.offered():
                     # "This looks like ...: use it anyway?" The patient did the movement asked.
-                    await self.press(USE_IT)
+                    await self.press(buttons.PHOTO_USE)
             else:
-                await self.press("ph:skip")
+                await self.press(buttons.PHOTO_SKIP)
 
 
-def advice_kinds(state: Mapping[str, Any]) -> tuple[str, ...]:
+def advice_kinds(state: DialogState) -> tuple[str, ...]:
     """What the patient was advised: triage's advice, and the program's advice groups."""
-    kinds = list((state.get("result") or {}).get("triage", {}).get("advice", ()))
-    program = (state.get("report") or {}).get("program") or {}
+    kinds = list((state.result or {}).get("triage", {}).get("advice", ()))
+    program = (state.report or {}).get("program") or {}
     given = set(program.get("advice", {}).get("en", ()))
     texts = default_texts()
     for group in PROGRAM_ADVICE:
@@ -276,13 +280,16 @@ def advice_kinds(state: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def outcome_of(patient: Patient) -> Outcome:
-    state = patient.state or {}
-    asked = tuple(state.get("interview", {}).get("history", ()))
+    state = patient.state
+    if state is None:
+        raise AssertionError(f"{patient.case.id}: the journey never started")
+    asked = tuple(state.interview.history) if state.interview is not None else ()
     text = "\n".join(patient.read)
     if patient.step == "referred":
-        urgency = state["referral"]["urgency"]
+        assert state.referral is not None
+        urgency = state.referral.urgency or "routine"
         return Outcome(urgency, False, (), urgency, None, asked, text)
-    report = state.get("report")
+    report = state.report
     if patient.step != "results" or report is None:
         raise AssertionError(f"{patient.case.id}: the journey ended at {patient.step!r}")
     referral = report.get("referral")

@@ -62,13 +62,35 @@ def imported_names(path: Path, module: str) -> Iterable[str]:
             yield from (f"{base}.{a.name}" for a in node.names)
 
 
+def bound_names(path: Path) -> set[str]:
+    """The names a package's __init__ binds itself (``from .derive import derive`` binds
+    ``derive``: importing it from the package gets the function, not the submodule)."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return names
+
+
 def graph() -> Graph:
     files = module_files()
+    bound = {m: bound_names(p) for m, p in files.items() if p.name == "__init__.py"}
+
+    def owner(name: str) -> str | None:
+        package, _, last = name.rpartition(".")
+        if last in bound.get(package, ()):
+            return package
+        return _owner(name, files)
+
     arrows: dict[str, frozenset[str]] = {}
     external: dict[str, frozenset[str]] = {}
     for module, path in files.items():
         names = list(imported_names(path, module))
-        inside = {_owner(n, files) for n in names if n.startswith("backcare")}
+        inside = {owner(n) for n in names if n.startswith("backcare")}
         arrows[module] = frozenset(m for m in inside if m and m != module)
         external[module] = frozenset(
             n.split(".")[0] for n in names if n and n.split(".")[0] != "backcare"

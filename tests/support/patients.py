@@ -18,6 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from backcare.bot.dialogs import buttons
+from backcare.bot.dialogs.buttons import Button
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.messages import parse_callback
 from backcare.interview import Interview
 from tests.support import renders
@@ -60,11 +63,20 @@ class Patient:
 
     @property
     def state(self) -> dict:
+        """The stored JSON document (for tests about storage; read the dialog through ``dialog``)."""
         return self.h.storage.get_state(self.id) or {}
 
     @property
+    def dialog(self) -> DialogState:
+        """The patient's dialog state as the dialogs read it (bot/dialogs/state.py)."""
+        state = DialogState.from_json(self.h.storage.get_state(self.id))
+        assert state is not None, "no usable dialog state stored"
+        return state
+
+    @property
     def step(self) -> str | None:
-        return self.state.get("step")
+        state = DialogState.from_json(self.h.storage.get_state(self.id))
+        return state.step if state is not None else None
 
     def _mark(self, what: str) -> None:
         last = max((m.message_id for m in self.messages), default=0)
@@ -94,8 +106,9 @@ class Patient:
         self.h.api.send_album(self.user, photos)
         await self.settle()
 
-    def button_for(self, value: str) -> tuple[Sent, dict] | None:
-        """The newest message's button that sends ``value`` to the dialogs."""
+    def button_for(self, pressed: Button | str) -> tuple[Sent, dict] | None:
+        """The newest message's button that sends ``pressed`` to the dialogs."""
+        value = pressed.data if isinstance(pressed, Button) else pressed
         keyboards = self.h.storage.get_session(self.id).get("keyboards", {})
         for message in reversed(self.messages):
             for button in message.buttons:
@@ -111,12 +124,13 @@ class Patient:
         keyboards = self.h.storage.get_session(self.id).get("keyboards", {})
         return [v for kb in keyboards.values() for v in kb["values"]]
 
-    async def press(self, value: str) -> None:
-        found = self.button_for(value)
-        assert found is not None, f"no button for {value!r}; offered: {self.values()}"
-        message, button = found
-        self._mark(f"[{button['text']}]")
-        self.h.api.press(self.user, message, data=button["callback_data"])
+    async def press(self, button: Button | str) -> None:
+        """Press a dialog button (built with bot.dialogs.buttons; a str is its data)."""
+        found = self.button_for(button)
+        assert found is not None, f"no button for {button}; offered: {self.values()}"
+        message, shown = found
+        self._mark(f"[{shown['text']}]")
+        self.h.api.press(self.user, message, data=shown["callback_data"])
         await self.settle()
 
     async def press_label(self, label: str) -> None:
@@ -135,30 +149,31 @@ class Patient:
     async def consent(self, keep_photos: bool = False) -> None:
         """Agree; then keep photos or not when the bot asks (only a service that keeps
         photos asks: Policy.keep_photos)."""
-        await self.press("consent:yes")
-        if keep_photos or self.button_for("keep:no") is not None:
-            await self.press("keep:yes" if keep_photos else "keep:no")
+        await self.press(buttons.CONSENT_YES)
+        if keep_photos or self.button_for(buttons.DELETE_PHOTOS) is not None:
+            await self.press(buttons.KEEP_PHOTOS if keep_photos else buttons.DELETE_PHOTOS)
 
     async def answer(self, interview: Interview, value: Any) -> None:
-        qid = self.state["interview"]["current"]
+        qid = self.dialog.asked()
+        assert qid is not None, "no question is being asked"
         q = interview.questions[qid]
         if value is None:
-            await self.press(f"s:{qid}")
+            await self.press(buttons.skip(qid))
         elif q.type == "yes_no":
             await self.press(
-                f"a:{qid}:{'yes' if value else 'no'}"
+                buttons.yes_no(qid, value)
                 if isinstance(value, bool)
-                else f"a:{qid}:{value}"
+                else buttons.answer(qid, value)
             )
         elif q.type in ("single", "scale"):
-            if self.button_for(f"a:{qid}:{value}") is not None:
-                await self.press(f"a:{qid}:{value}")
+            if self.button_for(buttons.answer(qid, value)) is not None:
+                await self.press(buttons.answer(qid, value))
             else:
                 await self.say(str(value))
         elif q.type in ("multiple", "body_map"):
             for option in value:
-                await self.press(f"t:{qid}:{option}")
-            await self.press(f"d:{qid}")
+                await self.press(buttons.toggle(qid, option))
+            await self.press(buttons.done(qid))
         else:
             await self.say(str(value))
 
@@ -167,8 +182,9 @@ class Patient:
     ) -> None:
         """Answer until the interview ends (or ``until(question id)`` holds)."""
         guard = 0
-        while self.step == "interview" and not until(self.state["interview"]["current"]):
-            qid = self.state["interview"]["current"]
+        while self.step == "interview" and not until(self.dialog.asked() or ""):
+            qid = self.dialog.asked()
+            assert qid is not None
             await self.answer(interview, answers[qid])
             guard += 1
             assert guard < 200, "the interview does not end"
@@ -180,12 +196,14 @@ class Patient:
         steps = list(vocabulary().movements)
         skipped = []
         while self.step == "photos":
-            step = steps[self.state["photos"]["index"]]
+            progress = self.dialog.photos
+            assert progress is not None, "the capture has not started"
+            step = steps[progress.index]
             data = pick(step)
-            tries = self.state["photos"]["tries"].get(step, 0)
+            tries = progress.tries.get(step, 0)
             if data is None or tries >= 1:
                 skipped.append(step)
-                await self.press("ph:skip")
+                await self.press(buttons.PHOTO_SKIP)
                 continue
             await self.send_photo(data, label=f"photo: {step.replace('_', ' ')}")
         return skipped

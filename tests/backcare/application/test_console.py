@@ -11,8 +11,10 @@ import pytest
 from PIL import Image as PILImage
 
 from backcare.application.console import Screen, run_console
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.bot.dialogs.events import Choice, Event, Reply
+from backcare.bot.dialogs.state import DialogState
 from backcare.content.types import Dose, Prescription, Program
 from backcare.interview import InterviewRegistry, load_answers
 from backcare.reasoning.types import Diagnosis, Explanation
@@ -20,6 +22,13 @@ from backcare.report.types import PhotoResult, Report
 
 REPO = Path(__file__).resolve().parents[3]
 HEALTHY = REPO / "tests" / "backcare" / "interview" / "answers_healthy.yaml"
+
+
+def typed(saved: object) -> DialogState:
+    """The console's saved document, read as the dialogs read it."""
+    state = DialogState.from_json(saved)
+    assert state is not None, "the console saved no usable state"
+    return state
 
 
 def jpeg() -> bytes:
@@ -127,7 +136,7 @@ def test_a_whole_conversation_in_the_terminal(dialogs, registry, tmp_path: Path)
     assert "(no such file:" in text and "isn't a picture" in text
     assert (
         state is not None
-        and state["step"] == "active"
+        and typed(state).step == "active"
         and state == json.loads(state_path.read_text(encoding="utf-8"))
     )
     assert stat.S_IMODE(state_path.stat().st_mode) == 0o600
@@ -143,13 +152,13 @@ def test_the_conversation_resumes_from_the_saved_state(dialogs, tmp_path: Path):
     out = io.StringIO()
     run_console(dialogs, io.StringIO("1\n2\n42\n"), out, state_path=state_path, language="en")
     saved = json.loads(state_path.read_text(encoding="utf-8"))
-    assert saved["interview"]["answers"] == {"age": 42}
+    assert typed(saved).answers() == {"age": 42}
     out = io.StringIO()
     state = run_console(
         dialogs, io.StringIO("/back\n43\n"), out, state_path=state_path, language="en"
     )
     assert "Welcome back" in out.getvalue() and "What is your sex?" in out.getvalue()
-    assert state is not None and state["interview"]["answers"] == {"age": 43}
+    assert state is not None and typed(state).answers() == {"age": 43}
 
 
 def test_numbers_choose_buttons_unless_a_number_is_the_answer():
@@ -158,7 +167,7 @@ def test_numbers_choose_buttons_unless_a_number_is_the_answer():
         [
             Reply(
                 "Pain?",
-                choices=tuple(Choice(str(n), f"a:pain:{n}") for n in range(11)),
+                choices=tuple(Choice(str(n), buttons.answer("pain", n).data) for n in range(11)),
                 expects="number",
             )
         ]
@@ -185,14 +194,16 @@ def test_japanese_comes_from_the_locale(dialogs, monkeypatch):
     monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
     out = io.StringIO()
     state = run_console(dialogs, io.StringIO(""), out)
-    assert state["language"] == "ja" and "同意いただけますか" in out.getvalue()
+    assert typed(state).language == "ja" and "同意いただけますか" in out.getvalue()
 
 
 def test_an_absolute_photo_path_is_not_a_command(tmp_path: Path):
     photo = tmp_path / "back.jpg"
     photo.write_bytes(jpeg())
     screen = Screen(io.StringIO(), None)
-    screen.show([Reply("Photo?", choices=(Choice("Skip", "ph:skip"),), expects="photo")])
+    screen.show(
+        [Reply("Photo?", choices=(Choice("Skip", buttons.PHOTO_SKIP.data),), expects="photo")]
+    )
     event = screen.event(str(photo), None)
     assert isinstance(event, Event)
     assert (
@@ -215,6 +226,8 @@ def test_the_terminal_triages_like_the_bot_onset_at_60_does_not_hide_the_cancer_
     out = io.StringIO()
     state = run_console(dialogs, io.StringIO("\n".join(lines) + "\n"), out, language="en")
     assert state is not None
-    assert state["step"] == "referred" and state["referral"]["urgency"] == "urgent"
+    saved = typed(state)
+    assert saved.step == "referred" and saved.referral is not None
+    assert saved.referral.urgency == "urgent"
     assert "Have you ever been diagnosed with cancer?" in out.getvalue()
     assert "within the next 24 hours" in out.getvalue()

@@ -21,8 +21,11 @@ import pytest
 from PIL import Image as PILImage
 
 from backcare.assessment.types import Observation
+from backcare.bot.dialogs import buttons
+from backcare.bot.dialogs.buttons import Button
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.bot.dialogs.events import Event, Reply
+from backcare.bot.dialogs.state import DialogState
 from backcare.content.types import Dose, Prescription, Program
 from backcare.interview import Interview, InterviewRegistry, InterviewResult, load_answers
 from backcare.kernel.vocabulary import vocabulary
@@ -276,18 +279,22 @@ class Clock:
 
 
 class Chat:
-    """Drives the dialogs like a real driver: the state goes through JSON between every step."""
+    """Drives the dialogs like a real driver: the state goes through JSON between every step.
+
+    ``saved`` is the JSON document a driver stores; ``state`` reads it through the typed
+    state (bot/dialogs/state.py), as every test should. A test that needs a stored document
+    of another shape (an older version, a damaged one) sets ``saved``."""
 
     def __init__(self, dialogs: Dialogs, language: str | None = "en"):
         self.dialogs = dialogs
         self.language = language
-        self.state: dict | None = None
+        self.saved: dict | None = None
         self.replies: list[Reply] = []
         self.log: list[Reply] = []
 
     async def send(self, event: Event) -> list[Reply]:
-        state, replies = await self.dialogs.handle(self.state, event)
-        self.state = json.loads(json.dumps(state))  # what the driver saves and restores
+        saved, replies = await self.dialogs.handle(self.saved, event)
+        self.saved = json.loads(json.dumps(saved))  # what the driver saves and restores
         self.replies = replies
         self.log += replies
         return replies
@@ -295,10 +302,24 @@ class Chat:
     async def start(self) -> list[Reply]:
         return await self.send(Event("start", language=self.language))
 
-    async def press(self, value: str) -> list[Reply]:
+    def offered(self) -> set[Button]:
+        """The buttons of the last replies."""
+        return {b for r in self.replies for c in r.choices if (b := buttons.parse(c.value))}
+
+    def choices(self, reply: int = -1) -> list[Button]:
+        """The buttons of one of the last replies (the last by default), in order."""
+        return [b for c in self.replies[reply].choices if (b := buttons.parse(c.value))]
+
+    async def press(self, button: Button) -> list[Reply]:
+        """Press a button of the last replies (built with bot.dialogs.buttons)."""
         offered = {c.value for r in self.replies for c in r.choices}
-        assert value in offered, f"no button {value!r} in the last replies: {sorted(offered)}"
-        return await self.send(Event("choice", data=value))
+        assert button.data in offered, f"no button {button} in the last replies: {sorted(offered)}"
+        return await self.send(Event("choice", data=button.data))
+
+    async def press_stale(self, button: Button) -> list[Reply]:
+        """Press a button the last replies may not show (an old message's, another step's,
+        a forged one): the dialogs get it all the same."""
+        return await self.send(Event("choice", data=button.data))
 
     async def type(self, text: str) -> list[Reply]:
         return await self.send(Event("text", text=text))
@@ -313,13 +334,16 @@ class Chat:
         return await self.send(Event("timer", data=name))
 
     @property
-    def started(self) -> dict:
-        assert self.state is not None, "no event sent yet"
-        return self.state
+    def state(self) -> DialogState:
+        """The saved state, read as the dialogs read it (a fresh copy: changes are not saved)."""
+        assert self.saved is not None, "no event sent yet"
+        state = DialogState.from_json(self.saved)
+        assert state is not None, "the saved state cannot be read"
+        return state
 
     @property
     def step(self) -> str:
-        return self.started["step"]
+        return self.state.step
 
     @property
     def text(self) -> str:
@@ -327,20 +351,24 @@ class Chat:
 
     @property
     def current(self) -> str | None:
-        return self.started["interview"]["current"]
+        interview = self.state.interview
+        assert interview is not None, "the interview has not started"
+        return interview.current
 
-    def button(self, label: str) -> str:
-        """The value of the button whose label contains ``label``."""
+    def button(self, label: str) -> Button:
+        """The button whose label contains ``label``."""
         for reply in self.replies:
             for choice in reply.choices:
                 if label in choice.label:
-                    return choice.value
+                    button = buttons.parse(choice.value)
+                    assert button is not None, f"not a dialog button: {choice.value!r}"
+                    return button
         raise AssertionError(f"no button labelled {label!r}")
 
     async def consent(self, keep_photos: bool = False) -> None:
         await self.start()
-        await self.press("consent:yes")
-        await self.press("keep:yes" if keep_photos else "keep:no")
+        await self.press(buttons.CONSENT_YES)
+        await self.press(buttons.KEEP_PHOTOS if keep_photos else buttons.DELETE_PHOTOS)
 
     async def answer(self, interview: Interview, value: Any) -> list[Reply]:
         """Answer the current question with ``value`` the way a user would: buttons, or typing."""
@@ -348,15 +376,15 @@ class Chat:
         assert qid is not None, "no question is being asked"
         q = interview.questions[qid]
         if value is None:
-            return await self.press(f"s:{qid}")
+            return await self.press(buttons.skip(qid))
         if q.type == "yes_no":
-            return await self.press(f"a:{qid}:{'yes' if value else 'no'}")
+            return await self.press(buttons.yes_no(qid, value))
         if q.type in ("single", "scale"):
-            return await self.press(f"a:{qid}:{value}")
+            return await self.press(buttons.answer(qid, value))
         if q.type in ("multiple", "body_map"):
             for option in value:
-                await self.press(f"t:{qid}:{option}")
-            return await self.press(f"d:{qid}")
+                await self.press(buttons.toggle(qid, option))
+            return await self.press(buttons.done(qid))
         return await self.type(str(value))
 
     async def answer_all(

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.events import Event
 from backcare.bot.dialogs.texts import default_texts
 from backcare.kernel.vocabulary import vocabulary
@@ -40,8 +41,8 @@ async def test_a_refused_photo_gets_advice_for_its_reason_and_can_be_retaken(
     chat = at_photos
     await chat.photo(f"refuse:{reason.value}:feet".encode())
     assert (
-        chat.state["photos"]["index"] == 0
-        and chat.state["photos"]["results"]["standing_side"]["accepted"] is False
+        chat.state.photos.index == 0
+        and chat.state.photos.results["standing_side"]["accepted"] is False
     )
     template = default_texts().table[f"photo.reasons.{reason.value}"]["en"]
     assert template.split("{")[0][:40] in chat.text  # the advice, up to its detail
@@ -51,10 +52,7 @@ async def test_a_refused_photo_gets_advice_for_its_reason_and_can_be_retaken(
     never_analysed = reason in (Reason.WORKER_FAILED, Reason.TIMEOUT)
     assert failed == ([reason.value] if never_analysed else [])
     await chat.photo()
-    assert (
-        chat.state["photos"]["index"] == 1
-        and chat.state["photos"]["results"]["standing_side"]["accepted"]
-    )
+    assert chat.state.photos.index == 1 and chat.state.photos.results["standing_side"]["accepted"]
 
 
 async def test_a_wrong_movement_names_what_was_seen_in_plain_words(new_chat, interview, healthy):
@@ -69,17 +67,15 @@ async def test_a_failing_analysis_of_a_photo_is_a_refusal_the_user_can_retry(at_
     chat = at_photos
     await chat.photo(b"crash")
     assert chat.step == "photos" and "went wrong while analysing" in chat.text
-    assert chat.state["photos"]["results"]["standing_side"]["reason"] == "worker_failed"
+    assert chat.state.photos.results["standing_side"]["reason"] == "worker_failed"
     assert [r.meta.get("analysis_failed") for r in chat.replies] == ["worker_failed"]
 
 
 async def test_a_painful_movement_can_be_skipped(at_photos, services):
     chat = at_photos
     await chat.photo()
-    await chat.press("ph:skip")
-    assert (
-        chat.state["photos"]["skipped"] == ["standing_back"] and "Never push into pain" in chat.text
-    )
+    await chat.press(buttons.PHOTO_SKIP)
+    assert chat.state.photos.skipped == ["standing_back"] and "Never push into pain" in chat.text
     await chat.all_photos()
     assert chat.step == "results"
     photos = services.report_calls[0][1]
@@ -98,18 +94,18 @@ async def test_back_retakes_the_previous_photo(at_photos):
     chat = at_photos
     await chat.photo()
     await chat.photo()
-    await chat.press("cmd:back")
-    assert chat.state["photos"]["index"] == 1 and "retake: Standing, back view" in chat.text
+    await chat.press(buttons.command("back"))
+    assert chat.state.photos.index == 1 and "retake: Standing, back view" in chat.text
     await chat.photo(b"refuse:too_dark")
-    assert chat.state["photos"]["results"]["standing_back"]["accepted"] is False
+    assert chat.state.photos.results["standing_back"]["accepted"] is False
     await chat.photo()
-    assert chat.state["photos"]["index"] == 2
+    assert chat.state.photos.index == 2
 
 
 async def test_back_from_the_first_photo_returns_to_the_last_question(at_photos, interview):
     chat = at_photos
     await chat.command("back")
-    assert chat.step == "interview" and chat.current == "notes" and "result" not in chat.state
+    assert chat.step == "interview" and chat.current == "notes" and chat.state.result is None
     await chat.answer(interview, "Sore after gardening")
     assert chat.step == "photos"
 
@@ -123,9 +119,8 @@ async def test_text_while_a_photo_is_expected_asks_for_the_photo(at_photos):
 async def test_photo_bytes_never_enter_the_state(at_photos):
     chat = at_photos
     await chat.photo(b"\xff\xd8 very private body picture")
-    assert "private body picture" not in json.dumps(chat.state) and "\\u00ff" not in json.dumps(
-        chat.state
-    )
+    saved = json.dumps(chat.saved)
+    assert "private body picture" not in saved and "\\u00ff" not in saved
 
 
 async def test_a_failed_report_can_be_retried(at_photos, services):
@@ -135,7 +130,7 @@ async def test_a_failed_report_can_be_retried(at_photos, services):
     assert chat.step == "analysis" and "couldn't finish the analysis" in chat.text
     await chat.type("hello?")
     assert chat.step == "analysis"
-    await chat.press("an:retry")
+    await chat.press(buttons.ANALYSIS_RETRY)
     assert chat.step == "results" and "most likely keeps your back pain going" in chat.text
     assert len(services.report_calls) == 2
 
@@ -146,18 +141,18 @@ async def test_pictures_are_kept_in_memory_only_until_shown_unless_the_user_allo
     await chat.consent(keep_photos=False)
     await chat.answer_all(interview, healthy)
     await chat.all_photos()
-    assert dialogs.pictures.get(chat.state["session"]) == {}
+    assert dialogs.pictures.get(chat.state.session) == {}
     keeper = new_chat()
     await keeper.consent(keep_photos=True)
     await keeper.answer_all(interview, healthy)
     await keeper.all_photos()
-    assert set(dialogs.pictures.get(keeper.state["session"])) == set(STEPS)
+    assert set(dialogs.pictures.get(keeper.state.session)) == set(STEPS)
 
 
 async def test_with_every_movement_skipped_the_program_rests_on_the_answers(at_photos, services):
     chat = at_photos
     for _ in STEPS:
-        await chat.press("ph:skip")
+        await chat.press(buttons.PHOTO_SKIP)
     assert chat.step == "results" and services.report_calls[0][1] == []
     assert "based on your answers only" in chat.text
 
@@ -172,11 +167,11 @@ async def test_the_progress_message_can_go_out_before_the_analysis_runs(at_photo
         assert services.report_calls == []  # the analysis has not started yet
         sent_early.extend(replies)
 
-    state, replies = await chat.dialogs.handle(
+    state, replies = await chat.dialogs.advance(
         chat.state, Event("photo", photo=b"\xff\xd8", filename="x.jpg"), early=early
     )
     assert "Analysing" in sent_early[-1].text and sent_early[0].images
-    assert state["step"] == "results" and not any("Analysing" in r.text for r in replies)
+    assert state.step == "results" and not any("Analysing" in r.text for r in replies)
     assert "most likely keeps your back pain going" in replies[0].text
 
 

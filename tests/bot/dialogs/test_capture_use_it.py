@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.bot.dialogs import buttons
 from backcare.report.types import PhotoResult
 from backcare.vision.types import Measurement
 
@@ -49,32 +50,32 @@ async def test_the_patient_is_asked_and_may_use_it_for_the_step(at_photos):
     chat = at_photos
     await chat.photo(LOOKS_LIKE_A_TWIST)
     assert "This looks like a twist" in chat.text and "Standing, side view" in chat.text
-    assert chat.state["photos"]["index"] == 0  # not moved on, not refused for good
-    await chat.press("ph:use")
-    photos = chat.state["photos"]
-    assert photos["index"] == 1
-    kept = photos["results"]["standing_side"]
+    assert chat.state.photos.index == 0  # not moved on, not refused for good
+    await chat.press(buttons.PHOTO_USE)
+    photos = chat.state.photos
+    assert photos.index == 1
+    kept = photos.results["standing_side"]
     assert kept["accepted"] and kept["reason"] is None
     assert kept["measurements"]["trunk_inclination"]["value"] == 3.0
-    assert "pending" not in photos
+    assert photos.pending is None
 
 
 async def test_the_patient_may_retake_it_instead(at_photos):
     chat = at_photos
     await chat.photo(LOOKS_LIKE_A_TWIST)
-    await chat.press("ph:retake")
-    photos = chat.state["photos"]
-    assert photos["index"] == 0 and not photos["results"]["standing_side"]["accepted"]
+    await chat.press(buttons.PHOTO_RETAKE)
+    photos = chat.state.photos
+    assert photos.index == 0 and not photos.results["standing_side"]["accepted"]
     assert "retake" in chat.text.lower()
     await chat.photo()  # a good photo this time
-    assert chat.state["photos"]["index"] == 1
+    assert chat.state.photos.index == 1
 
 
 async def test_a_wrong_movement_without_measurements_is_still_refused_with_advice(at_photos):
     chat = at_photos
     await chat.photo(b"refuse:wrong_movement:forward_bend")
     assert "rather than the movement asked for" in chat.text
-    assert "ph:use" not in {c.value for r in chat.replies for c in r.choices}
+    assert buttons.PHOTO_USE not in chat.offered()
 
 
 async def test_the_question_reads_in_japanese(new_chat, interview, healthy, services, monkeypatch):
@@ -96,4 +97,4 @@ async def test_the_question_reads_in_japanese(new_chat, interview, healthy, serv
     await chat.answer_all(interview, healthy)
     await chat.photo(b"x")
     assert "「側屈」のように見えます" in chat.text
-    assert {"ph:use", "ph:retake"} <= {c.value for r in chat.replies for c in r.choices}
+    assert {buttons.PHOTO_USE, buttons.PHOTO_RETAKE} <= chat.offered()

@@ -35,7 +35,7 @@ async def test_the_adapters_commands_never_run_in_the_dialogs(chat):
     await chat.consent()
     before = chat.state
     await chat.command("delete")  # reaching the dialogs, it is only an unknown command
-    assert "I don't know that command" in chat.text and chat.state["step"] == before["step"]
+    assert "I don't know that command" in chat.text and chat.state.step == before.step
 
 
 def test_every_registered_command_needs_its_description_in_every_language():

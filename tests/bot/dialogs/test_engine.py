@@ -6,8 +6,9 @@ import asyncio
 import dataclasses
 import json
 
-from backcare.bot.dialogs import flow
+from backcare.bot.dialogs import buttons, flow
 from backcare.bot.dialogs.events import Event
+from backcare.bot.dialogs.state import STATE_VERSION, Consent, DialogState, ReminderPlan
 from backcare.kernel.vocabulary import vocabulary
 
 
@@ -17,14 +18,12 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     assert chat.step == "consent"
     consent = chat.text
     assert "/delete" in consent and "365 days" in consent and "Photos" in consent
-    await chat.press("consent:yes")
+    await chat.press(buttons.CONSENT_YES)
     assert chat.step == "photo_consent" and "30 days" in chat.text
-    await chat.press("keep:no")
-    assert chat.state["consent"] == {
-        "data": True,
-        "keep_photos": False,
-        "at": "2025-06-02T08:00:00+00:00",
-    }
+    await chat.press(buttons.DELETE_PHOTOS)
+    assert chat.state.consent == Consent(
+        data=True, keep_photos=False, at="2025-06-02T08:00:00+00:00"
+    )
 
     # the interview, one question at a time
     assert chat.step == "interview" and chat.current == "age"
@@ -36,7 +35,7 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
         await chat.answer(interview, healthy[chat.current])
     assert "weakness_worse" not in asked  # shown only when a leg is weak
     assert asked == [q for q in interview.order if q != "weakness_worse"]
-    result = chat.state["result"]
+    result = chat.state.result
     assert "worse_bending" in result["facts"] and "startback_low" in result["facts"]
     assert result["red_flags"] == {}
 
@@ -49,9 +48,9 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     )
     assert chat.replies[-1].expects == "photo"
     await chat.photo(b"refuse:too_dark")
-    assert chat.state["photos"]["index"] == 0 and "too dark" in chat.text
+    assert chat.state.photos.index == 0 and "too dark" in chat.text
     await chat.photo()
-    assert chat.replies[0].images and chat.state["photos"]["index"] == 1
+    assert chat.replies[0].images and chat.state.photos.index == 1
     await chat.all_photos()
     assert [step for step, _ in services.photo_calls] == [steps[0]] + steps
 
@@ -83,7 +82,7 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
     )
 
     # reminders: days (pre-ticked from the dose), time, time zone
-    await chat.press("rm:set")
+    await chat.press(buttons.REMINDERS_SET)
     assert chat.step == "reminder_days" and chat.replies[-1].multi
     assert [c.label for c in chat.replies[-1].choices][:7] == [
         "✓ Mon",
@@ -94,41 +93,38 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
         "Sat",
         "Sun",
     ]
-    await chat.press("day:4")
-    await chat.press("day:5")
-    await chat.press("day:done")
+    await chat.press(buttons.day(4))
+    await chat.press(buttons.day(5))
+    await chat.press(buttons.DAYS_DONE)
     await chat.type("7:30")
-    await chat.press("tz:Europe/London")
+    await chat.press(buttons.zone("Europe/London"))
     assert chat.step == "active"
-    assert chat.state["reminders"] == {
-        "days": [0, 1, 2, 3, 5],
-        "time": "07:30",
-        "tz": "Europe/London",
-        "active": True,
-    }
+    assert chat.state.reminder_plan() == ReminderPlan(
+        days=[0, 1, 2, 3, 5], time="07:30", tz="Europe/London", active=True
+    )
     assert "Mon, Tue, Wed, Thu, Sat at 07:30 (Europe/London)" in chat.text
 
     # a reminder fires, then a check-in
     await chat.timer("reminder")
     assert "Time for your exercises" in chat.text and "Hip hinge" in chat.text
-    await chat.press("rem:done")
-    assert chat.state["done_log"] == ["2025-06-02"]
+    await chat.press(buttons.EXERCISED)
+    assert chat.state.done_log == ["2025-06-02"]
     await chat.timer("checkin")
     assert chat.step == "checkin_pain"
-    await chat.press("ck:pain:3")
+    await chat.press(buttons.pain(3))
     assert "plan is 5 days a week" in chat.text  # the reminder plan's days
-    await chat.press("ck:done:5")
-    await chat.press("ck:signs:no")
+    await chat.press(buttons.days_done(5))
+    await chat.press(buttons.SIGNS_NO)
     assert (
         chat.step == "active" and "clearly better than at the start (5 → 3 out of 10)" in chat.text
     )
-    assert chat.state["checkins"][-1]["outcome"] == "better"
-    await chat.press("act:progress")
+    assert chat.state.checkins[-1].outcome == "better"
+    await chat.press(buttons.PROGRESS)
     assert chat.replies[0].images[0].data.startswith(b"\x89PNG")
 
     # stop: reminders off
     await chat.command("stop")
-    assert chat.state["reminders"]["active"] is False and "Reminders are off" in chat.text
+    assert chat.state.reminders.active is False and "Reminders are off" in chat.text
 
     # every button fits Telegram's 64-byte callback data
     values = {c.value for r in chat.log for c in r.choices}
@@ -138,55 +134,58 @@ async def test_a_healthy_conversation_from_welcome_to_check_in(chat, interview, 
 async def test_the_language_defaults_from_the_client(new_chat):
     ja = new_chat(language="ja-JP")
     await ja.start()
-    assert ja.state["language"] == "ja" and "同意" in ja.text
+    assert ja.state.language == "ja" and "同意" in ja.text
     other = new_chat(language="de")
     await other.start()
-    assert other.state["language"] == "en"
+    assert other.state.language == "en"
     unknown = new_chat(language=None)
     await unknown.start()
-    assert unknown.state["language"] == "en"
+    assert unknown.state.language == "en"
 
 
 async def test_the_language_can_be_switched_at_any_step(chat):
     await chat.consent()
     await chat.command("language")
-    assert {c.value for c in chat.replies[-1].choices} == {"lang:en", "lang:ja"}
-    await chat.press("lang:ja")
-    assert chat.state["language"] == "ja" and "年齢を教えてください" in chat.text
+    assert set(chat.choices()) == {buttons.language("en"), buttons.language("ja")}
+    await chat.press(buttons.language("ja"))
+    assert chat.state.language == "ja" and "年齢を教えてください" in chat.text
     assert chat.current == "age"  # still the same question
 
 
 async def test_the_consent_screen_offers_the_other_language(new_chat):
     user = new_chat(language="en")
     await user.start()
-    await user.press("lang:ja")
+    await user.press(buttons.language("ja"))
     assert user.step == "consent" and "同意いただけますか" in user.text
 
 
 async def test_declining_stores_no_health_data_and_can_be_undone(chat):
     await chat.start()
-    await chat.press("consent:no")
-    assert chat.step == "declined" and "consent" not in chat.state and "interview" not in chat.state
+    await chat.press(buttons.CONSENT_NO)
+    assert chat.step == "declined" and chat.state.consent is None and chat.state.interview is None
     await chat.type("hello?")
     assert chat.step == "declined"
-    await chat.press("consent:again")
+    await chat.press(buttons.CONSENT_AGAIN)
     assert chat.step == "consent"
 
 
 async def test_the_state_is_plain_json_after_every_step(chat, interview, healthy):
     await chat.consent()
     for _ in range(10):
-        state, _ = await chat.dialogs.handle(chat.state, Event("text", text="not an answer"))
-        assert json.loads(json.dumps(state)) == state
+        state, _ = await chat.dialogs.handle(chat.saved, Event("text", text="not an answer"))
+        assert json.loads(json.dumps(state)) == state and state["v"] == STATE_VERSION
         await chat.answer(interview, healthy[chat.current])
-    assert len(chat.state["interview"]["history"]) == 10
+    assert len(chat.state.interview.history) == 10
 
 
 async def test_handle_does_not_change_the_state_it_was_given(chat):
     await chat.consent()
-    saved = json.loads(json.dumps(chat.state))
-    await chat.dialogs.handle(chat.state, Event("text", text="42"))
-    assert chat.state == saved
+    saved = json.loads(json.dumps(chat.saved))
+    await chat.dialogs.handle(chat.saved, Event("text", text="42"))
+    assert chat.saved == saved
+    typed = chat.state
+    await chat.dialogs.advance(typed, Event("text", text="42"))
+    assert typed == chat.state
 
 
 async def test_one_engine_serves_many_users_at_once(dialogs, new_chat, interview, healthy):
@@ -200,7 +199,7 @@ async def test_one_engine_serves_many_users_at_once(dialogs, new_chat, interview
             await asyncio.sleep(0)
 
     await asyncio.gather(*(walk(user, n) for n, user in enumerate(users, start=1)))
-    assert [len(u.state["interview"]["history"]) for u in users] == [1, 2, 3, 4, 5]
+    assert [len(u.state.interview.history) for u in users] == [1, 2, 3, 4, 5]
     assert dialogs.machine.models == []  # every model was removed after its event
 
 
@@ -208,23 +207,25 @@ async def test_an_unusable_state_starts_over_politely(dialogs):
     state, replies = await dialogs.handle(
         {"step": "no_such_step", "v": 1, "language": "en"}, Event("text", text="hi")
     )
-    assert state["step"] == "consent" and "Welcome" in replies[0].text
+    assert DialogState.from_json(state).step == "consent" and "Welcome" in replies[0].text
     state, replies = await dialogs.handle({"v": 99}, Event("start"))
-    assert state["step"] == "consent"
+    assert DialogState.from_json(state).step == "consent"
+    typed, _ = await dialogs.advance(None, Event("start"))
+    assert typed.step == "consent"
 
 
 async def test_a_failure_inside_a_step_keeps_the_saved_state(chat, monkeypatch):
     await chat.consent()
-    saved = json.loads(json.dumps(chat.state))
+    saved = json.loads(json.dumps(chat.saved))
 
     async def broken(conv, event):
-        conv.data["interview"]["answers"]["age"] = 99  # a half-done change that must not be saved
+        conv.data.interview.answers["age"] = 99  # a half-done change that must not be saved
         raise RuntimeError("bug")
 
     monkeypatch.setitem(
         flow.STEP, "interview", dataclasses.replace(flow.STEP["interview"], handle=broken)
     )
-    state, replies = await chat.dialogs.handle(chat.state, Event("text", text="42"))
+    state, replies = await chat.dialogs.handle(chat.saved, Event("text", text="42"))
     assert state == saved and "something went wrong" in replies[0].text
 
 
@@ -252,7 +253,7 @@ async def test_help_explains_the_step_and_the_question(chat, interview, healthy)
 
 async def test_timers_do_nothing_outside_the_program(chat):
     await chat.consent()
-    before = json.loads(json.dumps(chat.state))
+    before = chat.state
     assert await chat.timer("reminder") == []
     assert await chat.timer("checkin") == []
     assert chat.state == before  # a timer is not the user's activity

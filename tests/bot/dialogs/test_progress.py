@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import pytest
 
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.texts import default_texts
 from backcare.followup.checkin import CheckIn
 from backcare.followup.progress import progress_data, summary_text
@@ -19,18 +20,18 @@ async def active(chat, interview, healthy):
     await chat.consent()
     await chat.answer_all(interview, healthy)  # pain_now 5
     await chat.all_photos()
-    await chat.press("rm:set")
-    await chat.press("day:done")  # 5 days a week
-    await chat.press("time:08:00")
-    await chat.press("tz:UTC")
+    await chat.press(buttons.REMINDERS_SET)
+    await chat.press(buttons.DAYS_DONE)  # 5 days a week
+    await chat.press(buttons.time("08:00"))
+    await chat.press(buttons.zone("UTC"))
     return chat
 
 
 async def check_in(chat, pain, done):
     await chat.timer("checkin")
-    await chat.press(f"ck:pain:{pain}")
-    await chat.press(f"ck:done:{done}")
-    await chat.press("ck:signs:no")
+    await chat.press(buttons.pain(pain))
+    await chat.press(buttons.days_done(done))
+    await chat.press(buttons.SIGNS_NO)
 
 
 def chart_reply(chat):
@@ -65,17 +66,17 @@ async def test_the_progress_command_sends_the_chart_of_the_check_ins(active, clo
     assert reply.meta["chart"]["dates"] == ("2025-06-09", "2025-06-16", "2025-06-23")
     assert reply.meta["chart"]["baseline"] == 5
     assert summary_text(data, "en") in chat.text and "11 of 15" in chat.text
-    assert chat.step == "active" and "act:checkin" in {c.value for c in chat.replies[-1].choices}
+    assert chat.step == "active" and buttons.CHECK_IN in chat.choices()
 
 
 async def test_a_button_after_each_check_in_shows_the_progress(active):
     chat = active
     await check_in(chat, 4, 3)
-    assert chat.replies[-1].choices[0].value == "act:progress"
-    await chat.press("act:progress")
+    assert chat.choices()[0] == buttons.PROGRESS
+    await chat.press(buttons.PROGRESS)
     reply = chart_reply(chat)
     assert reply.meta["chart"]["pain"] == (4,) and reply.meta["chart"]["adherence"] == (60.0,)
-    assert "act:program" in {c.value for c in chat.replies[-1].choices}
+    assert buttons.PROGRAM in chat.choices()
 
 
 async def test_the_chart_is_labelled_in_the_users_language(new_chat, interview, healthy):
@@ -83,11 +84,11 @@ async def test_the_chart_is_labelled_in_the_users_language(new_chat, interview, 
     await chat.consent()
     await chat.answer_all(interview, healthy)
     await chat.all_photos()
-    await chat.press("rm:no")
-    await chat.press("act:checkin")
-    await chat.press("ck:pain:3")
-    await chat.press("ck:done:5")
-    await chat.press("ck:signs:no")
+    await chat.press(buttons.REMINDERS_NO)
+    await chat.press(buttons.CHECK_IN)
+    await chat.press(buttons.pain(3))
+    await chat.press(buttons.days_done(5))
+    await chat.press(buttons.SIGNS_NO)
     await chat.command("progress")
     reply = chart_reply(chat)
     assert reply.images[0].caption == default_texts().get("progress.caption", "ja")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.texts import default_texts
 from backcare.interview import load_interview
 from backcare.interview.conditions import AllOf, AnyOf, AtLeast, Compare, Condition, evaluate
@@ -75,15 +76,15 @@ async def test_each_stopping_rule_refers_with_at_least_its_urgency_after_every_s
     await chat.answer_all(INTERVIEW, answers)
 
     assert chat.step == "referred"
-    referral = chat.state["referral"]
-    level = referral["urgency"]
+    referral = chat.state.referral
+    level = referral.urgency
     # at least the rule's urgency; the interview may stop at an equally urgent flag first
     assert rank(level) <= rank(rule.urgency)
-    assert all(rank(RULES[r].urgency) <= rank(rule.urgency) for r in referral["rules"][:1])
-    assert services.photo_calls == [] and "photos" not in chat.state
+    assert all(rank(RULES[r].urgency) <= rank(rule.urgency) for r in referral.rules[:1])
+    assert services.photo_calls == [] and chat.state.photos is None
     # a milder flag never hides a severer one: every rule more urgent than the outcome
     # was ruled out by the answers given before the interview stopped
-    given = chat.state["interview"]["answers"]
+    given = chat.state.interview.answers
     for other in INTERVIEW.red_flags:
         if rank(other.urgency) < rank(level):
             assert evaluate(other.when, given, compute_scores(INTERVIEW, given)) is False, (
@@ -94,8 +95,8 @@ async def test_each_stopping_rule_refers_with_at_least_its_urgency_after_every_s
     text = chat.text
     texts = default_texts()
     assert texts.get(f"referral.{level}", language) in text
-    assert all(RULES[r].message[language] in text for r in referral["rules"])
-    assert referral["rules"] and texts.get("referral.stop_exercises", language) in text
+    assert all(RULES[r].message[language] in text for r in referral.rules)
+    assert referral.rules and texts.get("referral.stop_exercises", language) in text
     assert chat.replies[-1].meta["urgency"] == level
     assert (EMERGENCY_WORDS[language] in text) == (level == "emergency")
 
@@ -114,11 +115,11 @@ async def test_each_advice_rule_keeps_self_care_and_says_why(new_chat, healthy, 
     await chat.consent()
     await chat.answer_all(INTERVIEW, answers)
 
-    assert chat.step == "photos" and "referral" not in chat.state
+    assert chat.step == "photos" and chat.state.referral is None
     transcript = "\n".join(r.text for r in chat.replies)
     assert default_texts().get(f"triage.{rule.advice}", language) in transcript
     assert rule.message[language] in transcript
-    assert chat.state["result"]["triage"]["advice"] == [rule.advice]
+    assert chat.state.result["triage"]["advice"] == [rule.advice]
 
 
 def test_every_red_flag_fact_of_the_vocabulary_has_a_tested_rule():
@@ -129,9 +130,9 @@ async def test_a_mistaken_red_flag_answer_can_be_taken_back(chat, healthy):
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, "saddle": True})
     assert chat.step == "referred" and "I answered by mistake" in chat.replies[-1].choices[0].label
-    await chat.press("cmd:back")
+    await chat.press(buttons.command("back"))
     assert chat.step == "interview" and chat.current == "saddle"
-    assert "saddle" not in chat.state["interview"]["answers"] and "referral" not in chat.state
+    assert "saddle" not in chat.state.interview.answers and chat.state.referral is None
     await chat.answer(INTERVIEW, False)
     assert chat.current == "bladder_bowel"
 
@@ -146,4 +147,4 @@ async def test_a_red_flag_in_the_results_of_the_reasoning_is_a_referral_too(
     assert chat.step == "results"
     assert "within the next 24 hours" in chat.text and "fever with back pain" in chat.text
     assert not any(r.links for r in chat.replies)  # no program
-    assert chat.replies[-1].choices[0].value == "cmd:restart"
+    assert chat.choices()[0] == buttons.command("restart")

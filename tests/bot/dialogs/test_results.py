@@ -8,18 +8,21 @@ from datetime import UTC, datetime
 
 import pytest
 
-from backcare.bot.dialogs import results
+from backcare.bot.dialogs import buttons, results
 from backcare.bot.dialogs.capture import labels_in_language
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.engine import Dialogs, Policy
+from backcare.bot.dialogs.state import DialogState
 from backcare.reasoning.types import CauseSupport, Diagnosis, Explanation
 from tests.backcare.application.test_results_read_well import LUMBAR_NORMAL, report
 from tests.bot.dialogs.conftest import Chat, FakeServices
 
 
 def conversation(dialogs: Dialogs, summary: dict, language: str = "en") -> Conversation:
-    data = {"step": "results", "language": language, "session": "s1", "report": summary}
-    return Conversation(dialogs, data, datetime(2026, 12, 4, tzinfo=UTC))
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    data = DialogState.new(language, now)
+    data.step, data.session, data.report = "results", "s1", summary
+    return Conversation(dialogs, data, now)
 
 
 def said(conv: Conversation) -> str:
@@ -61,7 +64,7 @@ def test_each_cause_once_with_what_points_to_it_and_what_the_photos_did_not_show
     )
     other = CauseSupport("sitting_posture", 0.3, supports=("sitting_long",))
     conv = conversation(dialogs, results.summarise(with_causes(top, other)))
-    results.render_causes(conv, conv.data["report"])
+    results.render_causes(conv, conv.data.report)
     text = said(conv)
     assert text.count("flexion-related movement pattern") == 1
     assert "What most likely keeps" in text
@@ -89,7 +92,9 @@ def test_unexplained_findings_are_no_dead_end_and_show_no_internal_code(dialogs)
     assert "physiotherapist" in text
     assert "Your exercise program" in text
     assert not re.search(r"[a-z_]+\.[a-z_]+=[a-z_]+", text)
-    assert any(c.value == "rm:set" for reply in conv.replies for c in reply.choices)
+    assert any(
+        c.value == buttons.REMINDERS_SET.data for reply in conv.replies for c in reply.choices
+    )
 
 
 def test_a_finding_in_plain_words_whatever_its_name(dialogs):
@@ -111,13 +116,13 @@ async def test_the_photo_question_is_asked_only_when_photos_are_kept(
     chat = Chat(Dialogs(services, registry, clock, policy=Policy(keep_photos=keep)))
     await chat.start()
     assert ("next question" in chat.text) is keep
-    await chat.press("consent:yes")
-    offered = {c.value for r in chat.replies for c in r.choices}
+    await chat.press(buttons.CONSENT_YES)
+    offered = chat.offered()
     if keep:
-        assert chat.step == "photo_consent" and "keep:yes" in offered
+        assert chat.step == "photo_consent" and buttons.KEEP_PHOTOS in offered
     else:
-        assert chat.step == "interview" and not any(v.startswith("keep:") for v in offered)
-        assert chat.state["consent"]["keep_photos"] is False
+        assert chat.step == "interview" and not any(b.kind == "keep" for b in offered)
+        assert chat.state.consent.keep_photos is False
         await chat.command("back")  # back from the first question: to the consent itself
         assert chat.step == "consent"
 

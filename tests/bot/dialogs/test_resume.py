@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backcare.bot.dialogs import buttons
 from backcare.interview import InterviewRegistry
 
 
@@ -10,21 +11,19 @@ async def test_a_process_restart_mid_interview_continues_exactly(
 ):
     await chat.consent()
     await chat.answer_all(interview, healthy, stop_at="worse")
-    await chat.press("t:worse:sitting")
-    saved = chat.state
+    await chat.press(buttons.toggle("worse", "sitting"))
+    saved = chat.saved
     # the process dies; a new one starts with a new registry and engine, and the saved state
     restarted = make_dialogs(InterviewRegistry(registry.path))
     chat.dialogs = restarted
-    chat.state = saved
-    await chat.press("t:worse:bending")
-    await chat.press("d:worse")
-    assert chat.state["interview"]["answers"]["worse"] == ["sitting", "bending"]
+    chat.saved = saved
+    await chat.press(buttons.toggle("worse", "bending"))
+    await chat.press(buttons.done("worse"))
+    assert chat.state.interview.answers["worse"] == ["sitting", "bending"]
     await chat.answer_all(interview, healthy)
     await chat.all_photos()
     assert chat.step == "results"
-    assert chat.state["interview"]["answers"] == {
-        q: healthy[q] for q in chat.state["interview"]["history"]
-    }
+    assert chat.state.interview.answers == {q: healthy[q] for q in chat.state.interview.history}
 
 
 async def test_a_process_restart_between_photos_keeps_the_photos_taken(
@@ -55,7 +54,7 @@ async def test_pause_for_days_then_resume_where_the_user_left(chat, interview, h
     assert "Welcome back" in chat.text and chat.replies[-1].meta["question"] == "duration"
     await chat.answer(interview, healthy["duration"])
     assert chat.current == "onset_age"
-    assert chat.state["updated"] == clock.now.isoformat(timespec="seconds")
+    assert chat.state.updated == clock.now.isoformat(timespec="seconds")
 
 
 async def test_a_reload_mid_interview_lets_the_user_finish_on_the_old_version(
@@ -90,19 +89,18 @@ async def test_a_reload_mid_interview_lets_the_user_finish_on_the_old_version(
 
     # the user in progress goes on with the old version (no new question, old words)
     await early.answer_all(old, healthy)
-    assert "commute" not in early.state["interview"]["history"]
+    assert "commute" not in early.state.interview.history
     assert (
-        early.state["interview"]["digest"] == old.digest
-        and early.state["result"]["version"] == old.digest
+        early.state.interview.digest == old.digest and early.state.result["version"] == old.digest
     )
 
     # a new user gets the new version
     late = new_chat(dialogs)
     await late.consent()
-    assert late.state["interview"]["digest"] == new.digest
+    assert late.state.interview.digest == new.digest
     await late.answer_all(new, {**healthy, "commute": True}, stop_at="sitting_hours")
     assert "What is your job mostly like?" in "\n".join(r.text for r in late.log)
-    assert late.state["interview"]["answers"]["commute"] is True
+    assert late.state.interview.answers["commute"] is True
 
 
 async def test_a_broken_reload_is_refused_and_nobody_notices(
@@ -123,11 +121,11 @@ async def test_a_broken_reload_is_refused_and_nobody_notices(
     assert registry.current is good
     # the red-flag rule of the good version still works for the user in progress
     await user.answer(good, True)
-    assert user.step == "referred" and user.state["referral"]["urgency"] == "emergency"
+    assert user.step == "referred" and user.state.referral.urgency == "emergency"
     # and a new user still starts on the good version
     other = new_chat(dialogs)
     await other.consent()
-    assert other.state["interview"]["digest"] == good.digest
+    assert other.state.interview.digest == good.digest
 
 
 async def test_after_a_restart_an_unknown_version_moves_the_answers_to_the_live_one(
@@ -149,8 +147,8 @@ async def test_after_a_restart_an_unknown_version_moves_the_answers_to_the_live_
     user.dialogs = make_dialogs(restarted)
     await user.command("start")
     assert "questionnaire has been updated" in user.text
-    st = user.state["interview"]
-    assert st["digest"] == restarted.current.digest and user.current == "commute"
-    assert st["history"] == ["age", "sex", "height", "weight", "work", "sitting_hours"]
+    st = user.state.interview
+    assert st.digest == restarted.current.digest and user.current == "commute"
+    assert st.history == ["age", "sex", "height", "weight", "work", "sitting_hours"]
     await user.answer(restarted.current, False)
     assert user.current == "lifting"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.texts import default_texts
 from backcare.interview import load_interview
 
@@ -23,8 +24,8 @@ async def test_onset_after_55_no_longer_hides_the_cancer_question(chat, healthy,
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, "age": 64, "onset_age": 60, "cancer": True})
     assert chat.step == "referred"
-    assert chat.state["referral"]["urgency"] == "urgent"  # was "routine", at onset_age
-    assert "cancer" in chat.state["interview"]["history"]
+    assert chat.state.referral.urgency == "urgent"  # was "routine", at onset_age
+    assert "cancer" in chat.state.interview.history
     assert rule_message("cancer") in chat.text and "within the next 24 hours" in chat.text
     assert services.photo_calls == []
 
@@ -32,9 +33,9 @@ async def test_onset_after_55_no_longer_hides_the_cancer_question(chat, healthy,
 async def test_onset_after_55_no_longer_hides_weight_loss_fall_and_steroids(chat, healthy):
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, "age": 64, "onset_age": 60})
-    history = chat.state["interview"]["history"]
+    history = chat.state.interview.history
     assert set(SEVERE) <= set(history)
-    assert chat.step == "photos" and "referral" not in chat.state
+    assert chat.step == "photos" and chat.state.referral is None
 
 
 async def test_a_78_year_old_after_a_fall_on_steroids_is_sent_for_a_fracture_check_today(
@@ -43,16 +44,16 @@ async def test_a_78_year_old_after_a_fall_on_steroids_is_sent_for_a_fracture_che
     story = {"age": 78, "onset_age": 78, "trauma": True, "steroids": True}
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, **story})
-    assert chat.step == "referred" and chat.state["referral"]["urgency"] == "urgent"
-    assert "red_flag_trauma" in chat.state["referral"]["facts"]
+    assert chat.step == "referred" and chat.state.referral.urgency == "urgent"
+    assert "red_flag_trauma" in chat.state.referral.facts
     assert "fracture" in chat.text and "next few weeks" not in chat.text
 
 
 async def test_night_pain_before_the_cancer_question_cannot_end_the_interview(chat, healthy):
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, "night_pain": "constant", "cancer": True})
-    assert chat.step == "referred" and chat.state["referral"]["urgency"] == "urgent"
-    history = chat.state["interview"]["history"]
+    assert chat.step == "referred" and chat.state.referral.urgency == "urgent"
+    history = chat.state.interview.history
     assert history.index("cancer") > history.index("night_pain")
     assert rule_message("cancer") in chat.text
 
@@ -60,8 +61,8 @@ async def test_night_pain_before_the_cancer_question_cannot_end_the_interview(ch
 async def test_night_pain_alone_pauses_self_care_until_a_doctor_sees_it_within_weeks(chat, healthy):
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, "night_pain": "constant"})
-    assert chat.step == "referred" and chat.state["referral"]["urgency"] == "soon"
-    assert set(SEVERE) - {"steroids"} <= set(chat.state["interview"]["history"])
+    assert chat.step == "referred" and chat.state.referral.urgency == "soon"
+    assert set(SEVERE) - {"steroids"} <= set(chat.state.interview.history)
     assert default_texts().get("referral.soon", "en") in chat.text
 
 
@@ -73,7 +74,7 @@ async def test_onset_after_55_alone_keeps_self_care_with_a_caution_note(chat, he
     assert default_texts().get("triage.caution", "en") in transcript
     assert rule_message("age_onset") in transcript
     await chat.all_photos()
-    assert chat.step == "results" and "referral" not in chat.state
+    assert chat.step == "results" and chat.state.referral is None
 
 
 @pytest.mark.parametrize("language", ["en", "ja"])
@@ -93,7 +94,7 @@ async def test_an_inflammatory_profile_is_told_to_see_a_rheumatologist_and_goes_
     chat = new_chat(language=language)
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, **story})
-    assert chat.step == "photos" and "referral" not in chat.state
+    assert chat.step == "photos" and chat.state.referral is None
     transcript = "\n".join(r.text for r in chat.replies)
     assert default_texts().get("triage.rheumatology", language) in transcript
     assert rule_message("inflammatory_asas", language) in transcript
@@ -104,8 +105,8 @@ async def test_an_inflammatory_profile_is_told_to_see_a_rheumatologist_and_goes_
 async def test_a_cauda_equina_sign_is_an_emergency_at_once(chat, healthy):
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, "bladder_bowel": True})
-    assert chat.step == "referred" and chat.state["referral"]["urgency"] == "emergency"
-    assert chat.state["interview"]["history"][-1] == "bladder_bowel"  # nothing more asked
+    assert chat.step == "referred" and chat.state.referral.urgency == "emergency"
+    assert chat.state.interview.history[-1] == "bladder_bowel"  # nothing more asked
     assert "emergency department" in chat.text
 
 
@@ -113,7 +114,7 @@ async def test_over_70_on_long_term_steroids_is_urgent_without_a_fall(chat, heal
     await chat.consent()
     await chat.answer_all(INTERVIEW, {**healthy, "age": 75, "steroids": True})
     # over 70 on long-term steroids: a fracture may need no fall, checked the same day
-    assert chat.state["referral"]["urgency"] == "urgent"
+    assert chat.state.referral.urgency == "urgent"
     assert rule_message("fracture_older_steroids") in chat.text
 
 
@@ -123,17 +124,19 @@ async def test_a_check_in_with_constant_night_pain_still_asks_the_cauda_equina_q
     await chat.consent()
     await chat.answer_all(INTERVIEW, healthy)
     await chat.all_photos()
-    await chat.press("rm:set")
-    await chat.press("day:done")
-    await chat.press("time:08:00")
-    await chat.press("tz:UTC")
+    await chat.press(buttons.REMINDERS_SET)
+    await chat.press(buttons.DAYS_DONE)
+    await chat.press(buttons.time("08:00"))
+    await chat.press(buttons.zone("UTC"))
     await chat.timer("checkin")
-    await chat.press("ck:pain:6")
-    await chat.press("ck:done:3")
-    await chat.press("ck:signs:yes")
-    await chat.press("ca:night_pain:constant")  # the first warning sign asked again: "soon"
+    await chat.press(buttons.pain(6))
+    await chat.press(buttons.days_done(3))
+    await chat.press(buttons.SIGNS_YES)
+    await chat.press(
+        buttons.answer("night_pain", "constant", checkin=True)
+    )  # the first warning sign asked again: "soon"
     assert chat.step == "checkin_flags" and chat.replies[-1].meta["question"] == "saddle"
-    await chat.press("ca:saddle:no")
-    await chat.press("ca:bladder_bowel:yes")
-    assert chat.step == "referred" and chat.state["referral"]["urgency"] == "emergency"
-    assert chat.state["referral"]["origin"] == "checkin"
+    await chat.press(buttons.answer("saddle", "no", checkin=True))
+    await chat.press(buttons.answer("bladder_bowel", "yes", checkin=True))
+    assert chat.step == "referred" and chat.state.referral.urgency == "emergency"
+    assert chat.state.referral.origin == "checkin"
