@@ -16,7 +16,7 @@ The bot's own limit on requests to Telegram (30/s in production) is raised to
 the queue of the rate limiter (the same in both databases).
 
 Then the same turns' storage calls alone (no bot: what bot/turns.py asks of
-the storage in a turn, through 4 threads as bot/db.py runs them).
+the storage in a turn, through 4 threads as bot/disk_pool.py runs them).
 
 Printed: reply latency (update sent -> the bot's first reply) p50/p99/max, the
 bot process's memory (peak and at the end), the storage's start time, and the
@@ -186,7 +186,7 @@ def run_bot(settings: dict, conn) -> None:
 # -- the storage alone: a turn's calls as bot/turns.py makes them -------------------
 def storage_turns(data_file: str, patients: int, turns: int, conn) -> None:
     """(In a process of its own.) ``patients`` at once, each ``turns`` turns, through 4
-    storage threads as bot.db runs them; the seconds each turn's storage calls took."""
+    storage threads as bot.disk_pool runs them; the seconds each turn's storage calls took."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 

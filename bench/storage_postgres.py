@@ -1,5 +1,5 @@
 """A patient's turn as the bot saves it, on the embedded TinyDB files and on PostgreSQL,
-measured in one run: milliseconds per turn with 1 and 4 storage threads (bot.db runs 4).
+measured in one run: milliseconds per turn with 1 and 4 storage threads (bot.disk_pool runs 4).
 
     .venv/bin/python bench/storage_postgres.py [--turns 400]
 

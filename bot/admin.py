@@ -44,7 +44,7 @@ class Admin:
         return str(getattr(current, "version", "?"))
 
     async def handle(self, turn: Turn, command: str) -> None:
-        db, lang = self.conv.db, turn.language
+        disk, lang = self.conv.disk, turn.language
         if command == "admin_reload":
             if self.interviews is None:
                 problems: list[Any] = ["no interview registry configured"]
@@ -71,9 +71,9 @@ class Admin:
             )
             detail = ""
         else:
-            stats = await db(db.storage.stats)
+            stats = await disk(disk.storage.stats)
             text = self.texts.get("admin_stats", lang, **stats, **self.conv.health.counts())
             detail = ""
-        await db(db.storage.audit, turn.user_id, command, detail)
+        await disk(disk.storage.audit, turn.user_id, command, detail)
         log.info("admin command %s (%s)", command, detail or "ok")
         self.conv.say(turn, text)

@@ -33,9 +33,9 @@ from telegram.ext import Application, ApplicationBuilder
 from backcare.bot import retention
 from backcare.bot.admin import Admin
 from backcare.bot.config import BotConfig
-from backcare.bot.db import Db
 from backcare.bot.dialogs.commands import MENU
 from backcare.bot.dialogs.texts import default_texts as default_dialog_texts
+from backcare.bot.disk_pool import DiskPool
 from backcare.bot.handlers import Handlers
 from backcare.bot.health import StorageHealth
 from backcare.bot.intake import ALLOWED_UPDATES, POLL_TIMEOUT, Intake
@@ -88,9 +88,9 @@ def build_application(
     app = builder.build()
 
     texts = texts or load_texts()
-    db = Db(storage)
+    disk = DiskPool(storage)
     health = StorageHealth()
-    outbox = Outbox(app.bot, db, texts, retry_delays or RETRY_DELAYS)
+    outbox = Outbox(app.bot, disk, texts, retry_delays or RETRY_DELAYS)
     outbox.on_save_failed = health.failed
     conversation_ref: list[Turns] = []
 
@@ -98,7 +98,7 @@ def build_application(
         await conversation_ref[0].fire_reminder(user_id)
 
     scheduler = Scheduler(app.job_queue, fire)
-    conversation = Turns(dialogs, db, outbox, texts, scheduler, clock=clock, health=health)
+    conversation = Turns(dialogs, disk, outbox, texts, scheduler, clock=clock, health=health)
     conversation_ref.append(conversation)
     admin = Admin(conversation, texts, config.admin_ids, interviews)
     privacy = Privacy(conversation, texts, chart)
@@ -106,10 +106,10 @@ def build_application(
     if progress_after is not None:
         handlers.progress_after = progress_after
     handlers.register(app)
-    intake = Intake(app, db, poll_timeout=poll_timeout or POLL_TIMEOUT, health=health)
+    intake = Intake(app, disk, poll_timeout=poll_timeout or POLL_TIMEOUT, health=health)
     app.add_error_handler(_log_error)
     app.bot_data["backcare"] = BotRuntime(
-        config, storage, db, texts, outbox, health, scheduler, conversation, handlers, intake
+        config, storage, disk, texts, outbox, health, scheduler, conversation, handlers, intake
     )
     return app
 
@@ -176,9 +176,9 @@ class BotRunner:
         await app.start()
         await self._set_commands()
         # what the last run left: reminders into the JobQueue, replies, unhandled updates
-        moved = rt.scheduler.restore(await rt.db(rt.storage.reminders), rt.conversation.clock())
+        moved = rt.scheduler.restore(await rt.disk(rt.storage.reminders), rt.conversation.clock())
         for reminder in moved:
-            await rt.db(rt.storage.put_reminder, reminder)
+            await rt.disk(rt.storage.put_reminder, reminder)
         jobs = app.job_queue
         if jobs is None:  # only without python-telegram-bot's job-queue extra, a dependency
             raise RuntimeError("python-telegram-bot[job-queue] is not installed")
@@ -300,7 +300,7 @@ class BotRunner:
                 await asyncio.wait_for(rt.conversation.flush_all(), timeout=left())
         await self.app.shutdown()
         await self.ops.stop()
-        rt.db.close()
+        rt.disk.close()
         log.info("bot stopped")
 
 

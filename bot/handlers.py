@@ -401,7 +401,7 @@ class Handlers:
         """Only with the service configured to offer it AND the patient's consent."""
         if self.config.keep_photos and turn.state is not None and turn.state.keeps_photos():
             name = f"{int(time.time())}-{picked.filename}"
-            await self.conv.db(self.conv.storage.save_photo, turn.user_id, name, data)
+            await self.conv.disk(self.conv.storage.save_photo, turn.user_id, name, data)
 
     def _progress_start(self, turn: Turn, picked: PhotoRef) -> _Progress:
         """A progress message if the analysis takes a while (one per album, edited as its

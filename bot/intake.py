@@ -24,7 +24,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from backcare.bot.db import Db
+from backcare.bot.disk_pool import DiskPool
 from backcare.bot.health import StorageHealth
 from backcare.bot.ratelimit import retry_seconds
 from backcare.bot.storage import StorageError
@@ -87,12 +87,12 @@ class Intake:
     def __init__(
         self,
         app: Application,
-        db: Db,
+        disk: DiskPool,
         poll_timeout: int = POLL_TIMEOUT,
         health: StorageHealth | None = None,
     ) -> None:
         self.app = app
-        self.db = db
+        self.disk = disk
         self.poll_timeout = poll_timeout
         self.health = health or StorageHealth()
         self.offset = 0
@@ -102,7 +102,7 @@ class Intake:
 
     def _store(self, raws: Sequence[dict]) -> list[dict]:
         """Into the inbox in memory now; on disk by the time ``accept`` returns."""
-        storage = self.db.storage
+        storage = self.disk.storage
         with storage.transaction(wait=False):
             return [
                 raw
@@ -143,7 +143,7 @@ class Intake:
             if raw["update_id"] in fresh_ids:
                 await self.app.update_queue.put(update)
         try:
-            await self.db(self.db.storage.sync)
+            await self.disk(self.disk.storage.sync)
         except StorageError as exc:
             self.health.failed(exc)
             raise
@@ -153,7 +153,7 @@ class Intake:
 
     async def replay(self) -> int:
         """Queue what a previous run saved but did not finish handling."""
-        pending = await self.db(self.db.storage.inbox_pending)
+        pending = await self.disk(self.disk.storage.inbox_pending)
         await self.requeue(pending)
         if pending:
             log.info("handling %d update(s) waiting in the inbox", len(pending))

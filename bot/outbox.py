@@ -25,7 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.ext import ExtBot
 
 from backcare.bot import ratelimit
-from backcare.bot.db import Db
+from backcare.bot.disk_pool import DiskPool
 from backcare.bot.messages import escape
 from backcare.bot.storage import OutboxItem, StorageError
 from backcare.kernel.catalogue import Catalogue
@@ -42,13 +42,13 @@ class Outbox:
     def __init__(
         self,
         bot: ExtBot[Any],  # the application's bot: rate_limit_args need its limiter
-        db: Db,
+        disk: DiskPool,
         texts: Catalogue,
         retry_delays: tuple[float, ...] = RETRY_DELAYS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bot = bot
-        self.db = db
+        self.disk = disk
         self.texts = texts
         self.retry_delays = retry_delays
         self.sleep = sleep
@@ -67,7 +67,7 @@ class Outbox:
 
         boost: the priority the user's waiting gives to what is still queued before them.
         """
-        items = self.db.storage.pending(user_id)  # a memory read: no thread hop
+        items = self.disk.storage.pending(user_id)  # a memory read: no thread hop
         for item in items:
             if item.id in self._unmarked:  # Telegram has it: only its removal is missing
                 if not await self._mark_sent(item.id):
@@ -175,7 +175,7 @@ class Outbox:
         """The item's removal, on disk before the user's next reply goes out."""
         self._unmarked.add(item_id)
         try:
-            await self.db(self.db.storage.mark_sent, item_id)
+            await self.disk(self.disk.storage.mark_sent, item_id)
         except StorageError as exc:
             self.on_save_failed(exc)
             return False
@@ -185,7 +185,7 @@ class Outbox:
     async def _stuck(self, item: OutboxItem, exc: Exception) -> bool:
         log.warning("reply to %s kept for later: %r", pseudonym(item.user_id), exc)
         try:
-            self.db.storage.note_attempt(item.id, wait=False)
+            self.disk.storage.note_attempt(item.id, wait=False)
         except StorageError:
             log.exception("could not count a send attempt")
         return False

@@ -59,8 +59,8 @@ class Privacy:
             self.conv.say(turn, self.texts.get("delete_cancelled", lang))
 
     async def export(self, turn: Turn) -> None:
-        db = self.conv.db
-        data = await db(db.storage.export_user, turn.user_id)
+        disk = self.conv.disk
+        data = await disk(disk.storage.export_user, turn.user_id)
         stamp = datetime.now(UTC).strftime("%Y%m%d")
         files: list[tuple[str, bytes]] = [
             (
@@ -77,5 +77,5 @@ class Privacy:
             if png:
                 files.append(("backcare-progress.png", png))
         for name in data.get("photos", []):
-            files.append((name, await db(db.storage.load_photo, turn.user_id, name)))
+            files.append((name, await disk(disk.storage.load_photo, turn.user_id, name)))
         self.conv.say(turn, self.texts.get("export_caption", turn.language), files=tuple(files))

@@ -78,13 +78,13 @@ def expired(
 
 async def purge(conversation: Any, rules: Retention, now: datetime) -> tuple[int, int]:
     """Erase users past ``data_days`` and photos past ``photo_days``; returns the counts."""
-    db, storage = conversation.db, conversation.storage
+    disk, storage = conversation.disk, conversation.storage
     users = photos = 0
-    for user_id in await db(storage.user_ids):
+    for user_id in await disk(storage.user_ids):
         async with conversation.locks.hold(user_id):
-            erase, old = await db(expired, storage, user_id, now, rules)
+            erase, old = await disk(expired, storage, user_id, now, rules)
             if erase:
-                await db(storage.delete_user, user_id)
+                await disk(storage.delete_user, user_id)
                 conversation.scheduler.unschedule(user_id)
                 conversation.outbox.forget_user(user_id)
                 log.info(
@@ -92,6 +92,6 @@ async def purge(conversation: Any, rules: Retention, now: datetime) -> tuple[int
                 )
                 users += 1
             for name in old:
-                await db(storage.delete_photo, user_id, name)
+                await disk(storage.delete_photo, user_id, name)
                 photos += 1
     return users, photos

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backcare.bot.config import BotConfig
-from backcare.bot.db import Db
+from backcare.bot.disk_pool import DiskPool
 from backcare.bot.handlers import Handlers
 from backcare.bot.health import StorageHealth
 from backcare.bot.intake import Intake
@@ -24,7 +24,7 @@ from backcare.kernel.catalogue import Catalogue
 class BotRuntime:
     config: BotConfig
     storage: Storage
-    db: Db
+    disk: DiskPool
     texts: Catalogue
     outbox: Outbox
     health: StorageHealth

@@ -31,9 +31,9 @@ from telegram.constants import ParseMode
 from telegram.ext import ExtBot
 
 from backcare.bot import dedup, ratelimit
-from backcare.bot.db import Db
 from backcare.bot.dialogs.events import Event, Reply
 from backcare.bot.dialogs.state import DialogState
+from backcare.bot.disk_pool import DiskPool
 from backcare.bot.health import StorageHealth
 from backcare.bot.locks import UserLocks
 from backcare.bot.messages import Rendered, escape, new_token, render, replaces_pressed
@@ -134,7 +134,7 @@ class Turns:
     def __init__(
         self,
         dialogs: Any,
-        db: Db,
+        disk: DiskPool,
         outbox: Outbox,
         texts: Catalogue,
         scheduler: Scheduler,
@@ -143,8 +143,8 @@ class Turns:
         health: StorageHealth | None = None,
     ) -> None:
         self.dialogs = dialogs
-        self.db = db
-        self.storage = db.storage
+        self.disk = disk
+        self.storage = disk.storage
         self.outbox = outbox
         self.texts = texts
         self.scheduler = scheduler
@@ -266,7 +266,7 @@ class Turns:
         delay = self.health.first
         while True:
             try:
-                change = await self.db(self._save, turn, self.clock())
+                change = await self.disk(self._save, turn, self.clock())
             except StorageWriteFailed as exc:
                 self.health.failed(exc)
                 log.info(
@@ -492,7 +492,7 @@ class Turns:
                 except Exception:
                     log.exception("reminder of %s failed", pseudonym(user_id))
                     # moved on all the same: a reminder that fails must not fire again and again
-                    await self.db(self.storage.put_reminder, after)
+                    await self.disk(self.storage.put_reminder, after)
                     return
                 log.info("%s sent to %s", kind, pseudonym(user_id))
                 await self.finish(turn)

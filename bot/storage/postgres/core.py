@@ -4,7 +4,7 @@ every role of the contract runs its SQL in (the mixins beside it: ``users``, ``i
 
 Synchronous psycopg 3 with a ``psycopg_pool.ConnectionPool``, on purpose: the
 contract (:mod:`backcare.bot.storage.base`) is synchronous and the bot already calls
-it from worker threads (``bot.db``), so a blocking pool fits it as it is; an async
+it from worker threads (``bot.disk_pool``), so a blocking pool fits it as it is; an async
 pool behind a sync contract would only add a loop thread and a hop per call.
 
 Transactions: the outermost ``with storage.transaction()`` of a thread takes one

@@ -20,7 +20,7 @@ from backcare.bot.storage import Storage
 T = TypeVar("T")
 
 
-class Db:
+class DiskPool:
     def __init__(self, storage: Storage, threads: int = 4) -> None:
         self.storage = storage
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="storage")
