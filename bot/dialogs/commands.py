@@ -21,7 +21,8 @@ from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice
 from backcare.bot.dialogs.flow import STEP
 from backcare.bot.dialogs.progress import show_progress
-from backcare.bot.dialogs.reminders import reminder_message, reminders_words
+from backcare.bot.dialogs.reminders import reminders_words
+from backcare.bot.dialogs.resting import reminder_message
 from backcare.kernel import languages
 from backcare.kernel.languages import LANGUAGES
 

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from transitions import Machine, State
 
-from backcare.bot.dialogs import capture, checkin, interviewing, onboarding, reminders, results
+from backcare.bot.dialogs import (
+    capture,
+    checkin,
+    interviewing,
+    onboarding,
+    reminders,
+    resting,
+    results,
+)
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event
 
@@ -68,9 +76,7 @@ STEPS: tuple[Step, ...] = (
     Step("reminder_days", reminders.prompt_days, reminders.on_days, back=lambda conv: False),
     Step("reminder_time", reminders.prompt_time, reminders.on_time),
     Step("reminder_zone", reminders.prompt_zone, reminders.on_zone),
-    Step(
-        "active", reminders.prompt_active, reminders.on_active, back=lambda conv: False, timers=True
-    ),
+    Step("active", resting.prompt_active, resting.on_active, back=lambda conv: False, timers=True),
     Step("checkin_pain", checkin.prompt_pain, checkin.on_pain, back=lambda conv: False),
     Step("checkin_done", checkin.prompt_done, checkin.on_done),
     Step("checkin_signs", checkin.prompt_gate, checkin.on_gate),
