@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from backcare.kernel.catalogue import Catalogue, check_text, is_text
+from backcare.kernel.catalogue import Catalogue, Plural, check_text, is_text
 from backcare.kernel.languages import LANGUAGES
 from backcare.kernel.vocabulary import RATINGS, URGENCIES, vocabulary
 from backcare.kernel.yamlfile import Checker, load
@@ -105,6 +105,7 @@ def parse_texts(data: Any, filename: str) -> Catalogue:
     _walk(check, data, "", leaves, nodes)
     keyed = _keyed()
     entries: dict[str, dict[str, str]] = {}
+    plurals: dict[str, Plural] = {}
     for key, (container, name) in leaves.items():
         parent = key.rsplit(".", 1)[0]
         if key in SPEC:
@@ -126,7 +127,7 @@ def parse_texts(data: Any, filename: str) -> Catalogue:
         if not isinstance(value, dict):
             check.problem(container, name, key, "expected a text in every language")
             continue
-        text = check_text(check, value, key, exact=expected)
+        text = check_text(check, value, key, exact=expected, plurals=plurals)
         if text is not None:
             entries[key] = text
     for key in SPEC:
@@ -140,7 +141,7 @@ def parse_texts(data: Any, filename: str) -> Catalogue:
             if f"{group}.{name}" not in leaves:
                 check.problem(nodes.get(group, data), None, f"{group}.{name}", "missing text")
     check.raise_if_any()
-    return Catalogue(entries)
+    return Catalogue(entries, plurals)
 
 
 def _walk(check: Checker, node: dict, prefix: str, leaves: dict, nodes: dict) -> None:

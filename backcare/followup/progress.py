@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import matplotlib
@@ -20,6 +20,7 @@ from matplotlib import font_manager
 # The Agg canvas is used directly: no pyplot, no global backend switch, no display needed.
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from backcare.content.texts import default_texts
 from backcare.followup.checkin import CheckIn, CheckinError, classify, when
@@ -211,7 +212,10 @@ def _draw(pain_ax, adh_ax, data: ChartData, lang: str, texts: Catalogue) -> None
             adh_ax.set_xticks(dates)
         else:
             adh_ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=2, maxticks=6))
-        adh_ax.xaxis.set_major_formatter(mdates.DateFormatter("%m/%d"))
+        rules = languages.language(lang)
+        adh_ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: rules.short_date(mdates.num2date(x).date()))
+        )
     if data.mcid_band is not None or data.baseline is not None:
         pain_ax.legend(loc="upper right", framealpha=0.9)
     adh_ax.set_ylim(0, 105)
@@ -251,7 +255,7 @@ def summary_text(
         texts.get(
             "progress.summary.latest",
             lang,
-            date=data.dates[-1],
+            date=_day(data.dates[-1], lang),
             pain=data.pain[-1],
             change=f"{change:+d}",
             status=texts.get(f"progress.summary.status.{data.status[-1]}", lang),
@@ -262,8 +266,8 @@ def summary_text(
             "progress.summary.range",
             lang,
             count=len(data.dates),
-            first=data.dates[0],
-            last=data.dates[-1],
+            first=_day(data.dates[0], lang),
+            last=_day(data.dates[-1], lang),
             low=min(data.pain),
             high=max(data.pain),
         )
@@ -289,3 +293,8 @@ def summary_text(
         )
     )
     return "\n".join(lines)
+
+
+def _day(iso: str, lang: str) -> str:
+    """A check-in's date (YYYY-MM-DD) as the language writes it."""
+    return languages.language(lang).date(date.fromisoformat(iso))

@@ -13,13 +13,21 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from backcare.kernel.languages import DEFAULT, LANGUAGES, from_client, language
 from backcare.kernel.yamlfile import Checker
 
 NOTE = "note"  # beside the languages: a word for translators, never shown
+COUNT = "count"  # beside the languages: the placeholder whose number picks a plural form
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")  # CLDR's
+
+
+@dataclass(frozen=True)
+class Plural:
+    count: str  # the placeholder that picks the form
+    forms: dict[str, dict[str, str]]  # language -> CLDR category -> template
 
 
 def placeholders(template: str) -> set[str]:
@@ -33,16 +41,26 @@ def placeholders(template: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Catalogue:
-    table: dict[str, dict[str, str]]  # key -> language -> template
+    table: dict[str, dict[str, str]]  # key -> language -> template (its "other" form)
+    plurals: dict[str, Plural] = field(default_factory=dict)  # key -> its plural forms
 
     def get(self, key: str, language: str | None, /, **values: Any) -> str:
         """The text in ``language`` (a code or a client tag such as "ja-JP"; else the
-        default language), filled in."""
-        return self.template(key, language).format(**values)
+        default language), filled in; in the plural form its count takes."""
+        entry = self.table[key]
+        lang = language if language in entry else (from_client(language) or DEFAULT)
+        return self._form(key, lang, values).format(**values)
 
     def every(self, key: str, /, **values: Any) -> dict[str, str]:
         """The text in every language, filled in."""
-        return {lang: text.format(**values) for lang, text in self.table[key].items()}
+        return {lang: self._form(key, lang, values).format(**values) for lang in self.table[key]}
+
+    def _form(self, key: str, lang: str, values: Mapping[str, Any]) -> str:
+        plural = self.plurals.get(key)
+        if plural is not None and isinstance(values.get(plural.count), (int, float)):
+            forms = plural.forms[lang]
+            return forms.get(language(lang).plural(values[plural.count]), forms["other"])
+        return self.table[key][lang]
 
     def has(self, key: str) -> bool:
         return key in self.table
@@ -76,6 +94,7 @@ def parse_catalogue(
     ``required``."""
     check = Checker(filename)
     table: dict[str, dict[str, str]] = {}
+    plurals: dict[str, Plural] = {}
     present: set[str] = set()  # leaves found, complete or not (each problem named once)
     groups: dict[str, Any] = {}  # path -> its mapping (a missing key is shown at its group)
     fills = fills or {}
@@ -103,7 +122,7 @@ def parse_catalogue(
 
     def leaf(node: dict, path: str) -> None:
         present.add(path)
-        entry = check_text(check, node, path, allowed=fills.get(path), blank=True)
+        entry = check_text(check, node, path, allowed=fills.get(path), blank=True, plurals=plurals)
         if entry is not None:
             table[path] = entry
 
@@ -114,7 +133,7 @@ def parse_catalogue(
             group = next((groups[p] for p in parents if p in groups), data)
             check.problem(group, None, key, "missing text (the code needs it)")
     check.raise_if_any()
-    return Catalogue(table)
+    return Catalogue(table, plurals)
 
 
 def check_text(
@@ -127,6 +146,7 @@ def check_text(
     others: Iterable[str] = (),
     blank: bool = False,
     script: bool = True,
+    plurals: dict[str, Plural] | None = None,
 ) -> dict[str, str] | None:
     """One text in every language, as every catalogue and every data file's text leaf is
     checked (the one rule for them all): each language of the table present and non-empty,
@@ -135,29 +155,40 @@ def check_text(
     in ``others`` may stand beside the languages (a data file's own fields); ``blank``
     admits a text of spaces (a joiner); ``script=False`` admits symbols every language
     writes alike (units: "cm", "kg"). Each problem goes to ``check`` with its line;
-    the result is None when there was one."""
+    the result is None when there was one.
+
+    With ``plurals`` (catalogues), a leaf may name in ``count`` the placeholder whose
+    number picks the form, and a language may then give one text per plural category
+    of its CLDR locale (``{one: "{n} day", other: "{n} days"}``); the result holds the
+    ``other`` forms and ``plurals[path]`` all of them."""
     entry: dict[str, str] = {}
-    for extra in set(node) - set(LANGUAGES) - {NOTE} - set(others):
+    forms: dict[str, dict[str, str]] = {}
+    counted = COUNT in node and plurals is not None
+    for extra in (
+        set(node) - set(LANGUAGES) - {NOTE} - set(others) - ({COUNT} if counted else set())
+    ):
         check.problem(node, extra, f"{path}.{extra}", f"unknown language (expected {_codes()})")
     for lang in LANGUAGES:
-        text = node.get(lang)
+        value = node.get(lang)
         if lang not in node:
             check.problem(node, None, f"{path}.{lang}", "missing translation")
-        elif not isinstance(text, str) or not (text if blank else text.strip()):
-            check.problem(node, lang, f"{path}.{lang}", "expected a non-empty text")
-        elif not _well_formed(text):
-            check.problem(
-                node, lang, f"{path}.{lang}", "malformed braces (write {{ and }} for literal ones)"
-            )
-        elif script and not _in_script(text, lang):
-            check.problem(
-                node,
-                lang,
-                f"{path}.{lang}",
-                f"missing translation (nothing in the script of {lang})",
-            )
-        else:
-            entry[lang] = text
+        elif counted and isinstance(value, dict):
+            need = language(lang).plural_forms
+            for extra in set(value) - set(PLURAL_CATEGORIES):
+                check.problem(value, extra, f"{path}.{lang}.{extra}", "not a plural category")
+            for missing in sorted(need - set(value)):
+                check.problem(value, None, f"{path}.{lang}.{missing}", "missing plural form")
+            good = {
+                c: t
+                for c, t in value.items()
+                if c in PLURAL_CATEGORIES
+                and _one(check, value, c, f"{path}.{lang}.{c}", lang, t, blank, script)
+            }
+            if set(good) == set(value) and need <= set(value):
+                forms[lang], entry[lang] = good, good["other"]
+        elif _one(check, node, lang, f"{path}.{lang}", lang, value, blank, script):
+            entry[lang] = str(value)
+            forms[lang] = {"other": str(value)}
     if len(entry) != len(LANGUAGES):
         return None
     names = {lang: placeholders(t) for lang, t in entry.items()}
@@ -176,19 +207,50 @@ def check_text(
             problem = (
                 f"placeholders differ: {sorted(found)}, {DEFAULT} has {sorted(names[DEFAULT])}"
             )
+        elif any(placeholders(t) - found for t in forms[lang].values()):
+            problem = "a plural form fills in what its other form does not"
         else:
             continue
         check.problem(node, lang, f"{path}.{lang}", problem)
         ok = False
+    if counted and plurals is not None and ok:
+        count = node[COUNT]
+        if not isinstance(count, str) or count not in names[DEFAULT]:
+            check.problem(node, COUNT, f"{path}.{COUNT}", "must name a placeholder of the text")
+            return None
+        plurals[path] = Plural(count, forms)
     return entry if ok else None
 
 
+def _one(
+    check: Checker,
+    node: dict,
+    key: str,
+    field: str,
+    lang: str,
+    text: Any,
+    blank: bool,
+    script: bool,
+) -> bool:
+    """One language's text: a non-empty string, well-formed braces, its script."""
+    if not isinstance(text, str) or not (text if blank else text.strip()):
+        check.problem(node, key, field, "expected a non-empty text")
+    elif not _well_formed(text):
+        check.problem(node, key, field, "malformed braces (write {{ and }} for literal ones)")
+    elif script and not _in_script(text, lang):
+        check.problem(node, key, field, f"missing translation (nothing in the script of {lang})")
+    else:
+        return True
+    return False
+
+
 def is_text(value: Any) -> bool:
-    """A mapping keyed by languages only (a text leaf of a data file)."""
+    """A mapping keyed by languages only (a text leaf of a data file; beside them a note,
+    and the count that picks a plural form)."""
     return (
         isinstance(value, dict)
         and bool(value)
-        and set(value) <= set(LANGUAGES) | {NOTE}
+        and set(value) <= set(LANGUAGES) | {NOTE, COUNT}
         and any(lang in value for lang in LANGUAGES)
     )
 

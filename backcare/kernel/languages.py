@@ -1,11 +1,14 @@
 """The languages backcare speaks (``languages.yaml``) and the rules each one owns.
 
 Callers never test for a language code: they ask the language how it joins sentences,
-whether it capitalises, which script its texts are in, which zones to propose.
+whether it capitalises, which script its texts are in, which zones to propose, which
+plural form a number takes and how a date is written (the last two from CLDR, through
+Babel, for the language's ``locale``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
 
 from backcare.kernel.yamlfile import Checker, load
 
@@ -29,6 +35,7 @@ class Language:
     script: re.Pattern[str] | None
     cjk_font: bool
     zones: tuple[str, ...]
+    locale: str  # CLDR locale (Babel) for plural forms and dates, e.g. "en", "ja"
 
     def join(self, sentences: Iterable[str]) -> str:
         """Sentences as one paragraph, as this language writes them."""
@@ -41,6 +48,23 @@ class Language:
     def written_in(self, text: str) -> bool:
         """Whether ``text`` can be this language's (its script appears in it)."""
         return self.script is None or bool(self.script.search(text))
+
+    @property
+    def plural_forms(self) -> frozenset[str]:
+        """The CLDR plural categories this language tells apart ("other" always)."""
+        return frozenset(Locale.parse(self.locale).plural_form.tags) | {"other"}
+
+    def plural(self, count: float) -> str:
+        """The plural category of ``count`` ("one" for 1 in English; "other" always in Japanese)."""
+        return str(Locale.parse(self.locale).plural_form(count))
+
+    def date(self, day: dt.date) -> str:
+        """A date as this language writes it in a sentence ("Dec 5, 2026", "2026/12/05")."""
+        return str(format_date(day, "medium", locale=self.locale))
+
+    def short_date(self, day: dt.date) -> str:
+        """Month and day, for a chart's axis ("Dec 5", "12月5日")."""
+        return str(format_skeleton("MMMd", day, locale=self.locale))
 
 
 def parse(data: Any, filename: str) -> dict[str, Language]:
@@ -60,6 +84,7 @@ def parse(data: Any, filename: str) -> dict[str, Language]:
             "script",
             "cjk_font",
             "zones",
+            "locale",
         }
         for extra in set(entry) - known:
             check.problem(entry, extra, f"{field}.{extra}", "unknown field")
@@ -70,6 +95,13 @@ def parse(data: Any, filename: str) -> dict[str, Language]:
         script = check.need(entry, "script", field, str)
         cjk = check.need(entry, "cjk_font", field, bool)
         zones = check.need(entry, "zones", field, list) or []
+        locale = check.need(entry, "locale", field, str)
+        if locale is not None:
+            try:
+                Locale.parse(locale)
+            except (UnknownLocaleError, ValueError):
+                check.problem(entry, "locale", f"{field}.locale", f"unknown CLDR locale {locale!r}")
+                locale = None
         pattern = None
         if script:
             try:
@@ -83,7 +115,7 @@ def parse(data: Any, filename: str) -> dict[str, Language]:
                 check.problem(zones, i, f"{field}.zones", f"unknown time zone {zone!r}")
         if not zones:
             check.problem(entry, "zones", f"{field}.zones", "at least one time zone")
-        if None in (name, joiner, capitalise, cjk) or script is None:
+        if None in (name, joiner, capitalise, cjk, locale) or script is None:
             continue
         out[code] = Language(
             code=code,
@@ -94,6 +126,7 @@ def parse(data: Any, filename: str) -> dict[str, Language]:
             script=pattern,
             cjk_font=cjk,
             zones=tuple(str(z) for z in zones),
+            locale=str(locale),
         )
     if not entries:
         check.problem(data, "languages", "languages", "at least one language")

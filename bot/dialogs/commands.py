@@ -114,7 +114,7 @@ def status(conv: Conversation) -> None:
         lines.append(reminders_words(conv))
     if data.checkins:
         last = data.checkins[-1]
-        lines.append(conv.t("status.last_checkin", pain=last.pain, date=last.at[:10]))
+        lines.append(conv.t("status.last_checkin", pain=last.pain, date=conv.day(last.at)))
     lines.append(conv.t("status.language", language=languages.language(conv.lang).name))
     conv.say("\n".join(lines))
     resume(conv)

@@ -15,6 +15,7 @@ from backcare.bot.dialogs.context import Context
 from backcare.bot.dialogs.events import Choice, Image, Reply
 from backcare.bot.dialogs.state import DialogState, InterviewProgress
 from backcare.interview import AnswerError, Interview, validate_answer, walk
+from backcare.kernel import languages
 
 
 class Conversation:
@@ -53,6 +54,15 @@ class Conversation:
         if not text:
             return ""
         return text.get(self.lang) or next(iter(text.values()))
+
+    def day(self, stamp: str) -> str:
+        """The day of a stored ISO time, as the user's language writes a date (a stamp that
+        is not one is shown as it is)."""
+        try:
+            day = datetime.fromisoformat(stamp).date()
+        except ValueError:
+            return stamp[:10]
+        return languages.language(self.lang).date(day)
 
     def button(self, key: str, button: Button, /, **params: Any) -> Choice:
         return Choice(self.t(key, **params), button.data)

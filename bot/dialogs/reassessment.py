@@ -78,8 +78,8 @@ def render_changes(conv: Conversation) -> bool:
     found = changes(conv.data)
     if found is None:
         return False
-    before = (conv.data.previous_report or {}).get("created", "")[:10]
-    after = (conv.data.report or {}).get("created", "")[:10]
+    before = conv.day((conv.data.previous_report or {}).get("created", ""))
+    after = conv.day((conv.data.report or {}).get("created", ""))
     lines = [conv.t("reassess.heading", before=before, after=after)]
     if found:
         lines += [f"• {conv.text_of(c.explanation)}" for c in found]

@@ -47,6 +47,8 @@ def _add(node: Any, default: str) -> Any:
         out = {k: _add(v, default) for k, v in node.items()}
         if isinstance(node.get(default), str) and any(k != default for k in node):
             out[CODE] = pseudo(node[default])
+        elif isinstance(node.get(default), dict) and "count" in node:  # one text per plural form
+            out[CODE] = _deep(node[default])
         return out
     if isinstance(node, list):
         return [_add(v, default) for v in node]
@@ -72,11 +74,12 @@ def build(into: Path) -> Path:
         symlinks=False,
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
-    default = yaml.safe_load((package / "languages.yaml").read_text(encoding="utf-8"))
+    table = package / "kernel" / "languages.yaml"
+    default = yaml.safe_load(table.read_text(encoding="utf-8"))
     first = next(iter(default["languages"]))
     for path in sorted(package.rglob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if path.name == "languages.yaml" and path.parent == package:
+        if path == table:
             data["languages"][CODE] = {
                 "name": pseudo("Pseudo"),
                 "client_prefixes": [CODE],
@@ -85,6 +88,9 @@ def build(into: Path) -> Path:
                 "script": "[\uff01-\uff5e]",
                 "cjk_font": True,
                 "zones": ["UTC"],
+                # a CLDR locale whose dates have no Latin letters ("2025/06/02"), so a date
+                # written by the default language's rules would show up in the scan
+                "locale": "ja",
             }
         elif isinstance(data, dict) and set(LANGUAGES) <= set(data):
             data[CODE] = _deep(data[first])  # language-first (the report's texts)

@@ -91,8 +91,8 @@ def test_summary_for_a_clinician_in_english():
     assert text.splitlines() == [
         "Back pain self-care: progress summary",
         "Pain at the start of the program: 7/10.",
-        "Latest check-in (2025-03-31): pain 3/10, -4 points since the start: a clinically meaningful improvement.",
-        "Over 4 check-ins from 2025-03-10 to 2025-03-31, pain ranged from 3 to 6.",
+        "Latest check-in (Mar 31, 2025): pain 3/10, -4 points since the start: a clinically meaningful improvement.",
+        "Over 4 check-ins from Mar 10, 2025 to Mar 31, 2025, pain ranged from 3 to 6.",
         "Exercises done on 85% of planned days (17 of 20).",
         "A change of at least 2 points or 30% is taken as clinically meaningful (Ostelo et al., Spine 2008).",
     ]

@@ -80,3 +80,36 @@ def test_every_catalogue_of_the_product_is_one_of_these():
         findings().catalogue,
     ):
         assert isinstance(texts, Catalogue) and len(texts.table) > 10
+
+
+PLURAL = """
+days:
+  count: n
+  en: {one: "{n} day a week", other: "{n} days a week"}
+  ja: "週{n}日"
+"""
+
+
+def test_a_text_may_give_a_form_per_plural_category_and_its_count_picks_one():
+    texts = catalogue(PLURAL)
+    assert texts.get("days", "en", n=1) == "1 day a week"
+    assert texts.get("days", "en", n=3) == "3 days a week"
+    assert texts.get("days", "ja", n=1) == "週1日"  # Japanese has one form for every number
+    assert texts.every("days", n=1) == {"en": "1 day a week", "ja": "週1日"}
+    assert texts.get("days", "en", n="1") == "1 days a week"  # not a number: the other form
+
+
+def test_a_plural_text_gives_every_form_its_language_tells_apart_and_counts_a_placeholder():
+    missing = problems(PLURAL.replace('{one: "{n} day a week", other:', "{other:"))
+    assert "texts.yaml:4: days.en.one: missing plural form" in missing
+    stray = problems(PLURAL.replace("one:", "single:"))
+    assert any("days.en.single: not a plural category" in p for p in stray)
+    uncounted = problems(PLURAL.replace("count: n", "count: m"))
+    assert "texts.yaml:3: days.count: must name a placeholder of the text" in uncounted
+    extra = problems(PLURAL.replace('one: "{n} day a week"', 'one: "{n} day a week {x}"'))
+    assert any("a plural form fills in what its other form does not" in p for p in extra)
+
+
+def test_without_a_count_a_mapping_is_no_text():
+    found = problems('days:\n  en: {one: "a day", other: "days"}\n  ja: "日"\n')
+    assert any("days.en: expected a non-empty text" in p for p in found)

@@ -8,6 +8,7 @@ every language and its rules, and code asks the language."""
 from __future__ import annotations
 
 import ast
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,7 @@ def test_a_broken_table_names_the_file_the_line_and_the_field():
         "    cjk_font: false\n"
         "    zones: [Nowhere/City]\n"
         "    colour: red\n"
+        "    locale: xx_NOWHERE\n"
     )
     with pytest.raises(DataFileError) as e:
         parse(loads(text, "languages.yaml"), "languages.yaml")
@@ -64,6 +66,7 @@ def test_a_broken_table_names_the_file_the_line_and_the_field():
     assert "languages.yaml:7: languages.xx.script: not a regular expression" in problems
     assert "languages.yaml:9: languages.xx.zones: unknown time zone 'Nowhere/City'" in problems
     assert "languages.yaml:10: languages.xx.colour: unknown field" in problems
+    assert "languages.yaml:11: languages.xx.locale: unknown CLDR locale 'xx_NOWHERE'" in problems
 
 
 def _code_literals(path: Path) -> list[tuple[int, str]]:
@@ -95,3 +98,13 @@ def test_the_scan_finds_a_language_named_in_code(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(f"x = {{{DEFAULT!r}: 1}}\ny = {DEFAULT!r} if z else None\n")
     assert _code_literals(sample) == [(1, DEFAULT), (2, DEFAULT)]
+
+
+def test_each_language_owns_its_plural_forms_and_how_it_writes_a_date():
+    en, ja = language("en"), language("ja")
+    assert en.plural_forms == {"one", "other"} and ja.plural_forms == {"other"}
+    assert (en.plural(1), en.plural(2), en.plural(0)) == ("one", "other", "other")
+    assert ja.plural(1) == "other"
+    day = date(2026, 12, 5)
+    assert en.date(day) == "Dec 5, 2026" and ja.date(day) == "2026/12/05"
+    assert en.short_date(day) == "Dec 5" and ja.short_date(day) == "12月5日"

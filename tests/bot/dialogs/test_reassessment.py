@@ -3,10 +3,13 @@ runs again and the results open with before and after, per body part, in plain w
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.texts import default_texts
+from backcare.kernel import languages
 from backcare.kernel.vocabulary import vocabulary
 
 STEPS = list(vocabulary().movements)
@@ -76,7 +79,7 @@ async def test_after_four_weeks_new_photos_show_before_and_after_across_restarts
     assert comparison.meta["changes"]["forward_bend.hip_flexion"] == "better"
     assert comparison.meta["changes"]["forward_bend.lumbar_flexion"] == "same"
     assert "Bending at the hips: better than last time." in comparison.text
-    assert "2025-06-01 and 2025-06-30" in comparison.text
+    assert "Jun 1, 2025 and Jun 30, 2025" in comparison.text  # dates as English writes them
     causes = next(r for r in chat.replies if "most likely keeps" in r.text)
     assert chat.replies.index(comparison) < chat.replies.index(
         causes
@@ -191,9 +194,8 @@ async def test_the_comparison_speaks_the_users_language(
     await chat.press(buttons.REASSESS_YES)
     services.hip_flexion = 82.0
     await chat.all_photos()
-    heading = default_texts().get(
-        "reassess.heading", language, before="2025-06-01", after="2025-06-01"
-    )
+    day = languages.language(language).date(date(2025, 6, 1))
+    heading = default_texts().get("reassess.heading", language, before=day, after=day)
     comparison = next(r for r in chat.replies if r.text.startswith(heading))
     better = {
         "en": "Bending at the hips: better than last time.",

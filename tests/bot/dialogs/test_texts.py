@@ -75,3 +75,11 @@ def test_an_unknown_language_is_refused():
     )
     with pytest.raises(DataFileError, match="unknown language"):
         parse_texts(loads(text, "texts.yaml"), "texts.yaml")
+
+
+def test_one_of_something_reads_as_one():
+    texts = default_texts()
+    assert texts.get("results.dose_days", "en", days=1) == "1 day a week"
+    assert texts.get("results.dose_days", "en", days=5) == "5 days a week"
+    assert "(1 exercise)" in texts.get("results.program", "en", n=1)
+    assert texts.get("results.dose_days", "ja", days=1) == "週1日"
