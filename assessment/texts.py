@@ -58,9 +58,9 @@ class Texts:
                 f"borderline.{leaning}",
                 lang,
                 what=language(lang).sentence_case(what.get(lang, what.get(DEFAULT, name))),
-                value=plus_minus(value, uncertainty, unit),
-                low=limit(normal_range[0], unit),
-                high=limit(normal_range[1], unit),
+                value=plus_minus(value, uncertainty, unit, lang),
+                low=limit(normal_range[0], unit, lang),
+                high=limit(normal_range[1], unit, lang),
             )
             for lang in LANGUAGES
         }

@@ -162,7 +162,7 @@ def _anchor(where: str, pts: np.ndarray, analysis: PhotoAnalysis, scale: float) 
 def label_text(name: str, m: Measurement, language: str = DEFAULT) -> str:
     """What the picture says for a measurement, e.g. "Hip +83°" or "股関節 +83°"."""
     word = labels().name(name, language)
-    return f"{word} {number(m.value, m.unit, signed=m.unit != 'ratio')}"
+    return f"{word} {number(m.value, m.unit, signed=m.unit != 'ratio', lang=language)}"
 
 
 def _draw_labels(

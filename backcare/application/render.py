@@ -223,14 +223,14 @@ def population_text(population: str, language: str) -> str:
     return parsed.words({k: texts().template(f"population.{k}", lang) for k in TEMPLATES})
 
 
-def _value(o: Any) -> str:
-    return plus_minus(o.value, o.uncertainty, o.unit)
+def _value(o: Any, lang: str) -> str:
+    return plus_minus(o.value, o.uncertainty, o.unit, lang)
 
 
-def _range(o: Any) -> str:
+def _range(o: Any, lang: str) -> str:
     if not o.normal_range:
         return "-"
-    return f"{limit(o.normal_range[0], o.unit)} – {limit(o.normal_range[1], o.unit)}"
+    return f"{limit(o.normal_range[0], o.unit, lang)} – {limit(o.normal_range[1], o.unit, lang)}"
 
 
 def _dose(language: str, item: Any) -> str:
@@ -258,11 +258,11 @@ def clinician_rows(report: Report) -> list[list[str]]:
         rows.append(
             [
                 term.text[lang] if term else o.name,
-                _value(o),
-                _range(o),
+                _value(o, lang),
+                _range(o, lang),
                 population_text(o.population, lang),
                 rating,
-                f"{o.confidence:.2f}",
+                language(lang).decimal(round(o.confidence, 2), 2),
                 o.source,
             ]
         )

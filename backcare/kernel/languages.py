@@ -12,13 +12,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_skeleton
+from babel.numbers import format_decimal
 
 from backcare.kernel.yamlfile import Checker, load
 
@@ -52,19 +53,31 @@ class Language:
     @property
     def plural_forms(self) -> frozenset[str]:
         """The CLDR plural categories this language tells apart ("other" always)."""
-        return frozenset(Locale.parse(self.locale).plural_form.tags) | {"other"}
+        return frozenset(_cldr(self.locale).plural_form.tags) | {"other"}
 
     def plural(self, count: float) -> str:
         """The plural category of ``count`` ("one" for 1 in English; "other" always in Japanese)."""
-        return str(Locale.parse(self.locale).plural_form(count))
+        return str(_cldr(self.locale).plural_form(count))
+
+    def decimal(self, value: float, places: int, signed: bool = False) -> str:
+        """A number already rounded to ``places`` decimals, with this language's decimal
+        sign ("3.5"; German would write "3,5"), a "+" before a positive one if ``signed``."""
+        digits = "0" + ("." + "0" * places if places else "")
+        pattern = f"+{digits};-{digits}" if signed else digits
+        return str(format_decimal(value, pattern, locale=_cldr(self.locale)))
 
     def date(self, day: dt.date) -> str:
         """A date as this language writes it in a sentence ("Dec 5, 2026", "2026/12/05")."""
-        return str(format_date(day, "medium", locale=self.locale))
+        return str(format_date(day, "medium", locale=_cldr(self.locale)))
 
     def short_date(self, day: dt.date) -> str:
         """Month and day, for a chart's axis ("Dec 5", "12月5日")."""
-        return str(format_skeleton("MMMd", day, locale=self.locale))
+        return str(format_skeleton("MMMd", day, locale=_cldr(self.locale)))
+
+
+@cache
+def _cldr(locale: str) -> Locale:
+    return Locale.parse(locale)
 
 
 def parse(data: Any, filename: str) -> dict[str, Language]:
@@ -98,7 +111,7 @@ def parse(data: Any, filename: str) -> dict[str, Language]:
         locale = check.need(entry, "locale", field, str)
         if locale is not None:
             try:
-                Locale.parse(locale)
+                _cldr(locale)
             except (UnknownLocaleError, ValueError):
                 check.problem(entry, "locale", f"{field}.locale", f"unknown CLDR locale {locale!r}")
                 locale = None

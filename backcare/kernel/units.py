@@ -1,7 +1,8 @@
 """How a measured number is written, everywhere: the report, the chat and the pictures.
 
 One rounding per unit, so the annotated picture, the patient's sentence and the
-clinician's table show the same number for the same value.
+clinician's table show the same number for the same value; the digits are written as
+the language writes numbers (its decimal sign: backcare.kernel.languages).
 
     number(15.24, "deg") -> "15°"      number(3.46, "%") -> "3.5%"
     number(0.055, "ratio") -> "0.06"   plus_minus(15.2, 3, "deg") -> "15 ± 3°"
@@ -11,6 +12,8 @@ clinician's table show the same number for the same value.
 from __future__ import annotations
 
 import math
+
+from backcare.kernel.languages import DEFAULT, language
 
 DECIMALS = {"deg": 0, "%": 1, "ratio": 2}
 SUFFIX = {"deg": "°", "%": "%", "ratio": ""}
@@ -22,31 +25,36 @@ def rounded(value: float, unit: str) -> float:
     return math.copysign(math.floor(abs(value) * step + 0.5), value) / step + 0.0
 
 
-def digits(value: float | None, unit: str, signed: bool = False) -> str:
+def digits(value: float | None, unit: str, signed: bool = False, lang: str | None = DEFAULT) -> str:
     """The number without its unit sign: "-" when there is none."""
     if value is None or not math.isfinite(value):
         return "-"
     shown = rounded(value, unit)
-    return f"{shown:{'+' if signed and shown else ''}.{DECIMALS.get(unit, 1)}f}"
+    return language(lang).decimal(shown, DECIMALS.get(unit, 1), signed and bool(shown))
 
 
-def number(value: float | None, unit: str, signed: bool = False) -> str:
+def number(value: float | None, unit: str, signed: bool = False, lang: str | None = DEFAULT) -> str:
     """The number with its unit sign, e.g. "15°", "3.5%", "0.06"."""
-    text = digits(value, unit, signed)
+    text = digits(value, unit, signed, lang)
     return text if text == "-" else text + SUFFIX.get(unit, "")
 
 
-def limit(value: float, unit: str) -> str:
+def limit(value: float, unit: str, lang: str | None = DEFAULT) -> str:
     """A range's limit as its source gives it: the unit's rounding, or as many decimals
     (up to 2) as the limit has, so a usual range of 0-2.5° never prints as "0° to 3°"."""
     places = DECIMALS.get(unit, 1)
     while places < 2 and abs(round(value, places) - value) > 1e-9:
         places += 1
-    return f"{round(value, places) + 0.0:.{places}f}{SUFFIX.get(unit, '')}"
+    return language(lang).decimal(round(value, places) + 0.0, places) + SUFFIX.get(unit, "")
 
 
-def plus_minus(value: float | None, uncertainty: float, unit: str) -> str:
+def plus_minus(
+    value: float | None, uncertainty: float, unit: str, lang: str | None = DEFAULT
+) -> str:
     """value ± uncertainty, e.g. "15 ± 3°"."""
     if value is None or not math.isfinite(value):
         return "-"
-    return f"{digits(value, unit)} ± {digits(uncertainty, unit)}{SUFFIX.get(unit, '')}"
+    return (
+        f"{digits(value, unit, lang=lang)} ± {digits(uncertainty, unit, lang=lang)}"
+        f"{SUFFIX.get(unit, '')}"
+    )

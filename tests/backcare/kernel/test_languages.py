@@ -8,6 +8,7 @@ every language and its rules, and code asks the language."""
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -108,3 +109,11 @@ def test_each_language_owns_its_plural_forms_and_how_it_writes_a_date():
     day = date(2026, 12, 5)
     assert en.date(day) == "Dec 5, 2026" and ja.date(day) == "2026/12/05"
     assert en.short_date(day) == "Dec 5" and ja.short_date(day) == "12月5日"
+
+
+def test_each_language_writes_numbers_with_its_own_decimal_sign():
+    en = language("en")
+    assert en.decimal(3.5, 1) == "3.5" and en.decimal(15.0, 0) == "15"
+    assert en.decimal(2.25, 2, signed=True) == "+2.25" and en.decimal(-2.0, 0) == "-2"
+    german = replace(en, code="de", locale="de")  # a language whose decimal sign is a comma
+    assert german.decimal(3.5, 1) == "3,5"

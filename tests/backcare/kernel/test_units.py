@@ -52,3 +52,11 @@ def test_every_band_of_the_thresholds_prints_exactly():
             for value in (band.low, band.high):
                 shown = limit(value, rule.unit).rstrip("°%")
                 assert float(shown) == pytest.approx(value, abs=1e-9), (rule.name, value)
+
+
+def test_the_digits_follow_the_language_asked():
+    from backcare.kernel.units import limit, number, plus_minus
+
+    assert number(15.24, "deg", lang="ja") == "15°" and number(3.46, "%", lang="en") == "3.5%"
+    assert plus_minus(15.2, 3, "deg", "ja") == "15 ± 3°" and limit(2.5, "deg", "ja") == "2.5°"
+    assert number(-0.2, "deg", signed=True) == "0°"  # no "+0" or "-0"
