@@ -17,9 +17,9 @@ from backcare.assessment.types import DIRECTIONS
 from backcare.assessment.values import REASONS
 from backcare.kernel.catalogue import Catalogue, parse_catalogue
 from backcare.kernel.languages import DEFAULT, LANGUAGES, language
+from backcare.kernel.translations import load_translated
 from backcare.kernel.units import limit, plus_minus
 from backcare.kernel.vocabulary import vocabulary
-from backcare.kernel.yamlfile import load
 
 PATH = Path(__file__).with_name("texts.yaml")
 
@@ -99,7 +99,7 @@ def parse(data: Any, filename: str, rules: Thresholds | None = None) -> Texts:
 
 def load_texts(path: str | Path = PATH, rules: Thresholds | None = None) -> Texts:
     """Read and validate a texts file. Raises DataFileError naming file, line, field."""
-    return parse(load(path), str(path), rules)
+    return parse(load_translated(path), str(path), rules)
 
 
 @lru_cache(maxsize=1)

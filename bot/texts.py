@@ -10,7 +10,7 @@ from pathlib import Path
 
 from backcare.kernel.catalogue import Catalogue, parse_catalogue
 from backcare.kernel.languages import DEFAULT, from_client
-from backcare.kernel.yamlfile import load
+from backcare.kernel.translations import load_translated
 
 PATH = Path(__file__).with_name("locale") / "texts.yaml"
 REQUIRED = (
@@ -53,4 +53,4 @@ def pick_language(*candidates: str | None) -> str:
 
 
 def load_texts(path: Path = PATH) -> Catalogue:
-    return parse_catalogue(load(path), str(path), required=REQUIRED, closed=True)
+    return parse_catalogue(load_translated(path), str(path), required=REQUIRED, closed=True)

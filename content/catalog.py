@@ -14,6 +14,7 @@ from typing import Any
 from backcare.content.types import Dose
 from backcare.content.urls import url_problem
 from backcare.kernel.catalogue import need_text
+from backcare.kernel.translations import load_translated
 from backcare.kernel.vocabulary import Vocabulary, vocabulary
 from backcare.kernel.yamlfile import Checker, DataFileError, load
 
@@ -107,7 +108,7 @@ def load_catalog(
         known = None
     try:
         catalog = parse_catalog(
-            load(exercises_path),
+            load_translated(exercises_path),
             str(exercises_path),
             videos,
             known_videos=known,

@@ -14,8 +14,9 @@ from typing import Any
 
 from backcare.kernel.catalogue import Catalogue, Plural, check_text, is_text
 from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.translations import load_translated
 from backcare.kernel.vocabulary import RATINGS, URGENCIES, vocabulary
-from backcare.kernel.yamlfile import Checker, load
+from backcare.kernel.yamlfile import Checker
 
 PATH = Path(__file__).with_name("texts.yaml")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -87,7 +88,7 @@ def _keyed() -> dict[str, tuple[str, ...]]:
 
 def load_texts(path: str | Path | None = None) -> Catalogue:
     path = Path(path or PATH)
-    return parse_texts(load(path), str(path))
+    return parse_texts(load_translated(path), str(path))
 
 
 @lru_cache(maxsize=1)

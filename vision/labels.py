@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from backcare.kernel.catalogue import Catalogue, parse_catalogue
-from backcare.kernel.yamlfile import load
+from backcare.kernel.translations import load_translated
 from backcare.vision.types import Movement, ViewKind
 
 PATH = Path(__file__).with_name("labels.yaml")
@@ -42,4 +42,4 @@ def parse(data: Any, filename: str, words: Iterable[str] = ()) -> Labels:
 @lru_cache(maxsize=1)
 def labels() -> Labels:
     needed = [*(v.value for v in ViewKind), *(m.value for m in Movement), "left", "right"]
-    return parse(load(PATH), str(PATH), needed)
+    return parse(load_translated(PATH), str(PATH), needed)

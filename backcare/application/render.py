@@ -23,9 +23,9 @@ import numpy as np
 from backcare.assessment.population import TEMPLATES, Population
 from backcare.kernel.catalogue import Catalogue, parse_catalogue
 from backcare.kernel.languages import DEFAULT, language, supported
+from backcare.kernel.translations import load_translated
 from backcare.kernel.units import limit, plus_minus
 from backcare.kernel.vocabulary import vocabulary
-from backcare.kernel.yamlfile import load
 from backcare.report.causes import POSSIBLE, causes_of, is_headline, patient_causes
 from backcare.report.types import Report
 from backcare.vision.errors import Reason
@@ -38,7 +38,9 @@ def texts() -> Catalogue:
     """The report's catalogue: every word the report writes, in every language."""
     required = [f"population.{k}" for k in TEMPLATES] + [f"reasons.{r.value}" for r in Reason]
     fills = {f"population.{k}": frozenset(v) for k, v in TEMPLATES.items()}
-    return parse_catalogue(load(TEXTS_PATH), str(TEXTS_PATH), required=required, fills=fills)
+    return parse_catalogue(
+        load_translated(TEXTS_PATH), str(TEXTS_PATH), required=required, fills=fills
+    )
 
 
 def _word(language: str, table: str, name: str) -> str:

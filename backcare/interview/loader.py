@@ -44,6 +44,7 @@ from backcare.interview.model import (
 )
 from backcare.kernel.catalogue import check_text
 from backcare.kernel.languages import LANGUAGES
+from backcare.kernel.translations import INTERVIEW, translate
 from backcare.kernel.vocabulary import ADVICE, STOPS, URGENCIES, Vocabulary, vocabulary
 from backcare.kernel.yamlfile import Checker, line_of, loads, read_text
 
@@ -76,7 +77,8 @@ def load_interview(path: str | Path, vocab: Vocabulary | None = None) -> Intervi
 def loads_interview(
     text: str, filename: str = "<string>", vocab: Vocabulary | None = None
 ) -> Interview:
-    return parse_interview(loads(text, filename), filename, digest_of(text), vocab)
+    data = translate(loads(text, filename), INTERVIEW)  # a later language's own file
+    return parse_interview(data, filename, digest_of(text), vocab)
 
 
 def parse_interview(

@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from backcare.kernel.catalogue import check_text
-from backcare.kernel.yamlfile import Checker, load
+from backcare.kernel.translations import load_translated
+from backcare.kernel.yamlfile import Checker
 
 PATH = Path(__file__).with_name("vocabulary.yaml")
 RATINGS = ("insufficient", "normal", "excessive")
@@ -105,4 +106,4 @@ def parse(data: object, filename: str) -> Vocabulary:
 @lru_cache(maxsize=1)
 def vocabulary() -> Vocabulary:
     """The project's vocabulary, loaded once."""
-    return parse(load(PATH), str(PATH))
+    return parse(load_translated(PATH), str(PATH))

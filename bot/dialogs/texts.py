@@ -15,8 +15,8 @@ from typing import Any
 
 from backcare.interview import ANSWER_ERRORS
 from backcare.kernel.catalogue import Catalogue, parse_catalogue, placeholders
+from backcare.kernel.translations import load_translated
 from backcare.kernel.vocabulary import ADVICE, URGENCIES, vocabulary
-from backcare.kernel.yamlfile import load
 from backcare.vision.errors import Reason
 from backcare.vision.types import Movement
 
@@ -49,7 +49,7 @@ def parse_texts(data: Any, filename: str, required: Iterable[str] = ()) -> Catal
 
 
 def load_texts(path: str | Path = PATH) -> Catalogue:
-    return parse_texts(load(path), str(path), required_keys())
+    return parse_texts(load_translated(path), str(path), required_keys())
 
 
 @lru_cache(maxsize=1)

@@ -38,7 +38,7 @@ GRAPH = graph()
 def test_the_graph_sees_the_whole_product():
     assert len(GRAPH.files) > 150
     assert "backcare.bot.dialogs.engine" in GRAPH.files
-    assert "backcare.kernel.yamlfile" in GRAPH.arrows["backcare.vision.labels"]
+    assert "backcare.kernel.catalogue" in GRAPH.arrows["backcare.vision.labels"]
 
 
 def test_every_module_lives_on_a_declared_floor():

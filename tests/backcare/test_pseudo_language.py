@@ -146,6 +146,22 @@ def copy(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     return root, env
 
 
+def test_adding_the_language_took_one_file_of_texts_and_its_entry_in_the_table(copy):
+    root, _ = copy
+    copied = root / "backcare"
+    changed = sorted(
+        path.relative_to(copied).as_posix()
+        for path in copied.rglob("*")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and (
+            not (REPO / "backcare" / path.relative_to(copied)).is_file()
+            or (REPO / "backcare" / path.relative_to(copied)).read_bytes() != path.read_bytes()
+        )
+    )
+    assert changed == ["kernel/languages.yaml", f"kernel/locale/{CODE}.yaml"]
+
+
 def test_the_report_and_its_pictures_speak_only_the_added_language(copy):
     root, env = copy
     out = root / "demo"

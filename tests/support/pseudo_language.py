@@ -17,8 +17,6 @@ from typing import Any
 
 import yaml
 
-from backcare.kernel.languages import LANGUAGES
-
 CODE = "xx"
 REPO = Path(__file__).resolve().parents[2]
 # what stays as written inside a text: placeholders, HTML tags, links, entities
@@ -41,18 +39,20 @@ def _wide(text: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
 
 
-def _add(node: Any, default: str) -> Any:
-    """Every text leaf ({default: ..., other languages}) gains the pseudo text."""
+def _mirror(node: Any, default: str) -> Any:
+    """The pseudo texts of ``node`` in its own structure: a string where ``node`` has a text
+    leaf, the plural forms where it has a counted one; None where it holds no text."""
     if isinstance(node, dict):
-        out = {k: _add(v, default) for k, v in node.items()}
-        if isinstance(node.get(default), str) and any(k != default for k in node):
-            out[CODE] = pseudo(node[default])
-        elif isinstance(node.get(default), dict) and "count" in node:  # one text per plural form
-            out[CODE] = _deep(node[default])
-        return out
+        if isinstance(node.get(default), str):
+            return pseudo(node[default])
+        if isinstance(node.get(default), dict) and "count" in node:
+            return _deep(node[default])
+        found = {k: m for k, v in node.items() if (m := _mirror(v, default)) is not None}
+        return found or None
     if isinstance(node, list):
-        return [_add(v, default) for v in node]
-    return node
+        items = [_mirror(v, default) for v in node]
+        return items if any(i is not None for i in items) else None
+    return None
 
 
 def _deep(node: Any) -> Any:
@@ -65,8 +65,10 @@ def _deep(node: Any) -> Any:
 
 
 def build(into: Path) -> Path:
-    """A copy of the product under ``into`` with the pseudo-language added; returns the
-    folder to put on PYTHONPATH (it holds the ``backcare`` package)."""
+    """A copy of the product under ``into`` with the pseudo-language added as a language is
+    added: its entry in backcare/kernel/languages.yaml and one file of its texts,
+    backcare/kernel/locale/xx.yaml, and nothing else. Returns the folder to put on
+    PYTHONPATH (it holds the ``backcare`` package)."""
     package = into / "backcare"
     shutil.copytree(
         REPO / "backcare",
@@ -75,26 +77,30 @@ def build(into: Path) -> Path:
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
     table = package / "kernel" / "languages.yaml"
-    default = yaml.safe_load(table.read_text(encoding="utf-8"))
-    first = next(iter(default["languages"]))
+    first = next(iter(yaml.safe_load(table.read_text(encoding="utf-8"))["languages"]))
+    texts = {}
     for path in sorted(package.rglob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        if path == table:
-            data["languages"][CODE] = {
-                "name": pseudo("Pseudo"),
-                "client_prefixes": [CODE],
-                "sentence_joiner": " ",
-                "capitalise": False,
-                "script": "[\uff01-\uff5e]",
-                "cjk_font": True,
-                "zones": ["UTC"],
-                # a CLDR locale whose dates have no Latin letters ("2025/06/02"), so a date
-                # written by the default language's rules would show up in the scan
-                "locale": "ja",
-            }
-        elif isinstance(data, dict) and set(LANGUAGES) <= set(data):
-            data[CODE] = _deep(data[first])  # language-first (the report's texts)
-        else:
-            data = _add(data, first)
-        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+        found = _mirror(yaml.safe_load(path.read_text(encoding="utf-8")), first)
+        if found is not None and path != table:
+            texts[path.relative_to(package).as_posix()] = found
+    entry = {
+        "name": pseudo("Pseudo"),
+        "client_prefixes": [CODE],
+        "sentence_joiner": " ",
+        "capitalise": False,
+        "script": "[\uff01-\uff5e]",
+        "cjk_font": True,
+        "zones": ["UTC"],
+        # a CLDR locale whose dates have no Latin letters ("2025/06/02"), so a date
+        # written by the default language's rules would show up in the scan
+        "locale": "ja",
+    }
+    block = yaml.safe_dump({CODE: entry}, allow_unicode=True, sort_keys=False)
+    with table.open("a", encoding="utf-8") as f:  # the table's last section is "languages"
+        f.write("".join(f"  {line}\n" for line in block.splitlines()))
+    locale = package / "kernel" / "locale"
+    locale.mkdir(exist_ok=True)
+    (locale / f"{CODE}.yaml").write_text(
+        yaml.safe_dump(texts, allow_unicode=True, sort_keys=False), "utf-8"
+    )
     return into
