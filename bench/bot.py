@@ -48,8 +48,10 @@ sys.path.insert(0, str(REPO))
 
 from backcare.kernel.languages import DEFAULT  # noqa: E402
 from tests.support.fake_botapi import FakeBotApi, Sent  # noqa: E402
+from tests.support.patients import dialog_of  # noqa: E402
 
 if TYPE_CHECKING:  # the bot's modules load where they run (the bot has its own process)
+    from backcare.bot.dialogs.engine import Dialogs
     from backcare.bot.storage import Storage
     from backcare.interview import InterviewResult
     from backcare.report.types import PhotoResult, Report
@@ -80,54 +82,50 @@ class NoServices:
         raise AssertionError("the prepared states stop before the report")
 
 
+async def played(dialogs: Dialogs, answers: dict, full: bool) -> dict:
+    """A new patient's stored dialog document, played through the real dialogs: consent
+    given (photos not kept), then, when ``full``, the whole interview (the photos come next)."""
+    from backcare.bot.dialogs import buttons
+    from backcare.bot.dialogs.events import Event
+    from tests.reliability.live import answer_events
+
+    state, _ = await dialogs.handle(None, Event("start", language=DEFAULT))
+    for button in (buttons.CONSENT_YES, buttons.DELETE_PHOTOS):
+        state, _ = await dialogs.handle(state, Event("choice", data=button.data))
+    while full and (qid := dialog_of(state).asked()) is not None:
+        for event in answer_events(dialogs.interviews.current, qid, answers.get(qid)):
+            state, _ = await dialogs.handle(state, event)
+    return state
+
+
+def own_conversation(state: dict, session: str) -> dict:
+    """The stored dialog document ``state`` as one patient's own conversation."""
+    placed = dialog_of(state)
+    placed.session = session
+    return placed.to_json()
+
+
 async def prepare(data_file: Path, photo_patients: int, text_patients: int) -> None:
     from backcare.bot.dialogs.engine import Dialogs
-    from backcare.bot.dialogs.events import Event
     from backcare.bot.storage import TinyDBStorage
     from backcare.interview import InterviewRegistry, load_answers
 
     registry = InterviewRegistry(REPO / "interview.yaml")
-    interview = registry.current
-    answers = load_answers(REPO / "samples" / "answers.yaml", interview)
+    answers = load_answers(REPO / "samples" / "answers.yaml", registry.current)
     dialogs = Dialogs(services=NoServices(), interviews=registry)
 
     async def play(full: bool) -> dict:
-        state, _ = await dialogs.handle(None, Event("start", language=DEFAULT))
-        for choice in ("consent:yes", "keep:no"):
-            state, _ = await dialogs.handle(state, Event("choice", data=choice))
-        while full and state["step"] == "interview":
-            qid = state["interview"]["current"]
-            q, value = interview.questions[qid], answers.get(qid)
-            if value is None:
-                events = [Event("choice", data=f"s:{qid}")]
-            elif q.type == "yes_no":
-                events = [
-                    Event(
-                        "choice",
-                        data=f"a:{qid}:{'yes' if value is True else 'no' if value is False else value}",
-                    )
-                ]
-            elif q.type in ("single", "scale"):
-                events = [Event("choice", data=f"a:{qid}:{value}")]
-            elif q.type in ("multiple", "body_map"):
-                events = [Event("choice", data=f"t:{qid}:{o}") for o in value] + [
-                    Event("choice", data=f"d:{qid}")
-                ]
-            else:
-                events = [Event("text", text=str(value))]
-            for event in events:
-                state, _ = await dialogs.handle(state, event)
-        return state
+        return await played(dialogs, answers, full)
 
     async def main() -> None:
         photo_state, text_state = await play(True), await play(False)
-        assert photo_state["step"] == "photos", photo_state["step"]
+        assert dialog_of(photo_state).step == "photos", dialog_of(photo_state).step
         storage = TinyDBStorage(data_file)
         with storage.transaction():
             for i in range(photo_patients):
-                storage.put_state(PHOTO_BASE + i, {**photo_state, "session": f"p{i}"})
+                storage.put_state(PHOTO_BASE + i, own_conversation(photo_state, f"p{i}"))
             for i in range(text_patients):
-                storage.put_state(TEXT_BASE + i, {**text_state, "session": f"t{i}"})
+                storage.put_state(TEXT_BASE + i, own_conversation(text_state, f"t{i}"))
         storage.close()
 
     await main()

@@ -53,9 +53,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
 sys.path.insert(0, str(REPO))
 
+from backcare.bot.dialogs import buttons  # noqa: E402
+from backcare.bot.dialogs.buttons import Button  # noqa: E402
 from backcare.bot.dialogs.engine import _restore  # noqa: E402
 from backcare.bot.dialogs.events import Event  # noqa: E402
 from backcare.bot.dialogs.flow import STEP  # noqa: E402
+from backcare.bot.dialogs.state import DialogState, PhotoProgress  # noqa: E402
 from backcare.bot.messages import parse_callback  # noqa: E402
 from backcare.bot.storage.tinyfile import read_database  # noqa: E402
 from backcare.interview import InterviewRegistry  # noqa: E402
@@ -148,7 +151,8 @@ class Patient:
         return self.user.id
 
     # what the patient sees and does
-    def _button(self, value: str) -> tuple[Sent, str] | None:
+    def _button(self, pressed: Button) -> tuple[Sent, str] | None:
+        value = pressed.data
         keyboards = self.view.get_session(self.id).get("keyboards", {})
         for message in reversed(self.api.messages(self.id)):
             for button in message.buttons:
@@ -161,7 +165,7 @@ class Patient:
                     return message, button["callback_data"]
         return None
 
-    def _ticked(self, qid: str) -> set[str]:
+    def _ticked(self, qid: str) -> set[Button]:
         """The options of multi-select ``qid`` shown ticked on its latest menu."""
         keyboards = self.view.get_session(self.id).get("keyboards", {})
         for message in reversed(self.api.messages(self.id)):
@@ -170,10 +174,17 @@ class Patient:
                 parsed = parse_callback(button.get("callback_data"))
                 if parsed and parsed[0] in keyboards:
                     values = keyboards[parsed[0]]["values"]
-                    if parsed[1] < len(values) and values[parsed[1]].startswith(f"t:{qid}:"):
-                        shown[values[parsed[1]]] = button["text"].startswith("✓")
+                    pressed = buttons.parse(values[parsed[1]]) if parsed[1] < len(values) else None
+                    answer = buttons.question_button(pressed)
+                    if (
+                        pressed is not None
+                        and answer is not None
+                        and (answer.kind, answer.question, answer.checkin)
+                        == (buttons.TOGGLE, qid, False)
+                    ):
+                        shown[pressed] = button["text"].startswith("✓")
             if shown:
-                return {data for data, tick in shown.items() if tick}
+                return {pressed for pressed, tick in shown.items() if tick}
         return set()
 
     async def act(self, kind: str, value: Any) -> list[Sent]:
@@ -181,7 +192,7 @@ class Patient:
         messages = self.api.messages(self.id)
         last = max((m.message_id for m in messages), default=0)
         edits = {m.message_id: m.edits for m in messages}
-        if kind == "press":
+        if kind == "press":  # value: a Button
             found = self._button(value)
             if found is None:  # its question has not arrived (yet): ask to see it again
                 kind, value = "text", "/start"
@@ -239,57 +250,63 @@ class Patient:
         return None
 
     async def step(self) -> None:
-        state = self.view.get_state(self.id) or {}
-        step = state.get("step")
-        if not state:
+        state = DialogState.from_json(self.view.get_state(self.id))
+        step = state.step if state is not None else None
+        if state is None:  # none yet (or one the bot will start over from)
             await self.act("text", "/start")
         elif step == "consent":
-            await self.act("press", "consent:yes")
+            await self.act("press", buttons.CONSENT_YES)
         elif step == "photo_consent":
-            await self.act("press", "keep:no")
+            await self.act("press", buttons.DELETE_PHOTOS)
         elif step == "interview":
-            await self.answer(state["interview"]["current"])
+            qid = state.asked()
+            assert qid is not None, "the interview asks nothing"
+            await self.answer(qid)
         elif step == "photos":
-            await self.photo(state["photos"])
+            assert state.photos is not None, "the capture has not started"
+            await self.photo(state.photos)
         elif step == "analysis":
-            await self.act("press", "an:retry")
+            await self.act("press", buttons.ANALYSIS_RETRY)
         elif step == "results":
-            await self.act("press", "rm:set")
+            await self.act("press", buttons.REMINDERS_SET)
         elif step == "reminder_days":
-            ticked = (state.get("reminder_draft") or {}).get("days")
-            await self.act("press", "day:done" if ticked else "day:all")
+            ticked = state.reminder_draft.days if state.reminder_draft is not None else None
+            await self.act("press", buttons.DAYS_DONE if ticked else buttons.ALL_DAYS)
         elif step == "reminder_time":
-            await self.act("press", "time:08:00")
+            await self.act("press", buttons.time("08:00"))
         elif step == "reminder_zone":
-            await self.act("press", "tz:Europe/London")
+            await self.act("press", buttons.zone("Europe/London"))
         elif step == "active" or step in ("referred", "declined"):
             self.rounds += step == "active"
             self.accepted, self.photos_accepted = {}, set()
             await self.act("text", "/restart")
         else:  # a check-in, or anything new: the first thing offered
-            values = [
-                v
+            offered = [
+                pressed
                 for kb in self.view.get_session(self.id).get("keyboards", {}).values()
                 for v in kb["values"]
+                if (pressed := buttons.parse(v)) is not None
             ]
-            await self.act("press", values[0]) if values else await self.act("text", "/start")
+            await self.act("press", offered[0]) if offered else await self.act("text", "/start")
 
     async def answer(self, qid: str) -> None:
         value = self.soak.answers.get(qid)
         events = answer_events(self.soak.registry.current, qid, value)
-        if events and events[-1].data == f"d:{qid}":
+        presses = [buttons.pressed(e) for e in events]
+        if presses and presses[-1] == buttons.done(qid):
             # a multi-select, perhaps answered before (no reply came in time): tick what is
             # wanted and not yet ticked, untick the rest, as a person looking at the ticks
             ticked = self._ticked(qid)
-            wanted = [e for e in events[:-1] if e.data not in ticked]
+            wanted = [e for e, p in zip(events[:-1], presses[:-1]) if p not in ticked]
             unwanted = [
-                Event("choice", data=d) for d in sorted(ticked - {e.data for e in events[:-1]})
+                Event("choice", data=b.data)
+                for b in sorted(ticked - set(presses[:-1]), key=lambda b: b.data)
             ]
             events = [*wanted, *unwanted, events[-1]]
         new: list[Sent] = []
         for event in events:
             new = (
-                await self.act("press", event.data)
+                await self.act("press", buttons.pressed(event))
                 if event.kind == "choice"
                 else await self.act("text", event.text)
             )
@@ -297,13 +314,13 @@ class Patient:
         if asked is not None and asked != qid:
             self.accepted[qid] = value
 
-    async def photo(self, photos: dict) -> None:
-        step = list(vocabulary().movements)[photos["index"]]
-        if photos["tries"].get(step, 0) >= 1:
-            await self.act("press", "ph:skip")
+    async def photo(self, photos: PhotoProgress) -> None:
+        step = list(vocabulary().movements)[photos.index]
+        if photos.tries.get(step, 0) >= 1:
+            await self.act("press", buttons.PHOTO_SKIP)
             return
         new = await self.act("photo", photo(step))
-        moved_on = any(f"Photo {photos['index'] + 2} of" in m.plain for m in new) or any(
+        moved_on = any(f"Photo {photos.index + 2} of" in m.plain for m in new) or any(
             words in m.plain for m in new for words in REPORT
         )
         if moved_on:
@@ -626,12 +643,12 @@ class Soak:
         lost: list[str] = []
         inconsistent: list[str] = []
         for p in patients:
-            state = states.get(p.id)
-            if state is None or state.get("step") not in STEP or _restore(state) is None:
+            state = _restore(states.get(p.id))  # None: none, or not one the dialogs go on from
+            if state is None or state.step not in STEP:
                 inconsistent.append(f"{p.id}: unusable state")
                 continue
-            saved = (state.get("interview") or {}).get("answers", {})
-            current = (state.get("interview") or {}).get("current")
+            saved = state.answers()
+            current = state.interview.current if state.interview is not None else None
             if current is not None and current not in interview.questions:
                 inconsistent.append(f"{p.id}: current question {current!r} unknown")
             for qid, value in p.accepted.items():
@@ -641,7 +658,7 @@ class Soak:
                     )
                     if self.args.keep:  # the patient's side of it, for a look afterwards
                         note(f"lost answer of {p.id}:\n  " + "\n  ".join(self.window(p, qid)))
-            results = (state.get("photos") or {}).get("results", {})
+            results = state.photos.results if state.photos is not None else {}
             for step in p.photos_accepted:
                 if not (results.get(step) or {}).get("accepted"):
                     lost.append(f"{p.id}: photo {step} shown accepted, not saved as accepted")

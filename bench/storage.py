@@ -44,8 +44,16 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"
 sys.path.insert(0, str(REPO))
 
 from backcare.kernel.languages import DEFAULT  # noqa: E402
-from bench.bot import NoServices, latest_question, next_action, percentiles  # noqa: E402
+from bench.bot import (  # noqa: E402
+    NoServices,
+    latest_question,
+    next_action,
+    own_conversation,
+    percentiles,
+    played,
+)
 from tests.support.fake_botapi import FakeBotApi  # noqa: E402
+from tests.support.patients import dialog_of  # noqa: E402
 
 PATIENT_BASE, OTHER_BASE = 700_000, 10_000_000
 
@@ -67,57 +75,35 @@ def populate(data_file: str, patients: int, others: int) -> None:
     from datetime import UTC, datetime, timedelta
 
     from backcare.bot.dialogs.engine import Dialogs
-    from backcare.bot.dialogs.events import Event
+    from backcare.bot.dialogs.state import ReminderPlan
     from backcare.bot.storage import Reminder, TinyDBStorage, UserProfile
     from backcare.interview import InterviewRegistry, load_answers
 
     registry = InterviewRegistry(REPO / "interview.yaml")
-    interview = registry.current
-    answers = load_answers(REPO / "samples" / "answers.yaml", interview)
+    answers = load_answers(REPO / "samples" / "answers.yaml", registry.current)
     dialogs = Dialogs(services=NoServices(), interviews=registry)
 
-    async def play(full: bool) -> dict:
-        state, _ = await dialogs.handle(None, Event("start", language=DEFAULT))
-        for choice in ("consent:yes", "keep:no"):
-            state, _ = await dialogs.handle(state, Event("choice", data=choice))
-        while full and state["step"] == "interview":
-            qid = state["interview"]["current"]
-            question, value = interview.questions[qid], answers.get(qid)
-            if value is None:
-                events = [Event("choice", data=f"s:{qid}")]
-            elif question.type == "yes_no":
-                word = "yes" if value is True else "no" if value is False else value
-                events = [Event("choice", data=f"a:{qid}:{word}")]
-            elif question.type in ("single", "scale"):
-                events = [Event("choice", data=f"a:{qid}:{value}")]
-            elif question.type in ("multiple", "body_map"):
-                events = [Event("choice", data=f"t:{qid}:{o}") for o in value]
-                events.append(Event("choice", data=f"d:{qid}"))
-            else:
-                events = [Event("text", text=str(value))]
-            for event in events:
-                state, _ = await dialogs.handle(state, event)
-        return state
-
     async def states() -> tuple[dict, dict]:
-        return await play(False), await play(True)
+        return await played(dialogs, answers, False), await played(dialogs, answers, True)
 
     first, done = asyncio.run(states())
+    interview = dialog_of(done).interview
+    summary = interview.to_json() if interview is not None else {}  # an assessment's size
     due = datetime.now(UTC) + timedelta(days=3)
     storage = TinyDBStorage(data_file)
     for start in range(0, others, 500):
         with storage.transaction():
             for uid in range(OTHER_BASE + start, OTHER_BASE + min(others, start + 500)):
                 storage.put_user(UserProfile(uid, language=DEFAULT, tz="Europe/Oslo"))
-                storage.put_state(uid, {**done, "session": f"o{uid}"})
+                storage.put_state(uid, own_conversation(done, f"o{uid}"))
                 storage.put_session(uid, {"buttons": {"k1": ["a", "b"]}, "seen": [uid]})
-                storage.add_assessment(uid, {"summary": done.get("interview", {}), "n": 1})
+                storage.add_assessment(uid, {"summary": summary, "n": 1})
                 if uid % 3 == 0:
-                    plan = {"days": [0, 3], "time": "08:00", "tz": "UTC", "active": True}
-                    storage.put_reminder(Reminder(uid, uid, plan, due))
+                    plan = ReminderPlan(days=[0, 3], time="08:00", tz="UTC", active=True)
+                    storage.put_reminder(Reminder(uid, uid, plan.to_json(), due))
     with storage.transaction():
         for i in range(patients):
-            storage.put_state(PATIENT_BASE + i, {**first, "session": f"p{i}"})
+            storage.put_state(PATIENT_BASE + i, own_conversation(first, f"p{i}"))
     storage.close()
 
 
@@ -204,6 +190,7 @@ def storage_turns(data_file: str, patients: int, turns: int, conn) -> None:
         began = time.perf_counter()
         storage.inbox_add(update_id, uid, {"update_id": update_id, "text": str(i)}, wait=False)
         session = storage.get_session(uid)
+        # the stored document on purpose: storage's cost alone, not the dialogs' (grown a bit)
         state = storage.get_state(uid) or {}
         state = {**state, "answers": {**state.get("answers", {}), f"q{i}": i}}
         with storage.transaction():

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from backcare.bot.dialogs.events import Reply
+from backcare.bot.dialogs.state import Consent, DialogState
 from tests.support.echo_dialogs import EchoDialogs
 from tests.support.harness import BotHarness
 
@@ -155,9 +156,11 @@ async def test_photos_are_not_kept_without_consent(bot, dialogs, storage):
 async def test_photos_are_kept_only_when_offered_and_agreed(make_storage, storage):
     class Consenting(EchoDialogs):
         async def handle(self, state, event):
-            state, replies = await super().handle(state, event)
-            state["consent"] = {"data": True, "keep_photos": True}
-            return state, replies
+            saved, replies = await super().handle(state, event)
+            agreed = DialogState.from_json(saved)
+            assert agreed is not None
+            agreed.consent = Consent(data=True, keep_photos=True)
+            return agreed.to_json(), replies
 
     async with BotHarness(Consenting(), storage, config={"keep_photos": True}) as bot:
         alice = bot.api.user(1001)

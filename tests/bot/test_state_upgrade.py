@@ -52,7 +52,7 @@ async def test_a_version_1_state_mid_interview_asks_the_same_question_with_its_t
     dialogs = Dialogs(FakeServices(), InterviewRegistry(INTERVIEW_PATH))
     async with BotHarness(dialogs, storage) as bot:
         patient = Patient(bot, 7002)
-        old = stored("interview")
+        old = stored("interview")  # the stored version 1 document on purpose: compared below
         storage.put_state(patient.id, old)
         await patient.say("/status")
         state = DialogState.from_json(storage.get_state(patient.id))

@@ -50,7 +50,7 @@ async def test_a_cancer_history_after_onset_at_60_is_asked_and_sent_to_a_doctor_
     story = {**healthy, "age": 64, "onset_age": 60, "cancer": True}
     await patient.interview(registry.current, story)
     assert patient.step == "referred"
-    assert patient.state["referral"]["urgency"] == "urgent"
+    assert patient.dialog.referral.urgency == "urgent"
     text = shown(patient)
     assert "Have you ever been diagnosed with cancer?" in text
     assert "within the next 24 hours" in text and "next few weeks" not in text
@@ -73,10 +73,10 @@ async def test_an_inflammatory_profile_hears_of_a_rheumatologist_and_goes_on_in_
         "night_pain": "wakes_late",
     }
     await patient.interview(registry.current, story)
-    assert patient.step == "photos" and "referral" not in patient.state
+    assert patient.step == "photos" and patient.dialog.referral is None
     assert "リウマチ科" in shown(patient)
     skipped = await patient.photos(lambda step: None)
     assert len(skipped) == 8 and patient.step == "results"
-    report = patient.state["report"]
+    report = patient.dialog.report  # the report summary: a JSON document on purpose
     assert report["referral"] is None and report["program"] is not None
     assert any("リウマチ科" in a for a in report["program"]["advice"]["ja"])

@@ -10,6 +10,7 @@ from backcare.bot.dialogs.state import CheckinRecord, DialogState
 from tests.support.echo_dialogs import EchoDialogs, echo_data
 from tests.support.fake_botapi import Fault
 from tests.support.harness import BotHarness
+from tests.support.patients import dialog_of
 
 JPEG = b"\xff\xd8\xff\xe0" + b"x" * 2000
 
@@ -152,7 +153,9 @@ async def test_a_failing_dialog_gets_an_apology_and_is_not_retried(bot, dialogs)
     bot.api.send_text(alice, "/boom")
     await bot.settle()
     assert bot.api.messages(alice.id)[-1].plain.startswith("Sorry, something went wrong")
-    assert bot.storage.get_state(alice.id)["step"] == "pain", "the failed turn changed nothing"
+    assert dialog_of(bot.storage.get_state(alice.id)).step == "pain", (
+        "the failed turn changed nothing"
+    )
     assert bot.storage.inbox_pending() == []
     await bot.restart()
     await bot.settle()

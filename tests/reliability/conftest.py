@@ -40,6 +40,6 @@ def reference(tmp_path_factory, registry, answers) -> tuple[list[str], dict]:
             await patient.start()
             await patient.consent()
             await patient.interview(registry.current, answers)
-            return delivered(bot.api)[PATIENT], patient.state["interview"]["answers"]
+            return delivered(bot.api)[PATIENT], patient.dialog.answers()
 
     return asyncio.run(run())

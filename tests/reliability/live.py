@@ -19,6 +19,7 @@ from backcare.bot.storage import TinyDBStorage
 from backcare.interview import InterviewRegistry, load_answers
 from tests.support.fake_botapi import Call, FakeBotApi
 from tests.support.harness import BotHarness
+from tests.support.patients import dialog_of
 from tests.support.storage import Storages
 
 REPO = Path(__file__).resolve().parents[2]
@@ -164,20 +165,27 @@ def read_database(path: Path) -> dict:
 # -- patients placed further along, played through the real dialogs (milliseconds) ----------
 def answer_events(interview: Any, qid: str, value: Any) -> list:
     """The events a patient sends to give ``value`` to question ``qid`` (as the buttons would)."""
+    from backcare.bot.dialogs import buttons
     from backcare.bot.dialogs.events import Event
+
+    def press(button: buttons.Button) -> Event:
+        return Event("choice", data=button.data)
 
     q = interview.questions[qid]
     if value is None:
-        return [Event("choice", data=f"s:{qid}")]
+        return [press(buttons.skip(qid))]
     if q.type == "yes_no":
-        word = "yes" if value is True else "no" if value is False else value
-        return [Event("choice", data=f"a:{qid}:{word}")]
-    if q.type in ("single", "scale"):
-        return [Event("choice", data=f"a:{qid}:{value}")]
-    if q.type in ("multiple", "body_map"):
-        return [Event("choice", data=f"t:{qid}:{o}") for o in value] + [
-            Event("choice", data=f"d:{qid}")
+        return [
+            press(
+                buttons.yes_no(qid, value)
+                if isinstance(value, bool)
+                else buttons.answer(qid, value)
+            )
         ]
+    if q.type in ("single", "scale"):
+        return [press(buttons.answer(qid, value))]
+    if q.type in ("multiple", "body_map"):
+        return [press(buttons.toggle(qid, o)) for o in value] + [press(buttons.done(qid))]
     return [Event("text", text=str(value))]
 
 
@@ -187,33 +195,43 @@ async def state_at(
     step: str = "photos",
     language: str = "en",
     question: str | None = None,
+    keep_photos: bool = False,
 ) -> dict:
-    """A dialog state at ``step`` ("consent", "interview" or "photos"), as if the patient had
-    got there in the chat: consent given, photos not kept, the interview answered (up to
-    ``question`` when given: the interview then waits for that question's answer)."""
+    """The stored dialog document at ``step`` ("consent", "interview" or "photos"), as if the
+    patient had got there in the chat: consent given, photos kept only with ``keep_photos``,
+    the interview answered (up to ``question`` when given: the interview then waits for that
+    question's answer). Put a patient there with :func:`place`."""
+    from backcare.bot.dialogs import buttons
     from backcare.bot.dialogs.events import Event
 
     dialogs = Dialogs(services=NoPhotos(), interviews=registry)
     state, _ = await dialogs.handle(None, Event("start", language=language))
     if step == "consent":
         return state
-    for value in ("consent:yes", "keep:no"):
-        state, _ = await dialogs.handle(state, Event("choice", data=value))
+    for button in (
+        buttons.CONSENT_YES,
+        buttons.KEEP_PHOTOS if keep_photos else buttons.DELETE_PHOTOS,
+    ):
+        state, _ = await dialogs.handle(state, Event("choice", data=button.data))
     if question is not None:
         step = "interview"
-    while (state["step"] == "interview" and step == "photos") or (
-        question is not None and state["interview"]["current"] != question
+    while (dialog_of(state).step == "interview" and step == "photos") or (
+        question is not None and dialog_of(state).asked() != question
     ):
-        qid = state["interview"]["current"]
+        qid = dialog_of(state).asked()
+        assert qid is not None, f"the interview ended before {question!r}"
         for event in answer_events(registry.current, qid, answers.get(qid)):
             state, _ = await dialogs.handle(state, event)
-    assert state["step"] == step, state["step"]
+    assert dialog_of(state).step == step, dialog_of(state).step
     return state
 
 
 def place(storage: Any, user_id: int, state: dict) -> None:
-    """Put a patient at ``state`` (each patient gets a conversation of their own)."""
-    storage.put_state(user_id, {**state, "session": f"s{user_id}"})
+    """Put a patient at the stored dialog document ``state`` (each patient gets a
+    conversation of their own)."""
+    placed = dialog_of(state)
+    placed.session = f"s{user_id}"
+    storage.put_state(user_id, placed.to_json())
 
 
 # -- the bot in its own process (tests.reliability.botproc), to be killed -------------------

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import pytest
 
+from backcare.bot.dialogs import buttons
+from backcare.bot.dialogs.state import DialogState
 from backcare.interview.answers import AnswerError, validate_answer
 from tests.reliability.live import live_bot, place, read_database, refused, state_at
-from tests.support.patients import Patient
+from tests.support.patients import Patient, dialog_of
 from tests.support.storage import backend
 
 APOLOGY = "Sorry, something went wrong"
@@ -31,16 +33,14 @@ async def at(live, registry, answers, user_id: int, question: str) -> Patient:
     patient = Patient(live, user_id)
     place(live.storage, user_id, await state_at(registry, answers, question=question))
     await patient.say("/start")  # "welcome back", and the question again
-    assert patient.state["interview"]["current"] == question
+    assert patient.dialog.asked() == question
     assert patient.messages[-1].buttons or registry.current.questions[question].type == "number"
     return patient
 
 
-def outcome(before: dict, after: dict, qid: str) -> str:
-    if (
-        after["interview"]["current"] == qid
-        and after["interview"]["answers"] == before["interview"]["answers"]
-    ):
+def outcome(before: DialogState, after: DialogState, qid: str) -> str:
+    assert before.interview is not None and after.interview is not None
+    if after.interview.current == qid and after.interview.answers == before.interview.answers:
         return "refused"
     return "accepted"
 
@@ -86,9 +86,9 @@ async def test_text_at_and_beyond_its_limits_gets_an_answer_and_keeps_a_valid_st
 ):
     text = TEXTS[case]
     patient = await at(live, registry, answers, 70001, qid)
-    before = patient.state
+    before = patient.dialog
     await patient.say(text)
-    after = patient.state
+    after = patient.dialog
     result = outcome(before, after, qid)
     assert EXPECTED.get((qid, case), result) == result
     replies = [m.plain for m in patient.messages]
@@ -96,7 +96,7 @@ async def test_text_at_and_beyond_its_limits_gets_an_answer_and_keeps_a_valid_st
     assert refused(live.api) == [] and live.storage.pending() == []
     question = registry.current.questions[qid]
     if result == "accepted":
-        assert after["interview"]["answers"][qid] == validate_answer(question, text)
+        assert after.answers()[qid] == validate_answer(question, text)
     else:
         with pytest.raises(AnswerError):
             validate_answer(question, text)
@@ -105,7 +105,7 @@ async def test_text_at_and_beyond_its_limits_gets_an_answer_and_keeps_a_valid_st
     # and the patient carries on from there
     if result == "refused" and qid != "notes":
         await patient.answer(registry.current, answers[qid])
-        assert patient.state["interview"]["current"] != qid
+        assert patient.dialog.interview.current != qid
 
 
 @pytest.mark.parametrize(
@@ -126,9 +126,9 @@ async def test_answers_out_of_range_are_refused_with_the_range(
     live, registry, answers, qid, typed, advice
 ):
     patient = await at(live, registry, answers, 70002, qid)
-    before = patient.state
+    before = patient.dialog
     await patient.say(typed)
-    assert outcome(before, patient.state, qid) == "refused"
+    assert outcome(before, patient.dialog, qid) == "refused"
     assert advice in patient.messages[-1].plain
 
 
@@ -150,9 +150,10 @@ async def test_buttons_the_bot_never_sent_change_nothing(live, registry, answers
         f"k{token}.0x",
         f"k{token}.",
         stale,  # a button of a message no longer current
-        "a:sex:robot",
-        "consent:yes",
-        "cmd:restart",
+        # the dialogs' own button data, sent as if it were a Telegram button's
+        buttons.answer("sex", "robot").data,
+        buttons.CONSENT_YES.data,
+        buttons.command("restart").data,
         "delete",
         "",
         "k" + "f" * 60 + ".0",
@@ -161,16 +162,16 @@ async def test_buttons_the_bot_never_sent_change_nothing(live, registry, answers
         f"K{token}.0",
         f" k{token}.0",
     ]
-    before = mallory.state
+    before = mallory.dialog
     for data in forged:
         live.api.press(mallory.user, question, data=data)
     await mallory.settle()
-    assert mallory.state == before, "nothing changed"
-    assert alice.state["interview"]["current"] == "sex", "the other patient was not answered for"
+    assert mallory.dialog == before, "nothing changed"
+    assert alice.dialog.asked() == "sex", "the other patient was not answered for"
     answers_given = [c.get("text") for c in live.api.answered_callbacks[-len(forged) :]]
     assert answers_given == [EXPIRED] * len(forged), "each press is answered (no endless spinner)"
     await mallory.answer(registry.current, answers["sex"])  # the real button still works
-    assert mallory.state["interview"]["answers"]["sex"] == answers["sex"]
+    assert mallory.dialog.answers()["sex"] == answers["sex"]
     assert live.storage.inbox_pending() == []
 
 
@@ -193,7 +194,7 @@ async def test_telegram_markup_in_what_patients_type_stays_plain_text(
         if text == typed:
             place(live.storage, patient.id, await state_at(registry, answers, question="notes"))
         await patient.say(text)
-    assert patient.state["interview"]["answers"]["notes"] == typed.strip()
+    assert patient.dialog.answers()["notes"] == typed.strip()
     assert refused(live.api) == [], "every reply was valid Telegram HTML"
     assert not any("<script" in m.text or "<i>" in m.text for m in patient.messages)
 
@@ -208,11 +209,11 @@ async def test_an_update_with_broken_unicode_is_answered_and_spoils_no_one_elses
     live.api.push_update({"message": live.api._message(patient.user, text="bad \ud800 half")})
     await other.start()
     await patient.settle()
-    assert patient.state["step"] == "photos", "the note was taken"
-    assert patient.state["interview"]["answers"]["notes"] == "bad \ufffd half"
+    assert patient.step == "photos", "the note was taken"
+    assert patient.dialog.answers()["notes"] == "bad \ufffd half"
     assert other.messages[0].plain.startswith("Welcome to backcare")
     assert live.storage.inbox_pending() == [] and live.storage.pending() == []
     if backend() == "embedded":
         saved = read_database(data_file)  # and all of it reached the disk
-        assert saved["states"][str(patient.id)]["step"] == "photos"
-        assert saved["states"][str(other.id)]["step"] == "consent"
+        assert dialog_of(saved["states"][str(patient.id)]).step == "photos"
+        assert dialog_of(saved["states"][str(other.id)]).step == "consent"

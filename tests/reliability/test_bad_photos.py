@@ -14,6 +14,7 @@ import pytest
 from backcare.application.pipeline import Pipeline
 from tests.reliability import images
 from tests.reliability.live import NO_VERDICT, STANDING_SIDE, analysed, live_bot, place, state_at
+from tests.support.patients import dialog_of
 
 REFUSED_FOR_WHAT_THE_FILE_IS = ("corrupt", "not_image", "too_large", "too_small_image")
 
@@ -94,7 +95,9 @@ async def test_a_picture_file_is_analysed_or_refused_for_what_it_is(
         place(bot.storage, patient.id, await state_at(registry, answers))
         bot.api.send_document(patient, data, filename, mime_type=mime)
         await bot.settle(timeout=60)
-        result = bot.storage.get_state(patient.id)["photos"]["results"].get("standing_side", {})
+        result = dialog_of(bot.storage.get_state(patient.id)).photos.results.get(
+            "standing_side", {}
+        )
         texts = [m.plain for m in bot.api.messages(patient.id) if m.kind == "text"]
         assert not any("went wrong" in t for t in texts), texts
         if expected == "analysed":
@@ -106,13 +109,13 @@ async def test_a_picture_file_is_analysed_or_refused_for_what_it_is(
         else:
             assert result["reason"] == expected
             assert REASON_WORDS[expected] in texts[-1]
-        assert bot.storage.get_state(patient.id)["step"] == "photos"
+        assert dialog_of(bot.storage.get_state(patient.id)).step == "photos"
         # the pool is fine: the next patient's ordinary photo is analysed
         other = bot.api.user(80002)
         place(bot.storage, other.id, await state_at(registry, answers))
         bot.api.send_photo(other, original)
         await bot.settle(timeout=60)
-        assert analysed(bot.storage.get_state(other.id)["photos"]["results"]["standing_side"])
+        assert analysed(dialog_of(bot.storage.get_state(other.id)).photos.results["standing_side"])
 
 
 async def test_a_sideways_photo_with_its_exif_rotation_gets_the_verdict_of_the_upright_one(

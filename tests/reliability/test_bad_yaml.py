@@ -89,11 +89,11 @@ async def test_a_bad_interview_file_is_refused_with_its_problems_and_the_old_one
         # patients carry on with the version in use
         await patient.say("/start")
         await patient.answer(registry.current, answers["sex"])
-        assert patient.state["interview"]["current"] == "height"
+        assert patient.dialog.asked() == "height"
         newcomer = Patient(bot, 90002)
         await newcomer.start()
         await newcomer.consent()
-        assert newcomer.state["interview"]["digest"] == live_version
+        assert newcomer.dialog.interview.digest == live_version
 
 
 async def test_a_missing_or_unreadable_file_is_refused_the_same_way(interview_file, data_file):

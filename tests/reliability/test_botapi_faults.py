@@ -153,6 +153,6 @@ async def test_a_whole_interview_through_a_flaky_bot_api_loses_nothing_and_repea
         await live.settle()
         failed = [c for c in live.api.calls if c.status >= 500]
         assert injected >= 10 and len(failed) >= 5, (injected, len(failed))
-        assert patient.state["interview"]["answers"] == expected_answers
+        assert patient.dialog.answers() == expected_answers
         assert delivered(live.api)[PATIENT] == expected_texts
         assert refused(live.api) == [] and live.storage.pending() == []

@@ -107,7 +107,7 @@ async def test_restoring_the_named_backup_brings_every_patient_back(history, dat
     async with live_bot(data_file, registry, files=True) as bot:
         for patient_id in PATIENTS:
             patient = Patient(bot, patient_id)
-            assert patient.step == "photos" and patient.state["run"] == 2
+            assert patient.step == "photos" and patient.dialog.extra["run"] == 2
             await patient.say("/status")
             assert "photo" in patient.messages[-1].plain.lower()
 

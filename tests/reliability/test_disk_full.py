@@ -14,6 +14,7 @@ import logging
 
 import pytest
 
+from backcare.bot.dialogs import buttons
 from tests.reliability.diskfull import DiskFull
 from tests.reliability.live import AcceptingServices, live_bot, place, state_at
 from tests.support.fake_botapi import FakeBotApi
@@ -54,7 +55,7 @@ async def test_answers_given_while_the_disk_is_full_are_applied_once_when_it_cle
         with DiskFull() as disk:
             disk.on = True
             for patient in patients:
-                found = patient.button_for("consent:yes")
+                found = patient.button_for(buttons.CONSENT_YES)
                 assert found is not None
                 message, button = found
                 api.press(patient.user, message, data=button["callback_data"])
@@ -72,8 +73,8 @@ async def test_answers_given_while_the_disk_is_full_are_applied_once_when_it_cle
         health = bot.runtime.health
         for patient in patients:
             assert len(_told(api, patient.id)) == 1, "one message per patient and episode"
-            assert patient.state["consent"]["data"] is True
-            assert patient.button_for("keep:no") is not None, "the next question came"
+            assert patient.dialog.consents()["data"] is True
+            assert patient.button_for(buttons.DELETE_PHOTOS) is not None, "the next question came"
             texts = [m.plain for m in patient.messages]
             assert len(texts) == len(set(texts)), "no message twice"
             assert not [t for t in texts if RESEND in t and NOT_SAVED not in t]
@@ -123,10 +124,10 @@ async def test_a_turn_that_could_not_be_saved_is_saved_when_the_disk_clears(
             await _wait(lambda: _told(api, patient.id))
             api.send_text(patient.user, "/status")  # the patient goes on meanwhile
             await asyncio.sleep(3.0)
-            assert patient.state["photos"]["index"] == 0, "nothing saved while full"
+            assert patient.dialog.photos.index == 0, "nothing saved while full"
             analysed_while_full = len(services.photos)
             disk.on = False
-            await _wait(lambda: patient.state["photos"]["index"] == 1, timeout=70)
+            await _wait(lambda: patient.dialog.photos.index == 1, timeout=70)
             await bot.settle()
         finally:
             disk.uninstall()

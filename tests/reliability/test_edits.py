@@ -34,15 +34,16 @@ async def test_an_edited_answer_to_the_last_question_replaces_it(data_file, regi
         patient = Patient(bot, 6001)
         place(bot.storage, patient.id, await state_at(registry, answers, question="height"))
         typed = await _type(bot, patient, "165")
-        assert patient.state["interview"]["current"] == "weight"
+        assert patient.dialog.asked() == "weight"
         replies = await _edit(bot, patient, typed, "172")
-        interview = patient.state["interview"]
-        assert interview["answers"]["height"] == 172.0, "the edit is the answer"
-        assert interview["current"] == "weight" and interview["history"][-1] == "height"
+        interview = patient.dialog.interview
+        assert interview is not None
+        assert interview.answers["height"] == 172.0, "the edit is the answer"
+        assert interview.current == "weight" and interview.history[-1] == "height"
         assert APPLIED in replies[0] and "weigh" in replies[-1].lower(), "then the next question"
         # edited again: still the latest answer
         await _edit(bot, patient, typed, "171")
-        assert patient.state["interview"]["answers"]["height"] == 171.0
+        assert patient.dialog.answers()["height"] == 171.0
 
 
 async def test_an_edit_of_an_answer_the_bot_refused_answers_the_question(
@@ -52,10 +53,10 @@ async def test_an_edit_of_an_answer_the_bot_refused_answers_the_question(
         patient = Patient(bot, 6002)
         place(bot.storage, patient.id, await state_at(registry, answers, question="height"))
         typed = await _type(bot, patient, "tall")
-        assert patient.state["interview"]["current"] == "height", "refused: asked again"
+        assert patient.dialog.asked() == "height", "refused: asked again"
         replies = await _edit(bot, patient, typed, "168")
-        assert patient.state["interview"]["answers"]["height"] == 168.0
-        assert patient.state["interview"]["current"] == "weight"
+        assert patient.dialog.answers()["height"] == 168.0
+        assert patient.dialog.asked() == "weight"
         assert APPLIED in replies[0]
 
 
@@ -65,10 +66,11 @@ async def test_an_edit_of_an_older_answer_says_how_to_change_it(data_file, regis
         place(bot.storage, patient.id, await state_at(registry, answers, question="height"))
         height = await _type(bot, patient, "165")
         await _type(bot, patient, "70")  # weight
-        before = patient.state["interview"]
+        before = patient.dialog.interview
+        assert before is not None
         replies = await _edit(bot, patient, height, "180")
         assert len(replies) == 1 and OLD in replies[0], "answered, with how to change it"
-        assert patient.state["interview"] == before, "nothing changed"
+        assert patient.dialog.interview == before, "nothing changed"
         # /start is no answer: its edit gets the same explanation
         start = await _type(bot, patient, "/help")
         assert OLD in (await _edit(bot, patient, start, "/help please"))[0]

@@ -13,9 +13,10 @@ import random
 
 import pytest
 
+from backcare.bot.dialogs import buttons
 from tests.reliability.live import PATIENT, BotProcess, ProcHarness, delivered, read_database
 from tests.support.fake_botapi import FakeBotApi
-from tests.support.patients import Patient
+from tests.support.patients import Patient, dialog_of
 
 
 @pytest.mark.slow  # three kills and restarts; the random kills below stay in the fast suite
@@ -43,16 +44,16 @@ async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_no
             kind, at = next(stops)
             interview = registry.current
             while patient.step == "interview":
-                qid = patient.state["interview"]["current"]
+                qid = patient.dialog.asked()
                 if qid == at and kind == "question":
                     await killed_and_restarted()
                     kind, at = next(stops, (None, None))
                 if qid == at and kind == "ticked":
-                    await patient.press(f"t:{qid}:{answers[qid][0]}")
+                    await patient.press(buttons.toggle(qid, answers[qid][0]))
                     await killed_and_restarted()  # the tick must survive
                     for option in answers[qid][1:]:
-                        await patient.press(f"t:{qid}:{option}")
-                    await patient.press(f"d:{qid}")
+                        await patient.press(buttons.toggle(qid, option))
+                    await patient.press(buttons.done(qid))
                     kind, at = next(stops, (None, None))
                     continue
                 await patient.answer(interview, answers[qid])
@@ -62,9 +63,9 @@ async def test_killed_between_two_steps_a_restart_resumes_exactly_and_repeats_no
         assert kind is None, "every kill point was reached"
 
         saved = read_database(data_file)
-        state = saved["states"][str(PATIENT)]
-        assert state["step"] == "photos"
-        assert state["interview"]["answers"] == expected_answers, "no answer lost or changed"
+        state = dialog_of(saved["states"][str(PATIENT)])
+        assert state.step == "photos"
+        assert state.answers() == expected_answers, "no answer lost or changed"
         texts = delivered(api)[PATIENT]
         assert texts == expected_texts, "every message once, in order: none lost, none twice"
         assert saved["inbox"] == {} and saved["outbox"] == {}
@@ -98,7 +99,7 @@ async def test_killed_at_any_moment_no_answer_is_lost(
             chaos = asyncio.create_task(killer())
             interview = registry.current
             while patient.step == "interview":
-                qid = patient.state["interview"]["current"]
+                qid = patient.dialog.asked()
                 try:
                     await patient.answer(interview, answers[qid])
                 except (TimeoutError, AssertionError):
@@ -109,8 +110,8 @@ async def test_killed_at_any_moment_no_answer_is_lost(
         finally:
             await bot.stop()
         assert kills == 2
-        state = read_database(data_file)["states"][str(PATIENT)]
-        assert state["interview"]["answers"] == expected_answers
+        state = dialog_of(read_database(data_file)["states"][str(PATIENT)])
+        assert state.answers() == expected_answers
         texts = delivered(api)[PATIENT]
         print(f"{len(texts) - len(expected_texts)} message(s) sent twice after {kills} kills")
         assert _subsequence(expected_texts, texts), "every expected message arrived, in order"

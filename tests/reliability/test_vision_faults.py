@@ -17,6 +17,7 @@ import pytest
 
 from backcare.application.pipeline import Pipeline
 from tests.reliability.live import STANDING_SIDE, analysed, live_bot, place, state_at
+from tests.support.patients import dialog_of
 
 WORKER_FAILED = "Something went wrong while analysing the photo. Please send it again."
 TIMED_OUT = "The analysis took too long. Please send the photo again."
@@ -110,7 +111,9 @@ async def test_a_worker_killed_mid_analysis_is_retried_on_a_new_one_and_nobody_n
         await bot.settle(timeout=90)  # her photo again, then his, on the new worker
 
         for patient in (ana, ben):  # both analysed, without a word about the crash
-            assert analysed(bot.storage.get_state(patient.id)["photos"]["results"]["standing_side"])
+            assert analysed(
+                dialog_of(bot.storage.get_state(patient.id)).photos.results["standing_side"]
+            )
             assert not any("went wrong" in m.plain for m in bot.api.messages(patient.id))
         assert progress_of(bot, ana.id) == ["Photo analysed."]
         assert not any("went wrong" in m.plain for m in bot.api.messages(cleo.id))
@@ -148,12 +151,12 @@ async def test_a_photo_whose_worker_dies_twice_gets_one_clear_message(
         assert progress_of(bot, ana.id) == ["Photo not analysed."]
 
         # still on the same step, nothing half-saved; she sends it again
-        photos = bot.storage.get_state(ana.id)["photos"]
-        assert photos["index"] == 0
-        assert photos["results"]["standing_side"]["reason"] == "worker_failed"
+        photos = dialog_of(bot.storage.get_state(ana.id)).photos
+        assert photos.index == 0
+        assert photos.results["standing_side"]["reason"] == "worker_failed"
         bot.api.send_photo(ana, photo)
         await bot.settle(timeout=90)
-        assert analysed(bot.storage.get_state(ana.id)["photos"]["results"]["standing_side"])
+        assert analysed(dialog_of(bot.storage.get_state(ana.id)).photos.results["standing_side"])
         assert pipeline.pose.worker_pids()[0] not in (None, pid, retry)
         assert bot.storage.pending() == [] and bot.storage.inbox_pending() == []
 
@@ -185,10 +188,10 @@ async def test_an_analysis_that_hangs_times_out_with_a_clear_message(
             "a progress message was shown while she waited"
         )
         assert told.plain.startswith("I couldn't use this photo")
-        photos = bot.storage.get_state(ana.id)["photos"]
-        assert photos["index"] == 0 and photos["results"]["standing_side"]["reason"] == "timeout"
+        photos = dialog_of(bot.storage.get_state(ana.id)).photos
+        assert photos.index == 0 and photos.results["standing_side"]["reason"] == "timeout"
 
         bot.api.send_photo(ana, photo)  # a new worker takes the resend
         await bot.settle(timeout=90)
-        assert analysed(bot.storage.get_state(ana.id)["photos"]["results"]["standing_side"])
+        assert analysed(dialog_of(bot.storage.get_state(ana.id)).photos.results["standing_side"])
         assert pipeline.pose.worker_pids()[0] != pid

@@ -41,6 +41,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from backcare.bot.dialogs import buttons
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.intake import user_of
 from backcare.bot.storage import Reminder
 from backcare.bot.storage.postgres import PostgresStorage
@@ -54,7 +56,7 @@ from tests.scaleout.test_webhook_replicas import (
     require_haproxy,
 )
 from tests.support.fake_botapi import FakeBotApi, Sent
-from tests.support.patients import Patient, photo
+from tests.support.patients import Patient, dialog_of, photo
 from tests.support.postgres import fresh_schema
 from tests.support.services import REDIS_URL, require
 
@@ -177,7 +179,7 @@ async def _run(
 ) -> None:
     registry = InterviewRegistry(INTERVIEW)
     answers = healthy_answers(registry)
-    expected = (await state_at(registry, answers))["interview"]["answers"]
+    expected = dialog_of(await state_at(registry, answers)).answers()
     workers = [Worker(queue_env, tmp_path / f"worker{n}.log") for n in (1, 2)]
     lb, p1, p2 = free_port(), free_port(), free_port()
     cfg = tmp_path / "haproxy.cfg"
@@ -216,7 +218,7 @@ async def _run(
                 nonlocal photos_sent
                 await asyncio.sleep(i * STAGGER)
                 await patient.start()
-                await patient.press("consent:yes")  # photos are not kept: not asked
+                await patient.press(buttons.CONSENT_YES)  # photos are not kept: not asked
                 await patient.interview(registry.current, answers)
                 assert patient.step == "photos", patient.transcript()
                 photos_sent += 1
@@ -225,11 +227,11 @@ async def _run(
                     asyncio.get_running_loop().call_later(1.0, kill_worker)
                 await patient.photos(one_photo)
                 assert patient.step == "results", patient.transcript()
-                await patient.press("rm:set")
-                await patient.press("day:all")
-                await patient.press("day:done")
-                await patient.press("time:08:00")
-                await patient.press("tz:Europe/London")
+                await patient.press(buttons.REMINDERS_SET)
+                await patient.press(buttons.ALL_DAYS)
+                await patient.press(buttons.DAYS_DONE)
+                await patient.press(buttons.time("08:00"))
+                await patient.press(buttons.zone("Europe/London"))
                 assert patient.step == "active", patient.transcript()
                 if kills["replica"] == float("inf"):
                     replicas[0].kill()  # the others: mid-interview, photos, reminders
@@ -274,8 +276,8 @@ async def _run(
                 window, other = repeated(patient, kills["replica"])
                 unrecorded += [(patient.id, t) for t in window]
                 twice += [(patient.id, t) for t in other]
-                state = patient.state
-                if state.get("interview", {}).get("answers") != expected:
+                state = DialogState.from_json(patient.state)  # None: none stored, or unusable
+                if state is None or state.answers() != expected:
                     wrong.append((patient.id, "answers"))
                 if len(store.assessments(patient.id)) != 1:
                     wrong.append((patient.id, f"{len(store.assessments(patient.id))} assessments"))

@@ -15,6 +15,7 @@ import stat
 import pytest
 
 from backcare.application.serve_bot import serve
+from backcare.bot.dialogs.state import DialogState
 from backcare.bot.storage import TinyDBStorage
 from tests.reliability.live import STANDING_SIDE, AcceptingServices, FileView, place, state_at
 from tests.support.fake_botapi import FakeBotApi
@@ -52,10 +53,15 @@ def services(monkeypatch):
     return accepting
 
 
+def photos_taken(stored: dict | None) -> int | None:
+    """The capture step a stored dialog state is at (None before the capture)."""
+    state = DialogState.from_json(stored)
+    return state.photos.index if state is not None and state.photos is not None else None
+
+
 async def run_bot_with_a_kept_photo(data_dir, registry, answers) -> None:
     """serve() with a patient who agreed to keep photos sending one, then a clean stop."""
-    state = await state_at(registry, answers)
-    state["consent"]["keep_photos"] = True
+    state = await state_at(registry, answers, keep_photos=True)
     async with FakeBotApi() as api:
         stop = asyncio.Event()
         running = asyncio.create_task(
@@ -76,9 +82,7 @@ async def run_bot_with_a_kept_photo(data_dir, registry, answers) -> None:
             serve(config_for(api, data_dir=data_dir, keep_photos=True), stop)
         )
         api.send_document(patient, STANDING_SIDE.read_bytes(), "IMG_0001.JPG")
-        await api.wait_for(
-            lambda: (view.get_state(PATIENT) or {}).get("photos", {}).get("index") == 1, timeout=20
-        )
+        await api.wait_for(lambda: photos_taken(view.get_state(PATIENT)) == 1, timeout=20)
         stop.set()
         await asyncio.wait_for(running, 20)
 

@@ -8,6 +8,7 @@ data folder are searched for what identified them or what they said.
 
 from __future__ import annotations
 
+from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.engine import Dialogs
 from backcare.bot.storage import TinyDBStorage
 from backcare.bot.storage.tinyfile import read_database
@@ -18,7 +19,7 @@ from tests.reliability.live import (
     place,
     state_at,
 )
-from tests.support.patients import Patient
+from tests.support.patients import Patient, dialog_of
 from tests.support.renders import RENDERS
 
 PATIENT, OTHER = 918273645501, 97002
@@ -29,15 +30,19 @@ FORWARD_BEND = RENDERS / "forward_bend_deep.jpg"  # the other's photos
 
 async def journey(patient: Patient, registry, answers, note: str, photo: bytes, zone: str) -> None:
     """Consent to keep photos, the interview (its last answer typed), photos, reminders."""
-    state = await state_at(registry, answers, question="notes")
-    state["consent"]["keep_photos"] = True
+    state = await state_at(registry, answers, question="notes", keep_photos=True)
     place(patient.h.storage, patient.id, state)
     await patient.say(note)
     while patient.step == "photos":
         await patient.send_file(photo, "IMG_0042.JPG")
     assert patient.step == "results", patient.transcript()
-    for value in ("rm:set", "day:all", "day:done", "time:08:00"):
-        await patient.press(value)
+    for button in (
+        buttons.REMINDERS_SET,
+        buttons.ALL_DAYS,
+        buttons.DAYS_DONE,
+        buttons.time("08:00"),
+    ):
+        await patient.press(button)
     await patient.say(zone)
     assert patient.step == "active"
 
@@ -58,7 +63,7 @@ async def test_delete_leaves_no_trace_in_any_file_nor_in_memory(data_file, regis
         await bot.restart()
         await patient.say("/export")
         assert storage.photos(PATIENT), "photos were kept, with consent"
-        session = storage.get_state(PATIENT)["session"]
+        session = dialog_of(storage.get_state(PATIENT)).session
         assert storage.assessments(PATIENT) and storage.get_reminder(PATIENT)
 
         await patient.say("/delete")

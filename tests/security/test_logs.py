@@ -16,6 +16,7 @@ import pytest
 
 from backcare.application.pipeline import Pipeline
 from backcare.bot.app import setup_logging
+from backcare.bot.dialogs import buttons
 from backcare.kernel import logs
 from tests.reliability.live import STANDING_SIDE, live_bot
 from tests.support.fake_botapi import TOKEN, Fault
@@ -119,22 +120,22 @@ async def test_a_whole_journey_leaves_no_personal_data_in_the_logs(
     ) as bot:
         patient = Patient(bot, PATIENT, name=NAME)
         await patient.start()
-        await patient.press("consent:yes")
-        await patient.press("keep:yes")
+        await patient.press(buttons.CONSENT_YES)
+        await patient.press(buttons.KEEP_PHOTOS)
         await patient.say(TYPO)  # refused: not an age
         await patient.interview(registry.current, {**answers, "notes": NOTE})
-        assert patient.state["interview"]["answers"]["notes"] == NOTE
+        assert patient.dialog.answers()["notes"] == NOTE
         bot.api.faults.append(Fault("sendMessage", 502))  # a network error on the way
         await patient.send_file(STANDING_SIDE.read_bytes(), FILE)
         await patient.send_file(b"\xff\xd8 broken " + NAME.encode(), FILE)
         while patient.step == "photos":
-            await patient.press("ph:skip")
+            await patient.press(buttons.PHOTO_SKIP)
         if patient.step == "analysis":  # the first report failed
             await patient.press_label("Try again")
         assert patient.step == "results", patient.transcript()
-        await patient.press("rm:set")
-        await patient.press("day:all")
-        await patient.press("day:done")
+        await patient.press(buttons.REMINDERS_SET)
+        await patient.press(buttons.ALL_DAYS)
+        await patient.press(buttons.DAYS_DONE)
         await patient.say("07:45")
         await patient.say("Asia/Kolkata-typed")  # refused: not a time zone
         await patient.say("Asia/Tokyo")

@@ -46,6 +46,14 @@ def photo(step: str) -> bytes:
     return (RENDERS / PHOTO_FOR_STEP[step]).read_bytes()
 
 
+def dialog_of(stored: object) -> DialogState:
+    """A stored dialog document (``storage.get_state``, a database file's "states") read as
+    the dialogs read it (bot/dialogs/state.py); fails when there is none or it is unusable."""
+    state = DialogState.from_json(stored)
+    assert state is not None, "no usable dialog state stored"
+    return state
+
+
 class Patient:
     def __init__(self, harness: Any, user_id: int, language: str = "en", name: str = "Patient"):
         self.h = harness
@@ -69,9 +77,7 @@ class Patient:
     @property
     def dialog(self) -> DialogState:
         """The patient's dialog state as the dialogs read it (bot/dialogs/state.py)."""
-        state = DialogState.from_json(self.h.storage.get_state(self.id))
-        assert state is not None, "no usable dialog state stored"
-        return state
+        return dialog_of(self.h.storage.get_state(self.id))
 
     @property
     def step(self) -> str | None:
@@ -106,9 +112,9 @@ class Patient:
         self.h.api.send_album(self.user, photos)
         await self.settle()
 
-    def button_for(self, pressed: Button | str) -> tuple[Sent, dict] | None:
+    def button_for(self, pressed: Button) -> tuple[Sent, dict] | None:
         """The newest message's button that sends ``pressed`` to the dialogs."""
-        value = pressed.data if isinstance(pressed, Button) else pressed
+        value = pressed.data
         keyboards = self.h.storage.get_session(self.id).get("keyboards", {})
         for message in reversed(self.messages):
             for button in message.buttons:
@@ -124,8 +130,8 @@ class Patient:
         keyboards = self.h.storage.get_session(self.id).get("keyboards", {})
         return [v for kb in keyboards.values() for v in kb["values"]]
 
-    async def press(self, button: Button | str) -> None:
-        """Press a dialog button (built with bot.dialogs.buttons; a str is its data)."""
+    async def press(self, button: Button) -> None:
+        """Press a dialog button (built with bot.dialogs.buttons)."""
         found = self.button_for(button)
         assert found is not None, f"no button for {button}; offered: {self.values()}"
         message, shown = found

@@ -173,17 +173,20 @@ def test_numbers_choose_buttons_unless_a_number_is_the_answer():
         ]
     )
     assert screen.event("7", None).text == "7"
-    assert screen.event("#8", None).data == "a:pain:7"
+    assert screen.event("#8", None).data == buttons.answer("pain", 7).data
     screen.show(
         [
             Reply(
                 "Sex?",
-                choices=(Choice("Female", "a:sex:female"), Choice("Male", "a:sex:male")),
+                choices=(
+                    Choice("Female", buttons.answer("sex", "female").data),
+                    Choice("Male", buttons.answer("sex", "male").data),
+                ),
                 expects="choice",
             )
         ]
     )
-    assert screen.event("2", None).data == "a:sex:male"
+    assert screen.event("2", None).data == buttons.answer("sex", "male").data
     assert screen.event("3", None).text == "3"  # no such button: sent as typed
     assert screen.event("/timer checkin", None).data == "checkin"
     assert screen.event("/Back", None).text == "back"

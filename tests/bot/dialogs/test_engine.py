@@ -173,6 +173,7 @@ async def test_the_state_is_plain_json_after_every_step(chat, interview, healthy
     await chat.consent()
     for _ in range(10):
         state, _ = await chat.dialogs.handle(chat.saved, Event("text", text="not an answer"))
+        # the stored form on purpose: plain JSON, written in this version
         assert json.loads(json.dumps(state)) == state and state["v"] == STATE_VERSION
         await chat.answer(interview, healthy[chat.current])
     assert len(chat.state.interview.history) == 10

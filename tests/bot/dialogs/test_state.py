@@ -44,6 +44,7 @@ def stored(name: str) -> dict:
 
 
 def test_the_fixtures_cover_every_step():
+    # the stored version 1 documents on purpose: what the fixtures hold
     steps = {stored(name)["step"] for name in FIXTURES}
     assert steps == set(STEP) - {"checkin_pain"}  # checkin_pain: a timer's turn, no saved pause
     assert all(stored(name)["v"] == 1 for name in FIXTURES)
@@ -51,7 +52,7 @@ def test_the_fixtures_cover_every_step():
 
 @pytest.mark.parametrize("name", CAPTURED)
 def test_a_version_1_state_loads_with_nothing_lost(name):
-    raw = stored(name)
+    raw = stored(name)  # the stored version 1 document on purpose: compared with its reading
     state = DialogState.from_json(raw)
     assert state is not None and state.step == raw["step"] and state.extra == {}
     # the document keeps its shape: only the version changes
@@ -139,7 +140,7 @@ async def finish_journey(chat: Chat, interview, healthy) -> None:
 async def test_a_stored_version_1_state_continues_the_journey(
     name, dialogs, clock, interview, healthy
 ):
-    raw = stored(name)
+    raw = stored(name)  # the stored version 1 document on purpose: compared with its reading
     chat = Chat(dialogs)
     chat.saved = raw
     clock.advance(days=60)  # after the captured journey, whatever its dates
@@ -301,6 +302,7 @@ def test_button_data_keeps_the_version_1_format():
 
 
 def test_what_is_not_a_button():
+    # raw button data on purpose: what buttons.parse() takes apart or refuses
     for data in (None, "", "cmd", "nonsense:1", "ck:pain", "k1a2b.0"):
         assert buttons.parse(data) is None
     question = buttons.question_button(buttons.parse("ca:saddle:yes"))

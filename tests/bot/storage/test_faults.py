@@ -148,6 +148,7 @@ def test_a_full_disk_refuses_saves_calmly_and_nothing_is_lost(tiny_disk):
         s.put_state(uid, {"step": "q3", "answers": {"pain": uid}})
     fill(tiny_disk)
     failures = 0
+    # storage's own documents (no dialog state): read by key on purpose
     for uid in range(1, 11):
         try:
             with s.transaction():
