@@ -55,7 +55,7 @@ sys.path.insert(0, str(REPO))
 
 from backcare.bot.dialogs import buttons  # noqa: E402
 from backcare.bot.dialogs.buttons import Button  # noqa: E402
-from backcare.bot.dialogs.engine import _restore  # noqa: E402
+from backcare.bot.dialogs.engine import restore  # noqa: E402
 from backcare.bot.dialogs.events import Event  # noqa: E402
 from backcare.bot.dialogs.flow import STEP  # noqa: E402
 from backcare.bot.dialogs.state import DialogState, PhotoProgress  # noqa: E402
@@ -643,7 +643,7 @@ class Soak:
         lost: list[str] = []
         inconsistent: list[str] = []
         for p in patients:
-            state = _restore(states.get(p.id))  # None: none, or not one the dialogs go on from
+            state = restore(states.get(p.id))  # None: none, or not one the dialogs go on from
             if state is None or state.step not in STEP:
                 inconsistent.append(f"{p.id}: unusable state")
                 continue

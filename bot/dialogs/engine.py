@@ -142,9 +142,9 @@ def _usable(state: DialogState | None) -> DialogState | None:
     return state.copy()
 
 
-def _restore(state: Mapping[str, Any] | None) -> DialogState | None:
+def restore(state: Mapping[str, Any] | None) -> DialogState | None:
     """The state a stored document holds, if the dialogs can continue it (else None)."""
     return _usable(DialogState.from_json(state))
 
 
-__all__ = ["STATE_VERSION", "Dialogs", "PictureCache", "Policy", "new_state"]
+__all__ = ["STATE_VERSION", "Dialogs", "PictureCache", "Policy", "new_state", "restore"]

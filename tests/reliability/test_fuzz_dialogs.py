@@ -21,7 +21,7 @@ from backcare.application.pipeline import Pipeline
 from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.buttons import Button
 from backcare.bot.dialogs.commands import COMMANDS
-from backcare.bot.dialogs.engine import STATE_VERSION, Dialogs, _restore
+from backcare.bot.dialogs.engine import STATE_VERSION, Dialogs, restore
 from backcare.bot.dialogs.events import Event, Reply
 from backcare.bot.dialogs.flow import STEP
 from backcare.bot.messages import render, tg_len
@@ -290,7 +290,7 @@ def test_random_events_always_get_a_reply_and_leave_a_state_to_go_on_from(world,
         # the stored form on purpose: plain JSON, written in this version
         assert json.loads(json.dumps(state)) == state, "the state is plain JSON"
         assert state["v"] == STATE_VERSION
-        restored = _restore(state)
+        restored = restore(state)
         assert restored is not None, "the next event continues this state"
         assert restored.step in STEP
         check_replies(event, replies)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from backcare.bot.dialogs import buttons
-from backcare.bot.dialogs.engine import _restore
+from backcare.bot.dialogs.engine import restore
 from backcare.bot.dialogs.events import Event
 from backcare.bot.dialogs.flow import STEP
 from backcare.bot.dialogs.state import (
@@ -58,7 +58,7 @@ def test_a_version_1_state_loads_with_nothing_lost(name):
     # the document keeps its shape: only the version changes
     assert state.to_json() == {**raw, "v": STATE_VERSION}
     assert DialogState.from_json(state.to_json()) == state
-    assert _restore(raw) == state
+    assert restore(raw) == state
 
 
 def test_the_older_version_1_shape_is_filled_in():
