@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as WallTime  # the plan has a field named time
@@ -181,13 +182,24 @@ def _city_names() -> dict[str, str]:
     return {city: sorted(zones)[0] for city, zones in seen.items() if len(zones) == 1}
 
 
+def weekday(day: int, language: str, texts: Catalogue | None = None) -> str:
+    """A weekday's short name (Monday = 0), e.g. "Mon", "月": the one list of them."""
+    return (texts or default_texts()).get(f"schedule.weekdays.{WEEKDAYS[day]}", language)
+
+
+def days_text(days: Iterable[int], language: str, texts: Catalogue | None = None) -> str:
+    """The plan's days in words, e.g. "Mon, Wed, Fri" or "every day"."""
+    texts = texts or default_texts()
+    chosen = sorted(set(days))
+    if len(chosen) == 7:
+        return texts.get("schedule.every_day", language)
+    return texts.get("schedule.day_joiner", language).join(
+        weekday(d, language, texts) for d in chosen
+    )
+
+
 def describe(plan: ReminderPlan, language: str, texts: Catalogue | None = None) -> str:
     """The plan in words, e.g. "Mon, Wed, Fri at 07:30 (Europe/London)"."""
     texts = texts or default_texts()
-    if len(plan.days) == 7:
-        days = texts.get("schedule.every_day", language)
-    else:
-        days = texts.get("schedule.day_joiner", language).join(
-            texts.get(f"schedule.weekdays.{WEEKDAYS[d]}", language) for d in plan.days
-        )
+    days = days_text(plan.days, language, texts)
     return texts.get("schedule.plan", language, days=days, time=plan.time, tz=plan.tz)

@@ -36,9 +36,7 @@ def draft(conv: Conversation) -> ReminderDraft:
 
 
 def days_words(conv: Conversation, days: list[int]) -> str:
-    if sorted(days) == EVERY_DAY:
-        return conv.t("reminders.every_day")
-    return conv.t("reminders.list_separator").join(conv.t(f"days.{d}") for d in sorted(days))
+    return schedule.days_text(days, conv.lang)
 
 
 # -- days -------------------------------------------------------------------------------
@@ -49,7 +47,10 @@ def prompt_days(conv: Conversation, note: str | None = None) -> None:
         d.days = list((old.days if old is not None else None) or default_days(conv))
     ticked = set(d.days)
     choices = [
-        Choice(("✓ " if day in ticked else "") + conv.t(f"days.{day}"), buttons.day(day).data)
+        Choice(
+            ("✓ " if day in ticked else "") + schedule.weekday(day, conv.lang),
+            buttons.day(day).data,
+        )
         for day in EVERY_DAY
     ]
     choices += [
@@ -143,4 +144,5 @@ def reminders_words(conv: Conversation) -> str:
     r = conv.data.reminders
     if r is None or not r.active:
         return conv.t("active.no_reminders")
-    return conv.t("active.reminders", days=days_words(conv, r.days), time=r.time, tz=r.tz)
+    plan = schedule.ReminderPlan(days=tuple(r.days), time=r.time, tz=r.tz)
+    return conv.t("active.reminders", plan=schedule.describe(plan, conv.lang))

@@ -28,7 +28,6 @@ def required_keys() -> list[str]:
     keys = [f"photo.steps.{m}" for m in vocabulary().movements]
     keys += [f"photo.reasons.{r.value}" for r in Reason]
     keys += list(ANSWER_ERRORS)
-    keys += [f"days.{d}" for d in range(7)]
     keys += [f"referral.{u}" for u in (*URGENCIES, "unexplained")]
     keys += [f"triage.{a}" for a in ADVICE]
     keys += [f"photo.movements.{m.value}" for m in Movement]

@@ -31,7 +31,7 @@ async def test_set_up_with_typed_time_and_zone_and_mistakes_on_the_way(at_result
     assert chat.state.reminders == ReminderPlan(
         days=[0, 1, 2, 3, 4, 5, 6], time="06:45", tz="America/Chicago", active=True
     )
-    assert "Every day at 06:45 (America/Chicago)" in chat.text and chat.state.reminder_draft is None
+    assert "every day at 06:45 (America/Chicago)" in chat.text and chat.state.reminder_draft is None
 
 
 async def test_at_least_one_day_is_needed(at_results):
