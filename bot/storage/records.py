@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 
 def utc_now() -> datetime:
@@ -40,6 +41,15 @@ class UserProfile:
 
     def consented(self, what: str) -> bool:
         return bool(self.consents.get(what, False))
+
+    def document(self) -> dict[str, Any]:
+        """What every backend stores of the profile (the id is the key)."""
+        return {
+            "language": self.language,
+            "tz": self.tz,
+            "consents": dict(self.consents),
+            "created": self.created or iso(utc_now()),
+        }
 
 
 @dataclass(frozen=True)

@@ -17,15 +17,7 @@ class DocumentUsers(DocumentCore, Users):
         return UserProfile(user_id=user_id, **doc) if doc else None
 
     def put_user(self, profile: UserProfile) -> None:
-        doc = json_copy(
-            {
-                "language": profile.language,
-                "tz": profile.tz,
-                "consents": dict(profile.consents),
-                "created": profile.created or iso(utc_now()),
-            },
-            "user profile",
-        )
+        doc = json_copy(profile.document(), "user profile")
         with self.transaction():
             self._set("users", profile.user_id, doc, profile.user_id)
 

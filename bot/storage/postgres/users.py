@@ -19,15 +19,7 @@ class PostgresUsers(PostgresCore, Users):
         return UserProfile(user_id=user_id, **doc) if doc else None
 
     def put_user(self, profile: UserProfile) -> None:
-        doc = json_copy(
-            {
-                "language": profile.language,
-                "tz": profile.tz,
-                "consents": dict(profile.consents),
-                "created": profile.created or iso(utc_now()),
-            },
-            "user profile",
-        )
+        doc = json_copy(profile.document(), "user profile")
         self._put_doc("users", profile.user_id, doc)
 
     def user_ids(self) -> list[int]:
