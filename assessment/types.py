@@ -48,7 +48,7 @@ class Observation:
     normal_range: (low, high) of the reference range, exactly as the rating used it
     source:     citation of the reference range (from assessment/thresholds.yaml)
     confidence: 0..1 (photo quality, view, back-contour confidence, distance to the threshold)
-    explanation: {"en": ..., "ja": ...} one plain sentence for the patient
+    explanation: {language: ...} one plain sentence for the patient
     uncertainty: the value is value ± uncertainty (the measurement's own, or the camera
                 method's default from thresholds.yaml). Rated normal only when the whole
                 interval lies inside normal_range, insufficient/excessive only when it lies
@@ -95,7 +95,7 @@ class Change:
 
     direction: "better" | "worse" | "same" | "new" (assessed now, not before) |
                "lost" (assessed before, not now)
-    explanation: {"en": ..., "ja": ...} one plain sentence for the patient
+    explanation: {language: ...} one plain sentence for the patient
     """
 
     name: str

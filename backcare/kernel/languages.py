@@ -36,7 +36,7 @@ class Language:
     script: re.Pattern[str] | None
     cjk_font: bool
     zones: tuple[str, ...]
-    locale: str  # CLDR locale (Babel) for plural forms and dates, e.g. "en", "ja"
+    locale: str  # its CLDR locale (Babel): plural forms, dates, the decimal sign
 
     def join(self, sentences: Iterable[str]) -> str:
         """Sentences as one paragraph, as this language writes them."""
@@ -169,7 +169,7 @@ def supported(code: str | None) -> str:
 
 
 def from_client(tag: str | None) -> str | None:
-    """The language a client's setting ("ja-JP", "en") asks for, if backcare speaks it."""
+    """The language a client's setting (a tag such as "pt-BR") asks for, if backcare speaks it."""
     tag = (tag or "").lower()
     for lang in table().values():
         if any(tag.startswith(p) for p in lang.client_prefixes):

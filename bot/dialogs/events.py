@@ -27,7 +27,7 @@ class Event:
     data: str | None = None
     photo: bytes | None = None
     filename: str | None = None
-    language: str | None = None  # the client's language setting, e.g. "ja", if known
+    language: str | None = None  # the client's language setting (a tag), if known
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ class Services(Protocol):
     ) -> PhotoResult:
         """One capture step's photo: accepted with measurements and an annotated picture, or refused
         with a vision.errors.Reason value. May raise; the dialogs then treat it as refused.
-        A service may also take ``language="en"`` (keyword): the dialogs then pass the
+        A service may also take ``language=<code>`` (keyword): the dialogs then pass the
         patient's language for the picture's labels (bot/dialogs/capture.py)."""
         ...
 
