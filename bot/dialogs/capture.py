@@ -17,6 +17,7 @@ from backcare.bot.dialogs import buttons, history, reassessment
 from backcare.bot.dialogs.buttons import ANALYSIS_RETRY, PHOTO_RETAKE, PHOTO_SKIP, PHOTO_USE
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
+from backcare.bot.dialogs.feature import Feature, Step, no_back
 from backcare.bot.dialogs.interviewing import back_interview
 from backcare.bot.dialogs.results import summarise
 from backcare.bot.dialogs.state import PhotoProgress
@@ -269,3 +270,13 @@ async def on_analysis(conv: Conversation, event: Event) -> None:
             choices=[conv.button("analysis.retry", ANALYSIS_RETRY)],
             expects="choice",
         )
+
+
+FEATURE = Feature(
+    "photos",
+    steps=(
+        Step("photos", prompt_photos, on_photos, back=back_photos),
+        Step("analysis", prompt_analysis, on_analysis, back=no_back, auto=run_analysis),
+    ),
+    texts=("photo", "analysis"),
+)

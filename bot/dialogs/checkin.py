@@ -14,6 +14,7 @@ from backcare.bot.dialogs import buttons, history
 from backcare.bot.dialogs.buttons import DONE, TOGGLE
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.feature import Feature, Step, no_back
 from backcare.bot.dialogs.interviewing import (
     error_text,
     expects_of,
@@ -310,3 +311,15 @@ def complete(conv: Conversation) -> None:
     )
     conv.skip_prompt = True  # the advice and its buttons are the resting step's prompt this time
     conv.go("checked_in")
+
+
+FEATURE = Feature(
+    "check-in",
+    steps=(
+        Step("checkin_pain", prompt_pain, on_pain, back=no_back),
+        Step("checkin_done", prompt_done, on_done),
+        Step("checkin_signs", prompt_gate, on_gate),
+        Step("checkin_flags", prompt_flags, on_flags, back=back_flags),
+    ),
+    texts=("checkin",),
+)

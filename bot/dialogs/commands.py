@@ -1,10 +1,12 @@
-"""The one command registry (REGISTRY, at the end) and the commands the dialogs run.
+"""The one command registry (REGISTRY, at the end) and the commands of the whole conversation.
 
-Every slash command a patient may use is declared once, in REGISTRY: its name, who runs
-it (the dialogs, or the Telegram adapter for /export and /delete) and whether Telegram's
-menu lists it. Its one-line description is ``commands.<name>`` in texts.yaml (checked
-at load). The help text, the "unknown command" answer, Telegram's command menu
-(bot/app.py) and the adapter's routing (bot/handlers.py) are all made from it.
+Every slash command a patient may use is declared once, by the feature it belongs to
+(``FEATURE.commands`` at the end of its module: /stop in reminders.py, /progress in
+progress.py, the conversation-wide ones here, the adapter's /export and /delete below):
+its name, who runs it (the dialogs, or the Telegram adapter) and whether Telegram's menu
+lists it. Its one-line description is ``commands.<name>`` in texts.yaml (checked at
+load). REGISTRY gathers them; the help text, the "unknown command" answer, Telegram's
+command menu (bot/app.py) and the adapter's routing (bot/handlers.py) are made from it.
 
 Dialog commands come as Event(kind="command", text=name) or as buttons
 (``bot.dialogs.buttons.command(name)``); ``buttons.language(code)`` chooses the language.
@@ -12,26 +14,16 @@ Dialog commands come as Event(kind="command", text=name) or as buttons
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from backcare.bot.dialogs import buttons, capture, interviewing
+from backcare.bot.dialogs import buttons, capture, flow, interviewing, progress, reassessment
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice
+from backcare.bot.dialogs.feature import Command, Feature
 from backcare.bot.dialogs.flow import STEP
-from backcare.bot.dialogs.progress import show_progress
 from backcare.bot.dialogs.reminders import reminders_words
 from backcare.bot.dialogs.resting import reminder_message
 from backcare.kernel import languages
 from backcare.kernel.languages import LANGUAGES
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    run: Callable[[Conversation], None] | None  # None: the adapter runs it (bot/handlers.py)
-    menu: bool = True  # listed in Telegram's command menu and the help text
 
 
 def resume(conv: Conversation) -> None:
@@ -46,6 +38,8 @@ def run(conv: Conversation, name: str) -> None:
         conv.say(conv.t("common.unknown_command", commands=", ".join(f"/{c}" for c in COMMANDS)))
         return
     command.run(conv)
+    if command.resume:
+        resume(conv)
 
 
 def commands_line(conv: Conversation) -> str:
@@ -137,20 +131,6 @@ def set_language(conv: Conversation, code: str) -> None:
     resume(conv)
 
 
-def stop(conv: Conversation) -> None:
-    reminders = conv.data.reminders
-    if reminders is not None and reminders.active:
-        reminders.active = False
-        conv.say(conv.t("reminders.stopped"))
-    else:
-        conv.say(conv.t("reminders.none_active"))
-
-
-def progress(conv: Conversation) -> None:
-    show_progress(conv)
-    resume(conv)
-
-
 def timer(conv: Conversation, name: str | None) -> None:
     """A scheduled job fired: act only when the user rests in the program with reminders on."""
     if not STEP[conv.step].timers or conv.data.reminders is None or not conv.data.reminders.active:
@@ -161,18 +141,28 @@ def timer(conv: Conversation, name: str | None) -> None:
         start_checkin(conv)
 
 
-REGISTRY: tuple[Command, ...] = (
-    Command("start", start),
-    Command("help", help_),
-    Command("status", status),
-    Command("back", back),
-    Command("restart", restart),
-    Command("language", language),
-    Command("progress", progress),
-    Command("stop", stop),
-    Command("export", None),  # a file of everything kept about the user (bot/privacy.py)
-    Command("delete", None),  # erase everything, after a confirmation (bot/privacy.py)
+FEATURE = Feature(
+    "commands",
+    commands=(
+        Command("start", start),
+        Command("help", help_),
+        Command("status", status),
+        Command("back", back),
+        Command("restart", restart),
+        Command("language", language),
+    ),
+    texts=("common", "help", "commands", "status"),
 )
+# the adapter's own (bot/privacy.py): a file of everything kept; erase it after a confirmation
+PRIVACY = Feature("privacy", commands=(Command("export", None), Command("delete", None)))
+FEATURES: tuple[Feature, ...] = (
+    FEATURE,
+    *flow.FEATURES,
+    reassessment.FEATURE,
+    progress.FEATURE,
+    PRIVACY,
+)
+REGISTRY: tuple[Command, ...] = tuple(c for feature in FEATURES for c in feature.commands)
 BY_NAME = {c.name: c for c in REGISTRY}
 COMMANDS = tuple(c.name for c in REGISTRY)  # every command a patient may type
 MENU = tuple(c.name for c in REGISTRY if c.menu)

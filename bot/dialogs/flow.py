@@ -1,4 +1,5 @@
-"""The conversation's state machine as data: steps (prompt, input, back) and transitions.
+"""The conversation's state machine: the features' steps (prompt, input, back) and the
+transitions between them.
 
 One ``transitions`` Machine is built once and serves every user: for each
 event the engine adds a light model built around the user's JSON state
@@ -8,9 +9,6 @@ right after it is entered.
 """
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from transitions import Machine, State
 
@@ -24,64 +22,20 @@ from backcare.bot.dialogs import (
     results,
 )
 from backcare.bot.dialogs.conversation import Conversation
-from backcare.bot.dialogs.events import Event
+from backcare.bot.dialogs.feature import Feature, Step
 
-Prompt = Callable[[Conversation], None]
-Handler = Callable[[Conversation, Event], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    prompt: Prompt
-    handle: Handler
-    # back: True = done, False = impossible here, None = use the machine's "back" transition
-    back: Callable[[Conversation], bool | None] | None = None
-    resume: Prompt | None = None  # a shorter prompt for /start, /status, a language change
-    auto: Callable[[Conversation], Awaitable[None]] | None = None
-    timers: bool = False  # scheduled reminders and check-ins act in this step
-
-
-STEPS: tuple[Step, ...] = (
-    Step("consent", onboarding.prompt_consent, onboarding.on_consent, back=lambda conv: False),
-    Step("declined", onboarding.prompt_declined, onboarding.on_declined, back=lambda conv: False),
-    Step("photo_consent", onboarding.prompt_photo_consent, onboarding.on_photo_consent),
-    Step(
-        "interview",
-        interviewing.prompt_interview,
-        interviewing.on_interview,
-        back=interviewing.back_interview,
-    ),
-    Step(
-        "referred",
-        interviewing.prompt_referred,
-        interviewing.on_referred,
-        back=interviewing.back_referred,
-    ),
-    Step("photos", capture.prompt_photos, capture.on_photos, back=capture.back_photos),
-    Step(
-        "analysis",
-        capture.prompt_analysis,
-        capture.on_analysis,
-        back=lambda conv: False,
-        auto=capture.run_analysis,
-    ),
-    Step(
-        "results",
-        results.prompt_results,
-        results.on_results,
-        back=lambda conv: False,
-        resume=results.resume_results,
-    ),
-    Step("reminder_days", reminders.prompt_days, reminders.on_days, back=lambda conv: False),
-    Step("reminder_time", reminders.prompt_time, reminders.on_time),
-    Step("reminder_zone", reminders.prompt_zone, reminders.on_zone),
-    Step("active", resting.prompt_active, resting.on_active, back=lambda conv: False, timers=True),
-    Step("checkin_pain", checkin.prompt_pain, checkin.on_pain, back=lambda conv: False),
-    Step("checkin_done", checkin.prompt_done, checkin.on_done),
-    Step("checkin_signs", checkin.prompt_gate, checkin.on_gate),
-    Step("checkin_flags", checkin.prompt_flags, checkin.on_flags, back=checkin.back_flags),
+# the features that are steps of the conversation, in its order (each declares its steps
+# at the end of its module)
+FEATURES: tuple[Feature, ...] = (
+    onboarding.FEATURE,
+    interviewing.FEATURE,
+    capture.FEATURE,
+    results.FEATURE,
+    reminders.FEATURE,
+    resting.FEATURE,
+    checkin.FEATURE,
 )
+STEPS: tuple[Step, ...] = tuple(step for feature in FEATURES for step in feature.steps)
 STEP: dict[str, Step] = {s.name: s for s in STEPS}
 
 AFTER_CONSENT = [s.name for s in STEPS if s.name not in ("consent", "declined")]

@@ -19,6 +19,7 @@ from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.buttons import ANSWER, DONE, TOGGLE
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.feature import Feature, Step
 from backcare.bot.dialogs.state import InterviewProgress, Referral
 from backcare.interview import (
     MULTI_TYPES,
@@ -372,3 +373,13 @@ def back_referred(conv: Conversation) -> bool:
     conv.data.referral = None
     conv.go("back")
     return True
+
+
+FEATURE = Feature(
+    "interview",
+    steps=(
+        Step("interview", prompt_interview, on_interview, back=back_interview),
+        Step("referred", prompt_referred, on_referred, back=back_referred),
+    ),
+    texts=("interview", "answer", "referral", "triage"),
+)

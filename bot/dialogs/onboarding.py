@@ -5,6 +5,7 @@ from __future__ import annotations
 from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.feature import Feature, Step, no_back
 from backcare.bot.dialogs.interviewing import start_interview
 from backcare.bot.dialogs.state import Consent
 from backcare.kernel.languages import DEFAULT, LANGUAGES, from_client, language
@@ -102,3 +103,14 @@ async def on_declined(conv: Conversation, event: Event) -> None:
         conv.go("reconsider")
     else:
         prompt_declined(conv)
+
+
+FEATURE = Feature(
+    "onboarding",
+    steps=(
+        Step("consent", prompt_consent, on_consent, back=no_back),
+        Step("declined", prompt_declined, on_declined, back=no_back),
+        Step("photo_consent", prompt_photo_consent, on_photo_consent),
+    ),
+    texts=("consent",),
+)

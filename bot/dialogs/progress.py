@@ -10,6 +10,7 @@ from dataclasses import asdict
 from backcare.bot.dialogs import history
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Image
+from backcare.bot.dialogs.feature import Command, Feature
 from backcare.bot.dialogs.reassessment import render_changes
 from backcare.followup.progress import chart_png, progress_data, summary_text
 
@@ -29,3 +30,10 @@ def show_progress(conv: Conversation) -> None:
     else:
         conv.say(conv.t("progress.none"))
     render_changes(conv)
+
+
+FEATURE = Feature(
+    "progress",
+    commands=(Command("progress", show_progress, resume=True),),
+    texts=("progress",),
+)

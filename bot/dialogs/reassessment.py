@@ -15,6 +15,7 @@ from dataclasses import asdict, fields
 from backcare.assessment.compare import compare
 from backcare.assessment.types import Change, Observation
 from backcare.bot.dialogs.conversation import Conversation
+from backcare.bot.dialogs.feature import Feature
 from backcare.bot.dialogs.state import DialogState, Reassessment
 
 ORDER = ("better", "worse", "same", "new", "lost")  # what changed first, then what did not
@@ -129,3 +130,9 @@ def finish(conv: Conversation, summary: dict) -> None:
     data.previous_report = data.report
     data.report = summary
     data.reassessment = None
+
+
+FEATURE = Feature(
+    "re-assessment",
+    texts=("reassess",),
+)

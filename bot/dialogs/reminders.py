@@ -10,6 +10,7 @@ from __future__ import annotations
 from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.feature import Command, Feature, Step, no_back
 from backcare.bot.dialogs.state import ReminderDraft, ReminderPlan
 from backcare.followup import schedule
 from backcare.kernel import languages
@@ -146,3 +147,25 @@ def reminders_words(conv: Conversation) -> str:
         return conv.t("active.no_reminders")
     plan = schedule.ReminderPlan(days=tuple(r.days), time=r.time, tz=r.tz)
     return conv.t("active.reminders", plan=schedule.describe(plan, conv.lang))
+
+
+def stop(conv: Conversation) -> None:
+    """/stop: no more reminders (the plan is kept, to set them up again)."""
+    reminders = conv.data.reminders
+    if reminders is not None and reminders.active:
+        reminders.active = False
+        conv.say(conv.t("reminders.stopped"))
+    else:
+        conv.say(conv.t("reminders.none_active"))
+
+
+FEATURE = Feature(
+    "reminders",
+    steps=(
+        Step("reminder_days", prompt_days, on_days, back=no_back),
+        Step("reminder_time", prompt_time, on_time),
+        Step("reminder_zone", prompt_zone, on_zone),
+    ),
+    commands=(Command("stop", stop),),
+    texts=("reminders",),
+)

@@ -7,6 +7,7 @@ from backcare.bot.dialogs import buttons, reassessment
 from backcare.bot.dialogs.checkin import start_checkin
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Choice, Event
+from backcare.bot.dialogs.feature import Feature, Step, no_back
 from backcare.bot.dialogs.progress import show_progress
 from backcare.bot.dialogs.reminders import reminders_words
 from backcare.bot.dialogs.results import render_program
@@ -74,3 +75,10 @@ def reminder_message(conv: Conversation) -> None:
         ],
         expects="choice",
     )
+
+
+FEATURE = Feature(
+    "program",
+    steps=(Step("active", prompt_active, on_active, back=no_back, timers=True),),
+    texts=("active", "reminder"),
+)

@@ -13,6 +13,7 @@ from dataclasses import asdict
 from backcare.bot.dialogs import buttons
 from backcare.bot.dialogs.conversation import Conversation
 from backcare.bot.dialogs.events import Event, Image
+from backcare.bot.dialogs.feature import Feature, Step, no_back
 from backcare.bot.dialogs.reassessment import observation_dicts, render_changes
 from backcare.kernel.vocabulary import vocabulary
 from backcare.report.causes import LIKELY, POSSIBLE, causes_of, is_headline
@@ -350,3 +351,10 @@ async def on_results(conv: Conversation, event: Event) -> None:
         conv.go("skip_reminders")
     else:
         offer_reminders(conv)
+
+
+FEATURE = Feature(
+    "results",
+    steps=(Step("results", prompt_results, on_results, back=no_back, resume=resume_results),),
+    texts=("results",),
+)
