@@ -154,5 +154,19 @@ async def test_a_whole_interview_through_a_flaky_bot_api_loses_nothing_and_repea
         failed = [c for c in live.api.calls if c.status >= 500]
         assert injected >= 10 and len(failed) >= 5, (injected, len(failed))
         assert patient.dialog.answers() == expected_answers
-        assert delivered(live.api)[PATIENT] == expected_texts
+        # A reply Telegram took but answered after the bot stopped waiting (a loaded machine
+        # can be slower than the 0.3 s read timeout even without a fault) is sent again by
+        # design: at least once. It counts once here, and only if its copy followed.
+        late = [
+            c
+            for c in live.api.calls_of("sendMessage")
+            if c.status == 200 and c.answered is not None and c.answered - c.time > 0.3
+        ]
+        texts = [
+            str(c.params.get("text", ""))
+            for c in live.api.calls_of("sendMessage")
+            if c.status == 200 and c not in late and int(c.params["chat_id"]) == PATIENT
+        ]
+        assert texts == expected_texts
+        assert all(str(c.params.get("text")) in texts for c in late)
         assert refused(live.api) == [] and live.storage.pending() == []

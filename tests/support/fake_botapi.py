@@ -76,6 +76,7 @@ class Call:
     files: dict[str, tuple[str, bytes]]
     time: float
     status: int = 200  # HTTP status answered; 0 when the connection was dropped
+    answered: float | None = None  # when the answer left (time.monotonic()), if it did
 
 
 @dataclass
@@ -506,6 +507,7 @@ class FakeBotApi:
                 {"ok": False, "error_code": exc.code, "description": exc.description},
                 status=exc.code,
             )
+        call.answered = time.monotonic()
         self._notify()
         return web.json_response({"ok": True, "result": result})
 
