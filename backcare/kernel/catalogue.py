@@ -47,9 +47,7 @@ class Catalogue:
     def get(self, key: str, language: str | None, /, **values: Any) -> str:
         """The text in ``language`` (a code or a client tag such as "ja-JP"; else the
         default language), filled in; in the plural form its count takes."""
-        entry = self.table[key]
-        lang = language if language in entry else (from_client(language) or DEFAULT)
-        return self._form(key, lang, values).format(**values)
+        return self._form(key, self._language(key, language), values).format(**values)
 
     def every(self, key: str, /, **values: Any) -> dict[str, str]:
         """The text in every language, filled in."""
@@ -67,8 +65,11 @@ class Catalogue:
 
     def template(self, key: str, language: str | None) -> str:
         """The text unfilled (for a caller that fills it in pieces)."""
-        entry = self.table[key]
-        return entry[language if language in entry else (from_client(language) or DEFAULT)]
+        return self.table[key][self._language(key, language)]
+
+    def _language(self, key: str, language: str | None) -> str:
+        """The language of ``key`` to use: the one asked, a client tag's, else the default."""
+        return language if language in self.table[key] else (from_client(language) or DEFAULT)
 
     def group(self, prefix: str) -> list[dict[str, str]]:
         """The texts directly under ``prefix``, in file order."""

@@ -36,10 +36,6 @@ def draft(conv: Conversation) -> ReminderDraft:
     return conv.data.reminder_draft
 
 
-def days_words(conv: Conversation, days: list[int]) -> str:
-    return schedule.days_text(days, conv.lang)
-
-
 # -- days -------------------------------------------------------------------------------
 def prompt_days(conv: Conversation, note: str | None = None) -> None:
     d = draft(conv)
