@@ -765,8 +765,3 @@ def _unit(v: np.ndarray) -> np.ndarray:
 def _angle(a: np.ndarray, b: np.ndarray) -> float:
     cos = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-12)
     return math.degrees(math.acos(max(-1.0, min(1.0, cos))))
-
-
-def angle_between(a: np.ndarray, b: np.ndarray) -> float:
-    """Unsigned angle between two vectors, degrees."""
-    return _angle(a, b)

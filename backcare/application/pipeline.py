@@ -362,10 +362,6 @@ def _flags_by_urgency(red_flags: Mapping[str, str]) -> list[str]:
     return sorted(red_flags, key=lambda f: (rank(red_flags[f]), f))
 
 
-def observations_by_name(report: Report) -> Mapping[str, Observation]:
-    return {o.name: o for o in report.observations}
-
-
 def measurement_record(result: PhotoResult) -> dict:
     """One photo's outcome as plain JSON-able data (``backcare measure``): accepted or
     refused with the reason, the view, the movement seen, the step it looks like when it

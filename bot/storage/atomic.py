@@ -79,16 +79,6 @@ def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE, sync_dir: bool 
         fsync_dir(path.parent)
 
 
-def remove_stale_temps(path: Path) -> list[Path]:
-    """Delete temporary files a crash left beside ``path`` (they may hold personal data)."""
-    removed = []
-    for tmp in Path(path).parent.glob(f".{Path(path).name}.*{TEMP_SUFFIX}"):
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-            removed.append(tmp)
-    return removed
-
-
 def private_file_mode(path: Path) -> None:
     """Make an existing file owner-only (a file copied in by hand may be world-readable)."""
     if path.exists() and path.stat().st_mode & 0o077:
