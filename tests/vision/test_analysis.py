@@ -66,3 +66,24 @@ def test_grayscale_array_is_analysed_like_colour(estimator, rgb_of):
     gray = rgb_of("renders/standing_side_right.jpg").mean(axis=2).astype("uint8")
     out = analyse_image(gray, estimator, annotate=False)
     assert out.analysis.view.kind.value == "side"
+
+
+def test_the_movement_is_judged_on_the_tilt_the_photo_reports(estimator, rgb_of, monkeypatch):
+    """Whether a photo shows the asked movement is judged on the reported (fitted) tilt, not
+    the raw one: the raw tilt reads a few degrees forward, which took small backward bends
+    for standing."""
+    from dataclasses import replace
+
+    from backcare.vision import analysis
+
+    def reported_leaning_back(measurements, *args, **kwargs):
+        tilt = measurements["trunk_inclination"]
+        return {**measurements, "trunk_inclination": replace(tilt, value=-9.0)}, {}
+
+    rgb = rgb_of("renders/standing_side_right.jpg")
+    raw = analyse_image(rgb, estimator, annotate=False).analysis
+    assert raw.movement.evidence["backward_bend"] < 5  # standing: no backward bend
+    monkeypatch.setattr(analysis.estimators, "apply", reported_leaning_back)
+    leaning = analyse_image(rgb, estimator, annotate=False).analysis
+    assert leaning.measurements["trunk_inclination"].value == -9.0
+    assert leaning.movement.evidence["backward_bend"] == 9.0
