@@ -38,6 +38,7 @@ from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
 from backcare.vision.pose import PoseEstimator, PoseOutput  # noqa: E402
 from backcare.vision.types import INDEX, AnalysedPhoto  # noqa: E402
+from bench.synth.render_accuracy_sets import SEEDS  # noqa: E402
 
 CACHE = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
 YAW_BINS = ((0, 15), (15, 30), (30, 45), (45, 61))
@@ -234,6 +235,7 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
                 "thoracic": a.back.thoracic_angle,
                 "lumbar": a.back.lumbar_angle,
                 "slopes": a.back.slopes,
+                "profile": a.back.profile,
                 "deviation": a.back.spine_deviation,
                 "confidence": a.back.confidence,
             }
@@ -333,7 +335,11 @@ def report(records: list[dict]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--set", default="eval", choices=["eval", "train", "train2"])
+    ap.add_argument(
+        "--set",
+        default="eval",
+        choices=sorted(SEEDS),
+    )
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--refresh", action="store_true", help="re-analyse every photo")

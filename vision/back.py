@@ -34,6 +34,15 @@ from backcare.vision.types import BackShape, Landmarks
 
 T_S2, T_JUNCTION, T_T1 = 0.15, 0.55, 0.95
 _STATIONS = np.linspace(-0.05, 1.0, 43)
+# The profile: the raw outline's local slope at levels from the back of the thighs
+# (-0.35) up to the shoulders, each from a straight line through the outline within
+# +-0.1 of it. Below the hip the outline is the buttocks and thighs: their angle to the
+# lumbar outline is what tells a hip hinge from a rounded lower back (cross-validated on
+# the training renders, bench/synth/fit_estimators.py: forward-bend hip flexion 10.1 ->
+# 9.0 deg, lumbar 10.9 -> 9.2 on the hinge-heavy set).
+PROFILE_LEVELS = tuple(round(-0.35 + 0.1 * i, 2) for i in range(14))
+_PROFILE_STATIONS = np.linspace(-0.45, 1.0, 59)
+_PROFILE_HALF_WINDOW = 0.1
 _ARM_PARTS = ("shoulder", "elbow", "wrist", "index")
 MIN_SIDE_SPREAD = 0.55  # the back axis must show at least this share of its length in the image
 
@@ -75,9 +84,13 @@ def side_contour(
         return None
     # into sagittal-plane coordinates: u along the trunk, v towards the back (metres)
     M = np.column_stack([A, B])
-    uv = np.linalg.solve(M, (points - hip).T).T
     scale = float(np.linalg.norm(sk.at("shoulder_mid") - sk.at("hip_mid")))  # trunk length, metres
-    u, v = uv[:, 0] / scale, uv[:, 1] / scale  # fractions of trunk length
+
+    def sagittal(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        uv = np.linalg.solve(M, (pts - hip).T).T
+        return uv[:, 0] / scale, uv[:, 1] / scale  # fractions of trunk length
+
+    u, v = sagittal(points)
     coef, resid = _robust_polyfit(u[valid], v[valid], degree=4)
     t = _STATIONS
     d1 = np.polyval(np.polyder(coef, 1), t)
@@ -102,6 +115,7 @@ def side_contour(
         "junction": round(phi(junction), 1),
         "T1": round(phi(T_T1), 1),
     }
+    profile = _profile(mask, lm, hip, shoulder, normal, trunk_len, sagittal)
     return BackShape(
         points=pix,
         curvature=kappa,
@@ -112,6 +126,7 @@ def side_contour(
         confidence=round(confidence, 2),
         notes=tuple(notes),
         slopes=slopes,
+        profile=profile,
     )
 
 
@@ -174,6 +189,34 @@ def back_midline(mask: np.ndarray, lm: Landmarks, *, facing_camera: bool) -> Bac
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _profile(
+    mask: np.ndarray,
+    lm: Landmarks,
+    hip: np.ndarray,
+    shoulder: np.ndarray,
+    normal: np.ndarray,
+    trunk_len: float,
+    sagittal,
+) -> dict[str, float]:
+    """The outline's local slope (degrees, + where it moves backwards going up) at each of
+    PROFILE_LEVELS where enough of it was traced; levels it could not see are absent."""
+    starts = hip[None, :] + _PROFILE_STATIONS[:, None] * (shoulder - hip)[None, :]
+    depth, hit_edge = _march(mask, starts, normal, max_len=0.9 * trunk_len)
+    points = starts + np.nan_to_num(depth)[:, None] * normal[None, :]
+    valid = np.isfinite(depth) & ~hit_edge
+    valid &= ~_near_arms(points, lm, radius=0.14 * trunk_len, hip=hip, normal=normal, depth=depth)
+    if valid.sum() < 4:
+        return {}
+    u, v = sagittal(points)
+    out: dict[str, float] = {}
+    for level in PROFILE_LEVELS:
+        near = valid & (np.abs(_PROFILE_STATIONS - level) <= _PROFILE_HALF_WINDOW + 1e-9)
+        if near.sum() >= 4 and np.ptp(u[near]) > 1e-6:
+            slope = float(np.polyfit(u[near], v[near], 1)[0])
+            out[f"{level:+.2f}"] = round(math.degrees(math.atan(slope)), 1)
+    return out
 
 
 def _mid(lm: Landmarks, part: str) -> np.ndarray:

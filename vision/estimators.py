@@ -1,14 +1,15 @@
 """Estimators fitted to exact truth: hip, lumbar and thoracic flexion, rotation, lateral
 bend and the standing contour proxies, each with the spread of its error.
 
-Small ridge regressions (numpy only) from what a photo gives -- the body-frame
-angles and witnesses (vision.measure.raw_angles), the view, the back outline's
-descriptors and a few angles of MediaPipe's own 3D landmarks -- to the renderer's
-exact angles. Fitted by bench/synth/fit_estimators.py on the training renders of
+Ridge regressions or boosted regression trees (whichever cross-validated better;
+evaluated with numpy) from what a photo gives -- the body-frame angles and witnesses
+(vision.measure.raw_angles), the view, the back outline's descriptors and profile, the
+shoulders' and hips' widths and levels, and a few angles of MediaPipe's own 3D
+landmarks -- to the renderer's exact angles. Fitted by bench/synth/fit_estimators.py on the training renders of
 bench/synth/render_accuracy_sets.py; parameters in vision/estimators.json
 (versioned), described in vision/MODEL_CARD.md. The uncertainty of each reading is
 the out-of-fold residual sd of its estimator for how far the view is from the one
-the measurement needs.
+the measurement needs, on the movement it errs most on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from backcare.vision.back import PROFILE_LEVELS
 from backcare.vision.measure import SHOULDER_TO_HIP_PX
 from backcare.vision.types import INDEX, BackShape, Landmarks, Measurement, View
 from backcare.vision.view import off_side
@@ -83,6 +85,14 @@ def features(
     for s in SLOPES:
         f[f"slope_{s}"] = float(slopes.get(s, 0.0)) if has else 0.0
     f["contour*trunk_thigh"] = f["contour"] * f["trunk_thigh_angle"]
+    # the outline's local slopes down over the buttocks to the thighs and up to the
+    # shoulders, each with whether it was seen (an unseen level reads 0)
+    profile = contour.get("profile") or {}
+    for level in PROFILE_LEVELS:
+        key = f"{level:+.2f}"
+        seen = has and key in profile
+        f[f"profile{key}"] = float(profile[key]) if seen else 0.0
+        f[f"seen{key}"] = 1.0 if seen else 0.0
 
     def mid(a: np.ndarray, n: str) -> np.ndarray:
         return (a[INDEX[f"left_{n}"]] + a[INDEX[f"right_{n}"]]) / 2
@@ -122,6 +132,30 @@ def _width_rotation(ratio: float, yaw_deg: float, f: dict[str, float]) -> float:
 
 
 @dataclass(frozen=True)
+class Trees:
+    """A boosted ensemble of regression trees (fitted by scikit-learn's
+    GradientBoostingRegressor in bench/synth/fit_estimators.py, evaluated here with numpy):
+    ``base`` plus ``rate`` times the sum of each tree's leaf. Each tree is an array of
+    nodes (feature, threshold, left, right, value); a leaf has left = -1. A feature at or
+    below its node's threshold goes left."""
+
+    base: float
+    rate: float
+    trees: tuple[np.ndarray, ...]  # (n_nodes, 5) each
+
+    def predict(self, x: np.ndarray) -> float:
+        # compared in single precision, as scikit-learn's trees compare their input
+        x = np.asarray(x, dtype=np.float32)
+        total = 0.0
+        for nodes in self.trees:
+            i = 0
+            while nodes[i, 2] >= 0:
+                i = int(nodes[i, 2] if x[int(nodes[i, 0])] <= nodes[i, 1] else nodes[i, 3])
+            total += float(nodes[i, 4])
+        return self.base + self.rate * total
+
+
+@dataclass(frozen=True)
 class Estimator:
     target: str  # the measurement it estimates
     plane: str  # "sagittal", "frontal" or "transverse": which view it needs
@@ -135,6 +169,9 @@ class Estimator:
     like: str = ""  # emitted where this measurement is (view rules, confidence); "" = itself
     low: np.ndarray | None = None  # the training photos' range of each feature
     high: np.ndarray | None = None
+    # boosted trees instead of the ridge line, where they cross-validated better; their
+    # readings stay within the range of the training truth (a tree does not extrapolate)
+    trees: Trees | None = None
 
     def covers(self, f: dict[str, float], margin: float = 0.05) -> bool:
         """Whether the photo lies within what the estimator learnt from (each feature within
@@ -147,6 +184,8 @@ class Estimator:
 
     def predict(self, f: dict[str, float]) -> float:
         x = np.array([f.get(n, 0.0) for n in self.names])
+        if self.trees is not None:
+            return self.trees.predict(x)
         return float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
 
     def sd(self, view_err: float) -> float:
@@ -172,14 +211,23 @@ def load(path: Path = PARAMS) -> Model | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     ests = {}
     for target, e in data["estimators"].items():
+        n = len(e["features"])
+        boosted = e.get("trees")
         ests[target] = Estimator(
             target=target,
             plane=e["plane"],
             names=tuple(e["features"]),
-            mean=np.array(e["mean"], dtype=float),
-            scale=np.array(e["scale"], dtype=float),
-            coef=np.array(e["coef"], dtype=float),
-            intercept=float(e["intercept"]),
+            mean=np.array(e.get("mean", [0.0] * n), dtype=float),
+            scale=np.array(e.get("scale", [1.0] * n), dtype=float),
+            coef=np.array(e.get("coef", [0.0] * n), dtype=float),
+            intercept=float(e.get("intercept", 0.0)),
+            trees=Trees(
+                base=float(boosted["base"]),
+                rate=float(boosted["rate"]),
+                trees=tuple(np.array(t, dtype=float).reshape(-1, 5) for t in boosted["trees"]),
+            )
+            if boosted
+            else None,
             sd_by_view=tuple(float(x) for x in e["sd_by_view"]),
             needs_contour=bool(e.get("needs_contour", False)),
             like=str(e.get("like", "")),
@@ -200,6 +248,7 @@ def back_descriptors(back: BackShape | None) -> dict | None:
         "lumbar": back.lumbar_angle,
         "thoracic": back.thoracic_angle,
         "slopes": dict(back.slopes),
+        "profile": dict(back.profile),
     }
 
 

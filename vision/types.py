@@ -125,6 +125,9 @@ class BackShape:
     # side views: the outline's tangent at the levels "S2", "junction", "T1", in degrees
     # from the hip-to-shoulder line, + where the outline moves backwards going up
     slopes: dict[str, float] = field(default_factory=dict)
+    # side views: the outline's local slope at vision.back.PROFILE_LEVELS (fractions of the
+    # hip-to-shoulder length, "-0.35" to "+0.95"; below 0 the buttocks and thighs), same sign
+    profile: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

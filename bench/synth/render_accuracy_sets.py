@@ -1,19 +1,26 @@
-"""Render the vision accuracy sets: a training set and a disjoint evaluation set of
+"""Render the vision accuracy sets: training sets and a disjoint evaluation set of
 synthetic people with exact truth (an instrument, not part of the product).
 
-Needs ../shared/tools/synth set up (its README; /work/synth-work/HOWTO.md on the
-project machine). Run with the synth *render* venv, from the repo root:
+Needs ../shared/tools/synth set up (its README: libosmesa6 and the *render* venv).
+Run with that venv, from the repo root:
 
     SYNTH_HOME=/work/synth-work /work/synth-work/render/bin/python \
-        bench/synth/render_accuracy_sets.py [--out DIR] [--train N] [--eval N] [--train2 N]
+        bench/synth/render_accuracy_sets.py [--out DIR] [--train N] [--eval N] [--train2 N] ...
+
+Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
+train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
+and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
+alone). A size of 0 skips a set, so two processes can share the work (each set is
+written by one process), e.g. one with --train2 0 --train3 0 ... and one with the rest;
+on 2 cores the whole cache takes about 35 minutes.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
-DIR/{train,eval}/img/<id>.jpg, DIR/{train,eval}/mask/<id>.png and DIR/{train,eval}/meta.jsonl
+DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
 (one JSON line per image: pose, body, camera, exact angles ``gt``). Re-running resumes.
 
-The two sets never share a body or a seed: bodies are drawn from different random
-streams (train seed 14_001, eval seed 14_002) and every image's own generator is seeded
-from its set and id. Ranges follow issue 14: forward bends 10-130 deg of total flexion,
+The evaluation set shares no body or seed with any training set: each set draws its
+bodies from its own random stream (seeds in SEEDS; eval 14_002) and every image's own
+generator is seeded from its set and id. Ranges follow issue 14: forward bends 10-130 deg of total flexion,
 rotations 5-50, side bends 5-40, extensions 5-40, standing with flat to hyper lordosis
 and kyphosis; both sexes, ages ~20-80, BMI ~18-40 (anny's weight 0.05-0.95), camera yaw
 0-60 off the view the bot asks for, pitch -10..25, distance 1.5-3.5 m, phone focal
@@ -38,11 +45,25 @@ import numpy as np
 SYNTH_TOOL = Path(os.environ.get("SYNTH_TOOL", "/work/shared/tools/synth"))
 DEFAULT_OUT = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
 W, H = 720, 960  # a phone's 3:4 portrait, downsized (BlazePose sees 256 px anyway)
-SEEDS = {"train": 14_001, "eval": 14_002, "train2": 14_003}
+SEEDS = {
+    "train": 14_001,
+    "eval": 14_002,
+    "train2": 14_003,
+    "train3": 14_004,
+    "train4": 14_005,
+    "twists": 14_006,
+    "twists2": 14_007,
+    "twists3": 14_008,
+    "twists4": 14_009,
+}
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
 WIDE_KINDS = ("forward_bend", "forward_bend", "extension")
 KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", "standing_back")
+# twists, twists2: more twists alone (a twist is read from few, noisy witnesses: the
+# rotation estimator needs the most examples)
+TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
+SET_KINDS = {"train2": WIDE_KINDS} | dict.fromkeys(TWIST_SETS, ("rotation",))
 # the view the bot asks for, per kind: side (0/180) or back/front (270/90)
 FRONTAL = {"rotation": (90.0,), "side_bend": (270.0, 90.0), "standing_back": (270.0,)}
 SKINS = [(0.94, 0.78, 0.66), (0.87, 0.68, 0.55), (0.72, 0.52, 0.38), (0.50, 0.34, 0.24)]
@@ -136,7 +157,7 @@ def items(set_name: str, n: int) -> list[dict]:
     rng = np.random.default_rng(SEEDS[set_name])
     people = bodies(rng, max(8, n // 6))
     out: list[dict[str, Any]] = []
-    kinds = WIDE_KINDS if set_name == "train2" else KINDS
+    kinds = SET_KINDS.get(set_name, KINDS)
     for i in range(n):
         kind = kinds[i % len(kinds)]
         off = float(rng.uniform(0, 60))
@@ -184,6 +205,12 @@ def main() -> int:
     ap.add_argument("--train", type=int, default=900)
     ap.add_argument("--eval", type=int, default=660)
     ap.add_argument("--train2", type=int, default=450)
+    # more of the first set's kind, other bodies: enough photos per movement to fit more
+    # features (the first set has ~150 of each)
+    ap.add_argument("--train3", type=int, default=1200)
+    ap.add_argument("--train4", type=int, default=1200)
+    for name in TWIST_SETS:
+        ap.add_argument(f"--{name}", type=int, default=600)
     a = ap.parse_args()
     sys.path.insert(0, str(SYNTH_TOOL))
     os.environ.setdefault("SYNTH_HOME", "/work/synth-work")
@@ -202,8 +229,12 @@ def main() -> int:
         "train": items("train", a.train),
         "eval": items("eval", a.eval),
         "train2": items("train2", a.train2),
+        "train3": items("train3", a.train3),
+        "train4": items("train4", a.train4),
+    } | {name: items(name, getattr(a, name)) for name in TWIST_SETS}
+    train_bodies = {
+        json.dumps(b["body"], sort_keys=True) for name in todo if name != "eval" for b in todo[name]
     }
-    train_bodies = {json.dumps(b["body"], sort_keys=True) for b in todo["train"] + todo["train2"]}
     assert not any(json.dumps(b["body"], sort_keys=True) in train_bodies for b in todo["eval"])
     files = {}
     done: set[str] = set()
@@ -218,7 +249,7 @@ def main() -> int:
     # interleave the two sets so a partial run leaves both usable
     queue = [it for pair in zip(todo["train"], todo["eval"], strict=False) for it in pair]
     queue += todo["train"][len(todo["eval"]) :] + todo["eval"][len(todo["train"]) :]
-    queue += todo["train2"]
+    queue += [it for name in ("train2", "train3", "train4", *TWIST_SETS) for it in todo[name]]
     S, R = Synth(), Renderer(W, H)
     t0 = time.time()
     for n, it in enumerate(queue):

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from backcare.vision.back import T_S2, T_T1, back_midline, side_contour
+from backcare.vision.back import PROFILE_LEVELS, T_S2, T_T1, back_midline, side_contour
 from backcare.vision.errors import PhotoRejected
 from backcare.vision.geometry import body_frame, estimate_gravity, reconstruct
 from tests.support.synthetic_landmarks import SynthCamera, SynthPose, shoot
@@ -20,8 +20,9 @@ def _slope(a: float, t: float) -> float:
     return math.degrees(math.atan(a * ((t - 0.55) ** 2 - 0.08)))
 
 
-def _side_photo(amplitude: float):
-    """A side view whose back outline has a known shape (see _slope)."""
+def _side_photo(amplitude: float, lowest: float = -0.3):
+    """A side view whose back outline has a known shape (see _slope), drawn from ``lowest``
+    (a fraction of the hip-to-shoulder length; below 0 the buttocks and thighs)."""
     shot = shoot(SynthPose(), SynthCamera(yaw=0, pitch=0, distance=2.5))
     lm = shot.landmarks
     w, h = lm.image_size
@@ -30,7 +31,7 @@ def _side_photo(amplitude: float):
     length = float(np.linalg.norm(sh - hip))
     axis = (sh - hip) / length
     back = np.array([-1.0, 0.0])  # camera at the person's right: the back is on the picture's left
-    ts = np.linspace(-0.3, 1.2, 200)
+    ts = np.linspace(lowest, 1.2, 200)
     offset = amplitude * ((ts - 0.55) ** 3 / 3 - 0.08 * (ts - 0.55))
     back_edge = hip + ts[:, None] * (sh - hip) + ((0.14 + offset) * length)[:, None] * back
     front_edge = hip + ts[:, None] * (sh - hip) - (0.12 * length) * back
@@ -62,6 +63,30 @@ def test_side_outline_angles_follow_the_drawn_curve(amplitude):
         assert shape.lumbar_angle < -5
     assert shape.points.shape[1] == 2 and len(shape.curvature) == len(shape.points)
     assert shape.points[0, 1] < shape.points[-1, 1]  # shoulders first, down to the pelvis
+
+
+@pytest.mark.parametrize("amplitude", [-3.0, 2.5])
+def test_the_profile_reads_the_outline_from_the_thighs_to_the_shoulders(amplitude):
+    mask, lm, sk, frame = _side_photo(amplitude)
+    profile = side_contour(mask, lm, sk, frame).profile
+    for level in PROFILE_LEVELS:
+        # each level reads the straight line through the outline within +-0.1 of it
+        t = np.linspace(level - 0.1, level + 0.1, 41)
+        drawn = amplitude * ((t - 0.55) ** 3 / 3 - 0.08 * (t - 0.55))
+        # where the drawn outline lies behind the trunk's axis over the whole window
+        if -0.2 <= level <= 1.0 and np.all(0.14 + drawn > 0.02):
+            expected = math.degrees(math.atan(np.polyfit(t, drawn, 1)[0]))
+            # (a pixel of the drawn mask is ~1 deg over a window; steep parts read a little
+            # less exactly: the sagittal unfolding's perspective)
+            tolerance = 2.0 + 0.1 * abs(expected)
+            assert profile[f"{level:+.2f}"] == pytest.approx(expected, abs=tolerance), level
+
+
+def test_the_profile_leaves_out_levels_the_outline_does_not_reach():
+    mask, lm, sk, frame = _side_photo(-3.0, lowest=0.0)  # nothing drawn below the hips
+    profile = side_contour(mask, lm, sk, frame).profile
+    assert not any(f"{level:+.2f}" in profile for level in PROFILE_LEVELS if level < -0.1)
+    assert f"{0.25:+.2f}" in profile
 
 
 def test_no_outline_from_the_front():

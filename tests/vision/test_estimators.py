@@ -1,0 +1,81 @@
+"""The fitted estimators: boosted trees read as fitted, and the shipped file fits the code."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from backcare.vision.estimators import Estimator, Trees, features, load
+from backcare.vision.types import INDEX
+
+
+def _tree(*rows: tuple[float, float, int, int, float]) -> np.ndarray:
+    return np.array(rows, dtype=float)
+
+
+# one split on feature 1 at 10.0: at or below goes left (leaf 2.0), above right (leaf 6.0)
+STUMP = _tree((1, 10.0, 1, 2, 0.0), (0, 0.0, -1, -1, 2.0), (0, 0.0, -1, -1, 6.0))
+# two levels: feature 0 at 0.5, then feature 2 at -3.0 on the left
+DEEPER = _tree(
+    (0, 0.5, 1, 4, 0.0),
+    (2, -3.0, 2, 3, 0.0),
+    (0, 0.0, -1, -1, -1.0),
+    (0, 0.0, -1, -1, 1.0),
+    (0, 0.0, -1, -1, 3.0),
+)
+
+
+@pytest.mark.parametrize(
+    ("x", "expected"),
+    [
+        # base 10 + rate 0.5 x (stump leaf + deeper leaf)
+        ([0.0, 10.0, -5.0], 10 + 0.5 * (2.0 - 1.0)),  # the threshold itself goes left
+        ([0.0, 10.5, -2.0], 10 + 0.5 * (6.0 + 1.0)),
+        ([0.9, -4.0, -9.0], 10 + 0.5 * (2.0 + 3.0)),
+    ],
+)
+def test_boosted_trees_add_the_leaf_each_tree_reaches(x, expected):
+    trees = Trees(base=10.0, rate=0.5, trees=(STUMP, DEEPER))
+    assert trees.predict(np.array(x)) == pytest.approx(expected)
+
+
+def test_an_estimator_with_trees_predicts_by_its_trees_not_its_line():
+    est = Estimator(
+        target="trunk_rotation",
+        plane="transverse",
+        names=("a", "b", "c"),
+        mean=np.zeros(3),
+        scale=np.ones(3),
+        coef=np.array([100.0, 100.0, 100.0]),
+        intercept=0.0,
+        sd_by_view=(1.0, 1.0, 1.0, 1.0),
+        trees=Trees(base=10.0, rate=0.5, trees=(STUMP,)),
+    )
+    assert est.predict({"a": 0.0, "b": 12.0, "c": 0.0}) == pytest.approx(13.0)
+
+
+def _photo_features() -> dict[str, float]:
+    """Features of a plausible photo: a person standing square-on, seen from the side."""
+    world = np.zeros((33, 3))
+    pixel = np.zeros((33, 2))
+    for side, x in (("left", 0.1), ("right", -0.1)):
+        for part, y in (("shoulder", -0.5), ("hip", 0.0), ("knee", 0.45), ("ear", -0.65)):
+            world[INDEX[f"{side}_{part}"]] = (x, y, 0.0)
+            pixel[INDEX[f"{side}_{part}"]] = (300 + 100 * x, 500 + 400 * y)
+    world[INDEX["nose"]] = (0.0, -0.62, -0.1)
+    back = {"lumbar": 20.0, "thoracic": 30.0, "slopes": {"S2": -10.0, "junction": 5.0, "T1": -8.0}}
+    angles = {"trunk_inclination": 2.0, "trunk_thigh_angle": 3.0, "lateral_bend": 1.0}
+    return features(angles, 0.0, 5.0, back, world, pixel)
+
+
+def test_every_shipped_estimator_reads_features_the_photo_gives_and_answers_a_number():
+    model = load()
+    assert model is not None and model.estimators
+    f = _photo_features()
+    for name, est in model.estimators.items():
+        missing = [n for n in est.names if n not in f]
+        assert not missing, f"{name} needs features no photo gives: {missing}"
+        assert math.isfinite(est.predict(f)), name
+        assert len(est.sd_by_view) == 4 and all(sd > 0 for sd in est.sd_by_view), name
