@@ -37,9 +37,9 @@ _STATIONS = np.linspace(-0.05, 1.0, 43)
 # The profile: the raw outline's local slope at levels from the back of the thighs
 # (-0.35) up to the shoulders, each from a straight line through the outline within
 # +-0.1 of it. Below the hip the outline is the buttocks and thighs: their angle to the
-# lumbar outline is what tells a hip hinge from a rounded lower back (cross-validated on
-# the training renders, bench/synth/fit_estimators.py: forward-bend hip flexion 10.1 ->
-# 9.0 deg, lumbar 10.9 -> 9.2 on the hinge-heavy set).
+# lumbar outline is what tells a hip hinge from a rounded lower back (grouped cv of a
+# ridge line on the training renders: forward-bend hip flexion 10.9 -> 9.1 deg on the
+# hinge-heavy train2, 6.1 -> 5.9 on the others; vision/MODEL_CARD.md).
 PROFILE_LEVELS = tuple(round(-0.35 + 0.1 * i, 2) for i in range(14))
 _PROFILE_STATIONS = np.linspace(-0.45, 1.0, 59)
 _PROFILE_HALF_WINDOW = 0.1
