@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -143,16 +143,30 @@ class Trees:
     rate: float
     trees: tuple[np.ndarray, ...]  # (n_nodes, 5) each
 
+    @cached_property
+    def _stacked(self) -> np.ndarray:
+        """All trees as one (trees, nodes, 5) array, short trees padded with leaves."""
+        width = max(len(t) for t in self.trees)
+        out = np.zeros((len(self.trees), width, 5))
+        out[:, :, 2:4] = -1  # padding: leaves worth 0, never reached
+        for i, t in enumerate(self.trees):
+            out[i, : len(t)] = t
+        return out
+
     def predict(self, x: np.ndarray) -> float:
         # compared in single precision, as scikit-learn's trees compare their input
         x = np.asarray(x, dtype=np.float32)
-        total = 0.0
-        for nodes in self.trees:
-            i = 0
-            while nodes[i, 2] >= 0:
-                i = int(nodes[i, 2] if x[int(nodes[i, 0])] <= nodes[i, 1] else nodes[i, 3])
-            total += float(nodes[i, 4])
-        return self.base + self.rate * total
+        nodes = self._stacked
+        rows = np.arange(len(nodes))
+        at = np.zeros(len(nodes), dtype=int)  # every tree walks down together, a level a step
+        while True:
+            node = nodes[rows, at]
+            inner = node[:, 2] >= 0
+            if not inner.any():
+                break
+            left = x[node[:, 0].astype(int)] <= node[:, 1]
+            at = np.where(inner, np.where(left, node[:, 2], node[:, 3]), at).astype(int)
+        return self.base + self.rate * float(nodes[rows, at, 4].sum())
 
 
 @dataclass(frozen=True)
