@@ -158,7 +158,8 @@ class Trees:
         x = np.asarray(x, dtype=np.float32)
         nodes = self._stacked
         rows = np.arange(len(nodes))
-        at = np.zeros(len(nodes), dtype=int)  # every tree walks down together, a level a step
+        # all trees walk down together, a level a step
+        at: np.ndarray = np.zeros(len(nodes), dtype=int)
         while True:
             node = nodes[rows, at]
             inner = node[:, 2] >= 0
