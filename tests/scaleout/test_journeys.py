@@ -124,13 +124,22 @@ def one_photo(step: str) -> bytes | None:
     return photo(step) if step == FIRST_STEP else None
 
 
+# A request the killed replica had already written reaches the Bot API after the kill:
+# the kernel still delivers a dead process's sent bytes, and a loaded fake API reads them
+# late (CI at d13d25e: a question's first copy landed just after the kill, and the
+# surviving replica answered the redelivered update again)
+IN_FLIGHT_S = 2.0
+
+
 def repeated(patient: Patient, kill: float) -> tuple[list[str], list[str]]:
     """Replies sent twice within one turn (the messages between two of the patient's
     actions): (those the killed replica was sending: the first copy its last message to
-    the patient before the kill and the second one after it; the others)."""
+    the patient before the kill, or the first one after it while its requests were still
+    in flight, and the second one after it; the others)."""
     by_time = sorted(patient.messages, key=lambda m: (m.time, m.message_id))
     before = [m for m in by_time if m.time <= kill]
-    last_before = before[-1] if before else None
+    after = [m for m in by_time if kill < m.time <= kill + IN_FLIGHT_S]
+    killed_last = {id(m) for m in (before[-1:] + after[:1])}
     bounds = [last for last, _ in patient.actions] + [10**12]
     window, other = [], []
     for low, high in zip(bounds, bounds[1:], strict=False):
@@ -141,7 +150,7 @@ def repeated(patient: Patient, kill: float) -> tuple[list[str], list[str]]:
             key = (m.kind, m.plain, str(m.sent_markup))
             if key not in firsts:
                 firsts[key] = m
-            elif firsts[key] is last_before and m.time > kill:
+            elif id(firsts[key]) in killed_last and m.time > kill:
                 window.append(m.plain[:60])
             else:
                 other.append(m.plain[:60])
