@@ -5,8 +5,8 @@ Ridge regressions or boosted regression trees (whichever cross-validated better;
 evaluated with numpy) from what a photo gives -- the body-frame angles and witnesses
 (vision.measure.raw_angles), the view, the back outline's descriptors and profile, the
 shoulders' and hips' widths and levels, and a few angles of MediaPipe's own 3D
-landmarks -- to the renderer's exact angles. Fitted by bench/synth/fit_estimators.py on the training renders of
-bench/synth/render_accuracy_sets.py; parameters in vision/estimators.json
+landmarks -- to the renderer's exact angles. Fitted by bench/synth/fit_estimators.py on
+the training renders of bench/synth/render_accuracy_sets.py; parameters in vision/estimators.json
 (versioned), described in vision/MODEL_CARD.md. The uncertainty of each reading is
 the out-of-fold residual sd of its estimator for how far the view is from the one
 the measurement needs, on the movement it errs most on.
@@ -171,22 +171,31 @@ class Trees:
 
 
 @dataclass(frozen=True)
-class Estimator:
-    target: str  # the measurement it estimates
-    plane: str  # "sagittal", "frontal" or "transverse": which view it needs
-    names: tuple[str, ...]
+class Ridge:
+    """A ridge line on standardised features."""
+
     mean: np.ndarray
     scale: np.ndarray
     coef: np.ndarray
     intercept: float
+
+    def predict(self, x: np.ndarray) -> float:
+        return float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+
+
+@dataclass(frozen=True)
+class Estimator:
+    target: str  # the measurement it estimates
+    plane: str  # "sagittal", "frontal" or "transverse": which view it needs
+    names: tuple[str, ...]
+    # the ridge line, or boosted trees where they cross-validated better (a tree's readings
+    # stay within the range of the training truth: it does not extrapolate)
+    model: Ridge | Trees
     sd_by_view: tuple[float, ...]  # residual sd per VIEW_BINS bin
     needs_contour: bool = False
     like: str = ""  # emitted where this measurement is (view rules, confidence); "" = itself
     low: np.ndarray | None = None  # the training photos' range of each feature
     high: np.ndarray | None = None
-    # boosted trees instead of the ridge line, where they cross-validated better; their
-    # readings stay within the range of the training truth (a tree does not extrapolate)
-    trees: Trees | None = None
 
     def covers(self, f: dict[str, float], margin: float = 0.05) -> bool:
         """Whether the photo lies within what the estimator learnt from (each feature within
@@ -198,10 +207,7 @@ class Estimator:
         return bool(np.all(x >= self.low - slack) and np.all(x <= self.high + slack))
 
     def predict(self, f: dict[str, float]) -> float:
-        x = np.array([f.get(n, 0.0) for n in self.names])
-        if self.trees is not None:
-            return self.trees.predict(x)
-        return float(((x - self.mean) / self.scale) @ self.coef + self.intercept)
+        return self.model.predict(np.array([f.get(n, 0.0) for n in self.names]))
 
     def sd(self, view_err: float) -> float:
         for edge, sd in zip(VIEW_BINS, self.sd_by_view, strict=False):
@@ -226,23 +232,26 @@ def load(path: Path = PARAMS) -> Model | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     ests = {}
     for target, e in data["estimators"].items():
-        n = len(e["features"])
-        boosted = e.get("trees")
+        model: Ridge | Trees
+        if e["model"] == "trees":
+            t = e["trees"]
+            model = Trees(
+                base=float(t["base"]),
+                rate=float(t["rate"]),
+                trees=tuple(np.array(nodes, dtype=float).reshape(-1, 5) for nodes in t["trees"]),
+            )
+        else:
+            model = Ridge(
+                mean=np.array(e["mean"], dtype=float),
+                scale=np.array(e["scale"], dtype=float),
+                coef=np.array(e["coef"], dtype=float),
+                intercept=float(e["intercept"]),
+            )
         ests[target] = Estimator(
             target=target,
             plane=e["plane"],
             names=tuple(e["features"]),
-            mean=np.array(e.get("mean", [0.0] * n), dtype=float),
-            scale=np.array(e.get("scale", [1.0] * n), dtype=float),
-            coef=np.array(e.get("coef", [0.0] * n), dtype=float),
-            intercept=float(e.get("intercept", 0.0)),
-            trees=Trees(
-                base=float(boosted["base"]),
-                rate=float(boosted["rate"]),
-                trees=tuple(np.array(t, dtype=float).reshape(-1, 5) for t in boosted["trees"]),
-            )
-            if boosted
-            else None,
+            model=model,
             sd_by_view=tuple(float(x) for x in e["sd_by_view"]),
             needs_contour=bool(e.get("needs_contour", False)),
             like=str(e.get("like", "")),

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from backcare.vision.estimators import Estimator, Trees, features, load
+from backcare.vision.estimators import Estimator, Ridge, Trees, features, load
 from backcare.vision.types import INDEX
 
 
@@ -41,19 +41,26 @@ def test_boosted_trees_add_the_leaf_each_tree_reaches(x, expected):
     assert trees.predict(np.array(x)) == pytest.approx(expected)
 
 
-def test_an_estimator_with_trees_predicts_by_its_trees_not_its_line():
+def test_an_estimator_hands_its_model_the_features_in_its_own_order():
     est = Estimator(
         target="trunk_rotation",
         plane="transverse",
         names=("a", "b", "c"),
-        mean=np.zeros(3),
-        scale=np.ones(3),
-        coef=np.array([100.0, 100.0, 100.0]),
-        intercept=0.0,
+        model=Trees(base=10.0, rate=0.5, trees=(STUMP,)),
         sd_by_view=(1.0, 1.0, 1.0, 1.0),
-        trees=Trees(base=10.0, rate=0.5, trees=(STUMP,)),
     )
-    assert est.predict({"a": 0.0, "b": 12.0, "c": 0.0}) == pytest.approx(13.0)
+    assert est.predict({"c": 0.0, "b": 12.0, "a": 0.0}) == pytest.approx(13.0)
+    assert est.predict({"a": 12.0, "b": 0.0}) == pytest.approx(11.0)  # missing: 0
+
+
+def test_a_ridge_line_reads_standardised_features():
+    line = Ridge(
+        mean=np.array([1.0, 2.0]),
+        scale=np.array([2.0, 4.0]),
+        coef=np.array([3.0, -1.0]),
+        intercept=5.0,
+    )
+    assert line.predict(np.array([3.0, 6.0])) == pytest.approx(5 + 3 * 1 - 1 * 1)
 
 
 def _photo_features() -> dict[str, float]:
