@@ -18,6 +18,7 @@ same file. The evaluation set is never read here.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from pathlib import Path
@@ -55,8 +56,9 @@ COMMON = (
     "mp_nose_drop",
 )
 # the outline's profile down to the thighs: what splits a bend between hip and lumbar spine
-# (for the standing proxies it added nothing in cross-validation: kyphosis 5.3 -> 5.8 deg,
-# 120 photos for 46 features; they keep COMMON)
+# (the standing proxies keep COMMON: on the first two sets' 120 photos the profile made
+# kyphosis worse, 5.3 -> 5.8 deg; not re-examined on the larger sets, where an exploratory
+# ridge gained 0.0-0.2 deg)
 PROFILE = tuple(f"{kind}{level:+.2f}" for level in PROFILE_LEVELS for kind in ("profile", "seen"))
 BENDS = (*COMMON, *PROFILE)
 # the whole trunk and legs: the view's and the pose's own curvature of the error too
@@ -214,6 +216,7 @@ def export_trees(model, x: np.ndarray) -> dict:
 
 def dumps(params: dict) -> str:
     """Indented JSON with each tree on one line (a tree is thousands of numbers)."""
+    params = copy.deepcopy(params)  # the trees are swapped for placeholders below
     lines: list[str] = []
     for est in params["estimators"].values():
         if "trees" in est:
@@ -324,12 +327,13 @@ def fit(records: list[dict]) -> dict:
             lo, hi = x[tr].min(0), x[tr].max(0)
             slack = 0.05 * (hi - lo)
             outside[te] = ((x[te] < lo - slack) | (x[te] > hi + slack)).any(1)
-        mean, scale, coef, b = ridge(x, y, alpha)
         verr = np.array([view_error(plane, off_side(r["view_est"]["yaw"])) for r in rs])
-        model: dict = (
-            {"model": "trees", "trees": export_trees(boosted(x, y), x)}
-            if use_trees
-            else {
+        model: dict
+        if use_trees:
+            model = {"model": "trees", "trees": export_trees(boosted(x, y), x)}
+        else:
+            mean, scale, coef, b = ridge(x, y, alpha)
+            model = {
                 "model": "ridge",
                 "mean": np.round(mean, 6).tolist(),
                 "scale": np.round(scale, 6).tolist(),
@@ -337,7 +341,6 @@ def fit(records: list[dict]) -> dict:
                 "intercept": round(b, 6),
                 "alpha": alpha,
             }
-        )
         out["estimators"][target] = {
             "plane": plane,
             "features": list(names),
