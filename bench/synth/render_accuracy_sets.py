@@ -20,8 +20,8 @@ DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
 
 The evaluation set shares no body or seed with any training set: each set draws its
 bodies from its own random stream (seeds in SEEDS; eval 14_002) and every image's own
-generator is seeded from its set and id. Ranges follow issue 14: forward bends 10-130 deg of total flexion,
-rotations 5-50, side bends 5-40, extensions 5-40, standing with flat to hyper lordosis
+generator is seeded from its set and id. Ranges follow issue 14: forward bends 10-130 deg
+of total flexion, rotations 5-50, side bends 5-40, extensions 5-40, standing with flat to hyper lordosis
 and kyphosis; both sexes, ages ~20-80, BMI ~18-40 (anny's weight 0.05-0.95), camera yaw
 0-60 off the view the bot asks for, pitch -10..25, distance 1.5-3.5 m, phone focal
 lengths 24-28 mm (main camera) and some 48-52 mm (2x) from afar; half the files carry the
@@ -60,7 +60,7 @@ SEEDS = {
 # (hinges with a straight back, deep bends with both), which the first set rarely had
 WIDE_KINDS = ("forward_bend", "forward_bend", "extension")
 KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", "standing_back")
-# twists, twists2: more twists alone (a twist is read from few, noisy witnesses: the
+# twists to twists4: more twists alone (a twist is read from few, noisy witnesses: the
 # rotation estimator needs the most examples)
 TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
 SET_KINDS = {"train2": WIDE_KINDS} | dict.fromkeys(TWIST_SETS, ("rotation",))
@@ -249,7 +249,7 @@ def main() -> int:
     # interleave the two sets so a partial run leaves both usable
     queue = [it for pair in zip(todo["train"], todo["eval"], strict=False) for it in pair]
     queue += todo["train"][len(todo["eval"]) :] + todo["eval"][len(todo["train"]) :]
-    queue += [it for name in ("train2", "train3", "train4", *TWIST_SETS) for it in todo[name]]
+    queue += [it for name in todo if name not in ("train", "eval") for it in todo[name]]
     S, R = Synth(), Renderer(W, H)
     t0 = time.time()
     for n, it in enumerate(queue):
