@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -135,28 +136,29 @@ def _width_rotation(ratio: float, yaw_deg: float, f: dict[str, float]) -> float:
 class Trees:
     """A boosted ensemble of regression trees (fitted by scikit-learn's
     GradientBoostingRegressor in bench/synth/fit_estimators.py, evaluated here with numpy):
-    ``base`` plus ``rate`` times the sum of each tree's leaf. Each tree is an array of
-    nodes (feature, threshold, left, right, value); a leaf has left = -1. A feature at or
-    below its node's threshold goes left."""
+    ``base`` plus ``rate`` times the sum of each tree's leaf. ``nodes`` holds every tree as
+    rows of (feature, threshold, left, right, value), short trees padded with leaves; a
+    leaf has left = -1. A feature at or below its node's threshold goes left."""
 
     base: float
     rate: float
-    trees: tuple[np.ndarray, ...]  # (n_nodes, 5) each
+    nodes: np.ndarray  # (trees, nodes, 5)
 
-    @cached_property
-    def _stacked(self) -> np.ndarray:
-        """All trees as one (trees, nodes, 5) array, short trees padded with leaves."""
-        width = max(len(t) for t in self.trees)
-        out = np.zeros((len(self.trees), width, 5))
-        out[:, :, 2:4] = -1  # padding: leaves worth 0, never reached
-        for i, t in enumerate(self.trees):
-            out[i, : len(t)] = t
-        return out
+    @classmethod
+    def stack(cls, base: float, rate: float, trees: Sequence[np.ndarray]) -> Trees:
+        """From one (n_nodes, 5) array per tree: the trees are kept only stacked (a worker
+        holds them once)."""
+        width = max(len(t) for t in trees)
+        nodes = np.zeros((len(trees), width, 5))
+        nodes[:, :, 2:4] = -1  # padding: leaves worth 0, never reached
+        for i, t in enumerate(trees):
+            nodes[i, : len(t)] = t
+        return cls(base=base, rate=rate, nodes=nodes)
 
     def predict(self, x: np.ndarray) -> float:
         # compared in single precision, as scikit-learn's trees compare their input
         x = np.asarray(x, dtype=np.float32)
-        nodes = self._stacked
+        nodes = self.nodes
         rows = np.arange(len(nodes))
         # all trees walk down together, a level a step
         at: np.ndarray = np.zeros(len(nodes), dtype=int)
@@ -235,10 +237,10 @@ def load(path: Path = PARAMS) -> Model | None:
         model: Ridge | Trees
         if e["model"] == "trees":
             t = e["trees"]
-            model = Trees(
-                base=float(t["base"]),
-                rate=float(t["rate"]),
-                trees=tuple(np.array(nodes, dtype=float).reshape(-1, 5) for nodes in t["trees"]),
+            model = Trees.stack(
+                float(t["base"]),
+                float(t["rate"]),
+                [np.array(nodes, dtype=float).reshape(-1, 5) for nodes in t["trees"]],
             )
         else:
             model = Ridge(

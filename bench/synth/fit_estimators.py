@@ -204,11 +204,7 @@ def export_trees(model, x: np.ndarray) -> dict:
         )
     base = float(model.init_.constant_.ravel()[0])
     exported = {"base": base, "rate": TREE_RATE, "trees": trees}
-    shipped = Trees(
-        base=base,
-        rate=TREE_RATE,
-        trees=tuple(np.array(tr).reshape(-1, 5) for tr in trees),
-    )
+    shipped = Trees.stack(base, TREE_RATE, [np.array(tr).reshape(-1, 5) for tr in trees])
     ours = np.array([shipped.predict(row) for row in x])
     assert np.allclose(ours, model.predict(x), atol=1e-3), "exported trees disagree"
     return exported

@@ -37,7 +37,7 @@ DEEPER = _tree(
     ],
 )
 def test_boosted_trees_add_the_leaf_each_tree_reaches(x, expected):
-    trees = Trees(base=10.0, rate=0.5, trees=(STUMP, DEEPER))
+    trees = Trees.stack(10.0, 0.5, [np.array(STUMP), np.array(DEEPER)])
     assert trees.predict(np.array(x)) == pytest.approx(expected)
 
 
@@ -46,7 +46,7 @@ def test_an_estimator_hands_its_model_the_features_in_its_own_order():
         target="trunk_rotation",
         plane="transverse",
         names=("a", "b", "c"),
-        model=Trees(base=10.0, rate=0.5, trees=(STUMP,)),
+        model=Trees.stack(10.0, 0.5, [np.array(STUMP)]),
         sd_by_view=(1.0, 1.0, 1.0, 1.0),
     )
     assert est.predict({"c": 0.0, "b": 12.0, "a": 0.0}) == pytest.approx(13.0)
