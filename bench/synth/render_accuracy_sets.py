@@ -10,9 +10,10 @@ Run with that venv, from the repo root:
 Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
 train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
 and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
-alone). A size of 0 skips a set, so two processes can share the work (each set is
-written by one process), e.g. one with --train2 0 --train3 0 ... and one with the rest;
-on 2 cores the whole cache takes about 35 minutes.
+alone), stands 900 (people standing in profile alone). A size of 0 skips a set, so
+processes can share the work (each set is written by one process), e.g. one with
+--train3 0 --train4 0 --twists3 0 --twists4 0 --stands 0 and one with only those; on 2
+cores the whole cache takes about 40 minutes.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
@@ -55,6 +56,7 @@ SEEDS = {
     "twists2": 14_007,
     "twists3": 14_008,
     "twists4": 14_009,
+    "stands": 14_010,
 }
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
@@ -63,7 +65,13 @@ KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", 
 # twists to twists4: more twists alone (a twist is read from few, noisy witnesses: the
 # rotation estimator needs the most examples)
 TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
-SET_KINDS = {"train2": WIDE_KINDS} | dict.fromkeys(TWIST_SETS, ("rotation",))
+# stands: people standing in profile alone (the standing proxies read a subtle curve, and
+# the six-kind sets give them ~550 photos)
+SET_KINDS = (
+    {"train2": WIDE_KINDS}
+    | dict.fromkeys(TWIST_SETS, ("rotation",))
+    | {"stands": ("standing_side",)}
+)
 # the view the bot asks for, per kind: side (0/180) or back/front (270/90)
 FRONTAL = {"rotation": (90.0,), "side_bend": (270.0, 90.0), "standing_back": (270.0,)}
 SKINS = [(0.94, 0.78, 0.66), (0.87, 0.68, 0.55), (0.72, 0.52, 0.38), (0.50, 0.34, 0.24)]
@@ -211,6 +219,7 @@ def main() -> int:
     ap.add_argument("--train4", type=int, default=1200)
     for name in TWIST_SETS:
         ap.add_argument(f"--{name}", type=int, default=600)
+    ap.add_argument("--stands", type=int, default=900)
     a = ap.parse_args()
     sys.path.insert(0, str(SYNTH_TOOL))
     os.environ.setdefault("SYNTH_HOME", "/work/synth-work")
@@ -231,7 +240,7 @@ def main() -> int:
         "train2": items("train2", a.train2),
         "train3": items("train3", a.train3),
         "train4": items("train4", a.train4),
-    } | {name: items(name, getattr(a, name)) for name in TWIST_SETS}
+    } | {name: items(name, getattr(a, name)) for name in (*TWIST_SETS, "stands")}
     train_bodies = {
         json.dumps(b["body"], sort_keys=True) for name in todo if name != "eval" for b in todo[name]
     }
