@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -142,14 +143,14 @@ class Trees:
 
     base: float
     rate: float
-    nodes: np.ndarray  # (trees, nodes, 5)
+    nodes: np.ndarray  # (trees, nodes, 5), single precision (every worker holds them)
 
     @classmethod
     def stack(cls, base: float, rate: float, trees: Sequence[np.ndarray]) -> Trees:
         """From one (n_nodes, 5) array per tree: the trees are kept only stacked (a worker
         holds them once)."""
         width = max(len(t) for t in trees)
-        nodes = np.zeros((len(trees), width, 5))
+        nodes = np.zeros((len(trees), width, 5), dtype=np.float32)
         nodes[:, :, 2:4] = -1  # padding: leaves worth 0, never reached
         for i, t in enumerate(trees):
             nodes[i, : len(t)] = t
@@ -169,7 +170,25 @@ class Trees:
                 break
             left = x[node[:, 0].astype(int)] <= node[:, 1]
             at = np.where(inner, np.where(left, node[:, 2], node[:, 3]), at).astype(int)
-        return self.base + self.rate * float(nodes[rows, at, 4].sum())
+        return self.base + self.rate * float(nodes[rows, at, 4].sum(dtype=np.float64))
+
+
+def nodes_of(trees: dict) -> np.ndarray:
+    """The (trees, nodes, 5) array of an exported ensemble: ``shape`` gives trees and
+    nodes, ``nodes`` every number as text (read straight into one single-precision array,
+    no Python number per node: a worker keeps no trace of the parse)."""
+    count, width = (int(n) for n in trees["shape"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)  # numpy's word for a bad number
+        try:
+            flat = np.fromstring(trees["nodes"], dtype=np.float32, sep=" ")
+        except DeprecationWarning as exc:
+            raise ValueError(f"nodes: not a list of numbers ({exc})") from exc
+    if flat.size != count * width * 5:
+        raise ValueError(
+            f"nodes: {flat.size} numbers where shape {count}x{width} needs {count * width * 5}"
+        )
+    return flat.reshape(count, width, 5)
 
 
 @dataclass(frozen=True)
@@ -237,11 +256,11 @@ def load(path: Path = PARAMS) -> Model | None:
         model: Ridge | Trees
         if e["model"] == "trees":
             t = e["trees"]
-            model = Trees.stack(
-                float(t["base"]),
-                float(t["rate"]),
-                [np.array(nodes, dtype=float).reshape(-1, 5) for nodes in t["trees"]],
-            )
+            try:
+                nodes = nodes_of(t)
+            except ValueError as exc:
+                raise ValueError(f"{path}: estimators.{target}.trees: {exc}") from exc
+            model = Trees(base=float(t["base"]), rate=float(t["rate"]), nodes=nodes)
         else:
             model = Ridge(
                 mean=np.array(e["mean"], dtype=float),

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
 import pytest
 
-from backcare.vision.estimators import Estimator, Ridge, Trees, features, load
+from backcare.vision.estimators import (
+    PARAMS,
+    Estimator,
+    Ridge,
+    Trees,
+    features,
+    load,
+    nodes_of,
+)
 from backcare.vision.types import INDEX
 
 
@@ -86,3 +95,28 @@ def test_every_shipped_estimator_reads_features_the_photo_gives_and_answers_a_nu
         assert not missing, f"{name} needs features no photo gives: {missing}"
         assert math.isfinite(est.predict(f)), name
         assert len(est.sd_by_view) == 4 and all(sd > 0 for sd in est.sd_by_view), name
+
+
+def test_exported_trees_read_back_as_one_single_precision_array():
+    nodes = nodes_of({"shape": [2, 3], "nodes": " ".join(["1 0.5 1 2 0"] * 6)})
+    assert nodes.shape == (2, 3, 5) and nodes.dtype == np.float32
+    assert nodes[1, 2, 1] == np.float32(0.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("1 0.5 1 2 0", "5 numbers where shape 2x3 needs 30"),
+        ("1 0.5 x 2 0", "not a list of numbers"),
+    ],
+)
+def test_bad_tree_numbers_are_refused_naming_the_file_and_estimator(tmp_path, text, problem):
+    params = json.loads(PARAMS.read_text(encoding="utf-8"))
+    name = next(n for n, e in params["estimators"].items() if e["model"] == "trees")
+    params["estimators"][name]["trees"].update(shape=[2, 3], nodes=text)
+    broken = tmp_path / "estimators.json"
+    broken.write_text(json.dumps(params), encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        load.__wrapped__(broken)
+    assert str(broken) in str(refused.value)
+    assert f"estimators.{name}.trees" in str(refused.value) and problem in str(refused.value)
