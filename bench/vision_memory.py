@@ -68,6 +68,7 @@ def child() -> None:
         for _ in range(PASSES):
             results = service.analyse_many(photos)
         end = _memory_mb(pid)
+        # asked of the measured process itself (PoseService has no public door for it)
         vision = service._workers[0].executor.submit(_probe).result()
     print(
         json.dumps(
@@ -133,6 +134,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="pairs of alternating runs")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.runs < 2 and not args.child:
+        parser.error("--runs: at least 2 pairs (a spread needs two)")
     if not (DATA / "manifest.json").exists():
         print(f"no photos at {DATA}: this bench needs ../shared/data", file=sys.stderr)
         return 2
@@ -161,7 +164,10 @@ def main() -> int:
                     file=sys.stderr,
                 )
         finally:
-            _git("worktree", "remove", "--force", str(tree))
+            try:
+                _git("worktree", "remove", "--force", str(tree))
+            except subprocess.CalledProcessError as exc:  # keep the measurement's own error
+                print(f"could not remove the worktree {tree}: {exc.stderr}", file=sys.stderr)
     first = cand[0]
     print(
         f"vision worker memory: {first['photos']} movement photos x {PASSES} passes after a"

@@ -14,9 +14,9 @@ the measurement needs, on the movement it errs most on.
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -173,22 +173,35 @@ class Trees:
         return self.base + self.rate * float(nodes[rows, at, 4].sum(dtype=np.float64))
 
 
-def nodes_of(trees: dict) -> np.ndarray:
-    """The (trees, nodes, 5) array of an exported ensemble: ``shape`` gives trees and
-    nodes, ``nodes`` every number as text (read straight into one single-precision array,
-    no Python number per node: a worker keeps no trace of the parse)."""
+def nodes_of(trees: dict, features: int) -> np.ndarray:
+    """The (trees, nodes, 5) array of an exported ensemble over ``features`` features:
+    ``shape`` gives trees and nodes, ``nodes`` every number as text (read straight into
+    one single-precision array, no Python object per number). Checked as it is read: a
+    bad child index would send a walk in circles."""
     count, width = (int(n) for n in trees["shape"])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", DeprecationWarning)  # numpy's word for a bad number
-        try:
-            flat = np.fromstring(trees["nodes"], dtype=np.float32, sep=" ")
-        except DeprecationWarning as exc:
-            raise ValueError(f"nodes: not a list of numbers ({exc})") from exc
+    flat = np.loadtxt(io.StringIO(trees["nodes"]), dtype=np.float32, ndmin=1)
     if flat.size != count * width * 5:
         raise ValueError(
             f"nodes: {flat.size} numbers where shape {count}x{width} needs {count * width * 5}"
         )
-    return flat.reshape(count, width, 5)
+    nodes = flat.reshape(count, width, 5)
+    if not np.isfinite(nodes).all():
+        raise ValueError("nodes: a number is not finite")
+    index = nodes[:, :, [0, 2, 3]]
+    if not np.array_equal(index, np.round(index)):
+        raise ValueError("nodes: a feature or child index is not a whole number")
+    row = np.arange(width)[None, :]
+    inner = nodes[:, :, 2] >= 0
+    feature, left, right = nodes[:, :, 0], nodes[:, :, 2], nodes[:, :, 3]
+    bad = inner & ((feature < 0) | (feature >= features))
+    # children come after their node (the order scikit-learn writes them in)
+    bad |= inner & ((left <= row) | (left >= width) | (right <= row) | (right >= width))
+    bad |= ~inner & ((left != -1) | (right != -1))
+    if bad.any():
+        t, n = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"nodes: tree {t}, node {n}: a feature or child index out of place")
+    nodes.flags.writeable = False
+    return nodes
 
 
 @dataclass(frozen=True)
@@ -257,7 +270,7 @@ def load(path: Path = PARAMS) -> Model | None:
         if e["model"] == "trees":
             t = e["trees"]
             try:
-                nodes = nodes_of(t)
+                nodes = nodes_of(t, len(e["features"]))
             except ValueError as exc:
                 raise ValueError(f"{path}: estimators.{target}.trees: {exc}") from exc
             model = Trees(base=float(t["base"]), rate=float(t["rate"]), nodes=nodes)

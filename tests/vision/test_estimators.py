@@ -97,17 +97,28 @@ def test_every_shipped_estimator_reads_features_the_photo_gives_and_answers_a_nu
         assert len(est.sd_by_view) == 4 and all(sd > 0 for sd in est.sd_by_view), name
 
 
+# a stump as text: split on feature 1 at 0.5, two leaves
+STUMP_TEXT = "1 0.5 1 2 0  0 0 -1 -1 2.5  0 0 -1 -1 6"
+
+
 def test_exported_trees_read_back_as_one_single_precision_array():
-    nodes = nodes_of({"shape": [2, 3], "nodes": " ".join(["1 0.5 1 2 0"] * 6)})
+    nodes = nodes_of({"shape": [2, 3], "nodes": f"{STUMP_TEXT} {STUMP_TEXT}"}, features=2)
     assert nodes.shape == (2, 3, 5) and nodes.dtype == np.float32
-    assert nodes[1, 2, 1] == np.float32(0.5)
+    assert nodes[1, 0, 1] == np.float32(0.5) and nodes[1, 2, 4] == np.float32(6.0)
+    assert Trees(base=1.0, rate=0.5, nodes=nodes).predict(np.array([0.0, 0.7])) == 1 + 0.5 * 12
 
 
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ("1 0.5 1 2 0", "5 numbers where shape 2x3 needs 30"),
-        ("1 0.5 x 2 0", "not a list of numbers"),
+        ("1 0.5 x 2 0", "could not convert"),
+        (STUMP_TEXT.replace("6", "inf") + " " + STUMP_TEXT, "not finite"),
+        (STUMP_TEXT.replace("1 2 0 ", "1.5 2 0 ", 1) + " " + STUMP_TEXT, "not a whole number"),
+        (STUMP_TEXT.replace("1 0.5", "999 0.5", 1) + " " + STUMP_TEXT, "tree 0, node 0"),
+        # a child pointing back at its own node: a walk would never end
+        (STUMP_TEXT + " " + STUMP_TEXT.replace("1 0.5 1 2", "1 0.5 0 2", 1), "tree 1, node 0"),
+        (STUMP_TEXT + " " + STUMP_TEXT.replace("-1 -1 6", "-1 2 6"), "tree 1, node 2"),
     ],
 )
 def test_bad_tree_numbers_are_refused_naming_the_file_and_estimator(tmp_path, text, problem):
