@@ -55,6 +55,7 @@ from tests.scaleout.test_webhook_replicas import (
     haproxy_config,
     require_haproxy,
 )
+from tests.support.echo_dialogs import daily_time_far_from
 from tests.support.fake_botapi import FakeBotApi, Sent
 from tests.support.patients import Patient, dialog_of, photo
 from tests.support.postgres import fresh_schema
@@ -222,6 +223,9 @@ async def _run(
             photos_sent = 0
             at_kill: dict[str, str] = {}  # where the patients were at each kill
             reminded: dict[int, int] = {}  # patient -> last message id before the reminder
+            # the patients' daily time, hours from now: after the reminder the test fires,
+            # the next one is due hours later, never during the run
+            reminder_time = daily_time_far_from(datetime.now(UTC))
 
             async def journey(i: int, patient: Patient) -> None:
                 nonlocal photos_sent
@@ -239,7 +243,7 @@ async def _run(
                 await patient.press(buttons.REMINDERS_SET)
                 await patient.press(buttons.ALL_DAYS)
                 await patient.press(buttons.DAYS_DONE)
-                await patient.press(buttons.time("08:00"))
+                await patient.press(buttons.time(reminder_time))
                 await patient.press(buttons.zone("Europe/London"))
                 assert patient.step == "active", patient.transcript()
                 if kills["replica"] == float("inf"):

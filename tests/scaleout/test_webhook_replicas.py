@@ -37,7 +37,7 @@ import pytest
 
 from backcare.bot.storage import Reminder, utc_now
 from backcare.bot.storage.postgres import PostgresStorage
-from tests.support.echo_dialogs import PLAN, echo_state
+from tests.support.echo_dialogs import echo_state, plan_far_from
 from tests.support.fake_botapi import FakeBotApi, Sent
 from tests.support.postgres import fresh_schema
 
@@ -165,10 +165,11 @@ async def _run(haproxy: str, url: str, store: PostgresStorage, tmp_path: Path) -
     cfg.write_text(haproxy_config(lb, [p1, p2]))
     patients = [5_000_001 + i for i in range(PATIENTS)]
     start = utc_now()
+    plan = plan_far_from(start)  # its next time after the run is hours away
     for i, uid in enumerate(patients):  # each reminder falls due during the run
-        store.put_state(uid, echo_state("done", reminders=PLAN).to_json())
+        store.put_state(uid, echo_state("done", reminders=plan).to_json())
         due = start + timedelta(seconds=4 + (i % 10) * 0.8)
-        store.put_reminder(Reminder(uid, uid, PLAN.to_json(), due))
+        store.put_reminder(Reminder(uid, uid, plan.to_json(), due))
     lb_proc = subprocess.Popen(
         [haproxy, "-f", str(cfg), "-db"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )

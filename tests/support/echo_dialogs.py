@@ -20,6 +20,21 @@ from backcare.bot.dialogs.state import DialogState, ReminderPlan
 
 PAIN = tuple(Choice(str(n), str(n)) for n in range(11))
 PLAN = ReminderPlan(days=[0, 1, 2, 3, 4, 5, 6], time="08:00", tz="Europe/London", active=True)
+
+
+def daily_time_far_from(now: datetime) -> str:
+    """08:00 or 20:00, whichever is at least 3 hours away from ``now`` (London is within an
+    hour of UTC): a run of a few minutes that fires a reminder and checks it is next due
+    hours later must not start just before the plan's own time (at 07:40 the next 08:00
+    is 20 minutes away)."""
+    return "20:00" if 4 <= now.astimezone(UTC).hour < 16 else "08:00"
+
+
+def plan_far_from(now: datetime) -> ReminderPlan:
+    """PLAN at daily_time_far_from(now)."""
+    return ReminderPlan(**{**PLAN.to_json(), "time": daily_time_far_from(now)})
+
+
 NOW = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 
 
