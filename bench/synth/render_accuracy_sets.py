@@ -58,6 +58,20 @@ SEEDS = {
     "twists4": 14_009,
     "stands": 14_010,
 }
+# each set's default size (photos); train3 and train4: more of the first set's kind, other
+# bodies, enough photos per movement to fit more features (the first set has ~150 of each)
+SIZES = {
+    "train": 900,
+    "eval": 660,
+    "train2": 450,
+    "train3": 1200,
+    "train4": 1200,
+    "twists": 600,
+    "twists2": 600,
+    "twists3": 600,
+    "twists4": 600,
+    "stands": 900,
+}
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
 WIDE_KINDS = ("forward_bend", "forward_bend", "extension")
@@ -210,16 +224,8 @@ def yfov_of(focal_35mm: float) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    ap.add_argument("--train", type=int, default=900)
-    ap.add_argument("--eval", type=int, default=660)
-    ap.add_argument("--train2", type=int, default=450)
-    # more of the first set's kind, other bodies: enough photos per movement to fit more
-    # features (the first set has ~150 of each)
-    ap.add_argument("--train3", type=int, default=1200)
-    ap.add_argument("--train4", type=int, default=1200)
-    for name in TWIST_SETS:
-        ap.add_argument(f"--{name}", type=int, default=600)
-    ap.add_argument("--stands", type=int, default=900)
+    for name, size in SIZES.items():
+        ap.add_argument(f"--{name}", type=int, default=size)
     a = ap.parse_args()
     sys.path.insert(0, str(SYNTH_TOOL))
     os.environ.setdefault("SYNTH_HOME", "/work/synth-work")
@@ -234,13 +240,7 @@ def main() -> int:
         project,
     )
 
-    todo = {
-        "train": items("train", a.train),
-        "eval": items("eval", a.eval),
-        "train2": items("train2", a.train2),
-        "train3": items("train3", a.train3),
-        "train4": items("train4", a.train4),
-    } | {name: items(name, getattr(a, name)) for name in (*TWIST_SETS, "stands")}
+    todo = {name: items(name, getattr(a, name)) for name in SEEDS}
     train_bodies = {
         json.dumps(b["body"], sort_keys=True) for name in todo if name != "eval" for b in todo[name]
     }
