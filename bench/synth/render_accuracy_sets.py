@@ -10,10 +10,13 @@ Run with that venv, from the repo root:
 Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
 train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
 and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
-alone), stands 900 (people standing in profile alone). A size of 0 skips a set, so
-processes can share the work (each set is written by one process), e.g. one with
---train3 0 --train4 0 --twists3 0 --twists4 0 --stands 0 and one with only those; on 2
-cores the whole cache takes about 40 minutes.
+alone), stands 900 and stands2 1200 (people standing in profile alone), bends and bends2
+1200 each (forward bends alone). A size of 0 skips a set, so processes can share the
+work (each set is written by one process), e.g. one with --train3 0 --train4 0 --twists3
+0 --twists4 0 --stands 0 and one with only those; on 2 cores the whole cache (11 310
+photos) takes about 45 minutes in three processes. A render process grows by ~4 MB a
+photo (one was killed for memory at ~2 000 photos, 7.9 GB), so each starts itself afresh
+every RESTART_EVERY photos and resumes.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
@@ -45,6 +48,7 @@ import numpy as np
 
 SYNTH_TOOL = Path(os.environ.get("SYNTH_TOOL", "/work/shared/tools/synth"))
 DEFAULT_OUT = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
+RESTART_EVERY = 800  # photos a process renders before it starts afresh (memory)
 W, H = 720, 960  # a phone's 3:4 portrait, downsized (BlazePose sees 256 px anyway)
 SEEDS = {
     "train": 14_001,
@@ -57,6 +61,9 @@ SEEDS = {
     "twists3": 14_008,
     "twists4": 14_009,
     "stands": 14_010,
+    "bends": 14_011,
+    "bends2": 14_012,
+    "stands2": 14_013,
 }
 # each set's default size (photos); train3 and train4: more of the first set's kind, other
 # bodies, enough photos per movement to fit more features (the first set has ~150 of each)
@@ -71,6 +78,9 @@ SIZES = {
     "twists3": 600,
     "twists4": 600,
     "stands": 900,
+    "bends": 1200,
+    "bends2": 1200,
+    "stands2": 1200,
 }
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
@@ -79,12 +89,19 @@ KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", 
 # twists to twists4: more twists alone (a twist is read from few, noisy witnesses: the
 # rotation estimator needs the most examples)
 TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
-# stands: people standing in profile alone (the standing proxies read a subtle curve, and
-# the six-kind sets give them ~550 photos)
+# stands and stands2: people standing in profile alone (the standing proxies read a subtle
+# curve, and the six-kind sets give them ~550 photos; grouped cv of the proxies still rose
+# by ~0.04 of r from half to all of the first 900)
+STAND_SETS = ("stands", "stands2")
+# bends and bends2: forward bends alone, drawn as in train (the hip-lumbar split is learnt
+# from the bends: grouped cv of hip flexion on bends fell 6.4 -> 6.1 -> 5.9 deg from a
+# third to two thirds to all of the first sets' 740)
+BEND_SETS = ("bends", "bends2")
 SET_KINDS = (
     {"train2": WIDE_KINDS}
     | dict.fromkeys(TWIST_SETS, ("rotation",))
-    | {"stands": ("standing_side",)}
+    | dict.fromkeys(STAND_SETS, ("standing_side",))
+    | dict.fromkeys(BEND_SETS, ("forward_bend",))
 )
 # the view the bot asks for, per kind: side (0/180) or back/front (270/90)
 FRONTAL = {"rotation": (90.0,), "side_bend": (270.0, 90.0), "standing_back": (270.0,)}
@@ -261,9 +278,17 @@ def main() -> int:
     queue += [it for name in todo if name not in ("train", "eval") for it in todo[name]]
     S, R = Synth(), Renderer(W, H)
     t0 = time.time()
+    rendered = 0
     for n, it in enumerate(queue):
         if it["id"] in done:
             continue
+        if rendered == RESTART_EVERY:
+            # the renderer's process grows by ~4 MB a photo: start afresh (it resumes)
+            for f in files.values():
+                f.close()
+            print(f"{n}/{len(queue)}: {rendered} rendered, restarting", flush=True)
+            os.execv(sys.executable, [sys.executable, *sys.argv])
+        rendered += 1
         rng = np.random.default_rng(zlib.crc32(it["id"].encode()))
         s = S.make(it["params"], {k: v for k, v in it["body"].items() if k != "years"})
         yfov = yfov_of(it["focal_35mm"])
