@@ -1,14 +1,15 @@
 """Estimators fitted to exact truth: hip, lumbar and thoracic flexion, rotation, lateral
 bend and the standing contour proxies, each with the spread of its error.
 
-Ridge regressions or boosted regression trees (whichever cross-validated better;
-evaluated with numpy) from what a photo gives -- the body-frame angles and witnesses
-(vision.measure.raw_angles), the view, the back outline's descriptors and profile, the
-shoulders' and hips' widths and levels, and a few angles of MediaPipe's own 3D
-landmarks -- to the renderer's exact angles. Fitted by bench/synth/fit_estimators.py on
-the training renders of bench/synth/render_accuracy_sets.py; parameters in vision/estimators.json
-(versioned), described in vision/MODEL_CARD.md. The uncertainty of each reading is
-the out-of-fold residual sd of its estimator for how far the view is from the one
+Ridge regressions, boosted regression trees, or a ridge line with trees fitted to its
+residuals (whichever cross-validated best; evaluated with numpy) from what a photo
+gives -- the body-frame angles and witnesses (vision.measure.raw_angles), the view, the
+back outline's descriptors and profile, the shoulders' and hips' widths and levels, and
+a few angles of MediaPipe's own 3D landmarks -- to the renderer's exact angles. Fitted
+by bench/synth/fit_estimators.py on the training renders of
+bench/synth/render_accuracy_sets.py; parameters in vision/estimators.json (versioned),
+described in vision/MODEL_CARD.md. The uncertainty of each reading is the out-of-fold
+residual sd of its estimator for how far the view is from the one
 the measurement needs, on the movement it errs most on.
 """
 
@@ -30,6 +31,7 @@ from backcare.vision.types import INDEX, BackShape, Landmarks, Measurement, View
 from backcare.vision.view import off_side
 
 PARAMS = Path(__file__).with_name("estimators.json")
+MODEL_KINDS = ("ridge", "trees", "ridge+trees")
 SLOPES = ("S2", "junction", "T1")
 # how far the view is from the one each kind of measurement needs, in degrees
 VIEW_BINS = (15.0, 30.0, 45.0, 90.01)
@@ -218,13 +220,26 @@ class Ridge:
 
 
 @dataclass(frozen=True)
+class RidgeAndTrees:
+    """A ridge line plus boosted trees fitted to what it leaves: the line carries a wide,
+    nearly linear trend (hip flexion 0-120 deg, which trees alone follow in steps), the
+    trees the bends of it the line cannot."""
+
+    ridge: Ridge
+    trees: Trees
+
+    def predict(self, x: np.ndarray) -> float:
+        return self.ridge.predict(x) + self.trees.predict(x)
+
+
+@dataclass(frozen=True)
 class Estimator:
     target: str  # the measurement it estimates
     plane: str  # "sagittal", "frontal" or "transverse": which view it needs
     names: tuple[str, ...]
-    # the ridge line, or boosted trees where they cross-validated better (a tree's readings
-    # stay within the range of the training truth: it does not extrapolate)
-    model: Ridge | Trees
+    # the ridge line, boosted trees, or the line with trees on its residuals, whichever
+    # cross-validated best (trees alone stay within the range of the training truth)
+    model: Ridge | Trees | RidgeAndTrees
     sd_by_view: tuple[float, ...]  # residual sd per VIEW_BINS bin
     needs_contour: bool = False
     like: str = ""  # emitted where this measurement is (view rules, confidence); "" = itself
@@ -266,21 +281,24 @@ def load(path: Path = PARAMS) -> Model | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     ests = {}
     for target, e in data["estimators"].items():
-        model: Ridge | Trees
-        if e["model"] == "trees":
-            t = e["trees"]
-            try:
-                nodes = nodes_of(t, len(e["features"]))
-            except ValueError as exc:
-                raise ValueError(f"{path}: estimators.{target}.trees: {exc}") from exc
-            model = Trees(base=float(t["base"]), rate=float(t["rate"]), nodes=nodes)
-        else:
-            model = Ridge(
-                mean=np.array(e["mean"], dtype=float),
-                scale=np.array(e["scale"], dtype=float),
-                coef=np.array(e["coef"], dtype=float),
-                intercept=float(e["intercept"]),
+        model: Ridge | Trees | RidgeAndTrees
+        kind = e["model"]
+        if kind not in MODEL_KINDS:
+            raise ValueError(
+                f"{path}: estimators.{target}.model: {kind!r} is none of {MODEL_KINDS}"
             )
+        needs = (("trees",) if "trees" in kind else ()) + (
+            ("mean", "scale", "coef", "intercept") if "ridge" in kind else ()
+        )
+        missing = [field for field in needs if field not in e]
+        if missing:
+            raise ValueError(f"{path}: estimators.{target}: a {kind} model needs {missing}")
+        trees = _trees_of(e["trees"], len(e["features"]), path, target) if "trees" in kind else None
+        line = _ridge_of(e) if "ridge" in kind else None
+        if trees is not None and line is not None:
+            model = RidgeAndTrees(ridge=line, trees=trees)
+        else:
+            model = trees or line  # type: ignore[assignment]
         ests[target] = Estimator(
             target=target,
             plane=e["plane"],
@@ -297,6 +315,23 @@ def load(path: Path = PARAMS) -> Model | None:
         for name, d in data.get("direct", {}).items()
     }
     return Model(version=str(data["version"]), estimators=ests, direct_sd=direct)
+
+
+def _trees_of(t: dict, features: int, path: Path, target: str) -> Trees:
+    try:
+        nodes = nodes_of(t, features)
+    except ValueError as exc:
+        raise ValueError(f"{path}: estimators.{target}.trees: {exc}") from exc
+    return Trees(base=float(t["base"]), rate=float(t["rate"]), nodes=nodes)
+
+
+def _ridge_of(e: dict) -> Ridge:
+    return Ridge(
+        mean=np.array(e["mean"], dtype=float),
+        scale=np.array(e["scale"], dtype=float),
+        coef=np.array(e["coef"], dtype=float),
+        intercept=float(e["intercept"]),
+    )
 
 
 def back_descriptors(back: BackShape | None) -> dict | None:

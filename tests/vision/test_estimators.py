@@ -12,6 +12,7 @@ from backcare.vision.estimators import (
     PARAMS,
     Estimator,
     Ridge,
+    RidgeAndTrees,
     Trees,
     features,
     load,
@@ -72,6 +73,59 @@ def test_a_ridge_line_reads_standardised_features():
     assert line.predict(np.array([3.0, 6.0])) == pytest.approx(5 + 3 * 1 - 1 * 1)
 
 
+def test_trees_on_a_ridge_line_add_their_leaves_to_the_line():
+    line = Ridge(mean=np.zeros(3), scale=np.ones(3), coef=np.array([2.0, 0.0, 0.0]), intercept=1.0)
+    both = RidgeAndTrees(ridge=line, trees=Trees.stack(0.5, 1.0, [np.array(STUMP)]))
+    # line 1 + 2 x 3 = 7; the stump: feature 1 at 12 > 10 goes right, 6; base 0.5
+    assert both.predict(np.array([3.0, 12.0, 0.0])) == pytest.approx(7 + 0.5 + 6)
+
+
+def test_a_line_with_trees_reads_back_from_the_parameters_file(tmp_path):
+    params = json.loads(PARAMS.read_text(encoding="utf-8"))
+    name, e = next((n, e) for n, e in params["estimators"].items() if "trees" in e["model"])
+    width = len(e["features"])
+    e.update(
+        model="ridge+trees",
+        mean=[0.0] * width,
+        scale=[1.0] * width,
+        coef=[3.0] + [0.0] * (width - 1),
+        intercept=-2.0,
+    )
+    e["trees"].update(base=0.25, rate=1.0, shape=[1, 3], nodes=STUMP_TEXT)
+    path = tmp_path / "estimators.json"
+    path.write_text(json.dumps(params), encoding="utf-8")
+    est = load.__wrapped__(path).estimators[name]
+    assert isinstance(est.model, RidgeAndTrees)
+    first, second = est.names[0], est.names[1]
+    # -2 + 3 x 4 = 10, then 0.25 and the stump's right leaf (feature 1 above 0.5): 6
+    assert est.predict({first: 4.0, second: 1.0}) == pytest.approx(10 + 0.25 + 6)
+
+
+def test_an_unknown_model_kind_is_refused_naming_the_file_and_estimator(tmp_path):
+    params = json.loads(PARAMS.read_text(encoding="utf-8"))
+    name = next(iter(params["estimators"]))
+    params["estimators"][name]["model"] = "forest"
+    path = tmp_path / "estimators.json"
+    path.write_text(json.dumps(params), encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"estimators\.{name}\.model: 'forest'"):
+        load.__wrapped__(path)
+
+
+def test_a_line_with_trees_missing_its_line_is_refused_naming_what_it_lacks(tmp_path):
+    params = json.loads(PARAMS.read_text(encoding="utf-8"))
+    name = next(n for n, e in params["estimators"].items() if "trees" in e["model"])
+    e = params["estimators"][name]
+    e["model"] = "ridge+trees"  # trees, but no line
+    for field in ("mean", "scale", "coef", "intercept"):
+        e.pop(field, None)
+    path = tmp_path / "estimators.json"
+    path.write_text(json.dumps(params), encoding="utf-8")
+    with pytest.raises(ValueError) as refused:
+        load.__wrapped__(path)
+    assert str(path) in str(refused.value) and f"estimators.{name}: " in str(refused.value)
+    assert "'mean', 'scale', 'coef', 'intercept'" in str(refused.value)
+
+
 def _photo_features() -> dict[str, float]:
     """Features of a plausible photo: a person standing square-on, seen from the side."""
     world = np.zeros((33, 3))
@@ -123,7 +177,7 @@ def test_exported_trees_read_back_as_one_single_precision_array():
 )
 def test_bad_tree_numbers_are_refused_naming_the_file_and_estimator(tmp_path, text, problem):
     params = json.loads(PARAMS.read_text(encoding="utf-8"))
-    name = next(n for n, e in params["estimators"].items() if e["model"] == "trees")
+    name = next(n for n, e in params["estimators"].items() if "trees" in e["model"])
     params["estimators"][name]["trees"].update(shape=[2, 3], nodes=text)
     broken = tmp_path / "estimators.json"
     broken.write_text(json.dumps(params), encoding="utf-8")
