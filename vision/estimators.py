@@ -9,8 +9,8 @@ a few angles of MediaPipe's own 3D landmarks -- to the renderer's exact angles. 
 by bench/synth/fit_estimators.py on the training renders of
 bench/synth/render_accuracy_sets.py; parameters in vision/estimators.json (versioned),
 described in vision/MODEL_CARD.md. The uncertainty of each reading is the out-of-fold
-residual sd of its estimator for how far the view is from the one
-the measurement needs, on the movement it errs most on.
+residual sd of its estimator for how far the view is from the one the measurement needs,
+on the movement it errs most on.
 """
 
 from __future__ import annotations
@@ -293,12 +293,13 @@ def load(path: Path = PARAMS) -> Model | None:
         missing = [field for field in needs if field not in e]
         if missing:
             raise ValueError(f"{path}: estimators.{target}: a {kind} model needs {missing}")
-        trees = _trees_of(e["trees"], len(e["features"]), path, target) if "trees" in kind else None
-        line = _ridge_of(e) if "ridge" in kind else None
-        if trees is not None and line is not None:
-            model = RidgeAndTrees(ridge=line, trees=trees)
+        if kind == "ridge":
+            model = _ridge_of(e)
+        elif kind == "trees":
+            model = _trees_of(e["trees"], len(e["features"]), path, target)
         else:
-            model = trees or line  # type: ignore[assignment]
+            trees = _trees_of(e["trees"], len(e["features"]), path, target)
+            model = RidgeAndTrees(ridge=_ridge_of(e), trees=trees)
         ests[target] = Estimator(
             target=target,
             plane=e["plane"],
