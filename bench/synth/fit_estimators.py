@@ -1,19 +1,22 @@
 """Fit vision's estimators to the exact truth of the training renders.
 
     .venv/bin/pip install scikit-learn==1.9.1                # the 'fit' extra: for fitting only
-    for s in train train2 train3 train4 twists twists2 twists3 twists4 stands; do
+    for s in train train2 train3 train4 twists twists2 twists3 twists4 stands stands2 \
+            bends bends2; do
         .venv/bin/python bench/vision_accuracy.py --set $s     # analyse the training photos
     done
-    .venv/bin/python bench/synth/fit_estimators.py [--cache DIR] [--out vision/estimators.json]
+    .venv/bin/python bench/synth/fit_estimators.py [--cache DIR] [--out vision/estimators.json] \
+        [--jobs 2]                                            # 17 minutes on 2 cores
 
 Reads DIR/results-<set>.jsonl of every training set (what the product's analysis saw
 on each training photo, with the truth). For each measurement it cross-validates, 5-fold
 grouped by body (no body in both halves), a ridge regression on standardised features
 (vision.estimators.features; the ridge strength picked by the folds) and gradient-boosted
-trees (each of TREE_SETTINGS, the smallest within TREE_SLACK of the best), keeps the one
-with the smaller root-mean-square error, and writes its parameters with the out-of-fold
-residual sd per view bin. Deterministic: same input, same file. The evaluation set is
-never read here.
+trees, alone or on the ridge line's residuals (each of TREE_SETTINGS; the line only where
+it earns LINE_GAIN; the smallest size within TREE_SLACK of the best), keeps the one with
+the smaller root-mean-square error, and writes its parameters with the out-of-fold
+residual sd per view bin. Deterministic: same input, same file, with any --jobs. The
+evaluation set is never read here.
 """
 
 from __future__ import annotations
