@@ -1,12 +1,11 @@
 """Fit vision's estimators to the exact truth of the training renders.
 
     .venv/bin/pip install scikit-learn==1.9.1                # the 'fit' extra: for fitting only
-    for s in train train2 train3 train4 twists twists2 twists3 twists4 stands stands2 \
-            bends bends2; do
-        .venv/bin/python bench/vision_accuracy.py --set $s     # analyse the training photos
-    done
-    .venv/bin/python bench/synth/fit_estimators.py [--cache DIR] [--out vision/estimators.json] \
-        [--jobs 2]                                            # 17 minutes on 2 cores
+    # analyse the training photos
+    for s in train train2 train3 train4 twists twists2 twists3 twists4 stands stands2 bends bends2
+    do .venv/bin/python bench/vision_accuracy.py --set $s; done
+    # fit (17 minutes on 2 cores with --jobs 2)
+    .venv/bin/python bench/synth/fit_estimators.py [--cache DIR] [--out FILE] [--jobs N]
 
 Reads DIR/results-<set>.jsonl of every training set (what the product's analysis saw
 on each training photo, with the truth). For each measurement it cross-validates, 5-fold
