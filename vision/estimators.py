@@ -31,7 +31,13 @@ from backcare.vision.types import INDEX, BackShape, Landmarks, Measurement, View
 from backcare.vision.view import off_side
 
 PARAMS = Path(__file__).with_name("estimators.json")
-MODEL_KINDS = ("ridge", "trees", "ridge+trees")
+RIDGE_FIELDS = ("mean", "scale", "coef", "intercept")
+# each kind of model and the fields of its entry in the parameters file
+MODEL_FIELDS = {
+    "ridge": RIDGE_FIELDS,
+    "trees": ("trees",),
+    "ridge+trees": (*RIDGE_FIELDS, "trees"),
+}
 SLOPES = ("S2", "junction", "T1")
 # how far the view is from the one each kind of measurement needs, in degrees
 VIEW_BINS = (15.0, 30.0, 45.0, 90.01)
@@ -283,23 +289,20 @@ def load(path: Path = PARAMS) -> Model | None:
     for target, e in data["estimators"].items():
         model: Ridge | Trees | RidgeAndTrees
         kind = e["model"]
-        if kind not in MODEL_KINDS:
+        if kind not in MODEL_FIELDS:
             raise ValueError(
-                f"{path}: estimators.{target}.model: {kind!r} is none of {MODEL_KINDS}"
+                f"{path}: estimators.{target}.model: {kind!r} is none of {tuple(MODEL_FIELDS)}"
             )
-        needs = (("trees",) if "trees" in kind else ()) + (
-            ("mean", "scale", "coef", "intercept") if "ridge" in kind else ()
-        )
-        missing = [field for field in needs if field not in e]
+        missing = [field for field in MODEL_FIELDS[kind] if field not in e]
         if missing:
             raise ValueError(f"{path}: estimators.{target}: a {kind} model needs {missing}")
         if kind == "ridge":
-            model = _ridge_of(e)
+            model = ridge_of(e)
         elif kind == "trees":
             model = _trees_of(e["trees"], len(e["features"]), path, target)
         else:
             trees = _trees_of(e["trees"], len(e["features"]), path, target)
-            model = RidgeAndTrees(ridge=_ridge_of(e), trees=trees)
+            model = RidgeAndTrees(ridge=ridge_of(e), trees=trees)
         ests[target] = Estimator(
             target=target,
             plane=e["plane"],
@@ -326,7 +329,8 @@ def _trees_of(t: dict, features: int, path: Path, target: str) -> Trees:
     return Trees(base=float(t["base"]), rate=float(t["rate"]), nodes=nodes)
 
 
-def _ridge_of(e: dict) -> Ridge:
+def ridge_of(e: dict) -> Ridge:
+    """The ridge line of an estimator's entry (RIDGE_FIELDS)."""
     return Ridge(
         mean=np.array(e["mean"], dtype=float),
         scale=np.array(e["scale"], dtype=float),

@@ -34,10 +34,10 @@ sys.path.insert(0, str(REPO))
 from backcare.vision.back import PROFILE_LEVELS  # noqa: E402
 from backcare.vision.estimators import (  # noqa: E402
     VIEW_BINS,
-    Ridge,
     Trees,
     features,
     nodes_of,
+    ridge_of,
     view_error,
 )
 from backcare.vision.view import off_side  # noqa: E402
@@ -194,6 +194,12 @@ def ridge(x: np.ndarray, y: np.ndarray, alpha: float):
     b = y.mean()
     coef = np.linalg.solve(z.T @ z + alpha * np.eye(z.shape[1]), z.T @ (y - b))
     return mean, scale, coef, float(b)
+
+
+def line_at(x: np.ndarray, fitted) -> np.ndarray:
+    """A ridge() fit's readings of the rows of x."""
+    mean, scale, coef, b = fitted
+    return ((x - mean) / scale) @ coef + b
 
 
 def boosted(x: np.ndarray, y: np.ndarray, setting: tuple[int, float, int]):
@@ -356,8 +362,7 @@ def fit_target(target: str, records: list[dict]) -> tuple[dict, dict, str] | Non
         pred = np.zeros_like(y)
         for k in range(fold.max() + 1):
             tr, te = fold != k, fold == k
-            mean, scale, coef, b = ridge(x[tr], y[tr], alpha)
-            pred[te] = ((x[te] - mean) / scale) @ coef + b
+            pred[te] = line_at(x[te], ridge(x[tr], y[tr], alpha))
         rmse = float(np.sqrt(np.mean((pred - y) ** 2)))
         if best is None or rmse < best[0]:
             best = (rmse, alpha, pred)
@@ -368,6 +373,12 @@ def fit_target(target: str, records: list[dict]) -> tuple[dict, dict, str] | Non
     # of hip flexion on forward bends, 100 trees of depth 3, MAE 7.6 -> 7.2 deg); per
     # size the trees alone unless the line earns LINE_GAIN, and the smallest size within
     # TREE_SLACK of the best
+    # each fold's line, fitted once: its readings of the fold's own photos and the others
+    lines = []
+    for k in range(fold.max() + 1):
+        tr, te = fold != k, fold == k
+        fitted_line = ridge(x[tr], y[tr], alpha)
+        lines.append((line_at(x[tr], fitted_line), line_at(x[te], fitted_line)))
     tree_runs = []
     for setting in TREE_SETTINGS:
         runs = []
@@ -375,11 +386,7 @@ def fit_target(target: str, records: list[dict]) -> tuple[dict, dict, str] | Non
             tree_pred = np.zeros_like(y)
             for k in range(fold.max() + 1):
                 tr, te = fold != k, fold == k
-                line_tr, line_te = np.zeros(tr.sum()), np.zeros(te.sum())
-                if on_line:
-                    mean, scale, coef, b = ridge(x[tr], y[tr], alpha)
-                    line_tr = ((x[tr] - mean) / scale) @ coef + b
-                    line_te = ((x[te] - mean) / scale) @ coef + b
+                line_tr, line_te = lines[k] if on_line else (0.0, 0.0)
                 fitted = boosted(x[tr], y[tr] - line_tr, setting)
                 tree_pred[te] = line_te + fitted.predict(x[te])
             runs.append(
@@ -419,12 +426,7 @@ def fit_target(target: str, records: list[dict]) -> tuple[dict, dict, str] | Non
         # the trees learn what the shipped (rounded) line leaves
         left = y
         if on_line:
-            line = Ridge(
-                mean=np.array(model["mean"]),
-                scale=np.array(model["scale"]),
-                coef=np.array(model["coef"]),
-                intercept=float(model["intercept"]),
-            )
+            line = ridge_of(model)
             left = y - np.array([line.predict(row) for row in x])
         model |= {
             "model": "ridge+trees" if on_line else "trees",
