@@ -12,11 +12,12 @@ train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), 
 and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
 alone), stands 900 and stands2 1200 (people standing in profile alone), bends and bends2
 1200 each (forward bends alone). A size of 0 skips a set, so processes can share the
-work (each set is written by one process), e.g. one with --train3 0 --train4 0 --twists3
-0 --twists4 0 --stands 0 and one with only those; on 2 cores the whole cache (11 310
-photos) takes about 45 minutes in three processes. A render process grows by ~4 MB a
-photo (one was killed for memory at ~2 000 photos, 7.9 GB), so each starts itself afresh
-every RESTART_EVERY photos and resumes.
+work (each set is written by one process), e.g. three: one with train, eval, train2,
+twists and bends, one with train3, twists2, twists3 and bends2, one with the rest (each
+with every other set's size 0); on 2 cores the whole cache (11 310 photos) takes about
+45 minutes that way. A render process grows by ~4 MB a photo (one was killed for memory
+at ~2 000 photos, 7.9 GB), so each starts itself afresh every RESTART_EVERY photos and
+resumes.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
