@@ -17,10 +17,12 @@ kills some are answering questions, some sending photos and some setting reminde
 
 The one duplicate no design can rule out (the Bot API has no idempotency key): a reply
 Telegram accepted just before its replica died, not yet marked sent, is sent again by
-the replica taking over. Those whose first copy was the patient's last message before
-the replica's kill, and the copy the first one after it, are counted and allowed (a
-handful); any other fails. (Judged by order, not by a time window: a loaded replica may
-take seconds between Telegram's answer and marking the reply sent.)
+the replica taking over. Those whose first copy was the killed replica's last message to
+the patient, and the copy the surviving replica's, are counted and allowed (a handful);
+any other fails. Who sent what is recorded by the fake Bot API (each replica has an
+address of its own), not guessed from times: a loaded replica may take seconds between
+Telegram's answer and marking the reply sent, and a request the killed replica had
+written may be read by the fake API after the kill.
 
 Needs PostgreSQL, Redis and HAProxy; skips without them, except under CI=true.
 """
@@ -125,33 +127,25 @@ def one_photo(step: str) -> bytes | None:
     return photo(step) if step == FIRST_STEP else None
 
 
-# A request the killed replica had already written reaches the Bot API after the kill:
-# the kernel still delivers a dead process's sent bytes, and a loaded fake API reads them
-# late (CI at d13d25e: a question's first copy landed just after the kill, and the
-# surviving replica answered the redelivered update again)
-IN_FLIGHT_S = 2.0
-
-
-def repeated(patient: Patient, kill: float) -> tuple[list[str], list[str]]:
+def repeated(patient: Patient, killed: str) -> tuple[list[str], list[str]]:
     """Replies sent twice within one turn (the messages between two of the patient's
     actions): (those the killed replica was sending: the first copy its last message to
-    the patient before the kill, or the first one after it while its requests were still
-    in flight, and the second one after it; the others)."""
-    by_time = sorted(patient.messages, key=lambda m: (m.time, m.message_id))
-    before = [m for m in by_time if m.time <= kill]
-    after = [m for m in by_time if kill < m.time <= kill + IN_FLIGHT_S]
-    killed_last = {id(m) for m in (before[-1:] + after[:1])}
+    the patient, the second another replica's; the others)."""
+    by_id = sorted(patient.messages, key=lambda m: m.message_id)
+    assert all(m.sender is not None for m in by_id), "a message from no replica"
+    by_killed = [m for m in by_id if m.sender == killed]
+    killed_last = by_killed[-1] if by_killed else None
     bounds = [last for last, _ in patient.actions] + [10**12]
     window, other = [], []
     for low, high in zip(bounds, bounds[1:], strict=False):
         firsts: dict[tuple, Sent] = {}
-        for m in by_time:
+        for m in by_id:
             if not low < m.message_id <= high:
                 continue
             key = (m.kind, m.plain, str(m.sent_markup))
             if key not in firsts:
                 firsts[key] = m
-            elif id(firsts[key]) in killed_last and m.time > kill:
+            elif firsts[key] is killed_last and m.sender != killed:
                 window.append(m.plain[:60])
             else:
                 other.append(m.plain[:60])
@@ -212,6 +206,7 @@ async def _run(
                     webhook,
                     tmp_path / f"replica{n}.log",
                     env={**env, "BACKCARE_DATA_DIR": str(tmp_path / f"data{n}")},
+                    name=f"r{n}",
                 )
                 for n, port in ((1, p1), (2, p2))
             ]
@@ -247,8 +242,9 @@ async def _run(
                 await patient.press(buttons.zone("Europe/London"))
                 assert patient.step == "active", patient.transcript()
                 if kills["replica"] == float("inf"):
-                    replicas[0].kill()  # the others: mid-interview, photos, reminders
-                    kills["replica"] = time.time()  # after: it sends nothing from now on
+                    # the others: mid-interview, photos, reminders
+                    await asyncio.to_thread(replicas[0].kill)  # the fake API keeps serving
+                    kills["replica"] = time.time()
                     at_kill["replica"] = where(patients)
                 # the reminder falls due now (as if tomorrow 08:00 had come)
                 stored = store.get_reminder(patient.id)
@@ -286,7 +282,7 @@ async def _run(
 
             unrecorded, twice, wrong = [], [], []
             for patient in patients:
-                window, other = repeated(patient, kills["replica"])
+                window, other = repeated(patient, replicas[0].name)
                 unrecorded += [(patient.id, t) for t in window]
                 twice += [(patient.id, t) for t in other]
                 state = DialogState.from_json(patient.state)  # None: none stored, or unusable

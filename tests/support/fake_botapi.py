@@ -93,6 +93,7 @@ class Sent:
     filename: str | None = None
     media_group_id: str | None = None
     time: float = 0.0
+    sender: str | None = None  # which client sent it, when it used a client_urls() pair
     edits: int = 0
     edited_at: float = 0.0
     sent_markup: dict | None = None  # reply_markup as first sent (edits change reply_markup)
@@ -178,6 +179,9 @@ class FakeBotApi:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        # the same, with the client named in the address (client_urls)
+        app.router.add_route("*", "/as/{client}/bot{token}/{method}", self._api)
+        app.router.add_get("/as/{client}/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
@@ -208,6 +212,14 @@ class FakeBotApi:
     @property
     def file_url(self) -> str:
         return f"http://{self.host}:{self.port}/file/bot"
+
+    def client_urls(self, client: str) -> tuple[str, str]:
+        """(base_url, file_url) for one of several bot processes: what it sends is
+        recorded with ``Sent.sender == client``. Tells who sent a message where its time
+        cannot: a request the server reads late (its event loop busy) may come from a
+        process that has died since."""
+        root = f"http://{self.host}:{self.port}/as/{client}"
+        return f"{root}/bot", f"{root}/file/bot"
 
     # -- the users' side ---------------------------------------------------------------
     def user(self, user_id: int, first_name: str = "Test", language_code: str = "en") -> FakeUser:
@@ -462,6 +474,7 @@ class FakeBotApi:
         # a message counts as delivered when its request arrives, even when the answer to the
         # bot is then slow (a fault's delay): a bot killed while waiting for it has sent it
         _ARRIVED.set(time.time())
+        _SENDER.set(request.match_info.get("client"))
         self.calls.append(call)
         self._notify()  # waiters see the call arrive, not only its answer
 
@@ -579,6 +592,7 @@ class FakeBotApi:
             message_id=next(self._message_ids),
             chat_id=chat_id,
             time=_ARRIVED.get(None) or time.time(),
+            sender=_SENDER.get(None),
             **fields,
         )
         sent.sent_markup = sent.reply_markup
@@ -875,6 +889,7 @@ class FakeBotApi:
 
 
 _ARRIVED: contextvars.ContextVar[float | None] = contextvars.ContextVar("arrived", default=None)
+_SENDER: contextvars.ContextVar[str | None] = contextvars.ContextVar("sender", default=None)
 
 
 class _ApiError(Exception):
