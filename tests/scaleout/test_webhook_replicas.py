@@ -202,7 +202,9 @@ async def _run(haproxy: str, url: str, store: PostgresStorage, tmp_path: Path) -
             def done() -> bool:
                 return all(len(texts(api, u)) >= MESSAGES + 1 for u in patients)
 
-            await api.wait_for(done, timeout=120)
+            # on a timeout what is missing is named below, with the replicas' logs
+            with contextlib.suppress(TimeoutError):
+                await api.wait_for(done, timeout=120)
             await asyncio.sleep(2.0)  # a duplicate (a reply or a reminder) would show by now
             took = time.monotonic() - began
             lost, twice, disorder, unrecorded = [], [], [], []
@@ -234,7 +236,10 @@ async def _run(haproxy: str, url: str, store: PostgresStorage, tmp_path: Path) -
                 f"replies sent again after the kill (accepted by Telegram, not yet recorded): "
                 f"{len(unrecorded)}"
             )
-            assert (lost, twice, disorder) == ([], [], [])
+            assert (lost, twice, disorder) == ([], [], []), "\n".join(
+                f"{r.name}'s log ends:\n{r.log.read_text(errors='replace')[-3000:]}"
+                for r in replicas
+            )
             assert len(unrecorded) <= 10  # a handful at most: those in flight at the kill
             assert store.inbox_pending() == [] and store.pending() == []
             assert all(r.next_due > start + timedelta(hours=1) for r in store.reminders())
