@@ -859,11 +859,18 @@ class FakeBotApi:
                     self._posting.add(who)
                     task = asyncio.get_running_loop().create_task(self._post(update, who))
                     posts.add(task)
-                    task.add_done_callback(posts.discard)
+                    task.add_done_callback(lambda done: self._posted(posts, done))
                 await self._wake_delivery.wait()
         finally:
             for task in posts:
                 task.cancel()
+
+    def _posted(self, posts: set[asyncio.Task], done: asyncio.Task) -> None:
+        # the slot is free only now, after _post's own wake-up: waking here too keeps the
+        # loop from sleeping on a full count of posts that have all ended (at the limit of
+        # 40 it did, and the updates behind them were never delivered)
+        posts.discard(done)
+        self._wake_delivery.set()
 
     async def _post(self, update: dict, who: int | None) -> None:
         assert self._client is not None
