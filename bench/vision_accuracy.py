@@ -91,6 +91,12 @@ def step_of(meta: dict) -> str:
     return kind  # forward_bend, standing_side, standing_back
 
 
+def ang(a: np.ndarray, b: np.ndarray) -> float:
+    """The angle between two vectors, degrees."""
+    c = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-9)
+    return math.degrees(math.acos(max(-1.0, min(1.0, c))))
+
+
 def knee_angle(joints3d: dict) -> float:
     """Mean of both knees' flexion (deg, 0 = straight) from the rendered body's 3D joints."""
     angles = []
@@ -98,8 +104,7 @@ def knee_angle(joints3d: dict) -> float:
         knee = np.asarray(joints3d[f"{side}_knee"], dtype=float)
         thigh = np.asarray(joints3d[f"{side}_hip"], dtype=float) - knee
         shank = np.asarray(joints3d[f"{side}_ankle"], dtype=float) - knee
-        c = float(thigh @ shank) / float(np.linalg.norm(thigh) * np.linalg.norm(shank))
-        angles.append(180.0 - math.degrees(math.acos(max(-1.0, min(1.0, c)))))
+        angles.append(180.0 - ang(thigh, shank))
     return float(np.mean(angles))
 
 
@@ -139,10 +144,6 @@ def raw_angles(world: np.ndarray) -> dict[str, float]:
     up = np.array([0.0, -1.0, 0.0])
     trunk = mid("shoulder") - mid("hip")
     thigh = mid("hip") - mid("knee")
-
-    def ang(a, b):
-        c = float(a @ b) / max(float(np.linalg.norm(a) * np.linalg.norm(b)), 1e-9)
-        return math.degrees(math.acos(max(-1.0, min(1.0, c))))
 
     across = world[INDEX["left_hip"]] - world[INDEX["right_hip"]]
     sh = world[INDEX["left_shoulder"]] - world[INDEX["right_shoulder"]]

@@ -866,9 +866,9 @@ class FakeBotApi:
                 task.cancel()
 
     def _posted(self, posts: set[asyncio.Task], done: asyncio.Task) -> None:
-        # the slot is free only now, after _post's own wake-up: waking here too keeps the
-        # loop from sleeping on a full count of posts that have all ended (at the limit of
-        # 40 it did, and the updates behind them were never delivered)
+        # the slot frees only once the task has ended: woken any earlier (from _post), the
+        # loop could count posts that have all ended as a full set and sleep for good (at
+        # the limit of 40 it did, and the updates behind them were never delivered)
         posts.discard(done)
         self._wake_delivery.set()
 
@@ -890,8 +890,7 @@ class FakeBotApi:
             self._confirmed = max(self._confirmed, update["update_id"] + 1)
         else:
             await asyncio.sleep(0.2)
-        self._posting.discard(who)
-        self._wake_delivery.set()
+        self._posting.discard(who)  # the loop is woken once the task has ended (_posted)
         self._notify()
 
 
