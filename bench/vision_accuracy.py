@@ -20,11 +20,13 @@ training script vision/fit_estimators.py reads the training set's).
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import math
 import os
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +39,7 @@ from backcare.vision.analysis import analyse_image  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
 from backcare.vision.pose import PoseEstimator, PoseOutput  # noqa: E402
+from backcare.vision.silhouette import side_crop  # noqa: E402
 from backcare.vision.types import INDEX, AnalysedPhoto  # noqa: E402
 from bench.synth.render_accuracy_sets import SEEDS  # noqa: E402
 
@@ -247,6 +250,13 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
             "pitch": a.view.pitch_deg,
             "kind": a.view.kind.value,
         }
+        crop = (
+            side_crop(pose.mask, a.landmarks, a.view)
+            if pose is not None and pose.mask is not None
+            else None
+        )
+        if crop is not None:  # what bench/synth/fit_proxies.py learns from
+            rec["silhouette"] = encode_crop(crop)
         if a.back is not None:
             rec["back"] = {
                 "thoracic": a.back.thoracic_angle,
@@ -257,6 +267,12 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
                 "confidence": a.back.confidence,
             }
     return rec
+
+
+def encode_crop(crop: np.ndarray) -> str:
+    """A silhouette crop as text for the results file: its 8-bit pixels, compressed."""
+    pixels = np.round(np.clip(crop, 0.0, 1.0) * 255).astype(np.uint8)
+    return base64.b64encode(zlib.compress(pixels.tobytes(), 9)).decode("ascii")
 
 
 def _off_side(yaw: float) -> float:
