@@ -10,12 +10,12 @@ Run with that venv, from the repo root:
 Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
 train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
 and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
-alone), stands 900 and stands2 1200 (people standing in profile alone), bends and bends2
+alone), stands 900 and stands2 to stands4 1200 each (people standing in profile alone), bends and bends2
 1200 each (forward bends alone). A size of 0 skips a set, so processes can share the
 work (each set is written by one process), e.g. three: one with train, eval, train2,
 twists and bends, one with train3, twists2, twists3 and bends2, one with the rest (each
-with every other set's size 0); on 2 cores the whole cache (11 310 photos) takes about
-45 minutes that way. A render process grows by ~4 MB a photo (one was killed for memory
+with every other set's size 0); on 2 cores the whole cache (13 710 photos) takes about
+55 minutes that way. A render process grows by ~4 MB a photo (one was killed for memory
 at ~2 000 photos, 7.9 GB), so each starts itself afresh every RESTART_EVERY photos and
 resumes.
 
@@ -65,6 +65,8 @@ SEEDS = {
     "bends": 14_011,
     "bends2": 14_012,
     "stands2": 14_013,
+    "stands3": 14_014,
+    "stands4": 14_015,
 }
 # each set's default size (photos); train3 and train4: more of the first set's kind, other
 # bodies, enough photos per movement to fit more features (the first set has ~150 of each)
@@ -82,6 +84,8 @@ SIZES = {
     "bends": 1200,
     "bends2": 1200,
     "stands2": 1200,
+    "stands3": 1200,
+    "stands4": 1200,
 }
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
@@ -90,10 +94,11 @@ KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", 
 # twists to twists4: more twists alone (a twist is read from few, noisy witnesses: the
 # rotation estimator needs the most examples)
 TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
-# stands and stands2: people standing in profile alone (the standing proxies read a subtle
+# stands to stands4: people standing in profile alone (the standing proxies read a subtle
 # curve, and the six-kind sets give them ~550 photos; grouped cv of the proxies still rose
-# by ~0.04 of r from half to all of the first 900)
-STAND_SETS = ("stands", "stands2")
+# by ~0.04 of r from half to all of the first 900); stands3 and stands4 feed only the
+# silhouette network (bench/synth/fit_proxies.py), not the trees (fit_estimators.py)
+STAND_SETS = ("stands", "stands2", "stands3", "stands4")
 # bends and bends2: forward bends alone, drawn as in train (the hip-lumbar split is learnt
 # from the bends: grouped cv of hip flexion on bends fell 6.4 -> 6.1 -> 5.9 deg from a
 # third to two thirds to all of the first sets' 740)
