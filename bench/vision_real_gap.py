@@ -145,6 +145,19 @@ def main() -> int:
             print(
                 f"  {name:18} median {np.median(vals):+6.1f}  range {min(vals):+.0f}..{max(vals):+.0f}  n={len(vals)}"
             )
+    # the standing proxies' scale (the renders' skin angles): healthy standing adults read
+    # lordosis ~10-35, kyphosis ~15-40, pelvic tilt ~15-25 on it
+    print("\n## standing photos: the back's curves, as reported")
+    for name in ("lumbar_lordosis", "thoracic_kyphosis", "pelvic_tilt"):
+        vals = [
+            r["fitted"][name]
+            for r in rows
+            if r["class"] == "standing_upright" and name in r.get("fitted", {})
+        ]
+        if vals:
+            print(
+                f"  {name:18} median {np.median(vals):+6.1f}  range {min(vals):+.0f}..{max(vals):+.0f}  n={len(vals)}"
+            )
     for name in ("trunk_rotation",):
         vals = [
             abs(r["fitted"][name])

@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 
 from backcare.kernel.languages import DEFAULT
-from backcare.vision import estimators
+from backcare.vision import estimators, proxies
 from backcare.vision.annotate import annotate as draw
 from backcare.vision.back import back_midline, side_contour
 from backcare.vision.envelope import screen
@@ -40,6 +40,7 @@ from backcare.vision.quality import (
     luma,
     sharpness,
 )
+from backcare.vision.silhouette import side_crop
 from backcare.vision.types import AnalysedPhoto, Measurement, PhotoAnalysis, ViewKind
 from backcare.vision.uncertainty import with_uncertainty
 from backcare.vision.view import estimate_view, off_side, scene_roll
@@ -126,6 +127,15 @@ def analyse_image(
     fitted_sd: dict[str, float] = {}
     if fitted:
         measurements, fitted_sd = estimators.apply(measurements, angles.values, view, back, lm)
+        crop = (
+            side_crop(pose.mask, lm, view)
+            if pose.mask is not None and angles.upright and proxies.load() is not None
+            else None
+        )
+        measurements, proxy_sd = proxies.apply(
+            measurements, crop, view, angles.values, angles.upright
+        )
+        fitted_sd = {**fitted_sd, **proxy_sd}
     measurements, unusable = screen(measurements, angles.values)
     measurements = with_uncertainty(measurements, fitted_sd)
     standing = on_feet(lm)

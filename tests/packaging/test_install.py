@@ -103,6 +103,17 @@ def check_installed(venv_bin: Path, workdir: Path) -> None:
         env=env,
     ).stdout
     assert "0001_initial.sql" in shipped, f"PostgreSQL migrations not shipped: {shipped}"
+    # the proxies' network is a binary file beside its description: both must ship and load
+    network = run(
+        [
+            str(venv_bin / "python"),
+            "-c",
+            "from backcare.vision import proxies; print(proxies.load().version)",
+        ],
+        cwd=where,
+        env=env,
+    ).stdout
+    assert network.strip(), "the standing proxies' network did not load"
     installed = {p.name for p in site_packages(venv_bin).iterdir()}
     assert not installed & set(GENERIC), (
         f"generic top-level names in site-packages: {installed & set(GENERIC)}"
