@@ -15,8 +15,9 @@ its last layers) to the three proxies, as an ensemble of MEMBERS networks of dif
 seeds whose mean is the reading; cross-validates it 5-fold grouped by body (no body in
 both halves) for the out-of-fold residual sd per view bin (the readings' uncertainty)
 and prints the folds' figures; then fits on all and writes vision/proxies.onnx and
-vision/proxies.json. Deterministic on one machine: the same results give the same
-network. The evaluation set is never read here.
+vision/proxies.json. Seeded (torch, numpy, deterministic kernels, a fixed number of
+threads); that a refit reproduces the file byte for byte has not been checked. The
+evaluation set is never read here.
 """
 
 from __future__ import annotations
