@@ -4,7 +4,7 @@
     /work/synth-work/render/bin/pip install onnx==1.23.2
     # analyse the standing photos (the product's own analysis keeps each silhouette crop)
     for s in stands stands2 stands3 stands4; do .venv/bin/python bench/vision_accuracy.py --set $s; done
-    # fit (about 25 minutes on 2 cores)
+    # fit (about 40 minutes on 2 cores: 5 folds x 3 networks, then the final 3)
     /work/synth-work/render/bin/python bench/synth/fit_proxies.py [--cache DIR] [--out DIR]
 
 Reads DIR/results-<set>.jsonl of the standing sets (bench/synth/render_accuracy_sets.py's
