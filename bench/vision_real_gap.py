@@ -49,6 +49,20 @@ NEVER_SENT = (
 RELAXED = Limits(part_presence=0.0, edge_margin=-10.0, min_person_frac=0.0, min_person_px=0.0)
 
 
+def _print_standing(rows: list[dict], names: tuple[str, ...]) -> None:
+    """Per measurement: the median and range of what people standing upright read."""
+    for name in names:
+        vals = [
+            r["fitted"][name]
+            for r in rows
+            if r["class"] == "standing_upright" and name in r.get("fitted", {})
+        ]
+        if vals:
+            print(
+                f"  {name:18} median {np.median(vals):+6.1f}  range {min(vals):+.0f}..{max(vals):+.0f}  n={len(vals)}"
+            )
+
+
 def main() -> int:
     if not (DATA / "manifest.json").exists():
         print(f"no {DATA}: check out ../shared beside the repo", file=sys.stderr)
@@ -129,35 +143,13 @@ def main() -> int:
         if np.abs(d_arr).max() > 0:
             print(f"  {name:18} {d_arr.mean():+6.1f} {np.abs(d_arr).mean():6.1f}  n={len(d)}")
     print("\n## standing photos: what the fitted estimators read (a healthy model stands near 0)")
-    for name in (
-        "hip_flexion",
-        "lumbar_flexion",
-        "thoracic_flexion",
-        "trunk_rotation",
-        "lateral_bend",
-    ):
-        vals = [
-            r["fitted"][name]
-            for r in rows
-            if r["class"] == "standing_upright" and name in r.get("fitted", {})
-        ]
-        if vals:
-            print(
-                f"  {name:18} median {np.median(vals):+6.1f}  range {min(vals):+.0f}..{max(vals):+.0f}  n={len(vals)}"
-            )
-    # the standing proxies' scale (the renders' skin angles): healthy standing adults read
-    # lordosis ~10-35, kyphosis ~15-40, pelvic tilt ~15-25 on it
+    _print_standing(
+        rows,
+        ("hip_flexion", "lumbar_flexion", "thoracic_flexion", "trunk_rotation", "lateral_bend"),
+    )
+    # on the renders' skin-angle scale (vision/proxies.json: the training truth's ranges)
     print("\n## standing photos: the back's curves, as reported")
-    for name in ("lumbar_lordosis", "thoracic_kyphosis", "pelvic_tilt"):
-        vals = [
-            r["fitted"][name]
-            for r in rows
-            if r["class"] == "standing_upright" and name in r.get("fitted", {})
-        ]
-        if vals:
-            print(
-                f"  {name:18} median {np.median(vals):+6.1f}  range {min(vals):+.0f}..{max(vals):+.0f}  n={len(vals)}"
-            )
+    _print_standing(rows, ("lumbar_lordosis", "thoracic_kyphosis", "pelvic_tilt"))
     for name in ("trunk_rotation",):
         vals = [
             abs(r["fitted"][name])

@@ -51,7 +51,7 @@ def side_contour(
     mask: np.ndarray, lm: Landmarks, sk: Skeleton, frame: BodyFrame
 ) -> BackShape | None:
     """Back outline of a side or oblique view, or None when the back cannot be seen."""
-    hip, shoulder = _mid(lm, "hip"), _mid(lm, "shoulder")
+    hip, shoulder = lm.mid_px("hip"), lm.mid_px("shoulder")
     trunk_len = float(np.linalg.norm(shoulder - hip))
     if trunk_len < 20:
         return None
@@ -132,7 +132,7 @@ def side_contour(
 
 def back_midline(mask: np.ndarray, lm: Landmarks, *, facing_camera: bool) -> BackShape | None:
     """Midline of the trunk's silhouette in a back (or front) view, and its sideways deviation."""
-    hip, shoulder = _mid(lm, "hip"), _mid(lm, "shoulder")
+    hip, shoulder = lm.mid_px("hip"), lm.mid_px("shoulder")
     trunk_len = float(np.linalg.norm(shoulder - hip))
     if trunk_len < 20:
         return None
@@ -217,10 +217,6 @@ def _profile(
             slope = float(np.polyfit(u[near], v[near], 1)[0])
             out[f"{level:+.2f}"] = round(math.degrees(math.atan(slope)), 1)
     return out
-
-
-def _mid(lm: Landmarks, part: str) -> np.ndarray:
-    return (lm.px(f"left_{part}") + lm.px(f"right_{part}")) / 2
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -43,6 +43,20 @@ SLOPES = ("S2", "junction", "T1")
 VIEW_BINS = (15.0, 30.0, 45.0, 90.01)
 
 
+def sd_in_bin(bins: Sequence[float], view_err: float) -> float:
+    """The residual sd of the VIEW_BINS bin the view's error falls in (the last beyond)."""
+    return next(
+        (sd for edge, sd in zip(VIEW_BINS, bins, strict=False) if view_err < edge), bins[-1]
+    )
+
+
+def within_range(x: np.ndarray, low: np.ndarray, high: np.ndarray, margin: float) -> bool:
+    """Whether every value lies within its training range widened by ``margin`` of it (a
+    value that is not a number lies within none)."""
+    slack = margin * (high - low)
+    return bool(np.all(x >= low - slack) and np.all(x <= high + slack))
+
+
 def view_error(plane: str, off: float) -> float:
     """Degrees from the view the plane is seen best in: the side for sagittal angles, the
     front or back for frontal and transverse ones."""
@@ -258,17 +272,13 @@ class Estimator:
         if self.low is None or self.high is None:
             return True
         x = np.array([f.get(n, 0.0) for n in self.names])
-        slack = margin * (self.high - self.low)
-        return bool(np.all(x >= self.low - slack) and np.all(x <= self.high + slack))
+        return within_range(x, self.low, self.high, margin)
 
     def predict(self, f: dict[str, float]) -> float:
         return self.model.predict(np.array([f.get(n, 0.0) for n in self.names]))
 
     def sd(self, view_err: float) -> float:
-        for edge, sd in zip(VIEW_BINS, self.sd_by_view, strict=False):
-            if view_err < edge:
-                return sd
-        return self.sd_by_view[-1]
+        return sd_in_bin(self.sd_by_view, view_err)
 
 
 @dataclass(frozen=True)
@@ -385,10 +395,7 @@ def apply(
         sds[name] = est.sd(view_error(est.plane, off))
     for name, (plane, bins) in model.direct_sd.items():
         if name in out and name not in sds:
-            err = view_error(plane, off)
-            sds[name] = next(
-                (sd for edge, sd in zip(VIEW_BINS, bins, strict=False) if err < edge), bins[-1]
-            )
+            sds[name] = sd_in_bin(bins, view_error(plane, off))
     return out, sds
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from backcare.vision.estimators import VIEW_BINS
+from backcare.vision.estimators import VIEW_BINS, sd_in_bin, within_range
 from backcare.vision.measure import MIN_CONFIDENCE
 from backcare.vision.silhouette import CROP_H, CROP_W
 from backcare.vision.types import Measurement, View
@@ -70,12 +70,10 @@ class ProxyNet:
     def covers(self, values: dict[str, float], off: float, margin: float = 0.05) -> bool:
         if off > self.max_off:
             return False
-        for s in self.scalars:
-            x = values.get(s.name)
-            slack = margin * (s.high - s.low)
-            if x is None or not math.isfinite(x) or not s.low - slack <= x <= s.high + slack:
-                return False
-        return True
+        x = np.array([values.get(s.name, math.nan) for s in self.scalars], dtype=float)
+        low = np.array([s.low for s in self.scalars])
+        high = np.array([s.high for s in self.scalars])
+        return within_range(x, low, high, margin)
 
     def predict(self, crop: np.ndarray, values: dict[str, float]) -> dict[str, float]:
         z = np.array([[values[s.name] / s.divisor for s in self.scalars]], dtype=np.float32)
@@ -90,8 +88,7 @@ class ProxyNet:
         }
 
     def sd(self, name: str, off: float) -> float:
-        bins = next(t.sd_by_view for t in self.targets if t.name == name)
-        return next((sd for edge, sd in zip(VIEW_BINS, bins, strict=False) if off < edge), bins[-1])
+        return sd_in_bin(next(t.sd_by_view for t in self.targets if t.name == name), off)
 
 
 def _field(data: dict, key: str, path: Path, where: str):

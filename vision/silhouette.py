@@ -21,14 +21,10 @@ CROP_W, CROP_H = 48, 96  # pixels of the crop
 ABOVE, BELOW, HALF_WIDTH = 0.7, 0.5, 0.3
 
 
-def _mid(lm: Landmarks, part: str) -> np.ndarray:
-    return (lm.px(f"left_{part}") + lm.px(f"right_{part}")) / 2
-
-
 def side_crop(mask: np.ndarray, lm: Landmarks, view: View) -> np.ndarray | None:
     """The (CROP_H, CROP_W) float32 crop of the person's mask (0..1), or None when the
     body is too small in the picture or not seen from a side."""
-    hip, shoulder, ankle = _mid(lm, "hip"), _mid(lm, "shoulder"), _mid(lm, "ankle")
+    hip, shoulder, ankle = lm.mid_px("hip"), lm.mid_px("shoulder"), lm.mid_px("ankle")
     length = float(np.linalg.norm(shoulder - ankle))
     if length < 40 or view.facing not in ("left", "right"):
         return None

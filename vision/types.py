@@ -71,6 +71,10 @@ class Landmarks:
     def px(self, name: str) -> np.ndarray:
         return self.pixel[INDEX[name]]
 
+    def mid_px(self, part: str) -> np.ndarray:
+        """The pixel midpoint of a left-right pair ("hip", "shoulder", ...)."""
+        return (self.px(f"left_{part}") + self.px(f"right_{part}")) / 2
+
     def xyz(self, name: str) -> np.ndarray:
         return self.world[INDEX[name]]
 

@@ -37,10 +37,14 @@ from torch import nn
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from backcare.vision.estimators import VIEW_BINS  # noqa: E402
+from backcare.vision.view import off_side  # noqa: E402
 from bench.synth.render_accuracy_sets import DEFAULT_OUT, STAND_SETS  # noqa: E402
 
 VERSION = "1"
-CROP = (96, 48)  # vision/silhouette.py's CROP_H, CROP_W (vision/proxies.py checks them)
+# vision/silhouette.py's CROP_H, CROP_W (vision/proxies.py checks them): that module needs
+# OpenCV, which the render venv this runs in has not
+CROP = (96, 48)
 # the measurement -> the key of the results file's truth (bench/vision_accuracy.py)
 TARGETS = ("lumbar_lordosis", "thoracic_kyphosis", "pelvic_tilt")
 # joined to the crop: how far the view is from the side (/90) and the camera's pitch, which
@@ -54,7 +58,6 @@ SCALARS = (
     ("hip_extension", 10.0),
 )
 MAX_OFF = 60.0  # the renders' views reach 60 deg off the side
-VIEW_BINS = (15.0, 30.0, 45.0, 90.01)  # vision/estimators.py's
 MEMBERS = 3
 EPOCHS = 25
 BATCH = 64
@@ -95,11 +98,6 @@ class Ensemble(nn.Module):
 def decode_crop(text: str) -> np.ndarray:
     pixels = np.frombuffer(zlib.decompress(base64.b64decode(text)), dtype=np.uint8)
     return pixels.reshape(CROP).astype(np.float32) / 255.0
-
-
-def off_side(yaw: float) -> float:
-    y = yaw % 180.0
-    return min(y, 180.0 - y)
 
 
 def scalar_values(rec: dict) -> dict[str, float]:
