@@ -92,9 +92,9 @@ def annotate(rgb: np.ndarray, analysis: PhotoAnalysis, language: str = DEFAULT) 
     writes them (backcare.kernel.units), so the picture and the report agree."""
     h, w = rgb.shape[:2]
     scale = min(1.0, OUTPUT_SIDE / max(h, w))
+    if scale < 1.0:  # shrunk before the channels are swapped: no full-size copy
+        rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-    if scale < 1.0:
-        img = cv2.resize(img, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
     side = max(img.shape[:2])
     unit = side / 1000.0
     lm = analysis.landmarks

@@ -40,7 +40,7 @@ def side_crop(mask: np.ndarray, lm: Landmarks, view: View) -> np.ndarray | None:
     # a many-times larger mask would alias the outline's fine shape away
     shrink = max(1.0, px)
     small = cv2.resize(
-        mask.astype(np.float32),
+        np.asarray(mask, dtype=np.float32),  # the mask is float32 already: no full-size copy
         (max(1, round(mask.shape[1] / shrink)), max(1, round(mask.shape[0] / shrink))),
         interpolation=cv2.INTER_AREA,
     )

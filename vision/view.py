@@ -79,11 +79,14 @@ def scene_roll(
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     edges = cv2.Canny(gray, 60, 160)
     if person_mask is not None:
-        body = cv2.resize(
-            (person_mask > 0.3).astype(np.uint8),
+        # nearest-neighbour shrinking picks mask pixels, so it commutes with the threshold:
+        # thresholding after it spares two full-size arrays
+        near = cv2.resize(
+            np.asarray(person_mask, dtype=np.float32),
             (small.shape[1], small.shape[0]),
             interpolation=cv2.INTER_NEAREST,
         )
+        body = (near > 0.3).astype(np.uint8)
         edges[cv2.dilate(body, np.ones((5, 5), np.uint8)) > 0] = (
             0  # the body's own edges lean with it
         )
