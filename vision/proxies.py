@@ -5,23 +5,23 @@ subtle shapes of the back's outline. The outline traced at levels the landmarks 
 (vision/back.py) blurs them, as the landmarks err 4-5 cm; a small convolutional network
 reads the whole silhouette around the back instead (vision/silhouette.py's crop), with
 the view, and finds the levels itself. Fitted on rendered people with exact truth by
-bench/synth/fit_proxies.py; the network ships as vision/proxies.onnx, run by OpenCV's
-dnn module, its description in vision/proxies.json (validated on load), both in
-vision/MODEL_CARD.md. Where the photo lies outside what it learnt from (not upright, a
-view more than 60 deg off the side, a scalar outside its training range), the readings
-stay as vision/estimators.py gives them.
+bench/synth/fit_proxies.py. Its weights ship as vision/proxies.npz and run here in
+numpy (a few small convolutions; OpenCV's dnn module, which ran them before, cost a
+vision worker 3-6 MB of memory), its description in vision/proxies.json; both are
+validated on load and described in vision/MODEL_CARD.md. Where the photo lies outside
+what it learnt from (not upright, a view more than 60 deg off the side, a scalar outside
+its training range), the readings stay as vision/estimators.py gives them.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import threading
+import zipfile
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from backcare.vision.estimators import VIEW_BINS, sd_in_bin, within_range
@@ -35,6 +35,10 @@ TARGETS = ("lumbar_lordosis", "thoracic_kyphosis", "pelvic_tilt")
 # a reading the network makes where the outline was not traced borrows the confidence of
 # the trunk's tilt on the same photo (same plane, same view), this much lower
 CONFIDENCE_SHARE = 0.8
+# each member: 3x3 convolutions (padding 1) each with ReLU and 2x2 max pooling, then the
+# scalars joined to the flattened features (channel, row, column order), a hidden layer
+# with ReLU and the output layer; the members' mean is the reading
+CONVOLUTIONS = 4
 
 
 @dataclass(frozen=True)
@@ -55,14 +59,55 @@ class Scalar:
     high: float
 
 
-@dataclass
+@dataclass(frozen=True)
+class Member:
+    """One network of the ensemble, batch norm folded into its convolutions. A
+    convolution's weights are held as one matrix, (3 x 3 x in, out) in the order of
+    ``_columns``, so that each is one matrix product."""
+
+    convs: tuple[tuple[np.ndarray, np.ndarray], ...]  # (9 * in, out) weights, (out,) bias
+    hidden: tuple[np.ndarray, np.ndarray]  # (units, features + scalars), (units,)
+    output: tuple[np.ndarray, np.ndarray]  # (targets, units), (targets,)
+
+    def forward(self, first: np.ndarray, shape: tuple[int, int], z: np.ndarray) -> np.ndarray:
+        """The outputs for a crop of ``shape`` whose ``_columns`` are ``first`` (the
+        members share them), with the scalars ``z``."""
+        x = _relu_pool(first @ self.convs[0][0] + self.convs[0][1], shape)
+        for w, b in self.convs[1:]:
+            x = _relu_pool(_columns(x) @ w + b, x.shape[:2])
+        features = np.concatenate([x.transpose(2, 0, 1).reshape(-1), z])
+        h = np.maximum(self.hidden[0] @ features + self.hidden[1], 0.0)
+        return self.output[0] @ h + self.output[1]
+
+
+def _columns(x: np.ndarray) -> np.ndarray:
+    """Rows x columns x channels -> (rows * columns, 9 * channels): each pixel's 3x3
+    neighbourhood (zero beyond the edge), neighbour-major, for a convolution as one
+    matrix product."""
+    rows, cols, channels = x.shape
+    padded = np.zeros((rows + 2, cols + 2, channels), np.float32)
+    padded[1:-1, 1:-1] = x
+    shifted = [padded[dy : dy + rows, dx : dx + cols] for dy in range(3) for dx in range(3)]
+    return np.concatenate(shifted, axis=2).reshape(rows * cols, 9 * channels)
+
+
+def _relu_pool(y: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A convolution's output (rows * columns, out) -> ReLU and 2x2 max pooling, rows x
+    columns x channels (the sizes are even, as the crop's are through every step)."""
+    rows, cols = shape
+    pairs = y.reshape(rows // 2, 2, cols // 2, 2, y.shape[1])
+    rowwise = np.maximum(pairs[:, 0], pairs[:, 1])  # elementwise: 6x faster than .max(axis)
+    pooled = np.maximum(rowwise[:, :, 0], rowwise[:, :, 1])
+    return np.maximum(pooled, 0.0)  # ReLU after the pooling: the same, on a quarter
+
+
+@dataclass(frozen=True)
 class ProxyNet:
     version: str
     targets: tuple[Target, ...]
     scalars: tuple[Scalar, ...]
     max_off: float  # degrees off the side the network learnt from
-    net: cv2.dnn.Net
-    lock: threading.Lock  # one forward pass at a time: a Net holds its blobs
+    members: tuple[Member, ...]
 
     def inputs(self, view: View, angles: dict[str, float]) -> dict[str, float]:
         return {"off": off_side(view.yaw_deg) / 90.0, "pitch": view.pitch_deg, **angles}
@@ -76,14 +121,12 @@ class ProxyNet:
         return within_range(x, low, high, margin)
 
     def predict(self, crop: np.ndarray, values: dict[str, float]) -> dict[str, float]:
-        z = np.array([[values[s.name] / s.divisor for s in self.scalars]], dtype=np.float32)
-        x = np.ascontiguousarray(crop, dtype=np.float32)[None, None]
-        with self.lock:
-            self.net.setInput(x, "silhouette")
-            self.net.setInput(z, "scalars")
-            out = np.array(self.net.forward(), dtype=np.float64).reshape(-1)
+        z = np.array([values[s.name] / s.divisor for s in self.scalars], dtype=np.float32)
+        x = np.asarray(crop, dtype=np.float32)
+        first, shape = _columns(x[:, :, None]), (x.shape[0], x.shape[1])
+        out = np.mean([m.forward(first, shape, z) for m in self.members], axis=0, dtype=float)
         return {
-            t.name: float(np.clip(t.mean + t.sd * out[i], t.low, t.high))
+            t.name: float(np.clip(t.mean + t.sd * float(out[i]), t.low, t.high))
             for i, t in enumerate(self.targets)
         }
 
@@ -156,6 +199,61 @@ def parse(data: dict, path: Path) -> tuple[str, tuple[Target, ...], tuple[Scalar
     )
 
 
+def read_members(path: Path, scalars: int, targets: int) -> tuple[Member, ...]:
+    """The ensemble's weights (``m<i>.conv<j>.w``/``.b``, ``m<i>.hidden.w``/``.b``,
+    ``m<i>.output.w``/``.b``), their shapes checked against each other, the crop's size
+    and the description: errors name the file and the array."""
+    try:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("one array, not named arrays")
+        with loaded as npz:
+            arrays = {k: np.asarray(npz[k], dtype=np.float32) for k in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{path}: not a file of network weights ({exc})") from exc
+
+    def array(name: str, shape: tuple[int, ...]) -> np.ndarray:
+        leading(name, len(shape))  # there, with as many dimensions
+        a = arrays[name]
+        if a.shape != shape or not np.isfinite(a).all():
+            raise ValueError(f"{path}: {name}: shape {a.shape}, finite {shape} needed")
+        return a
+
+    def leading(name: str, ndim: int) -> int:
+        """The array's first size (its outputs), once it is there with ndim dimensions."""
+        if name not in arrays:
+            raise ValueError(f"{path}: {name}: missing")
+        if arrays[name].ndim != ndim or arrays[name].shape[0] == 0:
+            raise ValueError(
+                f"{path}: {name}: shape {arrays[name].shape}, {ndim} dimensions needed"
+            )
+        return arrays[name].shape[0]
+
+    count = len({k.split(".")[0] for k in arrays})
+    if count == 0:
+        raise ValueError(f"{path}: holds no network")
+    members = []
+    for i in range(count):
+        convs, channels = [], 1
+        for j in range(CONVOLUTIONS):
+            out = leading(f"m{i}.conv{j}.w", 4)
+            w = array(f"m{i}.conv{j}.w", (out, channels, 3, 3))
+            # (out, in, 3, 3) -> (3, 3, in, out) -> (9 * in, out), as _columns lays them
+            matrix = np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(9 * channels, out))
+            convs.append((matrix, array(f"m{i}.conv{j}.b", (out,))))
+            channels = out
+        features = channels * (CROP_H >> CONVOLUTIONS) * (CROP_W >> CONVOLUTIONS) + scalars
+        units = leading(f"m{i}.hidden.w", 2)
+        members.append(
+            Member(
+                tuple(convs),
+                (array(f"m{i}.hidden.w", (units, features)), array(f"m{i}.hidden.b", (units,))),
+                (array(f"m{i}.output.w", (targets, units)), array(f"m{i}.output.b", (targets,))),
+            )
+        )
+    return tuple(members)
+
+
 @lru_cache(maxsize=1)
 def load(path: Path = PARAMS) -> ProxyNet | None:
     """The shipped network, or None when its description is absent."""
@@ -164,20 +262,8 @@ def load(path: Path = PARAMS) -> ProxyNet | None:
     version, targets, scalars, max_off, network = parse(
         json.loads(path.read_text(encoding="utf-8")), path
     )
-    onnx = path.with_name(network)
-    try:
-        net = cv2.dnn.readNetFromONNX(str(onnx))
-    except cv2.error as exc:
-        raise ValueError(f"{onnx}: not a network OpenCV can read ({exc.msg.strip()})") from exc
-    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-    proxy = ProxyNet(version, targets, scalars, max_off, net, threading.Lock())
-    # one pass now: a network with the wrong outputs fails here, not on a patient's photo
-    probe = proxy.predict(
-        np.zeros((CROP_H, CROP_W), np.float32), dict.fromkeys((s.name for s in scalars), 0.0)
-    )
-    if len(probe) != len(targets) or not all(math.isfinite(v) for v in probe.values()):
-        raise ValueError(f"{onnx}: gives no finite reading for each of {len(targets)} targets")
-    return proxy
+    members = read_members(path.with_name(network), len(scalars), len(targets))
+    return ProxyNet(version, targets, scalars, max_off, members)
 
 
 def apply(

@@ -1,7 +1,5 @@
 """Fit the network that reads the standing proxies from the silhouette (vision/proxies.py).
 
-    # the render venv has torch; onnx writes the network's file (for fitting only)
-    /work/synth-work/render/bin/pip install onnx==1.23.2
     # analyse the standing photos (the product's own analysis keeps each silhouette crop)
     for s in stands stands2 stands3 stands4; do .venv/bin/python bench/vision_accuracy.py --set $s; done
     # fit (about 40 minutes on 2 cores: 5 folds x 3 networks, then the final 3)
@@ -14,8 +12,9 @@ truth. Trains a small convolutional network (the crop, with a few scalars joined
 its last layers) to the three proxies, as an ensemble of MEMBERS networks of different
 seeds whose mean is the reading; cross-validates it 5-fold grouped by body (no body in
 both halves) for the out-of-fold residual sd per view bin (the readings' uncertainty)
-and prints the folds' figures; then fits on all and writes vision/proxies.onnx and
-vision/proxies.json. Seeded (torch, numpy, deterministic kernels, a fixed number of
+and prints the folds' figures; then fits on all and writes vision/proxies.npz (the
+weights, batch norm folded into the convolutions, as vision/proxies.py runs them in
+numpy) and vision/proxies.json. Seeded (torch, numpy, deterministic kernels, a fixed number of
 threads); that a refit reproduces the file byte for byte has not been checked. The
 evaluation set is never read here.
 """
@@ -93,6 +92,22 @@ class Ensemble(nn.Module):
 
     def forward(self, silhouette: torch.Tensor, scalars: torch.Tensor) -> torch.Tensor:
         return torch.stack([m(silhouette, scalars) for m in self.members]).mean(0)
+
+
+def export(ensemble: Ensemble, path: Path) -> None:
+    """The members' weights as vision/proxies.py reads them (``m<i>.conv<j>.w``, ...),
+    each batch norm folded into the convolution before it (they are in eval mode)."""
+    arrays: dict[str, torch.Tensor] = {}
+    for i, member in enumerate(ensemble.members):
+        for j, block in enumerate(member.conv):
+            conv, norm = block[0], block[1]
+            scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+            arrays[f"m{i}.conv{j}.w"] = conv.weight * scale[:, None, None, None]
+            arrays[f"m{i}.conv{j}.b"] = (conv.bias - norm.running_mean) * scale + norm.bias
+        for name, layer in (("hidden", member.head[0]), ("output", member.head[3])):
+            arrays[f"m{i}.{name}.w"], arrays[f"m{i}.{name}.b"] = layer.weight, layer.bias
+    with torch.no_grad():
+        np.savez(path, **{k: v.detach().numpy().astype(np.float32) for k, v in arrays.items()})
 
 
 def decode_crop(text: str) -> np.ndarray:
@@ -217,18 +232,11 @@ def main() -> int:
             }
         )
     final = Ensemble([train(x, z, y, seed) for seed in range(MEMBERS)]).eval()
-    onnx = a.out / "proxies.onnx"
-    torch.onnx.export(
-        final,
-        (torch.zeros(1, 1, *CROP), torch.zeros(1, len(SCALARS))),
-        str(onnx),
-        input_names=["silhouette", "scalars"],
-        output_names=["proxies"],
-        dynamo=False,
-    )
+    weights = a.out / "proxies.npz"
+    export(final, weights)
     description = {
         "version": VERSION,
-        "network": onnx.name,
+        "network": weights.name,
         "input": list(CROP),
         "max_off": MAX_OFF,
         "scalars": [
@@ -245,7 +253,7 @@ def main() -> int:
         "sets": list(STAND_SETS),
     }
     (a.out / "proxies.json").write_text(json.dumps(description, indent=1) + "\n")
-    print(f"wrote {onnx} ({onnx.stat().st_size} bytes) and proxies.json")
+    print(f"wrote {weights} ({weights.stat().st_size} bytes) and proxies.json")
     return 0
 
 

@@ -74,8 +74,78 @@ def test_a_file_that_is_no_network_is_refused_naming_it(tmp_path):
     data = shipped()
     path = write(tmp_path, data)
     (tmp_path / data["network"]).write_bytes(b"not a network")
-    with pytest.raises(ValueError, match="not a network OpenCV can read"):
+    with pytest.raises(ValueError, match="not a file of network weights") as err:
         proxies.load.__wrapped__(path)
+    assert str(tmp_path / data["network"]) in str(err.value)
+
+
+def shipped_weights() -> dict[str, np.ndarray]:
+    with np.load(PARAMS.with_name(shipped()["network"])) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (lambda w: w.pop("m1.hidden.b"), "m1.hidden.b: missing"),
+        (lambda w: w.update({"m0.conv2.w": w["m0.conv2.w"][:, :16]}), "m0.conv2.w: shape"),
+        (lambda w: w.update({"m2.output.w": w["m2.output.w"][:2]}), "m2.output.w: shape"),
+        (lambda w: w.update({"m0.conv0.b": w["m0.conv0.b"] * np.nan}), "m0.conv0.b"),
+        (lambda w: w.update({"m0.hidden.w": w["m0.hidden.w"][:, :-1]}), "m0.hidden.w: shape"),
+    ],
+)
+def test_weights_that_do_not_fit_together_are_refused_naming_the_file_and_array(
+    tmp_path, change, problem
+):
+    data = shipped()
+    path = write(tmp_path, data)
+    weights = shipped_weights()
+    change(weights)
+    np.savez(tmp_path / data["network"], **weights)
+    with pytest.raises(ValueError) as err:
+        proxies.load.__wrapped__(path)
+    assert str(tmp_path / data["network"]) in str(err.value) and problem in str(err.value)
+
+
+def test_each_member_is_the_convolutional_network_the_fit_trains(tmp_path):
+    """3x3 convolutions (zero padding) with ReLU and 2x2 max pooling, features flattened
+    channel-first with the scalars after them, a hidden layer with ReLU, the output
+    layer: checked against SciPy's 2-D correlation on random weights."""
+    from scipy.signal import correlate2d
+
+    rng = np.random.default_rng(7)
+    widths = (1, 4, 6, 5, 3)
+    convs = [
+        (rng.normal(0, 0.5, (o, i, 3, 3)), rng.normal(0, 0.1, o))
+        for i, o in zip(widths, widths[1:], strict=False)
+    ]
+    hidden = (rng.normal(0, 0.1, (8, 3 * 6 * 3 + 4)), rng.normal(0, 0.1, 8))
+    output = (rng.normal(0, 0.1, (3, 8)), rng.normal(0, 0.1, 3))
+    x = rng.random((CROP_H, CROP_W)).astype(np.float32)
+    z = rng.normal(0, 1, 4).astype(np.float32)
+
+    maps = x[None].astype(np.float64)  # channels, rows, columns
+    for w, b in convs:
+        summed = np.array(
+            [
+                sum(correlate2d(maps[i], w[o, i], mode="same") for i in range(len(maps)))
+                for o in range(len(w))
+            ]
+        )
+        relu = np.maximum(summed + b[:, None, None], 0.0)
+        c, h, wd = relu.shape
+        maps = relu.reshape(c, h // 2, 2, wd // 2, 2).max(axis=(2, 4))
+    features = np.concatenate([maps.reshape(-1), z])
+    expected = output[0] @ np.maximum(hidden[0] @ features + hidden[1], 0.0) + output[1]
+
+    arrays = {"m0.hidden.w": hidden[0], "m0.hidden.b": hidden[1]}
+    arrays |= {"m0.output.w": output[0], "m0.output.b": output[1]}
+    for j, (w, b) in enumerate(convs):
+        arrays |= {f"m0.conv{j}.w": w, f"m0.conv{j}.b": b}
+    np.savez(tmp_path / "w.npz", **arrays)
+    (member,) = proxies.read_members(tmp_path / "w.npz", scalars=4, targets=3)
+    got = member.forward(proxies._columns(x[:, :, None]), (CROP_H, CROP_W), z)
+    assert np.allclose(got, expected, atol=1e-4), (got, expected)
 
 
 def test_the_network_reads_the_proxies_even_where_no_outline_was_traced():
