@@ -16,7 +16,7 @@ and prints the folds' figures; then fits on all and writes vision/proxies.npz (t
 weights, batch norm folded into the convolutions, as vision/proxies.py runs them in
 numpy) and vision/proxies.json. Seeded (torch, numpy, deterministic kernels, a fixed number of
 threads); that a refit reproduces the file byte for byte has not been checked. The
-evaluation set is never read here.
+evaluation sets (eval, stands_eval) are never read here.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import math
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -97,17 +98,19 @@ class Ensemble(nn.Module):
 def export(ensemble: Ensemble, path: Path) -> None:
     """The members' weights as vision/proxies.py reads them (``m<i>.conv<j>.w``, ...),
     each batch norm folded into the convolution before it (they are in eval mode)."""
-    arrays: dict[str, torch.Tensor] = {}
-    for i, member in enumerate(ensemble.members):
-        for j, block in enumerate(member.conv):
-            conv, norm = block[0], block[1]
-            scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
-            arrays[f"m{i}.conv{j}.w"] = conv.weight * scale[:, None, None, None]
-            arrays[f"m{i}.conv{j}.b"] = (conv.bias - norm.running_mean) * scale + norm.bias
-        for name, layer in (("hidden", member.head[0]), ("output", member.head[3])):
-            arrays[f"m{i}.{name}.w"], arrays[f"m{i}.{name}.b"] = layer.weight, layer.bias
+    arrays: dict[str, Any] = {}  # Any: numpy.savez's stub reads typed arrays as its flag
     with torch.no_grad():
-        np.savez(path, **{k: v.detach().numpy().astype(np.float32) for k, v in arrays.items()})
+        for i, member in enumerate(ensemble.members):
+            for j, block in enumerate(member.conv):
+                conv, norm = block[0], block[1]
+                scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+                w = conv.weight * scale[:, None, None, None]
+                b = (conv.bias - norm.running_mean) * scale + norm.bias
+                arrays[f"m{i}.conv{j}.w"], arrays[f"m{i}.conv{j}.b"] = w.numpy(), b.numpy()
+            for name, layer in (("hidden", member.head[0]), ("output", member.head[3])):
+                arrays[f"m{i}.{name}.w"] = layer.weight.numpy()
+                arrays[f"m{i}.{name}.b"] = layer.bias.numpy()
+    np.savez(path, **{k: v.astype(np.float32) for k, v in arrays.items()})
 
 
 def decode_crop(text: str) -> np.ndarray:
