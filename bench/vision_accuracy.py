@@ -41,7 +41,7 @@ from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
 from backcare.vision.pose import PoseEstimator, PoseOutput  # noqa: E402
 from backcare.vision.silhouette import side_crop  # noqa: E402
 from backcare.vision.types import INDEX, AnalysedPhoto  # noqa: E402
-from bench.synth.render_accuracy_sets import SEEDS  # noqa: E402
+from bench.synth.render_accuracy_sets import SEEDS, SIZES  # noqa: E402
 
 CACHE = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
 YAW_BINS = ((0, 15), (15, 30), (30, 45), (45, 61))
@@ -175,6 +175,13 @@ def analyse_set(name: str, cache: Path, limit: int = 0, refresh: bool = False) -
     """Run every rendered photo of a set; per-photo records, cached in results-<set>.jsonl."""
     folder = cache / name
     metas = [json.loads(line) for line in (folder / "meta.jsonl").read_text().splitlines() if line]
+    if len(metas) < SIZES.get(name, 0):  # a render still running, or one rendered smaller
+        print(
+            f"  {name}: {folder / 'meta.jsonl'} holds {len(metas)} of the set's"
+            f" {SIZES[name]} photos; if its render is still running, run this again after it"
+            " (without --refresh it analyses only the photos it has not seen)",
+            file=sys.stderr,
+        )
     if limit:
         metas = metas[:limit]
     out_path = cache / f"results-{name}.jsonl"
