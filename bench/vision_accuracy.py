@@ -41,6 +41,7 @@ from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
 from backcare.vision.pose import PoseEstimator, PoseOutput  # noqa: E402
 from backcare.vision.silhouette import side_crop  # noqa: E402
 from backcare.vision.types import INDEX, AnalysedPhoto  # noqa: E402
+from backcare.vision.view import off_side  # noqa: E402
 from bench.synth.render_accuracy_sets import SEEDS, SIZES  # noqa: E402
 
 CACHE = Path(os.environ.get("BACKCARE_SYNTH_CACHE", "/work/synth-work/accuracy"))
@@ -282,11 +283,6 @@ def encode_crop(crop: np.ndarray) -> str:
     return base64.b64encode(zlib.compress(pixels.tobytes(), 9)).decode("ascii")
 
 
-def _off_side(yaw: float) -> float:
-    y = yaw % 180.0
-    return min(y, 180.0 - y)
-
-
 def stats(pairs: list[tuple[float, float]]) -> tuple[int, float, float, float]:
     if not pairs:
         return 0, math.nan, math.nan, math.nan
@@ -355,7 +351,7 @@ def report(records: list[dict]) -> None:
     back_views = [
         r
         for r in records
-        if "view_est" in r and 180 < r["az"] % 360 < 360 and _off_side(r["az"]) >= 45
+        if "view_est" in r and 180 < r["az"] % 360 < 360 and off_side(r["az"]) >= 45
     ]
     swapped = [r for r in back_views if not 180 < r["view_est"]["yaw"] % 360 < 360]
     print(

@@ -123,7 +123,7 @@ def check_people(
     if len(detections) < 2:
         return
     if lm is not None:  # the tracked person is the detection nearest the landmarks' hips
-        hips = (lm.px("left_hip") + lm.px("right_hip")) / 2
+        hips = lm.mid_px("hip")
         main = min(
             detections, key=lambda d: float(np.hypot(d.centre[0] - hips[0], d.centre[1] - hips[1]))
         )
@@ -158,19 +158,14 @@ def check_framing(lm: Landmarks, limits: Limits = LIMITS) -> dict[str, float]:
     return {"person_frac": round(frac, 3), "person_px": round(size_px, 1)}
 
 
-_CHAIN = ("nose", "shoulder", "hip", "knee", "ankle")
+_PAIRS_DOWN = ("shoulder", "hip", "knee", "ankle")  # below the nose, each a left-right pair
 
 
 def body_length_px(lm: Landmarks) -> float:
     """Pixels from the nose down the trunk and legs to the ankles (midpoints of each pair):
     the body's size along its own axis, the same standing or folded over."""
 
-    def at(part: str) -> np.ndarray:
-        if part == "nose":
-            return lm.px("nose")
-        return (lm.px(f"left_{part}") + lm.px(f"right_{part}")) / 2
-
-    points = [at(p) for p in _CHAIN]
+    points = [lm.px("nose"), *(lm.mid_px(part) for part in _PAIRS_DOWN)]
     return float(sum(np.hypot(*(b - a)) for a, b in zip(points, points[1:], strict=False)))
 
 
@@ -196,8 +191,7 @@ def check_tilt(roll_deg: float, gravity_source: str, limits: Limits = LIMITS) ->
 
 def check_upside_down(lm: Landmarks) -> None:
     """Feet above the head: a picture turned over (nobody is asked for a handstand)."""
-    head, hips = lm.px("nose"), (lm.px("left_hip") + lm.px("right_hip")) / 2
-    feet = (lm.px("left_ankle") + lm.px("right_ankle")) / 2
+    head, hips, feet = lm.px("nose"), lm.mid_px("hip"), lm.mid_px("ankle")
     span = head - feet  # a lying body spans the picture sideways: not this case
     if feet[1] < hips[1] < head[1] and span[1] > 0.7 * float(np.hypot(*span)):
         raise PhotoRejected(Reason.TILTED, "picture upside down")
