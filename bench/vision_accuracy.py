@@ -256,6 +256,7 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
         rec["view_est"] = {
             "yaw": a.view.yaw_deg,
             "pitch": a.view.pitch_deg,
+            "roll": a.view.roll_deg,
             "kind": a.view.kind.value,
         }
         crop = (
@@ -294,6 +295,28 @@ def stats(pairs: list[tuple[float, float]]) -> tuple[int, float, float, float]:
         else math.nan
     )
     return len(pairs), float(np.abs(err).mean()), float(err.mean()), r
+
+
+def gravity_report(records: list[dict]) -> None:
+    """How far the camera's estimated roll and pitch are from the render's. Every render's
+    camera looks at the person with the world's up as its up, so its true roll is 0: the
+    estimate's roll is its error. A roll error turns every absolute angle of a side view
+    (trunk inclination, pelvic tilt) by as much."""
+    rows = [r for r in records if r["accepted"] and "roll" in r.get("view_est", {})]
+    if not rows:
+        return  # results from before the bench kept the roll: run with --refresh
+    print("\n## The camera's roll and pitch as estimated, accepted photos up to 45 deg yaw")
+    print(f"{'movement':14} {'n':>4} {'roll rms':>8} {'|roll|>5':>8} {'pitch MAE':>9} {'bias':>6}")
+    for kind in sorted({r["kind"] for r in rows}):
+        rs = [r for r in rows if r["kind"] == kind and r["yaw_off"] < 45]
+        if not rs:
+            continue
+        roll = np.array([r["view_est"]["roll"] for r in rs])
+        pitch = np.array([r["view_est"]["pitch"] - r["pitch"] for r in rs])
+        print(
+            f"{kind:14} {len(rs):4d} {np.sqrt(np.mean(roll**2)):8.1f} "
+            f"{np.mean(np.abs(roll) > 5):8.0%} {np.mean(np.abs(pitch)):9.1f} {np.mean(pitch):+6.1f}"
+        )
 
 
 def report(records: list[dict]) -> None:
@@ -348,6 +371,7 @@ def report(records: list[dict]) -> None:
                 f"{name:18} {label:>6} | {n:4d} {mae:5.1f} {bias:+6.1f} {corr:5.2f} {sd:8.1f} | "
                 f"{rmae:7.1f} {rbias:+6.1f} {rcorr:5.2f}"
             )
+    gravity_report(records)
     back_views = [
         r
         for r in records
