@@ -174,7 +174,8 @@ async def test_a_whole_interview_through_a_flaky_bot_api_loses_nothing_and_repea
         # can be slower than the 0.3 s read timeout even without a fault) is sent again by
         # design: at least once. Only the bot knows when it stopped waiting (the server's
         # clock misses the time a request spends in the client), so the last request for a
-        # text before each of the bot's timeouts on it does not count when it went through.
+        # text before each of the bot's timeouts on it does not count when it went through,
+        # and only if its copy followed.
         calls = [c for c in live.api.calls_of("sendMessage") if int(c.params["chat_id"]) == PATIENT]
         late = set()
         for text, when in timed_out:
@@ -189,4 +190,5 @@ async def test_a_whole_interview_through_a_flaky_bot_api_loses_nothing_and_repea
             if c.status == 200 and i not in late
         ]
         assert texts == expected_texts
+        assert all(str(calls[i].params.get("text")) in texts for i in late)
         assert refused(live.api) == [] and live.storage.pending() == []
