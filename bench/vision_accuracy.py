@@ -302,15 +302,17 @@ def gravity_report(records: list[dict]) -> None:
     camera looks at the person with the world's up as its up, so its true roll is 0: the
     estimate's roll is its error. A roll error turns every absolute angle of a side view
     (trunk inclination, pelvic tilt) by as much."""
-    rows = [r for r in records if r["accepted"] and "roll" in r.get("view_est", {})]
+    rows = [
+        r
+        for r in records
+        if r["accepted"] and r["yaw_off"] < 45 and "roll" in r.get("view_est", {})
+    ]
     if not rows:
-        return  # results from before the bench kept the roll: run with --refresh
+        return  # none, or results from before the bench kept the roll (run with --refresh)
     print("\n## The camera's roll and pitch as estimated, accepted photos up to 45 deg yaw")
     print(f"{'movement':14} {'n':>4} {'roll rms':>8} {'|roll|>5':>8} {'pitch MAE':>9} {'bias':>6}")
     for kind in sorted({r["kind"] for r in rows}):
-        rs = [r for r in rows if r["kind"] == kind and r["yaw_off"] < 45]
-        if not rs:
-            continue
+        rs = [r for r in rows if r["kind"] == kind]
         roll = np.array([r["view_est"]["roll"] for r in rs])
         pitch = np.array([r["view_est"]["pitch"] - r["pitch"] for r in rs])
         print(
