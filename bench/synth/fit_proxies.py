@@ -16,7 +16,7 @@ and prints the folds' figures; then fits on all and writes vision/proxies.npz (t
 weights, batch norm folded into the convolutions, as vision/proxies.py runs them in
 numpy) and vision/proxies.json. Seeded (torch, numpy, deterministic kernels, a fixed number of
 threads); that a refit reproduces the file byte for byte has not been checked. The
-evaluation sets (eval, stands_eval) are never read here.
+evaluation sets (render_accuracy_sets.EVAL_SETS) are never read here.
 """
 
 from __future__ import annotations

@@ -10,24 +10,25 @@ Run with that venv, from the repo root:
 Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
 train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
 and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
-alone), stands 900 and stands2 to stands4 1200 each (people standing in profile alone), bends and bends2
-1200 each (forward bends alone), stands_eval 1200 (standing in profile, held apart
-from every fit like eval) and eval2 900 (six kinds like eval, held apart, drawn after
-every fit had shipped: a fresh check that eval's figures were not learnt from reading it). A size of 0 skips a set, so processes can share the
-work (each set is written by one process), e.g. three: one with train, eval, train2,
-twists and bends, one with train3, twists2, twists3 and bends2, one with the rest (each
-with every other set's size 0); on 2 cores the whole cache (15 810 photos; 13 710 took about
-55 minutes that way on an earlier machine; this one renders ~0.3 s a photo a process). A render process grows by ~4 MB a photo (one was killed for memory
-at ~2 000 photos, 7.9 GB), so each starts itself afresh every RESTART_EVERY photos and
-resumes.
+alone), stands 900 and stands2 to stands4 1200 each (people standing in profile
+alone), bends and bends2 1200 each (forward bends alone), stands_eval 1200 (standing in
+profile, held apart from every fit like eval) and eval2 900 (six kinds like eval, held
+apart, drawn after every fit had shipped: a fresh check that eval's figures were not
+learnt from reading it). A size of 0 skips a set, so processes can share the work (each
+set is written by one process), e.g. three: one with train, eval, train2, twists and
+bends, one with train3, twists2, twists3 and bends2, one with the rest (each with every
+other set's size 0). The whole cache is 15 810 photos; 13 710 took about 55 minutes that
+way on 2 cores of an earlier machine (~0.3 s a photo a process). A render process grows
+by ~4 MB a photo (one was killed for memory at ~2 000 photos, 7.9 GB), so each starts
+itself afresh every RESTART_EVERY photos and resumes.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
 (one JSON line per image: pose, body, camera, exact angles ``gt``). Re-running resumes.
 
-The evaluation sets (eval, stands_eval, eval2) share no body or seed with any training set: each
-set draws its bodies from its own random stream (seeds in SEEDS; eval 14_002) and every image's own
-generator is seeded from its set and id. Ranges follow issue 14: forward bends 10-130 deg
+The evaluation sets (EVAL_SETS: eval, stands_eval, eval2) share no body or seed with any
+training set: each set draws its bodies from its own random stream (seeds in SEEDS; eval
+14_002) and every image's own generator is seeded from its set and id. Ranges follow issue 14: forward bends 10-130 deg
 of total flexion, rotations 5-50, side bends 5-40, extensions 5-40, standing with flat to hyper lordosis
 and kyphosis; both sexes, ages ~20-80, BMI ~18-40 (anny's weight 0.05-0.95), camera yaw
 0-60 off the view the bot asks for, pitch -10..25, distance 1.5-3.5 m, phone focal
