@@ -27,6 +27,7 @@ from backcare.vision.geometry import (
 )
 from backcare.vision.measure import Angles, measure, raw_angles
 from backcare.vision.movement import classify
+from backcare.vision.pose import estimate_mirrored
 from backcare.vision.quality import (
     LIMITS,
     Limits,
@@ -63,6 +64,7 @@ def analyse_image(
     focal_35mm: float | None = None,
     limits: Limits = LIMITS,
     fitted: bool = True,
+    mirrored: bool = False,
 ) -> AnalysedPhoto:
     """Analyse one upright RGB uint8 photo with ``estimator`` (a vision.pose.PoseEstimator).
 
@@ -73,11 +75,14 @@ def analyse_image(
 
     ``fitted``: apply the estimators fitted to rendered truth (vision.estimators). They
     correct how BlazePose errs; geometry tests on exact projected keypoints turn them off.
+
+    ``mirrored``: BlazePose reads the photo mirrored left to right, its answer turned back
+    (vision.pose.estimate_mirrored); everything else is as usual, in the photo's own frame.
     """
     rgb = _as_rgb(rgb)
     gray = luma(rgb)
     check_image_brightness(gray, limits)
-    pose = estimator.estimate(rgb)
+    pose = estimate_mirrored(estimator, rgb) if mirrored else estimator.estimate(rgb)
     lm = pose.landmarks
     if lm is None:
         check_people(pose.detections, None, limits)

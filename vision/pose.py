@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from backcare.vision.face import PhotoLandmarks, face_detail
-from backcare.vision.types import Landmarks
+from backcare.vision.types import INDEX, LANDMARK_NAMES, Landmarks
 
 _GRAPH = "mediapipe/modules/pose_landmark/pose_landmark_cpu.binarypb"
 _OUTPUTS = ["pose_landmarks", "pose_world_landmarks", "segmentation_mask", "pose_detections"]
@@ -94,6 +94,58 @@ class PoseEstimator:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def estimate_mirrored(estimator, rgb: np.ndarray) -> PoseOutput:
+    """``estimator``'s pose of ``rgb`` mirrored left to right, turned back into ``rgb``'s
+    own frame: the same person, read a second time.
+
+    BlazePose sometimes reads a person seen obliquely from behind as a mirror-image body
+    (one that faces the camera, or turns the other way): the view then comes out ~90 deg
+    off and a backward bend can look like a side bend. Its errors on a mirrored picture
+    are not the mirror of its errors on the picture (renders: of the photos questioned
+    as another movement that showed the asked one, the mirrored reading put the view
+    right on some), so a second, mirrored reading is an independent look at a doubtful
+    photo (backcare.application.second_look)."""
+    out = estimator.estimate(np.ascontiguousarray(rgb[:, ::-1]))
+    width = rgb.shape[1]
+    mask = None if out.mask is None else np.ascontiguousarray(out.mask[:, ::-1])
+    detections = tuple(
+        Detection(d.score, (width - d.centre[0], d.centre[1]), d.radius) for d in out.detections
+    )
+    landmarks = None if out.landmarks is None else mirror_landmarks(out.landmarks)
+    return replace(out, landmarks=landmarks, mask=mask, detections=detections)
+
+
+# each landmark's mirror image: left and right swap names (the nose stays)
+_MIRROR = np.array(
+    [
+        INDEX[name.replace("left", "@").replace("right", "left").replace("@", "right")]
+        for name in LANDMARK_NAMES
+    ]
+)
+
+
+def mirror_landmarks(lm: Landmarks) -> Landmarks:
+    """Landmarks found on a left-right mirrored picture, in the picture's own frame: each
+    point takes its mirror's name, x turns over (pixels, normalised and MediaPipe's world,
+    whose x runs along the picture's). What the picture says about the face (eye-window
+    contrast, the larger of the two eyes) is the same either way round."""
+    width = lm.image_size[0]
+    normalized = lm.normalized[_MIRROR].copy()
+    normalized[:, 0] = 1.0 - normalized[:, 0]
+    pixel = lm.pixel[_MIRROR].copy()
+    pixel[:, 0] = width - pixel[:, 0]
+    world = lm.world[_MIRROR].copy()
+    world[:, 0] = -world[:, 0]
+    return replace(
+        lm,
+        pixel=pixel,
+        normalized=normalized,
+        world=world,
+        visibility=lm.visibility[_MIRROR].copy(),
+        presence=lm.presence[_MIRROR].copy(),
+    )
 
 
 def _make_graph(detection: float, landmark: float):

@@ -77,3 +77,55 @@ def test_pck_on_the_renders_exact_joints(estimator, rgb_of, manifest, movement_f
 def test_estimator_refuses_what_is_not_rgb(estimator, bad):
     with pytest.raises(ValueError):
         estimator.estimate(bad)
+
+
+@pytest.mark.parametrize("photo", ["renders/standing_back.jpg", "renders/side_bend_left.jpg"])
+def test_a_mirrored_look_reads_the_same_person_in_the_photo_s_own_frame(estimator, rgb_of, photo):
+    from backcare.vision.pose import estimate_mirrored
+
+    rgb = rgb_of(photo)
+    plain, mirrored = estimator.estimate(rgb), estimate_mirrored(estimator, rgb)
+    a, b = plain.landmarks, mirrored.landmarks
+    height = rgb.shape[0]
+    # the same points where the photo shows them, under the same names (BlazePose's own
+    # scatter between two reads is a few pixels; a left-right mix-up would be a hip width)
+    assert np.median(np.linalg.norm(a.pixel - b.pixel, axis=1)) < 0.01 * height
+    for side, other in (("left", "right"), ("right", "left")):
+        for part in ("shoulder", "hip", "ankle"):
+            own = np.linalg.norm(b.px(f"{side}_{part}") - a.px(f"{side}_{part}"))
+            swapped = np.linalg.norm(b.px(f"{side}_{part}") - a.px(f"{other}_{part}"))
+            assert own < swapped, (photo, side, part)
+            # MediaPipe's world x runs along the picture's: it turns back too
+            assert np.sign(b.xyz(f"{side}_{part}")[0]) == np.sign(a.xyz(f"{side}_{part}")[0])
+    assert np.allclose(b.normalized[:, 0] * b.image_size[0], b.pixel[:, 0])
+    assert mirrored.mask is not None and plain.mask is not None
+    overlap = (mirrored.mask > 0.5) & (plain.mask > 0.5)
+    assert overlap.sum() / ((mirrored.mask > 0.5) | (plain.mask > 0.5)).sum() > 0.9
+    (d,), (e,) = plain.detections, mirrored.detections
+    assert abs(d.centre[0] - e.centre[0]) < 0.02 * rgb.shape[1]
+
+
+def test_mirroring_landmarks_twice_gives_them_back_and_swaps_only_sided_names():
+    from backcare.vision.pose import mirror_landmarks
+    from backcare.vision.types import INDEX, Landmarks
+
+    rng = np.random.default_rng(7)
+    norm = rng.uniform(0.1, 0.9, (33, 3))
+    lm = Landmarks(
+        pixel=norm[:, :2] * [640, 480],
+        normalized=norm,
+        world=rng.normal(0, 0.3, (33, 3)),
+        visibility=rng.uniform(0, 1, 33),
+        presence=rng.uniform(0, 1, 33),
+        image_size=(640, 480),
+    )
+    once = mirror_landmarks(lm)
+    assert once.px("nose")[0] == pytest.approx(640 - lm.px("nose")[0])
+    assert once.px("left_hip")[0] == pytest.approx(640 - lm.px("right_hip")[0])
+    assert once.vis("mouth_left") == lm.vis("mouth_right")
+    assert once.xyz("left_eye_outer")[0] == pytest.approx(-lm.xyz("right_eye_outer")[0])
+    assert once.xyz("left_eye_outer")[1:] == pytest.approx(lm.xyz("right_eye_outer")[1:])
+    twice = mirror_landmarks(once)
+    for name in INDEX:
+        assert twice.px(name) == pytest.approx(lm.px(name))
+        assert twice.xyz(name) == pytest.approx(lm.xyz(name))
