@@ -151,14 +151,17 @@ def _ping() -> int:
     return os.getpid()
 
 
-def _work(data: bytes, annotate: bool | str) -> AnalysedPhoto:
-    """Runs in a worker: bytes -> AnalysedPhoto, or PhotoRejected."""
+def _work(data: bytes, annotate: bool | str, mirrored: bool = False) -> AnalysedPhoto:
+    """Runs in a worker: bytes -> AnalysedPhoto, or PhotoRejected (``mirrored``: the
+    second look, vision.analysis.analyse_image)."""
     from backcare.vision.analysis import analyse_image
     from backcare.vision.loading import focal_35mm, load_image
 
     try:
         rgb = load_image(data)
-        return analyse_image(rgb, _estimator, annotate=annotate, focal_35mm=focal_35mm(data))
+        return analyse_image(
+            rgb, _estimator, annotate=annotate, focal_35mm=focal_35mm(data), mirrored=mirrored
+        )
     except PhotoRejected:
         raise
     except Exception as err:  # a bug must not look like a crash to the patient
@@ -224,12 +227,18 @@ class AnalysisService(ABC):
     _threads: ThreadPoolExecutor
 
     @abstractmethod
-    def analyse(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto: ...
+    def analyse(
+        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+    ) -> AnalysedPhoto:
+        """``mirrored``: BlazePose reads the photo mirrored (a second look at a doubtful
+        photo, backcare.application.second_look; vision.analysis.analyse_image)."""
 
-    async def analyse_async(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
+    async def analyse_async(
+        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+    ) -> AnalysedPhoto:
         """Same as ``analyse``, awaited on a helper thread: the event loop never blocks."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self.analyse, data, annotate)
+        return await loop.run_in_executor(self._threads, self.analyse, data, annotate, mirrored)
 
     def analyse_many(
         self, photos: list[bytes], annotate: bool | str = True
@@ -269,7 +278,9 @@ class PoseService(AnalysisService):
         )
         self._closed = False
 
-    def analyse(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
+    def analyse(
+        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+    ) -> AnalysedPhoto:
         if self._closed:
             raise RuntimeError("PoseService is closed")
         start = time.monotonic()
@@ -288,7 +299,7 @@ class PoseService(AnalysisService):
                 worker.replace(kill=False)
             for attempt in (1, 2):
                 try:
-                    future = worker.executor.submit(_work, bytes(data), annotate)
+                    future = worker.executor.submit(_work, bytes(data), annotate, mirrored)
                     left = self.timeout_s - (time.monotonic() - start)
                     return future.result(timeout=max(0.1, left))
                 except FutureTimeout:

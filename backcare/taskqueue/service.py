@@ -43,7 +43,9 @@ class QueuedPoseService(AnalysisService):
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="vision-queue")
         self._closed = False
 
-    def analyse(self, data: bytes, annotate: bool | str = True) -> AnalysedPhoto:
+    def analyse(
+        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+    ) -> AnalysedPhoto:
         if self._closed:
             raise RuntimeError("QueuedPoseService is closed")
         key = secrets.token_hex(16)  # random: tells nothing about the patient
@@ -52,7 +54,7 @@ class QueuedPoseService(AnalysisService):
             self.store.put(key, bytes(data))
             self.app.send_task(
                 TASK,
-                args=[key, annotate],
+                args=[key, annotate, mirrored],
                 task_id=key,
                 queue=self.config.queue,
                 # a worker that receives it after the caller gave up drops it unrun

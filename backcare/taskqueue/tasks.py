@@ -1,7 +1,8 @@
 """The Celery application and its one task: analyse the photo stored under a key.
 
-Task messages carry only the photo's key and how to annotate it (JSON); the photo and
-the outcome stay in Redis (backcare.taskqueue.store). The task is acknowledged late
+Task messages carry only the photo's key, how to annotate it and whether to read it
+mirrored (the pipeline's second look; JSON); the photo and the outcome stay in Redis
+(backcare.taskqueue.store). The task is acknowledged late
 (after it returned, so after the outcome is stored) and rejected back to the queue
 when its process dies (task_reject_on_worker_lost): a worker killed mid-task leaves the
 photo to another process or machine. It is idempotent per photo key: a redelivered
@@ -13,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
 from celery import Celery  # type: ignore[import-untyped]  # no stubs published
 
@@ -69,10 +71,10 @@ def make_app(config: QueueConfig) -> Celery:
         return stores[0]
 
     @app.task(name=TASK, acks_late=True, reject_on_worker_lost=True)
-    def analyse_photo(key: str, annotate: bool | str = True) -> str:
+    def analyse_photo(key: str, annotate: bool | str = True, mirrored: bool = False) -> str:
         from backcare.vision.pool import _work  # the in-process pool's own analysis
 
-        return run(store(), key, annotate, _work)
+        return run(store(), key, annotate, partial(_work, mirrored=mirrored))
 
     return app
 

@@ -36,6 +36,21 @@ def test_analyse_returns_the_analysis(service, photo_bytes):
     assert service.analyse(photo_bytes(PHOTO), annotate=False).annotated_jpeg is None
 
 
+def test_the_second_look_reads_the_photo_mirrored_in_the_worker(service, photo_bytes, estimator):
+    from backcare.vision.analysis import analyse_image
+    from backcare.vision.loading import focal_35mm, load_image
+
+    data = photo_bytes(PHOTO)
+    out = service.analyse(data, annotate=False, mirrored=True)
+    here = analyse_image(
+        load_image(data), estimator, annotate=False, focal_35mm=focal_35mm(data), mirrored=True
+    )
+    assert out.analysis.movement.movement.value == "forward_bend"
+    assert out.analysis.view.yaw_deg == here.analysis.view.yaw_deg
+    for name, measured in here.analysis.measurements.items():
+        assert out.analysis.measurements[name].value == pytest.approx(measured.value, abs=1e-6)
+
+
 def test_bad_photos_are_refused_not_crashed(service):
     with pytest.raises(PhotoRejected) as err:
         service.analyse(b"GIF89a not really")

@@ -122,6 +122,22 @@ def test_a_photo_comes_back_as_the_in_process_pool_analyses_it(service, photo_by
     assert service.analyse(data, annotate=False).annotated_jpeg is None
 
 
+def test_the_mirrored_second_look_travels_through_the_queue(service, photo_bytes):
+    data = photo_bytes(PHOTO)
+    queued = service.analyse(data, annotate=False, mirrored=True)
+    with PoseService(workers=1, timeout_s=60) as pool:
+        local = pool.analyse(data, annotate=False, mirrored=True)
+    plain = service.analyse(data, annotate=False)
+    assert queued.analysis.measurements.keys() == local.analysis.measurements.keys()
+    for name, measured in local.analysis.measurements.items():
+        assert queued.analysis.measurements[name].value == pytest.approx(measured.value, abs=1e-6)
+    # and it is another reading than the plain look's (BlazePose read a mirrored picture)
+    assert any(
+        plain.analysis.measurements[name].value != measured.value
+        for name, measured in queued.analysis.measurements.items()
+    )
+
+
 def test_a_bad_photo_is_refused_with_the_pools_reason(service):
     with pytest.raises(PhotoRejected) as err:
         service.analyse(b"GIF89a not really")
