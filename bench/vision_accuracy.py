@@ -34,7 +34,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backcare.application.pipeline import photo_result  # noqa: E402
+from backcare.application.pipeline import photo_result, settle, wants_second_look  # noqa: E402
 from backcare.vision.analysis import analyse_image  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
@@ -208,15 +208,29 @@ def analyse_set(name: str, cache: Path, limit: int = 0, refresh: bool = False) -
 def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     data = (folder / "img" / f"{meta['id']}.jpg").read_bytes()
     step = step_of(meta)
+    rgb = load_image(data)
+
+    def look(mirrored: bool) -> AnalysedPhoto | PhotoRejected:
+        try:
+            return analyse_image(
+                rgb, est, annotate=False, focal_35mm=focal_35mm(data), mirrored=mirrored
+            )
+        except PhotoRejected as exc:
+            return exc
+
     t = time.perf_counter()
-    outcome: AnalysedPhoto | PhotoRejected
-    try:
-        outcome = analyse_image(load_image(data), est, annotate=False, focal_35mm=focal_35mm(data))
-    except PhotoRejected as exc:
-        outcome = exc
+    outcome = look(False)
     total = time.perf_counter() - t
+    pose = est.last  # the first look's: raw BlazePose as it reads the photo itself
+    # as the product judges a photo for its step (backcare.application.pipeline)
     result = photo_result(step, meta["id"], outcome)
-    pose = est.last
+    second_look = wants_second_look(result)
+    used_second = False
+    if second_look:
+        second = look(True)
+        settled = settle(result, photo_result(step, meta["id"], second))
+        if settled is not result:
+            outcome, result, used_second = second, settled, True
     rec: dict = {
         "id": meta["id"],
         "kind": meta["kind"],
@@ -236,6 +250,7 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
         "movement_seen": result.movement_seen,
         "measured": {k: [m.value, m.uncertainty] for k, m in result.measurements.items()},
         "unusable": result.unusable,
+        "second_look": "used" if used_second else "taken" if second_look else None,
         "seconds": total,
         "pose_seconds": est.seconds,
     }
@@ -261,8 +276,8 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
         }
         crop = (
             side_crop(pose.mask, a.landmarks, a.view)
-            if pose is not None and pose.mask is not None
-            else None
+            if pose is not None and pose.mask is not None and not used_second
+            else None  # (the mask above is the first look's)
         )
         if crop is not None:  # what bench/synth/fit_proxies.py learns from
             rec["silhouette"] = encode_crop(crop)

@@ -132,6 +132,28 @@ def photo_result(
     )
 
 
+# refusals that rest on how BlazePose read the body, not on the picture itself
+SECOND_LOOK = frozenset({Reason.WRONG_MOVEMENT.value, Reason.TILTED.value})
+
+
+def wants_second_look(result: PhotoResult) -> bool:
+    """Whether a photo's refusal must be confirmed before the patient hears it: a photo
+    questioned as another movement, or refused as tilted or upside down, costs the patient
+    a step, and the reading that raised the doubt can be wrong itself. BlazePose sometimes
+    reads a person seen obliquely from behind as a mirror-image body, which turns the view
+    ~90 deg and a backward bend into a side bend, or folds a skeleton upside down on an
+    upright person (bench/vision_accuracy.py on renders); read again mirrored
+    (vision.pose.estimate_mirrored), it often reads them right. A photo really taken
+    tilted or of another movement reads so both ways."""
+    return not result.accepted and result.reason in SECOND_LOOK
+
+
+def settle(first: PhotoResult, second: PhotoResult) -> PhotoResult:
+    """The second look's result when it measures the photo as its step, else the first:
+    a photo is refused only when both looks refuse it (the first look's reason stands)."""
+    return second if second.accepted else first
+
+
 def latest_by_step(photos: Iterable[PhotoResult]) -> dict[str, PhotoResult]:
     """The last accepted photo of each step (a retake replaces the earlier one)."""
     out: dict[str, PhotoResult] = {}
@@ -232,31 +254,56 @@ class Pipeline:
         if too_large:
             outcome: AnalysedPhoto | PhotoRejected = PhotoRejected(Reason.TOO_LARGE, "file size")
         else:
-            start = time.monotonic()
-            self._track(+1)
-            try:
-                outcome = self.pose.analyse(data, annotate=language)
-            except PhotoRejected as exc:
-                outcome = exc
-            finally:
-                self._track(-1)
-            _count(outcome, start)
+            outcome = self._look(data, language)
         if step is None:
             step = (
                 UNASSIGNED
                 if isinstance(outcome, PhotoRejected)
                 else guess_step(outcome.analysis, self.vocab)
             )
-        return self._result(step, filename, outcome)
+        result = photo_result(step, filename, outcome, self.vocab)
+        if wants_second_look(result):
+            second = self._look(data, language, mirrored=True)
+            result = settle(result, photo_result(step, filename, second, self.vocab))
+        return self._logged(result)
 
-    def _result(
-        self, step: str, source: str, outcome: AnalysedPhoto | PhotoRejected
-    ) -> PhotoResult:
-        result = photo_result(step, source, outcome, self.vocab)
+    def _look(
+        self, data: bytes, language: str, mirrored: bool = False
+    ) -> AnalysedPhoto | PhotoRejected:
+        start = time.monotonic()
+        self._track(+1)
+        try:
+            outcome: AnalysedPhoto | PhotoRejected = self.pose.analyse(
+                data, annotate=language, mirrored=mirrored
+            )
+        except PhotoRejected as exc:
+            outcome = exc
+        finally:
+            self._track(-1)
+        _count(outcome, start)
+        return outcome
+
+    async def _look_async(
+        self, data: bytes, language: str, mirrored: bool = False
+    ) -> AnalysedPhoto | PhotoRejected:
+        start = time.monotonic()
+        self._track(+1)
+        try:
+            outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(
+                data, annotate=language, mirrored=mirrored
+            )
+        except PhotoRejected as exc:
+            outcome = exc
+        finally:
+            self._track(-1)
+        _count(outcome, start)
+        return outcome
+
+    def _logged(self, result: PhotoResult) -> PhotoResult:
         log.info(
             "photo %s for %s: %s",
             "accepted" if result.accepted else "refused",
-            step,
+            result.step,
             result.reason or result.view,
         )
         return result
@@ -265,18 +312,12 @@ class Pipeline:
         self, data: bytes, step: str, filename: str | None = None, language: str = DEFAULT
     ) -> PhotoResult:
         self._check_step(step)
-        start = time.monotonic()
-        self._track(+1)
-        try:
-            outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(
-                data, annotate=language
-            )
-        except PhotoRejected as exc:
-            outcome = exc
-        finally:
-            self._track(-1)
-        _count(outcome, start)
-        return self._result(step, filename or step, outcome)
+        source = filename or step
+        result = photo_result(step, source, await self._look_async(data, language), self.vocab)
+        if wants_second_look(result):
+            second = await self._look_async(data, language, mirrored=True)
+            result = settle(result, photo_result(step, source, second, self.vocab))
+        return self._logged(result)
 
     # -- report ---------------------------------------------------------------
     def report_sync(

@@ -25,7 +25,7 @@ class SlowDarkPose:
     def __init__(self) -> None:
         self.release = asyncio.Event()
 
-    async def analyse_async(self, data: bytes, annotate: bool | str = True):
+    async def analyse_async(self, data: bytes, annotate: bool | str = True, mirrored: bool = False):
         await self.release.wait()
         raise PhotoRejected(Reason.TOO_DARK, "mean 12")
 
