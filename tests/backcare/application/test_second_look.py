@@ -49,6 +49,12 @@ def test_a_photo_the_second_look_measures_as_its_step_is_used_with_that_reading(
     assert result.accepted and result.reason is None and result.suggested_step is None
     assert result.movement_seen == "backward_bend"
     assert result.measurements["trunk_inclination"].value < -15  # the second look's reading
+    # the looks disagreed by ~25 deg on the trunk's tilt: the reading is only that sure
+    alone = Pipeline(TwoLooks(plain=BACKWARD_BEND, mirrored=BACKWARD_BEND))
+    own = alone.analyse_photo_sync(b"photo", "backward_bend").measurements["trunk_inclination"]
+    widened = result.measurements["trunk_inclination"]
+    assert widened.value == own.value
+    assert widened.uncertainty > 10 > own.uncertainty
 
 
 def test_a_photo_both_looks_read_as_another_movement_is_questioned_with_the_first_reading():
