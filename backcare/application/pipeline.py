@@ -150,15 +150,20 @@ def wants_second_look(result: PhotoResult) -> bool:
 
 
 def settle(first: PhotoResult, second: PhotoResult) -> PhotoResult:
-    """The second look's result when it measures the photo as its step, else the first:
-    a photo is refused only when both looks refuse it (the first look's reason stands).
+    """The second look's result when it measures the photo as its step and reads it
+    otherwise than the first (another movement, or the same one to the other side), else
+    the first. A second look that sees what the first saw, only a little less of it, is
+    a second roll at a threshold, not a second opinion: it must not wave through a bend
+    to the wrong side that both looks see (a real side bend, read 11 deg then 9 deg to
+    the right when the left was asked). A refusal the first look made without a reading
+    (tilted, upside down) gives way to any second look that measures the photo.
 
     Two readings of one photo that disagree say how far either can be trusted: each
     reading the first look also made has its uncertainty widened by half their
     difference (in quadrature), so the rating is only as sure as the looks agree
     (renders: of 28 photos a second look let through, 7 read the step's main angle
     more than 10 deg off, against 8% of the other accepted photos)."""
-    if not second.accepted:
+    if not second.accepted or _reading(second) == _reading(first):
         return first
     widened = dict(second.measurements)
     for name, m in second.measurements.items():
@@ -167,6 +172,13 @@ def settle(first: PhotoResult, second: PhotoResult) -> PhotoResult:
             spread = abs(m.value - before.value) / 2
             widened[name] = replace(m, uncertainty=round(math.hypot(m.uncertainty, spread), 2))
     return replace(second, measurements=widened)
+
+
+def _reading(result: PhotoResult) -> tuple[str | None, bool | None]:
+    """What a look saw: the movement, and for a one-sided one which side (True: left)."""
+    measure = SIDE_MEASURE.get(result.movement_seen or "")
+    side = result.measurements.get(measure) if measure else None
+    return result.movement_seen, None if side is None else side.value >= 0
 
 
 def latest_by_step(photos: Iterable[PhotoResult]) -> dict[str, PhotoResult]:

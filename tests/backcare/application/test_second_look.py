@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from backcare.application.pipeline import Pipeline
+from backcare.application.pipeline import Pipeline, settle
+from backcare.report.types import PhotoResult
 from backcare.vision.analysis import analyse_image
 from backcare.vision.errors import PhotoRejected, Reason
+from backcare.vision.types import Measurement
 from tests.support.synthetic_landmarks import SynthCamera, SynthPose, shoot
 from tests.vision.helpers import StandIn, textured
 
@@ -110,3 +112,25 @@ def test_a_refusal_both_looks_make_or_one_about_the_picture_itself_stands(refusa
     assert result.detail == refusal.detail
     # a blurred picture is blurred either way round: no second look
     assert pose.looks == ([False, True] if refusal.reason is Reason.TILTED else [False])
+
+
+def _looked(accepted: bool, seen: str, lateral: float) -> PhotoResult:
+    return PhotoResult(
+        step="side_bend_left",
+        source="a.jpg",
+        accepted=accepted,
+        reason=None if accepted else "wrong_movement",
+        measurements={"lateral_bend": Measurement("lateral_bend", lateral, "deg", 0.9, "t", 3.0)},
+        movement_seen=seen,
+        suggested_step=None if accepted else "side_bend_right",
+    )
+
+
+def test_a_second_look_that_sees_the_same_bend_a_little_less_does_not_overrule():
+    # both looks see a bend to the right when the left was asked; the second reads it
+    # under the threshold for asking: a second roll at the threshold, not a second opinion
+    first = _looked(False, "side_bend", -11.0)
+    assert settle(first, _looked(True, "side_bend", -9.0)) is first
+    # a second look that reads the asked side, or another movement, does overrule
+    assert settle(first, _looked(True, "side_bend", 9.0)).accepted
+    assert settle(first, _looked(True, "rotation", -9.0)).accepted
