@@ -161,7 +161,7 @@ def settle(first: PhotoResult, second: PhotoResult) -> PhotoResult:
     Two readings of one photo that disagree say how far either can be trusted: each
     reading the first look also made has its uncertainty widened by half their
     difference (in quadrature), so the rating is only as sure as the looks agree
-    (renders: of 28 photos a second look let through, 7 read the step's main angle
+    (renders: of 21 photos a second look let through, 7 read the step's main angle
     more than 10 deg off, against 8% of the other accepted photos)."""
     if not second.accepted or _reading(second) == _reading(first):
         return first
