@@ -54,7 +54,9 @@ class QueuedPoseService(AnalysisService):
             self.store.put(key, bytes(data))
             self.app.send_task(
                 TASK,
-                args=[key, annotate, mirrored],
+                # the flag only when set: a plain look's message keeps the older form,
+                # which workers of the previous release still take (docs/DEPLOY.md)
+                args=[key, annotate, True] if mirrored else [key, annotate],
                 task_id=key,
                 queue=self.config.queue,
                 # a worker that receives it after the caller gave up drops it unrun

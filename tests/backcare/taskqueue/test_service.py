@@ -138,6 +138,19 @@ def test_the_mirrored_second_look_travels_through_the_queue(service, photo_bytes
     )
 
 
+def test_a_plain_look_s_message_keeps_the_previous_release_s_form(config, monkeypatch):
+    # workers of the previous release take (key, annotate) only: during a rolling upgrade
+    # every plain look must still reach them; only a second look carries the flag
+    sent: list[list] = []
+    with QueuedPoseService(config, timeout_s=0.2) as svc:
+        monkeypatch.setattr(svc.app, "send_task", lambda name, args, **kw: sent.append(args))
+        for mirrored in (False, True):
+            with pytest.raises(PhotoRejected):  # nobody answers the recorded messages
+                svc.analyse(b"photo", annotate=False, mirrored=mirrored)
+    assert [len(args) for args in sent] == [2, 3]
+    assert sent[0][1] is False and sent[1][1:] == [False, True]
+
+
 def test_a_bad_photo_is_refused_with_the_pools_reason(service):
     with pytest.raises(PhotoRejected) as err:
         service.analyse(b"GIF89a not really")
