@@ -231,7 +231,8 @@ class AnalysisService(ABC):
         self, data: bytes, annotate: bool | str = True, mirrored: bool = False
     ) -> AnalysedPhoto:
         """``mirrored``: BlazePose reads the photo mirrored (a second look at a doubtful
-        photo, backcare.application.second_look; vision.analysis.analyse_image)."""
+        photo, backcare.application.pipeline.wants_second_look;
+        vision.analysis.analyse_image)."""
 
     async def analyse_async(
         self, data: bytes, annotate: bool | str = True, mirrored: bool = False

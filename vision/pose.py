@@ -106,7 +106,7 @@ def estimate_mirrored(estimator, rgb: np.ndarray) -> PoseOutput:
     are not the mirror of its errors on the picture (renders: of the photos questioned
     as another movement that showed the asked one, the mirrored reading put the view
     right on some), so a second, mirrored reading is an independent look at a doubtful
-    photo (backcare.application.second_look)."""
+    photo (backcare.application.pipeline.wants_second_look)."""
     out = estimator.estimate(np.ascontiguousarray(rgb[:, ::-1]))
     width = rgb.shape[1]
     mask = None if out.mask is None else np.ascontiguousarray(out.mask[:, ::-1])

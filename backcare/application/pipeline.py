@@ -14,7 +14,8 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -297,34 +298,31 @@ class Pipeline:
     def _look(
         self, data: bytes, language: str, mirrored: bool = False
     ) -> AnalysedPhoto | PhotoRejected:
-        start = time.monotonic()
-        self._track(+1)
-        try:
-            outcome: AnalysedPhoto | PhotoRejected = self.pose.analyse(
-                data, annotate=language, mirrored=mirrored
-            )
-        except PhotoRejected as exc:
-            outcome = exc
-        finally:
-            self._track(-1)
-        _count(outcome, start)
-        return outcome
+        with self._looking() as look:
+            look.outcome = self.pose.analyse(data, annotate=language, mirrored=mirrored)
+        return look.taken()
 
     async def _look_async(
         self, data: bytes, language: str, mirrored: bool = False
     ) -> AnalysedPhoto | PhotoRejected:
+        with self._looking() as look:
+            look.outcome = await self.pose.analyse_async(data, annotate=language, mirrored=mirrored)
+        return look.taken()
+
+    @contextmanager
+    def _looking(self) -> Iterator[_Look]:
+        """One analysis, sync or awaited: pending (queue_depth) while it runs, its refusal
+        kept as its outcome, the outcome counted by kind and time."""
         start = time.monotonic()
+        look = _Look()
         self._track(+1)
         try:
-            outcome: AnalysedPhoto | PhotoRejected = await self.pose.analyse_async(
-                data, annotate=language, mirrored=mirrored
-            )
+            yield look
         except PhotoRejected as exc:
-            outcome = exc
+            look.outcome = exc
         finally:
             self._track(-1)
-        _count(outcome, start)
-        return outcome
+        _count(look.taken(), start)
 
     def _logged(self, result: PhotoResult) -> PhotoResult:
         log.info(
@@ -401,6 +399,17 @@ class Pipeline:
     ) -> Report:
         # Milliseconds of work, but a thread keeps the loop free even on a slow solve.
         return await asyncio.to_thread(self.report_sync, result, photos, language)
+
+
+@dataclass
+class _Look:
+    """What one analysis gave: the analysed photo or its refusal."""
+
+    outcome: AnalysedPhoto | PhotoRejected | None = None
+
+    def taken(self) -> AnalysedPhoto | PhotoRejected:
+        assert self.outcome is not None, "the analysis neither returned nor refused"
+        return self.outcome
 
 
 def _count(outcome: AnalysedPhoto | PhotoRejected, start: float) -> None:
