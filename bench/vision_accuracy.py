@@ -223,14 +223,14 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     total = time.perf_counter() - t
     pose = est.last  # the first look's: raw BlazePose as it reads the photo itself
     # as the product judges a photo for its step (backcare.application.pipeline)
-    result = photo_result(step, meta["id"], outcome)
-    second_look = wants_second_look(result)
-    used_second = False
+    first = result = photo_result(step, meta["id"], outcome)
+    second_look = wants_second_look(first)
     if second_look:
         second = look(True)
-        settled = settle(result, photo_result(step, meta["id"], second))
-        if settled is not result:
-            outcome, result, used_second = second, settled, True
+        result = settle(first, photo_result(step, meta["id"], second))
+        if result is not first:
+            outcome = second
+    used_second = result is not first
     rec: dict = {
         "id": meta["id"],
         "kind": meta["kind"],
