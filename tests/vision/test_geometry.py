@@ -20,6 +20,7 @@ from backcare.vision.geometry import (
     body_frame,
     centre_of_mass,
     estimate_gravity,
+    gravity_roll,
     gravity_vector,
     reconstruct,
 )
@@ -179,6 +180,24 @@ def test_gravity_is_found_from_balance_feet_and_legs(pitch, roll):
     angle = np.degrees(np.arccos(np.clip(g.down @ gravity_vector(pitch, roll), -1, 1)))
     assert angle < 3.0
     assert "balance" in g.source
+
+
+@pytest.mark.parametrize("thigh_tilt, yaw", [(4, 0), (-4, 0), (4, 180)])
+def test_a_level_phone_is_read_near_level_though_the_legs_lean(thigh_tilt, yaw):
+    """The legs are taken as near vertical; a stance that leans them must not roll a
+    level phone as far (a broad prior let it: 4 deg for legs leaning 4)."""
+    shot = shoot(SynthPose(thigh_tilt=thigh_tilt), SynthCamera(yaw=yaw, pitch=5))
+    g = estimate_gravity(reconstruct(shot.landmarks), shot.landmarks)
+    assert abs(gravity_roll(g)) < 3.0
+
+
+@pytest.mark.parametrize("roll", [15, -15, 25, -25])
+def test_a_clearly_tilted_phone_is_still_found_from_the_body(roll):
+    """The prior's heavy tail leaves a tilted phone to the body's cues (which alone err
+    2-3 deg on these; the pull toward level adds at most ~1.5)."""
+    shot = shoot(SynthPose(), SynthCamera(yaw=0, pitch=5, roll=roll))
+    g = estimate_gravity(reconstruct(shot.landmarks), shot.landmarks)
+    assert gravity_roll(g) == pytest.approx(roll, abs=4.0)
 
 
 def test_room_lines_decide_the_roll_when_the_body_cannot():
