@@ -41,7 +41,7 @@ from backcare.vision.estimators import VIEW_BINS  # noqa: E402
 from backcare.vision.view import off_side  # noqa: E402
 from bench.synth.render_accuracy_sets import DEFAULT_OUT, STAND_SETS  # noqa: E402
 
-VERSION = "1"
+VERSION = "2"
 # vision/silhouette.py's CROP_H, CROP_W (vision/proxies.py checks them): that module needs
 # OpenCV, which the render venv this runs in has not
 CROP = (96, 48)
