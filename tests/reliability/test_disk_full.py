@@ -123,7 +123,11 @@ async def test_a_turn_that_could_not_be_saved_is_saved_when_the_disk_clears(
             disk.on = True
             await _wait(lambda: _told(api, patient.id))
             api.send_text(patient.user, "/status")  # the patient goes on meanwhile
-            await asyncio.sleep(3.0)
+            # read just after a retry failed: one in flight holds the turn in memory until
+            # the disk refuses it (retries come 1, 2, 4 s apart)
+            health = bot.runtime.health
+            failures = health.failures
+            await _wait(lambda: health.failures > failures)
             assert patient.dialog.photos.index == 0, "nothing saved while full"
             analysed_while_full = len(services.photos)
             disk.on = False
