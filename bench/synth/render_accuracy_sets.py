@@ -10,31 +10,37 @@ Run with that venv, from the repo root:
 Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
 train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
 and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
-alone), stands 900 and stands2 to stands4 1200 each (people standing in profile
-alone), bends and bends2 1200 each (forward bends alone), stands_eval 1200 (standing in
-profile, held apart from every fit like eval), eval2 900 (six kinds like eval, held
-apart, drawn after every fit had shipped: a fresh check that eval's figures were not
-learnt from reading it) and eval3 900 (the same again, drawn after a change designed on
-eval2's failures). A size of 0 skips a set, so processes can share the work (each
-set is written by one process), e.g. three: one with train, eval, train2, twists and
-bends, one with train3, twists2, twists3 and bends2, one with the rest (each with every
-other set's size 0). The whole cache is 16 710 photos; 13 710 took about 55 minutes that
-way on 2 cores of an earlier machine (~0.3 s a photo a process). A render process grows
-by ~4 MB a photo (one was killed for memory at ~2 000 photos, 7.9 GB), so each starts
-itself afresh every RESTART_EVERY photos and resumes.
+alone), stands 900 and stands2 to stands6 1200 each (people standing in profile alone),
+bends and bends2 1200 each (forward bends alone), stands_eval 1200 (standing in profile,
+held apart from every fit like eval), eval2 900 (six kinds like eval, held apart, drawn
+after every fit had shipped: a fresh check that eval's figures were not learnt from
+reading it), eval3 900 (the same again, drawn after a change designed on eval2's
+failures) and stands_dev 600 (standing in profile, held apart from every fit: how the
+fitted models' readings are used is chosen on it, never on an evaluation set). A size of
+0 skips a set, so processes can share the work (each set is written by one process),
+e.g. three: one with train, eval, train2, twists and bends, one with train3, twists2,
+twists3 and bends2, one with the rest (each with every other set's size 0). The whole
+cache is 19 710 photos; 13 710 took about 55 minutes that way on 2 cores of an earlier
+machine (~0.3 s a photo a process), and the 9 000 of the stands sets, stands_dev and
+eval3 about 30 minutes on 2 processes of the machine of 2026-12-06. A render process
+grows by ~4 MB a photo (one was killed for memory at ~2 000 photos, 7.9 GB), so each
+starts itself afresh every RESTART_EVERY photos and resumes. That restart reads this
+script as it is then: a set added meanwhile is rendered by every process whose command
+line does not give it size 0, so change SIZES only while no render runs.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
 (one JSON line per image: pose, body, camera, exact angles ``gt``). Re-running resumes.
 
-The evaluation sets (EVAL_SETS: eval, stands_eval, eval2, eval3) share no body or seed with any
-training set: each set draws its bodies from its own random stream (seeds in SEEDS; eval
-14_002) and every image's own generator is seeded from its set and id. Ranges follow issue 14: forward bends 10-130 deg
-of total flexion, rotations 5-50, side bends 5-40, extensions 5-40, standing with flat to hyper lordosis
-and kyphosis; both sexes, ages ~20-80, BMI ~18-40 (anny's weight 0.05-0.95), camera yaw
-0-60 off the view the bot asks for, pitch -10..25, distance 1.5-3.5 m, phone focal
-lengths 24-28 mm (main camera) and some 48-52 mm (2x) from afar; half the files carry the
-35 mm focal length in EXIF (sent as documents), half do not (Telegram's compressed photos).
+The evaluation sets (EVAL_SETS: eval, stands_eval, eval2, eval3) and stands_dev share no
+body or seed with any training set: each set draws its bodies from its own random stream
+(seeds in SEEDS; eval 14_002) and every image's own generator is seeded from its set and
+id. Ranges follow issue 14: forward bends 10-130 deg of total flexion, rotations 5-50,
+side bends 5-40, extensions 5-40, standing with flat to hyper lordosis and kyphosis;
+both sexes, ages ~20-80, BMI ~18-40 (anny's weight 0.05-0.95), camera yaw 0-60 off the
+view the bot asks for, pitch -10..25, distance 1.5-3.5 m, phone focal lengths 24-28 mm
+(main camera) and some 48-52 mm (2x) from afar; half the files carry the 35 mm focal
+length in EXIF (sent as documents), half do not (Telegram's compressed photos).
 """
 
 from __future__ import annotations
@@ -74,6 +80,9 @@ SEEDS = {
     "stands_eval": 14_016,
     "eval2": 14_017,
     "eval3": 14_018,
+    "stands_dev": 14_019,
+    "stands5": 14_020,
+    "stands6": 14_021,
 }
 # each set's default size (photos); train3 and train4: more of the first set's kind, other
 # bodies, enough photos per movement to fit more features (the first set has ~150 of each)
@@ -96,6 +105,9 @@ SIZES = {
     "stands_eval": 1200,
     "eval2": 900,
     "eval3": 900,
+    "stands_dev": 600,
+    "stands5": 1200,
+    "stands6": 1200,
 }
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
@@ -104,17 +116,23 @@ KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", 
 # twists to twists4: more twists alone (a twist is read from few, noisy witnesses: the
 # rotation estimator needs the most examples)
 TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
-# stands to stands4: people standing in profile alone (the standing proxies read a subtle
+# stands to stands6: people standing in profile alone (the standing proxies read a subtle
 # curve, and the six-kind sets give them ~550 photos; grouped cv of the proxies still rose
-# by ~0.04 of r from half to all of the first 900); stands3 and stands4 feed only the
+# by ~0.04 of r from half to all of the first 900); stands3 to stands6 feed only the
 # silhouette network (bench/synth/fit_proxies.py), not the trees (fit_estimators.py)
-STAND_SETS = ("stands", "stands2", "stands3", "stands4")
+STAND_SETS = ("stands", "stands2", "stands3", "stands4", "stands5", "stands6")
+NETWORK_ONLY = ("stands3", "stands4", "stands5", "stands6")
 # held apart from every fit, like eval: stands_eval, people standing in profile alone, a
 # larger test of the standing proxies than eval's ~80 standing profiles within 45 deg
 # eval2: the six kinds like eval, other bodies, drawn once every fit had shipped; eval3
 # likewise, drawn after the second look (backcare.application.pipeline) was designed on
 # the photos eval2 had questioned
 EVAL_SETS = ("eval", "stands_eval", "eval2", "eval3")
+# stands_dev: people standing in profile, held apart from every fit like the evaluation sets,
+# for choosing how the fitted models are used (how the network's reading is combined) so
+# that choice is never made on an evaluation set
+DEV_SETS = ("stands_dev",)
+HELD_APART = (*EVAL_SETS, *DEV_SETS)
 # bends and bends2: forward bends alone, drawn as in train (the hip-lumbar split is learnt
 # from the bends: grouped cv of hip flexion on bends fell 6.4 -> 6.1 -> 5.9 deg from a
 # third to two thirds to all of the first sets' 740)
@@ -122,7 +140,7 @@ BEND_SETS = ("bends", "bends2")
 SET_KINDS = (
     {"train2": WIDE_KINDS}
     | dict.fromkeys(TWIST_SETS, ("rotation",))
-    | dict.fromkeys((*STAND_SETS, "stands_eval"), ("standing_side",))
+    | dict.fromkeys((*STAND_SETS, "stands_eval", *DEV_SETS), ("standing_side",))
     | dict.fromkeys(BEND_SETS, ("forward_bend",))
 )
 # the view the bot asks for, per kind: side (0/180) or back/front (270/90)
@@ -283,10 +301,10 @@ def main() -> int:
     train_bodies = {
         json.dumps(b["body"], sort_keys=True)
         for name in todo
-        if name not in EVAL_SETS
+        if name not in HELD_APART
         for b in todo[name]
     }
-    for name in EVAL_SETS:
+    for name in HELD_APART:
         assert not any(json.dumps(b["body"], sort_keys=True) in train_bodies for b in todo[name])
     files = {}
     done: set[str] = set()
