@@ -1,7 +1,7 @@
 """Fit the network that reads the standing proxies from the silhouette (vision/proxies.py).
 
     # analyse the standing photos (the product's own analysis keeps each silhouette crop)
-    for s in stands stands2 stands3 stands4; do .venv/bin/python bench/vision_accuracy.py --set $s; done
+    for s in stands stands{2..6}; do .venv/bin/python bench/vision_accuracy.py --set $s; done
     # fit (about 40 minutes on 2 cores: 5 folds x 3 networks, then the final 3)
     /work/synth-work/render/bin/python bench/synth/fit_proxies.py [--cache DIR] [--out DIR]
 
@@ -41,7 +41,7 @@ from backcare.vision.estimators import VIEW_BINS  # noqa: E402
 from backcare.vision.view import off_side  # noqa: E402
 from bench.synth.render_accuracy_sets import DEFAULT_OUT, STAND_SETS  # noqa: E402
 
-VERSION = "2"
+VERSION = "3"
 # vision/silhouette.py's CROP_H, CROP_W (vision/proxies.py checks them): that module needs
 # OpenCV, which the render venv this runs in has not
 CROP = (96, 48)
