@@ -46,8 +46,8 @@ from bench.vision_accuracy import CACHE  # noqa: E402
 
 VERSION = "4"
 # every set but those held apart (evaluation, development) and the sets rendered after
-# version 4 for the proxies' network alone (bench/synth/fit_proxies.py), so that a rebuilt cache refits this file
-# byte for byte
+# version 4 for the proxies' network alone (bench/synth/fit_proxies.py), so that a rebuilt
+# cache refits this file byte for byte
 TRAINING_SETS = tuple(name for name in SEEDS if name not in (*HELD_APART, *NETWORK_ONLY))
 ALPHAS = (0.1, 1.0, 3.0, 10.0, 30.0, 100.0)
 # boosted trees' settings tried, each on the same folds, smallest first: (trees, rate,

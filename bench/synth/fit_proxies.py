@@ -2,7 +2,7 @@
 
     # analyse the standing photos (the product's own analysis keeps each silhouette crop)
     for s in stands stands{2..6}; do .venv/bin/python bench/vision_accuracy.py --set $s; done
-    # fit (about 40 minutes on 2 cores: 5 folds x 3 networks, then the final 3)
+    # fit (about 45 minutes on 2 cores for 6603 photos: 5 folds x 3 networks, then the final 3)
     /work/synth-work/render/bin/python bench/synth/fit_proxies.py [--cache DIR] [--out DIR]
 
 Reads DIR/results-<set>.jsonl of the standing sets (bench/synth/render_accuracy_sets.py's
