@@ -10,7 +10,7 @@ Run with that venv, from the repo root:
 Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
 train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
 and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
-alone), stands 900 and stands2 to stands6 1200 each (people standing in profile alone),
+alone), stands 900 and stands2 to stands10 1200 each (people standing in profile alone),
 bends and bends2 1200 each (forward bends alone), stands_eval 1200 (standing in profile,
 held apart from every fit like eval), eval2 900 (six kinds like eval, held apart, drawn
 after every fit had shipped: a fresh check that eval's figures were not learnt from
@@ -26,7 +26,9 @@ eval3 about 30 minutes on 2 processes of the machine of 2026-12-06. A render pro
 grows by ~4 MB a photo (one was killed for memory at ~2 000 photos, 7.9 GB), so each
 starts itself afresh every RESTART_EVERY photos and resumes. That restart reads this
 script as it is then: a set added meanwhile is rendered by every process whose command
-line does not give it size 0, so change SIZES only while no render runs.
+line does not give it size 0, so change SIZES only while no render runs. ``--kind
+standing_side`` renders only the standing profiles (of the six-kind sets too: each photo
+is the same whatever else is rendered), which is all the standing proxies need.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
@@ -83,6 +85,10 @@ SEEDS = {
     "stands_dev": 14_019,
     "stands5": 14_020,
     "stands6": 14_021,
+    "stands7": 14_022,
+    "stands8": 14_023,
+    "stands9": 14_024,
+    "stands10": 14_025,
 }
 # each set's default size (photos); train3 and train4: more of the first set's kind, other
 # bodies, enough photos per movement to fit more features (the first set has ~150 of each)
@@ -108,6 +114,10 @@ SIZES = {
     "stands_dev": 600,
     "stands5": 1200,
     "stands6": 1200,
+    "stands7": 1200,
+    "stands8": 1200,
+    "stands9": 1200,
+    "stands10": 1200,
 }
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
@@ -116,12 +126,12 @@ KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", 
 # twists to twists4: more twists alone (a twist is read from few, noisy witnesses: the
 # rotation estimator needs the most examples)
 TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
-# stands to stands6: people standing in profile alone (the standing proxies read a subtle
+# stands to stands10: people standing in profile alone (the standing proxies read a subtle
 # curve, and the six-kind sets give them ~550 photos; grouped cv of the proxies still rose
-# by ~0.04 of r from half to all of the first 900); stands3 to stands6 feed only the
+# by ~0.04 of r from half to all of the first 900); stands3 to stands10 feed only the
 # silhouette network (bench/synth/fit_proxies.py), not the trees (fit_estimators.py)
-STAND_SETS = ("stands", "stands2", "stands3", "stands4", "stands5", "stands6")
-NETWORK_ONLY = ("stands3", "stands4", "stands5", "stands6")
+STAND_SETS = tuple(f"stands{i}" for i in ("", *range(2, 11)))
+NETWORK_ONLY = STAND_SETS[2:]
 # held apart from every fit, like eval: stands_eval, people standing in profile alone, a
 # larger test of the standing proxies than eval's ~80 standing profiles within 45 deg
 # eval2: the six kinds like eval, other bodies, drawn once every fit had shipped; eval3
@@ -283,6 +293,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     for name, size in SIZES.items():
         ap.add_argument(f"--{name}", type=int, default=size)
+    # e.g. only the standing profiles of the six-kind sets, to re-measure the standing
+    # proxies without rendering the rest (each photo is the same whatever else is rendered)
+    ap.add_argument("--kind", choices=KINDS, action="append", help="render only these kinds")
     a = ap.parse_args()
     sys.path.insert(0, str(SYNTH_TOOL))
     os.environ.setdefault("SYNTH_HOME", "/work/synth-work")
@@ -298,6 +311,8 @@ def main() -> int:
     )
 
     todo = {name: items(name, getattr(a, name)) for name in SEEDS}
+    if a.kind:
+        todo = {name: [it for it in its if it["kind"] in a.kind] for name, its in todo.items()}
     train_bodies = {
         json.dumps(b["body"], sort_keys=True)
         for name in todo
