@@ -1,8 +1,8 @@
 """Fit the network that reads the standing proxies from the silhouette (vision/proxies.py).
 
     # analyse the standing photos (the product's own analysis keeps each silhouette crop)
-    for s in stands stands{2..6}; do .venv/bin/python bench/vision_accuracy.py --set $s; done
-    # fit (about 45 minutes on 2 cores for 6603 photos: 5 folds x 3 networks, then the final 3)
+    for s in stands stands{2..10}; do .venv/bin/python bench/vision_accuracy.py --set $s; done
+    # fit (about 58 minutes on 2 cores for 11170 photos: 5 folds x 3 networks and the final 3)
     /work/synth-work/render/bin/python bench/synth/fit_proxies.py [--cache DIR] [--out DIR]
 
 Reads DIR/results-<set>.jsonl of the standing sets (bench/synth/render_accuracy_sets.py's
@@ -43,7 +43,7 @@ from backcare.vision.estimators import VIEW_BINS  # noqa: E402
 from backcare.vision.view import off_side  # noqa: E402
 from bench.synth.render_accuracy_sets import DEFAULT_OUT, STAND_SETS  # noqa: E402
 
-VERSION = "3"
+VERSION = "4"
 # vision/silhouette.py's CROP_H, CROP_W (vision/proxies.py checks them): that module needs
 # OpenCV, which the render venv this runs in has not
 CROP = (96, 48)

@@ -7,28 +7,28 @@ Run with that venv, from the repo root:
     SYNTH_HOME=/work/synth-work /work/synth-work/render/bin/python \
         bench/synth/render_accuracy_sets.py [--out DIR] [--train N] [--eval N] [--train2 N] ...
 
-Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares),
-train2 450 (bends with the hip, lumbar and thoracic parts drawn independently), train3
-and train4 1200 each (as train, other bodies), twists to twists4 600 each (twists
-alone), stands 900 and stands2 to stands10 1200 each (people standing in profile alone),
-bends and bends2 1200 each (forward bends alone), stands_eval 1200 (standing in profile,
-held apart from every fit like eval), eval2 900 (six kinds like eval, held apart, drawn
-after every fit had shipped: a fresh check that eval's figures were not learnt from
-reading it), eval3 900 (the same again, drawn after a change designed on eval2's
-failures) and stands_dev 600 (standing in profile, held apart from every fit: how the
-fitted models' readings are used is chosen on it, never on an evaluation set). A size of
-0 skips a set, so processes can share the work (each set is written by one process),
-e.g. three: one with train, eval, train2, twists and bends, one with train3, twists2,
-twists3 and bends2, one with the rest (each with every other set's size 0). The whole
-cache is 19 710 photos; 13 710 took about 55 minutes that way on 2 cores of an earlier
-machine (~0.3 s a photo a process), and the 9 000 of the stands sets, stands_dev and
-eval3 about 30 minutes on 2 processes of the machine of 2026-12-06. A render process
-grows by ~4 MB a photo (one was killed for memory at ~2 000 photos, 7.9 GB), so each
-starts itself afresh every RESTART_EVERY photos and resumes. That restart reads this
-script as it is then: a set added meanwhile is rendered by every process whose command
-line does not give it size 0, so change SIZES only while no render runs. ``--kind
-standing_side`` renders only the standing profiles (of the six-kind sets too: each photo
-is the same whatever else is rendered), which is all the standing proxies need.
+Sets (default sizes): train 900 and eval 660 (six movement kinds in equal shares), train2
+450 (bends with the hip, lumbar and thoracic parts drawn independently), train3 and train4
+1200 each (as train, other bodies), twists to twists4 600 each (twists alone), stands 900
+and stands2 to stands10 1200 each (people standing in profile alone), bends and bends2 1200
+each (forward bends alone), stands_eval 1200 (standing in profile, held apart from every fit
+like eval), eval2 900 (six kinds like eval, held apart, drawn after every fit had shipped: a
+fresh check that eval's figures were not learnt from reading it), eval3 900 (the same again,
+drawn after a change designed on eval2's failures) and stands_dev 600 (standing in profile,
+held apart from every fit: how the fitted models' readings are used is chosen on it, never
+on an evaluation set). A size of 0 skips a set, so processes can share the work (each set is
+written by one process), e.g. three: one with train, eval, train2, twists and bends, one
+with train3, twists2, twists3 and bends2, one with the rest (each with every other set's
+size 0). The whole cache is 24 510 photos; 13 710 took about 55 minutes that way on 2 cores
+of an earlier machine (~0.3 s a photo a process), and the 13 910 standing profiles (stands
+to stands10, stands_eval, stands_dev and the six-kind evaluation sets' with ``--kind
+standing_side``) about 50 minutes on 2 processes of the machine of 2026-12-06, analysed
+alongside. A render process grows by ~4 MB a photo (one was killed for memory at ~2 000
+photos, 7.9 GB), so each starts itself afresh every RESTART_EVERY photos and resumes. That
+restart reads this script as it is then: a set added meanwhile is rendered by every process
+whose command line does not give it size 0, so change SIZES only while no render runs.
+``--kind standing_side`` renders only the standing profiles (of the six-kind sets too: each
+photo is the same whatever else is rendered), which is all the standing proxies need.
 
 Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the repo):
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
