@@ -311,8 +311,6 @@ def main() -> int:
     )
 
     todo = {name: items(name, getattr(a, name)) for name in SEEDS}
-    if a.kind:
-        todo = {name: [it for it in its if it["kind"] in a.kind] for name, its in todo.items()}
     train_bodies = {
         json.dumps(b["body"], sort_keys=True)
         for name in todo
@@ -321,6 +319,8 @@ def main() -> int:
     }
     for name in HELD_APART:
         assert not any(json.dumps(b["body"], sort_keys=True) in train_bodies for b in todo[name])
+    if a.kind:  # after the check, which holds over every photo, not only those rendered now
+        todo = {name: [it for it in its if it["kind"] in a.kind] for name, its in todo.items()}
     files = {}
     done: set[str] = set()
     for name in todo:
