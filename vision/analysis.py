@@ -105,7 +105,7 @@ def analyse_image(
     ):
         # the body alone is not sure (or sees a tilt; rounded: the grid's 8.0 deg comes
         # out of the trigonometry as 7.999...): ask the room's vertical lines too
-        gravity = estimate_gravity(sk, lm, scene_roll(rgb, pose.mask))
+        gravity = estimate_gravity(sk, lm, scene_roll(gray, pose.mask))
     frame = body_frame(sk, gravity, lm)
     view = estimate_view(sk, frame, gravity)
     check_tilt(view.roll_deg, gravity.source, limits)

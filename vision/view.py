@@ -22,14 +22,14 @@ def estimate_view(sk: Skeleton, frame: BodyFrame, gravity: Gravity) -> View:
     yaw = (
         math.degrees(math.atan2(float(to_camera @ frame.forward), float(to_camera @ right))) % 360.0
     )
-    pitch = math.degrees(math.asin(float(np.clip(to_camera @ frame.up, -1, 1))))
+    pitch = math.degrees(math.asin(float(min(max(to_camera @ frame.up, -1), 1))))
     roll = math.degrees(math.atan2(-float(gravity.down[0]), float(gravity.down[1])))
     kind = view_kind(yaw)
     facing = _facing(kind, frame)
     off = off_side(yaw)
     # Confidence: clear views are clear; near a class boundary the label could flip.
     margin = min(abs(off - SIDE_WITHIN), abs(off - (90 - FRONT_WITHIN)))
-    confidence = float(np.clip(0.5 + margin / 30.0, 0.5, 1.0)) * (0.6 + 0.4 * gravity.confidence)
+    confidence = float(min(max(0.5 + margin / 30.0, 0.5), 1.0)) * (0.6 + 0.4 * gravity.confidence)
     if frame.swapped:
         confidence *= 0.8
     return View(
@@ -64,20 +64,22 @@ def _facing(kind: ViewKind, frame: BodyFrame) -> str:
 
 
 def scene_roll(
-    rgb: np.ndarray, person_mask: np.ndarray | None = None
+    gray: np.ndarray, person_mask: np.ndarray | None = None
 ) -> tuple[float, float] | None:
     """Camera roll from the room: the median lean of long, near-vertical edges (door and
-    window frames, wall corners, furniture) away from the person. Returns (roll in degrees,
-    + when verticals lean to the image's right; its sigma) or None without enough lines."""
+    window frames, wall corners, furniture) away from the person, in the photo's grey
+    levels (vision.quality.luma). Returns (roll in degrees, + when verticals lean to the
+    image's right; its sigma) or None without enough lines."""
     import cv2
 
-    h, w = rgb.shape[:2]
+    h, w = gray.shape[:2]
     scale = 360.0 / max(h, w)  # coarse is enough for a median angle, and fast
+    # the grey picture shrunk, not the colour one: a third of the work (the lines come out
+    # the same to a grey level's rounding)
     small = cv2.resize(
-        rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        gray, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
     )
-    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    edges = cv2.Canny(gray, 60, 160)
+    edges = cv2.Canny(small, 60, 160)
     if person_mask is not None:
         # nearest-neighbour shrinking picks mask pixels, so it commutes with the threshold:
         # thresholding after it spares two full-size arrays
@@ -109,5 +111,5 @@ def scene_roll(
     cum = np.cumsum(wts[order])
     median = float(a[order][np.searchsorted(cum, cum[-1] / 2)])
     spread = float(np.sqrt(np.average((a - median) ** 2, weights=wts)))
-    sigma = float(np.clip(spread / np.sqrt(near_vertical.sum()) + 2.0, 2.0, 8.0))
+    sigma = float(min(max(spread / np.sqrt(near_vertical.sum()) + 2.0, 2.0), 8.0))
     return median, sigma

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from backcare.vision.errors import PhotoRejected
+from backcare.vision.quality import luma
 from backcare.vision.types import ViewKind
 from backcare.vision.view import off_side, scene_roll, view_kind
 from tests.support.synthetic_landmarks import SynthCamera, SynthPose
@@ -97,7 +98,7 @@ def _room(roll: float) -> np.ndarray:
 
 @pytest.mark.parametrize("roll", [0.0, 7.0, -12.0, 20.0])
 def test_room_lines_give_the_camera_roll(roll):
-    found = scene_roll(_room(roll))
+    found = scene_roll(luma(_room(roll)))
     assert found is not None
     assert found[0] == pytest.approx(roll, abs=1.5)
 
@@ -105,4 +106,4 @@ def test_room_lines_give_the_camera_roll(roll):
 def test_a_room_without_lines_says_nothing():
     rng = np.random.default_rng(1)
     blotches = cv2.GaussianBlur((rng.random((600, 600, 3)) * 255).astype(np.uint8), (0, 0), 12)
-    assert scene_roll(blotches) is None
+    assert scene_roll(luma(blotches)) is None
