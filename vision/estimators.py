@@ -20,7 +20,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -181,18 +181,54 @@ class Trees:
     def predict(self, x: np.ndarray) -> float:
         # compared in single precision, as scikit-learn's trees compare their input
         x = np.asarray(x, dtype=np.float32)
-        nodes = self.nodes
-        rows = np.arange(len(nodes))
-        # all trees walk down together, a level a step
-        at: np.ndarray = np.zeros(len(nodes), dtype=int)
-        while True:
-            node = nodes[rows, at]
-            inner = node[:, 2] >= 0
-            if not inner.any():
-                break
-            left = x[node[:, 0].astype(int)] <= node[:, 1]
-            at = np.where(inner, np.where(left, node[:, 2], node[:, 3]), at).astype(int)
-        return self.base + self.rate * float(nodes[rows, at, 4].sum(dtype=np.float64))
+        walk = self._walk
+        # all trees walk down together, a level a step (a leaf leads to itself)
+        at = walk.roots
+        for _ in range(walk.depth):
+            at = np.where(x[walk.feature[at]] <= walk.threshold[at], walk.left[at], walk.right[at])
+        return self.base + self.rate * float(walk.value[at].sum(dtype=np.float64))
+
+    @cached_property
+    def _walk(self) -> _Walk:
+        return _Walk.of(self.nodes)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """Trees' nodes flattened for walking (built once per worker): node i of tree t is
+    row t * width + i; a leaf's children are itself, so every tree can take the deepest
+    tree's number of steps."""
+
+    roots: np.ndarray
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    depth: int
+
+    @classmethod
+    def of(cls, nodes: np.ndarray) -> _Walk:
+        count, width = nodes.shape[:2]
+        row = np.arange(count * width).reshape(count, width)
+        first = row[:, :1]
+        inner = nodes[:, :, 2] >= 0
+        left = np.where(inner, first + nodes[:, :, 2].astype(int), row)
+        right = np.where(inner, first + nodes[:, :, 3].astype(int), row)
+        level = np.zeros((count, width), dtype=int)
+        for i in range(width):  # children come after their node (nodes_of checks it)
+            for child in (left[:, i], right[:, i]):
+                t = np.flatnonzero(inner[:, i])
+                level[t, child[t] - first[t, 0]] = level[t, i] + 1
+        return cls(
+            roots=first[:, 0].copy(),
+            feature=np.where(inner, nodes[:, :, 0], 0).astype(int).ravel(),
+            threshold=nodes[:, :, 1].ravel(),
+            left=left.ravel(),
+            right=right.ravel(),
+            value=nodes[:, :, 4].ravel(),
+            depth=int(level.max()),
+        )
 
 
 def nodes_of(trees: dict, features: int) -> np.ndarray:

@@ -91,4 +91,4 @@ def featureless(detail: float | None) -> float:
     (1 = plain skin or hair around both eyes; 0 = eyes there, or the picture cannot say)."""
     if detail is None:
         return 0.0
-    return float(np.clip((FACE_ABOVE - detail) / (FACE_ABOVE - SMOOTH_BELOW), 0.0, 1.0))
+    return float(min(max((FACE_ABOVE - detail) / (FACE_ABOVE - SMOOTH_BELOW), 0.0), 1.0))

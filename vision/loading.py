@@ -135,12 +135,11 @@ def _plain_jpeg(data: bytes, image: Image.Image, max_side: int | None) -> np.nda
         return None
     import cv2  # only needed here; keeps `import vision.loading` light
 
-    bgr = cv2.imdecode(
-        np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    rgb = cv2.imdecode(
+        np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
     )
-    if bgr is None or bgr.shape[1::-1] != image.size:
+    if rgb is None or rgb.shape[1::-1] != image.size:
         return None
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     turn = _UPRIGHT.get(image.getexif().get(_ORIENTATION, 1))
     return np.ascontiguousarray(turn(rgb)) if turn else rgb
 

@@ -170,7 +170,7 @@ def measure(
     out: dict[str, Measurement] = {}
 
     def put(name: str, value: float, unit: str, conf: float, method: str) -> None:
-        conf = float(np.clip(conf * quality, 0.0, 1.0))
+        conf = float(min(max(conf * quality, 0.0), 1.0))
         if conf >= MIN_CONFIDENCE and math.isfinite(value):
             out[name] = Measurement(
                 name, round(float(value), 1 if unit != "ratio" else 3), unit, round(conf, 2), method
@@ -330,24 +330,24 @@ def _rotation_from_widths(lm: Landmarks, yaw_deg: float, mediapipe_rotation: flo
     a = math.degrees(math.asin(k))
     candidates = [_wrap(yaw_deg - x) for x in (a, 180 - a, -a, a - 180)]
     width_rotation = min(candidates, key=lambda c: abs(_wrap(c - mediapipe_rotation)))
-    weight = float(np.clip((0.97 - k) / 0.2, 0.0, 1.0))
+    weight = float(min(max((0.97 - k) / 0.2, 0.0), 1.0))
     return _wrap(mediapipe_rotation + weight * _wrap(width_rotation - mediapipe_rotation))
 
 
 def _plane_weight(plane: str, off: float) -> float:
     """How well a plane is seen from ``off`` degrees away from the pure side view."""
     if plane == _SAGITTAL:  # best from the side; from the front only depth shows it
-        return float(np.clip(1.0 - max(0.0, off - 20.0) / 70.0 * 0.75, 0.25, 1.0))
+        return float(min(max(1.0 - max(0.0, off - 20.0) / 70.0 * 0.75, 0.25), 1.0))
     if plane == _FRONTAL:  # best from the front or back
-        return float(np.clip(1.0 - max(0.0, 70.0 - off) / 70.0 * 0.75, 0.25, 1.0))
-    return float(np.clip(0.6 + 0.4 * off / 90.0, 0.6, 1.0))  # transverse: shoulder width shows it
+        return float(min(max(1.0 - max(0.0, 70.0 - off) / 70.0 * 0.75, 0.25), 1.0))
+    return float(min(max(0.6 + 0.4 * off / 90.0, 0.6), 1.0))  # transverse: shoulder width shows it
 
 
 def _seen(lm: Landmarks, *parts: str) -> float:
     vis = min(min(lm.vis(f"left_{p}"), lm.vis(f"right_{p}")) for p in parts)
     best = min(max(lm.vis(f"left_{p}"), lm.vis(f"right_{p}")) for p in parts)
     value = max(vis, 0.7 * best)  # in side views the far side is hidden, and that is fine
-    return float(np.clip((value - 0.3) / 0.5, 0.2, 1.0))
+    return float(min(max((value - 0.3) / 0.5, 0.2), 1.0))
 
 
 def _length(sk: Skeleton, a: str, b: str) -> float:

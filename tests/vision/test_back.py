@@ -8,7 +8,14 @@ import cv2
 import numpy as np
 import pytest
 
-from backcare.vision.back import PROFILE_LEVELS, T_S2, T_T1, back_midline, side_contour
+from backcare.vision.back import (
+    PROFILE_LEVELS,
+    T_S2,
+    T_T1,
+    back_midline,
+    line_slope,
+    side_contour,
+)
 from backcare.vision.errors import PhotoRejected
 from backcare.vision.geometry import body_frame, estimate_gravity, reconstruct
 from tests.support.synthetic_landmarks import SynthCamera, SynthPose, shoot
@@ -162,3 +169,11 @@ def test_back_midline_finds_a_drawn_sideways_shift():
 
 def test_spoiled_photos_never_reach_the_contour(analysed):
     assert isinstance(analysed("renders/two_people.jpg"), PhotoRejected)
+
+
+def test_the_profile_slope_is_the_least_squares_line_s():
+    rng = np.random.default_rng(5)
+    for n in (4, 9, 23):
+        x = np.sort(rng.random(n)) * 0.3 - 0.1
+        y = 0.4 * x + rng.normal(size=n) * 0.01
+        assert line_slope(x, y) == pytest.approx(np.polyfit(x, y, 1)[0], rel=1e-9, abs=1e-12)

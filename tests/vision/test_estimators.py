@@ -51,6 +51,36 @@ def test_boosted_trees_add_the_leaf_each_tree_reaches(x, expected):
     assert trees.predict(np.array(x)) == pytest.approx(expected)
 
 
+def _walk_each_tree(trees: Trees, x: np.ndarray) -> float:
+    """The reference reading: each tree walked on its own, node by node."""
+    x = np.asarray(x, dtype=np.float32)
+    total = 0.0
+    for tree in trees.nodes:
+        node = 0
+        while tree[node, 2] >= 0:
+            node = int(tree[node, 2] if x[int(tree[node, 0])] <= tree[node, 1] else tree[node, 3])
+        total += float(tree[node, 4])
+    return trees.base + trees.rate * total
+
+
+def test_every_shipped_ensemble_reads_as_its_trees_walked_one_by_one():
+    rng = np.random.default_rng(7)
+    model = load()
+    assert model is not None
+    checked = 0
+    for est in model.estimators.values():
+        trees = est.model if isinstance(est.model, Trees) else getattr(est.model, "trees", None)
+        if trees is None:
+            continue
+        low = est.low if est.low is not None else np.full(len(est.names), -50.0)
+        high = est.high if est.high is not None else np.full(len(est.names), 50.0)
+        for _ in range(200):  # within and a little beyond the training range
+            x = low + (high - low) * (rng.random(len(est.names)) * 1.2 - 0.1)
+            assert trees.predict(x) == pytest.approx(_walk_each_tree(trees, x), abs=1e-9)
+        checked += 1
+    assert checked >= 3
+
+
 def test_an_estimator_hands_its_model_the_features_in_its_own_order():
     est = Estimator(
         target="trunk_rotation",

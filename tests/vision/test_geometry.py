@@ -19,6 +19,7 @@ from backcare.vision.geometry import (
     Skeleton,
     body_frame,
     centre_of_mass,
+    cross,
     estimate_gravity,
     gravity_roll,
     gravity_vector,
@@ -252,3 +253,9 @@ def test_swapped_left_and_right_are_turned_back():
     assert frame.swapped
     trunk = sk.at("shoulder_mid") - sk.at("hip_mid")
     assert frame.sagittal(trunk) == pytest.approx(shot.truth["trunk_inclination"], abs=4)
+
+
+def test_the_cross_product_is_numpys_to_the_last_bit():
+    rng = np.random.default_rng(3)
+    for a, b in zip(rng.normal(size=(500, 3)) * 40, rng.normal(size=(500, 3)) * 1e-3):
+        assert np.array_equal(cross(a, b), np.cross(a, b))
