@@ -179,8 +179,10 @@ def analyse_set(name: str, cache: Path, limit: int = 0, refresh: bool = False) -
     if len(metas) < SIZES.get(name, 0):  # a render still running, or one rendered smaller
         print(
             f"  {name}: {folder / 'meta.jsonl'} holds {len(metas)} of the set's"
-            f" {SIZES[name]} photos; if its render is still running, run this again after it"
-            " (without --refresh it analyses only the photos it has not seen)",
+            f" {SIZES[name]} photos ({', '.join(sorted({m['kind'] for m in metas}))});"
+            " rendered with --kind, the figures are those kinds'; if its render is still"
+            " running, run this again after it (without --refresh it analyses only the"
+            " photos it has not seen)",
             file=sys.stderr,
         )
     if limit:
