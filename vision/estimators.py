@@ -19,8 +19,8 @@ import io
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +166,12 @@ class Trees:
     base: float
     rate: float
     nodes: np.ndarray  # (trees, nodes, 5), single precision (every worker holds them)
+    # built with the trees, not on first use: a worker's long-lived arrays made between a
+    # photo's big buffers pinned its heap (+12 MB of peak, bench/vision_memory.py)
+    _walk: _Walk = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_walk", _Walk.of(self.nodes))
 
     @classmethod
     def stack(cls, base: float, rate: float, trees: Sequence[np.ndarray]) -> Trees:
@@ -187,10 +193,6 @@ class Trees:
         for _ in range(walk.depth):
             at = np.where(x[walk.feature[at]] <= walk.threshold[at], walk.left[at], walk.right[at])
         return self.base + self.rate * float(walk.value[at].sum(dtype=np.float64))
-
-    @cached_property
-    def _walk(self) -> _Walk:
-        return _Walk.of(self.nodes)
 
 
 @dataclass(frozen=True)
@@ -220,12 +222,12 @@ class _Walk:
             for child in (left[:, i], right[:, i]):
                 t = np.flatnonzero(inner[:, i])
                 level[t, child[t] - first[t, 0]] = level[t, i] + 1
-        return cls(
-            roots=first[:, 0].copy(),
-            feature=np.where(inner, nodes[:, :, 0], 0).astype(int).ravel(),
+        return cls(  # indices in 32 bits: every worker holds these
+            roots=first[:, 0].astype(np.int32),
+            feature=np.where(inner, nodes[:, :, 0], 0).astype(np.int32).ravel(),
             threshold=nodes[:, :, 1].ravel(),
-            left=left.ravel(),
-            right=right.ravel(),
+            left=left.astype(np.int32).ravel(),
+            right=right.astype(np.int32).ravel(),
             value=nodes[:, :, 4].ravel(),
             depth=int(level.max()),
         )

@@ -555,7 +555,7 @@ def estimate_gravity(
     if not sources:
         return Gravity(gravity_vector(_PITCH_PRIOR[0], 0.0), "level-camera", 0.3)
     # coarse grid over every plausible pose of the phone, then a fine one around the best
-    pitch, roll = _best(terms, _COARSE)
+    pitch, roll = _best(terms, _grid(_PITCHES, _ROLLS))
     pitch, roll = _best(
         terms,
         _grid(np.arange(pitch - 3.0, pitch + 3.01, 0.5), np.arange(roll - 3.0, roll + 3.01, 0.5)),
@@ -585,9 +585,6 @@ def _grid(pitches: np.ndarray, rolls: np.ndarray) -> tuple[np.ndarray, np.ndarra
     p, r = np.radians(P), np.radians(R)
     g = np.stack([-np.sin(r) * np.cos(p), np.cos(r) * np.cos(p), np.sin(p)], axis=-1)
     return P, R, g
-
-
-_COARSE = _grid(_PITCHES, _ROLLS)  # the first search's grid: the same for every photo
 
 
 def _best(

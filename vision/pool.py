@@ -145,6 +145,11 @@ def _init_worker(
         pass
     _estimator = PoseEstimator()
     _estimator.estimate(np.full((256, 256, 3), 128, dtype=np.uint8))
+    # the fitted models' parameters too, before any photo's buffers come and go around them
+    from backcare.vision import estimators, proxies
+
+    estimators.load()
+    proxies.load()
 
 
 def _ping() -> int:
