@@ -166,8 +166,8 @@ class Trees:
     base: float
     rate: float
     nodes: np.ndarray  # (trees, nodes, 5), single precision (every worker holds them)
-    # built with the trees, not on first use: a worker's long-lived arrays made between a
-    # photo's big buffers pinned its heap (+12 MB of peak, bench/vision_memory.py)
+    # built with the trees, so a worker, which loads the models as it starts (vision.pool),
+    # holds it before its first photo
     _walk: _Walk = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -555,10 +555,9 @@ def estimate_gravity(
     if not sources:
         return Gravity(gravity_vector(_PITCH_PRIOR[0], 0.0), "level-camera", 0.3)
     # coarse grid over every plausible pose of the phone, then a fine one around the best
-    pitch, roll = _best(terms, _grid(_PITCHES, _ROLLS))
+    pitch, roll = _best(terms, _PITCHES, _ROLLS)
     pitch, roll = _best(
-        terms,
-        _grid(np.arange(pitch - 3.0, pitch + 3.01, 0.5), np.arange(roll - 3.0, roll + 3.01, 0.5)),
+        terms, np.arange(pitch - 3.0, pitch + 3.01, 0.5), np.arange(roll - 3.0, roll + 3.01, 0.5)
     )
     strength = sum(info.values())  # ~ 1 / radian of uncertainty
     confidence = float(min(max(strength / 40.0, 0.35), 0.95))
@@ -579,18 +578,10 @@ def _direction_term(direction: np.ndarray, sigma_deg: float) -> _Term:
     return lambda P, R, g: _off_deg(g, direction) ** 2 / sigma_deg**2
 
 
-def _grid(pitches: np.ndarray, rolls: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (pitch, roll) of the two ranges, in degrees, with its gravity vector."""
+def _best(terms: list[_Term], pitches: np.ndarray, rolls: np.ndarray) -> tuple[float, float]:
     P, R = np.meshgrid(pitches, rolls, indexing="ij")
     p, r = np.radians(P), np.radians(R)
     g = np.stack([-np.sin(r) * np.cos(p), np.cos(r) * np.cos(p), np.sin(p)], axis=-1)
-    return P, R, g
-
-
-def _best(
-    terms: list[_Term], grid: tuple[np.ndarray, np.ndarray, np.ndarray]
-) -> tuple[float, float]:
-    P, R, g = grid
     first, *rest = terms
     cost = first(P, R, g)
     for term in rest:
