@@ -198,8 +198,12 @@ def focal_35mm(data: bytes) -> float | None:
     lets the geometry undo perspective with the real lens instead of a typical one.
     """
     try:
-        with Image.open(io.BytesIO(bytes(data))) as image:
-            value = image.getexif().get_ifd(_EXIF_IFD).get(_FOCAL_35MM_TAG)
+        # only the header is read here: a picture too large to decode is load_image's to
+        # refuse, so Pillow's warning about its size would only be noise in the logs
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(bytes(data))) as image:
+                value = image.getexif().get_ifd(_EXIF_IFD).get(_FOCAL_35MM_TAG)
     except Exception:
         return None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import time
+import warnings
 import zlib
 
 import numpy as np
@@ -113,6 +114,18 @@ def test_focal_length_is_read_from_exif_when_present():
     assert focal_35mm(_encode(Image.fromarray(_gradient()), "JPEG", exif=exif.tobytes())) == 13.0
     assert focal_35mm(_encode(_gradient(), "PNG")) is None
     assert focal_35mm(b"not an image") is None
+
+
+def test_focal_length_of_a_picture_too_large_to_decode_is_read_without_a_warning():
+    # the header alone is read; refusing the picture for its size is load_image's job
+    bomb = _png_header_claiming(9000, 7000)  # 63 MP: over the cap, under Pillow's own error
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert focal_35mm(bomb) is None
+    assert [str(w.message) for w in caught] == []
+    with pytest.raises(PhotoRejected) as err:
+        load_image(bomb)
+    assert err.value.reason is Reason.TOO_LARGE
 
 
 # ------------------------------------------------------------------ refusals, each with its reason
