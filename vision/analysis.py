@@ -27,7 +27,7 @@ from backcare.vision.geometry import (
 )
 from backcare.vision.measure import Angles, measure, raw_angles
 from backcare.vision.movement import classify
-from backcare.vision.pose import estimate_mirrored
+from backcare.vision.pose import estimate_mirrored, flip_depth
 from backcare.vision.quality import (
     LIMITS,
     Limits,
@@ -65,6 +65,7 @@ def analyse_image(
     limits: Limits = LIMITS,
     fitted: bool = True,
     mirrored: bool = False,
+    depth_flipped: bool = False,
 ) -> AnalysedPhoto:
     """Analyse one upright RGB uint8 photo with ``estimator`` (a vision.pose.PoseEstimator).
 
@@ -78,11 +79,16 @@ def analyse_image(
 
     ``mirrored``: BlazePose reads the photo mirrored left to right, its answer turned back
     (vision.pose.estimate_mirrored); everything else is as usual, in the photo's own frame.
+
+    ``depth_flipped``: every landmark's depth turned over (vision.pose.flip_depth): the
+    body mirrored in depth, which the picture shows as well as the one BlazePose chose.
     """
     rgb = _as_rgb(rgb)
     gray = luma(rgb)
     check_image_brightness(gray, limits)
     pose = estimate_mirrored(estimator, rgb) if mirrored else estimator.estimate(rgb)
+    if depth_flipped:
+        pose = flip_depth(pose)
     lm = pose.landmarks
     if lm is None:
         check_people(pose.detections, None, limits)

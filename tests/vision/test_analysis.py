@@ -87,3 +87,20 @@ def test_the_movement_is_judged_on_the_tilt_the_photo_reports(estimator, rgb_of,
     leaning = analyse_image(rgb, estimator, annotate=False).analysis
     assert leaning.measurements["trunk_inclination"].value == -9.0
     assert leaning.movement.evidence["backward_bend"] == 9.0
+
+
+def test_a_depth_flipped_look_reads_the_body_mirrored_in_depth(estimator, rgb_of):
+    """``depth_flipped`` analyses BlazePose's answer with every depth turned over
+    (vision.pose.flip_depth), nothing else: the same as a model that had answered so."""
+    from backcare.vision.pose import flip_depth
+
+    class DepthTurned:
+        def estimate(self, rgb):
+            return flip_depth(estimator.estimate(rgb))
+
+    rgb = rgb_of("renders/standing_side_right.jpg")
+    flipped = analyse_image(rgb, estimator, annotate=False, depth_flipped=True).analysis
+    answered = analyse_image(rgb, DepthTurned(), annotate=False).analysis
+    plain = analyse_image(rgb, estimator, annotate=False).analysis
+    assert flipped.measurements == answered.measurements and flipped.view == answered.view
+    assert flipped.measurements != plain.measurements

@@ -129,3 +129,37 @@ def test_mirroring_landmarks_twice_gives_them_back_and_swaps_only_sided_names():
     for name in INDEX:
         assert twice.px(name) == pytest.approx(lm.px(name))
         assert twice.xyz(name) == pytest.approx(lm.xyz(name))
+
+
+def test_turning_the_depth_over_keeps_the_picture_and_turns_only_depth():
+    from backcare.vision.face import PhotoLandmarks
+    from backcare.vision.pose import Detection, PoseOutput, flip_depth
+
+    rng = np.random.default_rng(8)
+    norm = rng.uniform(0.1, 0.9, (33, 3))
+    lm = PhotoLandmarks(
+        pixel=norm[:, :2] * [640, 480],
+        normalized=norm,
+        world=rng.normal(0, 0.3, (33, 3)),
+        visibility=rng.uniform(0, 1, 33),
+        presence=rng.uniform(0, 1, 33),
+        image_size=(640, 480),
+        face_detail=42.0,
+    )
+    mask = rng.uniform(0, 1, (480, 640)).astype(np.float32)
+    out = PoseOutput(lm, mask, (Detection(0.9, (320.0, 240.0), 200.0),))
+    world, normalized = lm.world.copy(), lm.normalized.copy()
+    flipped = flip_depth(out)
+    f = flipped.landmarks
+    # the body mirrored in depth: what the picture shows is the same
+    assert np.array_equal(f.pixel, lm.pixel) and np.array_equal(f.visibility, lm.visibility)
+    assert np.array_equal(f.world[:, :2], lm.world[:, :2])
+    assert np.array_equal(f.world[:, 2], -lm.world[:, 2])
+    assert np.array_equal(f.normalized[:, 2], -lm.normalized[:, 2])
+    assert f.face_detail == 42.0 and flipped.mask is mask and flipped.detections == out.detections
+    # the input is untouched, and turning the depth over twice gives it back
+    assert np.array_equal(lm.world, world) and np.array_equal(lm.normalized, normalized)
+    again = flip_depth(flipped).landmarks
+    assert np.array_equal(again.world, world) and np.array_equal(again.normalized, normalized)
+    nobody = PoseOutput(None, None, ())
+    assert flip_depth(nobody) is nobody
