@@ -35,7 +35,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from backcare.application.pipeline import photo_result, settle, wants_second_look  # noqa: E402
+from backcare.application.pipeline import (  # noqa: E402
+    OTHER_LOOKS,
+    photo_result,
+    settle,
+    wants_second_look,
+)
 from backcare.vision.analysis import analyse_image  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
@@ -213,26 +218,34 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     step = step_of(meta)
     rgb = load_image(data)
 
-    def look(mirrored: bool) -> AnalysedPhoto | PhotoRejected:
+    def look(**other: bool) -> AnalysedPhoto | PhotoRejected:
         try:
             return analyse_image(
-                rgb, est, annotate=False, focal_35mm=focal_35mm(data), mirrored=mirrored
+                rgb,
+                est,
+                annotate=False,
+                focal_35mm=focal_35mm(data),
+                mirrored=other.get("mirrored", False),
+                depth_flipped=other.get("depth_flipped", False),
             )
         except PhotoRejected as exc:
             return exc
 
     t = time.perf_counter()
-    outcome = look(False)
+    outcome = look()
     total = time.perf_counter() - t
     pose = est.last  # the first look's: raw BlazePose as it reads the photo itself
-    # as the product judges a photo for its step (backcare.application.pipeline)
+    # as the product judges a photo for its step, other looks included
+    # (backcare.application.pipeline.Pipeline.analyse_file)
     first = result = photo_result(step, meta["id"], outcome)
-    second_look = wants_second_look(first)
-    if second_look:
-        second = look(True)
+    second_look, used = wants_second_look(first), None
+    for other in OTHER_LOOKS:
+        if not wants_second_look(result):
+            break
+        second = look(**other)
         result = settle(first, photo_result(step, meta["id"], second))
         if result is not first:
-            outcome = second
+            outcome, used = second, next(iter(other))
     used_second = result is not first
     rec: dict = {
         "id": meta["id"],
@@ -253,7 +266,8 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
         "movement_seen": result.movement_seen,
         "measured": {k: [m.value, m.uncertainty] for k, m in result.measurements.items()},
         "unusable": result.unusable,
-        "second_look": "used" if used_second else "taken" if second_look else None,
+        # the look whose reading was used (mirrored, depth_flipped), "taken" when none was
+        "second_look": used or ("taken" if second_look else None),
         "seconds": total,
         "pose_seconds": est.seconds,
     }

@@ -156,16 +156,23 @@ def _ping() -> int:
     return os.getpid()
 
 
-def _work(data: bytes, annotate: bool | str, mirrored: bool = False) -> AnalysedPhoto:
-    """Runs in a worker: bytes -> AnalysedPhoto, or PhotoRejected (``mirrored``: the
-    second look, vision.analysis.analyse_image)."""
+def _work(
+    data: bytes, annotate: bool | str, mirrored: bool = False, depth_flipped: bool = False
+) -> AnalysedPhoto:
+    """Runs in a worker: bytes -> AnalysedPhoto, or PhotoRejected (``mirrored``,
+    ``depth_flipped``: the other looks, vision.analysis.analyse_image)."""
     from backcare.vision.analysis import analyse_image
     from backcare.vision.loading import focal_35mm, load_image
 
     try:
         rgb = load_image(data)
         return analyse_image(
-            rgb, _estimator, annotate=annotate, focal_35mm=focal_35mm(data), mirrored=mirrored
+            rgb,
+            _estimator,
+            annotate=annotate,
+            focal_35mm=focal_35mm(data),
+            mirrored=mirrored,
+            depth_flipped=depth_flipped,
         )
     except PhotoRejected:
         raise
@@ -233,18 +240,28 @@ class AnalysisService(ABC):
 
     @abstractmethod
     def analyse(
-        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+        self,
+        data: bytes,
+        annotate: bool | str = True,
+        mirrored: bool = False,
+        depth_flipped: bool = False,
     ) -> AnalysedPhoto:
-        """``mirrored``: BlazePose reads the photo mirrored (a second look at a doubtful
-        photo, backcare.application.pipeline.wants_second_look;
-        vision.analysis.analyse_image)."""
+        """``mirrored``: BlazePose reads the photo mirrored; ``depth_flipped``: its depth is
+        turned over (the other looks at a doubtful photo,
+        backcare.application.pipeline.LOOKS; vision.analysis.analyse_image)."""
 
     async def analyse_async(
-        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+        self,
+        data: bytes,
+        annotate: bool | str = True,
+        mirrored: bool = False,
+        depth_flipped: bool = False,
     ) -> AnalysedPhoto:
         """Same as ``analyse``, awaited on a helper thread: the event loop never blocks."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._threads, self.analyse, data, annotate, mirrored)
+        return await loop.run_in_executor(
+            self._threads, self.analyse, data, annotate, mirrored, depth_flipped
+        )
 
     def analyse_many(
         self, photos: list[bytes], annotate: bool | str = True
@@ -285,7 +302,11 @@ class PoseService(AnalysisService):
         self._closed = False
 
     def analyse(
-        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+        self,
+        data: bytes,
+        annotate: bool | str = True,
+        mirrored: bool = False,
+        depth_flipped: bool = False,
     ) -> AnalysedPhoto:
         if self._closed:
             raise RuntimeError("PoseService is closed")
@@ -305,7 +326,9 @@ class PoseService(AnalysisService):
                 worker.replace(kill=False)
             for attempt in (1, 2):
                 try:
-                    future = worker.executor.submit(_work, bytes(data), annotate, mirrored)
+                    future = worker.executor.submit(
+                        _work, bytes(data), annotate, mirrored, depth_flipped
+                    )
                     left = self.timeout_s - (time.monotonic() - start)
                     return future.result(timeout=max(0.1, left))
                 except FutureTimeout:

@@ -136,6 +136,11 @@ def photo_result(
 
 # refusals that rest on how BlazePose read the body, not on the picture itself
 SECOND_LOOK = frozenset({Reason.WRONG_MOVEMENT.value, Reason.TILTED.value})
+# the other looks at such a photo, in turn, until one settles it (vision.analysis): read
+# mirrored left to right; then with the depth turned over, the body mirrored in depth that
+# the picture shows as well (vision.pose.flip_depth: a backward bend seen 40-55 deg off the
+# side can come out leaning forward, and so as a side bend)
+OTHER_LOOKS: tuple[dict[str, bool], ...] = ({"mirrored": True}, {"depth_flipped": True})
 
 
 def wants_second_look(result: PhotoResult) -> bool:
@@ -145,8 +150,9 @@ def wants_second_look(result: PhotoResult) -> bool:
     reads a person seen obliquely from behind as a mirror-image body, which turns the view
     ~90 deg and a backward bend into a side bend, or folds a skeleton upside down on an
     upright person (bench/vision_accuracy.py on renders); read again mirrored
-    (vision.pose.estimate_mirrored), it often reads them right. A photo really taken
-    tilted or of another movement reads so both ways."""
+    (vision.pose.estimate_mirrored), or with its depth turned over, it often reads them
+    right (OTHER_LOOKS). A photo really taken tilted or of another movement reads so every
+    way."""
     return not result.accepted and result.reason in SECOND_LOOK
 
 
@@ -289,24 +295,25 @@ class Pipeline:
                 if isinstance(outcome, PhotoRejected)
                 else guess_step(outcome.analysis, self.vocab)
             )
-        result = photo_result(step, filename, outcome, self.vocab)
-        if wants_second_look(result):
-            second = self._look(data, language, mirrored=True)
-            result = settle(result, photo_result(step, filename, second, self.vocab))
+        first = result = photo_result(step, filename, outcome, self.vocab)
+        for other in OTHER_LOOKS:
+            if not wants_second_look(result):
+                break
+            second = self._look(data, language, **other)
+            result = settle(first, photo_result(step, filename, second, self.vocab))
         return self._logged(result)
 
-    def _look(
-        self, data: bytes, language: str, mirrored: bool = False
-    ) -> AnalysedPhoto | PhotoRejected:
+    def _look(self, data: bytes, language: str, **other: bool) -> AnalysedPhoto | PhotoRejected:
+        """One look: the plain one, or one of OTHER_LOOKS (its flags)."""
         with self._looking() as look:
-            look.outcome = self.pose.analyse(data, annotate=language, mirrored=mirrored)
+            look.outcome = self.pose.analyse(data, annotate=language, **other)
         return look.taken()
 
     async def _look_async(
-        self, data: bytes, language: str, mirrored: bool = False
+        self, data: bytes, language: str, **other: bool
     ) -> AnalysedPhoto | PhotoRejected:
         with self._looking() as look:
-            look.outcome = await self.pose.analyse_async(data, annotate=language, mirrored=mirrored)
+            look.outcome = await self.pose.analyse_async(data, annotate=language, **other)
         return look.taken()
 
     @contextmanager
@@ -338,10 +345,13 @@ class Pipeline:
     ) -> PhotoResult:
         self._check_step(step)
         source = filename or step
-        result = photo_result(step, source, await self._look_async(data, language), self.vocab)
-        if wants_second_look(result):
-            second = await self._look_async(data, language, mirrored=True)
-            result = settle(result, photo_result(step, source, second, self.vocab))
+        outcome = await self._look_async(data, language)
+        first = result = photo_result(step, source, outcome, self.vocab)
+        for other in OTHER_LOOKS:
+            if not wants_second_look(result):
+                break
+            second = await self._look_async(data, language, **other)
+            result = settle(first, photo_result(step, source, second, self.vocab))
         return self._logged(result)
 
     # -- report ---------------------------------------------------------------

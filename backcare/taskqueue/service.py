@@ -44,7 +44,11 @@ class QueuedPoseService(AnalysisService):
         self._closed = False
 
     def analyse(
-        self, data: bytes, annotate: bool | str = True, mirrored: bool = False
+        self,
+        data: bytes,
+        annotate: bool | str = True,
+        mirrored: bool = False,
+        depth_flipped: bool = False,
     ) -> AnalysedPhoto:
         if self._closed:
             raise RuntimeError("QueuedPoseService is closed")
@@ -54,9 +58,9 @@ class QueuedPoseService(AnalysisService):
             self.store.put(key, bytes(data))
             self.app.send_task(
                 TASK,
-                # the flag only when set: a plain look's message keeps the older form,
-                # which workers of the previous release still take (docs/DEPLOY.md)
-                args=[key, annotate, True] if mirrored else [key, annotate],
+                # the flags only when set: a plain look's message keeps the older form,
+                # which workers of previous releases still take (docs/DEPLOY.md)
+                args=_args(key, annotate, mirrored, depth_flipped),
                 task_id=key,
                 queue=self.config.queue,
                 # a worker that receives it after the caller gave up drops it unrun
@@ -121,3 +125,10 @@ class QueuedPoseService(AnalysisService):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _args(key: str, annotate: bool | str, mirrored: bool, depth_flipped: bool) -> list:
+    """The task's arguments, as short as the look allows (older workers know fewer)."""
+    if depth_flipped:
+        return [key, annotate, mirrored, True]
+    return [key, annotate, True] if mirrored else [key, annotate]

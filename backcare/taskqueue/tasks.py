@@ -1,7 +1,7 @@
 """The Celery application and its one task: analyse the photo stored under a key.
 
 Task messages carry only the photo's key, how to annotate it and whether to read it
-mirrored (the pipeline's second look; JSON); the photo and the outcome stay in Redis
+mirrored or with its depth turned over (the pipeline's other looks; JSON); the photo and the outcome stay in Redis
 (backcare.taskqueue.store). The task is acknowledged late (after it returned, so after
 the outcome is stored) and rejected back to the queue when its process dies
 (task_reject_on_worker_lost): a worker killed mid-task leaves the photo to another
@@ -71,10 +71,13 @@ def make_app(config: QueueConfig) -> Celery:
         return stores[0]
 
     @app.task(name=TASK, acks_late=True, reject_on_worker_lost=True)
-    def analyse_photo(key: str, annotate: bool | str = True, mirrored: bool = False) -> str:
+    def analyse_photo(
+        key: str, annotate: bool | str = True, mirrored: bool = False, depth_flipped: bool = False
+    ) -> str:
         from backcare.vision.pool import _work  # the in-process pool's own analysis
 
-        return run(store(), key, annotate, partial(_work, mirrored=mirrored))
+        look = partial(_work, mirrored=mirrored, depth_flipped=depth_flipped)
+        return run(store(), key, annotate, look)
 
     return app
 

@@ -36,14 +36,15 @@ def test_analyse_returns_the_analysis(service, photo_bytes):
     assert service.analyse(photo_bytes(PHOTO), annotate=False).annotated_jpeg is None
 
 
-def test_the_second_look_reads_the_photo_mirrored_in_the_worker(service, photo_bytes, estimator):
+@pytest.mark.parametrize("other", [{"mirrored": True}, {"depth_flipped": True}])
+def test_the_other_looks_read_the_photo_in_the_worker(service, photo_bytes, estimator, other):
     from backcare.vision.analysis import analyse_image
     from backcare.vision.loading import focal_35mm, load_image
 
     data = photo_bytes(PHOTO)
-    out = service.analyse(data, annotate=False, mirrored=True)
+    out = service.analyse(data, annotate=False, **other)
     here = analyse_image(
-        load_image(data), estimator, annotate=False, focal_35mm=focal_35mm(data), mirrored=True
+        load_image(data), estimator, annotate=False, focal_35mm=focal_35mm(data), **other
     )
     assert out.analysis.movement.movement.value == "forward_bend"
     assert out.analysis.view.yaw_deg == here.analysis.view.yaw_deg

@@ -1,7 +1,9 @@
-"""A photo is questioned as another movement only when a second, mirrored look agrees.
+"""A photo is questioned as another movement only when the other looks agree: read
+mirrored, then with its depth turned over.
 
-The pose service here 'sees' synthetic people with exact angles: one on its plain
-look, one on its mirrored look, so each test fixes what the two looks read.
+The pose service here 'sees' synthetic people with exact angles: one on its plain look,
+one on its mirrored look, one with the depth turned over, so each test fixes what the
+looks read.
 """
 
 from __future__ import annotations
@@ -20,98 +22,134 @@ SIDE_BEND = shoot(SynthPose(lateral_bend=25), SynthCamera(yaw=270), depth_gain=0
 BACKWARD_BEND = shoot(SynthPose(hip_flexion=-25), SynthCamera(yaw=0), depth_gain=0.8)
 
 
-class TwoLooks:
-    """A pose service whose plain and mirrored looks see the given people; it keeps the
-    looks it was asked for."""
+class Looks:
+    """A pose service whose plain, mirrored and depth-flipped looks see the given people
+    (the depth-flipped one the plain one's unless given); it keeps the looks it was asked
+    for."""
 
-    def __init__(self, plain, mirrored) -> None:
-        self.shots = {False: plain, True: mirrored}
-        self.looks: list[bool] = []
+    def __init__(self, plain, mirrored, depth_flipped=None) -> None:
+        self.shots = {
+            "plain": plain,
+            "mirrored": mirrored,
+            "depth_flipped": plain if depth_flipped is None else depth_flipped,
+        }
+        self.looks: list[str] = []
 
-    def analyse(self, data: bytes, annotate: bool | str = True, mirrored: bool = False):
-        self.looks.append(mirrored)
-        shot = self.shots[mirrored]
+    def analyse(
+        self,
+        data: bytes,
+        annotate: bool | str = True,
+        mirrored: bool = False,
+        depth_flipped: bool = False,
+    ):
+        assert not (mirrored and depth_flipped)
+        look = "mirrored" if mirrored else "depth_flipped" if depth_flipped else "plain"
+        self.looks.append(look)
+        shot = self.shots[look]
         if isinstance(shot, PhotoRejected):
             raise shot
         return analyse_image(
             textured(*shot.landmarks.image_size), StandIn(shot), annotate=False, fitted=False
         )
 
-    async def analyse_async(self, data: bytes, annotate: bool | str = True, mirrored=False):
-        return self.analyse(data, annotate, mirrored)
+    async def analyse_async(self, data: bytes, annotate: bool | str = True, **other: bool):
+        return self.analyse(data, annotate, **other)
 
     def close(self) -> None:
         pass
 
 
 def test_a_photo_the_second_look_measures_as_its_step_is_used_with_that_reading():
-    pose = TwoLooks(plain=SIDE_BEND, mirrored=BACKWARD_BEND)
+    pose = Looks(plain=SIDE_BEND, mirrored=BACKWARD_BEND)
     result = Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
-    assert pose.looks == [False, True]
+    assert pose.looks == ["plain", "mirrored"]
     assert result.accepted and result.reason is None and result.suggested_step is None
     assert result.movement_seen == "backward_bend"
     assert result.measurements["trunk_inclination"].value < -15  # the second look's reading
     # the looks disagreed by ~25 deg on the trunk's tilt: the reading is only that sure
-    alone = Pipeline(TwoLooks(plain=BACKWARD_BEND, mirrored=BACKWARD_BEND))
+    alone = Pipeline(Looks(plain=BACKWARD_BEND, mirrored=BACKWARD_BEND))
     own = alone.analyse_photo_sync(b"photo", "backward_bend").measurements["trunk_inclination"]
     widened = result.measurements["trunk_inclination"]
     assert widened.value == own.value
     assert widened.uncertainty > 10 > own.uncertainty
 
 
-def test_a_photo_both_looks_read_as_another_movement_is_questioned_with_the_first_reading():
-    pose = TwoLooks(plain=SIDE_BEND, mirrored=SIDE_BEND)
+def test_a_photo_every_look_reads_as_another_movement_is_questioned_with_the_first_reading():
+    pose = Looks(plain=SIDE_BEND, mirrored=SIDE_BEND)
     result = Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
-    assert pose.looks == [False, True]
+    assert pose.looks == ["plain", "mirrored", "depth_flipped"]
     assert not result.accepted and result.reason == "wrong_movement"
     assert result.suggested_step is not None and result.suggested_step.startswith("side_bend")
     assert abs(result.measurements["lateral_bend"].value) > 15
 
 
 def test_a_photo_of_the_asked_movement_takes_one_look():
-    pose = TwoLooks(plain=BACKWARD_BEND, mirrored=SIDE_BEND)
+    pose = Looks(plain=BACKWARD_BEND, mirrored=SIDE_BEND)
     result = Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
-    assert pose.looks == [False]
+    assert pose.looks == ["plain"]
     assert result.accepted and result.movement_seen == "backward_bend"
 
 
-async def test_the_bot_s_path_takes_the_second_look_too():
-    pose = TwoLooks(plain=SIDE_BEND, mirrored=BACKWARD_BEND)
+def test_a_photo_both_first_looks_question_is_used_when_the_depth_turned_over_reads_its_step():
+    # a backward bend seen 45 deg off the side from behind: BlazePose's depth can turn it
+    # into a forward lean with a side bend, and its mirrored look along with it (renders)
+    pose = Looks(plain=SIDE_BEND, mirrored=SIDE_BEND, depth_flipped=BACKWARD_BEND)
+    result = Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
+    assert pose.looks == ["plain", "mirrored", "depth_flipped"]
+    assert result.accepted and result.reason is None and result.movement_seen == "backward_bend"
+    assert result.measurements["trunk_inclination"].value < -15  # the third look's reading
+    assert result.measurements["trunk_inclination"].uncertainty > 10  # the looks disagreed
+
+
+async def test_the_bot_s_path_takes_the_depth_flipped_look_too():
+    pose = Looks(plain=SIDE_BEND, mirrored=SIDE_BEND, depth_flipped=BACKWARD_BEND)
     result = await Pipeline(pose).analyse_photo(b"photo", "backward_bend")
-    assert pose.looks == [False, True]
+    assert pose.looks == ["plain", "mirrored", "depth_flipped"]
+    assert result.accepted and result.movement_seen == "backward_bend"
+
+
+def test_a_mirrored_look_that_settles_the_photo_leaves_the_depth_alone():
+    pose = Looks(plain=SIDE_BEND, mirrored=BACKWARD_BEND, depth_flipped=SIDE_BEND)
+    result = Pipeline(pose).analyse_file(b"photo", "a.jpg", "backward_bend")
+    assert pose.looks == ["plain", "mirrored"] and result.accepted
+
+
+async def test_the_bot_s_path_takes_the_second_look_too():
+    pose = Looks(plain=SIDE_BEND, mirrored=BACKWARD_BEND)
+    result = await Pipeline(pose).analyse_photo(b"photo", "backward_bend")
+    assert pose.looks == ["plain", "mirrored"]
     assert result.accepted and result.movement_seen == "backward_bend"
 
 
 @pytest.mark.parametrize("step", [None, "backward_bend"])
 def test_the_command_line_s_path_takes_the_second_look_too(step):
-    pose = TwoLooks(plain=SIDE_BEND, mirrored=BACKWARD_BEND)
+    pose = Looks(plain=SIDE_BEND, mirrored=BACKWARD_BEND)
     result = Pipeline(pose).analyse_file(b"photo", "a.jpg", step)
     if step is None:  # placed by what it shows: never questioned, one look
-        assert pose.looks == [False] and result.step.startswith("side_bend")
+        assert pose.looks == ["plain"] and result.step.startswith("side_bend")
     else:
-        assert pose.looks == [False, True] and result.accepted
+        assert pose.looks == ["plain", "mirrored"] and result.accepted
 
 
 def test_a_photo_refused_as_tilted_is_used_when_the_second_look_reads_it_upright():
     # BlazePose folded a skeleton upside down on an upright person (renders)
-    pose = TwoLooks(
-        plain=PhotoRejected(Reason.TILTED, "picture upside down"), mirrored=BACKWARD_BEND
-    )
+    pose = Looks(plain=PhotoRejected(Reason.TILTED, "picture upside down"), mirrored=BACKWARD_BEND)
     result = Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
-    assert pose.looks == [False, True] and result.accepted
+    assert pose.looks == ["plain", "mirrored"] and result.accepted
 
 
 @pytest.mark.parametrize(
     "refusal",
     [PhotoRejected(Reason.TILTED, "camera tilted +30 deg"), PhotoRejected(Reason.BLURRED, "4")],
 )
-def test_a_refusal_both_looks_make_or_one_about_the_picture_itself_stands(refusal):
-    pose = TwoLooks(plain=refusal, mirrored=refusal)
+def test_a_refusal_every_look_makes_or_one_about_the_picture_itself_stands(refusal):
+    pose = Looks(plain=refusal, mirrored=refusal)
     result = Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
     assert not result.accepted and result.reason == refusal.reason.value
     assert result.detail == refusal.detail
-    # a blurred picture is blurred either way round: no second look
-    assert pose.looks == ([False, True] if refusal.reason is Reason.TILTED else [False])
+    # a blurred picture is blurred either way round: no other look
+    every = ["plain", "mirrored", "depth_flipped"]
+    assert pose.looks == (every if refusal.reason is Reason.TILTED else ["plain"])
 
 
 def _looked(accepted: bool, seen: str, lateral: float) -> PhotoResult:

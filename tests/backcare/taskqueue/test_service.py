@@ -122,16 +122,17 @@ def test_a_photo_comes_back_as_the_in_process_pool_analyses_it(service, photo_by
     assert service.analyse(data, annotate=False).annotated_jpeg is None
 
 
-def test_the_mirrored_second_look_travels_through_the_queue(service, photo_bytes):
+@pytest.mark.parametrize("other", [{"mirrored": True}, {"depth_flipped": True}])
+def test_the_other_looks_travel_through_the_queue(service, photo_bytes, other):
     data = photo_bytes(PHOTO)
-    queued = service.analyse(data, annotate=False, mirrored=True)
+    queued = service.analyse(data, annotate=False, **other)
     with PoseService(workers=1, timeout_s=60) as pool:
-        local = pool.analyse(data, annotate=False, mirrored=True)
+        local = pool.analyse(data, annotate=False, **other)
     plain = service.analyse(data, annotate=False)
     assert queued.analysis.measurements.keys() == local.analysis.measurements.keys()
     for name, measured in local.analysis.measurements.items():
         assert queued.analysis.measurements[name].value == pytest.approx(measured.value, abs=1e-6)
-    # and it is another reading than the plain look's (BlazePose read a mirrored picture)
+    # and it is another reading than the plain look's (a mirrored picture, or the depth)
     assert any(
         plain.analysis.measurements[name].value != measured.value
         for name, measured in queued.analysis.measurements.items()
@@ -139,16 +140,18 @@ def test_the_mirrored_second_look_travels_through_the_queue(service, photo_bytes
 
 
 def test_a_plain_look_s_message_keeps_the_previous_release_s_form(config, monkeypatch):
-    # workers of the previous release take (key, annotate) only: during a rolling upgrade
-    # every plain look must still reach them; only a second look carries the flag
+    # workers of earlier releases take (key, annotate) or (key, annotate, mirrored) only:
+    # during a rolling upgrade each look reaches every worker that knows it; only the
+    # depth-flipped look needs the fourth argument
     sent: list[list] = []
     with QueuedPoseService(config, timeout_s=0.2) as svc:
         monkeypatch.setattr(svc.app, "send_task", lambda name, args, **kw: sent.append(args))
-        for mirrored in (False, True):
+        for other in ({}, {"mirrored": True}, {"depth_flipped": True}):
             with pytest.raises(PhotoRejected):  # nobody answers the recorded messages
-                svc.analyse(b"photo", annotate=False, mirrored=mirrored)
-    assert [len(args) for args in sent] == [2, 3]
+                svc.analyse(b"photo", annotate=False, **other)
+    assert [len(args) for args in sent] == [2, 3, 4]
     assert sent[0][1] is False and sent[1][1:] == [False, True]
+    assert sent[2][1:] == [False, False, True]
 
 
 def test_a_bad_photo_is_refused_with_the_pools_reason(service):
