@@ -36,11 +36,12 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from backcare.application.pipeline import (  # noqa: E402
-    OTHER_LOOKS,
+    other_looks,
     photo_result,
     settle,
     wants_second_look,
 )
+from backcare.kernel.vocabulary import vocabulary  # noqa: E402
 from backcare.vision.analysis import analyse_image  # noqa: E402
 from backcare.vision.errors import PhotoRejected  # noqa: E402
 from backcare.vision.loading import focal_35mm, load_image  # noqa: E402
@@ -239,7 +240,7 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     # (backcare.application.pipeline.Pipeline.analyse_file)
     first = result = photo_result(step, meta["id"], outcome)
     second_look, used = wants_second_look(first), None
-    for other in OTHER_LOOKS:
+    for other in other_looks(step, vocabulary()):
         if not wants_second_look(result):
             break
         second = look(**other)

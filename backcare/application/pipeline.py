@@ -136,11 +136,21 @@ def photo_result(
 
 # refusals that rest on how BlazePose read the body, not on the picture itself
 SECOND_LOOK = frozenset({Reason.WRONG_MOVEMENT.value, Reason.TILTED.value})
-# the other looks at such a photo, in turn, until one settles it (vision.analysis): read
-# mirrored left to right; then with the depth turned over, the body mirrored in depth that
-# the picture shows as well (vision.pose.flip_depth: a backward bend seen 40-55 deg off the
-# side can come out leaning forward, and so as a side bend)
-OTHER_LOOKS: tuple[dict[str, bool], ...] = ({"mirrored": True}, {"depth_flipped": True})
+MIRRORED: dict[str, bool] = {"mirrored": True}
+DEPTH_FLIPPED: dict[str, bool] = {"depth_flipped": True}
+
+
+def other_looks(step: str, vocab: Vocabulary) -> tuple[dict[str, bool], ...]:
+    """The other looks a doubtful photo for ``step`` gets, in turn, until one settles it
+    (their flags for vision.analysis.analyse_image): read mirrored left to right; then, for
+    a step with no side, with the depth turned over, the body mirrored in depth that the
+    picture shows as well (vision.pose.flip_depth: a backward bend seen 40-55 deg off the
+    side can come out leaning forward, and so as a side bend). Turning the depth over turns
+    the body round, its left and right with it, so it cannot tell the side of a one-sided
+    movement: on the real photos it read a side bend to the right, sent for the left, as
+    one to the left."""
+    term = vocab.movements.get(step)
+    return (MIRRORED,) if term is None or term.side is not None else (MIRRORED, DEPTH_FLIPPED)
 
 
 def wants_second_look(result: PhotoResult) -> bool:
@@ -151,7 +161,7 @@ def wants_second_look(result: PhotoResult) -> bool:
     ~90 deg and a backward bend into a side bend, or folds a skeleton upside down on an
     upright person (bench/vision_accuracy.py on renders); read again mirrored
     (vision.pose.estimate_mirrored), or with its depth turned over, it often reads them
-    right (OTHER_LOOKS). A photo really taken tilted or of another movement reads so every
+    right (other_looks). A photo really taken tilted or of another movement reads so every
     way."""
     return not result.accepted and result.reason in SECOND_LOOK
 
@@ -296,7 +306,7 @@ class Pipeline:
                 else guess_step(outcome.analysis, self.vocab)
             )
         first = result = photo_result(step, filename, outcome, self.vocab)
-        for other in OTHER_LOOKS:
+        for other in other_looks(step, self.vocab):
             if not wants_second_look(result):
                 break
             second = self._look(data, language, **other)
@@ -304,7 +314,7 @@ class Pipeline:
         return self._logged(result)
 
     def _look(self, data: bytes, language: str, **other: bool) -> AnalysedPhoto | PhotoRejected:
-        """One look: the plain one, or one of OTHER_LOOKS (its flags)."""
+        """One look: the plain one, or one of other_looks (its flags)."""
         with self._looking() as look:
             look.outcome = self.pose.analyse(data, annotate=language, **other)
         return look.taken()
@@ -347,7 +357,7 @@ class Pipeline:
         source = filename or step
         outcome = await self._look_async(data, language)
         first = result = photo_result(step, source, outcome, self.vocab)
-        for other in OTHER_LOOKS:
+        for other in other_looks(step, self.vocab):
             if not wants_second_look(result):
                 break
             second = await self._look_async(data, language, **other)

@@ -14,7 +14,8 @@ and stands2 to stands10 1200 each (people standing in profile alone), bends and 
 each (forward bends alone), stands_eval 1200 (standing in profile, held apart from every fit
 like eval), eval2 900 (six kinds like eval, held apart, drawn after every fit had shipped: a
 fresh check that eval's figures were not learnt from reading it), eval3 900 (the same again,
-drawn after a change designed on eval2's failures) and stands_dev 600 (standing in profile,
+drawn after a change designed on eval2's failures), eval4 900 (again, after the next one)
+and stands_dev 600 (standing in profile,
 held apart from every fit: how the fitted models' readings are used is chosen on it, never
 on an evaluation set). A size of 0 skips a set, so processes can share the work (each set is
 written by one process), e.g. three: one with train, eval, train2, twists and bends, one
@@ -89,6 +90,7 @@ SEEDS = {
     "stands8": 14_023,
     "stands9": 14_024,
     "stands10": 14_025,
+    "eval4": 14_026,
 }
 # each set's default size (photos); train3 and train4: more of the first set's kind, other
 # bodies, enough photos per movement to fit more features (the first set has ~150 of each)
@@ -118,6 +120,7 @@ SIZES = {
     "stands8": 1200,
     "stands9": 1200,
     "stands10": 1200,
+    "eval4": 900,
 }
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
@@ -136,8 +139,10 @@ NETWORK_ONLY = STAND_SETS[2:]
 # larger test of the standing proxies than eval's ~80 standing profiles within 45 deg
 # eval2: the six kinds like eval, other bodies, drawn once every fit had shipped; eval3
 # likewise, drawn after the second look (backcare.application.pipeline) was designed on
-# the photos eval2 had questioned
-EVAL_SETS = ("eval", "stands_eval", "eval2", "eval3")
+# the photos eval2 had questioned; eval4 likewise, drawn after the depth-flipped look
+# (backcare.application.pipeline.other_looks) was designed on eval2_0153, a backward bend
+# seen from behind that eval2's runs questioned on some machines and not on others
+EVAL_SETS = ("eval", "stands_eval", "eval2", "eval3", "eval4")
 # stands_dev: people standing in profile, held apart from every fit like the evaluation sets,
 # for choosing how the fitted models are used (how the network's reading is combined) so
 # that choice is never made on an evaluation set

@@ -108,6 +108,21 @@ async def test_the_bot_s_path_takes_the_depth_flipped_look_too():
     assert result.accepted and result.movement_seen == "backward_bend"
 
 
+def test_the_depth_is_not_turned_over_for_a_one_sided_movement():
+    # turning the depth over turns the body round, and a bend to the right with it into one
+    # to the left: it would wave through the wrong side (a real photo did so)
+    right = shoot(SynthPose(lateral_bend=-25), SynthCamera(yaw=270), depth_gain=0.8)
+    left = shoot(SynthPose(lateral_bend=25), SynthCamera(yaw=270), depth_gain=0.8)
+    pose = Looks(plain=right, mirrored=right, depth_flipped=left)
+    result = Pipeline(pose).analyse_photo_sync(b"photo", "side_bend_left")
+    assert pose.looks == ["plain", "mirrored"]
+    assert not result.accepted and result.suggested_step == "side_bend_right"
+    # the same photo sent for a step without a side does get that look
+    pose = Looks(plain=SIDE_BEND, mirrored=SIDE_BEND, depth_flipped=BACKWARD_BEND)
+    Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
+    assert pose.looks == ["plain", "mirrored", "depth_flipped"]
+
+
 def test_a_mirrored_look_that_settles_the_photo_leaves_the_depth_alone():
     pose = Looks(plain=SIDE_BEND, mirrored=BACKWARD_BEND, depth_flipped=SIDE_BEND)
     result = Pipeline(pose).analyse_file(b"photo", "a.jpg", "backward_bend")
