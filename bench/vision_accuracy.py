@@ -240,7 +240,7 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     # (backcare.application.pipeline.Pipeline.analyse_file)
     first = result = photo_result(step, meta["id"], outcome)
     second_look, used = wants_second_look(first), None
-    for other in other_looks(step, vocabulary()):
+    for other in other_looks(step, first, vocabulary()):
         if not wants_second_look(result):
             break
         second = look(**other)

@@ -138,19 +138,29 @@ def photo_result(
 SECOND_LOOK = frozenset({Reason.WRONG_MOVEMENT.value, Reason.TILTED.value})
 MIRRORED: dict[str, bool] = {"mirrored": True}
 DEPTH_FLIPPED: dict[str, bool] = {"depth_flipped": True}
+SAGITTAL_BENDS = frozenset({"forward_bend", "backward_bend"})
 
 
-def other_looks(step: str, vocab: Vocabulary) -> tuple[dict[str, bool], ...]:
+def other_looks(step: str, first: PhotoResult, vocab: Vocabulary) -> tuple[dict[str, bool], ...]:
     """The other looks a doubtful photo for ``step`` gets, in turn, until one settles it
-    (their flags for vision.analysis.analyse_image): read mirrored left to right; then, for
-    a step with no side, with the depth turned over, the body mirrored in depth that the
-    picture shows as well (vision.pose.flip_depth: a backward bend seen 40-55 deg off the
-    side can come out leaning forward, and so as a side bend). Turning the depth over turns
-    the body round, its left and right with it, so it cannot tell the side of a one-sided
-    movement: on the real photos it read a side bend to the right, sent for the left, as
-    one to the left."""
+    (their flags for vision.analysis.analyse_image): read mirrored left to right; then with
+    the depth turned over, the body mirrored in depth that the picture shows as well
+    (vision.pose.flip_depth: a backward bend seen 40-55 deg off the side can come out
+    leaning forward, and so as a side bend or a twist).
+
+    Turning the depth over turns a lean in depth round, and the body with it, so it is not
+    asked what it cannot judge: the side of a one-sided movement (it turns left into right:
+    on the real photos it read a side bend to the right, sent for the left, as one to the
+    left), nor a first look that saw a bend the other way (``first``, e.g. a forward bend
+    sent for the backward bend: of 509 rendered forward bends sent so, it turned 5 into
+    backward bends, all of which the first look had seen as forward bends)."""
     term = vocab.movements.get(step)
-    return (MIRRORED,) if term is None or term.side is not None else (MIRRORED, DEPTH_FLIPPED)
+    if term is None or term.side is not None:
+        return (MIRRORED,)
+    asked = term.expects or "standing"
+    if first.movement_seen in SAGITTAL_BENDS and first.movement_seen != asked:
+        return (MIRRORED,)
+    return (MIRRORED, DEPTH_FLIPPED)
 
 
 def wants_second_look(result: PhotoResult) -> bool:
@@ -306,7 +316,7 @@ class Pipeline:
                 else guess_step(outcome.analysis, self.vocab)
             )
         first = result = photo_result(step, filename, outcome, self.vocab)
-        for other in other_looks(step, self.vocab):
+        for other in other_looks(step, first, self.vocab):
             if not wants_second_look(result):
                 break
             second = self._look(data, language, **other)
@@ -357,7 +367,7 @@ class Pipeline:
         source = filename or step
         outcome = await self._look_async(data, language)
         first = result = photo_result(step, source, outcome, self.vocab)
-        for other in other_looks(step, self.vocab):
+        for other in other_looks(step, first, self.vocab):
             if not wants_second_look(result):
                 break
             second = await self._look_async(data, language, **other)

@@ -123,6 +123,17 @@ def test_the_depth_is_not_turned_over_for_a_one_sided_movement():
     assert pose.looks == ["plain", "mirrored", "depth_flipped"]
 
 
+def test_the_depth_is_not_turned_over_against_a_bend_the_other_way():
+    # a forward bend sent for the backward bend (the last step's photo again): turning the
+    # depth over turns a lean in depth round, so it must not overrule what the first look
+    # saw (renders: it turned 5 of 509 such forward bends into backward bends)
+    forward = shoot(SynthPose(hip_flexion=70), SynthCamera(yaw=0), depth_gain=0.8)
+    pose = Looks(plain=forward, mirrored=forward, depth_flipped=BACKWARD_BEND)
+    result = Pipeline(pose).analyse_photo_sync(b"photo", "backward_bend")
+    assert pose.looks == ["plain", "mirrored"]
+    assert not result.accepted and result.movement_seen == "forward_bend"
+
+
 def test_a_mirrored_look_that_settles_the_photo_leaves_the_depth_alone():
     pose = Looks(plain=SIDE_BEND, mirrored=BACKWARD_BEND, depth_flipped=SIDE_BEND)
     result = Pipeline(pose).analyse_file(b"photo", "a.jpg", "backward_bend")
