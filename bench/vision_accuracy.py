@@ -14,8 +14,9 @@ Prints per measurement and bin of camera yaw off the view the bot asks for:
 photos, acceptance (of those where BlazePose found the person with the whole body in
 frame), mean absolute error, bias, correlation with the truth -- for the product and
 for the raw landmarks; then the photos questioned as another movement although their
-truth shows the asked one by >= 5 deg (issue 14 wants none), by name. Per-photo results are kept in DIR/results-<set>.jsonl (the
-training script vision/fit_estimators.py reads the training set's).
+truth shows the asked one by >= 5 deg (issue 14 wants none), by name. Per-photo results
+are kept in DIR/results-<set>.jsonl (the training script vision/fit_estimators.py reads
+the training set's).
 """
 
 from __future__ import annotations
@@ -36,9 +37,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from backcare.application.pipeline import (  # noqa: E402
-    other_looks,
+    look_again,
     photo_result,
-    settle,
     wants_second_look,
 )
 from backcare.kernel.vocabulary import vocabulary  # noqa: E402
@@ -219,15 +219,15 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     step = step_of(meta)
     rgb = load_image(data)
 
-    def look(**other: bool) -> AnalysedPhoto | PhotoRejected:
+    def look(other: str | None = None) -> AnalysedPhoto | PhotoRejected:
         try:
             return analyse_image(
                 rgb,
                 est,
                 annotate=False,
                 focal_35mm=focal_35mm(data),
-                mirrored=other.get("mirrored", False),
-                depth_flipped=other.get("depth_flipped", False),
+                mirrored=other == "mirrored",
+                depth_flipped=other == "depth_flipped",
             )
         except PhotoRejected as exc:
             return exc
@@ -238,15 +238,11 @@ def analyse_one(meta: dict, folder: Path, est: Recording) -> dict:
     pose = est.last  # the first look's: raw BlazePose as it reads the photo itself
     # as the product judges a photo for its step, other looks included
     # (backcare.application.pipeline.Pipeline.analyse_file)
-    first = result = photo_result(step, meta["id"], outcome)
-    second_look, used = wants_second_look(first), None
-    for other in other_looks(step, first, vocabulary()):
-        if not wants_second_look(result):
-            break
-        second = look(**other)
-        result = settle(first, photo_result(step, meta["id"], second))
-        if result is not first:
-            outcome, used = second, next(iter(other))
+    first = photo_result(step, meta["id"], outcome)
+    second_look = wants_second_look(first)
+    result, used, second = look_again(step, meta["id"], first, look, vocabulary())
+    if second is not None:
+        outcome = second
     used_second = result is not first
     rec: dict = {
         "id": meta["id"],

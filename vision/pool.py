@@ -248,7 +248,7 @@ class AnalysisService(ABC):
     ) -> AnalysedPhoto:
         """``mirrored``: BlazePose reads the photo mirrored; ``depth_flipped``: its depth is
         turned over (the other looks at a doubtful photo,
-        backcare.application.pipeline.LOOKS; vision.analysis.analyse_image)."""
+        backcare.application.pipeline.other_looks; vision.analysis.analyse_image)."""
 
     async def analyse_async(
         self,

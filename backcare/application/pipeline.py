@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -136,17 +136,17 @@ def photo_result(
 
 # refusals that rest on how BlazePose read the body, not on the picture itself
 SECOND_LOOK = frozenset({Reason.WRONG_MOVEMENT.value, Reason.TILTED.value})
-MIRRORED: dict[str, bool] = {"mirrored": True}
-DEPTH_FLIPPED: dict[str, bool] = {"depth_flipped": True}
 SAGITTAL_BENDS = frozenset({"forward_bend", "backward_bend"})
+# takes one of other_looks, by the name of its vision.analysis.analyse_image flag
+Look = Callable[[str], AnalysedPhoto | PhotoRejected]
 
 
-def other_looks(step: str, first: PhotoResult, vocab: Vocabulary) -> tuple[dict[str, bool], ...]:
-    """The other looks a doubtful photo for ``step`` gets, in turn, until one settles it
-    (their flags for vision.analysis.analyse_image): read mirrored left to right; then with
-    the depth turned over, the body mirrored in depth that the picture shows as well
-    (vision.pose.flip_depth: a backward bend seen 40-55 deg off the side can come out
-    leaning forward, and so as a side bend or a twist).
+def other_looks(step: str, first: PhotoResult, vocab: Vocabulary) -> tuple[str, ...]:
+    """The other looks a doubtful photo for ``step`` gets, in turn, until one settles it,
+    each by the name of its vision.analysis.analyse_image flag: read mirrored left to
+    right; then with the depth turned over, the body mirrored in depth that the picture
+    shows as well (vision.pose.flip_depth: a backward bend seen 40-55 deg off the side can
+    come out leaning forward, and so as a side bend or a twist).
 
     Turning the depth over turns a lean in depth round, and the body with it, so it is not
     asked what it cannot judge: the side of a one-sided movement (it turns left into right:
@@ -156,11 +156,28 @@ def other_looks(step: str, first: PhotoResult, vocab: Vocabulary) -> tuple[dict[
     backward bends, all of which the first look had seen as forward bends)."""
     term = vocab.movements.get(step)
     if term is None or term.side is not None:
-        return (MIRRORED,)
+        return ("mirrored",)
     asked = term.expects or "standing"
     if first.movement_seen in SAGITTAL_BENDS and first.movement_seen != asked:
-        return (MIRRORED,)
-    return (MIRRORED, DEPTH_FLIPPED)
+        return ("mirrored",)
+    return ("mirrored", "depth_flipped")
+
+
+def look_again(
+    step: str, source: str, first: PhotoResult, look: Look, vocab: Vocabulary
+) -> tuple[PhotoResult, str | None, AnalysedPhoto | PhotoRejected | None]:
+    """``first`` checked by the other looks it wants (other_looks), each taken with
+    ``look(name)`` and settled against ``first``: the photo's result, and the look whose
+    reading it is with that look's outcome (None, None when the first stands). The
+    awaited twin is Pipeline.analyse_photo's loop."""
+    if not wants_second_look(first):
+        return first, None, None
+    for name in other_looks(step, first, vocab):
+        outcome = look(name)
+        result = settle(first, photo_result(step, source, outcome, vocab))
+        if result is not first:
+            return result, name, outcome
+    return first, None, None
 
 
 def wants_second_look(result: PhotoResult) -> bool:
@@ -315,25 +332,25 @@ class Pipeline:
                 if isinstance(outcome, PhotoRejected)
                 else guess_step(outcome.analysis, self.vocab)
             )
-        first = result = photo_result(step, filename, outcome, self.vocab)
-        for other in other_looks(step, first, self.vocab):
-            if not wants_second_look(result):
-                break
-            second = self._look(data, language, **other)
-            result = settle(first, photo_result(step, filename, second, self.vocab))
+        first = photo_result(step, filename, outcome, self.vocab)
+        result, _, _ = look_again(
+            step, filename, first, lambda name: self._look(data, language, name), self.vocab
+        )
         return self._logged(result)
 
-    def _look(self, data: bytes, language: str, **other: bool) -> AnalysedPhoto | PhotoRejected:
-        """One look: the plain one, or one of other_looks (its flags)."""
+    def _look(
+        self, data: bytes, language: str, other: str | None = None
+    ) -> AnalysedPhoto | PhotoRejected:
+        """One look: the plain one, or one of other_looks (by its flag's name)."""
         with self._looking() as look:
-            look.outcome = self.pose.analyse(data, annotate=language, **other)
+            look.outcome = self.pose.analyse(data, annotate=language, **_flag(other))
         return look.taken()
 
     async def _look_async(
-        self, data: bytes, language: str, **other: bool
+        self, data: bytes, language: str, other: str | None = None
     ) -> AnalysedPhoto | PhotoRejected:
         with self._looking() as look:
-            look.outcome = await self.pose.analyse_async(data, annotate=language, **other)
+            look.outcome = await self.pose.analyse_async(data, annotate=language, **_flag(other))
         return look.taken()
 
     @contextmanager
@@ -367,11 +384,12 @@ class Pipeline:
         source = filename or step
         outcome = await self._look_async(data, language)
         first = result = photo_result(step, source, outcome, self.vocab)
-        for other in other_looks(step, first, self.vocab):
-            if not wants_second_look(result):
-                break
-            second = await self._look_async(data, language, **other)
+        looks = other_looks(step, first, self.vocab) if wants_second_look(first) else ()
+        for name in looks:  # look_again, awaited
+            second = await self._look_async(data, language, name)
             result = settle(first, photo_result(step, source, second, self.vocab))
+            if result is not first:
+                break
         return self._logged(result)
 
     # -- report ---------------------------------------------------------------
@@ -429,6 +447,11 @@ class Pipeline:
     ) -> Report:
         # Milliseconds of work, but a thread keeps the loop free even on a slow solve.
         return await asyncio.to_thread(self.report_sync, result, photos, language)
+
+
+def _flag(look: str | None) -> dict[str, bool]:
+    """The analysis flag that takes ``look`` (none for the plain one)."""
+    return {look: True} if look else {}
 
 
 @dataclass

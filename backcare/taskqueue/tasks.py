@@ -1,8 +1,8 @@
 """The Celery application and its one task: analyse the photo stored under a key.
 
 Task messages carry only the photo's key, how to annotate it and whether to read it
-mirrored or with its depth turned over (the pipeline's other looks; JSON); the photo and the outcome stay in Redis
-(backcare.taskqueue.store). The task is acknowledged late (after it returned, so after
+mirrored or with its depth turned over (the pipeline's other looks; JSON); the photo and
+the outcome stay in Redis (backcare.taskqueue.store). The task is acknowledged late (after it returned, so after
 the outcome is stored) and rejected back to the queue when its process dies
 (task_reject_on_worker_lost): a worker killed mid-task leaves the photo to another
 process or machine. It is idempotent per photo key: a redelivered task whose outcome is
