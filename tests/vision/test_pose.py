@@ -105,20 +105,28 @@ def test_a_mirrored_look_reads_the_same_person_in_the_photo_s_own_frame(estimato
     assert abs(d.centre[0] - e.centre[0]) < 0.02 * rgb.shape[1]
 
 
-def test_mirroring_landmarks_twice_gives_them_back_and_swaps_only_sided_names():
-    from backcare.vision.pose import mirror_landmarks
-    from backcare.vision.types import INDEX, Landmarks
+def _random_landmarks(rng: np.random.Generator, **extra):
+    """33 landmarks at random places of a 640x480 picture (PhotoLandmarks: ``extra`` may
+    give what the picture says about the face)."""
+    from backcare.vision.face import PhotoLandmarks
 
-    rng = np.random.default_rng(7)
     norm = rng.uniform(0.1, 0.9, (33, 3))
-    lm = Landmarks(
+    return PhotoLandmarks(
         pixel=norm[:, :2] * [640, 480],
         normalized=norm,
         world=rng.normal(0, 0.3, (33, 3)),
         visibility=rng.uniform(0, 1, 33),
         presence=rng.uniform(0, 1, 33),
         image_size=(640, 480),
+        **extra,
     )
+
+
+def test_mirroring_landmarks_twice_gives_them_back_and_swaps_only_sided_names():
+    from backcare.vision.pose import mirror_landmarks
+    from backcare.vision.types import INDEX
+
+    lm = _random_landmarks(np.random.default_rng(7))
     once = mirror_landmarks(lm)
     assert once.px("nose")[0] == pytest.approx(640 - lm.px("nose")[0])
     assert once.px("left_hip")[0] == pytest.approx(640 - lm.px("right_hip")[0])
@@ -132,20 +140,10 @@ def test_mirroring_landmarks_twice_gives_them_back_and_swaps_only_sided_names():
 
 
 def test_turning_the_depth_over_keeps_the_picture_and_turns_only_depth():
-    from backcare.vision.face import PhotoLandmarks
     from backcare.vision.pose import Detection, PoseOutput, flip_depth
 
     rng = np.random.default_rng(8)
-    norm = rng.uniform(0.1, 0.9, (33, 3))
-    lm = PhotoLandmarks(
-        pixel=norm[:, :2] * [640, 480],
-        normalized=norm,
-        world=rng.normal(0, 0.3, (33, 3)),
-        visibility=rng.uniform(0, 1, 33),
-        presence=rng.uniform(0, 1, 33),
-        image_size=(640, 480),
-        face_detail=42.0,
-    )
+    lm = _random_landmarks(rng, face_detail=42.0)
     mask = rng.uniform(0, 1, (480, 640)).astype(np.float32)
     out = PoseOutput(lm, mask, (Detection(0.9, (320.0, 240.0), 200.0),))
     world, normalized = lm.world.copy(), lm.normalized.copy()
