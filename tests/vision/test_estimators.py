@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from backcare.vision.estimators import (
+    FEET_TO_HIPS,
     PARAMS,
     Estimator,
     Ridge,
@@ -18,6 +19,7 @@ from backcare.vision.estimators import (
     load,
     nodes_of,
 )
+from backcare.vision.measure import SHOULDER_TO_HIP_PX
 from backcare.vision.types import INDEX
 
 
@@ -215,3 +217,53 @@ def test_bad_tree_numbers_are_refused_naming_the_file_and_estimator(tmp_path, te
         load.__wrapped__(broken)
     assert str(broken) in str(refused.value)
     assert f"estimators.{name}.trees" in str(refused.value) and problem in str(refused.value)
+
+
+def _twisted_pixels(yaw: float, twist: float) -> np.ndarray:
+    """Pixels of a person seen from ``yaw`` (0 their right side, 90 the front, 270 the back;
+    a far camera) with the shoulders turned ``twist`` deg on planted feet: the hips 0.3 m
+    apart, the shoulders and the heel-to-toe lengths in the proportions the witnesses take."""
+    y, r = math.radians(yaw), math.radians(twist)
+    right_of_image = np.array([math.sin(y), 0.0, math.cos(y)])  # body axes: left, up, forward
+
+    def px(point: tuple[float, float, float]) -> tuple[float, float]:
+        return 500.0 + 400.0 * float(np.dot(point, right_of_image)), 900.0 - 400.0 * point[1]
+
+    half_hips, half_shoulders = 0.15, 0.15 * SHOULDER_TO_HIP_PX
+    foot = 0.3 * FEET_TO_HIPS
+    turned = np.array([math.cos(r), 0.0, -math.sin(r)])  # the shoulder line's left end
+    pixel = np.zeros((33, 2))
+    for name, sign in (("left", 1.0), ("right", -1.0)):
+        pixel[INDEX[f"{name}_hip"]] = px((sign * half_hips, 1.0, 0.0))
+        pixel[INDEX[f"{name}_shoulder"]] = px(tuple(sign * half_shoulders * turned + (0, 1.5, 0)))
+        pixel[INDEX[f"{name}_heel"]] = px((sign * 0.1, 0.0, -0.05))
+        pixel[INDEX[f"{name}_foot_index"]] = px((sign * 0.1, 0.0, foot - 0.05))
+    return pixel
+
+
+@pytest.mark.parametrize("square", [90.0, 270.0])  # the front and the back
+@pytest.mark.parametrize("camera_off", [-40.0, -15.0, 0.0, 20.0, 45.0])
+@pytest.mark.parametrize("twist", [-45.0, -20.0, -5.0, 10.0, 35.0])
+def test_the_feet_place_the_camera_and_the_shoulders_width_leaves_two_turns_one_true(
+    square, camera_off, twist
+):
+    f = features({}, 0.0, 0.0, None, np.zeros((33, 3)), _twisted_pixels(square + camera_off, twist))
+    # which side of the pelvis the camera stands on, from the feet alone (no depth)
+    assert f["feet_off"] == pytest.approx(camera_off, abs=0.01)
+    # the two turns the shoulders' width allows, one either side of the camera's offset:
+    # the true one and its depth-turned twin
+    turns = sorted((f["twist_wide"], f["twist_narrow"]))
+    assert turns == pytest.approx(sorted((twist, 2 * camera_off - twist)), abs=0.01)
+
+
+@pytest.mark.parametrize("square", [90.0, 270.0])
+@pytest.mark.parametrize("trunk_turn", [-20.0, 0.0, 15.0])
+def test_the_views_yaw_over_the_feet_is_how_far_the_trunk_turned_the_view(square, trunk_turn):
+    pixels = _twisted_pixels(square + 30.0, 25.0)
+    f = features({}, square + 30.0 + trunk_turn, 0.0, None, np.zeros((33, 3)), pixels)
+    assert f["view_over_feet"] == pytest.approx(trunk_turn, abs=0.01)
+
+
+def test_feet_witnesses_are_silent_without_hips_to_measure_by():
+    f = features({}, 0.0, 0.0, None, np.zeros((33, 3)), np.zeros((33, 2)))
+    assert (f["feet_along"], f["feet_off"], f["twist_wide"], f["twist_narrow"]) == (0, 0, 0, 0)
