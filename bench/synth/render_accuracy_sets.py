@@ -14,8 +14,9 @@ and stands2 to stands10 1200 each (people standing in profile alone), bends and 
 each (forward bends alone), stands_eval 1200 (standing in profile, held apart from every fit
 like eval), eval2 900 (six kinds like eval, held apart, drawn after every fit had shipped: a
 fresh check that eval's figures were not learnt from reading it), eval3 900 (the same again,
-drawn after a change designed on eval2's failures), eval4 900 (again, after the next one)
-and stands_dev 600 (standing in profile,
+drawn after a change designed on eval2's failures), eval4 900 (again, after the next one),
+eval5 900 (again, after the rotation estimator's version 5), twists5 and twists6 600 each
+(twists alone, for the rotation estimator alone: fit_estimators.ONLY_FOR) and stands_dev 600 (standing in profile,
 held apart from every fit: how the fitted models' readings are used is chosen on it, never
 on an evaluation set). A size of 0 skips a set, so processes can share the work (each set is
 written by one process), e.g. three: one with train, eval, train2, twists and bends, one
@@ -35,7 +36,7 @@ Output (default $BACKCARE_SYNTH_CACHE or /work/synth-work/accuracy, outside the 
 DIR/<set>/img/<id>.jpg, DIR/<set>/mask/<id>.png and DIR/<set>/meta.jsonl
 (one JSON line per image: pose, body, camera, exact angles ``gt``). Re-running resumes.
 
-The evaluation sets (EVAL_SETS: eval, stands_eval, eval2, eval3) and stands_dev share no
+The evaluation sets (EVAL_SETS: eval, stands_eval, eval2 to eval5) and stands_dev share no
 body or seed with any training set: each set draws its bodies from its own random stream
 (seeds in SEEDS; eval 14_002) and every image's own generator is seeded from its set and
 id. Ranges follow issue 14: forward bends 10-130 deg of total flexion, rotations 5-50,
@@ -91,6 +92,9 @@ SEEDS = {
     "stands9": 14_024,
     "stands10": 14_025,
     "eval4": 14_026,
+    "twists5": 14_027,
+    "twists6": 14_028,
+    "eval5": 14_029,
 }
 # each set's default size (photos); train3 and train4: more of the first set's kind, other
 # bodies, enough photos per movement to fit more features (the first set has ~150 of each)
@@ -121,6 +125,9 @@ SIZES = {
     "stands9": 1200,
     "stands10": 1200,
     "eval4": 900,
+    "twists5": 600,
+    "twists6": 600,
+    "eval5": 900,
 }
 # train2: more training bends with the hip, lumbar and thoracic parts drawn independently
 # (hinges with a straight back, deep bends with both), which the first set rarely had
@@ -128,7 +135,7 @@ WIDE_KINDS = ("forward_bend", "forward_bend", "extension")
 KINDS = ("forward_bend", "rotation", "side_bend", "extension", "standing_side", "standing_back")
 # twists to twists4: more twists alone (a twist is read from few, noisy witnesses: the
 # rotation estimator needs the most examples)
-TWIST_SETS = ("twists", "twists2", "twists3", "twists4")
+TWIST_SETS = ("twists", "twists2", "twists3", "twists4", "twists5", "twists6")
 # stands to stands10: people standing in profile alone (the standing proxies read a subtle
 # curve, and the six-kind sets give them ~550 photos; grouped cv of the proxies still rose
 # by ~0.04 of r from half to all of the first 900); stands3 to stands10 feed only the
@@ -142,7 +149,9 @@ NETWORK_ONLY = STAND_SETS[2:]
 # the photos eval2 had questioned; eval4 likewise, drawn after the depth-flipped look
 # (backcare.application.pipeline.other_looks) was designed on eval2_0153, a backward bend
 # seen from behind that eval2's runs questioned on some machines and not on others
-EVAL_SETS = ("eval", "stands_eval", "eval2", "eval3", "eval4")
+# eval5 likewise, drawn after the rotation estimator's feet witnesses (version 5 of
+# vision/estimators.json) were designed
+EVAL_SETS = ("eval", "stands_eval", "eval2", "eval3", "eval4", "eval5")
 # stands_dev: people standing in profile, held apart from every fit like the evaluation sets,
 # for choosing how the fitted models are used (how the network's reading is combined) so
 # that choice is never made on an evaluation set
