@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from backcare.vision.envelope import ANY_POSE
 from backcare.vision.measure import Angles
 from backcare.vision.types import Movement, MovementGuess, View
 from backcare.vision.view import off_side
@@ -60,9 +61,27 @@ def signed_twist(v: dict[str, float], off_side_deg: float) -> float:
     return math.copysign(twist_evidence(v, off_side_deg), v["trunk_rotation"])
 
 
+def misread(v: dict[str, float], on_feet: bool) -> bool:
+    """A trunk no body on its feet can hold (vision.envelope.ANY_POSE: e.g. leaning back
+    past 70 deg, as a deep forward bend BlazePose folded over reads): the reading says
+    nothing of which movement the photo shows, so it shows none clearly (renders: forward
+    bends of 116-121 deg read -150 and -165 were questioned as backward bends)."""
+    if not on_feet:
+        return False
+    return any(
+        not ANY_POSE[name][0] <= v[name] <= ANY_POSE[name][1]
+        for name in ("trunk_inclination", "trunk_thigh_angle")
+    )
+
+
 def evidence(v: dict[str, float], off_side_deg: float, on_feet: bool) -> dict[str, float]:
     """Degrees of each movement the angles show (sideways and twisting ones signed, + to the
-    person's left): what "shows the asked movement with at least 5 deg of it" is judged on."""
+    person's left): what "shows the asked movement with at least 5 deg of it" is judged on.
+    A misread trunk shows none."""
+    if misread(v, on_feet):
+        return dict.fromkeys(
+            (*(m.value for m in Movement if m is not Movement.STANDING), *SIGNED), 0.0
+        )
     incl, flex = v["trunk_inclination"], v["trunk_thigh_angle"]
     lateral = v["lateral_bend"]
     return {
@@ -76,6 +95,9 @@ def evidence(v: dict[str, float], off_side_deg: float, on_feet: bool) -> dict[st
         "side_bend_measured": round(lateral, 1),
         "rotation_agreed": round(_agreed(v), 1),
     }
+
+
+SIGNED = ("side_bend_measured", "rotation_agreed")
 
 
 def _agreed(v: dict[str, float]) -> float:
@@ -103,6 +125,8 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
         backward = _rise(-flex, 10, 4)
     # sideways and twisting angles need a trunk that is not tipped over, and read best from the front
     upright = _rise(45 - abs(incl), 0, 6)
+    if misread(v, on_feet):  # no bend, and no trunk to read a side bend or a twist on
+        forward = backward = upright = 0.0
     side = _rise(side_evidence(v), 10, 2.5) * upright * (0.6 + 0.4 * off / 90)
     twist = _rise(twist_evidence(v, off), 15, 3) * upright * (0.7 + 0.3 * off / 90)
     scores = {

@@ -174,7 +174,7 @@ def look_again(
         return first, None, None
     for name in other_looks(step, first, vocab):
         outcome = look(name)
-        result = settle(first, photo_result(step, source, outcome, vocab))
+        result = settle(first, photo_result(step, source, outcome, vocab), vocab)
         if result is not first:
             return result, name, outcome
     return first, None, None
@@ -193,10 +193,12 @@ def wants_second_look(result: PhotoResult) -> bool:
     return not result.accepted and result.reason in SECOND_LOOK
 
 
-def settle(first: PhotoResult, second: PhotoResult) -> PhotoResult:
+def settle(first: PhotoResult, second: PhotoResult, vocab: Vocabulary) -> PhotoResult:
     """The second look's result when it measures the photo as its step and reads it
-    otherwise than the first (another movement, or the same one to the other side), else
-    the first. A second look that sees what the first saw, only a little less of it, is
+    otherwise than the first (another movement, or the same one to the other side: the
+    side of the movement seen, or of the step's own when the look saw none, e.g. a side
+    bend read as standing, refused as leaning 40 deg the wrong way by one look and read
+    leaning 20 deg the asked way by the other), else the first. A second look that sees what the first saw, only a little less of it, is
     a second roll at a threshold, not a second opinion: it must not wave through a bend
     to the wrong side that both looks see (a real side bend, read 11 deg then 9 deg to
     the right when the left was asked). A refusal the first look made without a reading
@@ -207,7 +209,9 @@ def settle(first: PhotoResult, second: PhotoResult) -> PhotoResult:
     difference (in quadrature), so the rating is only as sure as the looks agree
     (renders: of 21 photos a second look let through, 7 read the step's main angle
     more than 10 deg off, against 8% of the other accepted photos)."""
-    if not second.accepted or _reading(second) == _reading(first):
+    term = vocab.movements.get(first.step)
+    own = SIDE_MEASURE.get(term.expects or "") if term else None
+    if not second.accepted or _reading(second, own) == _reading(first, own):
         return first
     widened = dict(second.measurements)
     for name, m in second.measurements.items():
@@ -218,9 +222,10 @@ def settle(first: PhotoResult, second: PhotoResult) -> PhotoResult:
     return replace(second, measurements=widened)
 
 
-def _reading(result: PhotoResult) -> tuple[str | None, bool | None]:
-    """What a look saw: the movement, and for a one-sided one which side (True: left)."""
-    measure = SIDE_MEASURE.get(result.movement_seen or "")
+def _reading(result: PhotoResult, own: str | None) -> tuple[str | None, bool | None]:
+    """What a look saw: the movement, and for a one-sided one which side (True: left); for
+    a movement without a side, the side of the step's ``own`` measure, if it has one."""
+    measure = SIDE_MEASURE.get(result.movement_seen or "", own)
     side = result.measurements.get(measure) if measure else None
     return result.movement_seen, None if side is None else side.value >= 0
 
@@ -387,7 +392,7 @@ class Pipeline:
         looks = other_looks(step, first, self.vocab) if wants_second_look(first) else ()
         for name in looks:  # look_again, awaited
             second = await self._look_async(data, language, name)
-            result = settle(first, photo_result(step, source, second, self.vocab))
+            result = settle(first, photo_result(step, source, second, self.vocab), self.vocab)
             if result is not first:
                 break
         return self._logged(result)

@@ -12,8 +12,9 @@ import pytest
 
 from backcare.vision.envelope import screen
 from backcare.vision.errors import PhotoRejected
-from backcare.vision.movement import check_step
-from backcare.vision.types import Measurement
+from backcare.vision.measure import Angles
+from backcare.vision.movement import check_step, classify
+from backcare.vision.types import Measurement, Movement, View, ViewKind
 from tests.support.synthetic_landmarks import SynthCamera, SynthPose
 from tests.vision.helpers import analyse_synthetic
 
@@ -153,3 +154,32 @@ def test_a_tilt_only_the_body_suggests_must_be_larger_to_refuse():
         check_tilt(25.0, "floor+legs+balance")
     with pytest.raises(PhotoRejected):
         check_tilt(17.0, "room+legs")  # the room's verticals are surer
+
+
+def _guess(incl: float, flex: float, on_feet: bool = True, lateral: float = 0.0):
+    values = {
+        "trunk_inclination": incl,
+        "trunk_thigh_angle": flex,
+        "lateral_bend": lateral,
+        "shoulder_level": 0.0,
+        "trunk_rotation": 0.0,
+        "mediapipe_rotation": 0.0,
+        "shoulder_knee_rotation": 0.0,
+    }
+    view = View(ViewKind.OBLIQUE, 300.0, 5.0, 0.0, "away", 0.9)
+    return classify(Angles(values, upright=False), view, on_feet)
+
+
+@pytest.mark.parametrize("asked", ["forward_bend", "backward_bend", "side_bend", "standing"])
+def test_a_trunk_no_body_on_its_feet_can_hold_shows_no_movement_to_question(asked):
+    # a deep forward bend BlazePose folded over: leaning back 165 deg on the feet, the
+    # envelope sets the trunk aside, so it cannot say the photo shows a backward bend
+    misread = _guess(-165.0, -177.0, lateral=-17.0)
+    assert misread.movement is Movement.STANDING
+    assert not any(misread.evidence.values())
+    assert check_step(misread, asked, "left" if asked == "side_bend" else None).ok
+    # a backward lean a body can hold is still a backward bend
+    assert _guess(-30.0, -32.0).movement is Movement.BACKWARD_BEND
+    assert not check_step(_guess(-30.0, -32.0), "side_bend", "left").ok
+    # kneeling or lying, the trunk may lie flat or further: not a misread
+    assert _guess(-100.0, -20.0, on_feet=False).evidence["backward_bend"] == 100.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from backcare.application.pipeline import Pipeline, settle
+from backcare.kernel.vocabulary import vocabulary
 from backcare.report.types import PhotoResult
 from backcare.vision.analysis import analyse_image
 from backcare.vision.errors import PhotoRejected, Reason
@@ -194,7 +195,16 @@ def test_a_second_look_that_sees_the_same_bend_a_little_less_does_not_overrule()
     # both looks see a bend to the right when the left was asked; the second reads it
     # under the threshold for asking: a second roll at the threshold, not a second opinion
     first = _looked(False, "side_bend", -11.0)
-    assert settle(first, _looked(True, "side_bend", -9.0)) is first
+    assert settle(first, _looked(True, "side_bend", -9.0), vocabulary()) is first
     # a second look that reads the asked side, or another movement, does overrule
-    assert settle(first, _looked(True, "side_bend", 9.0)).accepted
-    assert settle(first, _looked(True, "rotation", -9.0)).accepted
+    assert settle(first, _looked(True, "side_bend", 9.0), vocabulary()).accepted
+    assert settle(first, _looked(True, "rotation", -9.0), vocabulary()).accepted
+
+
+def test_looks_that_see_no_side_are_told_apart_by_the_steps_own_measure():
+    # a side bend both looks read as standing (the trunk misread): the first refused as
+    # leaning 40 deg the wrong way, the second reads 20 deg the asked way and overrules
+    first = _looked(False, "standing", -40.0)
+    assert settle(first, _looked(True, "standing", 20.0), vocabulary()).accepted
+    # while one that leans the same wrong way, only less, does not
+    assert settle(first, _looked(True, "standing", -8.0), vocabulary()) is first
