@@ -140,10 +140,12 @@ def features(
     f["width_rotation"] = _width_rotation(f["width_ratio"], yaw_deg, f)
     f["width_rotation*off"] = f["width_rotation"] * f["off"]
     f["yaw_side"] = math.sin(math.radians(2.0 * yaw_deg))
-    f["feet_along"], f["feet_off"], f["twist_wide"], f["twist_narrow"] = _feet_witnesses(pixel)
+    f["feet_along"], f["feet_off"], f["twist_wide"], f["twist_narrow"] = _feet_witnesses(
+        pixel, f["width_ratio"]
+    )
     # the view's yaw comes from the trunk, so over the feet's it turns with the twist (on
     # the training twists by ~0.4 of it), signed by the depth the view stands on
-    f["view_over_feet"] = (yaw_deg - 90.0 - f["feet_off"] + 90.0) % 180.0 - 90.0
+    f["view_over_feet"] = (yaw_deg - f["feet_off"]) % 180.0 - 90.0
     return f
 
 
@@ -153,7 +155,7 @@ def features(
 FEET_TO_HIPS = 1.1
 
 
-def _feet_witnesses(pixel: np.ndarray) -> tuple[float, float, float, float]:
+def _feet_witnesses(pixel: np.ndarray, width_ratio: float) -> tuple[float, float, float, float]:
     """Witnesses of a twist that need no depth. Planted feet point where the pelvis faces,
     so in the picture the toes' reach along the hip line says which side of the body the
     camera stands on, and how far (on the renders within 4.6 deg, and never on the wrong
@@ -161,7 +163,8 @@ def _feet_witnesses(pixel: np.ndarray) -> tuple[float, float, float, float]:
     twist itself. From there the shoulders' projected width allows two turns, one either
     side of the camera's offset (the depth turned over gives the other): both are given,
     and the trees pick with the depth witnesses. Returns the toes' reach, the feet's offset
-    from the square view, and the two turns (degrees)."""
+    from the square view, and the two turns (degrees). ``width_ratio``: the shoulders'
+    pixel width over the hips'."""
     hips = pixel[INDEX["left_hip"], :2] - pixel[INDEX["right_hip"], :2]
     span = float(hips @ hips)
     if span < 1.0:
@@ -174,9 +177,8 @@ def _feet_witnesses(pixel: np.ndarray) -> tuple[float, float, float, float]:
     ) / 2.0
     along = float(toes @ hips) / span
     yaw = math.atan2(1.0, along / FEET_TO_HIPS)  # 90 deg square-on, as the view's yaw mod 180
-    shoulders = pixel[INDEX["left_shoulder"], :2] - pixel[INDEX["right_shoulder"], :2]
-    ratio = float(np.linalg.norm(shoulders)) / math.sqrt(span)
-    half = 90.0 - math.degrees(math.asin(min(1.0, ratio / SHOULDER_TO_HIP_PX * math.sin(yaw))))
+    turned = width_ratio / SHOULDER_TO_HIP_PX * math.sin(yaw)
+    half = 90.0 - math.degrees(math.asin(min(1.0, turned)))
     off = math.degrees(yaw) - 90.0
     return along, off, off + half, off - half
 

@@ -74,11 +74,18 @@ def misread(v: dict[str, float], on_feet: bool) -> bool:
     )
 
 
-def evidence(v: dict[str, float], off_side_deg: float, on_feet: bool) -> dict[str, float]:
+# the sideways bend as measured and the twist its witnesses agree on: what a side is
+# disputed on
+SIGNED = ("side_bend_measured", "rotation_agreed")
+
+
+def evidence(
+    v: dict[str, float], off_side_deg: float, on_feet: bool, unread: bool
+) -> dict[str, float]:
     """Degrees of each movement the angles show (sideways and twisting ones signed, + to the
     person's left): what "shows the asked movement with at least 5 deg of it" is judged on.
-    A misread trunk shows none."""
-    if misread(v, on_feet):
+    A misread trunk (``unread``: see misread) shows none."""
+    if unread:
         return dict.fromkeys(
             (*(m.value for m in Movement if m is not Movement.STANDING), *SIGNED), 0.0
         )
@@ -95,9 +102,6 @@ def evidence(v: dict[str, float], off_side_deg: float, on_feet: bool) -> dict[st
         "side_bend_measured": round(lateral, 1),
         "rotation_agreed": round(_agreed(v), 1),
     }
-
-
-SIGNED = ("side_bend_measured", "rotation_agreed")
 
 
 def _agreed(v: dict[str, float]) -> float:
@@ -125,7 +129,8 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
         backward = _rise(-flex, 10, 4)
     # sideways and twisting angles need a trunk that is not tipped over, and read best from the front
     upright = _rise(45 - abs(incl), 0, 6)
-    if misread(v, on_feet):  # no bend, and no trunk to read a side bend or a twist on
+    unread = misread(v, on_feet)
+    if unread:  # no bend, and no trunk to read a side bend or a twist on
         forward = backward = upright = 0.0
     side = _rise(side_evidence(v), 10, 2.5) * upright * (0.6 + 0.4 * off / 90)
     twist = _rise(twist_evidence(v, off), 15, 3) * upright * (0.7 + 0.3 * off / 90)
@@ -146,7 +151,7 @@ def classify(angles: Angles, view: View, on_feet: bool) -> MovementGuess:
         movement=best,
         confidence=round(probs[best.value] * (0.7 + 0.3 * view.confidence), 2),
         scores=probs,
-        evidence=evidence(v, off, on_feet),
+        evidence=evidence(v, off, on_feet, unread),
     )
 
 

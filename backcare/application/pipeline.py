@@ -198,7 +198,8 @@ def settle(first: PhotoResult, second: PhotoResult, vocab: Vocabulary) -> PhotoR
     otherwise than the first (another movement, or the same one to the other side: the
     side of the movement seen, or of the step's own when the look saw none, e.g. a side
     bend read as standing, refused as leaning 40 deg the wrong way by one look and read
-    leaning 20 deg the asked way by the other), else the first. A second look that sees what the first saw, only a little less of it, is
+    leaning 20 deg the asked way by the other), else the first. A second look that sees
+    what the first saw, only a little less of it, is
     a second roll at a threshold, not a second opinion: it must not wave through a bend
     to the wrong side that both looks see (a real side bend, read 11 deg then 9 deg to
     the right when the left was asked). A refusal the first look made without a reading
